@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what the tests and the demo need and a fresh machine lacks:
+# Debian's Chromium (for the browser tests) and code-server 4.100.3 (a real
+# VS Code 1.100 that runs offline). Idempotent: a second run does nothing.
+# The host lives outside the repo so every clone on the machine shares it.
+set -euo pipefail
+HOST_DIR="${COORD_HOST_DIR:-$HOME/.cache/agent-coordination/code-server-4.100.3}"
+ENTRY="$HOST_DIR/node_modules/code-server/out/node/entry.js"
+
+log() { printf '[setup-host] %s\n' "$*" >&2; }
+
+install_chromium() {
+  if command -v chromium >/dev/null 2>&1; then return; fi
+  log "installing Debian chromium (apt)"
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+}
+
+install_code_server() {
+  if [ -f "$HOST_DIR/.complete" ] && [ -f "$ENTRY" ]; then return; fi
+  log "installing code-server 4.100.3 into $HOST_DIR (about 2 minutes, once)"
+  rm -rf "$HOST_DIR"; mkdir -p "$HOST_DIR"
+  cd "$HOST_DIR"
+  npm init -y >/dev/null
+  npm install --no-audit --no-fund --ignore-scripts code-server@4.100.3 >/dev/null
+  npm rebuild argon2 >/dev/null
+  cd node_modules/code-server/lib/vscode
+  npm install --no-audit --no-fund --omit=dev --ignore-scripts >/dev/null
+  npm_config_yes=true npm rebuild @parcel/watcher node-pty native-watchdog @vscode/spdlog >/dev/null
+  ln -sfn node_modules node_modules.asar
+  (cd extensions && npm install --no-audit --no-fund --omit=dev --ignore-scripts >/dev/null)
+  touch "$HOST_DIR/.complete"
+}
+
+case "${1:-all}" in
+  chromium) install_chromium ;;
+  code-server) install_code_server ;;
+  all) install_chromium; install_code_server ;;
+  path) echo "$ENTRY" ;;
+  *) echo "usage: setup-host.sh [all|chromium|code-server|path]" >&2; exit 2 ;;
+esac

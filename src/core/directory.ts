@@ -1,0 +1,72 @@
+/** Finding, checking and initialising a coordination directory. */
+import * as fs from 'fs';
+import * as path from 'path';
+import { CoordError } from './errors';
+import { Layout } from './layout';
+import { appendWhole, ensureDir, touch } from './fsutil';
+import { CHATROOM_STATUS_HEADER } from './formats/chatroomStatus';
+
+export const DEFAULT_DIR_NAME = 'coordination';
+
+/** `--dir`, else $COORDINATION_DIR, else the nearest `coordination/` walking up from `cwd`. */
+export function resolveDirectory(opts: { dir?: string; env?: NodeJS.ProcessEnv; cwd?: string }): string | null {
+  const env = opts.env ?? process.env;
+  const cwd = opts.cwd ?? process.cwd();
+  if (opts.dir) return path.resolve(cwd, opts.dir);
+  if (env.COORDINATION_DIR) return path.resolve(cwd, env.COORDINATION_DIR);
+  for (let dir = cwd; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, DEFAULT_DIR_NAME);
+    if (looksLikeCoordinationDir(candidate)) return candidate;
+    if (path.dirname(dir) === dir) return null;
+  }
+}
+
+/** A directory with at least one of the known sub-directories. */
+export function looksLikeCoordinationDir(dir: string): boolean {
+  try {
+    if (!fs.statSync(dir).isDirectory()) return false;
+  } catch {
+    return false;
+  }
+  const layout = new Layout(dir);
+  return [layout.dataDir, layout.chatroomsDir, layout.inboxesDir].some((d) => {
+    try {
+      return fs.statSync(d).isDirectory();
+    } catch {
+      return false;
+    }
+  });
+}
+
+export function assertCoordinationDir(dir: string | null): string {
+  if (dir === null) {
+    throw new CoordError('no-directory', "no coordination directory found here or above; pass --dir PATH, set COORDINATION_DIR, or create one with 'coord init'");
+  }
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch {
+    throw new CoordError('no-directory', `coordination directory ${dir} does not exist; create it with 'coord init ${dir}' or pass the right --dir`);
+  }
+  if (!st.isDirectory()) throw new CoordError('no-directory', `${dir} is not a directory; pass --dir with the coordination directory`);
+  if (!looksLikeCoordinationDir(dir)) {
+    throw new CoordError('no-directory', `${dir} is not a coordination directory (it has no data/, chatrooms/ or inboxes/); run 'coord init ${dir}' to make it one`);
+  }
+  return fs.realpathSync(dir);
+}
+
+/** Creates the layout (directories 700, files 600) and a #general room; keeps what exists. */
+export function initDirectory(dir: string, time: string): { created: boolean } {
+  const existed = looksLikeCoordinationDir(dir);
+  ensureDir(dir);
+  const layout = new Layout(dir);
+  for (const d of layout.allDirs) ensureDir(d);
+  for (const f of [layout.messagesLog, layout.actionLog, layout.readReceipts]) touch(f);
+  if (!fs.existsSync(layout.chatroomStatus)) {
+    appendWhole(layout.chatroomStatus, `${CHATROOM_STATUS_HEADER}general:open:system:${time}:${time}:\n`);
+  }
+  if (!fs.existsSync(layout.chatroom('general'))) {
+    appendWhole(layout.chatroom('general'), `[CHATROOM CREATED: ${time} by system]\n`);
+  }
+  return { created: !existed };
+}

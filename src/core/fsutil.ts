@@ -1,0 +1,131 @@
+/**
+ * File access with the directory's rules: new files 600, new directories
+ * 700, never following a symbolic link out of the directory, and appends that
+ * either land whole or not at all.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import writeFileAtomic from 'write-file-atomic';
+import { ioError } from './errors';
+
+export const FILE_MODE = 0o600;
+export const DIR_MODE = 0o700;
+const NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
+
+export function ensureDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+  } catch (error) {
+    throw ioError(error, `create directory ${dir}`);
+  }
+}
+
+/** The file's text, or '' when it does not exist. Symbolic links are not read. */
+export function readTextIfExists(file: string): string {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | NOFOLLOW);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ELOOP' || code === 'EISDIR') return '';
+    throw ioError(error, `read ${file}`);
+  }
+  try {
+    return fs.readFileSync(fd, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EISDIR') return '';
+    throw ioError(error, `read ${file}`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Reads bytes [start, end) of a file. */
+export function readRange(fd: number, start: number, end: number): Buffer {
+  const length = Math.max(0, end - start);
+  const buf = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const n = fs.readSync(fd, buf, done, length - done, start + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done === length ? buf : buf.subarray(0, done);
+}
+
+export function openForAppend(file: string): number {
+  try {
+    return fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | NOFOLLOW, FILE_MODE);
+  } catch (error) {
+    throw ioError(error, `open ${file} for writing`);
+  }
+}
+
+/**
+ * Appends `data` in one write. If the write fails part-way (a full disk), the
+ * file is cut back to its old length so no torn line is left behind.
+ */
+export function appendWhole(file: string, data: string | Buffer): void {
+  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  const fd = openForAppend(file);
+  let before = -1;
+  try {
+    before = fs.fstatSync(fd).size;
+    let written = 0;
+    while (written < buf.length) written += fs.writeSync(fd, buf, written, buf.length - written);
+  } catch (error) {
+    if (before >= 0) {
+      try { fs.ftruncateSync(fd, before); } catch { /* best effort: report the original error */ }
+    }
+    throw ioError(error, `append to ${file}`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Whole-file rewrite: a temporary file renamed over the old one. */
+export function writeAtomic(file: string, text: string): void {
+  try {
+    if (isSymlink(file)) throw Object.assign(new Error('symbolic link'), { code: 'ELOOP', path: file });
+    writeFileAtomic.sync(file, text, { mode: FILE_MODE, fsync: false });
+  } catch (error) {
+    throw ioError(error, `write ${file}`);
+  }
+}
+
+export function isSymlink(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+export function touch(file: string): void {
+  if (fs.existsSync(file)) return;
+  appendWhole(file, '');
+}
+
+/** Regular files (not links) in `dir` whose names end with `suffix`. */
+export function listFiles(dir: string, suffix = '.txt'): string[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.filter((e) => e.isFile() && e.name.endsWith(suffix)).map((e) => e.name).sort();
+}
+
+export function statOrNull(file: string): fs.Stats | null {
+  try {
+    return fs.lstatSync(file);
+  } catch {
+    return null;
+  }
+}
+
+export function isInside(root: string, candidate: string): boolean {
+  const rel = path.relative(root, candidate);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}

@@ -1,0 +1,10 @@
+/** The public library: `require('agent-coordination/core')`. */
+export { openCoordination, initCoordination, Coordination, mentionsInstance } from './coordination';
+export type { OpenOptions, SystemStatus, SystemSummary, Conversation, MarkReadResult } from './coordination';
+export type { Message, Chatroom, InstanceStatus, Notifications, MessageRef } from './model';
+export type { SearchOptions } from './search';
+export type { ActionEntry } from './formats/actionLog';
+export { CoordError, isCoordError } from './errors';
+export { resolveDirectory, looksLikeCoordinationDir } from './directory';
+export { sanitizeForTerminal, escapeMessageText, unescapeMessageText } from './text';
+export { isValidInstanceId, isValidRoomName } from './names';

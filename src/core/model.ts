@@ -1,0 +1,38 @@
+/** The shapes the core hands to the CLI, the extension and library users. */
+
+/** A message as printed by `--json` and returned by the library. */
+export interface Message {
+  /** Its line number in data/messages.log; null for a transcript-only legacy message. */
+  number: number | null;
+  /** 8-hex id: from the transcript when known, else derived from the log line. */
+  id: string;
+  time: string;
+  from: string;
+  /** "#room" or "@instance" (for @-messages and DMs: the recipient). */
+  target: string;
+  text: string;
+  /** The parent's number, or a legacy parent's 8-hex id; null when not a reply. */
+  replyTo: number | string | null;
+}
+
+export interface Chatroom {
+  name: string;
+  status: 'open' | 'closed';
+  creator: string;
+  created: string;
+  modified: string;
+  reason: string;
+  description: string;
+}
+
+export interface InstanceStatus {
+  text: string;
+  updated: string;
+}
+
+export interface Notifications {
+  mentions: Message[];
+  alerts: Message[];
+}
+
+export type MessageRef = number | string;

@@ -1,0 +1,693 @@
+/**
+ * The read side: everything in a coordination directory, loaded once and then
+ * kept current by reading only what changed (new bytes appended to the log or
+ * a transcript; a whole file only when it was rewritten).
+ *
+ * Messages come from data/messages.log (numbered by physical line) and from
+ * the transcripts (room files, inboxes, DM files). A transcript block with the
+ * same time, sender, target and text as a log line is that message (it lends
+ * the message its 8-hex id and read hints); one with no log line is a legacy
+ * message of its own, numbered null.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Layout } from './layout';
+import { Chatroom, InstanceStatus, Message } from './model';
+import { parseLogLine } from './formats/messagesLog';
+import { parseTranscript, TranscriptBlock, TranscriptEvent, guardBodyText } from './formats/transcript';
+import { parsePythonDm } from './formats/pythonDm';
+import { ChatroomStatusEntry, parseChatroomStatusFile } from './formats/chatroomStatus';
+import { parseInstanceStatusFile, parseStatusTxt } from './formats/statuses';
+import { parseDmReads, parsePositions, parseReadMarks, positionsByKey, ReadMarks } from './formats/readMarks';
+import { isValidInstanceId, isValidRoomName } from './names';
+import { listFiles, readRange, readTextIfExists } from './fsutil';
+import { timestampToMillis } from './time';
+
+interface TranscriptRef {
+  /** Key of the source file (see SourceState.key). */
+  source: string;
+  block: TranscriptBlock;
+}
+
+export interface StoredMessage extends Message {
+  seq: number;
+  /** Written as a direct message (DM: line or a DM file) rather than an @-message. */
+  dm: boolean;
+  /** The room for "#room" targets. */
+  room: string | null;
+  /** The recipient for "@id" targets. */
+  to: string | null;
+  /** Physical lines owned in the log (continuation lines included). */
+  lastLine: number | null;
+  refs: TranscriptRef[];
+}
+
+type SourceKind = 'room' | 'inbox' | 'bashDm' | 'pythonDm';
+
+interface SourceState {
+  key: string;
+  kind: SourceKind;
+  file: string;
+  /** Room name, inbox owner, or the DM pair `a_b`. */
+  name: string;
+  size: number;
+  mtimeMs: number;
+  tail: string;
+  lines: number;
+  events: TranscriptEvent[];
+  claimed: StoredMessage[];
+  legacy: StoredMessage[];
+}
+
+const TAIL_BYTES = 64;
+
+/** FNV-1a: a short, stable id for a log line that has no transcript id. */
+function hashId(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+function mergeKey(time: string, from: string, target: string, text: string): string {
+  return `${time}|${from}|${target}|${guardBodyText(text).trimEnd()}`;
+}
+
+export class DirectoryStore {
+  readonly layout: Layout;
+  private seq = 0;
+
+  // messages.log
+  private logMessages: StoredMessage[] = [];
+  /** lineOwner[line - 1] = index into logMessages of the message owning that line. */
+  private lineOwner: number[] = [];
+  private logParsedBytes = 0;
+  private logEndsWithCR = false;
+  private logTail = '';
+  /** A last line without its terminator, parsed provisionally and redone on the next refresh. */
+  private logPartial: { startByte: number; created: boolean; ownerTextLength: number } | null = null;
+  private logKeyIndex = new Map<string, StoredMessage[]>();
+
+  private sources = new Map<string, SourceState>();
+  private legacyById = new Map<string, StoredMessage>();
+
+  private statusEntries: ChatroomStatusEntry[] = [];
+  private fileStamps = new Map<string, string>();
+  private statusCache: Map<string, InstanceStatus> | null = null;
+  private roomCache: Map<string, Chatroom> | null = null;
+  private sortedCache: StoredMessage[] | null = null;
+  /** Bumped whenever anything visible changed. */
+  version = 0;
+
+  constructor(root: string) {
+    this.layout = new Layout(root);
+  }
+
+  /** Brings the store up to date with the disk; returns true when anything changed. */
+  refresh(): boolean {
+    const before = this.version;
+    this.refreshLog();
+    this.refreshSources();
+    if (this.changedSince('status', this.layout.chatroomStatus)) {
+      this.statusEntries = parseChatroomStatusFile(readTextIfExists(this.layout.chatroomStatus)).flatMap((l) =>
+        l.kind === 'entry' ? [l.entry] : [],
+      );
+      this.touchVersion();
+    }
+    if (this.statusFilesChanged()) {
+      this.statusCache = null;
+      this.version++;
+    }
+    return this.version !== before;
+  }
+
+  private touchVersion(): void {
+    this.version++;
+    this.roomCache = null;
+    this.sortedCache = null;
+  }
+
+  private changedSince(key: string, file: string): boolean {
+    let stamp = 'missing';
+    try {
+      const st = fs.statSync(file);
+      stamp = `${st.size}:${st.mtimeMs}:${st.ino}`;
+    } catch { /* missing */ }
+    if (this.fileStamps.get(key) === stamp) return false;
+    this.fileStamps.set(key, stamp);
+    return true;
+  }
+
+  private statusFilesChanged(): boolean {
+    let changed = this.changedSince('status.txt', this.layout.statusTxt);
+    for (const name of listFiles(this.layout.dataDir)) {
+      if (name.startsWith('status_')) changed = this.changedSince(`status:${name}`, path.join(this.layout.dataDir, name)) || changed;
+    }
+    return changed;
+  }
+
+  // ---------------------------------------------------------------- the log
+
+  private refreshLog(): void {
+    let fd: number;
+    try {
+      fd = fs.openSync(this.layout.messagesLog, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+    } catch {
+      if (this.logParsedBytes > 0 || this.logMessages.length > 0) this.resetLog();
+      return;
+    }
+    try {
+      const size = fs.fstatSync(fd).size;
+      const resumeAt = this.logPartial ? this.logPartial.startByte : this.logParsedBytes;
+      const intact =
+        size >= this.logParsedBytes &&
+        readRange(fd, Math.max(0, this.logParsedBytes - TAIL_BYTES), this.logParsedBytes).toString('base64') === this.logTail;
+      if (!intact) {
+        this.resetLog();
+        this.parseLogFrom(fd, 0, size);
+      } else if (size > resumeAt || (this.logPartial && size !== this.logParsedBytes)) {
+        this.dropPartialLine();
+        this.parseLogFrom(fd, resumeAt, size);
+      } else {
+        return;
+      }
+      this.logParsedBytes = size;
+      this.logTail = readRange(fd, Math.max(0, size - TAIL_BYTES), size).toString('base64');
+      this.touchVersion();
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private resetLog(): void {
+    for (const m of this.logMessages) this.forgetLogMessage(m);
+    this.logMessages = [];
+    this.lineOwner = [];
+    this.logKeyIndex.clear();
+    this.logParsedBytes = 0;
+    this.logEndsWithCR = false;
+    this.logTail = '';
+    this.logPartial = null;
+    // Transcripts must be matched again against the new log.
+    for (const source of this.sources.values()) source.size = -1;
+    this.touchVersion();
+  }
+
+  private forgetLogMessage(m: StoredMessage): void {
+    for (const ref of m.refs) {
+      const source = this.sources.get(ref.source);
+      if (source) source.size = -1;
+    }
+  }
+
+  private dropPartialLine(): void {
+    if (!this.logPartial) return;
+    const line = this.lineOwner.length;
+    this.lineOwner.pop();
+    if (this.logPartial.created) {
+      const m = this.logMessages.pop()!;
+      this.unindexKey(m);
+      this.forgetLogMessage(m);
+    } else {
+      const owner = this.logMessages[this.logMessages.length - 1];
+      if (owner) {
+        owner.lastLine = line - 1;
+        owner.text = owner.text.slice(0, this.logPartial.ownerTextLength);
+      }
+    }
+    this.logPartial = null;
+  }
+
+  private parseLogFrom(fd: number, start: number, end: number): void {
+    let buf = readRange(fd, start, end);
+    if (this.logEndsWithCR && start === this.logParsedBytes && buf[0] === 0x0a) buf = buf.subarray(1);
+    const text = buf.toString('utf8');
+    const lines = text.split(/\r\n|\r|\n/);
+    const last = lines.pop()!;
+    for (const line of lines) this.addLogLine(line);
+    if (last !== '') {
+      const lastStart = end - Buffer.byteLength(last, 'utf8');
+      const ownerTextLength = this.logMessages[this.logMessages.length - 1]?.text.length ?? 0;
+      const created = this.addLogLine(last);
+      this.logPartial = { startByte: lastStart, created, ownerTextLength };
+    }
+    this.logEndsWithCR = buf.length > 0 ? buf[buf.length - 1] === 0x0d : this.logEndsWithCR;
+  }
+
+  /** Adds one physical line; returns true when it started a new message. */
+  private addLogLine(line: string): boolean {
+    const number = this.lineOwner.length + 1;
+    const parsed = parseLogLine(line);
+    if (!parsed) {
+      const ownerIndex = this.logMessages.length - 1;
+      if (ownerIndex >= 0) {
+        const owner = this.logMessages[ownerIndex];
+        owner.text += '\n' + line;
+        owner.lastLine = number;
+        this.lineOwner.push(ownerIndex);
+        return false;
+      }
+      // A continuation with nothing above it still owns its number.
+      this.pushLogMessage({ number, time: '', from: '', target: '', text: line, replyTo: null, dm: false, room: null, to: null }, line);
+      return true;
+    }
+    const { target, room, to } = this.resolveLogTarget(parsed.rawTarget, parsed.from, parsed.dm, parsed.replyTo);
+    this.pushLogMessage({ number, time: parsed.time, from: parsed.from, target, text: parsed.text, replyTo: parsed.replyTo, dm: parsed.dm, room, to }, line);
+    return true;
+  }
+
+  private pushLogMessage(fields: Omit<StoredMessage, 'seq' | 'id' | 'lastLine' | 'refs'>, line: string): void {
+    const message: StoredMessage = { ...fields, id: hashId(`${fields.number}\n${line}`), seq: this.seq++, lastLine: fields.number, refs: [] };
+    this.lineOwner.push(this.logMessages.length);
+    this.logMessages.push(message);
+    this.indexKey(message);
+    this.absorbLegacy(message);
+  }
+
+  /** Where a log line's message belongs: a room, or the conversation with an instance. */
+  private resolveLogTarget(raw: string, from: string, dm: boolean, replyTo: number | string | null): { target: string; room: string | null; to: string | null } {
+    if (dm) return { target: `@${raw.replace(/^@/, '')}`, room: null, to: raw.replace(/^@/, '') };
+    if (raw.startsWith('#')) return { target: raw, room: raw.slice(1), to: null };
+    if (raw.startsWith('@')) return { target: raw, room: null, to: raw.slice(1) };
+    if (raw === 'coordination' && typeof replyTo === 'number') {
+      // The Python tool's replies name no room: they belong where their parent is.
+      const parent = this.messageByNumber(replyTo);
+      if (parent) {
+        if (parent.room !== null) return { target: parent.target, room: parent.room, to: null };
+        const other = parent.from === from ? parent.to : parent.from;
+        return { target: `@${other}`, room: null, to: other };
+      }
+    }
+    if (this.isKnownRoomName(raw) || raw === 'coordination') return { target: `#${raw}`, room: raw, to: null };
+    return { target: `@${raw}`, room: null, to: raw };
+  }
+
+  private isKnownRoomName(name: string): boolean {
+    const lower = name.toLowerCase();
+    if (this.statusEntries.some((e) => e.name.toLowerCase() === lower)) return true;
+    return fs.existsSync(this.layout.chatroom(name));
+  }
+
+  private indexKey(m: StoredMessage): void {
+    const key = mergeKey(m.time, m.from, m.target, m.text);
+    const list = this.logKeyIndex.get(key);
+    if (list) list.push(m);
+    else this.logKeyIndex.set(key, [m]);
+  }
+
+  private unindexKey(m: StoredMessage): void {
+    const key = mergeKey(m.time, m.from, m.target, m.text);
+    const list = this.logKeyIndex.get(key);
+    if (!list) return;
+    const i = list.indexOf(m);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.logKeyIndex.delete(key);
+  }
+
+  /** A log line that arrives after its transcript block takes the legacy message's place. */
+  private absorbLegacy(m: StoredMessage): void {
+    let key: string | null = null;
+    for (const source of this.sources.values()) {
+      if (source.legacy.length === 0) continue;
+      key ??= mergeKey(m.time, m.from, m.target, m.text);
+      const i = source.legacy.findIndex((l) => mergeKey(l.time, l.from, l.target, l.text) === key);
+      if (i < 0) continue;
+      const [legacy] = source.legacy.splice(i, 1);
+      this.legacyById.delete(legacy.id);
+      m.refs.push(...legacy.refs);
+      if (legacy.refs[0]?.block.id) m.id = legacy.refs[0].block.id;
+      source.claimed.push(m);
+    }
+  }
+
+  // ---------------------------------------------------------- transcripts
+
+  private discoverSources(): Array<Pick<SourceState, 'key' | 'kind' | 'file' | 'name'>> {
+    const found: Array<Pick<SourceState, 'key' | 'kind' | 'file' | 'name'>> = [];
+    for (const name of listFiles(this.layout.chatroomsDir)) {
+      const room = name.slice(0, -4);
+      found.push({ key: `room:${room}`, kind: 'room', file: path.join(this.layout.chatroomsDir, name), name: room });
+    }
+    for (const name of listFiles(this.layout.inboxesDir)) {
+      const owner = name.slice(0, -4);
+      found.push({ key: `inbox:${owner}`, kind: 'inbox', file: path.join(this.layout.inboxesDir, name), name: owner });
+    }
+    for (const name of listFiles(this.layout.dmsDir)) {
+      const base = name.slice(0, -4);
+      const kind: SourceKind = base.startsWith('dm_') ? 'pythonDm' : 'bashDm';
+      found.push({ key: `${kind}:${base}`, kind, file: path.join(this.layout.dmsDir, name), name: kind === 'pythonDm' ? base.slice(3) : base });
+    }
+    return found;
+  }
+
+  private refreshSources(): void {
+    const seen = new Set<string>();
+    for (const found of this.discoverSources()) {
+      seen.add(found.key);
+      let source = this.sources.get(found.key);
+      if (!source) {
+        source = { ...found, size: -1, mtimeMs: -1, tail: '', lines: 0, events: [], claimed: [], legacy: [] };
+        this.sources.set(found.key, source);
+      }
+      this.refreshSource(source);
+    }
+    for (const [key, source] of this.sources) {
+      if (!seen.has(key)) {
+        this.unloadSource(source);
+        this.sources.delete(key);
+        this.touchVersion();
+      }
+    }
+  }
+
+  private refreshSource(source: SourceState): void {
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(source.file);
+    } catch {
+      return;
+    }
+    if (!st.isFile()) return;
+    if (st.size === source.size && st.mtimeMs === source.mtimeMs) return;
+    const fd = fs.openSync(source.file, 'r');
+    try {
+      const appendOnly =
+        source.size >= 0 &&
+        source.kind !== 'pythonDm' &&
+        st.size > source.size &&
+        readRange(fd, Math.max(0, source.size - TAIL_BYTES), source.size).toString('base64') === source.tail &&
+        readRange(fd, source.size - 4, source.size).toString('latin1').endsWith('---\n');
+      const start = appendOnly ? source.size : 0;
+      if (!appendOnly) {
+        this.unloadSource(source);
+        source.lines = 0;
+      }
+      const text = readRange(fd, start, st.size).toString('utf8');
+      this.loadSourceText(source, text);
+      source.size = st.size;
+      source.mtimeMs = st.mtimeMs;
+      source.tail = readRange(fd, Math.max(0, st.size - TAIL_BYTES), st.size).toString('base64');
+      this.touchVersion();
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private unloadSource(source: SourceState): void {
+    for (const m of source.claimed) m.refs = m.refs.filter((r) => r.source !== source.key);
+    for (const m of source.legacy) {
+      m.refs = m.refs.filter((r) => r.source !== source.key);
+      if (this.legacyById.get(m.id) === m && m.refs.length === 0) this.legacyById.delete(m.id);
+    }
+    source.claimed = [];
+    source.legacy = [];
+    source.events = [];
+  }
+
+  private loadSourceText(source: SourceState, text: string): void {
+    if (source.kind === 'pythonDm') {
+      const pair = this.splitDmPair(source.name, parsePythonDm(text).map((l) => l.from));
+      for (const line of parsePythonDm(text)) {
+        const to = line.from === pair[0] ? pair[1] : pair[0];
+        const block: TranscriptBlock = { kind: 'message', time: line.time, from: line.from, to, id: null, text: line.text, status: null, firstLine: line.line, lastLine: line.line };
+        this.attachBlock(source, block, `@${to}`, true);
+      }
+      source.lines += text.split(/\r\n|\r|\n/).length - 1;
+      return;
+    }
+    const items = parseTranscript(text, source.lines);
+    source.lines += text.length === 0 ? 0 : text.split(/\r\n|\r|\n/).length - (/(\r\n|\r|\n)$/.test(text) ? 1 : 0);
+    for (const item of items) {
+      if (item.kind === 'system') {
+        source.events.push(item);
+        continue;
+      }
+      if (source.kind === 'room') this.attachBlock(source, item, `#${source.name}`, false);
+      else if (source.kind === 'inbox') this.attachBlock(source, item, `@${source.name}`, false);
+      else {
+        const to = item.to ?? this.splitDmPair(source.name, [item.from]).find((p) => p !== item.from) ?? '';
+        this.attachBlock(source, item, `@${to}`, true);
+      }
+    }
+  }
+
+  /** DM file names join two ids with `_`, which ids may contain: split where a sender fits. */
+  private splitDmPair(name: string, senders: string[]): [string, string] {
+    for (let i = name.indexOf('_'); i > 0; i = name.indexOf('_', i + 1)) {
+      const a = name.slice(0, i);
+      const b = name.slice(i + 1);
+      if (isValidInstanceId(a) && isValidInstanceId(b) && senders.some((s) => s === a || s === b)) return [a, b];
+    }
+    const i = name.indexOf('_');
+    return i > 0 ? [name.slice(0, i), name.slice(i + 1)] : [name, ''];
+  }
+
+  private attachBlock(source: SourceState, block: TranscriptBlock, target: string, dm: boolean): void {
+    const ref: TranscriptRef = { source: source.key, block };
+    const key = mergeKey(block.time, block.from, target, block.text);
+    const candidates = this.logKeyIndex.get(key);
+    const match = candidates?.find((m) => !m.refs.some((r) => r.source === source.key));
+    if (match) {
+      if (match.refs.length === 0 || !match.refs.some((r) => r.block.id)) {
+        if (block.id) match.id = block.id;
+      }
+      match.refs.push(ref);
+      source.claimed.push(match);
+      return;
+    }
+    const existing = block.id ? this.legacyById.get(block.id) : undefined;
+    if (existing && mergeKey(existing.time, existing.from, existing.target, existing.text) === key) {
+      existing.refs.push(ref);
+      source.legacy.push(existing);
+      return;
+    }
+    const room = target.startsWith('#') ? target.slice(1) : null;
+    const legacy: StoredMessage = {
+      number: null,
+      id: block.id ?? hashId(`${source.key}\n${block.firstLine}\n${block.text}`),
+      time: block.time,
+      from: block.from,
+      target,
+      text: block.text,
+      replyTo: null,
+      seq: this.seq++,
+      dm,
+      room,
+      to: room === null ? target.slice(1) : null,
+      lastLine: null,
+      refs: [ref],
+    };
+    const reply = /^\[REPLY to (?:msg #(\d+)|ID ([0-9a-f]{8}))(?: from [^\]]*)?\] ?/.exec(legacy.text);
+    if (reply) {
+      legacy.replyTo = reply[1] !== undefined ? Number(reply[1]) : reply[2];
+      legacy.text = legacy.text.slice(reply[0].length);
+    }
+    source.legacy.push(legacy);
+    if (block.id && !this.legacyById.has(block.id)) this.legacyById.set(block.id, legacy);
+  }
+
+  // -------------------------------------------------------------- queries
+
+  messageByNumber(number: number): StoredMessage | undefined {
+    const index = this.lineOwner[number - 1];
+    return index === undefined ? undefined : this.logMessages[index];
+  }
+
+  get lineCount(): number {
+    return this.lineOwner.length;
+  }
+
+  /** A message by number, 8-hex id, or `#N`. */
+  messageByRef(ref: number | string): StoredMessage | undefined {
+    if (typeof ref === 'number') return this.messageByNumber(ref);
+    const text = ref.replace(/^#/, '');
+    if (/^\d+$/.test(text)) return this.messageByNumber(Number(text));
+    const legacy = this.legacyById.get(text);
+    if (legacy) return legacy;
+    return this.allMessages().find((m) => m.id === text);
+  }
+
+  /** Every message, ordered by time, then log order. */
+  allMessages(): StoredMessage[] {
+    if (this.sortedCache) return this.sortedCache;
+    const legacy = new Set<StoredMessage>();
+    for (const source of this.sources.values()) for (const m of source.legacy) legacy.add(m);
+    if (legacy.size === 0) {
+      this.sortedCache = this.logMessages.slice();
+      return this.sortedCache;
+    }
+    const all = [...this.logMessages, ...legacy];
+    const millis = new Map(all.map((m) => [m, timestampToMillis(m.time)]));
+    all.sort((a, b) => {
+      if (a.number !== null && b.number !== null) return a.number - b.number;
+      const ta = millis.get(a)!;
+      const tb = millis.get(b)!;
+      if (ta !== tb && !Number.isNaN(ta) && !Number.isNaN(tb)) return ta - tb;
+      return a.seq - b.seq;
+    });
+    this.sortedCache = all;
+    return all;
+  }
+
+  roomEvents(room: string): TranscriptEvent[] {
+    return this.sources.get(`room:${room}`)?.events ?? [];
+  }
+
+  /** Lines in each transcript, for writing bash read positions. */
+  transcriptLines(): Array<{ kind: 'chatroom' | 'dm'; name: string; lines: number }> {
+    const out: Array<{ kind: 'chatroom' | 'dm'; name: string; lines: number }> = [];
+    for (const s of this.sources.values()) {
+      if (s.kind === 'room') out.push({ kind: 'chatroom', name: s.name, lines: s.lines });
+      if (s.kind === 'bashDm') out.push({ kind: 'dm', name: s.name, lines: s.lines });
+    }
+    return out;
+  }
+
+  sourceKind(key: string): { kind: SourceKind; name: string } | undefined {
+    const s = this.sources.get(key);
+    return s ? { kind: s.kind, name: s.name } : undefined;
+  }
+
+  /** Every chatroom: status-file lines, transcripts, and rooms the log names. */
+  chatrooms(): Map<string, Chatroom> {
+    if (this.roomCache) return this.roomCache;
+    const rooms = new Map<string, Chatroom>();
+    const put = (room: Chatroom) => {
+      const lower = room.name.toLowerCase();
+      if (!rooms.has(lower)) rooms.set(lower, room);
+    };
+    for (const e of this.statusEntries) {
+      if (!isValidRoomName(e.name)) continue;
+      const events = this.roomEvents(e.name);
+      const createdEvent = events.find((ev) => ev.type === 'created');
+      put({
+        name: e.name,
+        status: e.status,
+        creator: e.creator,
+        created: e.created || createdEvent?.time || '',
+        modified: e.modified,
+        reason: e.reason,
+        description: events.find((ev) => ev.type === 'description')?.value ?? '',
+      });
+    }
+    // A status line is authoritative; a room known only from its transcript takes its state from its SYSTEM lines.
+    for (const source of this.sources.values()) {
+      if (source.kind === 'room' && !rooms.has(source.name.toLowerCase())) put(roomFromEvents(source.name, source.events));
+    }
+    for (const m of this.logMessages) {
+      if (m.room !== null && m.room !== '' && !rooms.has(m.room.toLowerCase()) && isValidRoomName(m.room)) {
+        put({ name: m.room, status: 'open', creator: '', created: m.time, modified: m.time, reason: '', description: '' });
+      }
+    }
+    this.roomCache = rooms;
+    return rooms;
+  }
+
+  statuses(): Map<string, InstanceStatus> {
+    if (this.statusCache) return this.statusCache;
+    const map = new Map<string, InstanceStatus>();
+    const offer = (instance: string, text: string, updated: string) => {
+      const current = map.get(instance);
+      if (!current || (timestampToMillis(updated) || 0) >= (timestampToMillis(current.updated) || 0)) map.set(instance, { text, updated });
+    };
+    for (const e of parseStatusTxt(readTextIfExists(this.layout.statusTxt))) offer(e.instance, e.text, e.updated);
+    for (const name of listFiles(this.layout.dataDir)) {
+      const m = /^status_(.+)\.txt$/.exec(name);
+      if (!m) continue;
+      const e = parseInstanceStatusFile(m[1], readTextIfExists(path.join(this.layout.dataDir, name)));
+      if (e) offer(e.instance, e.text, e.updated);
+    }
+    this.statusCache = map;
+    return map;
+  }
+
+  /** Read marks of one instance from every place that records them. */
+  readState(instance: string): ReadState {
+    return new ReadState(this, instance);
+  }
+
+  sourceOf(key: string): SourceState | undefined {
+    return this.sources.get(key);
+  }
+}
+
+/** Whether a message counts as read for one instance: any record that says so wins. */
+export class ReadState {
+  readonly marks: ReadMarks;
+  private positions: Map<string, number>;
+  private dmReceipts: Map<string, string[]> = new Map();
+
+  constructor(private store: DirectoryStore, readonly instance: string) {
+    const layout = store.layout;
+    this.marks = parseReadMarks(readTextIfExists(layout.readMarks(instance)));
+    this.positions = positionsByKey(parsePositions(readTextIfExists(layout.positions(instance))));
+    for (const name of listFiles(layout.readStatusDir)) {
+      const m = /^dm_(.+)_reads\.txt$/.exec(name);
+      if (!m) continue;
+      const prefixes = parseDmReads(readTextIfExists(path.join(layout.readStatusDir, name)))
+        .filter((r) => r.reader === instance)
+        .map((r) => r.idPrefix);
+      this.dmReceipts.set(m[1], prefixes);
+    }
+  }
+
+  isRead(m: StoredMessage): boolean {
+    if (m.from === this.instance) return true;
+    if (m.number !== null && this.marks.numbers.has(m.number)) return true;
+    if (this.marks.ids.has(m.id)) return true;
+    for (const ref of m.refs) if (this.refSaysRead(ref)) return true;
+    return false;
+  }
+
+  private refSaysRead(ref: TranscriptRef): boolean {
+    const source = this.store.sourceKind(ref.source);
+    if (!source) return false;
+    const status = ref.block.status;
+    if (source.kind === 'inbox' && source.name === this.instance && status === 'read') return true;
+    if (source.kind === 'bashDm' && status === `read by ${this.instance}`) return true;
+    const positionKey = source.kind === 'room' ? `chatroom:${source.name}` : source.kind === 'bashDm' ? `dm:${source.name}` : null;
+    if (positionKey) {
+      const pos = this.positions.get(positionKey);
+      if (pos !== undefined && ref.block.lastLine <= pos) return true;
+    }
+    if (source.kind === 'bashDm' && ref.block.id) {
+      const prefixes = this.dmReceipts.get(source.name) ?? [];
+      if (prefixes.some((p) => ref.block.id!.startsWith(p))) return true;
+    }
+    return false;
+  }
+}
+
+export function toMessage(m: StoredMessage): Message {
+  return { number: m.number, id: m.id, time: m.time, from: m.from, target: m.target, text: m.text, replyTo: m.replyTo };
+}
+
+export function roomFromEvents(name: string, events: TranscriptEvent[]): Chatroom {
+  const created = events.find((e) => e.type === 'created');
+  const room: Chatroom = {
+    name,
+    status: 'open',
+    creator: created?.value ?? '',
+    created: created?.time ?? '',
+    modified: created?.time ?? '',
+    reason: '',
+    description: events.find((e) => e.type === 'description')?.value ?? '',
+  };
+  applyTranscriptState(room, events);
+  return room;
+}
+
+/** The last close or reopen in a transcript sets the room's state. */
+function applyTranscriptState(room: Chatroom, events: TranscriptEvent[]): void {
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i];
+    if (e.type !== 'closed' && e.type !== 'reopened') continue;
+    room.status = e.type === 'closed' ? 'closed' : 'open';
+    room.modified = e.time;
+    const reason = events[i + 1]?.type === (e.type === 'closed' ? 'closure-reason' : 'reopen-reason') ? events[i + 1].value : '';
+    room.reason = e.type === 'closed' ? reason : '';
+  }
+}
+

@@ -1,0 +1,77 @@
+/**
+ * Message text is stored one physical line per message. Characters that would
+ * break a line for any reader (Python's universal newlines end a line at \r,
+ * \n or \r\n) or that are control characters are escaped on write:
+ *   \\ -> backslash, \n -> LF, \r -> CR, \uXXXX -> any other control character
+ * Tab stays as it is. On read the same sequences are unescaped, plus the bash
+ * tools' `\!` which stands for `!`. Unknown sequences are kept verbatim.
+ */
+const NEEDS_ESCAPE = /[\\\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+export function escapeMessageText(text: string): string {
+  return text.replace(NEEDS_ESCAPE, (ch) => {
+    switch (ch) {
+      case '\\':
+        return '\\\\';
+      case '\n':
+        return '\\n';
+      case '\r':
+        return '\\r';
+      default:
+        return '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0');
+    }
+  });
+}
+
+const ESCAPE_SEQUENCE = /\\(\\|n|r|!|u[0-9a-fA-F]{4})/g;
+
+export function unescapeMessageText(text: string): string {
+  if (!text.includes('\\')) return text;
+  return text.replace(ESCAPE_SEQUENCE, (_, seq: string) => {
+    switch (seq) {
+      case '\\':
+        return '\\';
+      case 'n':
+        return '\n';
+      case 'r':
+        return '\r';
+      case '!':
+        return '!';
+      default: {
+        const code = parseInt(seq.slice(1), 16);
+        // Only control characters are ever written as \u; anything else is literal text.
+        return isEscapedControl(code) ? String.fromCharCode(code) : `\\${seq}`;
+      }
+    }
+  });
+}
+
+function isEscapedControl(code: number): boolean {
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
+}
+
+/** Transcript text from bash writers: only `\!` is an escape there. */
+export function unescapeBashText(text: string): string {
+  return text.includes('\\!') ? text.replace(/\\!/g, '!') : text;
+}
+
+/**
+ * Makes untrusted text safe for a terminal: every control character except
+ * newline and tab, and every bidirectional override, is shown as a visible
+ * escape instead of being sent raw.
+ */
+const TERMINAL_UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+export function sanitizeForTerminal(text: string): string {
+  return text.replace(TERMINAL_UNSAFE, (ch) => {
+    const code = ch.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** A key that treats the same text from different writers as equal. */
+export function matchKey(text: string): string {
+  return unescapeBashText(text).replace(/\r\n?/g, '\n').trim();
+}
+
+export const MAX_MESSAGE_BYTES = 64 * 1024;
