@@ -352,7 +352,7 @@ export class Coordination {
     const targets: StoredMessage[] =
       refs === 'all' ? this.unreadStored() : refs.map((r) => this.requireMessage(r));
     const unique = [...new Set(targets)];
-    const fresh = unique.filter((m) => !reads.isRead(m) || (m.from === me && m.number !== null && !reads.marks.numbers.has(m.number)));
+    const fresh = unique.filter((m) => !reads.isRead(m));
     const time = this.timestamp();
     return withLock(this.layout.lockTarget, () => {
       this.registerSelf(me);

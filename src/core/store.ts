@@ -71,6 +71,15 @@ function hashId(text: string): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
+const REPLY_PREFIX_RE = /^\[REPLY to (?:msg #(\d+)|ID ([0-9a-f]{8}))(?: from [^\]]*)?\] ?/;
+
+/** Transcripts keep a reply's `[REPLY to msg #N from X]` prefix in the text; the log parser strips it. */
+function splitReplyPrefix(text: string): { text: string; replyTo: number | string | null } {
+  const m = REPLY_PREFIX_RE.exec(text);
+  if (!m) return { text, replyTo: null };
+  return { text: text.slice(m[0].length), replyTo: m[1] !== undefined ? Number(m[1]) : m[2] };
+}
+
 function mergeKey(time: string, from: string, target: string, text: string): string {
   return `${time}|${from}|${target}|${guardBodyText(text).trimEnd()}`;
 }
@@ -446,13 +455,12 @@ export class DirectoryStore {
 
   private attachBlock(source: SourceState, block: TranscriptBlock, target: string, dm: boolean): void {
     const ref: TranscriptRef = { source: source.key, block };
-    const key = mergeKey(block.time, block.from, target, block.text);
+    const { text, replyTo } = splitReplyPrefix(block.text);
+    const key = mergeKey(block.time, block.from, target, text);
     const candidates = this.logKeyIndex.get(key);
     const match = candidates?.find((m) => !m.refs.some((r) => r.source === source.key));
     if (match) {
-      if (match.refs.length === 0 || !match.refs.some((r) => r.block.id)) {
-        if (block.id) match.id = block.id;
-      }
+      if (block.id && !match.refs.some((r) => r.block.id)) match.id = block.id;
       match.refs.push(ref);
       source.claimed.push(match);
       return;
@@ -470,8 +478,8 @@ export class DirectoryStore {
       time: block.time,
       from: block.from,
       target,
-      text: block.text,
-      replyTo: null,
+      text,
+      replyTo,
       seq: this.seq++,
       dm,
       room,
@@ -479,11 +487,6 @@ export class DirectoryStore {
       lastLine: null,
       refs: [ref],
     };
-    const reply = /^\[REPLY to (?:msg #(\d+)|ID ([0-9a-f]{8}))(?: from [^\]]*)?\] ?/.exec(legacy.text);
-    if (reply) {
-      legacy.replyTo = reply[1] !== undefined ? Number(reply[1]) : reply[2];
-      legacy.text = legacy.text.slice(reply[0].length);
-    }
     source.legacy.push(legacy);
     if (block.id && !this.legacyById.has(block.id)) this.legacyById.set(block.id, legacy);
   }
@@ -635,7 +638,7 @@ export class ReadState {
 
   isRead(m: StoredMessage): boolean {
     if (m.from === this.instance) return true;
-    if (m.number !== null && this.marks.numbers.has(m.number)) return true;
+    if (m.number !== null && markCovers(this.marks.numbers.get(m.number), m.time)) return true;
     if (this.marks.ids.has(m.id)) return true;
     for (const ref of m.refs) if (this.refSaysRead(ref)) return true;
     return false;
@@ -658,6 +661,16 @@ export class ReadState {
     }
     return false;
   }
+}
+
+/**
+ * A mark made before the message was written belongs to an older log that
+ * was since replaced (the legacy sample's marks point at a log that is gone).
+ */
+function markCovers(markTime: string | undefined, messageTime: string): boolean {
+  if (markTime === undefined) return false;
+  if (markTime === '' || messageTime === '') return true;
+  return markTime >= messageTime;
 }
 
 export function toMessage(m: StoredMessage): Message {

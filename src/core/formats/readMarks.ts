@@ -10,16 +10,20 @@
 import { splitLines } from '../lines';
 
 export interface ReadMarks {
-  numbers: Set<number>;
+  /** Message number -> the latest time it was marked ('' when the line has no time). */
+  numbers: Map<number, string>;
   ids: Set<string>;
 }
 
 export function parseReadMarks(text: string): ReadMarks {
-  const marks: ReadMarks = { numbers: new Set(), ids: new Set() };
+  const marks: ReadMarks = { numbers: new Map(), ids: new Set() };
   for (const line of splitLines(text)) {
-    const num = /^\s*(\d+)\s*:/.exec(line);
+    const num = /^\s*(\d+)\s*:\s*(?:read at )?(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)?/.exec(line);
     if (num) {
-      marks.numbers.add(Number(num[1]));
+      const n = Number(num[1]);
+      const time = num[2] ?? '';
+      const previous = marks.numbers.get(n);
+      if (previous === undefined || (previous !== '' && (time === '' || time > previous))) marks.numbers.set(n, time);
       continue;
     }
     const id = /^id:([0-9A-Za-z]+):/.exec(line);

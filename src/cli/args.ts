@@ -1,0 +1,63 @@
+/** Parsing of the few argument shapes commander does not know. */
+import * as fs from 'fs';
+import { CoordError } from '../core/errors';
+import type { MessageRef } from '../core/model';
+
+export function positiveInt(value: string, flag: string): number {
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
+    throw new CoordError('usage', `${flag} takes a whole number of at least 1, not '${value}'`);
+  }
+  return Number(value);
+}
+
+/** A message reference: a number (`12` or `#12`) or a legacy 8-hex id. */
+export function messageRef(value: string): MessageRef {
+  const text = value.trim();
+  if (/^#?\d+$/.test(text)) {
+    const n = Number(text.replace('#', ''));
+    if (n < 1 || !Number.isSafeInteger(n)) throw new CoordError('usage', `message number '${value}' must be 1 or more`);
+    return n;
+  }
+  if (/^(id:)?[0-9a-f]{8}$/i.test(text)) return text.replace(/^id:/i, '').toLowerCase();
+  throw new CoordError('usage', `'${value}' is not a message number (like 12) or a legacy 8-hex id (like 8abda4b6)`);
+}
+
+const MAX_RANGE = 100_000;
+
+/** mark-read arguments: numbers, `10-20` ranges, ids, commas allowed, or `all`. */
+export function markReadRefs(values: string[]): MessageRef[] | 'all' {
+  const tokens = values.flatMap((v) => v.split(',')).map((t) => t.trim()).filter(Boolean);
+  if (tokens.length === 0) throw new CoordError('usage', "mark-read needs message numbers (12, 10-20, 3,5,8), legacy ids, or 'all'");
+  if (tokens.some((t) => t.toLowerCase() === 'all')) {
+    if (tokens.length > 1) throw new CoordError('usage', "'all' cannot be combined with other message numbers");
+    return 'all';
+  }
+  const refs: MessageRef[] = [];
+  for (const token of tokens) {
+    const range = /^#?(\d+)\s*-\s*#?(\d+)$/.exec(token);
+    if (range) {
+      const [a, b] = [Number(range[1]), Number(range[2])];
+      if (a < 1 || b < a) throw new CoordError('usage', `range '${token}' must go from low to high, starting at 1 (e.g. 10-20)`);
+      if (b - a + 1 > MAX_RANGE) throw new CoordError('usage', `range '${token}' is longer than ${MAX_RANGE} messages; use 'all' or a shorter range`);
+      for (let n = a; n <= b; n++) refs.push(n);
+    } else {
+      refs.push(messageRef(token));
+    }
+  }
+  return refs;
+}
+
+/** Message text from the arguments, or from stdin with --stdin or a lone `-`. */
+export function messageText(words: string[], fromStdin: boolean): string {
+  if (fromStdin || (words.length === 1 && words[0] === '-')) {
+    if (words.length > 0 && !(words.length === 1 && words[0] === '-')) {
+      throw new CoordError('usage', 'give the text either as arguments or on stdin (--stdin), not both');
+    }
+    try {
+      return fs.readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+    } catch {
+      throw new CoordError('usage', 'could not read the message from stdin; pipe it in, e.g. echo "text" | coord send #general --stdin');
+    }
+  }
+  return words.join(' ');
+}
