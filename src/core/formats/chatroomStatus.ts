@@ -17,7 +17,8 @@ export interface ChatroomStatusEntry {
   reason: string;
 }
 
-export type StatusFileLine = { kind: 'entry'; entry: ChatroomStatusEntry } | { kind: 'verbatim'; text: string };
+/** `raw` keeps an entry's original text so a rewrite leaves untouched lines byte for byte. */
+export type StatusFileLine = { kind: 'entry'; entry: ChatroomStatusEntry; raw?: string } | { kind: 'verbatim'; text: string };
 
 const HEAD_RE = /^([^:#\s][^:]*):(open|closed):([^:]*):(.*)$/;
 const FULL_TIMES_RE = new RegExp(`^(${TIMESTAMP_SOURCE}):(${TIMESTAMP_SOURCE}):(.*)$`);
@@ -38,7 +39,7 @@ export function parseChatroomStatusFile(text: string): StatusFileLine[] {
   return splitLines(text).map((line) => {
     if (line.startsWith('#') || line.trim() === '') return { kind: 'verbatim', text: line };
     const entry = parseChatroomStatusLine(line);
-    return entry ? { kind: 'entry', entry } : { kind: 'verbatim', text: line };
+    return entry ? { kind: 'entry', entry, raw: line } : { kind: 'verbatim', text: line };
   });
 }
 
@@ -48,7 +49,7 @@ export function formatChatroomStatusLine(e: ChatroomStatusEntry): string {
 }
 
 export function formatChatroomStatusFile(lines: StatusFileLine[]): string {
-  return lines.map((l) => (l.kind === 'entry' ? formatChatroomStatusLine(l.entry) : l.text)).join('\n') + '\n';
+  return lines.map((l) => (l.kind === 'entry' ? l.raw ?? formatChatroomStatusLine(l.entry) : l.text)).join('\n') + '\n';
 }
 
 export const CHATROOM_STATUS_HEADER =

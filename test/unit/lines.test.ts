@@ -1,0 +1,69 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { spawnSync } from 'child_process';
+import { countLines, splitLines, totalLines } from '../../src/core/lines';
+import { readLogLines, scanLog } from '../../src/core/logIndex';
+import { tempDir } from '../support/helpers';
+
+/** Python's own count: iterating a text-mode file (universal newlines). */
+function pythonLineCount(file: string): number {
+  const r = spawnSync('python3', ['-c', 'import sys\nprint(sum(1 for _ in open(sys.argv[1], encoding="utf-8")))', file], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return Number(r.stdout.trim());
+}
+
+const cases: Array<[string, string]> = [
+  ['empty', ''],
+  ['one line', 'a\n'],
+  ['no final newline', 'a\nb'],
+  ['crlf', 'a\r\nb\r\n'],
+  ['lone cr', 'a\rb\rc'],
+  ['mixed', 'a\r\n\rb\n\n\rc\r'],
+  ['cr then lf across', '\r\n\r\n'],
+  ['unicode', '✅ one\n🚀 two\r'],
+];
+
+describe('Python-compatible line counting', () => {
+  for (const [name, text] of cases) {
+    it(`counts "${name}" as Python does`, () => {
+      const file = path.join(tempDir(), 'log');
+      fs.writeFileSync(file, text);
+      const expected = pythonLineCount(file);
+      assert.strictEqual(totalLines(countLines(Buffer.from(text))), expected);
+      assert.strictEqual(splitLines(text).length, expected);
+      assert.strictEqual(scanLog(file, file + '.idx').lines, expected);
+    });
+  }
+
+  it('counts the same when bytes arrive in pieces split inside \\r\\n', () => {
+    const text = 'a\r\nb\rc\n\r\nd';
+    const file = path.join(tempDir(), 'log');
+    fs.writeFileSync(file, text);
+    const expected = pythonLineCount(file);
+    assert.strictEqual(expected, 5);
+    for (let cut = 0; cut <= text.length; cut++) {
+      const first = countLines(Buffer.from(text.slice(0, cut)));
+      assert.strictEqual(totalLines(countLines(Buffer.from(text.slice(cut)), first)), expected, `cut at ${cut}`);
+    }
+  });
+
+  it('checkpoints: counts only new bytes, and recounts when the file was rewritten', () => {
+    const dir = tempDir();
+    const log = path.join(dir, 'messages.log');
+    const idx = path.join(dir, 'idx.json');
+    const line = (n: number) => `[2025-06-15 05:00:00] a -> #r: message ${n} ${'x'.repeat(200)}\n`;
+    fs.writeFileSync(log, Array.from({ length: 3000 }, (_, i) => line(i + 1)).join(''));
+    assert.strictEqual(scanLog(log, idx, true).lines, 3000);
+    assert.ok(fs.existsSync(idx), 'checkpoint written');
+    fs.appendFileSync(log, line(3001) + 'torn');
+    assert.strictEqual(scanLog(log, idx, true).lines, 3002);
+    const scan = scanLog(log, idx);
+    assert.deepStrictEqual(readLogLines(log, scan.marks, 2049, 2050).map((l) => l.split(' ')[6]), ['2049', '2050']);
+    assert.deepStrictEqual(readLogLines(log, scan.marks, 3002, 3002), ['torn']);
+    fs.writeFileSync(log, 'short\r\nfile\r');
+    assert.strictEqual(scanLog(log, idx, true).lines, 2);
+    fs.writeFileSync(log, 'x'.repeat(scan.size + 10));
+    assert.strictEqual(scanLog(log, idx, true).lines, 1, 'same-or-larger file with different bytes is recounted');
+  });
+});
