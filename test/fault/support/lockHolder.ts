@@ -1,0 +1,17 @@
+/**
+ * Takes the directory's write lock exactly as the library does (proper-lockfile
+ * on data/.coord, stale 2 s), says "locked" and waits to be SIGKILLed while
+ * holding it: the lock directory stays behind, as after a crash.
+ *   node lockHolder.js DIR
+ */
+import * as path from 'path';
+import * as lockfile from 'proper-lockfile';
+
+async function main(): Promise<void> {
+  const dir = process.argv[2];
+  await lockfile.lock(path.join(dir, 'data', '.coord'), { realpath: false, stale: 2000, onCompromised: () => undefined });
+  process.stdout.write('locked\n');
+  setInterval(() => undefined, 1000);
+}
+
+void main();
