@@ -674,7 +674,7 @@ function appendLogLine(layout: Layout, line: string): number {
   // A torn last line (a crashed writer) keeps its number; ours starts on a line of its own.
   const prefix = before.count.partial ? '\n' : '';
   const data = Buffer.from(`${prefix}${line}\n`, 'utf8');
-  appendWhole(layout.messagesLog, data);
+  appendWhole(layout.messagesLog, data, false);
   const expected = before.lines + 1;
   let size = -1;
   try { size = fs.statSync(layout.messagesLog).size; } catch { /* checked below */ }

@@ -55,7 +55,7 @@ export function readRange(fd: number, start: number, end: number): Buffer {
 
 export function openForAppend(file: string): number {
   try {
-    return fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | NOFOLLOW, FILE_MODE);
+    return fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_APPEND | fs.constants.O_CREAT | NOFOLLOW, FILE_MODE);
   } catch (error) {
     throw ioError(error, `open ${file} for writing`);
   }
@@ -64,13 +64,20 @@ export function openForAppend(file: string): number {
 /**
  * Appends `data` in one write. If the write fails part-way (a full disk), the
  * file is cut back to its old length so no torn line is left behind.
+ * With `ownLine` (the default) the data starts on a line of its own: a file
+ * left ending mid-line (a crashed writer, a hand edit) gets a newline first,
+ * so a new block is never glued onto a torn one. messages.log passes false:
+ * its writer decides that itself, keeping Python's line numbers.
  */
-export function appendWhole(file: string, data: string | Buffer): void {
-  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+export function appendWhole(file: string, data: string | Buffer, ownLine = true): void {
+  let buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const fd = openForAppend(file);
   let before = -1;
   try {
     before = fs.fstatSync(fd).size;
+    if (ownLine && before > 0 && buf.length > 0 && buf[0] !== 0x0a && readRange(fd, before - 1, before)[0] !== 0x0a) {
+      buf = Buffer.concat([Buffer.from('\n'), buf]);
+    }
     let written = 0;
     while (written < buf.length) written += fs.writeSync(fd, buf, written, buf.length - written);
   } catch (error) {
