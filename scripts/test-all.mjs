@@ -36,6 +36,7 @@ if (build.status !== 0) {
 }
 
 const total = { passed: 0, failed: 0, skipped: 0 };
+const runStarted = Date.now();
 for (const stage of selected) {
   if (!stage.present()) continue;
   const countsFile = join(root, 'test-results', `${stage.name}.counts.json`);
@@ -56,6 +57,6 @@ for (const stage of selected) {
   for (const k of Object.keys(total)) total[k] += counts[k];
 }
 
-console.log('');
+console.log(`\nall suites took ${((Date.now() - runStarted) / 1000).toFixed(0)}s`);
 console.log(`${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ''}`);
 process.exit(total.failed > 0 ? 1 : 0);
