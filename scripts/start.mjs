@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// `npm start`: set up what is missing, build, seed a demo coordination
+// directory, keep a simulator posting through the CLI, and serve VS Code in
+// the browser with the extension loaded. Ctrl-C stops everything it started.
+//   npm start [-- --port 8080] [--no-simulator] [--keep]   (--keep: reuse an existing demo/)
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const port = args.includes('--port') ? args[args.indexOf('--port') + 1] : '8080';
+const workspace = join(root, 'demo');
+const coordDir = join(workspace, 'coordination');
+
+function step(title, command, argv, opts = {}) {
+  console.log(`\n> ${title}`);
+  const r = spawnSync(command, argv, { cwd: root, stdio: 'inherit', ...opts });
+  if (r.status !== 0) {
+    console.error(`npm start: ${title} failed (exit ${r.status})`);
+    process.exit(1);
+  }
+}
+
+step('installing the code-server host if missing (once, about a minute)', 'bash', ['scripts/setup-host.sh', 'code-server']);
+if (!existsSync(join(root, 'node_modules'))) step('installing dependencies', 'npm', ['ci', '--no-audit', '--no-fund']);
+step('building', process.execPath, ['scripts/build.mjs', '--no-tests']);
+if (!(args.includes('--keep') && existsSync(coordDir))) {
+  step('seeding the demo directory (four agents building OAuth login)', process.execPath, ['scripts/demo/seed.mjs', coordDir]);
+}
+
+const children = [];
+const serve = spawn(process.execPath, ['scripts/vscode-host.mjs', 'serve', '--workspace', workspace, '--port', port], { cwd: root, stdio: 'inherit' });
+children.push(serve);
+if (!args.includes('--no-simulator')) {
+  const sim = spawn(process.execPath, ['scripts/demo/simulate.mjs', coordDir, '--every', '8'], { cwd: root, stdio: 'inherit' });
+  children.push(sim);
+  console.log('\n> simulator: an agent posts through `coord` every 8 seconds');
+}
+console.log(`\nCLI in the demo:  node dist/cli.js --dir ${coordDir} --as instance-1 check-unread\nCtrl-C stops everything.\n`);
+
+let stopping = false;
+function stop() {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) child.kill('SIGTERM');
+  setTimeout(() => process.exit(0), 1500).unref();
+}
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+serve.on('exit', (code) => {
+  if (!stopping) {
+    console.error(`npm start: the VS Code host exited (${code})`);
+    stop();
+  }
+});
