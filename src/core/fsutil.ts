@@ -80,6 +80,7 @@ export function appendWhole(file: string, data: string | Buffer, ownLine = true)
     }
     let written = 0;
     while (written < buf.length) written += fs.writeSync(fd, buf, written, buf.length - written);
+    journal?.push({ file, before, after: before + buf.length });
   } catch (error) {
     if (before >= 0) {
       try { fs.ftruncateSync(fd, before); } catch { /* best effort: report the original error */ }
@@ -90,10 +91,63 @@ export function appendWhole(file: string, data: string | Buffer, ownLine = true)
   }
 }
 
+interface JournalEntry {
+  file: string;
+  /** An append: the sizes before and after it. */
+  before?: number;
+  after?: number;
+  /** A rewrite: the old text (null: the file did not exist). */
+  old?: string | null;
+}
+
+let journal: JournalEntry[] | null = null;
+
+/**
+ * Runs `fn` (synchronous) so that its writes land all or not at all: when it
+ * throws (a full disk half-way through a message's several files), every file
+ * appendWhole grew inside it is cut back and every file writeAtomic replaced
+ * is put back, newest first, before the error goes on. An append is only cut
+ * back while the file still ends where ours did (a tool that does not lock
+ * may have appended since). Used by withLock around every locked write.
+ */
+export function allOrNothing<T>(fn: () => T): T {
+  const outer = journal;
+  const mine: JournalEntry[] = [];
+  journal = mine;
+  try {
+    return fn();
+  } catch (error) {
+    journal = null;
+    for (const entry of mine.reverse()) undo(entry);
+    mine.length = 0;
+    throw error;
+  } finally {
+    journal = outer;
+    outer?.push(...mine);
+  }
+}
+
+function undo(entry: JournalEntry): void {
+  try {
+    if (entry.old !== undefined) {
+      if (entry.old === null) fs.rmSync(entry.file, { force: true });
+      else writeFileAtomic.sync(entry.file, entry.old, { mode: FILE_MODE, fsync: false });
+      return;
+    }
+    const fd = fs.openSync(entry.file, fs.constants.O_RDWR | NOFOLLOW);
+    try {
+      if (fs.fstatSync(fd).size === entry.after) fs.ftruncateSync(fd, entry.before);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch { /* best effort: the original error is what the user needs */ }
+}
+
 /** Whole-file rewrite: a temporary file renamed over the old one. */
 export function writeAtomic(file: string, text: string): void {
   try {
     if (isSymlink(file)) throw Object.assign(new Error('symbolic link'), { code: 'ELOOP', path: file });
+    if (journal) journal.push({ file, old: fs.existsSync(file) ? readTextIfExists(file) : null });
     writeFileAtomic.sync(file, text, { mode: FILE_MODE, fsync: false });
   } catch (error) {
     throw ioError(error, `write ${file}`);

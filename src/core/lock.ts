@@ -7,6 +7,7 @@
  */
 import * as lockfile from 'proper-lockfile';
 import { CoordError } from './errors';
+import { allOrNothing } from './fsutil';
 
 const STALE_MS = 2000; // proper-lockfile's minimum
 const WAIT_MS = 15000;
@@ -29,7 +30,8 @@ export async function withLock<T>(target: string, fn: () => T | Promise<T>): Pro
     throw new CoordError('io', `cannot lock the coordination directory (${target}.lock): ${(error as Error).message}`);
   }
   try {
-    return await fn();
+    // A synchronous body lands all or not at all (see allOrNothing).
+    return await allOrNothing(fn);
   } finally {
     await release().catch(() => undefined);
   }
