@@ -7,8 +7,8 @@
 //   dist/codicons/     the icon font the webview uses
 //   out/               tests compiled by tsc (with --tests, the default unless --production)
 import { build } from 'esbuild';
-import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -28,14 +28,14 @@ const common = {
 };
 
 const entries = [
-  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli-main.js' },
   { entryPoints: ['src/core/index.ts'], outfile: 'dist/core.js' },
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { entryPoints: ['src/webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ].filter((e) => existsSync(join(root, e.entryPoints[0])));
 
 await Promise.all(entries.map((e) => build({ ...common, ...e })));
-if (existsSync(join(root, 'dist/cli.js'))) chmodSync(join(root, 'dist/cli.js'), 0o755);
+writeCliLauncher();
 
 const codicons = join(root, 'node_modules/@vscode/codicons/dist');
 mkdirSync(join(root, 'dist/codicons'), { recursive: true });
@@ -46,4 +46,32 @@ if (!skipTests) {
   if (existsSync(join(root, 'src/webview/tsconfig.json'))) {
     execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'src/webview')], { stdio: 'inherit' });
   }
+}
+
+/**
+ * dist/cli.js loads the bundle through a V8 code cache (dist/cli-main.js.cache,
+ * made here after one warm run), which saves compiling ~300 KB on every start.
+ * A cache from another Node version is rejected by V8 and simply not used.
+ */
+function writeCliLauncher() {
+  const launcher = `#!/usr/bin/env node
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const vm = require('vm');
+const Module = require('module');
+const file = path.join(__dirname, 'cli-main.js');
+let cachedData;
+try { cachedData = fs.readFileSync(file + '.cache'); } catch {}
+const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
+const mod = { exports: {} };
+script.runInThisContext().call(mod.exports, mod.exports, require, mod, file, __dirname);
+const done = mod.exports.run();
+if (process.env.COORD_WRITE_CODE_CACHE) done.then(() => fs.writeFileSync(file + '.cache', script.createCachedData()));
+`;
+  writeFileSync(join(root, 'dist/cli.js'), launcher, { mode: 0o755 });
+  chmodSync(join(root, 'dist/cli.js'), 0o755);
+  rmSync(join(root, 'dist/cli-main.js.cache'), { force: true });
+  const warm = spawnSync(process.execPath, [join(root, 'dist/cli.js'), 'help'], { env: { ...process.env, COORD_WRITE_CODE_CACHE: '1' }, stdio: 'ignore' });
+  if (warm.status !== 0) console.warn('build: could not warm the CLI code cache (the CLI still works, just compiles on start)');
 }

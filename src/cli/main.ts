@@ -383,9 +383,10 @@ function commandName(argv: string[]): string {
   return first && /^[a-z-]+$/.test(first) ? `${first} ` : '';
 }
 
-if (require.main === module) {
+/** The entry the launcher (dist/cli.js) calls. */
+export function run(): Promise<void> {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);
   });
-  void main(process.argv.slice(2));
+  return main(process.argv.slice(2));
 }

@@ -3,7 +3,6 @@
  * DirectoryStore and writes every file the older tools read, under one lock.
  * The CLI and the extension are thin shells over this class.
  */
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CoordError } from './errors';
@@ -545,7 +544,7 @@ export class Coordination {
 
   private async writeMessage(input: { from: string; target: string; dm: boolean; text: string; replyTo: number | string | null; replyToSender?: string }): Promise<Message> {
     const time = this.timestamp();
-    const id = crypto.randomBytes(4).toString('hex');
+    const id = newMessageId();
     const line = formatLogLine({ time, from: input.from, target: input.target, dm: input.dm, text: input.text, replyTo: input.replyTo, replyToSender: input.replyToSender });
     return withLock(this.layout.lockTarget, () => {
       // Checked again under the lock: a room may have closed since.
@@ -622,6 +621,14 @@ export class Coordination {
 }
 
 // ---------------------------------------------------------------- helpers
+
+/**
+ * An 8-hex id like the older tools' (uuid4()[:8]). Math.random is enough for
+ * a display id and spares every CLI start the cost of loading node:crypto.
+ */
+function newMessageId(): string {
+  return Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+}
 
 function lastN<T>(list: T[], limit?: number): T[] {
   return limit !== undefined && limit > 0 && list.length > limit ? list.slice(list.length - limit) : list;
