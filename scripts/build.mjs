@@ -41,6 +41,9 @@ const codicons = join(root, 'node_modules/@vscode/codicons/dist');
 mkdirSync(join(root, 'dist/codicons'), { recursive: true });
 for (const f of ['codicon.css', 'codicon.ttf']) cpSync(join(codicons, f), join(root, 'dist/codicons', f));
 
+// Type declarations for the library (`agent-coordination/core`).
+execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.types.json')], { stdio: 'inherit' });
+
 if (!skipTests) {
   execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
   if (existsSync(join(root, 'src/webview/tsconfig.json'))) {
