@@ -29,7 +29,8 @@ import { assertInstanceId, assertRoomName, dmPair, isValidInstanceId, isValidRoo
 import { formatTimestamp } from './time';
 import { MAX_MESSAGE_BYTES } from './text';
 import { assertCoordinationDir, initDirectory, resolveDirectory } from './directory';
-import { searchMessages, SearchOptions } from './search';
+import { runSearch, SearchOptions } from './search';
+import { searchIndexFor } from './searchIndex';
 
 export interface OpenOptions {
   /** The coordination directory; default $COORDINATION_DIR or the nearest `coordination/`. */
@@ -258,7 +259,8 @@ export class Coordination {
   }
 
   search(query: string, opts: SearchOptions = {}): Message[] {
-    return searchMessages(this.state.allMessages(), query, opts, (m) => this.state.messageByRef(m)).map(toMessage);
+    // The index lives as long as the store; only messages added since the last search are indexed.
+    return runSearch(searchIndexFor(this.state), query, opts);
   }
 
   statuses(): Record<string, InstanceStatus> {

@@ -1,7 +1,27 @@
-/** Plain search over messages (a later issue replaces the default mode with a ranked index). */
+/**
+ * Search over messages, in three modes, with filters that combine:
+ *
+ *   ranked (default)  minisearch full text over text, sender and room: every
+ *                     term must match, prefix matching, typo tolerance, and a
+ *                     recency boost; best first.
+ *   exact             case-insensitive substring of the text (or of
+ *                     "sender target"); oldest first.
+ *   regex             a JavaScript regular expression (flags i, u) tested the
+ *                     same way; oldest first.
+ *
+ * Filters (all modes): recent N (the last N messages; numbers stay the real
+ * ones), room, from, to, since/until, thread (a message and every reply below
+ * it), and limit (ranked: the N best; exact/regex: the N newest).
+ *
+ * The engine runs over a `SearchCorpus`: the messages in `allMessages()` order
+ * with a ranked-search function. In process that is `MessageSearchIndex`
+ * (search-index.ts, a live minisearch index updated incrementally); in the CLI
+ * it is the persisted index beside the data (searchCache.ts).
+ */
+import MiniSearch, { Options as MiniSearchOptions, SearchOptions as MiniSearchSearchOptions } from 'minisearch';
 import { CoordError } from './errors';
 import { StoredMessage } from './store';
-import { MessageRef } from './model';
+import { Message, MessageRef } from './model';
 import { parseTimeInput, timestampToMillis } from './time';
 
 export interface SearchOptions {
@@ -18,6 +38,189 @@ export interface SearchOptions {
   exact?: boolean;
 }
 
+// ------------------------------------------------------------ ranking setup
+
+/** The indexed fields, in minisearch field-id order (the persisted index relies on it). */
+export const SEARCH_FIELDS = ['text', 'from', 'room'] as const;
+export type SearchField = (typeof SEARCH_FIELDS)[number];
+
+/** Extra weight for the newest message; the oldest gets none, linear in between. */
+export const RECENCY_BOOST = 0.5;
+
+export interface IndexedDoc {
+  /** Position in the corpus (allMessages order). */
+  id: number;
+  text: string;
+  from: string;
+  room: string;
+}
+
+export const tokenize: (text: string) => string[] = MiniSearch.getDefault('tokenize');
+export const processTerm = (term: string): string => term.toLowerCase();
+
+/** Typo tolerance by term length: none up to 3 letters, one edit up to 7, then two. */
+export function fuzziness(term: string): number {
+  return term.length <= 3 ? 0 : term.length <= 7 ? 1 : 2;
+}
+
+export function miniSearchOptions(): MiniSearchOptions<IndexedDoc> {
+  return {
+    fields: [...SEARCH_FIELDS],
+    idField: 'id',
+    storeFields: [],
+    tokenize,
+    processTerm,
+    autoVacuum: false,
+  };
+}
+
+/**
+ * Query-time options. The recency boost is a per-document factor, so it is
+ * applied to the final scores (`boostedScore`), which is what minisearch's
+ * `boostDocument` would compute, without a call per posting.
+ */
+export function rankedSearchOptions(): MiniSearchSearchOptions {
+  return {
+    combineWith: 'AND',
+    prefix: (term: string) => term.length >= 2,
+    fuzzy: (term: string) => fuzziness(term),
+    boost: { text: 1, from: 1.5, room: 1.5 },
+  };
+}
+
+export function boostedScore(score: number, index: number, count: number): number {
+  return score * recencyBoost(index, count);
+}
+
+export function recencyBoost(index: number, count: number): number {
+  return count <= 1 ? 1 + RECENCY_BOOST : 1 + (RECENCY_BOOST * index) / (count - 1);
+}
+
+/** The terms minisearch will look for in a query. */
+export function queryTerms(query: string): string[] {
+  return tokenize(query).map(processTerm).filter((t) => t.length > 0);
+}
+
+// ------------------------------------------------------------ the corpus
+
+export interface RankedHit {
+  index: number;
+  score: number;
+}
+
+/** Messages in allMessages() order, by position, plus ranked search. */
+export interface SearchCorpus {
+  readonly count: number;
+  text(i: number): string;
+  from(i: number): string;
+  target(i: number): string;
+  room(i: number): string | null;
+  to(i: number): string | null;
+  time(i: number): string;
+  /** Position of the message this one replies to, or -1. */
+  parent(i: number): number;
+  /** Position of a message by number, 8-hex id or `#N`, or -1. */
+  find(ref: MessageRef): number;
+  message(i: number): Message;
+  ranked(query: string): RankedHit[];
+}
+
+/** Runs a search over a corpus: the one engine behind the library and the CLI. */
+export function runSearch(corpus: SearchCorpus, query: string, opts: SearchOptions = {}): Message[] {
+  return runSearchPositions(corpus, query, opts).map((i) => corpus.message(i));
+}
+
+export function runSearchPositions(corpus: SearchCorpus, query: string, opts: SearchOptions = {}): number[] {
+  if (!query.trim()) throw new CoordError('invalid-input', 'search query is empty; give words to look for, e.g. coord search "deploy failed"');
+  if (opts.exact && opts.regex) throw new CoordError('usage', 'choose one of --exact and --regex');
+  const allowed = filterMask(corpus, opts);
+  const limit = opts.limit !== undefined && opts.limit > 0 ? opts.limit : undefined;
+  if (!opts.exact && !opts.regex && queryTerms(query).length > 0) {
+    const hits = corpus.ranked(query).filter((h) => allowed === null || allowed[h.index] === 1);
+    hits.sort((a, b) => b.score - a.score || b.index - a.index);
+    const best = limit !== undefined ? hits.slice(0, limit) : hits;
+    return best.map((h) => h.index);
+  }
+  // Exact (also a ranked query with no words in it, such as "->"), or regex.
+  const matcher = opts.regex ? regexMatcher(query) : substringMatcher(query);
+  const found: number[] = [];
+  const n = corpus.count;
+  for (let i = 0; i < n; i++) {
+    if (allowed !== null && allowed[i] !== 1) continue;
+    if (matcher(corpus.text(i)) || matcher(`${corpus.from(i)} ${corpus.target(i)}`)) found.push(i);
+  }
+  return limit !== undefined && found.length > limit ? found.slice(found.length - limit) : found;
+}
+
+export function regexMatcher(query: string): (text: string) => boolean {
+  let re: RegExp;
+  try {
+    re = new RegExp(query, 'iu');
+  } catch (error) {
+    throw new CoordError('invalid-input', `invalid regular expression: ${(error as Error).message}; check brackets and escapes, or drop --regex`);
+  }
+  return (text) => re.test(text);
+}
+
+export function substringMatcher(query: string): (text: string) => boolean {
+  const needle = query.toLowerCase();
+  return (text) => text.toLowerCase().includes(needle);
+}
+
+/** 1 for every position the filters allow; null when no filter is set. */
+export function filterMask(corpus: SearchCorpus, opts: SearchOptions): Uint8Array | null {
+  const n = corpus.count;
+  const recent = opts.recent !== undefined && opts.recent > 0 ? opts.recent : undefined;
+  const room = opts.room ? opts.room.replace(/^#/, '').toLowerCase() : undefined;
+  const from = opts.from ? opts.from.replace(/^@/, '') : undefined;
+  const to = opts.to ? opts.to.replace(/^@/, '') : undefined;
+  const since = opts.since ? checkedTime(opts.since, '--since') : null;
+  const until = opts.until ? checkedTime(opts.until, '--until') : null;
+  const thread = opts.thread !== undefined ? threadMask(corpus, opts.thread) : null;
+  if (recent === undefined && room === undefined && from === undefined && to === undefined && since === null && until === null && thread === null) return null;
+  const mask = new Uint8Array(n);
+  const start = recent !== undefined ? Math.max(0, n - recent) : 0;
+  for (let i = start; i < n; i++) {
+    if (thread !== null && thread[i] !== 1) continue;
+    if (room !== undefined && corpus.room(i)?.toLowerCase() !== room) continue;
+    if (from !== undefined && corpus.from(i) !== from) continue;
+    if (to !== undefined && corpus.to(i) !== to) continue;
+    if (since !== null || until !== null) {
+      const t = timestampToMillis(corpus.time(i));
+      if (!((since === null || t >= since) && (until === null || t <= until))) continue;
+    }
+    mask[i] = 1;
+  }
+  return mask;
+}
+
+function threadMask(corpus: SearchCorpus, ref: MessageRef): Uint8Array {
+  const root = corpus.find(ref);
+  if (root < 0) throw new CoordError('not-found', `no message ${ref} to take a thread from`);
+  const mask = new Uint8Array(corpus.count);
+  mask[root] = 1;
+  // Replies come after their parents in time order; a second pass catches the odd one that does not.
+  for (let pass = 0; pass < 2; pass++) {
+    for (let i = 0; i < corpus.count; i++) {
+      const p = corpus.parent(i);
+      if (p >= 0 && mask[p] === 1) mask[i] = 1;
+    }
+  }
+  return mask;
+}
+
+function checkedTime(text: string, flag: string): number {
+  const t = parseTimeInput(text);
+  if (Number.isNaN(t)) throw new CoordError('invalid-input', `${flag} '${text}' is not a time: use YYYY-MM-DD, 'YYYY-MM-DD HH:MM:SS', or an age like 30m, 2h, 7d`);
+  return t;
+}
+
+// ------------------------------------------------------------ the baseline
+
+/**
+ * The previous implementation, a plain substring scan: kept as the baseline
+ * the benchmark compares against.
+ */
 export function searchMessages(
   all: StoredMessage[],
   query: string,
@@ -25,19 +228,7 @@ export function searchMessages(
   lookup: (ref: MessageRef) => StoredMessage | undefined,
 ): StoredMessage[] {
   if (!query.trim()) throw new CoordError('invalid-input', 'search query is empty; give words to look for, e.g. coord search "deploy failed"');
-  let matcher: (text: string) => boolean;
-  if (opts.regex) {
-    let re: RegExp;
-    try {
-      re = new RegExp(query, 'iu');
-    } catch (error) {
-      throw new CoordError('invalid-input', `invalid regular expression: ${(error as Error).message}; check brackets and escapes, or drop --regex`);
-    }
-    matcher = (text) => re.test(text);
-  } else {
-    const needle = query.toLowerCase();
-    matcher = (text) => text.toLowerCase().includes(needle);
-  }
+  const matcher = opts.regex ? regexMatcher(query) : substringMatcher(query);
   let pool = opts.recent !== undefined && opts.recent > 0 ? all.slice(-opts.recent) : all;
   pool = applyFilters(pool, opts, lookup);
   const found = pool.filter((m) => matcher(m.text) || matcher(`${m.from} ${m.target}`));
@@ -78,10 +269,4 @@ export function applyFilters(pool: StoredMessage[], opts: SearchOptions, lookup:
     out = out.filter((m) => inThread.has(m));
   }
   return out;
-}
-
-function checkedTime(text: string, flag: string): number {
-  const t = parseTimeInput(text);
-  if (Number.isNaN(t)) throw new CoordError('invalid-input', `${flag} '${text}' is not a time: use YYYY-MM-DD, 'YYYY-MM-DD HH:MM:SS', or an age like 30m, 2h, 7d`);
-  return t;
 }
