@@ -263,6 +263,11 @@ export class Coordination {
     return runSearch(searchIndexFor(this.state), query, opts);
   }
 
+  /** Builds (or brings up to date) the search index now, e.g. off the extension's activation path. */
+  warmSearchIndex(): void {
+    searchIndexFor(this.state);
+  }
+
   statuses(): Record<string, InstanceStatus> {
     return Object.fromEntries([...this.state.statuses()].sort(([a], [b]) => a.localeCompare(b)));
   }
