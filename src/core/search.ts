@@ -123,6 +123,8 @@ export interface SearchCorpus {
   find(ref: MessageRef): number;
   message(i: number): Message;
   ranked(query: string): RankedHit[];
+  /** Called before exact and regex scans, which read every text. */
+  prepareScan?(): void;
 }
 
 /** Runs a search over a corpus: the one engine behind the library and the CLI. */
@@ -143,6 +145,7 @@ export function runSearchPositions(corpus: SearchCorpus, query: string, opts: Se
   }
   // Exact (also a ranked query with no words in it, such as "->"), or regex.
   const matcher = opts.regex ? regexMatcher(query) : substringMatcher(query);
+  corpus.prepareScan?.();
   const found: number[] = [];
   const n = corpus.count;
   for (let i = 0; i < n; i++) {
