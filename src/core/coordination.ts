@@ -648,9 +648,18 @@ function isBetween(m: StoredMessage, me: string, other?: string): boolean {
   return m.from === other || m.to === other;
 }
 
+const mentionPatterns = new Map<string, RegExp>();
+
+/** True when the text @-mentions the instance (or @all). */
 export function mentionsInstance(text: string, instance: string): boolean {
-  const escaped = instance.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(^|[^A-Za-z0-9._-])@${escaped}(?![A-Za-z0-9_-])`).test(text) || /(^|\s)@all\b/.test(text);
+  if (!text.includes('@')) return false;
+  let re = mentionPatterns.get(instance);
+  if (!re) {
+    const escaped = instance.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    re = new RegExp(`(^|[^A-Za-z0-9._-])@(${escaped}(?![A-Za-z0-9_-])|all\\b)`);
+    mentionPatterns.set(instance, re);
+  }
+  return re.test(text);
 }
 
 function checkText(text: string): void {

@@ -21,6 +21,7 @@ import { parseInstanceStatusFile, parseStatusTxt } from './formats/statuses';
 import { parseDmReads, parsePositions, parseReadMarks, positionsByKey, ReadMarks } from './formats/readMarks';
 import { isValidInstanceId, isValidRoomName } from './names';
 import { listFiles, readRange, readTextIfExists } from './fsutil';
+import { countLines, totalLines } from './lines';
 import { timestampToMillis } from './time';
 
 interface TranscriptRef {
@@ -61,6 +62,15 @@ interface SourceState {
 
 const TAIL_BYTES = 64;
 
+function fileStamp(file: string): string {
+  try {
+    const st = fs.statSync(file);
+    return `${st.size}:${st.mtimeMs}:${st.ino}`;
+  } catch {
+    return 'missing';
+  }
+}
+
 /** FNV-1a: a short, stable id for a log line that has no transcript id. */
 function hashId(text: string): string {
   let h = 0x811c9dc5;
@@ -80,8 +90,51 @@ function splitReplyPrefix(text: string): { text: string; replyTo: number | strin
   return { text: text.slice(m[0].length), replyTo: m[1] !== undefined ? Number(m[1]) : m[2] };
 }
 
-function mergeKey(time: string, from: string, target: string, text: string): string {
-  return `${time}|${from}|${target}|${guardBodyText(text).trimEnd()}`;
+/** Lines a transcript writer would have indented (see guardBodyText); most texts have none. */
+const STRUCTURE_LINE_RE = /(^|\n)(---(\n|$)|STATUS: |\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] |\[CHATROOM CREATED: )/;
+
+/** The text as a transcript writer stores it, for comparing a block with a log line. */
+function comparableBody(text: string): string {
+  const body = text.includes('\r') || STRUCTURE_LINE_RE.test(text) ? guardBodyText(text) : text;
+  return body.trimEnd();
+}
+
+interface MessageShape {
+  time: string;
+  from: string;
+  target: string;
+  text: string;
+}
+
+/** Same time, sender, target and text: one message seen in two files. */
+function sameMessage(a: MessageShape, b: MessageShape): boolean {
+  return a.time === b.time && a.from === b.from && a.target === b.target && (a.text === b.text || comparableBody(a.text) === comparableBody(b.text));
+}
+
+/** A multimap keyed by timestamp: few messages share a second, so lookups stay cheap. */
+class ByTime {
+  private map = new Map<string, StoredMessage[]>();
+  get size(): number {
+    return this.map.size;
+  }
+  add(m: StoredMessage): void {
+    const list = this.map.get(m.time);
+    if (list) list.push(m);
+    else this.map.set(m.time, [m]);
+  }
+  remove(m: StoredMessage): void {
+    const list = this.map.get(m.time);
+    if (!list) return;
+    const i = list.indexOf(m);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.map.delete(m.time);
+  }
+  find(shape: MessageShape, accept: (m: StoredMessage) => boolean = () => true): StoredMessage | undefined {
+    return this.map.get(shape.time)?.find((m) => sameMessage(m, shape) && accept(m));
+  }
+  clear(): void {
+    this.map.clear();
+  }
 }
 
 export class DirectoryStore {
@@ -97,10 +150,17 @@ export class DirectoryStore {
   private logTail = '';
   /** A last line without its terminator, parsed provisionally and redone on the next refresh. */
   private logPartial: { startByte: number; created: boolean; ownerTextLength: number } | null = null;
-  private logKeyIndex = new Map<string, StoredMessage[]>();
+  private logByTime = new ByTime();
+  /** Rooms named by log lines ("-> #x:"), in order of first use. */
+  private logRooms = new Map<string, { name: string; time: string }>();
 
   private sources = new Map<string, SourceState>();
   private legacyById = new Map<string, StoredMessage>();
+  private legacyByTime = new ByTime();
+  /** The legacy set changed since allMessages() last sorted; log appends alone keep the order. */
+  private legacyDirty = true;
+  private sortedLogCount = 0;
+  private readStates = new Map<string, { stamp: string; state: ReadState }>();
 
   private statusEntries: ChatroomStatusEntry[] = [];
   private fileStamps = new Map<string, string>();
@@ -135,15 +195,10 @@ export class DirectoryStore {
   private touchVersion(): void {
     this.version++;
     this.roomCache = null;
-    this.sortedCache = null;
   }
 
   private changedSince(key: string, file: string): boolean {
-    let stamp = 'missing';
-    try {
-      const st = fs.statSync(file);
-      stamp = `${st.size}:${st.mtimeMs}:${st.ino}`;
-    } catch { /* missing */ }
+    const stamp = fileStamp(file);
     if (this.fileStamps.get(key) === stamp) return false;
     this.fileStamps.set(key, stamp);
     return true;
@@ -194,7 +249,9 @@ export class DirectoryStore {
     for (const m of this.logMessages) this.forgetLogMessage(m);
     this.logMessages = [];
     this.lineOwner = [];
-    this.logKeyIndex.clear();
+    this.logByTime.clear();
+    this.logRooms.clear();
+    this.legacyDirty = true;
     this.logParsedBytes = 0;
     this.logEndsWithCR = false;
     this.logTail = '';
@@ -217,8 +274,9 @@ export class DirectoryStore {
     this.lineOwner.pop();
     if (this.logPartial.created) {
       const m = this.logMessages.pop()!;
-      this.unindexKey(m);
+      this.logByTime.remove(m);
       this.forgetLogMessage(m);
+      this.legacyDirty = true;
     } else {
       const owner = this.logMessages[this.logMessages.length - 1];
       if (owner) {
@@ -268,11 +326,29 @@ export class DirectoryStore {
   }
 
   private pushLogMessage(fields: Omit<StoredMessage, 'seq' | 'id' | 'lastLine' | 'refs'>, line: string): void {
-    const message: StoredMessage = { ...fields, id: hashId(`${fields.number}\n${line}`), seq: this.seq++, lastLine: fields.number, refs: [] };
+    const message: StoredMessage = {
+      number: fields.number,
+      id: hashId(`${fields.number}|${fields.time}|${fields.from}|${line.length}`),
+      time: fields.time,
+      from: fields.from,
+      target: fields.target,
+      text: fields.text,
+      replyTo: fields.replyTo,
+      seq: this.seq++,
+      dm: fields.dm,
+      room: fields.room,
+      to: fields.to,
+      lastLine: fields.number,
+      refs: [],
+    };
     this.lineOwner.push(this.logMessages.length);
     this.logMessages.push(message);
-    this.indexKey(message);
-    this.absorbLegacy(message);
+    if (message.room !== null && message.room !== '') {
+      const lower = message.room.toLowerCase();
+      if (!this.logRooms.has(lower)) this.logRooms.set(lower, { name: message.room, time: message.time });
+    }
+    this.logByTime.add(message);
+    if (this.legacyByTime.size > 0) this.absorbLegacy(message);
   }
 
   /** Where a log line's message belongs: a room, or the conversation with an instance. */
@@ -299,36 +375,34 @@ export class DirectoryStore {
     return fs.existsSync(this.layout.chatroom(name));
   }
 
-  private indexKey(m: StoredMessage): void {
-    const key = mergeKey(m.time, m.from, m.target, m.text);
-    const list = this.logKeyIndex.get(key);
-    if (list) list.push(m);
-    else this.logKeyIndex.set(key, [m]);
-  }
-
-  private unindexKey(m: StoredMessage): void {
-    const key = mergeKey(m.time, m.from, m.target, m.text);
-    const list = this.logKeyIndex.get(key);
-    if (!list) return;
-    const i = list.indexOf(m);
-    if (i >= 0) list.splice(i, 1);
-    if (list.length === 0) this.logKeyIndex.delete(key);
-  }
 
   /** A log line that arrives after its transcript block takes the legacy message's place. */
   private absorbLegacy(m: StoredMessage): void {
-    let key: string | null = null;
-    for (const source of this.sources.values()) {
-      if (source.legacy.length === 0) continue;
-      key ??= mergeKey(m.time, m.from, m.target, m.text);
-      const i = source.legacy.findIndex((l) => mergeKey(l.time, l.from, l.target, l.text) === key);
-      if (i < 0) continue;
-      const [legacy] = source.legacy.splice(i, 1);
-      this.legacyById.delete(legacy.id);
-      m.refs.push(...legacy.refs);
-      if (legacy.refs[0]?.block.id) m.id = legacy.refs[0].block.id;
+    const legacy = this.legacyByTime.find(m);
+    if (!legacy) return;
+    this.legacyByTime.remove(legacy);
+    if (this.legacyById.get(legacy.id) === legacy) this.legacyById.delete(legacy.id);
+    for (const ref of legacy.refs) {
+      const source = this.sources.get(ref.source);
+      if (!source) continue;
+      source.legacy = source.legacy.filter((l) => l !== legacy);
       source.claimed.push(m);
     }
+    m.refs.push(...legacy.refs);
+    const withId = legacy.refs.find((r) => r.block.id);
+    if (withId) m.id = withId.block.id!;
+    this.legacyDirty = true;
+  }
+
+  private addLegacy(legacy: StoredMessage): void {
+    this.legacyByTime.add(legacy);
+    this.legacyDirty = true;
+  }
+
+  private removeLegacy(legacy: StoredMessage): void {
+    this.legacyByTime.remove(legacy);
+    if (this.legacyById.get(legacy.id) === legacy) this.legacyById.delete(legacy.id);
+    this.legacyDirty = true;
   }
 
   // ---------------------------------------------------------- transcripts
@@ -393,8 +467,9 @@ export class DirectoryStore {
         this.unloadSource(source);
         source.lines = 0;
       }
-      const text = readRange(fd, start, st.size).toString('utf8');
-      this.loadSourceText(source, text);
+      const bytes = readRange(fd, start, st.size);
+      this.loadSourceText(source, bytes.toString('utf8'));
+      source.lines += totalLines(countLines(bytes));
       source.size = st.size;
       source.mtimeMs = st.mtimeMs;
       source.tail = readRange(fd, Math.max(0, st.size - TAIL_BYTES), st.size).toString('base64');
@@ -408,7 +483,7 @@ export class DirectoryStore {
     for (const m of source.claimed) m.refs = m.refs.filter((r) => r.source !== source.key);
     for (const m of source.legacy) {
       m.refs = m.refs.filter((r) => r.source !== source.key);
-      if (this.legacyById.get(m.id) === m && m.refs.length === 0) this.legacyById.delete(m.id);
+      if (m.refs.length === 0) this.removeLegacy(m);
     }
     source.claimed = [];
     source.legacy = [];
@@ -417,17 +492,16 @@ export class DirectoryStore {
 
   private loadSourceText(source: SourceState, text: string): void {
     if (source.kind === 'pythonDm') {
-      const pair = this.splitDmPair(source.name, parsePythonDm(text).map((l) => l.from));
-      for (const line of parsePythonDm(text)) {
+      const lines = parsePythonDm(text);
+      const pair = this.splitDmPair(source.name, lines.map((l) => l.from));
+      for (const line of lines) {
         const to = line.from === pair[0] ? pair[1] : pair[0];
         const block: TranscriptBlock = { kind: 'message', time: line.time, from: line.from, to, id: null, text: line.text, status: null, firstLine: line.line, lastLine: line.line };
         this.attachBlock(source, block, `@${to}`, true);
       }
-      source.lines += text.split(/\r\n|\r|\n/).length - 1;
       return;
     }
     const items = parseTranscript(text, source.lines);
-    source.lines += text.length === 0 ? 0 : text.split(/\r\n|\r|\n/).length - (/(\r\n|\r|\n)$/.test(text) ? 1 : 0);
     for (const item of items) {
       if (item.kind === 'system') {
         source.events.push(item);
@@ -456,9 +530,8 @@ export class DirectoryStore {
   private attachBlock(source: SourceState, block: TranscriptBlock, target: string, dm: boolean): void {
     const ref: TranscriptRef = { source: source.key, block };
     const { text, replyTo } = splitReplyPrefix(block.text);
-    const key = mergeKey(block.time, block.from, target, text);
-    const candidates = this.logKeyIndex.get(key);
-    const match = candidates?.find((m) => !m.refs.some((r) => r.source === source.key));
+    const shape: MessageShape = { time: block.time, from: block.from, target, text };
+    const match = this.logByTime.find(shape, (m) => !m.refs.some((r) => r.source === source.key));
     if (match) {
       if (block.id && !match.refs.some((r) => r.block.id)) match.id = block.id;
       match.refs.push(ref);
@@ -466,7 +539,7 @@ export class DirectoryStore {
       return;
     }
     const existing = block.id ? this.legacyById.get(block.id) : undefined;
-    if (existing && mergeKey(existing.time, existing.from, existing.target, existing.text) === key) {
+    if (existing && sameMessage(existing, shape)) {
       existing.refs.push(ref);
       source.legacy.push(existing);
       return;
@@ -489,6 +562,7 @@ export class DirectoryStore {
     };
     source.legacy.push(legacy);
     if (block.id && !this.legacyById.has(block.id)) this.legacyById.set(block.id, legacy);
+    this.addLegacy(legacy);
   }
 
   // -------------------------------------------------------------- queries
@@ -512,26 +586,33 @@ export class DirectoryStore {
     return this.allMessages().find((m) => m.id === text);
   }
 
-  /** Every message, ordered by time, then log order. */
+  /**
+   * Every message: log messages in number order, legacy ones merged in by
+   * time (timestamps compare as strings). Appends to the log extend the
+   * cached order; only a change to the legacy set re-sorts.
+   */
   allMessages(): StoredMessage[] {
-    if (this.sortedCache) return this.sortedCache;
-    const legacy = new Set<StoredMessage>();
-    for (const source of this.sources.values()) for (const m of source.legacy) legacy.add(m);
-    if (legacy.size === 0) {
-      this.sortedCache = this.logMessages.slice();
+    if (this.sortedCache && !this.legacyDirty) {
+      if (this.sortedLogCount < this.logMessages.length) {
+        for (let i = this.sortedLogCount; i < this.logMessages.length; i++) this.sortedCache.push(this.logMessages[i]);
+        this.sortedLogCount = this.logMessages.length;
+      }
       return this.sortedCache;
     }
-    const all = [...this.logMessages, ...legacy];
-    const millis = new Map(all.map((m) => [m, timestampToMillis(m.time)]));
-    all.sort((a, b) => {
-      if (a.number !== null && b.number !== null) return a.number - b.number;
-      const ta = millis.get(a)!;
-      const tb = millis.get(b)!;
-      if (ta !== tb && !Number.isNaN(ta) && !Number.isNaN(tb)) return ta - tb;
-      return a.seq - b.seq;
-    });
-    this.sortedCache = all;
-    return all;
+    const legacy = new Set<StoredMessage>();
+    for (const source of this.sources.values()) for (const m of source.legacy) legacy.add(m);
+    const sortedLegacy = [...legacy].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.seq - b.seq));
+    const out: StoredMessage[] = [];
+    let j = 0;
+    for (const m of this.logMessages) {
+      while (j < sortedLegacy.length && sortedLegacy[j].time < m.time) out.push(sortedLegacy[j++]);
+      out.push(m);
+    }
+    while (j < sortedLegacy.length) out.push(sortedLegacy[j++]);
+    this.sortedCache = out;
+    this.sortedLogCount = this.logMessages.length;
+    this.legacyDirty = false;
+    return out;
   }
 
   roomEvents(room: string): TranscriptEvent[] {
@@ -579,10 +660,8 @@ export class DirectoryStore {
     for (const source of this.sources.values()) {
       if (source.kind === 'room' && !rooms.has(source.name.toLowerCase())) put(roomFromEvents(source.name, source.events));
     }
-    for (const m of this.logMessages) {
-      if (m.room !== null && m.room !== '' && !rooms.has(m.room.toLowerCase()) && isValidRoomName(m.room)) {
-        put({ name: m.room, status: 'open', creator: '', created: m.time, modified: m.time, reason: '', description: '' });
-      }
+    for (const [lower, r] of this.logRooms) {
+      if (!rooms.has(lower) && isValidRoomName(r.name)) put({ name: r.name, status: 'open', creator: '', created: r.time, modified: r.time, reason: '', description: '' });
     }
     this.roomCache = rooms;
     return rooms;
@@ -608,7 +687,14 @@ export class DirectoryStore {
 
   /** Read marks of one instance from every place that records them. */
   readState(instance: string): ReadState {
-    return new ReadState(this, instance);
+    const files = [this.layout.readMarks(instance), this.layout.positions(instance)];
+    for (const name of listFiles(this.layout.readStatusDir)) if (name.startsWith('dm_') && name.endsWith('_reads.txt')) files.push(path.join(this.layout.readStatusDir, name));
+    const stamp = files.map(fileStamp).join(';');
+    const cached = this.readStates.get(instance);
+    if (cached && cached.stamp === stamp) return cached.state;
+    const state = new ReadState(this, instance);
+    this.readStates.set(instance, { stamp, state });
+    return state;
   }
 
   sourceOf(key: string): SourceState | undefined {

@@ -88,17 +88,19 @@ export function parseTranscript(text: string, lineOffset = 0): TranscriptItem[] 
   for (const physical of splitLines(text)) {
     lineNo++;
     // A glued block shares a physical line; it still starts a new item (same line number).
-    for (const line of physical.replace(GLUED_BLOCK_RE, '$1\n$2').split('\n')) {
-      let m: RegExpExecArray | null;
-      if ((m = HEADER_RE.exec(line))) {
+    const glued = (physical.includes('STATUS: ') || physical.includes('---[')) && physical.includes('] ');
+    for (const line of glued ? physical.replace(GLUED_BLOCK_RE, '$1\n$2').split('\n') : [physical]) {
+      let m: RegExpExecArray | null = null;
+      const bracketed = line.charCodeAt(0) === 0x5b; // '[': only such lines can start an item
+      if (bracketed && (m = HEADER_RE.exec(line))) {
         finish(lineNo - 1);
         block = { kind: 'message', time: m[1], from: m[2], to: m[3] ?? null, id: null, text: '', status: null, firstLine: lineNo, lastLine: lineNo };
-      } else if ((m = SYSTEM_RE.exec(line))) {
+      } else if (bracketed && (m = SYSTEM_RE.exec(line))) {
         finish(lineNo - 1);
         const inline = /^(.*) - STATUS: (read|unread)$/.exec(m[2]);
         const { type, value } = classifySystem(inline ? inline[1] : m[2]);
         items.push({ kind: 'system', time: m[1], type, value, line: lineNo });
-      } else if ((m = CREATED_HEADER_RE.exec(line))) {
+      } else if (bracketed && (m = CREATED_HEADER_RE.exec(line))) {
         finish(lineNo - 1);
         items.push({ kind: 'system', time: m[1], type: 'created', value: m[2], line: lineNo });
       } else if (block) {
