@@ -47,7 +47,7 @@ import {
 
 export const SEARCH_CACHE_NAME = '.coord-search-index';
 const MAGIC = 'CSI1';
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
 const TAIL_BYTES = 64;
 const META = 8;
 
@@ -254,8 +254,8 @@ function writeSearchCache(layout: Layout, index: MessageSearchIndex, log: { size
 
   const sections: Array<[string, Buffer]> = [
     ['meta', typedBytes(meta)],
-    ['ids', Buffer.from(ids.join('\n'), 'utf8')],
-    ['times', Buffer.from(times.join('\n'), 'utf8')],
+    ...stringColumn('ids', ids),
+    ...stringColumn('times', times),
     ['textBytes', typedBytes(textBytes)],
     ['text', Buffer.concat(textParts)],
     ['vocab', Buffer.from(order.map((k) => terms[k]).join('\n'), 'utf8')],
@@ -307,6 +307,20 @@ function writeSearchCache(layout: Layout, index: MessageSearchIndex, log: { size
 
 const align = (n: number) => (n + 3) & ~3;
 
+/** A column of short strings: their UTF-8 bytes and where each starts, so one can be read alone. */
+function stringColumn(name: string, values: string[]): Array<[string, Buffer]> {
+  const starts = new Uint32Array(values.length + 1);
+  const parts: Buffer[] = [];
+  let at = 0;
+  values.forEach((v, i) => {
+    const b = Buffer.from(v, 'utf8');
+    parts.push(b);
+    at += b.length;
+    starts[i + 1] = at;
+  });
+  return [[`${name}Starts`, typedBytes(starts)], [name, Buffer.concat(parts)]];
+}
+
 function typedBytes(a: Int32Array | Uint32Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 }
@@ -341,8 +355,7 @@ function openCache(layout: Layout): CachedCorpus | null {
 class CachedCorpus implements SearchCorpus {
   readonly count: number;
   private readonly meta: Int32Array;
-  private idList: string[] | null = null;
-  private timeList: string[] | null = null;
+  private columns = new Map<string, { starts: Uint32Array; bytes: Buffer }>();
   private textStarts: Uint32Array | null = null;
   private textBuf: Buffer | null = null;
   private textCache = new Map<number, string>();
@@ -413,14 +426,22 @@ class CachedCorpus implements SearchCorpus {
   to(i: number): string | null { return this.string(this.meta[i * META + 5]); }
   parent(i: number): number { return this.meta[i * META + 6]; }
 
+  private column(name: string, i: number): string {
+    let col = this.columns.get(name);
+    if (!col) {
+      const bytes = this.section(name);
+      col = { starts: this.u32(`${name}Starts`), bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length) };
+      this.columns.set(name, col);
+    }
+    return col.bytes.toString('utf8', col.starts[i], col.starts[i + 1]);
+  }
+
   time(i: number): string {
-    if (!this.timeList) this.timeList = this.lines('times');
-    return this.timeList[i];
+    return this.column('times', i);
   }
 
   private id(i: number): string {
-    if (!this.idList) this.idList = this.lines('ids');
-    return this.idList[i];
+    return this.column('ids', i);
   }
 
   find(ref: MessageRef): number {
