@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { CoordError, isCoordError } from '../core/errors';
 import { Coordination, initCoordination, openCoordination } from '../core/coordination';
 import type { SearchOptions } from '../core/search';
+import { searchDirectory } from '../core/searchCache';
 import { sanitizeForTerminal } from '../core/text';
 import { markReadRefs, messageRef, messageText, positiveInt } from './args';
 import * as out from './format';
@@ -103,7 +104,9 @@ function buildProgram(): Command {
     .action((words: string[], opts: SearchOptions, cmd: Command) => {
       if (opts.exact && opts.regex) throw new CoordError('usage', 'choose one of --exact and --regex');
       const query = words.join(' ');
-      const found = open(g(cmd)).search(query, opts);
+      const c = open(g(cmd));
+      // The persisted index answers without loading the whole directory when it is current.
+      const found = searchDirectory(c.dir, c.instance, query, opts);
       emit(g(cmd), found, () =>
         found.length === 0 ? `No messages match '${sanitizeForTerminal(query)}'` : `${out.formatMessages(found, '')}\n(${found.length} match${found.length === 1 ? '' : 'es'})`,
       );
