@@ -1,0 +1,117 @@
+/** Small pure helpers shared by the views (no vscode imports). */
+import { Coordination, Message, MessageRef, mentionsInstance } from '../core';
+import { ViewMessage } from '../shared/protocol';
+
+/** The same rule the core uses for notifications' alerts. */
+export const ALERT_RE = /\b(urgent|alerts?)\b|system:/i;
+
+export function messageKey(m: { number: number | null; id: string }): string {
+  return m.number !== null ? `n:${m.number}` : `i:${m.id}`;
+}
+
+export function messageRef(m: { number: number | null; id: string }): MessageRef {
+  return m.number ?? m.id;
+}
+
+/** "#12" or "70986932" as users type it. */
+export function refLabel(m: { number: number | null; id: string }): string {
+  return m.number !== null ? `#${m.number}` : m.id;
+}
+
+/** The conversation a message belongs to, as seen by `me`: "#room" or "@peer". */
+export function conversationOf(m: Message, me: string | null): string {
+  if (m.target.startsWith('#')) return m.target;
+  const to = m.target.slice(1);
+  return me !== null && m.from === me ? `@${to}` : `@${m.from}`;
+}
+
+/** Parses a time `YYYY-MM-DD HH:MM:SS` (local) into milliseconds, NaN when unknown. */
+export function timeMillis(time: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/.exec(time);
+  if (!m) return NaN;
+  return new Date(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]).getTime();
+}
+
+/** "just now", "5 min ago", "3 h ago", "2 days ago". */
+export function relativeTime(time: string, now = Date.now()): string {
+  const t = timeMillis(time);
+  if (Number.isNaN(t)) return time || 'unknown time';
+  const s = Math.max(0, Math.round((now - t) / 1000));
+  if (s < 60) return 'just now';
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
+  const d = Math.round(s / 86400);
+  return `${d} day${d === 1 ? '' : 's'} ago`;
+}
+
+/** A status older than this counts as idle. */
+export const IDLE_AFTER_MS = 30 * 60 * 1000;
+
+export function isIdle(updated: string, now = Date.now()): boolean {
+  const t = timeMillis(updated);
+  return Number.isNaN(t) || now - t > IDLE_AFTER_MS;
+}
+
+/** One line of a message for lists: newlines folded, at most `max` characters. */
+export function snippet(text: string, max = 120): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** Resolves parents and read state for a batch of messages of one conversation. */
+export function toViewMessages(coord: Coordination, me: string | null, list: Message[], unreadKeys: Set<string>): ViewMessage[] {
+  const parentCache = new Map<string, Message | null>();
+  const parentOf = (ref: MessageRef): Message | null => {
+    const k = String(ref);
+    if (!parentCache.has(k)) {
+      let p: Message | null = null;
+      try {
+        p = coord.getMessage(ref);
+      } catch {
+        p = null;
+      }
+      parentCache.set(k, p);
+    }
+    return parentCache.get(k) ?? null;
+  };
+  return list.map((m) => {
+    const parent = m.replyTo !== null ? parentOf(m.replyTo) : null;
+    const key = messageKey(m);
+    return {
+      key,
+      ref: messageRef(m),
+      number: m.number,
+      id: m.id,
+      time: m.time,
+      from: m.from,
+      target: m.target,
+      text: m.text,
+      parentKey: parent ? messageKey(parent) : null,
+      parentLabel: m.replyTo === null ? null : parent ? `${refLabel(parent)} from ${parent.from}` : `${typeof m.replyTo === 'number' ? `#${m.replyTo}` : m.replyTo}`,
+      mine: me !== null && m.from === me,
+      unread: unreadKeys.has(key),
+      mentionsMe: me !== null && m.from !== me && mentionsInstance(m.text, me),
+      alert: ALERT_RE.test(m.text),
+    };
+  });
+}
+
+/** Unread messages of one conversation ("#room" / "@peer") for the identity. */
+export function unreadIn(coord: Coordination, me: string | null, target: string): Message[] {
+  if (me === null) return [];
+  if (target.startsWith('#')) {
+    try {
+      return coord.checkUnread({ room: target.slice(1) });
+    } catch {
+      return [];
+    }
+  }
+  return coord.checkUnread().filter((m) => !m.target.startsWith('#') && conversationOf(m, me) === target);
+}
+
+/** Messages of one conversation, oldest first. */
+export function conversationMessages(coord: Coordination, me: string | null, target: string): Message[] {
+  if (target.startsWith('#')) return coord.checkChatroom(target.slice(1));
+  if (me === null) return [];
+  return coord.checkDm(target.slice(1));
+}

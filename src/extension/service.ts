@@ -1,0 +1,271 @@
+/**
+ * One coordination directory as the extension sees it: finds the directory in
+ * the workspace, resolves the identity, opens the core library, watches the
+ * directory and tells the views when anything changed.
+ */
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { Coordination, openCoordination, looksLikeCoordinationDir, isValidInstanceId, isCoordError } from '../core';
+
+export const IDENTITY_STATE_KEY = 'coordination.instanceId';
+const REFRESH_DEBOUNCE_MS = 60;
+
+export type ServiceState = 'idle' | 'loading' | 'ready' | 'no-directory' | 'error';
+
+export class CoordinationService implements vscode.Disposable {
+  private coord: Coordination | null = null;
+  private watcher: vscode.FileSystemWatcher | null = null;
+  private watcherDisposables: vscode.Disposable[] = [];
+  private refreshTimer: NodeJS.Timeout | null = null;
+  private readonly changeEmitter = new vscode.EventEmitter<void>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private loadPromise: Promise<void> | null = null;
+  private askedForIdentity = false;
+  private lastVersion = -1;
+
+  /** Fires after the directory (or the identity) changed and was re-read. */
+  readonly onDidChange = this.changeEmitter.event;
+  state: ServiceState = 'idle';
+  /** The directory in use, or null. */
+  dir: string | null = null;
+  /** The workspace folder that holds it. */
+  folder: vscode.WorkspaceFolder | null = null;
+  identity: string | null = null;
+  lastError: string | null = null;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    readonly log: vscode.LogOutputChannel,
+  ) {
+    this.disposables.push(
+      this.changeEmitter,
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('coordination.directory') || e.affectsConfiguration('coordination.instanceId')) {
+          this.log.info('settings changed; reloading');
+          void this.load();
+        }
+      }),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => void this.load()),
+      vscode.window.onDidChangeWindowState((s) => {
+        if (s.focused) this.scheduleRefresh();
+      }),
+    );
+  }
+
+  /** The loaded library; throws a one-line error when there is no directory. */
+  get coordination(): Coordination {
+    if (!this.coord) {
+      throw new UserError(
+        this.state === 'no-directory'
+          ? `no coordination directory in this workspace (looked for '${directorySetting()}'); run "Coordination: Initialize Directory"`
+          : 'the coordination directory is not loaded yet',
+      );
+    }
+    return this.coord;
+  }
+
+  get loaded(): boolean {
+    return this.coord !== null;
+  }
+
+  /** The identity, or a one-line error that says how to set it. */
+  requireIdentity(): string {
+    if (!this.identity) throw new UserError('no identity: run "Coordination: Set Identity" or set coordination.instanceId');
+    return this.identity;
+  }
+
+  /** Resolves when the first load (or the reload in progress) finished. */
+  whenLoaded(): Promise<void> {
+    return this.loadPromise ?? this.load();
+  }
+
+  /** Finds the directory and identity and (re)opens the library. Cheap to call again. */
+  load(): Promise<void> {
+    const run = this.doLoad().catch((error) => {
+      this.state = 'error';
+      this.lastError = errorMessage(error);
+      this.log.error(`loading failed: ${this.lastError}`);
+      this.changeEmitter.fire();
+    });
+    this.loadPromise = run;
+    return run;
+  }
+
+  private async doLoad(): Promise<void> {
+    const started = Date.now();
+    this.state = 'loading';
+    const found = findDirectory();
+    this.disposeWatcher();
+    if (!found) {
+      this.coord = null;
+      this.dir = null;
+      this.folder = null;
+      this.state = 'no-directory';
+      await setContext('coordination.hasDirectory', false);
+      await setContext('coordination.noDirectory', true);
+      const folders = vscode.workspace.workspaceFolders ?? [];
+      this.log.info(
+        folders.length > 1
+          ? `none of the ${folders.length} workspace folders has a coordination directory ('${directorySetting()}')`
+          : `no coordination directory ('${directorySetting()}') in the workspace`,
+      );
+      if (folders.length > 1) {
+        void vscode.window.showInformationMessage(
+          `Agent Coordination: none of the ${folders.length} workspace folders has a '${directorySetting()}' directory.`,
+          'Initialize Directory',
+        ).then((pick) => pick && vscode.commands.executeCommand('coordination.initializeDirectory'));
+      }
+      this.changeEmitter.fire();
+      return;
+    }
+    this.dir = found.dir;
+    this.folder = found.folder;
+    this.identity = await this.resolveIdentity();
+    this.coord = openCoordination({ dir: found.dir, instance: this.identity ?? undefined, env: {} });
+    this.coord.refresh();
+    this.lastVersion = this.coord.version;
+    this.state = 'ready';
+    this.lastError = null;
+    this.watch(found.dir);
+    await setContext('coordination.hasDirectory', true);
+    await setContext('coordination.noDirectory', false);
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    this.log.info(
+      `loaded ${found.dir}${folders.length > 1 ? ` (workspace folder '${found.folder?.name}')` : ''} as ${this.identity ?? '(no identity)'} in ${Date.now() - started} ms`,
+    );
+    this.changeEmitter.fire();
+  }
+
+  private async resolveIdentity(): Promise<string | null> {
+    const configured = vscode.workspace.getConfiguration('coordination').get<string>('instanceId', '').trim();
+    const remembered = this.context.workspaceState.get<string>(IDENTITY_STATE_KEY);
+    const env = process.env.CLAUDE_INSTANCE_ID?.trim();
+    for (const [source, value] of [['setting coordination.instanceId', configured], ['workspace', remembered], ['$CLAUDE_INSTANCE_ID', env]] as const) {
+      if (!value) continue;
+      if (isValidInstanceId(value)) return value;
+      this.log.warn(`ignoring invalid instance id ${JSON.stringify(value)} from ${source}`);
+    }
+    if (!this.askedForIdentity) {
+      this.askedForIdentity = true;
+      // Asked once per session, without blocking the load.
+      setImmediate(() => void vscode.commands.executeCommand('coordination.setIdentity'));
+    }
+    return null;
+  }
+
+  /** Sets and remembers the identity for this workspace, then reloads. */
+  async setIdentity(id: string): Promise<void> {
+    if (!isValidInstanceId(id)) throw new UserError(`invalid instance id ${JSON.stringify(id)}: use 1-64 letters, digits, '-', '_' or '.', e.g. instance-1`);
+    await this.context.workspaceState.update(IDENTITY_STATE_KEY, id);
+    const config = vscode.workspace.getConfiguration('coordination');
+    const inspected = config.inspect<string>('instanceId');
+    // An explicit setting wins over the remembered value, so change it where it is set.
+    if (inspected?.workspaceFolderValue || inspected?.workspaceValue) {
+      await config.update('instanceId', id, vscode.ConfigurationTarget.Workspace);
+    } else if (inspected?.globalValue) {
+      await config.update('instanceId', id, vscode.ConfigurationTarget.Global);
+    }
+    this.log.info(`identity set to ${id}`);
+    await this.load();
+  }
+
+  private watch(dir: string): void {
+    const pattern = new vscode.RelativePattern(vscode.Uri.file(dir), '**/*');
+    this.watcher = vscode.workspace.createFileSystemWatcher(pattern);
+    const onEvent = () => this.scheduleRefresh();
+    this.watcherDisposables.push(this.watcher, this.watcher.onDidChange(onEvent), this.watcher.onDidCreate(onEvent), this.watcher.onDidDelete(onEvent));
+  }
+
+  private disposeWatcher(): void {
+    for (const d of this.watcherDisposables) d.dispose();
+    this.watcherDisposables = [];
+    this.watcher = null;
+  }
+
+  /** Debounced: re-reads only what changed and notifies when anything did. */
+  scheduleRefresh(): void {
+    if (!this.coord) return;
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = null;
+      this.refreshNow();
+    }, REFRESH_DEBOUNCE_MS);
+  }
+
+  /** Re-reads now (after our own writes); fires onDidChange when the state changed. */
+  refreshNow(): boolean {
+    if (!this.coord) return false;
+    try {
+      this.coord.refresh();
+    } catch (error) {
+      this.log.warn(`refresh failed: ${errorMessage(error)}`);
+      return false;
+    }
+    if (this.coord.version === this.lastVersion) return false;
+    this.lastVersion = this.coord.version;
+    this.changeEmitter.fire();
+    return true;
+  }
+
+  /** Runs a write, then refreshes at once so every view shows it. */
+  async write<T>(what: string, fn: (c: Coordination) => Promise<T>): Promise<T> {
+    const c = this.coordination;
+    this.requireIdentity();
+    const result = await fn(c);
+    this.log.info(what);
+    this.refreshNow();
+    return result;
+  }
+
+  dispose(): void {
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.disposeWatcher();
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+/** An error the user caused, shown as one line. */
+export class UserError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  if (isCoordError(error) || error instanceof UserError) return error.message;
+  if (error instanceof Error) return error.message.split('\n')[0];
+  return String(error);
+}
+
+export function isUserError(error: unknown): boolean {
+  return isCoordError(error) || error instanceof UserError;
+}
+
+export function directorySetting(): string {
+  return vscode.workspace.getConfiguration('coordination').get<string>('directory', 'coordination').trim() || 'coordination';
+}
+
+/** The first workspace folder whose configured directory exists (absolute settings are used as is). */
+export function findDirectory(): { dir: string; folder: vscode.WorkspaceFolder | null } | null {
+  const setting = directorySetting();
+  if (path.isAbsolute(setting)) return looksLikeCoordinationDir(setting) ? { dir: setting, folder: null } : null;
+  for (const folder of vscode.workspace.workspaceFolders ?? []) {
+    if (folder.uri.scheme !== 'file') continue;
+    const dir = path.join(folder.uri.fsPath, setting);
+    if (looksLikeCoordinationDir(dir)) return { dir, folder };
+  }
+  return null;
+}
+
+/** Where a new directory would go: the configured path in the first (or chosen) folder. */
+export function proposedDirectory(folder?: vscode.WorkspaceFolder): string | null {
+  const setting = directorySetting();
+  if (path.isAbsolute(setting)) return setting;
+  const f = folder ?? vscode.workspace.workspaceFolders?.find((w) => w.uri.scheme === 'file');
+  return f ? path.join(f.uri.fsPath, setting) : null;
+}
+
+function setContext(key: string, value: unknown): Thenable<unknown> {
+  return vscode.commands.executeCommand('setContext', key, value);
+}

@@ -1,0 +1,74 @@
+/**
+ * The typed message protocol between the extension host (ThreadPanel) and the
+ * thread panel's webview script. Both sides import only types from here.
+ */
+
+/** A message as the webview shows it. `key` is unique in a panel: "n:12" or "i:70986932". */
+export interface ViewMessage {
+  key: string;
+  /** What to pass back for replies and read marks: the number, or the 8-hex id of a legacy message. */
+  ref: number | string;
+  number: number | null;
+  id: string;
+  time: string;
+  from: string;
+  target: string;
+  text: string;
+  /** The parent's key when it could be resolved, else null. */
+  parentKey: string | null;
+  /** A short description of the parent ("#8 from instance-3") when the message is a reply. */
+  parentLabel: string | null;
+  mine: boolean;
+  unread: boolean;
+  mentionsMe: boolean;
+  alert: boolean;
+}
+
+export interface PanelInfo {
+  /** "#room" or "@peer". */
+  target: string;
+  title: string;
+  me: string | null;
+  kind: 'room' | 'dm';
+  closed: boolean;
+  closedReason: string;
+  description: string;
+}
+
+/** Names offered by the composer's completion. */
+export interface CompletionNames {
+  instances: string[];
+  rooms: string[];
+}
+
+export type HostToWebview =
+  | { type: 'init'; info: PanelInfo; names: CompletionNames }
+  | {
+      type: 'messages';
+      /** Every loaded message of the conversation, oldest first (replaces what the webview has). */
+      messages: ViewMessage[];
+      /** Whether older messages exist beyond the first one sent. */
+      hasEarlier: boolean;
+      /** Total messages in the conversation. */
+      total: number;
+      reason: 'init' | 'update' | 'earlier' | 'reveal';
+    }
+  | { type: 'info'; info: PanelInfo; names: CompletionNames }
+  | { type: 'reveal'; key: string }
+  | { type: 'sendResult'; ok: true; key: string }
+  | { type: 'sendResult'; ok: false; error: string }
+  | { type: 'filterResult'; query: string; messages: ViewMessage[]; error?: string }
+  | { type: 'focusComposer'; replyTo?: string };
+
+export type WebviewToHost =
+  | { type: 'ready' }
+  | { type: 'send'; text: string; replyTo: number | string | null }
+  | { type: 'loadEarlier' }
+  | { type: 'markRead'; refs: Array<number | string> }
+  | { type: 'filter'; query: string }
+  | { type: 'reveal'; key: string }
+  | { type: 'openTarget'; target: string }
+  | { type: 'rendered'; count: number; unreadShown: number };
+
+/** Messages the host sends per page. */
+export const PAGE_SIZE = 200;

@@ -1,0 +1,590 @@
+/**
+ * The thread panel's script. Message text is only ever set with textContent
+ * (never as HTML); every event handler is attached here (no inline handlers).
+ */
+import type { CompletionNames, HostToWebview, PanelInfo, ViewMessage, WebviewToHost } from '../shared/protocol';
+
+interface VsCodeApi {
+  postMessage(message: WebviewToHost): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const post = (m: WebviewToHost) => vscode.postMessage(m);
+
+// ------------------------------------------------------------------ state
+
+let info: PanelInfo | null = null;
+let names: CompletionNames = { instances: [], rooms: [] };
+let messages: ViewMessage[] = [];
+let byKey = new Map<string, ViewMessage>();
+let hasEarlier = false;
+let total = 0;
+const collapsed = new Set<string>(((vscode.getState() as { collapsed?: string[] } | undefined)?.collapsed) ?? []);
+let replyTo: ViewMessage | null = null;
+let sending = false;
+let firstRender = true;
+const sentRead = new Set<string>();
+const readQueue = new Map<string, number | string>();
+let filterQuery = '';
+
+// ------------------------------------------------------------------ DOM
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') node.className = v;
+    else node.setAttribute(k, v);
+  }
+  for (const c of children) node.append(typeof c === 'string' ? document.createTextNode(c) : c);
+  return node;
+}
+
+function icon(name: string): HTMLElement {
+  return el('span', { class: `codicon codicon-${name}`, 'aria-hidden': 'true' });
+}
+
+const app = document.getElementById('app') as HTMLElement;
+const header = el('header', { class: 'header' });
+const title = el('h1', { class: 'title', id: 'title' });
+const description = el('p', { class: 'description' });
+const closedBanner = el('p', { class: 'closed-banner', role: 'status', hidden: '' });
+const filterInput = el('input', { type: 'search', class: 'filter', placeholder: 'Filter messages (searches the whole history)', 'aria-label': 'Filter messages' });
+header.append(el('div', { class: 'title-row' }, title, filterInput), description, closedBanner);
+
+const scroller = el('main', { class: 'scroller', 'aria-labelledby': 'title' });
+const earlierButton = el('button', { class: 'earlier', type: 'button' }, icon('fold-up'), ' Load earlier messages');
+const list = el('ol', { class: 'messages', role: 'list', 'aria-label': 'Messages' });
+const empty = el('p', { class: 'empty', hidden: '' }, 'No messages yet.');
+const filterResults = el('section', { class: 'filter-results', hidden: '', 'aria-label': 'Filter results' });
+scroller.append(earlierButton, list, empty, filterResults);
+
+const live = el('div', { class: 'visually-hidden', 'aria-live': 'polite', role: 'status' });
+
+const composer = el('form', { class: 'composer', 'aria-label': 'Write a message' });
+const replyBanner = el('div', { class: 'reply-banner', hidden: '' });
+const replyLabel = el('span', { class: 'reply-label' });
+const cancelReply = el('button', { type: 'button', class: 'icon-button', title: 'Cancel reply (Escape)', 'aria-label': 'Cancel reply' }, icon('close'));
+replyBanner.append(icon('reply'), replyLabel, cancelReply);
+const textarea = el('textarea', {
+  class: 'input',
+  rows: '2',
+  placeholder: 'Message (Enter to send, Shift+Enter for a new line, @ and # complete names)',
+  'aria-label': 'Message text',
+  role: 'combobox',
+  'aria-autocomplete': 'list',
+  'aria-expanded': 'false',
+  'aria-controls': 'completions',
+});
+const completions = el('ul', { class: 'completions', id: 'completions', role: 'listbox', hidden: '', 'aria-label': 'Suggestions' });
+const sendButton = el('button', { type: 'submit', class: 'send', title: 'Send (Enter)' }, icon('send'), ' Send');
+const error = el('p', { class: 'error', role: 'alert' });
+composer.append(replyBanner, el('div', { class: 'composer-row' }, textarea, sendButton), completions, error);
+
+app.append(header, scroller, composer, live);
+
+// ------------------------------------------------------------------ rendering
+
+/** Appends text with one's own @mentions (and #rooms) as highlighted spans, all as text nodes. */
+function renderText(container: HTMLElement, text: string): void {
+  const me = info?.me;
+  const pattern = /(@[A-Za-z0-9._-]+|#[A-Za-z0-9._-]+)/g;
+  let last = 0;
+  for (const match of text.matchAll(pattern)) {
+    const index = match.index ?? 0;
+    if (index > 0 && /[A-Za-z0-9._-]/.test(text[index - 1])) continue;
+    if (index > last) container.append(document.createTextNode(text.slice(last, index)));
+    const token = match[0];
+    const span = el('span', {}, token);
+    if (token.startsWith('@')) {
+      const name = token.slice(1).replace(/[.]+$/, '');
+      span.className = me && (name === me || name === 'all') ? 'mention mention-me' : 'mention';
+    } else {
+      span.className = 'room-ref';
+    }
+    container.append(span);
+    last = index + token.length;
+  }
+  if (last < text.length) container.append(document.createTextNode(text.slice(last)));
+}
+
+function refText(m: ViewMessage): string {
+  return m.number !== null ? `#${m.number}` : `id ${m.id}`;
+}
+
+function messageLabel(m: ViewMessage): string {
+  const parts = [`${m.from}`, m.time, `message ${refText(m)}`];
+  if (m.unread) parts.push('unread');
+  if (m.mentionsMe) parts.push('mentions you');
+  if (m.alert) parts.push('alert');
+  if (m.parentLabel) parts.push(`reply to ${m.parentLabel}`);
+  return parts.join(', ');
+}
+
+function renderMessage(m: ViewMessage, children: Map<string, ViewMessage[]>, depth: number, showParent: boolean): HTMLLIElement {
+  const li = el('li', { class: 'item' });
+  const article = el('article', { class: 'message', tabindex: '-1', 'data-key': m.key, 'aria-label': messageLabel(m) });
+  if (m.mine) article.classList.add('mine');
+  if (m.unread) article.classList.add('unread');
+  if (m.mentionsMe) article.classList.add('mentions-me');
+  if (m.alert) article.classList.add('alert');
+
+  const head = el('div', { class: 'meta' });
+  head.append(el('span', { class: 'from' }, m.from));
+  head.append(el('time', { class: 'time', datetime: m.time.replace(' ', 'T') }, m.time));
+  head.append(el('span', { class: 'ref', title: m.number !== null ? 'Message number' : 'Legacy message id' }, refText(m)));
+  if (m.unread) head.append(el('span', { class: 'badge unread-badge' }, icon('circle-filled'), ' unread'));
+  if (m.mentionsMe) head.append(el('span', { class: 'badge mention-badge' }, icon('mention'), ' mentions you'));
+  if (m.alert) head.append(el('span', { class: 'badge alert-badge' }, icon('warning'), ' alert'));
+  const actions = el('span', { class: 'actions' });
+  const replyButton = el('button', { type: 'button', class: 'icon-button reply', title: `Reply to ${refText(m)}`, 'aria-label': `Reply to ${m.from}, ${refText(m)}` }, icon('reply'));
+  replyButton.addEventListener('click', () => startReply(m));
+  actions.append(replyButton);
+  head.append(actions);
+  article.append(head);
+
+  if (m.parentLabel && (showParent || !m.parentKey || !byKey.has(m.parentKey))) {
+    const parent = el('button', { type: 'button', class: 'parent-link', title: 'Show the message this replies to' }, icon('reply'), ` in reply to ${m.parentLabel}`);
+    if (m.parentKey) {
+      const parentKey = m.parentKey;
+      parent.addEventListener('click', () => post({ type: 'reveal', key: parentKey }));
+    } else parent.disabled = true;
+    article.append(parent);
+  }
+  const body = el('div', { class: 'text' });
+  renderText(body, m.text);
+  article.append(body);
+  li.append(article);
+
+  const kids = children.get(m.key) ?? [];
+  if (kids.length > 0) {
+    const isCollapsed = collapsed.has(m.key);
+    const count = countDescendants(m.key, children);
+    const repliesId = `replies-${m.key.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+    const toggle = el(
+      'button',
+      { type: 'button', class: 'toggle', 'aria-expanded': String(!isCollapsed), 'aria-controls': repliesId },
+      icon(isCollapsed ? 'chevron-right' : 'chevron-down'),
+      ` ${count} repl${count === 1 ? 'y' : 'ies'}`,
+    );
+    toggle.addEventListener('click', () => {
+      if (collapsed.has(m.key)) collapsed.delete(m.key);
+      else collapsed.add(m.key);
+      vscode.setState({ collapsed: [...collapsed] });
+      render('toggle');
+    });
+    li.append(toggle);
+    const ol = el('ol', { class: 'replies', id: repliesId, role: 'list', 'aria-label': `Replies to ${m.from}` });
+    if (isCollapsed) ol.hidden = true;
+    else for (const k of kids) ol.append(renderMessage(k, children, depth + 1, false));
+    li.append(ol);
+  }
+  return li;
+}
+
+function countDescendants(key: string, children: Map<string, ViewMessage[]>): number {
+  let n = 0;
+  for (const c of children.get(key) ?? []) n += 1 + countDescendants(c.key, children);
+  return n;
+}
+
+let observer: IntersectionObserver | null = null;
+
+function render(reason: string): void {
+  const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
+  const anchor = reason === 'earlier' ? firstVisible() : null;
+  const anchorTop = anchor ? anchor.getBoundingClientRect().top : 0;
+  const focusedKey = (document.activeElement as HTMLElement | null)?.closest?.('article')?.getAttribute('data-key') ?? null;
+
+  byKey = new Map(messages.map((m) => [m.key, m]));
+  const children = new Map<string, ViewMessage[]>();
+  const roots: ViewMessage[] = [];
+  for (const m of messages) {
+    if (m.parentKey && m.parentKey !== m.key && byKey.has(m.parentKey)) {
+      const kids = children.get(m.parentKey) ?? [];
+      kids.push(m);
+      children.set(m.parentKey, kids);
+    } else roots.push(m);
+  }
+  list.replaceChildren(...roots.map((m) => renderMessage(m, children, 0, true)));
+  empty.hidden = messages.length > 0;
+  earlierButton.hidden = !hasEarlier;
+  earlierButton.disabled = false;
+  list.setAttribute('aria-label', `Messages (${messages.length} of ${total} shown)`);
+  updateRoving(focusedKey);
+  observeUnread();
+
+  if (anchor) {
+    const again = list.querySelector<HTMLElement>(`article[data-key="${CSS.escape(anchor.getAttribute('data-key') ?? '')}"]`);
+    if (again) scroller.scrollTop += again.getBoundingClientRect().top - anchorTop;
+  } else if (firstRender) {
+    const firstUnread = list.querySelector<HTMLElement>('article.unread');
+    if (firstUnread) firstUnread.scrollIntoView({ block: 'center' });
+    else scroller.scrollTop = scroller.scrollHeight;
+  } else if (atBottom && reason === 'update') {
+    scroller.scrollTop = scroller.scrollHeight;
+  }
+  if (messages.length > 0) firstRender = false;
+  post({ type: 'rendered', count: list.querySelectorAll('article').length, unreadShown: list.querySelectorAll('article.unread').length });
+}
+
+function firstVisible(): HTMLElement | null {
+  const top = scroller.getBoundingClientRect().top;
+  for (const a of list.querySelectorAll<HTMLElement>('article')) if (a.getBoundingClientRect().bottom > top) return a;
+  return null;
+}
+
+function articles(): HTMLElement[] {
+  return [...list.querySelectorAll<HTMLElement>('article')].filter((a) => a.offsetParent !== null);
+}
+
+/** One tab stop for the whole list; arrows move within it. */
+function updateRoving(focusKey: string | null): void {
+  const all = articles();
+  let current = all.find((a) => a.getAttribute('data-key') === focusKey) ?? null;
+  if (!current) current = all[all.length - 1] ?? null;
+  for (const a of all) a.tabIndex = a === current ? 0 : -1;
+  if (focusKey && current && current.getAttribute('data-key') === focusKey) current.focus({ preventScroll: true });
+}
+
+function focusArticle(a: HTMLElement | undefined): void {
+  if (!a) return;
+  for (const other of articles()) other.tabIndex = -1;
+  a.tabIndex = 0;
+  a.focus();
+}
+
+list.addEventListener('keydown', (e) => {
+  const target = e.target as HTMLElement;
+  if (target.tagName !== 'ARTICLE') return;
+  const all = articles();
+  const i = all.indexOf(target);
+  const m = byKey.get(target.getAttribute('data-key') ?? '');
+  switch (e.key) {
+    case 'ArrowDown': focusArticle(all[i + 1]); break;
+    case 'ArrowUp': focusArticle(all[i - 1]); break;
+    case 'Home': focusArticle(all[0]); break;
+    case 'End': focusArticle(all[all.length - 1]); break;
+    case 'r':
+    case 'Enter':
+      if (m) startReply(m);
+      break;
+    default:
+      return;
+  }
+  e.preventDefault();
+});
+
+// ------------------------------------------------------------------ read marks
+
+function observeUnread(): void {
+  observer?.disconnect();
+  observer = new IntersectionObserver(
+    (entries) => {
+      for (const entry of entries) {
+        if (!entry.isIntersecting) continue;
+        const key = (entry.target as HTMLElement).getAttribute('data-key') ?? '';
+        const m = byKey.get(key);
+        if (!m || !m.unread || sentRead.has(key)) continue;
+        readQueue.set(key, m.ref);
+        observer?.unobserve(entry.target);
+      }
+      scheduleReadFlush();
+    },
+    { root: scroller, threshold: 0.6 },
+  );
+  for (const a of list.querySelectorAll('article.unread')) observer.observe(a);
+}
+
+let readTimer: number | undefined;
+function scheduleReadFlush(): void {
+  if (readQueue.size === 0 || readTimer !== undefined) return;
+  readTimer = window.setTimeout(() => {
+    readTimer = undefined;
+    if (document.visibilityState !== 'visible') {
+      scheduleReadFlush();
+      return;
+    }
+    const refs = [...readQueue.values()];
+    for (const k of readQueue.keys()) sentRead.add(k);
+    readQueue.clear();
+    if (refs.length) post({ type: 'markRead', refs });
+  }, 400);
+}
+document.addEventListener('visibilitychange', scheduleReadFlush);
+
+// ------------------------------------------------------------------ replies and sending
+
+function startReply(m: ViewMessage): void {
+  replyTo = m;
+  replyLabel.textContent = ` Replying to ${m.from} (${refText(m)})`;
+  replyBanner.hidden = false;
+  textarea.setAttribute('aria-describedby', 'reply-banner');
+  replyBanner.id = 'reply-banner';
+  textarea.focus();
+}
+
+function clearReply(): void {
+  replyTo = null;
+  replyBanner.hidden = true;
+  textarea.removeAttribute('aria-describedby');
+}
+cancelReply.addEventListener('click', () => {
+  clearReply();
+  textarea.focus();
+});
+
+function send(): void {
+  const text = textarea.value;
+  if (!text.trim() || sending) return;
+  sending = true;
+  sendButton.disabled = true;
+  error.textContent = '';
+  post({ type: 'send', text, replyTo: replyTo ? replyTo.ref : null });
+}
+
+composer.addEventListener('submit', (e) => {
+  e.preventDefault();
+  send();
+});
+
+// ------------------------------------------------------------------ completion
+
+let completionItems: string[] = [];
+let completionIndex = 0;
+let completionRange: { start: number; end: number } | null = null;
+
+function updateCompletions(): void {
+  const caret = textarea.selectionStart ?? 0;
+  const before = textarea.value.slice(0, caret);
+  const match = /(^|[\s(])([@#])([A-Za-z0-9._-]*)$/.exec(before);
+  if (!match) return closeCompletions();
+  const sigil = match[2];
+  const partial = match[3].toLowerCase();
+  const pool = sigil === '@' ? [...names.instances, 'all'] : names.rooms;
+  completionItems = pool.filter((n) => n.toLowerCase().startsWith(partial) && n.toLowerCase() !== partial).slice(0, 12).map((n) => sigil + n);
+  if (completionItems.length === 0) return closeCompletions();
+  completionRange = { start: caret - match[3].length - 1, end: caret };
+  completionIndex = 0;
+  completions.replaceChildren(
+    ...completionItems.map((item, i) => {
+      const li = el('li', { role: 'option', id: `completion-${i}`, 'aria-selected': String(i === completionIndex), class: i === completionIndex ? 'selected' : '' }, item);
+      li.addEventListener('mousedown', (e) => {
+        e.preventDefault();
+        completionIndex = i;
+        acceptCompletion();
+      });
+      return li;
+    }),
+  );
+  completions.hidden = false;
+  textarea.setAttribute('aria-expanded', 'true');
+  textarea.setAttribute('aria-activedescendant', `completion-0`);
+}
+
+function moveCompletion(delta: number): void {
+  completionIndex = (completionIndex + delta + completionItems.length) % completionItems.length;
+  completions.querySelectorAll('li').forEach((li, i) => {
+    li.setAttribute('aria-selected', String(i === completionIndex));
+    li.classList.toggle('selected', i === completionIndex);
+  });
+  textarea.setAttribute('aria-activedescendant', `completion-${completionIndex}`);
+}
+
+function acceptCompletion(): void {
+  if (!completionRange) return;
+  const item = completionItems[completionIndex];
+  const v = textarea.value;
+  textarea.value = v.slice(0, completionRange.start) + item + ' ' + v.slice(completionRange.end);
+  const caret = completionRange.start + item.length + 1;
+  textarea.setSelectionRange(caret, caret);
+  closeCompletions();
+  textarea.focus();
+}
+
+function closeCompletions(): void {
+  completions.hidden = true;
+  completionItems = [];
+  completionRange = null;
+  textarea.setAttribute('aria-expanded', 'false');
+  textarea.removeAttribute('aria-activedescendant');
+}
+
+textarea.addEventListener('input', updateCompletions);
+textarea.addEventListener('blur', () => window.setTimeout(closeCompletions, 100));
+textarea.addEventListener('keydown', (e) => {
+  const open = !completions.hidden && completionItems.length > 0;
+  if (open) {
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      moveCompletion(e.key === 'ArrowDown' ? 1 : -1);
+      return;
+    }
+    if ((e.key === 'Enter' && !e.shiftKey) || e.key === 'Tab') {
+      e.preventDefault();
+      acceptCompletion();
+      return;
+    }
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      closeCompletions();
+      return;
+    }
+  }
+  if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+    e.preventDefault();
+    send();
+  } else if (e.key === 'Escape' && replyTo) {
+    e.preventDefault();
+    clearReply();
+  }
+});
+
+// ------------------------------------------------------------------ filter
+
+let filterTimer: number | undefined;
+filterInput.addEventListener('input', () => {
+  window.clearTimeout(filterTimer);
+  filterTimer = window.setTimeout(() => {
+    filterQuery = filterInput.value;
+    if (!filterQuery.trim()) showFilter(null);
+    else post({ type: 'filter', query: filterQuery });
+  }, 200);
+});
+filterInput.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape') {
+    filterInput.value = '';
+    filterQuery = '';
+    showFilter(null);
+  } else if (e.key === 'ArrowDown') {
+    e.preventDefault();
+    filterResults.querySelector<HTMLElement>('button')?.focus();
+  }
+});
+
+function showFilter(result: { query: string; messages: ViewMessage[]; error?: string } | null): void {
+  if (!result) {
+    filterResults.hidden = true;
+    list.hidden = false;
+    earlierButton.hidden = !hasEarlier;
+    empty.hidden = messages.length > 0;
+    return;
+  }
+  list.hidden = true;
+  earlierButton.hidden = true;
+  empty.hidden = true;
+  filterResults.hidden = false;
+  const heading = el('h2', { class: 'filter-heading' }, result.error ? result.error : `${result.messages.length} message${result.messages.length === 1 ? '' : 's'} match "${result.query}"`);
+  const ul = el('ul', { class: 'filter-list', role: 'list' });
+  const q = result.query.toLowerCase();
+  for (const m of result.messages) {
+    const button = el('button', { type: 'button', class: 'filter-item', 'aria-label': `${messageLabel(m)}: ${m.text.slice(0, 200)}` });
+    const meta = el('span', { class: 'meta' }, el('span', { class: 'from' }, m.from), el('span', { class: 'time' }, m.time), el('span', { class: 'ref' }, refText(m)));
+    const text = el('span', { class: 'text' });
+    const flat = m.text.replace(/\s+/g, ' ');
+    const at = flat.toLowerCase().indexOf(q);
+    if (at >= 0 && q) {
+      const start = Math.max(0, at - 60);
+      text.append(document.createTextNode((start > 0 ? '…' : '') + flat.slice(start, at)), el('mark', {}, flat.slice(at, at + q.length)), document.createTextNode(flat.slice(at + q.length, at + q.length + 160)));
+    } else text.textContent = flat.slice(0, 220);
+    button.append(meta, text);
+    button.addEventListener('click', () => {
+      filterInput.value = '';
+      filterQuery = '';
+      showFilter(null);
+      post({ type: 'reveal', key: m.key });
+    });
+    ul.append(el('li', {}, button));
+  }
+  filterResults.replaceChildren(heading, ul);
+  live.textContent = heading.textContent ?? '';
+}
+
+earlierButton.addEventListener('click', () => {
+  earlierButton.disabled = true;
+  post({ type: 'loadEarlier' });
+});
+
+// ------------------------------------------------------------------ host messages
+
+function applyInfo(next: PanelInfo, nextNames: CompletionNames): void {
+  info = next;
+  names = nextNames;
+  title.textContent = next.title;
+  description.textContent = next.description;
+  description.hidden = !next.description;
+  closedBanner.hidden = !next.closed;
+  closedBanner.replaceChildren(icon('lock'), ` This chatroom is closed${next.closedReason ? `: ${next.closedReason}` : ''}. Reopen it to send messages.`);
+  textarea.disabled = next.closed;
+  sendButton.disabled = next.closed || sending;
+  if (!next.me) textarea.placeholder = 'Set your identity (Coordination: Set Identity) to send messages';
+}
+
+function reveal(key: string): void {
+  let m = byKey.get(key);
+  // Expand collapsed ancestors first.
+  let changed = false;
+  while (m && m.parentKey && byKey.has(m.parentKey)) {
+    if (collapsed.delete(m.parentKey)) changed = true;
+    m = byKey.get(m.parentKey);
+  }
+  if (changed) render('toggle');
+  const a = list.querySelector<HTMLElement>(`article[data-key="${CSS.escape(key)}"]`);
+  if (!a) return;
+  a.scrollIntoView({ block: 'center' });
+  focusArticle(a);
+  a.classList.add('flash');
+  window.setTimeout(() => a.classList.remove('flash'), 1500);
+}
+
+window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
+  const m = event.data;
+  switch (m.type) {
+    case 'init':
+    case 'info':
+      applyInfo(m.info, m.names);
+      break;
+    case 'messages': {
+      const before = new Set(messages.map((x) => x.key));
+      messages = m.messages;
+      hasEarlier = m.hasEarlier;
+      total = m.total;
+      // Marks that reached the host are reflected in `unread`; forget them.
+      for (const x of messages) if (!x.unread) sentRead.delete(x.key);
+      if (m.reason === 'update') {
+        const fresh = messages.filter((x) => !before.has(x.key) && !x.mine).length;
+        if (fresh > 0) live.textContent = `${fresh} new message${fresh === 1 ? '' : 's'}`;
+      }
+      render(m.reason);
+      break;
+    }
+    case 'reveal':
+      reveal(m.key);
+      break;
+    case 'sendResult':
+      sending = false;
+      sendButton.disabled = info?.closed ?? false;
+      if (m.ok) {
+        textarea.value = '';
+        clearReply();
+        error.textContent = '';
+        scroller.scrollTop = scroller.scrollHeight;
+      } else {
+        error.textContent = m.error;
+      }
+      break;
+    case 'filterResult':
+      if (m.query === filterQuery) showFilter(m);
+      break;
+    case 'focusComposer':
+      if (m.replyTo) {
+        const target = byKey.get(m.replyTo);
+        if (target) startReply(target);
+      } else textarea.focus();
+      break;
+  }
+});
+
+post({ type: 'ready' });

@@ -1,0 +1,34 @@
+/**
+ * The @vscode/test-electron contract: VS Code requires this module in the
+ * extension host and awaits run(). Runs every *.test.js beside it with mocha
+ * and prints one line `COORD_RESULT {"passed":N,"failed":N,"skipped":N}`.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as mochaModule from 'mocha';
+
+// mocha 12 exports the class as `Mocha` (and `default`); older ones export it as the module.
+const Mocha: typeof mochaModule.default = (mochaModule as unknown as { Mocha?: typeof mochaModule.default }).Mocha ?? (mochaModule as unknown as typeof mochaModule.default);
+
+export function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 30_000, reporter: 'spec' });
+  const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort();
+  for (const f of files) mocha.addFile(path.join(__dirname, f));
+  const counts = { passed: 0, failed: 0, skipped: 0 };
+  return new Promise((resolve, reject) => {
+    try {
+      const runner = mocha.run(() => {
+        console.log(`COORD_RESULT ${JSON.stringify(counts)}`);
+        if (counts.failed > 0) reject(new Error(`${counts.failed} integration test${counts.failed === 1 ? '' : 's'} failed`));
+        else resolve();
+      });
+      runner.on('pass', () => counts.passed++);
+      runner.on('fail', () => counts.failed++);
+      runner.on('pending', () => counts.skipped++);
+    } catch (error) {
+      counts.failed++;
+      console.log(`COORD_RESULT ${JSON.stringify(counts)}`);
+      reject(error);
+    }
+  });
+}
