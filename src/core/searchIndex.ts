@@ -34,9 +34,8 @@ export class MessageSearchIndex implements SearchCorpus {
 
   /** Brings the index up to date with `all` (the store's allMessages()). */
   sync(all: StoredMessage[]): void {
+    // The store may extend the array it returned last time in place: compare against our own copy.
     const old = this.docs;
-    // The store hands out a new array whenever anything changed: the same one means nothing did.
-    if (all === old) return;
     let same = 0;
     const shared = Math.min(old.length, all.length);
     while (same < shared && old[same] === all[same] && this.indexed[same].text === all[same].text) same++;
@@ -60,7 +59,7 @@ export class MessageSearchIndex implements SearchCorpus {
     }
     this.mini.addAll(fresh);
     this.stats.added += fresh.length;
-    this.docs = all;
+    this.docs = all.slice();
     this.parentsFor = -1;
   }
 
@@ -69,7 +68,7 @@ export class MessageSearchIndex implements SearchCorpus {
     this.indexed = all.map((m, i) => toDoc(m, i));
     this.mini.addAll(this.indexed);
     this.position = new Map(all.map((m, i) => [m, i]));
-    this.docs = all;
+    this.docs = all.slice();
     this.parentsFor = -1;
     this.stats.builds++;
   }
@@ -128,9 +127,13 @@ export function toDoc(m: StoredMessage, id: number): IndexedDoc {
 const indexes = new WeakMap<object, MessageSearchIndex>();
 
 interface SearchableStore {
+  /** Bumped whenever anything the store loaded changed. */
+  version: number;
   allMessages(): StoredMessage[];
   messageByRef(ref: number | string): StoredMessage | undefined;
 }
+
+const syncedVersion = new WeakMap<MessageSearchIndex, number>();
 
 /** The store's index, brought up to date with what the store has loaded. */
 export function searchIndexFor(store: SearchableStore): MessageSearchIndex {
@@ -139,6 +142,9 @@ export function searchIndexFor(store: SearchableStore): MessageSearchIndex {
     index = new MessageSearchIndex((ref) => store.messageByRef(ref));
     indexes.set(store, index);
   }
+  // Nothing changed since the last sync: skip even the comparison.
+  if (syncedVersion.get(index) === store.version) return index;
   index.sync(store.allMessages());
+  syncedVersion.set(index, store.version);
   return index;
 }
