@@ -6,7 +6,7 @@
  * ours does, so our writes never interleave with each other.
  */
 import * as lockfile from 'proper-lockfile';
-import { CoordError } from './errors';
+import { CoordError, ioError } from './errors';
 import { allOrNothing } from './fsutil';
 
 const STALE_MS = 2000; // proper-lockfile's minimum
@@ -15,18 +15,13 @@ const WAIT_MS = 15000;
 export async function withLock<T>(target: string, fn: () => T | Promise<T>): Promise<T> {
   let release: () => Promise<void>;
   try {
-    release = await lockfile.lock(target, {
-      realpath: false,
-      stale: STALE_MS,
-      // A late refresh (a busy event loop) must never throw out of a timer.
-      onCompromised: () => undefined,
-      retries: { retries: Math.ceil(WAIT_MS / 25), factor: 1.2, minTimeout: 1, maxTimeout: 25, randomize: true },
-    });
+    release = await acquire(target);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ELOCKED') {
       throw new CoordError('locked', `the coordination directory stayed locked for ${WAIT_MS / 1000}s (${target}.lock); try again, or remove that lock directory if no coord process is running`);
     }
+    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM' || code === 'ENOSPC') throw ioError(error, 'lock the coordination directory for writing');
     throw new CoordError('io', `cannot lock the coordination directory (${target}.lock): ${(error as Error).message}`);
   }
   try {
@@ -34,5 +29,28 @@ export async function withLock<T>(target: string, fn: () => T | Promise<T>): Pro
     return await allOrNothing(fn);
   } finally {
     await release().catch(() => undefined);
+  }
+}
+
+/**
+ * Waits up to WAIT_MS for the lock, retrying only while another process holds
+ * it (ELOCKED). Any other failure (a read-only file system, no permission, a
+ * full disk) is final at once instead of being retried for the whole wait.
+ */
+async function acquire(target: string): Promise<() => Promise<void>> {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    try {
+      return await lockfile.lock(target, {
+        realpath: false,
+        stale: STALE_MS,
+        // A late refresh (a busy event loop) must never throw out of a timer.
+        onCompromised: () => undefined,
+        retries: 0,
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED' || Date.now() >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1 + Math.random() * 24));
+    }
   }
 }
