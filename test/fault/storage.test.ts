@@ -1,0 +1,205 @@
+/**
+ * Storage faults: a full disk (a small tmpfs filled up), a read-only file
+ * system (tmpfs remounted read-only) and a directory the user may not write
+ * (an unprivileged user through setpriv). Each failing write gives one clear
+ * error line and a non-zero exit, and leaves every file as it was; reads go on
+ * working; once the fault is gone the directory is whole and numbering goes on.
+ * Needs root and mount(8); without them the cases are skipped with the reason.
+ */
+import * as assert from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { CLI, runCoord, snapshotTree, tempDir } from '../support/helpers';
+import { Ack, checkDirectory } from './support/check';
+
+function tryMount(sizeKb: number): string | null {
+  if (process.getuid?.() !== 0) return null;
+  const dir = tempDir('coord-fs-');
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKb}k,mode=700`, 'tmpfs', dir], { encoding: 'utf8' });
+  return r.status === 0 ? dir : null;
+}
+
+function unmount(dir: string | null): void {
+  if (dir) spawnSync('umount', ['-l', dir]);
+}
+
+function expectCleanFailure(r: { code: number; stdout: string; stderr: string }, pattern: RegExp): void {
+  assert.notStrictEqual(r.code, 0, `expected a failure, got: ${r.stdout}`);
+  const lines = r.stderr.split('\n').filter(Boolean);
+  assert.strictEqual(lines.length, 1, `one error line, got: ${r.stderr}`);
+  assert.match(lines[0], /^coord: error: /);
+  assert.match(lines[0], pattern);
+  assert.strictEqual(r.stdout, '');
+}
+
+function fill(file: string): void {
+  const fd = fs.openSync(file, 'a');
+  const chunk = Buffer.alloc(4096, 'x');
+  try {
+    for (;;) fs.writeSync(fd, chunk);
+  } catch (error) {
+    assert.strictEqual((error as NodeJS.ErrnoException).code, 'ENOSPC');
+  }
+  // Fill the last partial page too.
+  try {
+    for (;;) fs.writeSync(fd, Buffer.from('x'));
+  } catch { /* full */ }
+  fs.closeSync(fd);
+}
+
+const WRITES: Array<[string, string[]]> = [
+  ['send', ['send', '#general', 'FILL']],
+  ['reply', ['reply', '1', 'FILL']],
+  ['send-dm', ['send-dm', 'instance-2', 'FILL']],
+  ['@-message', ['send', '@instance-2', 'FILL']],
+  ['create-chatroom', ['create-chatroom', 'room-N', 'FILL']],
+  ['update-status', ['update-status', 'FILL']],
+  ['mark-read', ['mark-read', 'all']],
+];
+
+describe('fault: full disk', function () {
+  this.timeout(120_000);
+  let mount: string | null = null;
+  before(function () {
+    mount = tryMount(96);
+    if (!mount) this.skip(); // not root, or mount(8) is not permitted here
+  });
+  after(() => unmount(mount));
+
+  it('every kind of write on a full disk fails cleanly at whichever file runs out, and nothing is half-written', () => {
+    const dir = path.join(mount!, 'coordination');
+    assert.strictEqual(runCoord(['init', dir]).code, 0);
+    for (const id of ['instance-1', 'instance-2']) assert.strictEqual(runCoord(['update-status', 'ready'], { dir, as: id }).code, 0);
+    const acks: Ack[] = [];
+    const send = (args: string[], as: string) => runCoord(['--json', ...args], { dir, as });
+    const first = send(['send', '#general', 'before the disk filled'], 'instance-1');
+    acks.push(JSON.parse(first.stdout));
+
+    fill(path.join(mount!, 'filler'));
+    const failedFiles = new Map<string, number>();
+    let successes = 0;
+    let attempts = 0;
+    // Grow the text so that, one after another, each file's last page runs out:
+    // the log, a transcript, an inbox, the action log... each at a different moment.
+    for (let size = 40; attempts < 160; size += 37) {
+      const [what, template] = WRITES[attempts % WRITES.length];
+      attempts++;
+      const text = `${what} ${attempts} ${'y'.repeat(size % 1500)}`;
+      const args = template.map((a) => a.replace('FILL', text).replace('room-N', `room-${attempts}`));
+      const before = snapshotTree(dir);
+      const r = send(args, attempts % 2 ? 'instance-1' : 'instance-2');
+      if (r.code === 0) {
+        successes++;
+        const out = JSON.parse(r.stdout);
+        if (typeof out.number === 'number') acks.push({ number: out.number, id: out.id, text: out.text, target: out.target });
+        continue;
+      }
+      expectCleanFailure(r, /no space left on the device/);
+      const file = /cannot [a-z ]+ (\S+):/.exec(r.stderr)?.[1] ?? 'lock';
+      failedFiles.set(path.relative(dir, file), (failedFiles.get(path.relative(dir, file)) ?? 0) + 1);
+      const after = snapshotTree(dir);
+      for (const [name, bytes] of before) assert.strictEqual(after.get(name), bytes, `${what}: ${name} changed although the write failed`);
+      for (const name of after.keys()) {
+        // A failed first write may leave a new empty file (created before its write failed).
+        if (!before.has(name)) assert.strictEqual(after.get(name), '', `${what}: ${name} appeared with content`);
+      }
+    }
+    console.log(`      full disk: ${attempts} writes, ${successes} landed while pages lasted, failures at ${JSON.stringify(Object.fromEntries(failedFiles))}`);
+    assert.ok(failedFiles.size >= 2, 'the disk ran out at more than one file (so a write failed half-way at least once)');
+
+    fs.rmSync(path.join(mount!, 'filler'));
+    const again = send(['send', '#general', 'space again'], 'instance-1');
+    assert.strictEqual(again.code, 0, again.stderr);
+    acks.push(JSON.parse(again.stdout));
+    const report = checkDirectory(dir, acks);
+    assert.strictEqual(JSON.parse(again.stdout).number, report.lines);
+  });
+});
+
+describe('fault: read-only file system', function () {
+  this.timeout(60_000);
+  let mount: string | null = null;
+  let dir = '';
+  before(function () {
+    mount = tryMount(1024);
+    if (!mount) this.skip();
+    dir = path.join(mount, 'coordination');
+    assert.strictEqual(runCoord(['init', dir]).code, 0);
+    assert.strictEqual(runCoord(['send', '#general', 'written before'], { dir, as: 'instance-1' }).code, 0);
+    assert.strictEqual(runCoord(['update-status', 'ready'], { dir, as: 'instance-2' }).code, 0);
+    assert.strictEqual(spawnSync('mount', ['-o', 'remount,ro', mount]).status, 0);
+  });
+  after(() => unmount(mount));
+
+  for (const [what, args] of WRITES) {
+    it(`${what} fails with one clear line and changes nothing`, () => {
+      const before = snapshotTree(dir);
+      const r = runCoord(args.map((a) => a.replace('FILL', 'text').replace('room-N', 'room-x')), { dir, as: 'instance-2' });
+      expectCleanFailure(r, /read-only/);
+      assert.strictEqual(r.code, 3);
+      assert.deepStrictEqual(snapshotTree(dir), before);
+    });
+  }
+
+  for (const args of [['check-chatroom', 'general'], ['check-unread'], ['search', 'written'], ['system-status'], ['thread', '1'], ['list-chatrooms']]) {
+    it(`${args[0]} still reads`, () => {
+      const r = runCoord(['--json', ...args], { dir, as: 'instance-2' });
+      assert.strictEqual(r.code, 0, r.stderr);
+      assert.doesNotThrow(() => JSON.parse(r.stdout));
+    });
+  }
+
+  it('init on a read-only file system fails cleanly and creates nothing', () => {
+    const r = runCoord(['init', path.join(mount!, 'other')]);
+    // Node's recursive mkdir reports EROFS as ENOENT here; the line still names the directory.
+    expectCleanFailure(r, /read-only|cannot create directory/);
+    assert.ok(!fs.existsSync(path.join(mount!, 'other')));
+  });
+
+  it('a failing write answers at once instead of waiting for the lock', () => {
+    const started = Date.now();
+    expectCleanFailure(runCoord(['send', '#general', 'x'], { dir, as: 'instance-2' }), /read-only/);
+    assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`);
+  });
+});
+
+describe('fault: a directory this user may not write (unprivileged user)', function () {
+  this.timeout(60_000);
+  let dir = '';
+  const asNobody = (args: string[]) => {
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, '--dir', dir, '--as', 'instance-2', ...args], { encoding: 'utf8' });
+    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  };
+  before(function () {
+    if (process.getuid?.() !== 0 || spawnSync('setpriv', ['--version']).status !== 0) this.skip();
+    const parent = tempDir('coord-perm-');
+    fs.chmodSync(parent, 0o755);
+    dir = path.join(parent, 'coordination');
+    assert.strictEqual(runCoord(['init', dir]).code, 0);
+    assert.strictEqual(runCoord(['send', '#general', 'hello'], { dir, as: 'instance-1' }).code, 0);
+    // Readable by the user, writable by nobody but root.
+    const walk = (p: string) => {
+      fs.chownSync(p, 65534, 65534);
+      const st = fs.statSync(p);
+      fs.chmodSync(p, st.isDirectory() ? 0o500 : 0o400);
+      if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
+    };
+    walk(dir);
+    if (asNobody(['system-status']).code !== 0) this.skip(); // the user cannot reach node or the repo here
+  });
+
+  for (const [what, args] of WRITES.filter(([w]) => w !== 'send-dm' && w !== '@-message')) {
+    it(`${what} fails with "permission denied" and changes nothing`, () => {
+      const before = snapshotTree(dir);
+      const r = asNobody(args.map((a) => a.replace('FILL', 'text').replace('room-N', 'room-x')));
+      expectCleanFailure(r, /permission denied/);
+      assert.deepStrictEqual(snapshotTree(dir), before);
+    });
+  }
+
+  it('reads still work', () => {
+    const r = asNobody(['--json', 'check-chatroom', 'general']);
+    assert.strictEqual(r.code, 0, r.stderr);
+  });
+});
