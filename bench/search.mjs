@@ -1,0 +1,156 @@
+#!/usr/bin/env node
+// Search benchmark: index build time, index memory, query p50/p95 at 10k and
+// 100k messages (ranked and exact), beside the plain substring scan the
+// product used before (measured in the same run), and a CLI-shaped process
+// (`searchDirectory` with the persisted index) against a bare `node -e 0`.
+//
+//   node bench/search.mjs            prints a table
+//   import { benchSearch } from './bench/search.mjs'   -> rows
+//
+// Rows: { name, value, unit, baseline, baselineValue }.
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateDir } from '../scripts/generate-dir.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+const RANKED = ['zanzibar', 'zanzibr', 'quixotic', 'kumquat ops', 'marmalade', 'deploy failing', 'rollback canary', 'latency p99', 'xylophone', 'deadlok', 'migration schema', 'flaky timing'];
+const EXACT = ['zanzibar', 'quixotic', 'kumquat', 'deploy fail', 'root cause', 'p99'];
+
+/** Bundles the library pieces the bench needs (the search cache is not in dist/core.js's exports). */
+async function loadLibrary(work) {
+  const entry = join(work, 'bench-entry.ts');
+  writeFileSync(
+    entry,
+    [
+      `export { openCoordination } from ${JSON.stringify(join(root, 'src/core/coordination'))};`,
+      `export { DirectoryStore } from ${JSON.stringify(join(root, 'src/core/store'))};`,
+      `export { searchMessages } from ${JSON.stringify(join(root, 'src/core/search'))};`,
+      `export { searchDirectory, buildSearchCache } from ${JSON.stringify(join(root, 'src/core/searchCache'))};`,
+    ].join('\n'),
+  );
+  const cli = join(work, 'bench-cli.ts');
+  // What `coord search QUERY --json` does on the fast path: resolve, search, print.
+  writeFileSync(
+    cli,
+    [
+      `import { resolveDirectory } from ${JSON.stringify(join(root, 'src/core/directory'))};`,
+      `import { searchDirectory } from ${JSON.stringify(join(root, 'src/core/searchCache'))};`,
+      `const [dir, query, opts] = process.argv.slice(2);`,
+      `const found = searchDirectory(resolveDirectory({ dir, env: process.env, cwd: process.cwd() }), null, query, JSON.parse(opts || '{}'));`,
+      `process.stdout.write(JSON.stringify(found, null, 2) + '\\n');`,
+    ].join('\n'),
+  );
+  const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', nodePaths: [join(root, 'node_modules')] };
+  await build({ ...common, entryPoints: [entry], outfile: join(work, 'bench-lib.cjs') });
+  await build({ ...common, entryPoints: [cli], outfile: join(work, 'bench-cli.cjs') });
+  return { lib: createRequire(import.meta.url)(join(work, 'bench-lib.cjs')), cli: join(work, 'bench-cli.cjs') };
+}
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+function timeQueries(fn, queries, rounds) {
+  for (const q of queries) fn(q); // warm up
+  const times = [];
+  for (let r = 0; r < rounds; r++) {
+    for (const q of queries) {
+      const t = performance.now();
+      fn(q);
+      times.push(performance.now() - t);
+    }
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p95: percentile(times, 95) };
+}
+
+function processMedian(args, runs) {
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    times.push(performance.now() - t);
+    if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr}`);
+  }
+  times.sort((a, b) => a - b);
+  return percentile(times, 50);
+}
+
+const gc = () => globalThis.gc?.();
+const heap = () => {
+  gc();
+  return process.memoryUsage().heapUsed;
+};
+
+export async function benchSearch({ sizes = [10_000, 100_000], rounds = 10, processRuns = 11 } = {}) {
+  const work = mkdtempSync(join(tmpdir(), 'coord-bench-search-'));
+  const rows = [];
+  const row = (name, value, unit, baseline = '', baselineValue = null) => rows.push({ name, value: Math.round(value * 100) / 100, unit, baseline, baselineValue: baselineValue === null ? null : Math.round(baselineValue * 100) / 100 });
+  try {
+    const { lib, cli } = await loadLibrary(work);
+    for (const size of sizes) {
+      const label = size >= 1000 ? `${size / 1000}k` : String(size);
+      const dir = join(work, `dir-${label}`, 'coordination');
+      generateDir(dir, { messages: size, seed: 3 });
+
+      // In process: load the store, then build the index (warmSearchIndex), then query.
+      const c = lib.openCoordination({ dir });
+      c.messages();
+      const before = heap();
+      let t = performance.now();
+      c.warmSearchIndex();
+      const buildMs = performance.now() - t;
+      const indexBytes = heap() - before;
+      const store = new lib.DirectoryStore(dir);
+      store.refresh();
+      const all = store.allMessages();
+      const lookup = (ref) => store.messageByRef(ref);
+      const baseline = timeQueries((q) => lib.searchMessages(all, q, {}, lookup), EXACT, rounds);
+      const ranked = timeQueries((q) => c.search(q, { limit: 50 }), RANKED, rounds);
+      const rankedAll = timeQueries((q) => c.search(q), RANKED, rounds);
+      const exact = timeQueries((q) => c.search(q, { exact: true }), EXACT, rounds);
+      row(`index build (in process) ${label}`, buildMs, 'ms');
+      row(`index memory (in process) ${label}`, indexBytes / 1e6, 'MB');
+      row(`ranked query p50, limit 50 ${label}`, ranked.p50, 'ms', 'plain scan p50', baseline.p50);
+      row(`ranked query p95, limit 50 ${label}`, ranked.p95, 'ms', 'plain scan p95', baseline.p95);
+      row(`ranked query p50, all matches ${label}`, rankedAll.p50, 'ms', 'plain scan p50', baseline.p50);
+      row(`ranked query p95, all matches ${label}`, rankedAll.p95, 'ms', 'plain scan p95', baseline.p95);
+      row(`exact query p50 ${label}`, exact.p50, 'ms', 'plain scan p50', baseline.p50);
+      row(`exact query p95 ${label}`, exact.p95, 'ms', 'plain scan p95', baseline.p95);
+
+      // The persisted index the CLI reads.
+      t = performance.now();
+      lib.buildSearchCache(dir);
+      row(`persisted index build ${label}`, performance.now() - t, 'ms');
+      const cacheRanked = timeQueries((q) => lib.searchDirectory(dir, null, q, { limit: 50 }), RANKED, Math.max(2, rounds / 2));
+      row(`persisted-index ranked query p95 (one call) ${label}`, cacheRanked.p95, 'ms', 'plain scan p95', baseline.p95);
+
+      // Whole processes: node -e 0 versus a CLI-shaped search.
+      const bare = processMedian(['-e', '0'], processRuns);
+      for (const [name, q, opts] of [['rare word', 'zanzibar', '{}'], ['typo', 'zanzibr', '{}'], ['two words', 'deploy failing', '{"limit":20}'], ['exact', 'quixotic', '{"exact":true}'], ['regex', 'zan.ibar', '{"regex":true}']]) {
+        const ms = processMedian([cli, dir, q, opts], processRuns);
+        row(`CLI search process, ${name} ${label}`, ms, 'ms', 'node -e 0', bare);
+      }
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const quick = process.argv.includes('--quick');
+  const rows = await benchSearch(quick ? { sizes: [10_000], rounds: 3, processRuns: 3 } : {});
+  const w = Math.max(...rows.map((r) => r.name.length));
+  console.log(`${'measure'.padEnd(w)}  ${'value'.padStart(10)}  unit  baseline`);
+  for (const r of rows) {
+    const base = r.baselineValue === null ? '' : `${r.baseline}: ${r.baselineValue} ${r.unit}${r.baseline === 'node -e 0' ? ` (x${(r.value / r.baselineValue).toFixed(2)})` : ''}`;
+    console.log(`${r.name.padEnd(w)}  ${String(r.value).padStart(10)}  ${r.unit.padEnd(4)}  ${base}`);
+  }
+}
