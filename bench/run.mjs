@@ -1,0 +1,236 @@
+#!/usr/bin/env node
+// `npm run bench`: every figure beside a baseline measured in the same run,
+// printed as one table and written to bench-results.json.
+//
+//   node bench/run.mjs [--quick] [--no-extension] [--no-search] [--out FILE]
+//
+// Rows (each { name, value, unit, baseline, baselineValue, ratio, goal, ok }):
+//   CLI send p50/p95            vs `node -e 0` (the floor for any Node CLI)
+//   send into a 100k log        vs send into an empty log (same process shape)
+//   in-process sends with lock  vs plain appendFileSync of the same lines
+//   8 concurrent CLI writers    vs 1 CLI writer, messages/s
+//   extension figures           bench/extension.mjs (a real VS Code via code-server)
+//   search figures              bench/search.mjs (owned by the search work)
+// Needs `node scripts/build.mjs` first (npm run bench does it).
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, tmpdir, totalmem, release } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = join(root, 'dist', 'cli.js');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const outFile = args.includes('--out') ? args[args.indexOf('--out') + 1] : join(root, 'bench-results.json');
+const require = createRequire(import.meta.url);
+
+if (!existsSync(CLI) || !existsSync(join(root, 'dist', 'core.js'))) {
+  console.error('bench: dist/ is missing; run `node scripts/build.mjs` first (npm run bench does)');
+  process.exit(1);
+}
+const core = require(join(root, 'dist', 'core.js'));
+const { generateDir } = await import(pathToFileURL(join(root, 'scripts', 'generate-dir.mjs')).href);
+
+const work = mkdtempSync(join(tmpdir(), 'coord-bench-'));
+process.on('exit', () => rmSync(work, { recursive: true, force: true }));
+
+// ------------------------------------------------------------------ helpers
+
+const ms = (ns) => Number(ns) / 1e6;
+const quantile = (list, q) => {
+  const s = [...list].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
+};
+const p50 = (l) => quantile(l, 0.5);
+const p95 = (l) => quantile(l, 0.95);
+const round = (v, d = 1) => (v === null || v === undefined ? null : Math.round(v * 10 ** d) / 10 ** d);
+
+function timeProcess(argv, env) {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, argv, { encoding: 'utf8', env: env ?? cleanEnv });
+  const elapsed = ms(process.hrtime.bigint() - t);
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`);
+  return elapsed;
+}
+
+const cleanEnv = { ...process.env };
+delete cleanEnv.CLAUDE_INSTANCE_ID;
+delete cleanEnv.COORDINATION_DIR;
+delete cleanEnv.NODE_OPTIONS;
+
+function initDir(name) {
+  const dir = join(work, name, 'coordination');
+  const r = spawnSync(process.execPath, [CLI, 'init', dir], { encoding: 'utf8', env: cleanEnv });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return dir;
+}
+
+const sendArgs = (dir, text, as = 'instance-1') => [CLI, '--dir', dir, '--as', as, 'send', '#general', text];
+
+const rows = [];
+function row(r) {
+  const ratio = r.baselineValue ? r.value / r.baselineValue : null;
+  const full = { ratio: round(ratio, 2), ok: null, ...r, value: round(r.value, r.unit === 'MB' ? 1 : 2), baselineValue: round(r.baselineValue, 2) };
+  if (r.check) full.ok = r.check(r.value, ratio);
+  delete full.check;
+  rows.push(full);
+  process.stderr.write(`  ${full.name}: ${full.value} ${full.unit}${full.baseline ? ` (baseline ${full.baseline}: ${full.baselineValue})` : ''}\n`);
+  return full;
+}
+
+// ------------------------------------------------------------------ CLI latency
+
+function benchCliLatency() {
+  const n = quick ? 15 : 40;
+  const dir = initDir('latency');
+  const floor = [];
+  const send = [];
+  for (let i = 0; i < 3; i++) { timeProcess(['-e', '0']); timeProcess(sendArgs(dir, `warm ${i}`)); }
+  // Interleaved so that drift in machine load hits both alike.
+  for (let i = 0; i < n; i++) {
+    floor.push(timeProcess(['-e', '0']));
+    send.push(timeProcess(sendArgs(dir, `latency ${i}`)));
+  }
+  row({ name: 'CLI send latency p50', value: p50(send), unit: 'ms', baseline: 'node -e 0 p50', baselineValue: p50(floor), goal: '<= 1.5x baseline', check: (_, r) => r <= 1.5 });
+  row({ name: 'CLI send latency p95', value: p95(send), unit: 'ms', baseline: 'node -e 0 p95', baselineValue: p95(floor), goal: '<= 1.5x baseline', check: (_, r) => r <= 1.5 });
+}
+
+// ------------------------------------------------------------------ 100k log
+
+function benchBigLog() {
+  const n = quick ? 10 : 30;
+  const bigRoot = join(work, 'big');
+  const started = Date.now();
+  generateDir(join(bigRoot, 'coordination'), { messages: 100_000, seed: 7 });
+  process.stderr.write(`  (generated a 100k-message directory in ${Date.now() - started} ms)\n`);
+  const big = join(bigRoot, 'coordination');
+  const empty = initDir('empty');
+  // The first send into a directory never written by us builds the line-count checkpoint.
+  const cold = timeProcess(sendArgs(big, 'cold first send'));
+  const coldEmpty = timeProcess(sendArgs(empty, 'cold first send'));
+  const bigTimes = [];
+  const emptyTimes = [];
+  for (let i = 0; i < 2; i++) { timeProcess(sendArgs(big, `warm ${i}`)); timeProcess(sendArgs(empty, `warm ${i}`)); }
+  for (let i = 0; i < n; i++) {
+    bigTimes.push(timeProcess(sendArgs(big, `big ${i}`)));
+    emptyTimes.push(timeProcess(sendArgs(empty, `empty ${i}`)));
+  }
+  row({ name: 'CLI send into a 100k-message log p50', value: p50(bigTimes), unit: 'ms', baseline: 'send into an empty log p50', baselineValue: p50(emptyTimes), goal: '<= 1.3x baseline', check: (_, r) => r <= 1.3 });
+  row({ name: 'CLI send into a 100k-message log p95', value: p95(bigTimes), unit: 'ms', baseline: 'send into an empty log p95', baselineValue: p95(emptyTimes), goal: '<= 1.3x baseline', check: (_, r) => r <= 1.3 });
+  row({ name: 'first send into a 100k log (builds the line index)', value: cold, unit: 'ms', baseline: 'first send into an empty log', baselineValue: coldEmpty, goal: 'info' });
+  // The numbering stayed exact.
+  const count = core.openCoordination({ dir: big }).messages().filter((m) => m.number !== null).length;
+  if (count !== 100_000 + 3 + n) throw new Error(`100k log: expected ${100_000 + 3 + n} numbered messages, the library counts ${count}`);
+  return big;
+}
+
+// ------------------------------------------------------------------ in-process throughput
+
+async function benchThroughput() {
+  const n = quick ? 1000 : 4000;
+  const dir = initDir('throughput');
+  const c = core.openCoordination({ dir, instance: 'instance-1' });
+  for (let i = 0; i < 50; i++) await c.send('#general', `warm ${i}`);
+  const t = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) await c.send('#general', `throughput message ${i} with a little text in it`);
+  const seconds = ms(process.hrtime.bigint() - t) / 1000;
+  // Baseline: the bare appends of the same log line, no lock and no transcripts.
+  const plain = join(work, 'plain.log');
+  writeFileSync(plain, '');
+  const line = `[2025-06-15 05:00:00] instance-1 -> #general: throughput message 0 with a little text in it\n`;
+  const t2 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) appendFileSync(plain, line);
+  const plainSeconds = ms(process.hrtime.bigint() - t2) / 1000;
+  row({ name: 'in-process send throughput (locked, all files)', value: n / seconds, unit: 'msg/s', baseline: 'appendFileSync of the log line alone', baselineValue: n / plainSeconds, goal: '>= 5000 msg/s', check: (v) => v >= 5000 });
+}
+
+// ------------------------------------------------------------------ concurrent CLI writers
+
+function runWriter(dir, as, count) {
+  return new Promise((resolve, reject) => {
+    // One shell-free loop per writer: a node process that spawns the CLI `count` times in turn.
+    const script = `const {spawnSync}=require('child_process');for(let i=0;i<${count};i++){const r=spawnSync(process.execPath,[${JSON.stringify(CLI)},'--dir',${JSON.stringify(dir)},'--as',${JSON.stringify(as)},'send','#general','concurrent '+i]);if(r.status!==0){process.stderr.write(String(r.stderr));process.exit(1)}}`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'pipe'], env: cleanEnv });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(err))));
+  });
+}
+
+async function benchConcurrentWriters() {
+  const per = quick ? 5 : 15;
+  const dir = initDir('concurrent');
+  const single = initDir('single');
+  let t = process.hrtime.bigint();
+  await runWriter(single, 'instance-1', per * 2);
+  const singleRate = (per * 2) / (ms(process.hrtime.bigint() - t) / 1000);
+  t = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: 8 }, (_, k) => runWriter(dir, `instance-${k + 1}`, per)));
+  const rate = (8 * per) / (ms(process.hrtime.bigint() - t) / 1000);
+  const count = core.openCoordination({ dir }).systemStatus().totalMessages;
+  if (count !== 8 * per) throw new Error(`8 writers: expected ${8 * per} messages, found ${count}`);
+  row({ name: '8 concurrent CLI writers, aggregate', value: rate, unit: 'msg/s', baseline: '1 CLI writer alone', baselineValue: singleRate, goal: `info (${cpus().length} cores; every message numbered once)` });
+}
+
+// ------------------------------------------------------------------ main
+
+const started = Date.now();
+process.stderr.write(`bench on ${cpus().length}x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}${quick ? ' (quick)' : ''}\n`);
+benchCliLatency();
+const bigDir = benchBigLog();
+await benchThroughput();
+await benchConcurrentWriters();
+
+if (!args.includes('--no-extension')) {
+  const ext = join(root, 'bench', 'extension.mjs');
+  const notMeasured = (reason) => {
+    for (const name of ['extension activation on a 100k directory', 'write by another process -> status bar p95', 'open a 10k-message room in the thread panel', 'extension host memory with 100k messages']) {
+      rows.push({ name, value: null, unit: name.includes('memory') ? 'MB' : 'ms', baseline: null, baselineValue: null, ratio: null, goal: '', ok: null, note: `not measured: ${reason}` });
+    }
+  };
+  if (existsSync(ext) && existsSync(join(root, 'dist', 'extension.js')) && existsSync(join(root, 'scripts', 'vscode-host.mjs'))) {
+    try {
+      const { benchExtension } = await import(pathToFileURL(ext).href);
+      for (const r of await benchExtension({ work, bigDir, quick })) row(r);
+    } catch (error) {
+      process.stderr.write(`  extension bench failed: ${error.stack ?? error}\n`);
+      notMeasured(`the extension bench failed: ${String(error.message ?? error).split('\n')[0]}`);
+    }
+  } else {
+    notMeasured('the extension build or the VS Code host runner is not there');
+  }
+}
+
+if (!args.includes('--no-search') && existsSync(join(root, 'bench', 'search.mjs'))) {
+  try {
+    const { benchSearch } = await import(pathToFileURL(join(root, 'bench', 'search.mjs')).href);
+    for (const r of await benchSearch(quick ? { sizes: [10_000], rounds: 3, processRuns: 5 } : {})) row({ goal: 'info', ...r });
+  } catch (error) {
+    process.stderr.write(`  search bench failed: ${error.stack ?? error}\n`);
+    rows.push({ name: 'search', value: null, unit: '', baseline: null, baselineValue: null, ratio: null, goal: '', ok: null, note: `not measured: ${String(error.message ?? error).split('\n')[0]}` });
+  }
+}
+
+// ------------------------------------------------------------------ output
+
+const fmt = (v) => (v === null || v === undefined ? '—' : String(v));
+const header = ['figure', 'value', 'baseline (same run)', 'ratio', 'goal', 'ok'];
+const table = rows.map((r) => [
+  r.name,
+  r.value === null ? r.note ?? 'not measured' : `${fmt(r.value)} ${r.unit}`,
+  r.baseline ? `${r.baseline}: ${fmt(r.baselineValue)} ${r.unit}` : '—',
+  r.ratio === null || r.ratio === undefined ? '—' : `${r.ratio}x`,
+  r.goal || '—',
+  r.ok === null || r.ok === undefined ? '—' : r.ok ? 'yes' : 'NO',
+]);
+const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
+const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+console.log(line(header));
+console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+for (const t of table) console.log(line(t));
+const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? null, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, os: `${process.platform} ${release()}` };
+console.log(`\n${new Date().toISOString()} on ${machine.cpus}x ${machine.cpu}, ${machine.memoryGiB} GiB, node ${machine.node}; ${((Date.now() - started) / 1000).toFixed(0)} s`);
+writeFileSync(outFile, JSON.stringify({ date: new Date().toISOString(), machine, quick, seconds: Math.round((Date.now() - started) / 1000), rows }, null, 2) + '\n');
+console.log(`written to ${outFile}`);
