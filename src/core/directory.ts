@@ -52,13 +52,36 @@ export function assertCoordinationDir(dir: string | null): string {
   if (!looksLikeCoordinationDir(dir)) {
     throw new CoordError('no-directory', `${dir} is not a coordination directory (it has no data/, chatrooms/ or inboxes/); run 'coord init ${dir}' to make it one`);
   }
-  return fs.realpathSync(dir);
+  const real = fs.realpathSync(dir);
+  assertNoLinkedSubdirs(real);
+  return real;
+}
+
+/**
+ * O_NOFOLLOW guards the last part of a path only: a sub-directory that is a
+ * symbolic link (chatrooms -> /elsewhere) would carry every write out of the
+ * coordination directory. Such a directory is refused before anything is read
+ * or written.
+ */
+export function assertNoLinkedSubdirs(dir: string): void {
+  for (const sub of new Layout(dir).allDirs) {
+    let linked = false;
+    try {
+      linked = fs.lstatSync(sub).isSymbolicLink();
+    } catch { /* missing: created as a real directory when needed */ }
+    if (linked) {
+      let target = '';
+      try { target = ` (to ${fs.readlinkSync(sub)})`; } catch { /* unreadable */ }
+      throw new CoordError('io', `${sub} is a symbolic link${target}; the sub-directories of a coordination directory must be real directories inside it, so nothing is read or written through it: replace the link with a directory`);
+    }
+  }
 }
 
 /** Creates the layout (directories 700, files 600) and a #general room; keeps what exists. */
 export function initDirectory(dir: string, time: string): { created: boolean } {
   const existed = looksLikeCoordinationDir(dir);
   ensureDir(dir);
+  assertNoLinkedSubdirs(dir);
   const layout = new Layout(dir);
   for (const d of layout.allDirs) ensureDir(d);
   for (const f of [layout.messagesLog, layout.actionLog, layout.readReceipts]) touch(f);
