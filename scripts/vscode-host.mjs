@@ -217,6 +217,10 @@ export async function runIntegrationTests({ stdout = process.stdout } = {}) {
       timer = setTimeout(() => resolveDone('timeout'), TEST_TIMEOUT_MS);
     });
     browser.page.on('pageerror', (e) => print(`[page error] ${e.message}`));
+    // Errors in webviews (nested frames) show here; the workbench's own console is mostly marketplace noise.
+    browser.page.on('console', (msg) => {
+      if (msg.type() === 'error' && msg.location()?.url?.includes('vscode-cdn') === false && /webview|Content Security|Refused/i.test(msg.text())) print(`[browser] ${msg.text()}`);
+    });
     await browser.page.goto(server.url);
     const how = await done;
     if (how === 'timeout') print(`[host] timed out after ${TEST_TIMEOUT_MS / 1000} s`);

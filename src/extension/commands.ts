@@ -10,7 +10,7 @@ import { Chatroom, Message, MessageRef, initCoordination, isValidInstanceId, isV
 import { CoordinationService, UserError, errorMessage, isUserError, proposedDirectory } from './service';
 import { ThreadPanels, normaliseTarget } from './threadPanel';
 import { Node } from './tree';
-import { conversationOf, messageKey, messageRef, refLabel, relativeTime, snippet, timeMillis } from './model';
+import { conversationOf, messageKey, messageRef, referableRefs, refLabel, relativeTime, snippet, timeMillis } from './model';
 import { StatusBar, sortedTargets } from './statusBar';
 import { runSearchQuickPick } from './search';
 import { DocumentProvider } from './documents';
@@ -46,7 +46,7 @@ export function toArgs(arg: unknown): Args | undefined {
 function str(args: Args | undefined, ...keys: string[]): string | undefined {
   for (const k of keys) {
     const v = args?.[k];
-    if (typeof v === 'string' && v.trim() !== '') return v;
+    if (typeof v === 'string' && (v.trim() !== '' || !args?.fromTree)) return v;
     if (typeof v === 'number') return String(v);
   }
   return undefined;
@@ -271,7 +271,10 @@ export function registerCommands(deps: CommandDeps): void {
     if (!target) result = await service.write('marked all read', () => c.markRead('all'));
     else {
       const t = normaliseTarget(target);
-      const refs = (t.startsWith('#') ? c.checkUnread({ room: t.slice(1) }) : c.checkUnread().filter((m) => !m.target.startsWith('#') && conversationOf(m, self) === t)).map(messageRef);
+      const dropped: MessageRef[] = [];
+      const unread = (t.startsWith('#') ? c.checkUnread({ room: t.slice(1) }) : c.checkUnread().filter((m) => !m.target.startsWith('#') && conversationOf(m, self) === t)).map(messageRef);
+      const refs = referableRefs(c, unread, (r) => dropped.push(r));
+      if (dropped.length) service.log.warn(`mark all read in ${t}: ${dropped.length} legacy message(s) with all-digit ids cannot be referred to through the core (${dropped.join(', ')})`);
       result = refs.length ? await service.write(`marked ${t} read`, () => c.markRead(refs)) : { marked: [], alreadyRead: 0 };
     }
     if (!programmatic(args)) void vscode.window.setStatusBarMessage(`$(check) Marked ${result.marked.length} read${target ? ` in ${target}` : ''}`, 4000);

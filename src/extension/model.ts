@@ -115,3 +115,22 @@ export function conversationMessages(coord: Coordination, me: string | null, tar
   if (me === null) return [];
   return coord.checkDm(target.slice(1));
 }
+
+/**
+ * The refs the core can resolve. The core reads an all-digit string as a
+ * message number, so a legacy message whose 8-hex id is all digits (e.g.
+ * "70986932") cannot be referred to by id; such refs are dropped (and
+ * counted) instead of failing a whole batch of read marks.
+ */
+export function referableRefs(coord: Coordination, refs: MessageRef[], onDropped?: (ref: MessageRef) => void): MessageRef[] {
+  return refs.filter((ref) => {
+    if (typeof ref === 'number' || !/^\d+$/.test(ref)) return true;
+    try {
+      if (coord.getMessage(ref).id === ref) return true;
+    } catch {
+      /* unresolvable */
+    }
+    onDropped?.(ref);
+    return false;
+  });
+}

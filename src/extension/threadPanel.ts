@@ -3,7 +3,7 @@ import * as crypto from 'crypto';
 import * as vscode from 'vscode';
 import { Message } from '../core';
 import { CompletionNames, HostToWebview, PAGE_SIZE, PanelInfo, ViewMessage, WebviewToHost } from '../shared/protocol';
-import { conversationMessages, conversationOf, messageKey, toViewMessages, unreadIn } from './model';
+import { conversationMessages, conversationOf, messageKey, referableRefs, toViewMessages, unreadIn } from './model';
 import { CoordinationService, errorMessage, isUserError } from './service';
 
 export class ThreadPanels implements vscode.Disposable {
@@ -129,8 +129,9 @@ export class ThreadPanel implements vscode.Disposable {
           break;
         case 'markRead': {
           if (!this.service.identity || m.refs.length === 0) break;
-          const refs = m.refs.filter((r) => typeof r === 'number' || typeof r === 'string').slice(0, 1000);
-          await this.service.write(`marked ${refs.length} read in ${this.target}`, (c) => c.markRead(refs));
+          const c = this.service.coordination;
+          const refs = referableRefs(c, m.refs.filter((r) => typeof r === 'number' || typeof r === 'string').slice(0, 1000));
+          if (refs.length) await this.service.write(`marked ${refs.length} read in ${this.target}`, () => c.markRead(refs));
           break;
         }
         case 'filter':
@@ -257,7 +258,7 @@ export class ThreadPanel implements vscode.Disposable {
 
   private html(): string {
     const webview = this.panel.webview;
-    const nonce = crypto.randomBytes(16).toString('base64');
+    const nonce = crypto.randomBytes(16).toString('hex');
     const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...p)).toString();
     const csp = [
       "default-src 'none'",

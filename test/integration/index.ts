@@ -12,6 +12,8 @@ const Mocha: typeof mochaModule.default = (mochaModule as unknown as { Mocha?: t
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 30_000, reporter: 'spec' });
+  // COORD_TEST_GREP (inherited through code-server) runs a subset while debugging.
+  if (process.env.COORD_TEST_GREP) mocha.grep(process.env.COORD_TEST_GREP);
   const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort();
   for (const f of files) mocha.addFile(path.join(__dirname, f));
   const counts = { passed: 0, failed: 0, skipped: 0 };
