@@ -74,7 +74,7 @@ export class CoordinationTree implements vscode.TreeDataProvider<Node>, vscode.F
       case 'room': {
         const { room, unread } = node;
         const label = `#${room.name}`;
-        const item = new vscode.TreeItem(unread > 0 ? { label, highlights: [[0, label.length]] } : label, vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
         item.id = `room:${room.name}`;
         const closed = room.status === 'closed';
         item.contextValue = closed ? 'room.closed' : 'room.open';
@@ -93,7 +93,7 @@ export class CoordinationTree implements vscode.TreeDataProvider<Node>, vscode.F
       }
       case 'dm': {
         const label = `@${node.peer}`;
-        const item = new vscode.TreeItem(node.unread > 0 ? { label, highlights: [[0, label.length]] } : label, vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
         item.id = `dm:${node.peer}`;
         item.contextValue = 'dm';
         item.iconPath = new vscode.ThemeIcon(node.unread > 0 ? 'mail' : 'mail-read');
