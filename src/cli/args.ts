@@ -13,6 +13,8 @@ export function positiveInt(value: string, flag: string): number {
 /** A message reference: a number (`12` or `#12`) or a legacy 8-hex id. */
 export function messageRef(value: string): MessageRef {
   const text = value.trim();
+  // Eight digits may be a legacy id (ids are hex); the core decides by what exists.
+  if (/^\d{8}$/.test(text)) return text;
   if (/^#?\d+$/.test(text)) {
     const n = Number(text.replace('#', ''));
     if (n < 1 || !Number.isSafeInteger(n)) throw new CoordError('usage', `message number '${value}' must be 1 or more`);

@@ -9,7 +9,7 @@ import { CoordError } from './errors';
 import { Layout } from './layout';
 import { Chatroom, InstanceStatus, Message, MessageRef, Notifications } from './model';
 import { DirectoryStore, ReadState, StoredMessage, roomFromEvents, toMessage } from './store';
-import { withLock } from './lock';
+import { withLock as withDirectoryLock } from './lock';
 import { appendWhole, ensureDir, listFiles, readTextIfExists, touch, writeAtomic } from './fsutil';
 import { scanLog, readLogLines } from './logIndex';
 import { formatLogLine, parseLogLine } from './formats/messagesLog';
@@ -78,6 +78,11 @@ export interface MarkReadResult {
 const MAX_FIELD_LENGTH = 2000;
 const ALERT_RE = /\b(urgent|alerts?)\b|system:/i;
 
+/** Alerts, as the older tools count them: urgent, alert, system:. */
+export function isAlert(text: string): boolean {
+  return ALERT_RE.test(text);
+}
+
 export function openCoordination(options: OpenOptions = {}): Coordination {
   const env = options.env ?? process.env;
   const dir = assertCoordinationDir(resolveDirectory({ dir: options.dir, env, cwd: options.cwd }));
@@ -97,6 +102,7 @@ export class Coordination {
   readonly layout: Layout;
   private readonly store: DirectoryStore;
   private loaded = false;
+  private wroteSinceRefresh = false;
 
   constructor(readonly dir: string, readonly instance: string | null, private readonly now: () => Date) {
     this.layout = new Layout(dir);
@@ -108,6 +114,7 @@ export class Coordination {
   /** Re-reads what changed on disk; returns true when anything did. */
   refresh(): boolean {
     this.loaded = true;
+    this.wroteSinceRefresh = false;
     return this.store.refresh();
   }
 
@@ -116,8 +123,9 @@ export class Coordination {
     return this.store.version;
   }
 
+  /** The store, refreshed first when nothing is loaded yet or this object wrote since. */
   private get state(): DirectoryStore {
-    if (!this.loaded) this.refresh();
+    if (!this.loaded || this.wroteSinceRefresh) this.refresh();
     return this.store;
   }
 
@@ -244,7 +252,7 @@ export class Coordination {
     const unread = this.unreadStored();
     return {
       mentions: unread.filter((m) => mentionsInstance(m.text, me)).map(toMessage),
-      alerts: unread.filter((m) => ALERT_RE.test(m.text)).map(toMessage),
+      alerts: unread.filter((m) => isAlert(m.text)).map(toMessage),
     };
   }
 
@@ -360,7 +368,7 @@ export class Coordination {
     const unique = [...new Set(targets)];
     const fresh = unique.filter((m) => !reads.isRead(m));
     const time = this.timestamp();
-    return withLock(this.layout.lockTarget, () => {
+    return this.locked(() => {
       this.registerSelf(me);
       let marks = '';
       let receipts = '';
@@ -389,7 +397,7 @@ export class Coordination {
     const room = assertRoomName(stripSigil(name.trim(), '#'));
     checkField(description, 'description');
     const time = this.timestamp();
-    return withLock(this.layout.lockTarget, () => {
+    return this.locked(() => {
       const existing = loadRoomsLight(this.layout).find((r) => r.name.toLowerCase() === room.toLowerCase());
       if (existing) {
         throw new CoordError('conflict', `chatroom '${existing.name}' already exists (names are unique regardless of case); pick another name or use #${existing.name}`);
@@ -420,7 +428,7 @@ export class Coordination {
     if (!text.trim()) throw new CoordError('invalid-input', 'status text is empty; say what you are working on, e.g. coord update-status "reviewing #12"');
     checkField(text, 'status');
     const status = { instance: me, text: text.trim().replace(/\s*[\r\n]+\s*/g, ' '), updated: this.timestamp() };
-    return withLock(this.layout.lockTarget, () => {
+    return this.locked(() => {
       this.registerSelf(me);
       writeAtomic(this.layout.instanceStatus(me), formatInstanceStatusFile(status));
       writeAtomic(this.layout.statusTxt, upsertStatusTxt(readTextIfExists(this.layout.statusTxt), status));
@@ -430,6 +438,15 @@ export class Coordination {
   }
 
   // ------------------------------------------------------------ internals
+
+  /** Every write runs here: under the directory lock, and later reads see it. */
+  private async locked<T>(fn: () => T | Promise<T>): Promise<T> {
+    try {
+      return await withDirectoryLock(this.layout.lockTarget, fn);
+    } finally {
+      this.wroteSinceRefresh = true;
+    }
+  }
 
   private timestamp(): string {
     return formatTimestamp(this.now());
@@ -499,7 +516,7 @@ export class Coordination {
     checkField(reason, 'reason');
     const time = this.timestamp();
     const verb = status === 'closed' ? 'close' : 'reopen';
-    return withLock(this.layout.lockTarget, () => {
+    return this.locked(() => {
       const rooms = loadRoomsLight(this.layout);
       const room = rooms.find((r) => r.name.toLowerCase() === roomName.toLowerCase());
       if (!room) throw this.unknownRoom(roomName, rooms);
@@ -553,7 +570,7 @@ export class Coordination {
     const time = this.timestamp();
     const id = newMessageId();
     const line = formatLogLine({ time, from: input.from, target: input.target, dm: input.dm, text: input.text, replyTo: input.replyTo, replyToSender: input.replyToSender });
-    return withLock(this.layout.lockTarget, () => {
+    return this.locked(() => {
       // Checked again under the lock: a room may have closed since.
       if (input.target.startsWith('#')) this.requireOpenRoom(input.target.slice(1));
       this.registerSelf(input.from);

@@ -1,5 +1,5 @@
 /** The public library: `require('agent-coordination/core')`. */
-export { openCoordination, initCoordination, Coordination, mentionsInstance } from './coordination';
+export { openCoordination, initCoordination, Coordination, mentionsInstance, isAlert } from './coordination';
 export type { OpenOptions, SystemStatus, SystemSummary, Conversation, MarkReadResult } from './coordination';
 export type { Message, Chatroom, InstanceStatus, Notifications, MessageRef } from './model';
 export type { SearchOptions } from './search';

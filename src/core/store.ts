@@ -576,11 +576,17 @@ export class DirectoryStore {
     return this.lineOwner.length;
   }
 
-  /** A message by number, 8-hex id, or `#N`. */
+  /**
+   * A message by number, `#N`, or 8-hex id. An 8-digit string is an id only
+   * when no message has that number (legacy ids can be all digits).
+   */
   messageByRef(ref: number | string): StoredMessage | undefined {
     if (typeof ref === 'number') return this.messageByNumber(ref);
     const text = ref.replace(/^#/, '');
-    if (/^\d+$/.test(text)) return this.messageByNumber(Number(text));
+    if (/^\d+$/.test(text)) {
+      const byNumber = this.messageByNumber(Number(text));
+      if (byNumber || ref.startsWith('#') || text.length !== 8) return byNumber;
+    }
     const legacy = this.legacyById.get(text);
     if (legacy) return legacy;
     return this.allMessages().find((m) => m.id === text);

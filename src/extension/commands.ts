@@ -274,7 +274,7 @@ export function registerCommands(deps: CommandDeps): void {
       const dropped: MessageRef[] = [];
       const unread = (t.startsWith('#') ? c.checkUnread({ room: t.slice(1) }) : c.checkUnread().filter((m) => !m.target.startsWith('#') && conversationOf(m, self) === t)).map(messageRef);
       const refs = referableRefs(c, unread, (r) => dropped.push(r));
-      if (dropped.length) service.log.warn(`mark all read in ${t}: ${dropped.length} legacy message(s) with all-digit ids cannot be referred to through the core (${dropped.join(', ')})`);
+      if (dropped.length) service.log.warn(`mark all read in ${t}: ${dropped.length} message(s) no longer resolve (${dropped.join(', ')})`);
       result = refs.length ? await service.write(`marked ${t} read`, () => c.markRead(refs)) : { marked: [], alreadyRead: 0 };
     }
     if (!programmatic(args)) void vscode.window.setStatusBarMessage(`$(check) Marked ${result.marked.length} read${target ? ` in ${target}` : ''}`, 4000);

@@ -1,9 +1,8 @@
 /** Small pure helpers shared by the views (no vscode imports). */
-import { Coordination, Message, MessageRef, mentionsInstance } from '../core';
+import { Coordination, Message, MessageRef, isAlert, mentionsInstance } from '../core';
 import { ViewMessage } from '../shared/protocol';
 
-/** The same rule the core uses for notifications' alerts. */
-export const ALERT_RE = /\b(urgent|alerts?)\b|system:/i;
+
 
 export function messageKey(m: { number: number | null; id: string }): string {
   return m.number !== null ? `n:${m.number}` : `i:${m.id}`;
@@ -91,7 +90,7 @@ export function toViewMessages(coord: Coordination, me: string | null, list: Mes
       mine: me !== null && m.from === me,
       unread: unreadKeys.has(key),
       mentionsMe: me !== null && m.from !== me && mentionsInstance(m.text, me),
-      alert: ALERT_RE.test(m.text),
+      alert: isAlert(m.text),
     };
   });
 }
@@ -117,9 +116,8 @@ export function conversationMessages(coord: Coordination, me: string | null, tar
 }
 
 /**
- * The refs the core can resolve. The core reads an all-digit string as a
- * message number, so a legacy message whose 8-hex id is all digits (e.g.
- * "70986932") cannot be referred to by id; such refs are dropped (and
+ * The refs the core still resolves to the same message (the directory may
+ * have changed since the webview showed them); the others are dropped (and
  * counted) instead of failing a whole batch of read marks.
  */
 export function referableRefs(coord: Coordination, refs: MessageRef[], onDropped?: (ref: MessageRef) => void): MessageRef[] {

@@ -173,6 +173,18 @@ describe('writes through the library', () => {
     assert.strictEqual((await c.send('#backend', 'x')).target, '#Backend');
   });
 
+  it('refers to a legacy message whose 8-hex id is all digits', async () => {
+    const dir = copySample();
+    const c = openCoordination({ dir, instance: 'instance-1' });
+    assert.strictEqual(c.getMessage('70986932').text.slice(0, 30), c.checkChatroom('python-dev')[0].text.slice(0, 30));
+    const r = await c.markRead(['70986932']);
+    assert.deepStrictEqual(r.marked, ['70986932']);
+    const reply = await c.reply('70986932', 'welcome');
+    assert.deepStrictEqual([reply.target, reply.replyTo], ['#python-dev', '70986932']);
+    await c.send('#general', 'numbered');
+    assert.deepStrictEqual([c.getMessage('#1').text, c.getMessage(2).text], ['welcome', 'numbered'], 'reads see this object's own writes');
+  });
+
   it('creates directories 700 and files 600', async () => {
     const root = path.join(tempDir(), 'coordination');
     const { coordination } = initCoordination(root, { instance: 'instance-1' });
