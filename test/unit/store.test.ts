@@ -182,7 +182,7 @@ describe('writes through the library', () => {
     const reply = await c.reply('70986932', 'welcome');
     assert.deepStrictEqual([reply.target, reply.replyTo], ['#python-dev', '70986932']);
     await c.send('#general', 'numbered');
-    assert.deepStrictEqual([c.getMessage('#1').text, c.getMessage(2).text], ['welcome', 'numbered'], 'reads see this object's own writes');
+    assert.deepStrictEqual([c.getMessage('#1').text, c.getMessage(2).text], ['welcome', 'numbered'], "reads see this object's own writes");
   });
 
   it('creates directories 700 and files 600', async () => {
