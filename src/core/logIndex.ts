@@ -9,7 +9,7 @@
  */
 import * as fs from 'fs';
 import { EMPTY_COUNT, LineCount, totalLines } from './lines';
-import { readRange, writeAtomic } from './fsutil';
+import { readRange, readTextIfExists, writeAtomic } from './fsutil';
 
 const MARK_EVERY = 1024;
 const TAIL_BYTES = 64;
@@ -72,8 +72,14 @@ function scan(buf: Buffer, base: number, count: LineCount, marks: Array<[number,
 
 function loadCheckpoint(file: string): Checkpoint | null {
   try {
-    const cp = JSON.parse(fs.readFileSync(file, 'utf8')) as Checkpoint;
-    return cp.version === 1 && Array.isArray(cp.marks) ? cp : null;
+    // Never through a symbolic link, and only a checkpoint that could be true.
+    const cp = JSON.parse(readTextIfExists(file)) as Checkpoint;
+    const sane =
+      cp.version === 1 && Array.isArray(cp.marks) && Number.isSafeInteger(cp.size) && cp.size >= 0 &&
+      typeof cp.tail === 'string' && typeof cp.count === 'object' && cp.count !== null &&
+      Number.isSafeInteger(cp.count.terminators) && cp.count.terminators >= 0 && cp.count.terminators <= cp.size &&
+      (cp.size > 0 || (cp.count.terminators === 0 && !cp.count.partial));
+    return sane ? cp : null;
   } catch {
     return null;
   }
