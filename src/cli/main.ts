@@ -29,8 +29,11 @@ function print(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : text + '\n');
 }
 
+/** JSON.stringify leaves DEL, C1 controls and bidi overrides raw: write them as \u escapes too (same JSON value). */
+const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
 function emit(global: GlobalOptions, json: unknown, human: () => string): void {
-  print(global.json ? JSON.stringify(json, null, 2) : human());
+  print(global.json ? JSON.stringify(json, null, 2).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : human());
 }
 
 function open(global: GlobalOptions): Coordination {
