@@ -1,0 +1,274 @@
+#!/usr/bin/env node
+// The browser end-to-end suite: a real VS Code (code-server, offline) with
+// this extension loaded from the working tree, driven by Debian's Chromium
+// through playwright-core, asserting what a person sees.
+//
+//   node test/e2e/run.mjs [--grep TEXT] [--headed] [--keep] [--bail]
+//
+// Builds nothing (run `node scripts/build.mjs` first; `npm test` does).
+// Screenshots of every step go to test-results/e2e/; the log to
+// test-results/e2e/run.log. Writes {"passed","failed","skipped"} to
+// $COORD_COUNTS_FILE when set, and exits non-zero on any failure.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Workbench } from './lib.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '..', '..');
+const OUT = join(ROOT, 'test-results', 'e2e');
+const STAGE_CAP_MS = Number(process.env.COORD_E2E_CAP_MS || 230_000);
+const VIEWPORT = { width: 1280, height: 800 };
+
+const argv = process.argv.slice(2);
+const opt = (name) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const flag = (name) => argv.includes(`--${name}`);
+const grep = opt('grep');
+
+const started = Date.now();
+const secs = () => ((Date.now() - started) / 1000).toFixed(1).padStart(5);
+rmSync(OUT, { recursive: true, force: true });
+mkdirSync(OUT, { recursive: true });
+const LOG = join(OUT, 'run.log');
+function log(line) {
+  const text = `[e2e ${secs()}s] ${line}`;
+  console.log(text);
+  appendFileSync(LOG, `${text}\n`);
+}
+function browserLog(line) {
+  appendFileSync(join(OUT, 'browser.log'), `${new Date().toISOString()} ${line}\n`);
+}
+
+const counts = { passed: 0, failed: 0, skipped: 0 };
+function writeCounts() {
+  const file = process.env.COORD_COUNTS_FILE;
+  if (!file) return;
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(counts));
+}
+
+// ------------------------------------------------------------------ cleanup
+
+const cleanups = [];
+let cleaningUp = null;
+function cleanup() {
+  cleaningUp ??= (async () => {
+    for (const fn of cleanups.reverse()) {
+      try {
+        await fn();
+      } catch (error) {
+        log(`cleanup: ${error instanceof Error ? error.message : error}`);
+      }
+    }
+  })();
+  return cleaningUp;
+}
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, async () => {
+    log(`${sig}: stopping`);
+    counts.failed += counts.passed + counts.failed === 0 ? 1 : 0;
+    writeCounts();
+    await cleanup();
+    process.exit(130);
+  });
+}
+const watchdog = setTimeout(async () => {
+  log(`the stage took longer than ${STAGE_CAP_MS / 1000} s: stopping`);
+  counts.failed += 1;
+  writeCounts();
+  await cleanup();
+  process.exit(1);
+}, STAGE_CAP_MS);
+watchdog.unref();
+
+// ------------------------------------------------------------------ workspaces
+
+async function demoWorkspace() {
+  const { seedDemo } = await import(pathToFileURL(join(ROOT, 'scripts', 'demo', 'seed.mjs')).href);
+  const ws = mkdtempSync(join(tmpdir(), 'coord-e2e-'));
+  await seedDemo(join(ws, 'coordination'));
+  writeWorkspaceSettings(ws);
+  writeFileSync(join(ws, 'README.md'), '# Agent Coordination e2e workspace\n');
+  return ws;
+}
+
+function writeWorkspaceSettings(ws) {
+  mkdirSync(join(ws, '.vscode'), { recursive: true });
+  writeFileSync(join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'coordination.instanceId': 'instance-1', 'coordination.notifications.mentions': true }, null, 2));
+}
+
+/** User settings for the throwaway profile: no welcome page, no tips, a fixed theme for screenshots. */
+function writeUserSettings(userDataDir) {
+  mkdirSync(join(userDataDir, 'User'), { recursive: true });
+  writeFileSync(
+    join(userDataDir, 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        'workbench.startupEditor': 'none',
+        'workbench.welcomePage.walkthroughs.openOnInstall': false,
+        'workbench.tips.enabled': false,
+        'workbench.colorTheme': 'Default Dark Modern',
+        'workbench.editor.enablePreview': false,
+        'security.workspace.trust.enabled': false,
+        'extensions.ignoreRecommendations': true,
+        'telemetry.telemetryLevel': 'off',
+        'window.commandCenter': true,
+        'chat.commandCenter.enabled': false,
+        'workbench.layoutControl.enabled': false,
+      },
+      null,
+      2,
+    ),
+  );
+}
+
+// ------------------------------------------------------------------ the suite
+
+async function loadTests() {
+  const files = readdirSync(HERE).filter((f) => f.endsWith('.spec.mjs')).sort();
+  const all = [];
+  for (const f of files) {
+    const mod = await import(pathToFileURL(join(HERE, f)).href);
+    for (const t of mod.default) all.push({ ...t, file: f });
+  }
+  return all.map((t, i) => ({ ...t, index: i + 1 }));
+}
+
+const slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+const pad = (n) => String(n).padStart(2, '0');
+
+async function main() {
+  const host = await import(pathToFileURL(join(ROOT, 'scripts', 'vscode-host.mjs')).href);
+  for (const f of ['dist/extension.js', 'dist/webview.js', 'dist/cli.js']) {
+    if (!existsSync(join(ROOT, f))) throw new Error(`${f} is missing: run node scripts/build.mjs first`);
+  }
+  const tests = await loadTests();
+  const selected = grep ? tests.filter((t) => t.name.toLowerCase().includes(grep.toLowerCase())) : tests;
+  log(`${selected.length} of ${tests.length} tests selected; screenshots in ${relative(ROOT, OUT)}/`);
+
+  const workspaces = { demo: await demoWorkspace(), legacy: host.prepareTestWorkspace() };
+  if (!flag('keep')) cleanups.push(() => Object.values(workspaces).forEach((ws) => rmSync(ws, { recursive: true, force: true })));
+  else log(`keeping workspaces: ${Object.values(workspaces).join(' ')}`);
+
+  const server = await host.startServer({ workspace: workspaces.demo, log: (l) => log(l) });
+  cleanups.push(async () => {
+    await server.stop();
+    rmSync(server.tempDir, { recursive: true, force: true });
+  });
+  writeUserSettings(join(server.tempDir, 'user-data'));
+  log(`code-server up`);
+
+  const browser = await host.launchBrowser({ headless: !flag('headed') });
+  cleanups.push(() => browser.close());
+  const { page, context } = browser;
+  await page.setViewportSize(VIEWPORT);
+  context.setDefaultTimeout(15_000);
+
+  // Every JavaScript dialog (alert/confirm/prompt) in the page or any frame is a failure.
+  const dialogs = [];
+  page.on('dialog', (d) => {
+    dialogs.push({ type: d.type(), message: d.message() });
+    log(`!! dialog (${d.type()}): ${d.message()}`);
+    d.dismiss().catch(() => {});
+  });
+  page.on('pageerror', (e) => browserLog(`[pageerror] ${e.message}`));
+  page.on('console', (m) => browserLog(`[console.${m.type()}] ${m.text()}`));
+  // In every frame, record Content-Security-Policy violations: a blocked inline script means HTML got in.
+  await context.addInitScript(() => {
+    window.__e2eCsp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__e2eCsp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+
+  let currentWorkspace = null;
+  const open = async (which) => {
+    if (currentWorkspace === which) return;
+    const url = host.workbenchUrl({ port: server.port, workspace: workspaces[which], extensionDevelopmentPath: ROOT });
+    await page.goto(url);
+    const wb = new Workbench({ page, root: ROOT, workspace: workspaces[which] });
+    await wb.waitForWorkbench();
+    await wb.tidy();
+    currentWorkspace = which;
+    log(`workbench ready on the ${which} workspace`);
+  };
+
+  for (const test of selected) {
+    const prefix = pad(test.index);
+    const workspace = test.workspace ?? 'demo';
+    if (test.skip) {
+      counts.skipped++;
+      log(`- skip  ${prefix} ${test.name} (${test.skip})`);
+      continue;
+    }
+    const t0 = Date.now();
+    const shots = [];
+    const wb = new Workbench({
+      page,
+      root: ROOT,
+      workspace: workspaces[workspace],
+      shot: async (name, opts = {}) => {
+        const file = join(OUT, `${prefix}-${name}.png`);
+        await page.screenshot({ path: file, ...opts });
+        shots.push(relative(ROOT, file));
+      },
+    });
+    wb.dialogs = dialogs;
+    wb.log = (l) => log(`      ${l}`);
+    const dialogsBefore = dialogs.length;
+    let error = null;
+    try {
+      await open(workspace);
+      let timer;
+      await Promise.race([
+        test.run(wb),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`test timed out after ${(test.timeout ?? 60_000) / 1000} s`)), test.timeout ?? 60_000);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      if (dialogs.length > dialogsBefore) throw new Error(`a dialog appeared: ${JSON.stringify(dialogs.slice(dialogsBefore))}`);
+    } catch (e) {
+      error = e;
+    }
+    const ms = Date.now() - t0;
+    const finalShot = join(OUT, `${prefix}-${slug(test.name)}${error ? '.FAILED' : ''}.png`);
+    await page.screenshot({ path: finalShot }).catch(() => {});
+    shots.push(relative(ROOT, finalShot));
+    if (error) {
+      counts.failed++;
+      log(`✗ FAIL  ${prefix} ${test.name} (${ms} ms)`);
+      for (const line of String(error instanceof Error ? error.stack ?? error.message : error).split('\n').slice(0, 8)) log(`        ${line}`);
+      log(`        screenshot: ${relative(ROOT, finalShot)}`);
+      // Put the workbench back in a usable state for the next test.
+      const wb2 = new Workbench({ page, root: ROOT, workspace: workspaces[workspace] });
+      await wb2.closeQuickInput().catch(() => {});
+      await page.keyboard.press('Escape').catch(() => {});
+      await wb2.dismissNotifications().catch(() => {});
+      if (flag('bail')) break;
+    } else {
+      counts.passed++;
+      log(`✓ pass  ${prefix} ${test.name} (${ms} ms)`);
+    }
+    for (const s of shots.slice(0, -1)) log(`        ${s}`);
+  }
+}
+
+let code = 0;
+try {
+  await main();
+} catch (error) {
+  log(`setup failed: ${error instanceof Error ? error.stack ?? error.message : error}`);
+  counts.failed++;
+}
+await cleanup();
+clearTimeout(watchdog);
+if (counts.failed > 0) code = 1;
+if (counts.passed + counts.failed === 0) {
+  counts.failed = 1;
+  code = 1;
+}
+writeCounts();
+log(`${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped (${secs().trim()} s)`);
+process.exit(code);
