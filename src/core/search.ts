@@ -132,9 +132,17 @@ export function runSearch(corpus: SearchCorpus, query: string, opts: SearchOptio
   return runSearchPositions(corpus, query, opts).map((i) => corpus.message(i));
 }
 
-export function runSearchPositions(corpus: SearchCorpus, query: string, opts: SearchOptions = {}): number[] {
+/** Throws the error a query would fail with (empty, both modes, an invalid regex, a bad time) before any work is done. */
+export function checkQuery(query: string, opts: SearchOptions = {}): void {
   if (!query.trim()) throw new CoordError('invalid-input', 'search query is empty; give words to look for, e.g. coord search "deploy failed"');
   if (opts.exact && opts.regex) throw new CoordError('usage', 'choose one of --exact and --regex');
+  if (opts.regex) regexMatcher(query);
+  if (opts.since) checkedTime(opts.since, '--since');
+  if (opts.until) checkedTime(opts.until, '--until');
+}
+
+export function runSearchPositions(corpus: SearchCorpus, query: string, opts: SearchOptions = {}): number[] {
+  checkQuery(query, opts);
   const allowed = filterMask(corpus, opts);
   const limit = opts.limit !== undefined && opts.limit > 0 ? opts.limit : undefined;
   if (!opts.exact && !opts.regex && queryTerms(query).length > 0) {

@@ -3,22 +3,33 @@
  * data/.coord-search-index, so `coord search` answers without loading the
  * whole directory.
  *
- * It holds, for every message in allMessages() order: the fields the search
- * filters and prints (number, id, time, sender, target, room, recipient, the
- * parent a reply points at), the text, and minisearch's own postings, field
- * lengths and averages. It is valid while data/messages.log still has the size
- * and last bytes it was built from and chatroom-status.txt and every
- * transcript (chatrooms/, inboxes/, dms/) have the same size, mtime and
- * inode; otherwise the directory is loaded through the store, the query is
- * answered from that, and the file is rewritten (atomically: a temporary file
- * renamed over it). It is a cache: deleting it is always safe; a directory we
- * cannot write to is simply searched the slow way.
+ * The file is a *base segment*: for every message in allMessages() order, the
+ * fields the search filters and prints (number, id, time, sender, target, room,
+ * recipient, the parent a reply points at), the text, and minisearch's own
+ * postings, field lengths and averages; plus the state of the files it was
+ * built from (the log's size and last bytes; each transcript's size, mtime,
+ * inode, last bytes, line count, and a digest of its message blocks).
  *
- * Ranked queries read only the postings of the index terms a query can reach
- * (the exact term, terms it prefixes, terms within its typo distance), load
- * them into a minisearch instance with the full index's document count and
- * average field lengths, and let minisearch score them: the same ranking as
- * the in-process index. Exact and regex queries scan the stored texts.
+ * Agents write all the time, so the directory is almost never exactly the
+ * base's. When it only grew (the log's old bytes are intact; a transcript only
+ * gained blocks, either appended after a clean end or, when rewritten, with its
+ * old blocks unchanged, as `mark-read` does to an inbox), the new bytes are
+ * parsed into a *delta*: the new messages, matched against each other the way
+ * the store matches log lines and transcript blocks, and appended after the
+ * base. Every case where that could differ from loading the directory afresh
+ * (a new block or line that might pair with a base message, a legacy message
+ * that would sort inside the base, a reply the new lines would resolve, a new
+ * room file that would change how an old bare target reads, ...) is detected
+ * and answered the slow way instead. Ranked queries merge the delta's postings
+ * into the base's with the combined document count and field-length
+ * averages, so scores equal a fresh index's.
+ *
+ * When the delta grows past MAX_DELTA_MESSAGES (or its log bytes past
+ * MAX_DELTA_BYTES), or anything else changed, the directory is loaded through
+ * the store, the query is answered from that, and the base is rewritten
+ * (atomically: a temporary file renamed over it). It is a cache: deleting it
+ * is always safe; a directory we cannot write to is simply searched the slow
+ * way. A failed search (bad regex, empty query) never writes it.
  *
  * Layout: "CSI1", u32 header length, header JSON, then 4-byte-aligned sections
  * named in the header.
@@ -27,10 +38,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import MiniSearch from 'minisearch';
 import { Layout } from './layout';
-import { DirectoryStore } from './store';
+import { DirectoryStore, StoredMessage } from './store';
 import { Message, MessageRef } from './model';
 import { listFiles, readRange } from './fsutil';
 import { MessageSearchIndex, searchIndexFor } from './searchIndex';
+import { parseLogLine } from './formats/messagesLog';
+import { guardBodyText, parseTranscript, TranscriptBlock } from './formats/transcript';
+import { parsePythonDm } from './formats/pythonDm';
+import { isValidInstanceId } from './names';
 import {
   IndexedDoc,
   RankedHit,
@@ -38,34 +53,82 @@ import {
   SearchCorpus,
   SearchOptions,
   boostedScore,
+  checkQuery,
   fuzziness,
   miniSearchOptions,
+  processTerm,
   queryTerms,
   rankedSearchOptions,
   runSearch,
+  tokenize,
 } from './search';
 
 export const SEARCH_CACHE_NAME = '.coord-search-index';
 const MAGIC = 'CSI1';
-const FORMAT_VERSION = 2;
+const FORMAT_VERSION = 3;
 const TAIL_BYTES = 64;
 const META = 8;
+/** A delta larger than this is folded into a new base. */
+export const MAX_DELTA_MESSAGES = 2000;
+const MAX_DELTA_BYTES = 1 << 20;
+
+interface LogState {
+  /** -1 when there is no log. */
+  size: number;
+  tail: string;
+  /** Physical lines (the store's line count). */
+  lines: number;
+  endsCR: boolean;
+  /** The last line has no terminator. */
+  partial: boolean;
+}
+
+interface FileStamp {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+interface FileState extends FileStamp {
+  tail: string;
+  lines: number;
+  /** Message blocks (or Python DM lines) in the file, and a digest of them. */
+  blocks: number;
+  digest: string;
+  /** Ends after a complete block ("---\n"): new bytes parse on their own. */
+  clean: boolean;
+}
 
 interface Header {
   version: number;
-  log: { size: number; tail: string };
-  files: Record<string, string>;
+  log: LogState;
+  files: Record<string, FileState>;
   count: number;
   averageFieldLength: number[];
   strings: string[];
   replyIds: Record<string, string>;
   sections: Record<string, [number, number]>;
+  /** Newest time of any message, of a log message, of a legacy one, of the legacy ones after the last log message. */
+  maxTime: string;
+  maxLogTime: string | null;
+  maxLegacyTime: string | null;
+  maxTrailingTime: string | null;
+  logCount: number;
+  /** The smallest reply number past the log's end (a reply new lines could resolve), 0 when none. */
+  unresolvedFrom: number;
+  unresolvedIds: string[];
+  /** Recipients of log messages: a new room file with one of these names would change how a bare target reads. */
+  toNames: string[];
 }
 
 export interface SearchDirectoryResult {
   messages: Message[];
-  /** 'cache' when answered from the persisted index, 'rebuilt' when the directory was loaded (and the index rewritten). */
-  source: 'cache' | 'rebuilt';
+  /**
+   * 'cache' when answered from the persisted index as is, 'delta' when from
+   * the index plus the messages appended since, 'rebuilt' when the directory
+   * was loaded (and the index rewritten).
+   */
+  source: 'cache' | 'delta' | 'rebuilt';
 }
 
 export function searchCachePath(dir: string): string {
@@ -74,34 +137,43 @@ export function searchCachePath(dir: string): string {
 
 /**
  * Searches a coordination directory the fastest way available: the persisted
- * index when it matches the files, else a full load (which rewrites it).
- * `dir` must already be resolved (see resolveDirectory); `instance` is unused
- * by search today and kept for a future visibility filter.
+ * index (plus what was appended since) when it still describes the files, else
+ * a full load (which rewrites it). `dir` must already be resolved (see
+ * resolveDirectory); `instance` is unused by search today and kept for a
+ * future visibility filter.
  */
 export function searchDirectory(dir: string, instance: string | null, query: string, opts: SearchOptions = {}): Message[] {
   return searchDirectoryDetailed(dir, instance, query, opts).messages;
 }
 
 export function searchDirectoryDetailed(dir: string, _instance: string | null, query: string, opts: SearchOptions = {}): SearchDirectoryResult {
+  // A query that cannot run fails before any file is read or written.
+  checkQuery(query, opts);
   const layout = new Layout(dir);
   const cached = openCache(layout);
   if (cached) {
     try {
-      return { messages: runSearch(cached, query, opts), source: 'cache' };
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const delta = computeDelta(layout, cached);
+        if (delta === 'moved') continue;
+        if (delta === null) break;
+        cached.setDelta(delta);
+        return { messages: runSearch(cached, query, opts), source: delta.length > 0 ? 'delta' : 'cache' };
+      }
     } finally {
       cached.close();
     }
   }
-  const files = fingerprintFiles(layout);
-  const log = logState(layout);
+  const files = scanSources(layout);
+  const log = readLogState(layout);
   const store = new DirectoryStore(dir);
   store.refresh();
   const index = searchIndexFor(store);
   const messages = runSearch(index, query, opts);
   // Only a state that did not move while we loaded is worth recording.
-  if (sameFiles(files, fingerprintFiles(layout)) && log !== null && sameLog(log, logState(layout))) {
+  if (log !== null && sameStamps(files, scanSources(layout)) && sameLog(log, readLogState(layout))) {
     try {
-      writeSearchCache(layout, index, log, files);
+      writeSearchCache(layout, store, index, log, files);
     } catch { /* a cache: never fail a search for it */ }
   }
   return { messages, source: 'rebuilt' };
@@ -110,28 +182,68 @@ export function searchDirectoryDetailed(dir: string, _instance: string | null, q
 /** Builds (or refreshes) the persisted index now; returns false when the directory kept changing. */
 export function buildSearchCache(dir: string): boolean {
   const layout = new Layout(dir);
-  const files = fingerprintFiles(layout);
-  const log = logState(layout);
+  const files = scanSources(layout);
+  const log = readLogState(layout);
   const store = new DirectoryStore(dir);
   store.refresh();
   const index = searchIndexFor(store);
-  if (log === null || !sameFiles(files, fingerprintFiles(layout)) || !sameLog(log, logState(layout))) return false;
-  writeSearchCache(layout, index, log, files);
+  if (log === null || !sameStamps(files, scanSources(layout)) || !sameLog(log, readLogState(layout))) return false;
+  writeSearchCache(layout, store, index, log, files);
   return true;
 }
 
-// ------------------------------------------------------------ validation
+// ------------------------------------------------------------ files
 
-function logState(layout: Layout): { size: number; tail: string } | null {
+type SourceKind = 'room' | 'inbox' | 'bashDm' | 'pythonDm';
+
+interface Source {
+  /** Path relative to the directory, e.g. chatrooms/general.txt. */
+  rel: string;
+  /** The store's key for it, e.g. room:general. */
+  key: string;
+  kind: SourceKind;
+  name: string;
+  file: string;
+  stamp: FileStamp;
+}
+
+/** The transcripts, in the order the store reads them. */
+function scanSources(layout: Layout): Source[] {
+  const out: Source[] = [];
+  const add = (rel: string, key: string, kind: SourceKind, name: string, file: string) => {
+    try {
+      const st = fs.lstatSync(file);
+      if (st.isFile()) out.push({ rel, key, kind, name, file, stamp: { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino } });
+    } catch { /* gone */ }
+  };
+  for (const name of listFiles(layout.chatroomsDir)) add(`chatrooms/${name}`, `room:${name.slice(0, -4)}`, 'room', name.slice(0, -4), path.join(layout.chatroomsDir, name));
+  for (const name of listFiles(layout.inboxesDir)) add(`inboxes/${name}`, `inbox:${name.slice(0, -4)}`, 'inbox', name.slice(0, -4), path.join(layout.inboxesDir, name));
+  for (const name of listFiles(layout.dmsDir)) {
+    const base = name.slice(0, -4);
+    const kind: SourceKind = base.startsWith('dm_') ? 'pythonDm' : 'bashDm';
+    add(`dms/${name}`, `${kind}:${base}`, kind, kind === 'pythonDm' ? base.slice(3) : base, path.join(layout.dmsDir, name));
+  }
+  return out;
+}
+
+const sameStamp = (a: FileStamp, b: FileStamp) => a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
+
+function sameStamps(a: Source[], b: Source[]): boolean {
+  return a.length === b.length && a.every((s, i) => s.rel === b[i].rel && sameStamp(s.stamp, b[i].stamp));
+}
+
+function readLogState(layout: Layout): LogState | null {
   let fd: number;
   try {
     fd = fs.openSync(layout.messagesLog, 'r');
   } catch {
-    return { size: -1, tail: '' };
+    return { size: -1, tail: '', lines: 0, endsCR: false, partial: false };
   }
   try {
     const size = fs.fstatSync(fd).size;
-    return { size, tail: readRange(fd, Math.max(0, size - TAIL_BYTES), size).toString('base64') };
+    const tail = readRange(fd, Math.max(0, size - TAIL_BYTES), size);
+    const last = tail.length > 0 ? tail[tail.length - 1] : 0x0a;
+    return { size, tail: tail.toString('base64'), lines: 0, endsCR: last === 0x0d, partial: last !== 0x0a && last !== 0x0d };
   } catch {
     return null;
   } finally {
@@ -139,32 +251,359 @@ function logState(layout: Layout): { size: number; tail: string } | null {
   }
 }
 
-function sameLog(a: { size: number; tail: string }, b: { size: number; tail: string } | null): boolean {
+function sameLog(a: LogState, b: LogState | null): boolean {
   return b !== null && a.size === b.size && a.tail === b.tail;
 }
 
-/** size:mtime:inode of every file besides the log that the messages depend on. */
-function fingerprintFiles(layout: Layout): Record<string, string> {
-  const out: Record<string, string> = {};
-  const add = (rel: string, file: string) => {
-    try {
-      const st = fs.statSync(file);
-      out[rel] = `${st.size}:${st.mtimeMs}:${st.ino}`;
-    } catch {
-      out[rel] = 'missing';
+function readTail(file: string, size: number): Buffer {
+  const fd = fs.openSync(file, 'r');
+  try {
+    return readRange(fd, Math.max(0, size - TAIL_BYTES), size);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** An order-independent digest of a file's message blocks (what search sees of them). */
+function blocksDigest(blocks: TranscriptBlock[]): string {
+  let a = 0;
+  let b = 0;
+  for (const block of blocks) {
+    const s = `${block.time}\u0000${block.from}\u0000${block.to ?? ''}\u0000${block.id ?? ''}\u0000${block.firstLine}\u0000${block.text}`;
+    a = (a + fnv(s, 0x811c9dc5)) >>> 0;
+    b = (b + fnv(s, 0x01000193 ^ 0x5bd1e995)) >>> 0;
+  }
+  return `${blocks.length}:${a.toString(16)}:${b.toString(16)}`;
+}
+
+function fnv(text: string, seed: number): number {
+  let h = seed;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+// ------------------------------------------------------------ the store's matching rules, for the delta
+// These mirror store.ts (hashId, splitReplyPrefix, comparableBody, sameMessage, splitDmPair);
+// test/unit/search-delta.test.ts checks the delta against a fresh load.
+
+function hashId(text: string): string {
+  return fnv(text, 0x811c9dc5).toString(16).padStart(8, '0');
+}
+
+const REPLY_PREFIX_RE = /^\[REPLY to (?:msg #(\d+)|ID ([0-9a-f]{8}))(?: from [^\]]*)?\] ?/;
+
+function splitReplyPrefix(text: string): { text: string; replyTo: number | string | null } {
+  const m = REPLY_PREFIX_RE.exec(text);
+  if (!m) return { text, replyTo: null };
+  return { text: text.slice(m[0].length), replyTo: m[1] !== undefined ? Number(m[1]) : m[2] };
+}
+
+const STRUCTURE_LINE_RE = /(^|\n)(---(\n|$)|STATUS: |\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] |\[CHATROOM CREATED: )/;
+
+function comparableBody(text: string): string {
+  const body = text.includes('\r') || STRUCTURE_LINE_RE.test(text) ? guardBodyText(text) : text;
+  return body.trimEnd();
+}
+
+interface Shape {
+  time: string;
+  from: string;
+  target: string;
+  text: string;
+}
+
+function sameMessage(a: Shape, b: Shape): boolean {
+  return a.time === b.time && a.from === b.from && a.target === b.target && (a.text === b.text || comparableBody(a.text) === comparableBody(b.text));
+}
+
+function splitDmPair(name: string, senders: string[]): [string, string] {
+  for (let i = name.indexOf('_'); i > 0; i = name.indexOf('_', i + 1)) {
+    const a = name.slice(0, i);
+    const b = name.slice(i + 1);
+    if (isValidInstanceId(a) && isValidInstanceId(b) && senders.some((s) => s === a || s === b)) return [a, b];
+  }
+  const i = name.indexOf('_');
+  return i > 0 ? [name.slice(0, i), name.slice(i + 1)] : [name, ''];
+}
+
+/** Message blocks of a whole transcript file, with the target and DM flag the store gives them. */
+function parseSourceBlocks(source: Source, text: string, lineOffset: number): Array<{ block: TranscriptBlock; target: string; dm: boolean }> {
+  if (source.kind === 'pythonDm') {
+    const lines = parsePythonDm(text);
+    const pair = splitDmPair(source.name, lines.map((l) => l.from));
+    return lines.map((line) => {
+      const to = line.from === pair[0] ? pair[1] : pair[0];
+      const block: TranscriptBlock = { kind: 'message', time: line.time, from: line.from, to, id: null, text: line.text, status: null, firstLine: line.line, lastLine: line.line };
+      return { block, target: `@${to}`, dm: true };
+    });
+  }
+  const out: Array<{ block: TranscriptBlock; target: string; dm: boolean }> = [];
+  for (const item of parseTranscript(text, lineOffset)) {
+    if (item.kind !== 'message') continue;
+    if (source.kind === 'room') out.push({ block: item, target: `#${source.name}`, dm: false });
+    else if (source.kind === 'inbox') out.push({ block: item, target: `@${source.name}`, dm: false });
+    else {
+      const to = item.to ?? splitDmPair(source.name, [item.from]).find((p) => p !== item.from) ?? '';
+      out.push({ block: item, target: `@${to}`, dm: true });
     }
-  };
-  add('data/chatroom-status.txt', layout.chatroomStatus);
-  for (const [sub, d] of [['chatrooms', layout.chatroomsDir], ['inboxes', layout.inboxesDir], ['dms', layout.dmsDir]] as const) {
-    for (const name of listFiles(d)) add(`${sub}/${name}`, path.join(d, name));
   }
   return out;
 }
 
-function sameFiles(a: Record<string, string>, b: Record<string, string>): boolean {
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  return ka.every((k) => a[k] === b[k]);
+// ------------------------------------------------------------ the delta
+
+/** A message appended since the base was written. */
+interface DeltaMessage extends Message {
+  room: string | null;
+  to: string | null;
+  lastLine: number | null;
+  /** Position of its parent in the whole corpus, or -1. */
+  parent: number;
+  /** Sources whose blocks it took (a source lends one block per message). */
+  claimed: string[];
+  idFromBlock: boolean;
+  seq: number;
+}
+
+/**
+ * The messages appended since the base, in corpus order; null when the change
+ * is not a pure growth the delta can represent exactly (rebuild), 'moved' when
+ * the log grew while we read (try again).
+ */
+function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[] | null | 'moved' {
+  const h = base.header;
+  const baseSize = Math.max(0, h.log.size);
+  let seq = 0;
+  const logMsgs: DeltaMessage[] = [];
+  const byLine = new Map<number, DeltaMessage>();
+  let totalLines = h.log.lines;
+  let logSize = -1;
+  let bytes = 0;
+
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(layout.messagesLog, 'r');
+  } catch {
+    if (h.log.size > 0) return null;
+  }
+  if (fd !== null) {
+    try {
+      logSize = fs.fstatSync(fd).size;
+      if (logSize < baseSize) return null;
+      if (baseSize > 0 && readRange(fd, Math.max(0, baseSize - TAIL_BYTES), baseSize).toString('base64') !== h.log.tail) return null;
+      if (logSize > baseSize) {
+        if (h.log.partial) return null;
+        if (logSize - baseSize > MAX_DELTA_BYTES) return null;
+        bytes += logSize - baseSize;
+        let buf = readRange(fd, baseSize, logSize);
+        if (h.log.endsCR && buf[0] === 0x0a) buf = buf.subarray(1);
+        const lines = buf.toString('utf8').split(/\r\n|\r|\n/);
+        const last = lines.pop()!;
+        if (last !== '') lines.push(last);
+        for (const line of lines) {
+          const number = ++totalLines;
+          const parsed = parseLogLine(line);
+          if (!parsed) {
+            const owner = logMsgs[logMsgs.length - 1];
+            if (owner) {
+              owner.text += '\n' + line;
+              owner.lastLine = number;
+              byLine.set(number, owner);
+              continue;
+            }
+            if (h.logCount > 0) return null; // continues a base message
+            const m = deltaMessage({ number, time: '', from: '', target: '', text: line, replyTo: null, room: null, to: null }, line, seq++);
+            logMsgs.push(m);
+            byLine.set(number, m);
+            continue;
+          }
+          const where = resolveLogTarget(layout, base, byLine, h.log.lines, parsed.rawTarget, parsed.from, parsed.dm, parsed.replyTo);
+          const m = deltaMessage({ number, time: parsed.time, from: parsed.from, text: parsed.text, replyTo: parsed.replyTo, ...where }, line, seq++);
+          logMsgs.push(m);
+          byLine.set(number, m);
+        }
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  // A new line that pairs with (or duplicates) a base message: the fresh load may match them differently.
+  for (const m of logMsgs) if (base.hasShape(m)) return null;
+
+  // Transcripts.
+  const sources = scanSources(layout);
+  const present = new Set(sources.map((s) => s.rel));
+  for (const rel of Object.keys(h.files)) if (!present.has(rel)) return null;
+  const toNames = new Set(h.toNames);
+  const logByTime = new Map<string, DeltaMessage[]>();
+  for (const m of logMsgs) {
+    const list = logByTime.get(m.time);
+    if (list) list.push(m);
+    else logByTime.set(m.time, [m]);
+  }
+  const legacy: DeltaMessage[] = [];
+  const legacyById = new Map<string, DeltaMessage>();
+  for (const source of sources) {
+    const old = h.files[source.rel];
+    if (old && sameStamp(old, source.stamp)) continue;
+    if (!old && source.kind === 'room' && toNames.has(source.name)) return null;
+    let blocks: Array<{ block: TranscriptBlock; target: string; dm: boolean }>;
+    const sfd = fs.openSync(source.file, 'r');
+    try {
+      const size = fs.fstatSync(sfd).size;
+      const appended =
+        old !== undefined && source.kind !== 'pythonDm' && old.clean && old.ino === source.stamp.ino && size > old.size &&
+        readRange(sfd, Math.max(0, old.size - TAIL_BYTES), old.size).toString('base64') === old.tail;
+      if (appended) {
+        if ((bytes += size - old.size) > MAX_DELTA_BYTES) return null;
+        blocks = parseSourceBlocks(source, readRange(sfd, old.size, size).toString('utf8'), old.lines);
+      } else {
+        if ((bytes += size - (old?.size ?? 0)) > MAX_DELTA_BYTES) return null;
+        const all = parseSourceBlocks(source, readRange(sfd, 0, size).toString('utf8'), 0);
+        const n = old?.blocks ?? 0;
+        if (all.length < n || (n > 0 && blocksDigest(all.slice(0, n).map((b) => b.block)) !== old!.digest)) return null;
+        blocks = all.slice(n);
+      }
+    } finally {
+      fs.closeSync(sfd);
+    }
+    for (const { block, target, dm } of blocks) {
+      const { text, replyTo } = splitReplyPrefix(block.text);
+      const shape: Shape = { time: block.time, from: block.from, target, text };
+      if (base.hasShape(shape)) return null;
+      const match = logByTime.get(shape.time)?.find((m) => sameMessage(m, shape) && !m.claimed.includes(source.key));
+      if (match) {
+        if (block.id && !match.idFromBlock) {
+          match.id = block.id;
+          match.idFromBlock = true;
+        }
+        match.claimed.push(source.key);
+        continue;
+      }
+      const existing = block.id ? legacyById.get(block.id) : undefined;
+      if (existing && sameMessage(existing, shape)) continue;
+      const room = target.startsWith('#') ? target.slice(1) : null;
+      const m: DeltaMessage = {
+        number: null,
+        id: block.id ?? hashId(`${source.key}\n${block.firstLine}\n${block.text}`),
+        time: block.time,
+        from: block.from,
+        target,
+        text,
+        replyTo,
+        room,
+        to: room === null ? target.slice(1) : null,
+        lastLine: null,
+        parent: -1,
+        claimed: [source.key],
+        idFromBlock: block.id !== null,
+        seq: seq++,
+      };
+      if (block.id && !legacyById.has(block.id)) legacyById.set(block.id, m);
+      legacy.push(m);
+    }
+  }
+  // The log moved while we read the transcripts: a block may be missing its line.
+  if (logSize !== currentSize(layout.messagesLog)) return 'moved';
+
+  // Order: legacy messages merge in by time; they must all land after the base.
+  for (const m of legacy) {
+    if ((h.maxLegacyTime !== null && !(m.time > h.maxLegacyTime)) || (h.maxLogTime !== null && m.time < h.maxLogTime)) return null;
+  }
+  if (logMsgs.length > 0 && h.maxTrailingTime !== null && !(logMsgs[0].time > h.maxTrailingTime)) return null;
+  legacy.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.seq - b.seq));
+  const out: DeltaMessage[] = [];
+  let j = 0;
+  for (const m of logMsgs) {
+    while (j < legacy.length && legacy[j].time < m.time) out.push(legacy[j++]);
+    out.push(m);
+  }
+  while (j < legacy.length) out.push(legacy[j++]);
+  if (out.length > MAX_DELTA_MESSAGES) return null;
+
+  // Ids and replies: nothing new may collide with a base id or resolve a base message's dangling reply.
+  if (h.unresolvedFrom > 0 && h.unresolvedFrom <= totalLines) return null;
+  const unresolvedIds = new Set(h.unresolvedIds);
+  for (const m of out) if (unresolvedIds.has(m.id) || base.hasId(m.id)) return null;
+  const position = new Map<DeltaMessage, number>(out.map((m, k) => [m, h.count + k]));
+  for (const m of out) {
+    if (m.replyTo === null) continue;
+    const ref = typeof m.replyTo === 'number' ? String(m.replyTo) : m.replyTo.replace(/^#/, '');
+    if (/^\d+$/.test(ref)) {
+      const n = Number(ref);
+      if (n <= h.log.lines) m.parent = base.findNumber(n);
+      else {
+        const p = byLine.get(n);
+        m.parent = p ? position.get(p)! : -1;
+      }
+    } else {
+      const inBase = base.find(ref);
+      if (inBase >= 0) m.parent = inBase;
+      else {
+        const p = legacyById.get(ref) ?? out.find((x) => x.id === ref);
+        m.parent = p ? position.get(p)! : -1;
+      }
+    }
+  }
+  return out;
+}
+
+function currentSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return -1;
+  }
+}
+
+function deltaMessage(
+  fields: { number: number; time: string; from: string; target: string; text: string; replyTo: number | string | null; room: string | null; to: string | null },
+  line: string,
+  seq: number,
+): DeltaMessage {
+  return {
+    ...fields,
+    id: hashId(`${fields.number}|${fields.time}|${fields.from}|${line.length}`),
+    lastLine: fields.number,
+    parent: -1,
+    claimed: [],
+    idFromBlock: false,
+    seq,
+  };
+}
+
+/** How the store reads a log line's target (see DirectoryStore.resolveLogTarget on a fresh load). */
+function resolveLogTarget(
+  layout: Layout,
+  base: CachedCorpus,
+  byLine: Map<number, DeltaMessage>,
+  baseLines: number,
+  raw: string,
+  from: string,
+  dm: boolean,
+  replyTo: number | string | null,
+): { target: string; room: string | null; to: string | null } {
+  if (dm) return { target: `@${raw.replace(/^@/, '')}`, room: null, to: raw.replace(/^@/, '') };
+  if (raw.startsWith('#')) return { target: raw, room: raw.slice(1), to: null };
+  if (raw.startsWith('@')) return { target: raw, room: null, to: raw.slice(1) };
+  if (raw === 'coordination' && typeof replyTo === 'number') {
+    let parent: { room: string | null; target: string; from: string; to: string | null } | undefined;
+    if (replyTo >= 1 && replyTo <= baseLines) {
+      const p = base.findNumber(replyTo);
+      if (p >= 0) parent = { room: base.room(p), target: base.target(p), from: base.from(p), to: base.to(p) };
+    } else parent = byLine.get(replyTo);
+    if (parent) {
+      if (parent.room !== null) return { target: parent.target, room: parent.room, to: null };
+      const other = parent.from === from ? parent.to : parent.from;
+      return { target: `@${other}`, room: null, to: other };
+    }
+  }
+  // A fresh store reads the log before the status file: only a room's transcript makes a bare name a room.
+  if (fs.existsSync(layout.chatroom(raw)) || raw === 'coordination') return { target: `#${raw}`, room: raw, to: null };
+  return { target: `@${raw}`, room: null, to: raw };
 }
 
 // ------------------------------------------------------------ writing
@@ -178,8 +617,63 @@ interface MiniJson {
   index: Array<[string, Record<string, Record<string, number>>]>;
 }
 
-function writeSearchCache(layout: Layout, index: MessageSearchIndex, log: { size: number; tail: string }, files: Record<string, string>): void {
+function writeSearchCache(layout: Layout, store: DirectoryStore, index: MessageSearchIndex, log: LogState, sources: Source[]): void {
   const count = index.count;
+  const all: StoredMessage[] = [];
+  for (let i = 0; i < count; i++) all.push(index.stored(i));
+
+  // Each transcript's state, with its blocks as the store read them (every block sits in one message's refs).
+  const blocksBySource = new Map<string, TranscriptBlock[]>();
+  for (const m of all) {
+    for (const ref of m.refs) {
+      const list = blocksBySource.get(ref.source);
+      if (list) list.push(ref.block);
+      else blocksBySource.set(ref.source, [ref.block]);
+    }
+  }
+  const files: Record<string, FileState> = {};
+  for (const s of sources) {
+    const tail = readTail(s.file, s.stamp.size);
+    const blocks = blocksBySource.get(s.key) ?? [];
+    files[s.rel] = {
+      ...s.stamp,
+      tail: tail.toString('base64'),
+      lines: store.sourceOf(s.key)?.lines ?? 0,
+      blocks: blocks.length,
+      digest: blocksDigest(blocks),
+      clean: tail.toString('latin1').endsWith('---\n'),
+    };
+  }
+  // What the delta needs to know to stay exact.
+  let maxTime = '';
+  let maxLogTime: string | null = null;
+  let maxLegacyTime: string | null = null;
+  let maxTrailingTime: string | null = null;
+  let logCount = 0;
+  let unresolvedFrom = 0;
+  const unresolvedIds: string[] = [];
+  const toNames = new Set<string>();
+  let trailing = true;
+  for (let i = count - 1; i >= 0; i--) {
+    const m = all[i];
+    if (m.time > maxTime) maxTime = m.time;
+    if (m.number !== null) {
+      trailing = false;
+      logCount++;
+      if (maxLogTime === null || m.time > maxLogTime) maxLogTime = m.time;
+      if (m.to !== null) toNames.add(m.to);
+    } else {
+      if (maxLegacyTime === null || m.time > maxLegacyTime) maxLegacyTime = m.time;
+      if (trailing && (maxTrailingTime === null || m.time > maxTrailingTime)) maxTrailingTime = m.time;
+    }
+    if (m.replyTo !== null && index.parent(i) < 0) {
+      const ref = typeof m.replyTo === 'number' ? String(m.replyTo) : m.replyTo.replace(/^#/, '');
+      if (/^\d+$/.test(ref)) {
+        const n = Number(ref);
+        if (n > store.lineCount && (unresolvedFrom === 0 || n < unresolvedFrom)) unresolvedFrom = n;
+      } else unresolvedIds.push(ref);
+    }
+  }
   const json = index.miniSearch.toJSON() as unknown as MiniJson;
   const fieldIds = SEARCH_FIELDS.map((f) => json.fieldIds[f]);
   if (fieldIds.some((id, k) => id !== k)) throw new Error('unexpected minisearch field ids');
@@ -207,7 +701,7 @@ function writeSearchCache(layout: Layout, index: MessageSearchIndex, log: { size
   const textBytes = new Uint32Array(count + 1);
   let offset = 0;
   for (let i = 0; i < count; i++) {
-    const m = index.stored(i);
+    const m = all[i];
     const o = i * META;
     meta[o] = m.number ?? 0;
     meta[o + 1] = m.lastLine ?? 0;
@@ -265,13 +759,21 @@ function writeSearchCache(layout: Layout, index: MessageSearchIndex, log: { size
   ];
   const header: Header = {
     version: FORMAT_VERSION,
-    log,
+    log: { ...log, lines: store.lineCount },
     files,
     count,
     averageFieldLength: SEARCH_FIELDS.map((_, f) => json.averageFieldLength[f]),
     strings,
     replyIds,
     sections: {},
+    maxTime,
+    maxLogTime,
+    maxLegacyTime,
+    maxTrailingTime,
+    logCount,
+    unresolvedFrom,
+    unresolvedIds,
+    toNames: [...toNames],
   };
   // Section offsets depend on the header's length, which depends on them: reserve room for the digits.
   let headerBytes = Buffer.from(JSON.stringify(header));
@@ -342,9 +844,6 @@ function openCache(layout: Layout): CachedCorpus | null {
     if (header.version !== FORMAT_VERSION) throw new Error('old format');
     const last = Object.values(header.sections).reduce((m, [o, l]) => Math.max(m, o + l), 0);
     if (last > size) throw new Error('truncated');
-    const log = logState(layout);
-    if (log === null || log.size !== header.log.size || log.tail !== header.log.tail) throw new Error('stale log');
-    if (!sameFiles(header.files, fingerprintFiles(layout))) throw new Error('stale transcripts');
     return new CachedCorpus(fd, header);
   } catch {
     fs.closeSync(fd);
@@ -352,17 +851,84 @@ function openCache(layout: Layout): CachedCorpus | null {
   }
 }
 
+/** Per delta document: field lengths and term frequencies, as minisearch would record them. */
+interface DeltaDoc {
+  lengths: number[];
+  terms: Array<Map<string, number>>;
+}
+
 class CachedCorpus implements SearchCorpus {
-  readonly count: number;
+  count: number;
+  readonly baseCount: number;
   private readonly meta: Int32Array;
+  private delta: DeltaMessage[] = [];
+  private deltaDocs: DeltaDoc[] | null = null;
+  private deltaVocab: string[] = [];
   private columns = new Map<string, { starts: Uint32Array; bytes: Buffer }>();
   private textStarts: Uint32Array | null = null;
   private textBuf: Buffer | null = null;
   private textCache = new Map<number, string>();
 
-  constructor(private readonly fd: number, private readonly header: Header) {
+  constructor(private readonly fd: number, readonly header: Header) {
     this.count = header.count;
+    this.baseCount = header.count;
     this.meta = new Int32Array(this.section('meta').buffer);
+  }
+
+  /** The messages appended since the base, after it in corpus order. */
+  setDelta(delta: DeltaMessage[]): void {
+    this.delta = delta;
+    this.deltaDocs = null;
+    this.count = this.baseCount + delta.length;
+  }
+
+  private d(i: number): DeltaMessage | undefined {
+    return i >= this.baseCount ? this.delta[i - this.baseCount] : undefined;
+  }
+
+  /** Positions of base messages whose column value is exactly `value`. */
+  private positionsWith(name: string, value: string): number[] {
+    const col = this.loadColumn(name);
+    const needle = Buffer.from(value, 'utf8');
+    const out: number[] = [];
+    if (needle.length === 0) {
+      for (let i = 0; i < this.baseCount; i++) if (col.starts[i + 1] === col.starts[i]) out.push(i);
+      return out;
+    }
+    for (let at = col.bytes.indexOf(needle); at !== -1; at = col.bytes.indexOf(needle, at + 1)) {
+      // Is `at` the start of a value, and does the value end with the needle?
+      let lo = 0;
+      let hi = this.baseCount;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (col.starts[mid] < at) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo < this.baseCount && col.starts[lo] === at && col.starts[lo + 1] === at + needle.length) out.push(lo);
+    }
+    return out;
+  }
+
+  /** A base message with this time, sender, target and text (the store would pair them). */
+  hasShape(shape: Shape): boolean {
+    if (shape.time > this.header.maxTime) return false;
+    for (const p of this.positionsWith('times', shape.time)) {
+      if (sameMessage({ time: shape.time, from: this.from(p), target: this.target(p), text: this.text(p) }, shape)) return true;
+    }
+    return false;
+  }
+
+  hasId(id: string): boolean {
+    return this.positionsWith('ids', id).length > 0;
+  }
+
+  /** The base message owning log line n, or -1. */
+  findNumber(n: number): number {
+    for (let i = 0; i < this.baseCount; i++) {
+      const o = i * META;
+      if (this.meta[o] !== 0 && this.meta[o] <= n && this.meta[o + 1] >= n) return i;
+    }
+    return -1;
   }
 
   close(): void {
@@ -396,6 +962,8 @@ class CachedCorpus implements SearchCorpus {
   }
 
   text(i: number): string {
+    const dm = this.d(i);
+    if (dm) return dm.text;
     const hit = this.textCache.get(i);
     if (hit !== undefined) return hit;
     if (!this.textStarts) this.textStarts = this.u32('textBytes');
@@ -420,46 +988,58 @@ class CachedCorpus implements SearchCorpus {
     this.textBuf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   }
 
-  from(i: number): string { return this.string(this.meta[i * META + 2]) ?? ''; }
-  target(i: number): string { return this.string(this.meta[i * META + 3]) ?? ''; }
-  room(i: number): string | null { return this.string(this.meta[i * META + 4]); }
-  to(i: number): string | null { return this.string(this.meta[i * META + 5]); }
-  parent(i: number): number { return this.meta[i * META + 6]; }
+  from(i: number): string { return this.d(i)?.from ?? this.string(this.meta[i * META + 2]) ?? ''; }
+  target(i: number): string { return this.d(i)?.target ?? this.string(this.meta[i * META + 3]) ?? ''; }
+  room(i: number): string | null {
+    const dm = this.d(i);
+    return dm ? dm.room : this.string(this.meta[i * META + 4]);
+  }
+  to(i: number): string | null {
+    const dm = this.d(i);
+    return dm ? dm.to : this.string(this.meta[i * META + 5]);
+  }
+  parent(i: number): number { return this.d(i)?.parent ?? this.meta[i * META + 6]; }
 
-  private column(name: string, i: number): string {
+  private loadColumn(name: string): { starts: Uint32Array; bytes: Buffer } {
     let col = this.columns.get(name);
     if (!col) {
       const bytes = this.section(name);
       col = { starts: this.u32(`${name}Starts`), bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length) };
       this.columns.set(name, col);
     }
+    return col;
+  }
+
+  private column(name: string, i: number): string {
+    const col = this.loadColumn(name);
     return col.bytes.toString('utf8', col.starts[i], col.starts[i + 1]);
   }
 
   time(i: number): string {
-    return this.column('times', i);
+    return this.d(i)?.time ?? this.column('times', i);
   }
 
   private id(i: number): string {
-    return this.column('ids', i);
+    return this.d(i)?.id ?? this.column('ids', i);
   }
 
   find(ref: MessageRef): number {
     const text = typeof ref === 'number' ? String(ref) : ref.replace(/^#/, '');
     if (/^\d+$/.test(text)) {
       const n = Number(text);
-      for (let i = 0; i < this.count; i++) {
-        const o = i * META;
-        if (this.meta[o] !== 0 && this.meta[o] <= n && this.meta[o + 1] >= n) return i;
-      }
-      return -1;
+      const inBase = n <= this.header.log.lines ? this.findNumber(n) : -1;
+      if (inBase >= 0) return inBase;
+      const k = this.delta.findIndex((m) => m.number !== null && m.number <= n && (m.lastLine ?? m.number) >= n);
+      return k < 0 ? -1 : this.baseCount + k;
     }
-    for (let i = 0; i < this.count; i++) if (this.meta[i * META] === 0 && this.id(i) === text) return i;
+    for (let i = 0; i < this.count; i++) if ((i < this.baseCount ? this.meta[i * META] === 0 : this.d(i)!.number === null) && this.id(i) === text) return i;
     for (let i = 0; i < this.count; i++) if (this.id(i) === text) return i;
     return -1;
   }
 
   message(i: number): Message {
+    const dm = this.d(i);
+    if (dm) return { number: dm.number, id: dm.id, time: dm.time, from: dm.from, target: dm.target, text: dm.text, replyTo: dm.replyTo };
     const o = i * META;
     const reply = this.meta[o + 7];
     return {
@@ -473,14 +1053,44 @@ class CachedCorpus implements SearchCorpus {
     };
   }
 
+  /** Tokenizes the delta the way minisearch would index it. */
+  private deltaIndex(): DeltaDoc[] {
+    if (this.deltaDocs) return this.deltaDocs;
+    const vocab = new Set<string>();
+    this.deltaDocs = this.delta.map((m) => {
+      const lengths: number[] = [];
+      const terms: Array<Map<string, number>> = [];
+      for (const value of [m.text, m.from, m.room ?? '']) {
+        const tokens = tokenize(value);
+        lengths.push(new Set(tokens).size);
+        const freq = new Map<string, number>();
+        for (const token of tokens) {
+          const term = processTerm(token);
+          if (!term) continue;
+          freq.set(term, (freq.get(term) ?? 0) + 1);
+          vocab.add(term);
+        }
+        terms.push(freq);
+      }
+      return { lengths, terms };
+    });
+    this.deltaVocab = [...vocab].sort();
+    return this.deltaDocs;
+  }
+
   ranked(query: string): RankedHit[] {
     const vocab = this.lines('vocab');
+    const deltaDocs = this.deltaIndex();
     const wanted = new Set<number>();
-    for (const term of queryTerms(query)) for (const k of reachableTerms(vocab, term)) wanted.add(k);
+    const wantedDelta = new Set<string>();
+    for (const term of queryTerms(query)) {
+      for (const k of reachableTerms(vocab, term)) wanted.add(k);
+      for (const k of reachableTerms(this.deltaVocab, term)) wantedDelta.add(this.deltaVocab[k]);
+    }
     const postStart = this.u32('postStart');
     const fieldCount = SEARCH_FIELDS.length;
     const lengthsNeeded = new Set<number>();
-    const index: Array<[string, Record<string, Record<string, number>>]> = [];
+    const postings = new Map<string, Record<string, Record<string, number>>>();
     for (const k of wanted) {
       const a = postStart[k];
       const b = postStart[k + 1];
@@ -493,14 +1103,33 @@ class CachedCorpus implements SearchCorpus {
         (data[field] ??= {})[doc] = pairs[p + 1];
         lengthsNeeded.add(doc);
       }
-      index.push([vocab[k], data]);
+      postings.set(vocab[k], data);
     }
+    if (wantedDelta.size > 0) {
+      deltaDocs.forEach((doc, k) => {
+        for (let f = 0; f < fieldCount; f++) {
+          for (const [term, freq] of doc.terms[f]) {
+            if (!wantedDelta.has(term)) continue;
+            let data = postings.get(term);
+            if (!data) postings.set(term, (data = {}));
+            (data[f] ??= {})[this.baseCount + k] = freq;
+            lengthsNeeded.add(this.baseCount + k);
+          }
+        }
+      });
+    }
+    // Field-length averages as minisearch keeps them: a running mean over the documents in order.
+    const average = this.header.averageFieldLength.slice();
+    deltaDocs.forEach((doc, k) => {
+      const before = this.baseCount + k;
+      for (let f = 0; f < fieldCount; f++) average[f] = ((average[f] || 0) * before + doc.lengths[f]) / (before + 1);
+    });
     const fieldLengthAll = this.u32('fieldLength');
     const documentIds: Record<string, number> = {};
     const fieldLength: Record<string, number[]> = {};
     for (const doc of lengthsNeeded) {
       documentIds[doc] = doc;
-      fieldLength[doc] = Array.from(fieldLengthAll.subarray(doc * fieldCount, doc * fieldCount + fieldCount));
+      fieldLength[doc] = doc >= this.baseCount ? deltaDocs[doc - this.baseCount].lengths : Array.from(fieldLengthAll.subarray(doc * fieldCount, doc * fieldCount + fieldCount));
     }
     const mini = MiniSearch.loadJS<IndexedDoc>(
       {
@@ -509,10 +1138,10 @@ class CachedCorpus implements SearchCorpus {
         documentIds,
         fieldIds: Object.fromEntries(SEARCH_FIELDS.map((f, k) => [f, k])),
         fieldLength,
-        averageFieldLength: this.header.averageFieldLength,
+        averageFieldLength: average,
         storedFields: {},
         dirtCount: 0,
-        index,
+        index: [...postings],
         serializationVersion: 2,
       } as never,
       miniSearchOptions(),
