@@ -144,8 +144,7 @@ export default [
         const row = await wb.treeRowText('#testing');
         return row === '#testing 4 unread' || pending(row);
       });
-      const toast = wb.notification('instance-3 mentioned you in #testing');
-      await toast.waitFor({ timeout: 10_000 });
+      const toast = await wb.toast('instance-3 mentioned you in #testing');
       assert((await toast.innerText()).includes('test_refresh_rotation is green 50 times'), 'the notification quotes the message');
       await wb.shot('mention-notification');
       // Open it from the notification.
@@ -162,8 +161,7 @@ export default [
       await wb.answer('release');
       await wb.waitForQuickInputText('Description of #release (optional)');
       await wb.answer('Go/no-go for the OAuth release');
-      const toast = wb.notification('Created #release');
-      await toast.waitFor();
+      const toast = await wb.toast('Created #release');
       await wb.shot('room-created');
       await wb.openCoordinationView();
       await waitUntil('#release in the tree', async () => (await wb.treeRows()).includes('#release Go/no-go for the OAuth release'));

@@ -128,8 +128,7 @@ export default [
       await wb.dismissNotifications();
       const payload = '@instance-1 <img src=x onerror=alert(10)> [Mark all read](command:coordination.markAllRead) [site](javascript:alert(11)) <b>bold</b>';
       await wb.coord('instance-4', 'send', '#hostile', payload);
-      const toast = wb.notification('instance-4 mentioned you in #hostile');
-      await toast.waitFor({ timeout: 10_000 });
+      const toast = await wb.toast('instance-4 mentioned you in #hostile');
       await wb.shot('hostile-notification');
       const seen = await toast.evaluate((t) => ({
         text: t.querySelector('.notification-list-item-message')?.textContent ?? t.textContent,

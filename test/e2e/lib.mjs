@@ -234,6 +234,13 @@ export class Workbench {
     return this.page.locator('.notification-toast', { hasText: text }).first();
   }
 
+  /** Waits for a notification toast showing `text` to finish fading in, and returns it. */
+  async toast(text, timeout = 10_000) {
+    const toast = this.page.locator('.notification-toast.notification-fade-in-done', { hasText: text }).first();
+    await toast.waitFor({ timeout });
+    return toast;
+  }
+
   // ---------------------------------------------------------------- the thread panel (a webview)
 
   /** The editor tab of a thread panel ("#general", "@instance-2"). */
