@@ -17,8 +17,20 @@ install_chromium() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 }
 
+# code-server's ripgrep download is a postinstall script we cannot run offline:
+# VS Code's file search uses Debian's rg instead.
+link_ripgrep() {
+  local rg_dir="$HOST_DIR/node_modules/code-server/lib/vscode/node_modules/@vscode/ripgrep/bin"
+  [ -x "$rg_dir/rg" ] && return
+  if ! command -v rg >/dev/null 2>&1; then
+    local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq ripgrep >/dev/null 2>&1 || { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq ripgrep >/dev/null; } || return 0
+  fi
+  mkdir -p "$rg_dir" && ln -sfn "$(command -v rg)" "$rg_dir/rg"
+}
+
 install_code_server() {
-  if [ -f "$HOST_DIR/.complete" ] && [ -f "$ENTRY" ]; then return; fi
+  if [ -f "$HOST_DIR/.complete" ] && [ -f "$ENTRY" ]; then link_ripgrep; return; fi
   log "installing code-server 4.100.3 into $HOST_DIR (about 2 minutes, once)"
   rm -rf "$HOST_DIR"; mkdir -p "$HOST_DIR"
   cd "$HOST_DIR"
@@ -31,6 +43,7 @@ install_code_server() {
   ln -sfn node_modules node_modules.asar
   (cd extensions && npm install --no-audit --no-fund --omit=dev --ignore-scripts >/dev/null)
   touch "$HOST_DIR/.complete"
+  link_ripgrep
 }
 
 case "${1:-all}" in
