@@ -18,7 +18,7 @@
  * (search-index.ts, a live minisearch index updated incrementally); in the CLI
  * it is the persisted index beside the data (searchCache.ts).
  */
-import MiniSearch, { Options as MiniSearchOptions, SearchOptions as MiniSearchSearchOptions } from 'minisearch';
+import MiniSearch from 'minisearch';
 import { CoordError } from './errors';
 import { StoredMessage } from './store';
 import { Message, MessageRef } from './model';
@@ -63,35 +63,6 @@ export function fuzziness(term: string): number {
   return term.length <= 3 ? 0 : term.length <= 7 ? 1 : 2;
 }
 
-export function miniSearchOptions(): MiniSearchOptions<IndexedDoc> {
-  return {
-    fields: [...SEARCH_FIELDS],
-    idField: 'id',
-    storeFields: [],
-    tokenize,
-    processTerm,
-    autoVacuum: false,
-  };
-}
-
-/**
- * Query-time options. The recency boost is a per-document factor, so it is
- * applied to the final scores (`boostedScore`), which is what minisearch's
- * `boostDocument` would compute, without a call per posting.
- */
-export function rankedSearchOptions(): MiniSearchSearchOptions {
-  return {
-    combineWith: 'AND',
-    prefix: (term: string) => term.length >= 2,
-    fuzzy: (term: string) => fuzziness(term),
-    boost: { text: 1, from: 1.5, room: 1.5 },
-  };
-}
-
-export function boostedScore(score: number, index: number, count: number): number {
-  return score * recencyBoost(index, count);
-}
-
 export function recencyBoost(index: number, count: number): number {
   return count <= 1 ? 1 + RECENCY_BOOST : 1 + (RECENCY_BOOST * index) / (count - 1);
 }
@@ -101,12 +72,244 @@ export function queryTerms(query: string): string[] {
   return tokenize(query).map(processTerm).filter((t) => t.length > 0);
 }
 
-// ------------------------------------------------------------ the corpus
+// ------------------------------------------------------------ the ranked engine
 
-export interface RankedHit {
-  index: number;
-  score: number;
+/**
+ * Postings as both indexes hold them: for one term, pairs of u32
+ * (doc * 4 + field, frequency), docs ascending.
+ */
+export interface PostingSource {
+  /** Every indexed term, sorted (code unit order). */
+  vocab(): string[];
+  /** Postings of vocab()[k]. */
+  postings(k: number): Uint32Array;
+  /** Unique tokens of a document's field, as minisearch counts field length. */
+  fieldLength(doc: number, field: number): number;
 }
+
+const BM25 = { k: 1.2, b: 0.7, d: 0.5 };
+const FIELD_BOOST = [1, 1.5, 1.5];
+const PREFIX_WEIGHT = 0.375;
+const FUZZY_WEIGHT = 0.45;
+
+/** Ranked candidates: parallel arrays, `length` used. */
+export interface RankedHits {
+  index: Int32Array;
+  score: Float64Array;
+  length: number;
+}
+
+function lowerBound(vocab: string[], term: string): number {
+  let lo = 0;
+  let hi = vocab.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (vocab[mid] < term) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Levenshtein distance when at most `max`, else -1 (banded, exits early). */
+export function editDistance(a: string, b: string, max: number): number {
+  const n = a.length;
+  const m = b.length;
+  if (Math.abs(n - m) > max) return -1;
+  let prev = new Array<number>(m + 1);
+  let cur = new Array<number>(m + 1);
+  for (let j = 0; j <= m; j++) prev[j] = j;
+  for (let i = 1; i <= n; i++) {
+    cur[0] = i;
+    let best = cur[0];
+    const ca = a.charCodeAt(i - 1);
+    for (let j = 1; j <= m; j++) {
+      const cost = ca === b.charCodeAt(j - 1) ? 0 : 1;
+      const v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+      cur[j] = v;
+      if (v < best) best = v;
+    }
+    if (best > max) return -1;
+    const t = prev;
+    prev = cur;
+    cur = t;
+  }
+  return prev[m] <= max ? prev[m] : -1;
+}
+
+/**
+ * The index terms one query term reaches, with their weights: itself (1),
+ * terms it prefixes (from 2 letters), terms within its typo distance; the
+ * weights minisearch gives prefix and fuzzy matches.
+ */
+export function expandTerm(vocab: string[], term: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const start = lowerBound(vocab, term);
+  if (start < vocab.length && vocab[start] === term) out.set(term, 1);
+  if (term.length >= 2) {
+    for (let k = start; k < vocab.length && vocab[k].startsWith(term); k++) {
+      const t = vocab[k];
+      if (t.length === term.length) continue;
+      out.set(t, (PREFIX_WEIGHT * t.length) / (t.length + 0.3 * (t.length - term.length)));
+    }
+  }
+  const max = fuzziness(term);
+  if (max > 0) {
+    for (let k = 0; k < vocab.length; k++) {
+      const t = vocab[k];
+      if (Math.abs(t.length - term.length) > max || out.has(t)) continue;
+      const d = editDistance(term, t, max);
+      if (d > 0) out.set(t, (FUZZY_WEIGHT * t.length) / (t.length + d));
+    }
+  }
+  return out;
+}
+
+let scratch: { score: Float64Array; seen: Int32Array; hits: Uint16Array } | null = null;
+function scratchFor(count: number): { score: Float64Array; seen: Int32Array; hits: Uint16Array } {
+  if (!scratch || scratch.score.length < count) {
+    const size = Math.max(count, 1024) + (count >> 3);
+    scratch = { score: new Float64Array(size), seen: new Int32Array(size), hits: new Uint16Array(size) };
+  }
+  return scratch;
+}
+
+/**
+ * BM25+ over the sources (one index, or a base and its delta whose documents
+ * follow the base's), every query term required, prefix and typo matches
+ * weighted down, field boosts, times the number of distinct query terms, and
+ * the recency boost. `averages` are the mean field lengths over `count` docs.
+ */
+export function rankedSearch(sources: PostingSource[], query: string, count: number, averages: number[]): RankedHits {
+  const terms = queryTerms(query);
+  const empty: RankedHits = { index: new Int32Array(0), score: new Float64Array(0), length: 0 };
+  if (terms.length === 0 || count === 0) return empty;
+  const vocabs = sources.map((s) => s.vocab());
+  const { score, seen, hits } = scratchFor(count);
+  let candidates: Int32Array | null = null;
+  let touched: Int32Array = new Int32Array(0);
+  let candidateCount = 0;
+  for (let q = 0; q < terms.length; q++) {
+    const mark = q + 1;
+    // The derived terms, and each one's postings in every source.
+    const derived = new Map<string, number>();
+    for (const vocab of vocabs) for (const [t, w] of expandTerm(vocab, terms[q])) derived.set(t, w);
+    const collect: number[] = [];
+    for (const [t, weight] of derived) {
+      const lists: Array<[Uint32Array, PostingSource]> = [];
+      for (let s = 0; s < sources.length; s++) {
+        const k = lowerBound(vocabs[s], t);
+        if (k < vocabs[s].length && vocabs[s][k] === t) lists.push([sources[s].postings(k), sources[s]]);
+      }
+      // Documents with the term, per field (the idf's document frequency).
+      const df = [0, 0, 0, 0];
+      for (const [list] of lists) for (let p = 0; p < list.length; p += 2) df[list[p] & 3]++;
+      const idf = df.map((n) => Math.log(1 + (count - n + 0.5) / (n + 0.5)));
+      for (const [list, source] of lists) {
+        for (let p = 0; p < list.length; p += 2) {
+          const doc = list[p] >>> 2;
+          const field = list[p] & 3;
+          const tf = list[p + 1];
+          const len = source.fieldLength(doc, field);
+          const raw = idf[field] * (BM25.d + (tf * (BM25.k + 1)) / (tf + BM25.k * (1 - BM25.b + (BM25.b * len) / averages[field])));
+          const add = weight * FIELD_BOOST[field] * raw;
+          if (q === 0) {
+            if (seen[doc] !== mark) {
+              seen[doc] = mark;
+              score[doc] = add;
+              hits[doc] = 1;
+              collect.push(doc);
+            } else score[doc] += add;
+          } else if (hits[doc] === q || (hits[doc] === q + 1 && seen[doc] === mark)) {
+            // Only documents every earlier term matched stay in the running.
+            if (seen[doc] !== mark) {
+              seen[doc] = mark;
+              hits[doc] = q + 1;
+            }
+            score[doc] += add;
+          }
+        }
+      }
+    }
+    if (q === 0) {
+      touched = Int32Array.from(collect);
+      candidates = touched.slice();
+      candidateCount = candidates.length;
+    } else {
+      // Keep the candidates this term matched too.
+      let w = 0;
+      for (let c = 0; c < candidateCount; c++) {
+        const doc = candidates![c];
+        if (hits[doc] === q + 1) candidates![w++] = doc;
+      }
+      candidateCount = w;
+    }
+    if (candidateCount === 0) break;
+  }
+  const reset = () => {
+    // The scratch arrays are shared between queries: clear what this one touched.
+    for (let c = 0; c < touched.length; c++) {
+      hits[touched[c]] = 0;
+      seen[touched[c]] = 0;
+    }
+  };
+  if (!candidates || candidateCount === 0) {
+    reset();
+    return empty;
+  }
+  const quality = new Set(terms).size;
+  const out: RankedHits = { index: new Int32Array(candidateCount), score: new Float64Array(candidateCount), length: candidateCount };
+  for (let c = 0; c < candidateCount; c++) {
+    const doc = candidates[c];
+    out.index[c] = doc;
+    out.score[c] = score[doc] * quality * recencyBoost(doc, count);
+  }
+  reset();
+  return out;
+}
+
+/** Hit positions best first (score, then newer first); with a limit, only the best `limit`, by partial selection. */
+export function orderHits(hits: RankedHits, allowed: Uint8Array | null, limit: number | undefined): number[] {
+  const keep: number[] = [];
+  for (let c = 0; c < hits.length; c++) if (allowed === null || allowed[hits.index[c]] === 1) keep.push(c);
+  const better = (a: number, b: number) => hits.score[a] > hits.score[b] || (hits.score[a] === hits.score[b] && hits.index[a] > hits.index[b]);
+  let chosen: number[];
+  if (limit !== undefined && keep.length > limit * 4) {
+    // A min-heap of the best `limit` seen so far.
+    const heap: number[] = [];
+    const down = (i: number) => {
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < heap.length && better(heap[m], heap[l])) m = l;
+        if (r < heap.length && better(heap[m], heap[r])) m = r;
+        if (m === i) return;
+        [heap[i], heap[m]] = [heap[m], heap[i]];
+        i = m;
+      }
+    };
+    for (const c of keep) {
+      if (heap.length < limit) {
+        heap.push(c);
+        for (let i = heap.length - 1; i > 0; ) {
+          const p = (i - 1) >> 1;
+          if (!better(heap[p], heap[i])) break;
+          [heap[i], heap[p]] = [heap[p], heap[i]];
+          i = p;
+        }
+      } else if (better(c, heap[0])) {
+        heap[0] = c;
+        down(0);
+      }
+    }
+    chosen = heap;
+  } else chosen = keep;
+  chosen.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
+  const out = limit !== undefined && chosen.length > limit ? chosen.slice(0, limit) : chosen;
+  return out.map((c) => hits.index[c]);
+}
+
+// ------------------------------------------------------------ the corpus
 
 /** Messages in allMessages() order, by position, plus ranked search. */
 export interface SearchCorpus {
@@ -120,9 +323,9 @@ export interface SearchCorpus {
   /** Position of the message this one replies to, or -1. */
   parent(i: number): number;
   /** Position of a message by number, 8-hex id or `#N`, or -1. */
-  find(ref: MessageRef): number;
   message(i: number): Message;
-  ranked(query: string): RankedHit[];
+  find(ref: MessageRef): number;
+  ranked(query: string): RankedHits;
   /** Called before exact and regex scans, which read every text. */
   prepareScan?(): void;
 }
@@ -145,12 +348,7 @@ export function runSearchPositions(corpus: SearchCorpus, query: string, opts: Se
   checkQuery(query, opts);
   const allowed = filterMask(corpus, opts);
   const limit = opts.limit !== undefined && opts.limit > 0 ? opts.limit : undefined;
-  if (!opts.exact && !opts.regex && queryTerms(query).length > 0) {
-    const hits = corpus.ranked(query).filter((h) => allowed === null || allowed[h.index] === 1);
-    hits.sort((a, b) => b.score - a.score || b.index - a.index);
-    const best = limit !== undefined ? hits.slice(0, limit) : hits;
-    return best.map((h) => h.index);
-  }
+  if (!opts.exact && !opts.regex && queryTerms(query).length > 0) return orderHits(corpus.ranked(query), allowed, limit);
   // Exact (also a ranked query with no words in it, such as "->"), or regex.
   const matcher = opts.regex ? regexMatcher(query) : substringMatcher(query);
   corpus.prepareScan?.();

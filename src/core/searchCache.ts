@@ -36,32 +36,16 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import MiniSearch from 'minisearch';
 import { Layout } from './layout';
 import { DirectoryStore, StoredMessage } from './store';
 import { Message, MessageRef } from './model';
 import { listFiles, readRange } from './fsutil';
-import { MessageSearchIndex, searchIndexFor } from './searchIndex';
+import { MessageSearchIndex, PostingIndex, searchIndexFor } from './searchIndex';
 import { parseLogLine } from './formats/messagesLog';
 import { guardBodyText, parseTranscript, TranscriptBlock } from './formats/transcript';
 import { parsePythonDm } from './formats/pythonDm';
 import { isValidInstanceId } from './names';
-import {
-  IndexedDoc,
-  RankedHit,
-  SEARCH_FIELDS,
-  SearchCorpus,
-  SearchOptions,
-  boostedScore,
-  checkQuery,
-  fuzziness,
-  miniSearchOptions,
-  processTerm,
-  queryTerms,
-  rankedSearchOptions,
-  runSearch,
-  tokenize,
-} from './search';
+import { PostingSource, RankedHits, SEARCH_FIELDS, SearchCorpus, SearchOptions, checkQuery, rankedSearch, runSearch } from './search';
 
 export const SEARCH_CACHE_NAME = '.coord-search-index';
 const MAGIC = 'CSI1';
@@ -104,7 +88,8 @@ interface Header {
   log: LogState;
   files: Record<string, FileState>;
   count: number;
-  averageFieldLength: number[];
+  /** Sum of each field's lengths over the base's documents. */
+  fieldLengthSums: number[];
   strings: string[];
   replyIds: Record<string, string>;
   sections: Record<string, [number, number]>;
@@ -608,15 +593,6 @@ function resolveLogTarget(
 
 // ------------------------------------------------------------ writing
 
-interface MiniJson {
-  documentCount: number;
-  documentIds: Record<string, number>;
-  fieldIds: Record<string, number>;
-  fieldLength: Record<string, number[]>;
-  averageFieldLength: number[];
-  index: Array<[string, Record<string, Record<string, number>>]>;
-}
-
 function writeSearchCache(layout: Layout, store: DirectoryStore, index: MessageSearchIndex, log: LogState, sources: Source[]): void {
   const count = index.count;
   const all: StoredMessage[] = [];
@@ -674,11 +650,7 @@ function writeSearchCache(layout: Layout, store: DirectoryStore, index: MessageS
       } else unresolvedIds.push(ref);
     }
   }
-  const json = index.miniSearch.toJSON() as unknown as MiniJson;
-  const fieldIds = SEARCH_FIELDS.map((f) => json.fieldIds[f]);
-  if (fieldIds.some((id, k) => id !== k)) throw new Error('unexpected minisearch field ids');
-  const shortToDoc = new Map<number, number>();
-  for (const [shortId, id] of Object.entries(json.documentIds)) shortToDoc.set(Number(shortId), id);
+  const postings = index.postingIndex;
 
   // Strings, metadata, ids, times, texts.
   const strings: string[] = [];
@@ -724,27 +696,16 @@ function writeSearchCache(layout: Layout, store: DirectoryStore, index: MessageS
   }
 
   // Postings, in sorted term order.
-  const terms = json.index.map(([term]) => term);
-  const order = terms.map((_, k) => k).sort((a, b) => (terms[a] < terms[b] ? -1 : terms[a] > terms[b] ? 1 : 0));
-  const postStart = new Uint32Array(order.length + 1);
-  const post: number[] = [];
-  order.forEach((k, n) => {
-    const data = json.index[k][1];
-    for (const fieldId of Object.keys(data)) {
-      for (const [shortId, freq] of Object.entries(data[fieldId])) {
-        const doc = shortToDoc.get(Number(shortId));
-        if (doc === undefined) continue; // a removed document's leftover posting
-        post.push(doc * 4 + Number(fieldId), freq);
-      }
-    }
-    postStart[n + 1] = post.length / 2;
-  });
-  const fieldLength = new Uint32Array(count * SEARCH_FIELDS.length);
-  for (const [shortId, lengths] of Object.entries(json.fieldLength)) {
-    const doc = shortToDoc.get(Number(shortId));
-    if (doc === undefined) continue;
-    for (let f = 0; f < SEARCH_FIELDS.length; f++) fieldLength[doc * SEARCH_FIELDS.length + f] = lengths[f] ?? 0;
+  const terms = postings.vocab();
+  const postStart = new Uint32Array(terms.length + 1);
+  let postWords = 0;
+  for (let k = 0; k < terms.length; k++) {
+    postWords += postings.postings(k).length;
+    postStart[k + 1] = postWords / 2;
   }
+  const post = new Uint32Array(postWords);
+  for (let k = 0; k < terms.length; k++) post.set(postings.postings(k), postStart[k] * 2);
+  const fieldLength = postings.fieldLengths();
 
   const sections: Array<[string, Buffer]> = [
     ['meta', typedBytes(meta)],
@@ -752,9 +713,9 @@ function writeSearchCache(layout: Layout, store: DirectoryStore, index: MessageS
     ...stringColumn('times', times),
     ['textBytes', typedBytes(textBytes)],
     ['text', Buffer.concat(textParts)],
-    ['vocab', Buffer.from(order.map((k) => terms[k]).join('\n'), 'utf8')],
+    ['vocab', Buffer.from(terms.join('\n'), 'utf8')],
     ['postStart', typedBytes(postStart)],
-    ['post', typedBytes(Uint32Array.from(post))],
+    ['post', typedBytes(post)],
     ['fieldLength', typedBytes(fieldLength)],
   ];
   const header: Header = {
@@ -762,7 +723,7 @@ function writeSearchCache(layout: Layout, store: DirectoryStore, index: MessageS
     log: { ...log, lines: store.lineCount },
     files,
     count,
-    averageFieldLength: SEARCH_FIELDS.map((_, f) => json.averageFieldLength[f]),
+    fieldLengthSums: postings.sums.slice(),
     strings,
     replyIds,
     sections: {},
@@ -851,19 +812,13 @@ function openCache(layout: Layout): CachedCorpus | null {
   }
 }
 
-/** Per delta document: field lengths and term frequencies, as minisearch would record them. */
-interface DeltaDoc {
-  lengths: number[];
-  terms: Array<Map<string, number>>;
-}
-
 class CachedCorpus implements SearchCorpus {
   count: number;
   readonly baseCount: number;
   private readonly meta: Int32Array;
   private delta: DeltaMessage[] = [];
-  private deltaDocs: DeltaDoc[] | null = null;
-  private deltaVocab: string[] = [];
+  private deltaPostings: PostingIndex | null = null;
+  private base: PostingSource | null = null;
   private columns = new Map<string, { starts: Uint32Array; bytes: Buffer }>();
   private textStarts: Uint32Array | null = null;
   private textBuf: Buffer | null = null;
@@ -878,7 +833,7 @@ class CachedCorpus implements SearchCorpus {
   /** The messages appended since the base, after it in corpus order. */
   setDelta(delta: DeltaMessage[]): void {
     this.delta = delta;
-    this.deltaDocs = null;
+    this.deltaPostings = null;
     this.count = this.baseCount + delta.length;
   }
 
@@ -1053,143 +1008,44 @@ class CachedCorpus implements SearchCorpus {
     };
   }
 
-  /** Tokenizes the delta the way minisearch would index it. */
-  private deltaIndex(): DeltaDoc[] {
-    if (this.deltaDocs) return this.deltaDocs;
-    const vocab = new Set<string>();
-    this.deltaDocs = this.delta.map((m) => {
-      const lengths: number[] = [];
-      const terms: Array<Map<string, number>> = [];
-      for (const value of [m.text, m.from, m.room ?? '']) {
-        const tokens = tokenize(value);
-        lengths.push(new Set(tokens).size);
-        const freq = new Map<string, number>();
-        for (const token of tokens) {
-          const term = processTerm(token);
-          if (!term) continue;
-          freq.set(term, (freq.get(term) ?? 0) + 1);
-          vocab.add(term);
-        }
-        terms.push(freq);
-      }
-      return { lengths, terms };
-    });
-    this.deltaVocab = [...vocab].sort();
-    return this.deltaDocs;
+  /** The delta's postings, documents numbered after the base's. */
+  private deltaIndex(): PostingIndex {
+    if (this.deltaPostings) return this.deltaPostings;
+    const index = new PostingIndex(this.baseCount);
+    this.delta.forEach((m, k) => index.add({ id: this.baseCount + k, text: m.text, from: m.from, room: m.room ?? '' }));
+    this.deltaPostings = index;
+    return index;
   }
 
-  ranked(query: string): RankedHit[] {
+  /** The base's postings, read from the file as a query reaches them. */
+  private baseSource(): PostingSource {
+    if (this.base) return this.base;
     const vocab = this.lines('vocab');
-    const deltaDocs = this.deltaIndex();
-    const wanted = new Set<number>();
-    const wantedDelta = new Set<string>();
-    for (const term of queryTerms(query)) {
-      for (const k of reachableTerms(vocab, term)) wanted.add(k);
-      for (const k of reachableTerms(this.deltaVocab, term)) wantedDelta.add(this.deltaVocab[k]);
-    }
     const postStart = this.u32('postStart');
-    const fieldCount = SEARCH_FIELDS.length;
-    const lengthsNeeded = new Set<number>();
-    const postings = new Map<string, Record<string, Record<string, number>>>();
-    for (const k of wanted) {
-      const a = postStart[k];
-      const b = postStart[k + 1];
-      const bytes = this.section('post', a * 8, b * 8);
-      const pairs = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
-      const data: Record<string, Record<string, number>> = {};
-      for (let p = 0; p < pairs.length; p += 2) {
-        const doc = Math.floor(pairs[p] / 4);
-        const field = pairs[p] % 4;
-        (data[field] ??= {})[doc] = pairs[p + 1];
-        lengthsNeeded.add(doc);
-      }
-      postings.set(vocab[k], data);
+    let fieldLengths: Uint32Array | null = null;
+    this.base = {
+      vocab: () => vocab,
+      postings: (k: number) => {
+        const bytes = this.section('post', postStart[k] * 8, postStart[k + 1] * 8);
+        return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+      },
+      fieldLength: (doc: number, field: number) => {
+        fieldLengths ??= this.u32('fieldLength');
+        return fieldLengths[doc * SEARCH_FIELDS.length + field];
+      },
+    };
+    return this.base;
+  }
+
+  ranked(query: string): RankedHits {
+    const sources: PostingSource[] = [this.baseSource()];
+    const sums = this.header.fieldLengthSums.slice();
+    if (this.delta.length > 0) {
+      const delta = this.deltaIndex();
+      sources.push(delta);
+      for (let f = 0; f < sums.length; f++) sums[f] += delta.sums[f];
     }
-    if (wantedDelta.size > 0) {
-      deltaDocs.forEach((doc, k) => {
-        for (let f = 0; f < fieldCount; f++) {
-          for (const [term, freq] of doc.terms[f]) {
-            if (!wantedDelta.has(term)) continue;
-            let data = postings.get(term);
-            if (!data) postings.set(term, (data = {}));
-            (data[f] ??= {})[this.baseCount + k] = freq;
-            lengthsNeeded.add(this.baseCount + k);
-          }
-        }
-      });
-    }
-    // Field-length averages as minisearch keeps them: a running mean over the documents in order.
-    const average = this.header.averageFieldLength.slice();
-    deltaDocs.forEach((doc, k) => {
-      const before = this.baseCount + k;
-      for (let f = 0; f < fieldCount; f++) average[f] = ((average[f] || 0) * before + doc.lengths[f]) / (before + 1);
-    });
-    const fieldLengthAll = this.u32('fieldLength');
-    const documentIds: Record<string, number> = {};
-    const fieldLength: Record<string, number[]> = {};
-    for (const doc of lengthsNeeded) {
-      documentIds[doc] = doc;
-      fieldLength[doc] = doc >= this.baseCount ? deltaDocs[doc - this.baseCount].lengths : Array.from(fieldLengthAll.subarray(doc * fieldCount, doc * fieldCount + fieldCount));
-    }
-    const mini = MiniSearch.loadJS<IndexedDoc>(
-      {
-        documentCount: this.count,
-        nextId: this.count,
-        documentIds,
-        fieldIds: Object.fromEntries(SEARCH_FIELDS.map((f, k) => [f, k])),
-        fieldLength,
-        averageFieldLength: average,
-        storedFields: {},
-        dirtCount: 0,
-        index: [...postings],
-        serializationVersion: 2,
-      } as never,
-      miniSearchOptions(),
-    );
-    return mini.search(query, rankedSearchOptions()).map((r) => ({ index: r.id as number, score: boostedScore(r.score, r.id as number, this.count) }));
+    return rankedSearch(sources, query, this.count, sums.map((s) => (this.count > 0 ? s / this.count : 0)));
   }
 }
 
-/** Vocabulary positions a query term can reach: itself, terms it prefixes, terms within its typo distance. */
-function reachableTerms(vocab: string[], term: string): number[] {
-  const out: number[] = [];
-  // Prefix matches (and the term itself) sit together in sorted order.
-  let lo = 0;
-  let hi = vocab.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (vocab[mid] < term) lo = mid + 1;
-    else hi = mid;
-  }
-  for (let k = lo; k < vocab.length && vocab[k].startsWith(term); k++) out.push(k);
-  const distance = fuzziness(term);
-  if (distance > 0) {
-    for (let k = 0; k < vocab.length; k++) {
-      const v = vocab[k];
-      if (Math.abs(v.length - term.length) > distance || v.startsWith(term)) continue;
-      if (withinDistance(term, v, distance)) out.push(k);
-    }
-  }
-  return out;
-}
-
-/** Levenshtein distance <= max (banded). */
-function withinDistance(a: string, b: string, max: number): boolean {
-  const n = a.length;
-  const m = b.length;
-  let prev = new Array<number>(m + 1);
-  let cur = new Array<number>(m + 1);
-  for (let j = 0; j <= m; j++) prev[j] = j;
-  for (let i = 1; i <= n; i++) {
-    cur[0] = i;
-    let best = cur[0];
-    for (let j = 1; j <= m; j++) {
-      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
-      if (cur[j] < best) best = cur[j];
-    }
-    if (best > max) return false;
-    [prev, cur] = [cur, prev];
-  }
-  return prev[m] <= max;
-}

@@ -1,16 +1,139 @@
 /**
- * The in-memory search index behind `Coordination.search()`: a minisearch
- * index over the store's messages, kept current incrementally. `sync()` takes
+ * The in-memory search index behind `Coordination.search()`: compact postings
+ * (PostingIndex: per term a growable u32 array of (doc * 4 + field, frequency)
+ * pairs, per document its field lengths) over the store's messages, kept
+ * current incrementally and scored by rankedSearch (search.ts). `sync()` takes
  * the store's `allMessages()`; when the previous list is still its prefix
  * (the usual case: the log only grew) only the new messages are indexed, and
  * a message whose text changed at the end (a continuation line, a torn last
  * line completed) is removed and added again. Anything else (a rewritten log,
  * a legacy message that sorts before existing ones) rebuilds the index.
  */
-import MiniSearch from 'minisearch';
 import { StoredMessage, toMessage } from './store';
 import { Message, MessageRef } from './model';
-import { IndexedDoc, RankedHit, SearchCorpus, boostedScore, miniSearchOptions, rankedSearchOptions } from './search';
+import { IndexedDoc, PostingSource, RankedHits, SEARCH_FIELDS, SearchCorpus, processTerm, rankedSearch, tokenize } from './search';
+
+const FIELDS = SEARCH_FIELDS.length;
+
+/**
+ * Postings of documents `offset`, `offset + 1`, ... added in order; the last
+ * ones can be taken off again (truncate).
+ */
+export class PostingIndex implements PostingSource {
+  private lists = new Map<string, { data: Uint32Array; n: number }>();
+  private sorted: string[] = [];
+  private pending: string[] = [];
+  private dirty = false;
+  private lengths = new Uint32Array(0);
+  /** Sum of each field's lengths (the averages are sum / count, in both indexes). */
+  readonly sums = [0, 0, 0];
+  count = 0;
+
+  constructor(readonly offset = 0) {}
+
+  add(doc: IndexedDoc): void {
+    const at = doc.id - this.offset;
+    if (at !== this.count) throw new Error(`documents must be added in order (${doc.id})`);
+    if (this.lengths.length < (at + 1) * FIELDS) {
+      const grown = new Uint32Array(Math.max(1024, this.lengths.length * 2, (at + 1) * FIELDS));
+      grown.set(this.lengths);
+      this.lengths = grown;
+    }
+    const values = [doc.text, doc.from, doc.room];
+    for (let f = 0; f < FIELDS; f++) {
+      const tokens = tokenize(values[f]);
+      const length = new Set(tokens).size;
+      this.lengths[at * FIELDS + f] = length;
+      this.sums[f] += length;
+      const freq = new Map<string, number>();
+      for (const token of tokens) {
+        const term = processTerm(token);
+        if (term) freq.set(term, (freq.get(term) ?? 0) + 1);
+      }
+      for (const [term, n] of freq) {
+        let list = this.lists.get(term);
+        if (!list) {
+          list = { data: new Uint32Array(4), n: 0 };
+          this.lists.set(term, list);
+          this.pending.push(term);
+        }
+        if (list.n + 2 > list.data.length) {
+          const grown = new Uint32Array(list.data.length * 2);
+          grown.set(list.data);
+          list.data = grown;
+        }
+        list.data[list.n++] = doc.id * 4 + f;
+        list.data[list.n++] = n;
+      }
+    }
+    this.count++;
+  }
+
+  /** Takes off the documents from position `from` on (given as they were added). */
+  truncate(docs: IndexedDoc[]): void {
+    for (const doc of docs) {
+      const at = doc.id - this.offset;
+      if (at < 0 || at >= this.count) continue;
+      for (let f = 0; f < FIELDS; f++) this.sums[f] -= this.lengths[at * FIELDS + f];
+      for (const value of [doc.text, doc.from, doc.room]) {
+        for (const token of tokenize(value)) {
+          const term = processTerm(token);
+          const list = term ? this.lists.get(term) : undefined;
+          if (!list) continue;
+          while (list.n > 0 && list.data[list.n - 2] >>> 2 >= doc.id) list.n -= 2;
+          if (list.n === 0) {
+            this.lists.delete(term);
+            this.dirty = true;
+          }
+        }
+      }
+    }
+    const first = Math.min(...docs.map((d) => d.id - this.offset), this.count);
+    this.count = Math.max(0, first);
+  }
+
+  vocab(): string[] {
+    if (this.dirty) {
+      this.sorted = [...this.lists.keys()].sort();
+      this.pending = [];
+      this.dirty = false;
+    } else if (this.pending.length > 0) {
+      if (this.pending.length < 64) {
+        for (const term of this.pending) {
+          if (!this.lists.has(term)) continue;
+          let lo = 0;
+          let hi = this.sorted.length;
+          while (lo < hi) {
+            const mid = (lo + hi) >> 1;
+            if (this.sorted[mid] < term) lo = mid + 1;
+            else hi = mid;
+          }
+          if (this.sorted[lo] !== term) this.sorted.splice(lo, 0, term);
+        }
+      } else this.sorted = [...this.lists.keys()].sort();
+      this.pending = [];
+    }
+    return this.sorted;
+  }
+
+  postings(k: number): Uint32Array {
+    const list = this.lists.get(this.sorted[k]);
+    return list ? list.data.subarray(0, list.n) : new Uint32Array(0);
+  }
+
+  postingsOf(term: string): Uint32Array {
+    const list = this.lists.get(term);
+    return list ? list.data.subarray(0, list.n) : new Uint32Array(0);
+  }
+
+  fieldLength(doc: number, field: number): number {
+    return this.lengths[(doc - this.offset) * FIELDS + field];
+  }
+
+  fieldLengths(): Uint32Array {
+    return this.lengths.subarray(0, this.count * FIELDS);
+  }
+}
 
 /** At most this many changed messages at the end are patched in place; more rebuild. */
 const MAX_PATCH = 1000;
@@ -19,7 +142,7 @@ export class MessageSearchIndex implements SearchCorpus {
   private docs: StoredMessage[] = [];
   /** The exact fields each message was indexed with (for remove, and to spot changes). */
   private indexed: IndexedDoc[] = [];
-  private mini: MiniSearch<IndexedDoc> = new MiniSearch(miniSearchOptions());
+  private postings = new PostingIndex();
   private parents: Int32Array = new Int32Array(0);
   private parentsFor = -1;
   private position = new Map<StoredMessage, number>();
@@ -44,38 +167,38 @@ export class MessageSearchIndex implements SearchCorpus {
       this.rebuild(all);
       return;
     }
-    for (let i = old.length - 1; i >= same; i--) {
-      this.mini.remove(this.indexed[i]);
-      this.position.delete(old[i]);
-      this.stats.removed++;
+    if (same < old.length) {
+      this.postings.truncate(this.indexed.slice(same));
+      for (let i = old.length - 1; i >= same; i--) {
+        this.position.delete(old[i]);
+        this.stats.removed++;
+      }
     }
     this.indexed.length = same;
-    const fresh: IndexedDoc[] = [];
     for (let i = same; i < all.length; i++) {
       const doc = toDoc(all[i], i);
       this.indexed.push(doc);
-      fresh.push(doc);
+      this.postings.add(doc);
       this.position.set(all[i], i);
     }
-    this.mini.addAll(fresh);
-    this.stats.added += fresh.length;
+    this.stats.added += all.length - same;
     this.docs = all.slice();
     this.parentsFor = -1;
   }
 
   private rebuild(all: StoredMessage[]): void {
-    this.mini = new MiniSearch(miniSearchOptions());
+    this.postings = new PostingIndex();
     this.indexed = all.map((m, i) => toDoc(m, i));
-    this.mini.addAll(this.indexed);
+    for (const doc of this.indexed) this.postings.add(doc);
     this.position = new Map(all.map((m, i) => [m, i]));
     this.docs = all.slice();
     this.parentsFor = -1;
     this.stats.builds++;
   }
 
-  /** The minisearch instance (the persisted index is written from it). */
-  get miniSearch(): MiniSearch<IndexedDoc> {
-    return this.mini;
+  /** The postings (the persisted index is written from them). */
+  get postingIndex(): PostingIndex {
+    return this.postings;
   }
 
   stored(i: number): StoredMessage {
@@ -113,9 +236,9 @@ export class MessageSearchIndex implements SearchCorpus {
     return toMessage(this.docs[i]);
   }
 
-  ranked(query: string): RankedHit[] {
+  ranked(query: string): RankedHits {
     const count = this.docs.length;
-    return this.mini.search(query, rankedSearchOptions()).map((r) => ({ index: r.id as number, score: boostedScore(r.score, r.id as number, count) }));
+    return rankedSearch([this.postings], query, count, this.postings.sums.map((s) => (count > 0 ? s / count : 0)));
   }
 }
 
