@@ -76,15 +76,18 @@ export function queryTerms(query: string): string[] {
 
 /**
  * Postings as both indexes hold them: for one term, pairs of u32
- * (doc * 4 + field, frequency), docs ascending.
+ * (doc * 4 + field, frequency | field length << 16), docs ascending; the
+ * field length counts unique tokens, as minisearch does.
  */
 export interface PostingSource {
   /** Every indexed term, sorted (code unit order). */
   vocab(): string[];
   /** Postings of vocab()[k]. */
   postings(k: number): Uint32Array;
-  /** Unique tokens of a document's field, as minisearch counts field length. */
-  fieldLength(doc: number, field: number): number;
+  /** How many postings vocab()[k] has, without reading them. */
+  size(k: number): number;
+  /** Documents with vocab()[k] in a field. */
+  df(k: number, field: number): number;
 }
 
 const BM25 = { k: 1.2, b: 0.7, d: 0.5 };
@@ -184,48 +187,88 @@ export function rankedSearch(sources: PostingSource[], query: string, count: num
   const empty: RankedHits = { index: new Int32Array(0), score: new Float64Array(0), length: 0 };
   if (terms.length === 0 || count === 0) return empty;
   const vocabs = sources.map((s) => s.vocab());
-  const { score, seen, hits } = scratchFor(count);
-  let candidates: Int32Array | null = null;
-  let touched: Int32Array = new Int32Array(0);
-  let candidateCount = 0;
-  for (let q = 0; q < terms.length; q++) {
-    const mark = q + 1;
-    // The derived terms, and each one's postings in every source.
+  // Each query term: the index terms it reaches (in term order, so every path adds a document's parts in the same order).
+  const specs = terms.map((term) => {
     const derived = new Map<string, number>();
-    for (const vocab of vocabs) for (const [t, w] of expandTerm(vocab, terms[q])) derived.set(t, w);
-    const collect: number[] = [];
-    for (const [t, weight] of derived) {
-      const lists: Array<[Uint32Array, PostingSource]> = [];
+    for (const vocab of vocabs) for (const [t, w] of expandTerm(vocab, term)) derived.set(t, w);
+    let size = 0;
+    const parts = [...derived.keys()].sort().map((t) => {
+      const at: Array<[number, number]> = [];
+      const df = [0, 0, 0, 0];
       for (let s = 0; s < sources.length; s++) {
         const k = lowerBound(vocabs[s], t);
-        if (k < vocabs[s].length && vocabs[s][k] === t) lists.push([sources[s].postings(k), sources[s]]);
+        if (k < vocabs[s].length && vocabs[s][k] === t) {
+          at.push([s, k]);
+          size += sources[s].size(k);
+          for (let f = 0; f < 3; f++) df[f] += sources[s].df(k, f);
+        }
       }
-      // Documents with the term, per field (the idf's document frequency).
-      const df = [0, 0, 0, 0];
-      for (const [list] of lists) for (let p = 0; p < list.length; p += 2) df[list[p] & 3]++;
       const idf = df.map((n) => Math.log(1 + (count - n + 0.5) / (n + 0.5)));
-      for (const [list, source] of lists) {
+      return { weight: derived.get(t)!, at, idf };
+    });
+    return { parts, size };
+  });
+  // The rarest term first: later terms only score the documents still in the running.
+  specs.sort((a, b) => a.size - b.size);
+  const { score, seen, hits } = scratchFor(count);
+  let candidates: Int32Array = new Int32Array(0);
+  let touched: Int32Array = new Int32Array(0);
+  let candidateCount = 0;
+  const norm = averages.map((avg) => (BM25.b / avg));
+  for (let q = 0; q < specs.length; q++) {
+    const mark = q + 1;
+    const spec = specs[q];
+    const collect: number[] = [];
+    // Few candidates against long lists: look each candidate up instead of walking the lists.
+    const lookup = q > 0 && candidateCount * 16 < spec.size;
+    for (const part of spec.parts) {
+      for (const [s, k] of part.at) {
+        const list = sources[s].postings(k);
+        const addAt = (p: number) => {
+          const field = list[p] & 3;
+          const tf = list[p + 1] & 0xffff;
+          const len = list[p + 1] >>> 16;
+          return part.weight * FIELD_BOOST[field] * part.idf[field] * (BM25.d + (tf * (BM25.k + 1)) / (tf + BM25.k * (1 - BM25.b + norm[field] * len)));
+        };
+        if (lookup) {
+          for (let c = 0; c < candidateCount; c++) {
+            const doc = candidates[c];
+            if (hits[doc] !== q && !(hits[doc] === q + 1 && seen[doc] === mark)) continue;
+            // First posting of this document (postings are sorted by doc * 4 + field).
+            const key = doc * 4;
+            let lo = 0;
+            let hi = list.length >> 1;
+            while (lo < hi) {
+              const mid = (lo + hi) >> 1;
+              if (list[mid * 2] < key) lo = mid + 1;
+              else hi = mid;
+            }
+            for (let p = lo * 2; p < list.length && list[p] >>> 2 === doc; p += 2) {
+              if (seen[doc] !== mark) {
+                seen[doc] = mark;
+                hits[doc] = q + 1;
+              }
+              score[doc] += addAt(p);
+            }
+          }
+          continue;
+        }
         for (let p = 0; p < list.length; p += 2) {
           const doc = list[p] >>> 2;
-          const field = list[p] & 3;
-          const tf = list[p + 1];
-          const len = source.fieldLength(doc, field);
-          const raw = idf[field] * (BM25.d + (tf * (BM25.k + 1)) / (tf + BM25.k * (1 - BM25.b + (BM25.b * len) / averages[field])));
-          const add = weight * FIELD_BOOST[field] * raw;
           if (q === 0) {
             if (seen[doc] !== mark) {
               seen[doc] = mark;
-              score[doc] = add;
+              score[doc] = addAt(p);
               hits[doc] = 1;
               collect.push(doc);
-            } else score[doc] += add;
+            } else score[doc] += addAt(p);
           } else if (hits[doc] === q || (hits[doc] === q + 1 && seen[doc] === mark)) {
             // Only documents every earlier term matched stay in the running.
             if (seen[doc] !== mark) {
               seen[doc] = mark;
               hits[doc] = q + 1;
             }
-            score[doc] += add;
+            score[doc] += addAt(p);
           }
         }
       }
@@ -238,8 +281,8 @@ export function rankedSearch(sources: PostingSource[], query: string, count: num
       // Keep the candidates this term matched too.
       let w = 0;
       for (let c = 0; c < candidateCount; c++) {
-        const doc = candidates![c];
-        if (hits[doc] === q + 1) candidates![w++] = doc;
+        const doc = candidates[c];
+        if (hits[doc] === q + 1) candidates[w++] = doc;
       }
       candidateCount = w;
     }
@@ -252,7 +295,7 @@ export function rankedSearch(sources: PostingSource[], query: string, count: num
       seen[touched[c]] = 0;
     }
   };
-  if (!candidates || candidateCount === 0) {
+  if (candidateCount === 0) {
     reset();
     return empty;
   }

@@ -49,7 +49,7 @@ import { PostingSource, RankedHits, SEARCH_FIELDS, SearchCorpus, SearchOptions, 
 
 export const SEARCH_CACHE_NAME = '.coord-search-index';
 const MAGIC = 'CSI1';
-const FORMAT_VERSION = 3;
+const FORMAT_VERSION = 5;
 const TAIL_BYTES = 64;
 const META = 8;
 /** A delta larger than this is folded into a new base. */
@@ -704,8 +704,14 @@ function writeSearchCache(layout: Layout, store: DirectoryStore, index: MessageS
     postStart[k + 1] = postWords / 2;
   }
   const post = new Uint32Array(postWords);
-  for (let k = 0; k < terms.length; k++) post.set(postings.postings(k), postStart[k] * 2);
-  const fieldLength = postings.fieldLengths();
+  const postDf = new Uint32Array(terms.length * 3);
+  for (let k = 0; k < terms.length; k++) {
+    post.set(postings.postings(k), postStart[k] * 2);
+    for (let f = 0; f < 3; f++) postDf[k * 3 + f] = postings.df(k, f);
+  }
+  // Lookups the delta needs without reading whole columns: id hashes sorted, positions by time.
+  const idHash = Uint32Array.from(ids, idKey).sort();
+  const timeOrder = Uint32Array.from({ length: count }, (_, i) => i).sort((a, b) => (times[a] < times[b] ? -1 : times[a] > times[b] ? 1 : a - b));
 
   const sections: Array<[string, Buffer]> = [
     ['meta', typedBytes(meta)],
@@ -715,8 +721,10 @@ function writeSearchCache(layout: Layout, store: DirectoryStore, index: MessageS
     ['text', Buffer.concat(textParts)],
     ['vocab', Buffer.from(terms.join('\n'), 'utf8')],
     ['postStart', typedBytes(postStart)],
+    ['postDf', typedBytes(postDf)],
     ['post', typedBytes(post)],
-    ['fieldLength', typedBytes(fieldLength)],
+    ['idHash', typedBytes(idHash)],
+    ['timeOrder', typedBytes(timeOrder)],
   ];
   const header: Header = {
     version: FORMAT_VERSION,
@@ -784,6 +792,11 @@ function stringColumn(name: string, values: string[]): Array<[string, Buffer]> {
   return [[`${name}Starts`, typedBytes(starts)], [name, Buffer.concat(parts)]];
 }
 
+/** An id as a u32: 8-hex ids as their value, anything else hashed. */
+function idKey(id: string): number {
+  return /^[0-9a-f]{8}$/.test(id) ? parseInt(id, 16) : fnv(id, 0x811c9dc5);
+}
+
 function typedBytes(a: Int32Array | Uint32Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 }
@@ -815,7 +828,9 @@ function openCache(layout: Layout): CachedCorpus | null {
 class CachedCorpus implements SearchCorpus {
   count: number;
   readonly baseCount: number;
-  private readonly meta: Int32Array;
+  /** The whole meta section once many rows were needed; single rows before that. */
+  private meta: Int32Array | null = null;
+  private metaRows = new Map<number, Int32Array>();
   private delta: DeltaMessage[] = [];
   private deltaPostings: PostingIndex | null = null;
   private base: PostingSource | null = null;
@@ -827,7 +842,36 @@ class CachedCorpus implements SearchCorpus {
   constructor(private readonly fd: number, readonly header: Header) {
     this.count = header.count;
     this.baseCount = header.count;
-    this.meta = new Int32Array(this.section('meta').buffer);
+  }
+
+  /** Meta word k of base row i. */
+  private m(i: number, k: number): number {
+    if (this.meta) return this.meta[i * META + k];
+    let row = this.metaRows.get(i);
+    if (!row) {
+      if (this.metaRows.size >= 256) {
+        this.meta = new Int32Array(this.section('meta').buffer);
+        this.metaRows.clear();
+        return this.meta[i * META + k];
+      }
+      row = new Int32Array(this.section('meta', i * META * 4, (i + 1) * META * 4).buffer);
+      this.metaRows.set(i, row);
+    }
+    return row[k];
+  }
+
+  private allMeta(): Int32Array {
+    if (!this.meta) {
+      this.meta = new Int32Array(this.section('meta').buffer);
+      this.metaRows.clear();
+    }
+    return this.meta;
+  }
+
+  /** One u32 of a section. */
+  private word(name: string, k: number): number {
+    const b = this.section(name, k * 4, k * 4 + 4);
+    return new Uint32Array(b.buffer, b.byteOffset, 1)[0];
   }
 
   /** The messages appended since the base, after it in corpus order. */
@@ -841,47 +885,61 @@ class CachedCorpus implements SearchCorpus {
     return i >= this.baseCount ? this.delta[i - this.baseCount] : undefined;
   }
 
-  /** Positions of base messages whose column value is exactly `value`. */
-  private positionsWith(name: string, value: string): number[] {
-    const col = this.loadColumn(name);
-    const needle = Buffer.from(value, 'utf8');
+  /** Base positions whose time is exactly `time` (binary search over the time order, a few small reads). */
+  private positionsWithTime(time: string): number[] {
+    const n = this.baseCount;
+    const at = (k: number) => this.time(this.word('timeOrder', k));
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (at(mid) < time) lo = mid + 1;
+      else hi = mid;
+    }
     const out: number[] = [];
-    if (needle.length === 0) {
-      for (let i = 0; i < this.baseCount; i++) if (col.starts[i + 1] === col.starts[i]) out.push(i);
-      return out;
-    }
-    for (let at = col.bytes.indexOf(needle); at !== -1; at = col.bytes.indexOf(needle, at + 1)) {
-      // Is `at` the start of a value, and does the value end with the needle?
-      let lo = 0;
-      let hi = this.baseCount;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (col.starts[mid] < at) lo = mid + 1;
-        else hi = mid;
-      }
-      if (lo < this.baseCount && col.starts[lo] === at && col.starts[lo + 1] === at + needle.length) out.push(lo);
-    }
+    for (let k = lo; k < n && at(k) === time; k++) out.push(this.word('timeOrder', k));
     return out;
   }
 
   /** A base message with this time, sender, target and text (the store would pair them). */
   hasShape(shape: Shape): boolean {
     if (shape.time > this.header.maxTime) return false;
-    for (const p of this.positionsWith('times', shape.time)) {
+    for (const p of this.positionsWithTime(shape.time)) {
       if (sameMessage({ time: shape.time, from: this.from(p), target: this.target(p), text: this.text(p) }, shape)) return true;
     }
     return false;
   }
 
+  /** Whether a base message may have this id (by its u32 key: a rare false yes only costs a rebuild). */
   hasId(id: string): boolean {
-    return this.positionsWith('ids', id).length > 0;
+    const key = idKey(id);
+    let lo = 0;
+    let hi = this.baseCount;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.word('idHash', mid) < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < this.baseCount && this.word('idHash', lo) === key;
   }
 
   /** The base message owning log line n, or -1. */
   findNumber(n: number): number {
-    for (let i = 0; i < this.baseCount; i++) {
-      const o = i * META;
-      if (this.meta[o] !== 0 && this.meta[o] <= n && this.meta[o + 1] >= n) return i;
+    // Log messages keep their order in the corpus (legacy rows, number 0, sit between them).
+    let lo = 0;
+    let hi = this.baseCount;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      let k = mid;
+      while (k < hi && this.m(k, 0) === 0) k++;
+      if (k === hi) hi = mid;
+      else if (this.m(k, 1) < n) lo = k + 1;
+      else hi = mid;
+    }
+    for (let k = lo; k < this.baseCount; k++) {
+      const first = this.m(k, 0);
+      if (first === 0) continue;
+      return first <= n && this.m(k, 1) >= n ? k : -1;
     }
     return -1;
   }
@@ -921,9 +979,18 @@ class CachedCorpus implements SearchCorpus {
     if (dm) return dm.text;
     const hit = this.textCache.get(i);
     if (hit !== undefined) return hit;
-    if (!this.textStarts) this.textStarts = this.u32('textBytes');
-    const start = this.textStarts[i];
-    const end = this.textStarts[i + 1];
+    if (!this.textStarts && this.textCache.size >= 256) this.textStarts = this.u32('textBytes');
+    let start: number;
+    let end: number;
+    if (this.textStarts) {
+      start = this.textStarts[i];
+      end = this.textStarts[i + 1];
+    } else {
+      const se = this.section('textBytes', i * 4, i * 4 + 8);
+      const pair = new Uint32Array(se.buffer, se.byteOffset, 2);
+      start = pair[0];
+      end = pair[1];
+    }
     let text: string;
     if (this.textBuf) {
       text = this.textBuf.toString('utf8', start, end);
@@ -943,17 +1010,17 @@ class CachedCorpus implements SearchCorpus {
     this.textBuf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   }
 
-  from(i: number): string { return this.d(i)?.from ?? this.string(this.meta[i * META + 2]) ?? ''; }
-  target(i: number): string { return this.d(i)?.target ?? this.string(this.meta[i * META + 3]) ?? ''; }
+  from(i: number): string { return this.d(i)?.from ?? this.string(this.m(i, 2)) ?? ''; }
+  target(i: number): string { return this.d(i)?.target ?? this.string(this.m(i, 3)) ?? ''; }
   room(i: number): string | null {
     const dm = this.d(i);
-    return dm ? dm.room : this.string(this.meta[i * META + 4]);
+    return dm ? dm.room : this.string(this.m(i, 4));
   }
   to(i: number): string | null {
     const dm = this.d(i);
-    return dm ? dm.to : this.string(this.meta[i * META + 5]);
+    return dm ? dm.to : this.string(this.m(i, 5));
   }
-  parent(i: number): number { return this.d(i)?.parent ?? this.meta[i * META + 6]; }
+  parent(i: number): number { return this.d(i)?.parent ?? this.m(i, 6); }
 
   private loadColumn(name: string): { starts: Uint32Array; bytes: Buffer } {
     let col = this.columns.get(name);
@@ -965,9 +1032,20 @@ class CachedCorpus implements SearchCorpus {
     return col;
   }
 
+  private columnReads = new Map<string, number>();
+
+  /** One value of a string column: a small read each, or the whole column once many were needed. */
   private column(name: string, i: number): string {
-    const col = this.loadColumn(name);
-    return col.bytes.toString('utf8', col.starts[i], col.starts[i + 1]);
+    const reads = this.columnReads.get(name) ?? 0;
+    if (this.columns.has(name) || reads >= 256) {
+      const col = this.loadColumn(name);
+      return col.bytes.toString('utf8', col.starts[i], col.starts[i + 1]);
+    }
+    this.columnReads.set(name, reads + 1);
+    const se = this.section(`${name}Starts`, i * 4, i * 4 + 8);
+    const starts = new Uint32Array(se.buffer, se.byteOffset, 2);
+    const bytes = this.section(name, starts[0], starts[1]);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
   }
 
   time(i: number): string {
@@ -987,7 +1065,7 @@ class CachedCorpus implements SearchCorpus {
       const k = this.delta.findIndex((m) => m.number !== null && m.number <= n && (m.lastLine ?? m.number) >= n);
       return k < 0 ? -1 : this.baseCount + k;
     }
-    for (let i = 0; i < this.count; i++) if ((i < this.baseCount ? this.meta[i * META] === 0 : this.d(i)!.number === null) && this.id(i) === text) return i;
+    for (let i = 0; i < this.count; i++) if ((i < this.baseCount ? this.m(i, 0) === 0 : this.d(i)!.number === null) && this.id(i) === text) return i;
     for (let i = 0; i < this.count; i++) if (this.id(i) === text) return i;
     return -1;
   }
@@ -995,10 +1073,10 @@ class CachedCorpus implements SearchCorpus {
   message(i: number): Message {
     const dm = this.d(i);
     if (dm) return { number: dm.number, id: dm.id, time: dm.time, from: dm.from, target: dm.target, text: dm.text, replyTo: dm.replyTo };
-    const o = i * META;
-    const reply = this.meta[o + 7];
+    const reply = this.m(i, 7);
+    const number = this.m(i, 0);
     return {
-      number: this.meta[o] === 0 ? null : this.meta[o],
+      number: number === 0 ? null : number,
       id: this.id(i),
       time: this.time(i),
       from: this.from(i),
@@ -1022,19 +1100,18 @@ class CachedCorpus implements SearchCorpus {
     if (this.base) return this.base;
     const vocab = this.lines('vocab');
     const postStart = this.u32('postStart');
-    let fieldLengths: Uint32Array | null = null;
-    this.base = {
+    const postDf = this.u32('postDf');
+    const base: PostingSource = {
       vocab: () => vocab,
+      size: (k: number) => postStart[k + 1] - postStart[k],
+      df: (k: number, field: number) => postDf[k * 3 + field],
       postings: (k: number) => {
         const bytes = this.section('post', postStart[k] * 8, postStart[k + 1] * 8);
         return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
       },
-      fieldLength: (doc: number, field: number) => {
-        fieldLengths ??= this.u32('fieldLength');
-        return fieldLengths[doc * SEARCH_FIELDS.length + field];
-      },
     };
-    return this.base;
+    this.base = base;
+    return base;
   }
 
   ranked(query: string): RankedHits {

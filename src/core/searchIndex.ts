@@ -17,10 +17,11 @@ const FIELDS = SEARCH_FIELDS.length;
 
 /**
  * Postings of documents `offset`, `offset + 1`, ... added in order; the last
- * ones can be taken off again (truncate).
+ * ones can be taken off again (truncate). Each posting carries the field's
+ * length, so scoring reads nothing else.
  */
 export class PostingIndex implements PostingSource {
-  private lists = new Map<string, { data: Uint32Array; n: number }>();
+  private lists = new Map<string, { data: Uint32Array; n: number; df: Uint32Array }>();
   private sorted: string[] = [];
   private pending: string[] = [];
   private dirty = false;
@@ -53,7 +54,7 @@ export class PostingIndex implements PostingSource {
       for (const [term, n] of freq) {
         let list = this.lists.get(term);
         if (!list) {
-          list = { data: new Uint32Array(4), n: 0 };
+          list = { data: new Uint32Array(4), n: 0, df: new Uint32Array(4) };
           this.lists.set(term, list);
           this.pending.push(term);
         }
@@ -63,7 +64,8 @@ export class PostingIndex implements PostingSource {
           list.data = grown;
         }
         list.data[list.n++] = doc.id * 4 + f;
-        list.data[list.n++] = n;
+        list.data[list.n++] = packPosting(n, length);
+        list.df[f]++;
       }
     }
     this.count++;
@@ -80,7 +82,10 @@ export class PostingIndex implements PostingSource {
           const term = processTerm(token);
           const list = term ? this.lists.get(term) : undefined;
           if (!list) continue;
-          while (list.n > 0 && list.data[list.n - 2] >>> 2 >= doc.id) list.n -= 2;
+          while (list.n > 0 && list.data[list.n - 2] >>> 2 >= doc.id) {
+            list.df[list.data[list.n - 2] & 3]--;
+            list.n -= 2;
+          }
           if (list.n === 0) {
             this.lists.delete(term);
             this.dirty = true;
@@ -121,18 +126,24 @@ export class PostingIndex implements PostingSource {
     return list ? list.data.subarray(0, list.n) : new Uint32Array(0);
   }
 
+  size(k: number): number {
+    return (this.lists.get(this.sorted[k])?.n ?? 0) / 2;
+  }
+
+  df(k: number, field: number): number {
+    return this.lists.get(this.sorted[k])?.df[field] ?? 0;
+  }
+
   postingsOf(term: string): Uint32Array {
     const list = this.lists.get(term);
     return list ? list.data.subarray(0, list.n) : new Uint32Array(0);
   }
 
-  fieldLength(doc: number, field: number): number {
-    return this.lengths[(doc - this.offset) * FIELDS + field];
-  }
+}
 
-  fieldLengths(): Uint32Array {
-    return this.lengths.subarray(0, this.count * FIELDS);
-  }
+/** A posting's second word: the term's frequency and the field's length, 16 bits each (saturating). */
+function packPosting(freq: number, length: number): number {
+  return (Math.min(freq, 0xffff) | (Math.min(length, 0xffff) << 16)) >>> 0;
 }
 
 /** At most this many changed messages at the end are patched in place; more rebuild. */
