@@ -15,7 +15,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus, tmpdir, totalmem, release } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -177,6 +177,8 @@ async function benchConcurrentWriters() {
 // ------------------------------------------------------------------ main
 
 const started = Date.now();
+const loadBefore = loadavg()[0];
+if (loadBefore > cpus().length * 0.5) process.stderr.write(`bench: the machine is busy (load average ${loadBefore.toFixed(2)} on ${cpus().length} cores): p95 figures will be noisy\n`);
 process.stderr.write(`bench on ${cpus().length}x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}${quick ? ' (quick)' : ''}\n`);
 benchCliLatency();
 const bigDir = benchBigLog();
@@ -230,7 +232,7 @@ const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | '
 console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const t of table) console.log(line(t));
-const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? null, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, os: `${process.platform} ${release()}` };
-console.log(`\n${new Date().toISOString()} on ${machine.cpus}x ${machine.cpu}, ${machine.memoryGiB} GiB, node ${machine.node}; ${((Date.now() - started) / 1000).toFixed(0)} s`);
+const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? null, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, os: `${process.platform} ${release()}`, loadAverageBefore: round(loadBefore, 2), loadAverageAfter: round(loadavg()[0], 2) };
+console.log(`\n${new Date().toISOString()} on ${machine.cpus}x ${machine.cpu}, ${machine.memoryGiB} GiB, node ${machine.node}; load average ${machine.loadAverageBefore} before, ${machine.loadAverageAfter} after; ${((Date.now() - started) / 1000).toFixed(0)} s`);
 writeFileSync(outFile, JSON.stringify({ date: new Date().toISOString(), machine, quick, seconds: Math.round((Date.now() - started) / 1000), rows }, null, 2) + '\n');
 console.log(`written to ${outFile}`);
