@@ -371,6 +371,8 @@ export interface SearchCorpus {
   ranked(query: string): RankedHits;
   /** Called before exact and regex scans, which read every text. */
   prepareScan?(): void;
+  /** Positions whose text or "sender target" contains `needle` (lower case), ascending; null to scan instead. */
+  findSubstring?(needle: string): number[] | null;
 }
 
 /** Runs a search over a corpus: the one engine behind the library and the CLI. */
@@ -393,6 +395,13 @@ export function runSearchPositions(corpus: SearchCorpus, query: string, opts: Se
   const limit = opts.limit !== undefined && opts.limit > 0 ? opts.limit : undefined;
   if (!opts.exact && !opts.regex && queryTerms(query).length > 0) return orderHits(corpus.ranked(query), allowed, limit);
   // Exact (also a ranked query with no words in it, such as "->"), or regex.
+  if (!opts.regex && corpus.findSubstring) {
+    const hits = corpus.findSubstring(query.toLowerCase());
+    if (hits !== null) {
+      const found = allowed === null ? hits : hits.filter((i) => allowed[i] === 1);
+      return limit !== undefined && found.length > limit ? found.slice(found.length - limit) : found;
+    }
+  }
   const matcher = opts.regex ? regexMatcher(query) : substringMatcher(query);
   corpus.prepareScan?.();
   const found: number[] = [];

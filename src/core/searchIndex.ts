@@ -156,6 +156,8 @@ export class MessageSearchIndex implements SearchCorpus {
   private postings = new PostingIndex();
   private parents: Int32Array = new Int32Array(0);
   private parentsFor = -1;
+  /** Lower-cased texts and "sender target"s joined by NUL, with where each starts: exact queries search them whole. */
+  private lowered: { count: number; joinedText: string; joinedWho: string; textStarts: Int32Array; whoStarts: Int32Array } | null = null;
   private position = new Map<StoredMessage, number>();
   /** Counters for tests and the benchmark. */
   readonly stats = { builds: 0, added: 0, removed: 0 };
@@ -186,6 +188,7 @@ export class MessageSearchIndex implements SearchCorpus {
       }
     }
     this.indexed.length = same;
+    if (this.lowered && this.lowered.count > same) this.lowered = null;
     for (let i = same; i < all.length; i++) {
       const doc = toDoc(all[i], i);
       this.indexed.push(doc);
@@ -204,6 +207,7 @@ export class MessageSearchIndex implements SearchCorpus {
     this.position = new Map(all.map((m, i) => [m, i]));
     this.docs = all.slice();
     this.parentsFor = -1;
+    this.lowered = null;
     this.stats.builds++;
   }
 
@@ -245,6 +249,54 @@ export class MessageSearchIndex implements SearchCorpus {
 
   message(i: number): Message {
     return toMessage(this.docs[i]);
+  }
+
+  findSubstring(needle: string): number[] | null {
+    if (needle.length === 0 || needle.includes('\u0000')) return null;
+    const n = this.docs.length;
+    let low = this.lowered;
+    if (!low || low.count !== n) {
+      // Extend (the usual case: messages were appended) or build.
+      const from = low ? low.count : 0;
+      const textStarts = new Int32Array(n + 1);
+      const whoStarts = new Int32Array(n + 1);
+      if (low) {
+        textStarts.set(low.textStarts);
+        whoStarts.set(low.whoStarts);
+      }
+      const text: string[] = [];
+      const who: string[] = [];
+      for (let i = from; i < n; i++) {
+        const m = this.docs[i];
+        const t = m.text.toLowerCase();
+        const w = `${m.from} ${m.target}`.toLowerCase();
+        text.push(t, '\u0000');
+        who.push(w, '\u0000');
+        textStarts[i + 1] = textStarts[i] + t.length + 1;
+        whoStarts[i + 1] = whoStarts[i] + w.length + 1;
+      }
+      low = { count: n, joinedText: (low?.joinedText ?? '') + text.join(''), joinedWho: (low?.joinedWho ?? '') + who.join(''), textStarts, whoStarts };
+      this.lowered = low;
+    }
+    const hit = new Uint8Array(n);
+    const mark = (joined: string, starts: Int32Array) => {
+      for (let at = joined.indexOf(needle); at !== -1; ) {
+        let lo = 0;
+        let hi = n;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1;
+          if (starts[mid] <= at) lo = mid;
+          else hi = mid - 1;
+        }
+        hit[lo] = 1;
+        at = joined.indexOf(needle, starts[lo + 1]);
+      }
+    };
+    mark(low.joinedText, low.textStarts);
+    mark(low.joinedWho, low.whoStarts);
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) if (hit[i] === 1) out.push(i);
+    return out;
   }
 
   ranked(query: string): RankedHits {

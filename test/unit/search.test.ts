@@ -178,12 +178,14 @@ describe('search index stays current', function () {
     assert.strictEqual(searchDirectoryDetailed(dir, null, 'pomegranate').source, 'delta', 'a send only appends: the index catches up from the new bytes');
     c.refresh();
     assert.deepStrictEqual(sorted(numbers(c.search('pomegranate'))), [sent.number, again.number]);
+    assert.deepStrictEqual(numbers(c.search('POMEGRANATE', { exact: true })), [sent.number, again.number], 'the exact-search text extends too');
     // Rewrite the log (same length, different bytes at the end): both paths notice.
     const log = path.join(dir, 'data', 'messages.log');
     const text = fs.readFileSync(log, 'utf8').replace('second pomegranate', 'second persimmons');
     fs.writeFileSync(log, text);
     c.refresh();
     assert.deepStrictEqual(numbers(c.search('persimmons')), [again.number]);
+    assert.deepStrictEqual(numbers(c.search('second persimmons', { exact: true })), [again.number]);
     assert.deepStrictEqual(numbers(searchDirectory(dir, null, 'persimmons')), [again.number]);
     // The transcript still holds the old text: it shows as a legacy message, never as the rewritten line.
     assert.ok(!numbers(searchDirectory(dir, null, 'pomegranate')).includes(again.number));
