@@ -72,7 +72,7 @@ export default [
       await waitUntil('#general to have no unread count', async () => {
         const row = await wb.treeRowText('#general');
         return row === '#general' || pending(row);
-      });
+      }, { timeout: 8_000 });
       await waitUntil('the status bar to show 12', async () => {
         const text = await wb.statusText();
         return text === '12' || pending(text);
@@ -151,6 +151,36 @@ export default [
       await toast.getByRole('button', { name: 'Open' }).click();
       const testing = await wb.thread('#testing');
       await testing.message('green 50 times in a row').waitFor();
+    },
+  },
+  {
+    name: 'Coordination: Send Message and Update My Status from the palette',
+    async run(wb) {
+      await wb.runCommand('Coordination: Send Message');
+      await wb.waitForQuickInputText('Send to which room or instance?');
+      await wb.quickInputBox().fill('#frontend');
+      await wb.quickInput().locator('.monaco-list-row', { hasText: '#frontend' }).first().waitFor();
+      await wb.page.keyboard.press('Enter');
+      await wb.waitForQuickInputText('Message to #frontend');
+      await wb.answer('Banner looks good; ship it with the release.');
+      const confirmation = wb.page.locator('.statusbar-item', { hasText: /Sent to #frontend \(#\d+\)/ }).first();
+      await confirmation.waitFor();
+      await wb.shot('palette-sent');
+      const panel = await wb.openFromTree('#frontend');
+      const seen = await panel.read(panel.message('Banner looks good; ship it'));
+      assertEqual(seen.from, 'instance-1', 'sender');
+      assert((await confirmation.innerText()).includes(seen.ref), `the confirmation names ${seen.ref}: ${await confirmation.innerText()}`);
+
+      await wb.runCommand('Coordination: Update My Status');
+      await wb.waitForQuickInputText('Status of instance-1');
+      assertEqual(await wb.quickInputBox().inputValue(), 'Reviewing the token endpoint PR', 'the prompt starts from the current status');
+      await wb.answer('Merging the OAuth PR');
+      await waitUntil('the new status in the tree', async () => {
+        const row = (await wb.treeRows()).find((r) => r.startsWith('instance-1 (you)'));
+        return row?.startsWith('instance-1 (you) Merging the OAuth PR') || pending(row);
+      });
+      const status = await wb.coord('instance-2', 'system-summary');
+      assert(status.includes('Merging the OAuth PR'), `coord system-summary shows the status:\n${status}`);
     },
   },
   {

@@ -65,7 +65,8 @@ export default [
       await wb.coord('instance-3', 'create-chatroom', 'hostile', '<img src=x onerror=alert(9)> room <b>description</b>');
       for (const text of PAYLOADS) await wb.coord('instance-3', 'send', '#hostile', text);
       await wb.openCoordinationView();
-      await waitUntil('#hostile in the tree', async () => (await wb.treeRows()).some((r) => r.startsWith('#hostile')) || pending(await wb.treeRows()));
+      // Every payload counted: the tree has stopped refreshing for these writes.
+      await waitUntil('#hostile in the tree with every payload unread', async () => (await wb.treeRows()).includes(`#hostile ${PAYLOADS.length} unread`) || pending(await wb.treeRows()));
       const panel = await wb.openFromTree('#hostile');
       await waitUntil('every payload in the panel', async () => (await panel.messages().count()) === PAYLOADS.length || pending(await panel.messages().count()));
       assertEqual(await panel.locator('p.description').innerText(), '<img src=x onerror=alert(9)> room <b>description</b>', 'room description as text');

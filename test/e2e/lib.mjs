@@ -179,19 +179,17 @@ export class Workbench {
   async runCommand(title) {
     const page = this.page;
     await this.closeQuickInput();
-    await page.locator('.monaco-workbench').click({ position: { x: 700, y: 15 }, trial: true }).catch(() => {});
     await page.keyboard.press('F1');
     const box = this.quickInputBox();
     await box.waitFor({ state: 'visible', timeout: 10_000 });
     await box.fill(`>${title}`);
-    const row = this.quickInput().locator('.monaco-list-row', { hasText: title }).first();
-    await row.waitFor({ timeout: 10_000 });
-    // The row's label must be the command itself, not a longer one that contains it.
-    await waitUntil(`palette to list "${title}" first`, async () => {
-      const label = await this.quickInput().locator('.monaco-list-row').first().getAttribute('aria-label');
-      return label && label.replace(/,.*$/, '').trim().endsWith(title) ? true : pending(label);
-    });
-    await page.keyboard.press('Enter');
+    // Pick the row that is exactly this command (not a longer title that contains the words).
+    const rows = this.quickInput().locator('.monaco-list-row');
+    const exact = rows.filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }) }).first();
+    await exact.waitFor({ timeout: 10_000 });
+    const first = (await rows.first().locator('.label-name').first().innerText()).trim();
+    if (first === title) await page.keyboard.press('Enter');
+    else await exact.click();
   }
 
   async runCommandQuietly(title) {
@@ -269,7 +267,19 @@ export class Workbench {
   async openFromTree(label) {
     await this.openCoordinationView();
     await this.treeRow(label).click();
-    await this.tab(label).waitFor({ timeout: 15_000 });
+    try {
+      await this.tab(label).waitFor({ timeout: 5_000 });
+    } catch {
+      // A click that lands while the tree is being refreshed can hit a stale
+      // command ("Actual command not found, wanted to execute …"); a person
+      // would click again, and so do we, but it is logged.
+      const error = await this.page.locator('.notification-toast', { hasText: 'command not found' }).first().innerText().catch(() => '');
+      this.log?.(`clicking ${label} in the tree opened nothing${error ? ` (notification: ${error.replace(/\s+/g, ' ').trim()})` : ''}; clicking again`);
+      this.retries = (this.retries ?? 0) + 1;
+      await this.dismissNotifications();
+      await this.treeRow(label).click();
+      await this.tab(label).waitFor({ timeout: 10_000 });
+    }
     const panel = await this.thread(label);
     await panel.waitForMessages();
     return panel;

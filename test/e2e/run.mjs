@@ -44,6 +44,7 @@ function browserLog(line) {
 }
 
 const counts = { passed: 0, failed: 0, skipped: 0 };
+let staleTreeClicks = 0;
 function writeCounts() {
   const file = process.env.COORD_COUNTS_FILE;
   if (!file) return;
@@ -232,6 +233,7 @@ async function main() {
     } catch (e) {
       error = e;
     }
+    staleTreeClicks += wb.retries ?? 0;
     const ms = Date.now() - t0;
     const finalShot = join(OUT, `${prefix}-${slug(test.name)}${error ? '.FAILED' : ''}.png`);
     await page.screenshot({ path: finalShot }).catch(() => {});
@@ -270,5 +272,6 @@ if (counts.passed + counts.failed === 0) {
   code = 1;
 }
 writeCounts();
+if (staleTreeClicks) log(`note: ${staleTreeClicks} tree click(s) opened nothing the first time (stale tree command) and were repeated`);
 log(`${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped (${secs().trim()} s)`);
 process.exit(code);
