@@ -2,7 +2,10 @@
 // Search benchmark: index build time, index memory, query p50/p95 at 10k and
 // 100k messages (ranked and exact), beside the plain substring scan the
 // product used before (measured in the same run), and a CLI-shaped process
-// (`searchDirectory` with the persisted index) against a bare `node -e 0`.
+// (`searchDirectory` with the persisted index) against a bare `node -e 0`:
+// with the index current, right after a `send` (the index plus the delta of
+// appended bytes), and with no index yet (the first search ever, which builds
+// it).
 //
 //   node bench/search.mjs            prints a table
 //   import { benchSearch } from './bench/search.mjs'   -> rows
@@ -19,8 +22,16 @@ import { generateDir } from '../scripts/generate-dir.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-const RANKED = ['zanzibar', 'zanzibr', 'quixotic', 'kumquat ops', 'marmalade', 'deploy failing', 'rollback canary', 'latency p99', 'xylophone', 'deadlok', 'migration schema', 'flaky timing'];
+// A realistic mix: rare words, common words (thousands of matches), two words, typos, prefixes.
+const RANKED = [
+  'zanzibar', 'quixotic', 'xylophone', 'marmalade', // rare
+  'deploy', 'the', 'fail', 'ops', 'general', // common (thousands of matches; 'general' is a room)
+  'kumquat ops', 'deploy failing', 'rollback canary', 'latency p99', 'migration schema', 'flaky timing', 'tests passing', // two words
+  'zanzibr', 'deadlok', 'rollbak', // typos
+  'dep', 'migr', 'kumqu', // prefixes
+];
 const EXACT = ['zanzibar', 'quixotic', 'kumquat', 'deploy fail', 'root cause', 'p99'];
+const REGEX = ['zan.ibar', 'deploy\\s+fail', 'p9\\d', '^root'];
 
 /** Bundles the library pieces the bench needs (the search cache is not in dist/core.js's exports). */
 async function loadLibrary(work) {
@@ -115,6 +126,9 @@ export async function benchSearch({ sizes = [10_000, 100_000], rounds = 10, proc
       const ranked = timeQueries((q) => c.search(q, { limit: 50 }), RANKED, rounds);
       const rankedAll = timeQueries((q) => c.search(q), RANKED, rounds);
       const exact = timeQueries((q) => c.search(q, { exact: true }), EXACT, rounds);
+      const regex = timeQueries((q) => c.search(q, { regex: true }), REGEX, rounds);
+      const baselineRegex = timeQueries((q) => lib.searchMessages(all, q, { regex: true }, lookup), REGEX, rounds);
+      const everything = timeQueries((q) => c.search(q, { limit: 50 }), ['instance'], rounds);
       row(`index build (in process) ${label}`, buildMs, 'ms');
       row(`index memory (in process) ${label}`, indexBytes / 1e6, 'MB');
       row(`ranked query p50, limit 50 ${label}`, ranked.p50, 'ms', 'plain scan p50', baseline.p50);
@@ -123,6 +137,9 @@ export async function benchSearch({ sizes = [10_000, 100_000], rounds = 10, proc
       row(`ranked query p95, all matches ${label}`, rankedAll.p95, 'ms', 'plain scan p95', baseline.p95);
       row(`exact query p50 ${label}`, exact.p50, 'ms', 'plain scan p50', baseline.p50);
       row(`exact query p95 ${label}`, exact.p95, 'ms', 'plain scan p95', baseline.p95);
+      row(`regex query p50 ${label}`, regex.p50, 'ms', 'plain regex scan p50', baselineRegex.p50);
+      row(`regex query p95 ${label}`, regex.p95, 'ms', 'plain regex scan p95', baselineRegex.p95);
+      row(`ranked 'instance' (every message matches), limit 50, p95 ${label}`, everything.p95, 'ms');
 
       // The persisted index the CLI reads.
       t = performance.now();
@@ -137,6 +154,26 @@ export async function benchSearch({ sizes = [10_000, 100_000], rounds = 10, proc
         const ms = processMedian([cli, dir, q, opts], processRuns);
         row(`CLI search process, ${name} ${label}`, ms, 'ms', 'node -e 0', bare);
       }
+      // Right after a write: each run follows one more send (the index is not rewritten; the delta grows by one).
+      const writer = lib.openCoordination({ dir, instance: 'instance-1' });
+      const afterSend = [];
+      for (let i = 0; i < processRuns; i++) {
+        await writer.send('#general', `bench kiwi ${i}`);
+        const t0 = performance.now();
+        const r = spawnSync(process.execPath, [cli, dir, 'kiwi', '{}'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        afterSend.push(performance.now() - t0);
+        if (r.status !== 0 || !r.stdout.toString().includes(`bench kiwi ${i}`)) throw new Error(`search after send missed the message: ${r.stderr}`);
+      }
+      afterSend.sort((a, b) => a - b);
+      row(`CLI search process right after one send ${label}`, percentile(afterSend, 50), 'ms', 'node -e 0', bare);
+      // The first search ever: no index yet, so it loads the directory and writes the index.
+      const first = [];
+      for (let i = 0; i < 3; i++) {
+        rmSync(join(dir, 'data', '.coord-search-index'), { force: true });
+        first.push(processMedian([cli, dir, 'zanzibar', '{}'], 1));
+      }
+      first.sort((a, b) => a - b);
+      row(`CLI search process, no index yet (first search) ${label}`, percentile(first, 50), 'ms', 'node -e 0', bare);
     }
   } finally {
     rmSync(work, { recursive: true, force: true });

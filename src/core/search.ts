@@ -15,8 +15,11 @@
  *
  * The engine runs over a `SearchCorpus`: the messages in `allMessages()` order
  * with a ranked-search function. In process that is `MessageSearchIndex`
- * (search-index.ts, a live minisearch index updated incrementally); in the CLI
- * it is the persisted index beside the data (searchCache.ts).
+ * (searchIndex.ts, compact postings updated incrementally); in the CLI it is
+ * the persisted index beside the data plus a delta of what was appended since
+ * (searchCache.ts). Both rank through `rankedSearch` below: BM25+ with
+ * minisearch's parameters, prefix and typo weights (minisearch supplies only
+ * the tokenizer now), so the two paths return the same list.
  */
 import MiniSearch from 'minisearch';
 import { CoordError } from './errors';
@@ -40,7 +43,7 @@ export interface SearchOptions {
 
 // ------------------------------------------------------------ ranking setup
 
-/** The indexed fields, in minisearch field-id order (the persisted index relies on it). */
+/** The indexed fields, in field-id order (the postings and the persisted index rely on it). */
 export const SEARCH_FIELDS = ['text', 'from', 'room'] as const;
 export type SearchField = (typeof SEARCH_FIELDS)[number];
 

@@ -5,10 +5,13 @@
  *
  * The file is a *base segment*: for every message in allMessages() order, the
  * fields the search filters and prints (number, id, time, sender, target, room,
- * recipient, the parent a reply points at), the text, and minisearch's own
- * postings, field lengths and averages; plus the state of the files it was
- * built from (the log's size and last bytes; each transcript's size, mtime,
- * inode, last bytes, line count, and a digest of its message blocks).
+ * recipient, the parent a reply points at), the text, and the ranked engine's
+ * postings (search.ts: per term, (doc * 4 + field, frequency | field length
+ * << 16) pairs, with per-field document counts) and field-length sums; plus
+ * the state of the files it was built from (the log's size and last bytes;
+ * each transcript's size, mtime, inode, last bytes, line count, and a digest
+ * of its message blocks). A query reads the header, the small vocabulary, the
+ * postings of the terms it reaches and single rows of what it prints.
  *
  * Agents write all the time, so the directory is almost never exactly the
  * base's. When it only grew (the log's old bytes are intact; a transcript only
@@ -20,9 +23,9 @@
  * (a new block or line that might pair with a base message, a legacy message
  * that would sort inside the base, a reply the new lines would resolve, a new
  * room file that would change how an old bare target reads, ...) is detected
- * and answered the slow way instead. Ranked queries merge the delta's postings
- * into the base's with the combined document count and field-length
- * averages, so scores equal a fresh index's.
+ * and answered the slow way instead. Ranked queries score the base's postings
+ * and the delta's together with the combined document count and field-length
+ * sums, so scores equal a fresh index's.
  *
  * When the delta grows past MAX_DELTA_MESSAGES (or its log bytes past
  * MAX_DELTA_BYTES), or anything else changed, the directory is loaded through
@@ -49,7 +52,7 @@ import { PostingSource, RankedHits, SEARCH_FIELDS, SearchCorpus, SearchOptions, 
 
 export const SEARCH_CACHE_NAME = '.coord-search-index';
 const MAGIC = 'CSI1';
-const FORMAT_VERSION = 5;
+const FORMAT_VERSION = 6;
 const TAIL_BYTES = 64;
 const META = 8;
 /** A delta larger than this is folded into a new base. */
@@ -670,6 +673,8 @@ function writeSearchCache(layout: Layout, store: DirectoryStore, index: MessageS
   const ids: string[] = [];
   const times: string[] = [];
   const textParts: Buffer[] = [];
+  const lowerText: string[] = [];
+  const lowerWho: string[] = [];
   const textBytes = new Uint32Array(count + 1);
   let offset = 0;
   for (let i = 0; i < count; i++) {
@@ -688,6 +693,8 @@ function writeSearchCache(layout: Layout, store: DirectoryStore, index: MessageS
       replyIds[i] = m.replyTo;
     }
     ids.push(m.id);
+    lowerText.push(m.text.toLowerCase());
+    lowerWho.push(`${m.from} ${m.target}`.toLowerCase());
     times.push(m.time);
     const bytes = Buffer.from(m.text, 'utf8');
     textParts.push(bytes);
@@ -717,6 +724,9 @@ function writeSearchCache(layout: Layout, store: DirectoryStore, index: MessageS
     ['meta', typedBytes(meta)],
     ...stringColumn('ids', ids),
     ...stringColumn('times', times),
+    // Exact queries search these whole (NUL-separated so no match spans two messages).
+    ...stringColumn('lowerText', lowerText.map((t) => `${t}\u0000`)),
+    ...stringColumn('lowerWho', lowerWho.map((t) => `${t}\u0000`)),
     ['textBytes', typedBytes(textBytes)],
     ['text', Buffer.concat(textParts)],
     ['vocab', Buffer.from(terms.join('\n'), 'utf8')],
@@ -1000,6 +1010,36 @@ class CachedCorpus implements SearchCorpus {
     }
     if (!this.textBuf) this.textCache.set(i, text);
     return text;
+  }
+
+  /** Exact queries: byte search over the lower-cased columns, then the delta's texts. */
+  findSubstring(needle: string): number[] | null {
+    if (needle.length === 0 || needle.includes('\u0000')) return null;
+    const bytes = Buffer.from(needle, 'utf8');
+    const hit = new Uint8Array(this.count);
+    for (const name of ['lowerText', 'lowerWho']) {
+      const raw = this.section(name);
+      const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
+      let starts: Uint32Array | null = null;
+      for (let at = buf.indexOf(bytes); at !== -1; ) {
+        starts ??= this.u32(`${name}Starts`);
+        let lo = 0;
+        let hi = this.baseCount - 1;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1;
+          if (starts[mid] <= at) lo = mid;
+          else hi = mid - 1;
+        }
+        hit[lo] = 1;
+        at = buf.indexOf(bytes, starts[lo + 1]);
+      }
+    }
+    this.delta.forEach((m, k) => {
+      if (m.text.toLowerCase().includes(needle) || `${m.from} ${m.target}`.toLowerCase().includes(needle)) hit[this.baseCount + k] = 1;
+    });
+    const out: number[] = [];
+    for (let i = 0; i < this.count; i++) if (hit[i] === 1) out.push(i);
+    return out;
   }
 
   /** Exact and regex queries read every text: load them in one read. */
