@@ -56,6 +56,8 @@ export default [
       assertEqual(second.from, 'instance-2', 'first reply sender');
       assertEqual(second.ref, '#2', 'first reply number');
       assert(second.text.includes('I will post the API contract in #backend'), `reply text: ${second.text}`);
+      const articles = await panel.messages().count();
+      assertEqual(await panel.locator('ol.messages article.message button.reply').count(), articles, 'a reply action on every message');
       await wb.shot('thread');
       // Collapse and expand the replies.
       await toggle.click();

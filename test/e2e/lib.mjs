@@ -181,7 +181,15 @@ export class Workbench {
     await this.closeQuickInput();
     await page.keyboard.press('F1');
     const box = this.quickInputBox();
-    await box.waitFor({ state: 'visible', timeout: 10_000 });
+    try {
+      await box.waitFor({ state: 'visible', timeout: 3_000 });
+    } catch {
+      // A webview that is still taking focus can swallow the key; focus the workbench and press again.
+      this.log?.('F1 opened no palette (focus in a loading webview?); pressing it again');
+      await page.locator('.part.sidebar .composite.title').first().click().catch(() => {});
+      await page.keyboard.press('F1');
+      await box.waitFor({ state: 'visible', timeout: 10_000 });
+    }
     await box.fill(`>${title}`);
     // Pick the row that is exactly this command (not a longer title that contains the words).
     const rows = this.quickInput().locator('.monaco-list-row');

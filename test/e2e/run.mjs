@@ -45,6 +45,7 @@ function browserLog(line) {
 
 const counts = { passed: 0, failed: 0, skipped: 0 };
 let staleTreeClicks = 0;
+const failures = [];
 function writeCounts() {
   const file = process.env.COORD_COUNTS_FILE;
   if (!file) return;
@@ -240,6 +241,7 @@ async function main() {
     shots.push(relative(ROOT, finalShot));
     if (error) {
       counts.failed++;
+      failures.push(`${prefix} ${test.name}: ${String(error instanceof Error ? error.message : error).split('\n')[0]}`);
       log(`✗ FAIL  ${prefix} ${test.name} (${ms} ms)`);
       for (const line of String(error instanceof Error ? error.stack ?? error.message : error).split('\n').slice(0, 8)) log(`        ${line}`);
       log(`        screenshot: ${relative(ROOT, finalShot)}`);
@@ -272,6 +274,10 @@ if (counts.passed + counts.failed === 0) {
   code = 1;
 }
 writeCounts();
+if (failures.length) {
+  log('failed:');
+  for (const f of failures) log(`  ✗ ${f}`);
+}
 if (staleTreeClicks) log(`note: ${staleTreeClicks} tree click(s) opened nothing the first time (stale tree command) and were repeated`);
 log(`${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped (${secs().trim()} s)`);
 process.exit(code);
