@@ -5,6 +5,8 @@
  * is taken over after STALE_MS. The older tools do not lock; every writer of
  * ours does, so our writes never interleave with each other.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import * as lockfile from 'proper-lockfile';
 import { CoordError, ioError } from './errors';
 import { allOrNothing } from './fsutil';
@@ -34,11 +36,14 @@ export async function withLock<T>(target: string, fn: () => T | Promise<T>): Pro
 
 /**
  * Waits up to WAIT_MS for the lock, retrying only while another process holds
- * it (ELOCKED). Any other failure (a read-only file system, no permission, a
+ * it (ELOCKED, or ENOENT in a stale-lock takeover race). Any other failure (a read-only file system, no permission, a
  * full disk) is final at once instead of being retried for the whole wait.
  */
 async function acquire(target: string): Promise<() => Promise<void>> {
   const deadline = Date.now() + WAIT_MS;
+  // The lock lives in data/; a directory written only by the bash tools may not have it yet.
+  let parentReady = true;
+  try { fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 }); } catch { parentReady = false; /* the lock attempt reports it */ }
   for (;;) {
     try {
       return await lockfile.lock(target, {
@@ -49,7 +54,10 @@ async function acquire(target: string): Promise<() => Promise<void>> {
         retries: 0,
       });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED' || Date.now() >= deadline) throw error;
+      // ENOENT: the lock directory vanished between our mkdir and its mtime update, because
+      // another process removed it as stale at that moment (a crashed holder's lock): try again.
+      const code = (error as NodeJS.ErrnoException).code;
+      if ((code !== 'ELOCKED' && !(code === 'ENOENT' && parentReady)) || Date.now() >= deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 1 + Math.random() * 24));
     }
   }
