@@ -161,6 +161,29 @@ describe('fault: writers killed with SIGKILL while others write', function () {
     checkDirectory(dir, [{ number: 1, id: '', text: 'after a crash inside the lock', target: '#general' }]);
   });
 
+  it('many writers racing to take over one stale lock all succeed, each message numbered once (5 times)', async () => {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const dir = prepare();
+      const lock = path.join(dir, 'data', '.coord.lock');
+      fs.mkdirSync(lock, { mode: 0o700 });
+      const old = new Date(Date.now() - 60_000);
+      fs.utimesSync(lock, old, old);
+      const writers = Array.from({ length: 6 }, (_, k) => new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        const c = spawn(process.execPath, [CLI, '--dir', dir, '--as', `instance-${1 + (k % 4)}`, '--json', 'send', '#general', `racer ${k}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        let err = '';
+        c.stdout!.on('data', (d) => (out += d));
+        c.stderr!.on('data', (d) => (err += d));
+        c.on('close', (code) => resolve({ code, out, err }));
+      }));
+      const results = await Promise.all(writers);
+      for (const r of results) assert.strictEqual(r.code, 0, r.err);
+      const acks = results.map((r) => JSON.parse(r.out)).map((m) => ({ number: m.number, id: m.id, text: m.text, target: m.target }));
+      checkDirectory(dir, acks);
+      assert.deepStrictEqual(acks.map((a) => a.number).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6]);
+    }
+  });
+
   it('a live lock holder is waited for, not broken', async () => {
     const dir = prepare();
     const holder = spawn(process.execPath, [LOCK_HOLDER, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
