@@ -20,7 +20,9 @@ interface Case {
 }
 const cases: Case[] = [];
 function record(area: string, input: string, got: string): void {
-  cases.push({ area, input, got });
+  const tidy = (t: string) => t.replace(/\/tmp\/coord-[a-z]+-\w+\/coordination/g, '$DIR').replace(/\/tmp\/coord-[a-z]+-\w+/g, '$TMP');
+  const g = tidy(got);
+  cases.push({ area, input: tidy(input), got: g.length > 170 ? `${g.slice(0, 169)}…` : g });
 }
 
 /** Raw control characters a terminal acts on (newline and tab are fine). */
@@ -40,7 +42,7 @@ function expectRefused(r: RunResult, area: string, input: string): void {
   assert.strictEqual(lines.length, 1, `one error line: ${r.stderr}`);
   assert.match(lines[0], /^coord: error: /);
   assert.ok(!RAW_CONTROL.test(r.stderr), 'the error line carries no raw control characters');
-  record(area, input, `refused, exit ${r.code}: ${lines[0].replace(/^coord: error: /, '').slice(0, 90)}`);
+  record(area, input, `refused, exit ${r.code}: ${lines[0].replace(/^coord: error: /, '')}`);
 }
 
 /** A directory with two known instances and an outside neighbour that must never change. */
@@ -103,7 +105,7 @@ describe('security: path traversal through every name', function () {
   it('--dir and COORDINATION_DIR naming a directory that is not a coordination directory are refused, nothing is created there', () => {
     const { parent, outside } = setup();
     const before = outsideSnapshot(parent);
-    for (const d of [outside, path.join(outside, '..', 'outside'), '/etc', path.join(parent, 'missing'), path.join(outside, 'secret.txt')]) {
+    for (const d of [outside, `${outside}/../outside`, '/etc', path.join(parent, 'missing'), path.join(outside, 'secret.txt')]) {
       const r = runCoord(['send', '#general', 'x'], { dir: d, as: 'instance-1' });
       expectRefused(r, '--dir', `--dir ${d.replace(parent, '$TMP')}`);
       const e = runCoord(['send', '#general', 'x'], { as: 'instance-1', env: { COORDINATION_DIR: d } });
@@ -126,7 +128,7 @@ describe('security: path traversal through every name', function () {
 
 describe('security: symbolic links inside the directory pointing outside it', function () {
   this.timeout(120_000);
-  const fileLinks: Array<[string, string[]]> = [
+  const fileLinks: Array<[string, string[], string?]> = [
     ['data/messages.log', ['send', '#general', 'x']],
     ['chatrooms/general.txt', ['send', '#general', 'x']],
     ['inboxes/instance-2.txt', ['send', '@instance-2', 'x']],
@@ -135,10 +137,11 @@ describe('security: symbolic links inside the directory pointing outside it', fu
     ['data/chatroom-status.txt', ['create-chatroom', 'newroom', 'x']],
     ['data/status.txt', ['update-status', 'x']],
     ['data/status_instance-1.txt', ['update-status', 'x']],
-    ['read-status/instance-1.txt', ['mark-read', 'all']],
-    ['data/read-receipts.log', ['mark-read', '1']],
+    // instance-2 has something to mark (message 1 is from instance-1).
+    ['read-status/instance-2.txt', ['mark-read', 'all'], 'instance-2'],
+    ['data/read-receipts.log', ['mark-read', '1'], 'instance-2'],
   ];
-  for (const [rel, args] of fileLinks) {
+  for (const [rel, args, as = 'instance-1'] of fileLinks) {
     it(`${rel} -> a file outside: '${args[0]}' never writes through it and no reader shows its content`, () => {
       const { dir, outside, parent } = setup();
       if (rel.startsWith('dms/')) fs.mkdirSync(path.join(dir, 'dms'), { recursive: true, mode: 0o700 });
@@ -146,14 +149,14 @@ describe('security: symbolic links inside the directory pointing outside it', fu
       fs.rmSync(link, { force: true });
       fs.symlinkSync(path.join(outside, 'secret.txt'), link);
       const before = outsideSnapshot(outside);
-      const r = runCoord(args, { dir, as: 'instance-1' });
+      const r = runCoord(args, { dir, as });
       assert.strictEqual(outsideSnapshot(outside), before, 'the file outside is unchanged');
       for (const read of [['check-chatroom', 'general'], ['check-unread'], ['system-status'], ['search', 'SECRET'], ['action-log'], ['check-dm'], ['list-chatrooms']]) {
         const out = runCoord(['--json', ...read], { dir, as: 'instance-2' });
         assert.ok(!out.stdout.includes('TOP-SECRET'), `${read[0]} showed the outside file`);
       }
       assert.ok(fs.lstatSync(link).isSymbolicLink(), 'the link was not replaced either');
-      record('symlink (file)', `${rel} -> outside file; ${args[0]}`, r.code === 0 ? 'write went elsewhere (link skipped), outside unchanged, content never shown' : `refused: ${firstLine(r).replace(/^coord: error: /, '').slice(0, 80)}`);
+      record('symlink (file)', `${rel} -> outside file; ${args.join(' ')} as ${as}`, r.code === 0 ? `exit 0: ${firstLine(r).slice(0, 60)}; outside unchanged, content never shown` : `outside unchanged; refused, exit ${r.code}: ${r.stderr.trim().replace(/^coord: error: /, '')}`);
       void parent;
     });
   }
@@ -197,7 +200,7 @@ describe('security: symbolic links inside the directory pointing outside it', fu
     const r = runCoord(['send', '#general', 'x'], { dir, as: 'instance-1' });
     assert.strictEqual(outsideSnapshot(outside), before);
     assert.ok(fs.existsSync(path.join(outside, 'secret.txt')));
-    record('symlink (lock)', 'data/.coord.lock -> outside directory; send', r.code === 0 ? 'sent after the stale link was replaced; outside untouched' : `refused: ${firstLine(r).replace(/^coord: error: /, '').slice(0, 80)}; outside untouched`);
+    record('symlink (lock)', 'data/.coord.lock -> outside directory; send', r.code === 0 ? 'sent after the stale link was replaced; outside untouched' : `outside untouched; refused, exit ${r.code}: ${r.stderr.trim().replace(/^coord: error: /, '')}`);
   });
 
   it('--dir given as a link to a real coordination directory is followed (the user named it)', () => {
