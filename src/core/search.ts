@@ -374,6 +374,8 @@ export interface SearchCorpus {
   ranked(query: string): RankedHits;
   /** Called before exact and regex scans, which read every text. */
   prepareScan?(): void;
+  /** "sender target" of a message, when the corpus keeps it (saves building it per scan). */
+  who?(i: number): string;
   /** Positions whose text or "sender target" contains `needle` (lower case), ascending; null to scan instead. */
   findSubstring?(needle: string): number[] | null;
 }
@@ -411,7 +413,7 @@ export function runSearchPositions(corpus: SearchCorpus, query: string, opts: Se
   const n = corpus.count;
   for (let i = 0; i < n; i++) {
     if (allowed !== null && allowed[i] !== 1) continue;
-    if (matcher(corpus.text(i)) || matcher(`${corpus.from(i)} ${corpus.target(i)}`)) found.push(i);
+    if (matcher(corpus.text(i)) || matcher(corpus.who ? corpus.who(i) : `${corpus.from(i)} ${corpus.target(i)}`)) found.push(i);
   }
   return limit !== undefined && found.length > limit ? found.slice(found.length - limit) : found;
 }

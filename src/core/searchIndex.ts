@@ -156,6 +156,7 @@ export class MessageSearchIndex implements SearchCorpus {
   private postings = new PostingIndex();
   private parents: Int32Array = new Int32Array(0);
   private parentsFor = -1;
+  private whoCache: string[] = [];
   /** Lower-cased texts and "sender target"s joined by NUL, with where each starts: exact queries search them whole. */
   private lowered: { count: number; joinedText: string; joinedWho: string; textStarts: Int32Array; whoStarts: Int32Array } | null = null;
   private position = new Map<StoredMessage, number>();
@@ -188,6 +189,7 @@ export class MessageSearchIndex implements SearchCorpus {
       }
     }
     this.indexed.length = same;
+    if (this.whoCache.length > same) this.whoCache.length = same;
     if (this.lowered && this.lowered.count > same) this.lowered = null;
     for (let i = same; i < all.length; i++) {
       const doc = toDoc(all[i], i);
@@ -208,6 +210,7 @@ export class MessageSearchIndex implements SearchCorpus {
     this.docs = all.slice();
     this.parentsFor = -1;
     this.lowered = null;
+    this.whoCache = [];
     this.stats.builds++;
   }
 
@@ -249,6 +252,12 @@ export class MessageSearchIndex implements SearchCorpus {
 
   message(i: number): Message {
     return toMessage(this.docs[i]);
+  }
+
+  who(i: number): string {
+    const cache = this.whoCache;
+    for (let k = cache.length; k <= i; k++) cache.push(`${this.docs[k].from} ${this.docs[k].target}`);
+    return cache[i];
   }
 
   findSubstring(needle: string): number[] | null {
