@@ -178,23 +178,25 @@ export class Workbench {
   /** Opens the command palette with F1 and runs a command by typing its title. */
   async runCommand(title) {
     const page = this.page;
-    await this.closeQuickInput();
-    await page.keyboard.press('F1');
-    const box = this.quickInputBox();
-    try {
-      await box.waitFor({ state: 'visible', timeout: 3_000 });
-    } catch {
-      // A webview that is still taking focus can swallow the key; focus the workbench and press again.
-      this.log?.('F1 opened no palette (focus in a loading webview?); pressing it again');
-      await page.locator('.part.sidebar .composite.title').first().click().catch(() => {});
-      await page.keyboard.press('F1');
-      await box.waitFor({ state: 'visible', timeout: 10_000 });
-    }
-    await box.fill(`>${title}`);
-    // Pick the row that is exactly this command (not a longer title that contains the words).
     const rows = this.quickInput().locator('.monaco-list-row');
     const exact = rows.filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }) }).first();
-    await exact.waitFor({ timeout: 10_000 });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.closeQuickInput();
+        await page.keyboard.press('F1');
+        const box = this.quickInputBox();
+        await box.waitFor({ state: 'visible', timeout: 3_000 });
+        await box.fill(`>${title}`, { timeout: 3_000 });
+        // The row that is exactly this command (not a longer title that contains the words).
+        await exact.waitFor({ timeout: 5_000 });
+        break;
+      } catch (error) {
+        // A webview that is still loading can swallow F1, or take the focus back and close the palette.
+        if (attempt >= 3) throw error;
+        this.log?.(`the palette closed or did not open for "${title}" (a webview taking focus?); trying again`);
+        await page.locator('.part.sidebar .composite.title').first().click().catch(() => {});
+      }
+    }
     const first = (await rows.first().locator('.label-name').first().innerText()).trim();
     if (first === title) await page.keyboard.press('Enter');
     else await exact.click();
