@@ -52,7 +52,7 @@ import { PostingSource, RankedHits, SEARCH_FIELDS, SearchCorpus, SearchOptions, 
 
 export const SEARCH_CACHE_NAME = '.coord-search-index';
 const MAGIC = 'CSI1';
-const FORMAT_VERSION = 6;
+const FORMAT_VERSION = 7;
 const TAIL_BYTES = 64;
 const META = 8;
 /** A delta larger than this is folded into a new base. */
@@ -676,6 +676,7 @@ function writeSearchCache(layout: Layout, store: DirectoryStore, index: MessageS
   const lowerText: string[] = [];
   const lowerWho: string[] = [];
   const textBytes = new Uint32Array(count + 1);
+  const textChars = new Uint32Array(count + 1);
   let offset = 0;
   for (let i = 0; i < count; i++) {
     const m = all[i];
@@ -700,6 +701,7 @@ function writeSearchCache(layout: Layout, store: DirectoryStore, index: MessageS
     textParts.push(bytes);
     offset += bytes.length;
     textBytes[i + 1] = offset;
+    textChars[i + 1] = textChars[i] + m.text.length;
   }
 
   // Postings, in sorted term order.
@@ -728,6 +730,8 @@ function writeSearchCache(layout: Layout, store: DirectoryStore, index: MessageS
     ...stringColumn('lowerText', lowerText.map((t) => `${t}\u0000`)),
     ...stringColumn('lowerWho', lowerWho.map((t) => `${t}\u0000`)),
     ['textBytes', typedBytes(textBytes)],
+    // Where each text starts in the whole text section decoded at once (UTF-16 units), for scans.
+    ['textChars', typedBytes(textChars)],
     ['text', Buffer.concat(textParts)],
     ['vocab', Buffer.from(terms.join('\n'), 'utf8')],
     ['postStart', typedBytes(postStart)],
@@ -987,6 +991,7 @@ class CachedCorpus implements SearchCorpus {
   text(i: number): string {
     const dm = this.d(i);
     if (dm) return dm.text;
+    if (this.textAll !== null) return this.textAll.slice(this.textChars![i], this.textChars![i + 1]);
     const hit = this.textCache.get(i);
     if (hit !== undefined) return hit;
     if (!this.textStarts && this.textCache.size >= 256) this.textStarts = this.u32('textBytes');
@@ -1044,10 +1049,26 @@ class CachedCorpus implements SearchCorpus {
 
   /** Exact and regex queries read every text: load them in one read. */
   prepareScan(): void {
-    if (this.textBuf) return;
-    if (!this.textStarts) this.textStarts = this.u32('textBytes');
+    if (this.textAll !== null) return;
     const bytes = this.section('text');
-    this.textBuf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    this.textAll = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
+    this.textChars = this.u32('textChars');
+    this.allMeta();
+  }
+
+  private textAll: string | null = null;
+  private textChars: Uint32Array | null = null;
+  private whoByPair = new Map<number, string>();
+
+  who(i: number): string {
+    if (i >= this.baseCount) return `${this.from(i)} ${this.target(i)}`;
+    const key = (this.m(i, 2) + 1) * 2 ** 26 + (this.m(i, 3) + 1);
+    let who = this.whoByPair.get(key);
+    if (who === undefined) {
+      who = `${this.from(i)} ${this.target(i)}`;
+      this.whoByPair.set(key, who);
+    }
+    return who;
   }
 
   from(i: number): string { return this.d(i)?.from ?? this.string(this.m(i, 2)) ?? ''; }
