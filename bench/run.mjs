@@ -232,6 +232,7 @@ const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | '
 console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const t of table) console.log(line(t));
+for (const r of rows) if (r.note && r.value !== null) console.log(`  ${r.name}: ${r.note}`);
 const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? null, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, os: `${process.platform} ${release()}`, loadAverageBefore: round(loadBefore, 2), loadAverageAfter: round(loadavg()[0], 2) };
 console.log(`\n${new Date().toISOString()} on ${machine.cpus}x ${machine.cpu}, ${machine.memoryGiB} GiB, node ${machine.node}; load average ${machine.loadAverageBefore} before, ${machine.loadAverageAfter} after; ${((Date.now() - started) / 1000).toFixed(0)} s`);
 writeFileSync(outFile, JSON.stringify({ date: new Date().toISOString(), machine, quick, seconds: Math.round((Date.now() - started) / 1000), rows }, null, 2) + '\n');
