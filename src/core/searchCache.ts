@@ -37,6 +37,7 @@
  * Layout: "CSI1", u32 header length, header JSON, then 4-byte-aligned sections
  * named in the header.
  */
+import { fnv, hashId, MessageShape as Shape, sameMessage, splitDmPair, splitReplyPrefix } from './messageIdentity';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Layout } from './layout';
@@ -45,9 +46,8 @@ import { Message, MessageRef } from './model';
 import { listFiles, readRange } from './fsutil';
 import { MessageSearchIndex, PostingIndex, searchIndexFor } from './searchIndex';
 import { parseLogLine } from './formats/messagesLog';
-import { guardBodyText, parseTranscript, TranscriptBlock } from './formats/transcript';
+import { parseTranscript, TranscriptBlock } from './formats/transcript';
 import { parsePythonDm } from './formats/pythonDm';
-import { isValidInstanceId } from './names';
 import { PostingSource, RankedHits, SEARCH_FIELDS, SearchCorpus, SearchOptions, checkQuery, rankedSearch, runSearch } from './search';
 
 export const SEARCH_CACHE_NAME = '.coord-search-index';
@@ -258,63 +258,10 @@ function blocksDigest(blocks: TranscriptBlock[]): string {
   let b = 0;
   for (const block of blocks) {
     const s = `${block.time}\u0000${block.from}\u0000${block.to ?? ''}\u0000${block.id ?? ''}\u0000${block.firstLine}\u0000${block.text}`;
-    a = (a + fnv(s, 0x811c9dc5)) >>> 0;
+    a = (a + fnv(s)) >>> 0;
     b = (b + fnv(s, 0x01000193 ^ 0x5bd1e995)) >>> 0;
   }
   return `${blocks.length}:${a.toString(16)}:${b.toString(16)}`;
-}
-
-function fnv(text: string, seed: number): number {
-  let h = seed;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-// ------------------------------------------------------------ the store's matching rules, for the delta
-// These mirror store.ts (hashId, splitReplyPrefix, comparableBody, sameMessage, splitDmPair);
-// test/unit/search-delta.test.ts checks the delta against a fresh load.
-
-function hashId(text: string): string {
-  return fnv(text, 0x811c9dc5).toString(16).padStart(8, '0');
-}
-
-const REPLY_PREFIX_RE = /^\[REPLY to (?:msg #(\d+)|ID ([0-9a-f]{8}))(?: from [^\]]*)?\] ?/;
-
-function splitReplyPrefix(text: string): { text: string; replyTo: number | string | null } {
-  const m = REPLY_PREFIX_RE.exec(text);
-  if (!m) return { text, replyTo: null };
-  return { text: text.slice(m[0].length), replyTo: m[1] !== undefined ? Number(m[1]) : m[2] };
-}
-
-const STRUCTURE_LINE_RE = /(^|\n)(---(\n|$)|STATUS: |\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] |\[CHATROOM CREATED: )/;
-
-function comparableBody(text: string): string {
-  const body = text.includes('\r') || STRUCTURE_LINE_RE.test(text) ? guardBodyText(text) : text;
-  return body.trimEnd();
-}
-
-interface Shape {
-  time: string;
-  from: string;
-  target: string;
-  text: string;
-}
-
-function sameMessage(a: Shape, b: Shape): boolean {
-  return a.time === b.time && a.from === b.from && a.target === b.target && (a.text === b.text || comparableBody(a.text) === comparableBody(b.text));
-}
-
-function splitDmPair(name: string, senders: string[]): [string, string] {
-  for (let i = name.indexOf('_'); i > 0; i = name.indexOf('_', i + 1)) {
-    const a = name.slice(0, i);
-    const b = name.slice(i + 1);
-    if (isValidInstanceId(a) && isValidInstanceId(b) && senders.some((s) => s === a || s === b)) return [a, b];
-  }
-  const i = name.indexOf('_');
-  return i > 0 ? [name.slice(0, i), name.slice(i + 1)] : [name, ''];
 }
 
 /** Message blocks of a whole transcript file, with the target and DM flag the store gives them. */

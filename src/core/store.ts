@@ -9,17 +9,18 @@
  * the message its 8-hex id and read hints); one with no log line is a legacy
  * message of its own, numbered null.
  */
+import { hashId, MessageShape, sameMessage, splitDmPair, splitReplyPrefix } from './messageIdentity';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Layout } from './layout';
 import { Chatroom, InstanceStatus, Message } from './model';
 import { parseLogLine } from './formats/messagesLog';
-import { parseTranscript, TranscriptBlock, TranscriptEvent, guardBodyText } from './formats/transcript';
+import { parseTranscript, TranscriptBlock, TranscriptEvent } from './formats/transcript';
 import { parsePythonDm } from './formats/pythonDm';
 import { ChatroomStatusEntry, parseChatroomStatusFile } from './formats/chatroomStatus';
 import { parseInstanceStatusFile, parseStatusTxt } from './formats/statuses';
 import { parseDmReads, parsePositions, parseReadMarks, positionsByKey, ReadMarks } from './formats/readMarks';
-import { isValidInstanceId, isValidRoomName } from './names';
+import { isValidRoomName } from './names';
 import { listFiles, readRange, readTextIfExists } from './fsutil';
 import { countLines, totalLines } from './lines';
 import { timestampToMillis } from './time';
@@ -69,46 +70,6 @@ function fileStamp(file: string): string {
   } catch {
     return 'missing';
   }
-}
-
-/** FNV-1a: a short, stable id for a log line that has no transcript id. */
-function hashId(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, '0');
-}
-
-const REPLY_PREFIX_RE = /^\[REPLY to (?:msg #(\d+)|ID ([0-9a-f]{8}))(?: from [^\]]*)?\] ?/;
-
-/** Transcripts keep a reply's `[REPLY to msg #N from X]` prefix in the text; the log parser strips it. */
-function splitReplyPrefix(text: string): { text: string; replyTo: number | string | null } {
-  const m = REPLY_PREFIX_RE.exec(text);
-  if (!m) return { text, replyTo: null };
-  return { text: text.slice(m[0].length), replyTo: m[1] !== undefined ? Number(m[1]) : m[2] };
-}
-
-/** Lines a transcript writer would have indented (see guardBodyText); most texts have none. */
-const STRUCTURE_LINE_RE = /(^|\n)(---(\n|$)|STATUS: |\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] |\[CHATROOM CREATED: )/;
-
-/** The text as a transcript writer stores it, for comparing a block with a log line. */
-function comparableBody(text: string): string {
-  const body = text.includes('\r') || STRUCTURE_LINE_RE.test(text) ? guardBodyText(text) : text;
-  return body.trimEnd();
-}
-
-interface MessageShape {
-  time: string;
-  from: string;
-  target: string;
-  text: string;
-}
-
-/** Same time, sender, target and text: one message seen in two files. */
-function sameMessage(a: MessageShape, b: MessageShape): boolean {
-  return a.time === b.time && a.from === b.from && a.target === b.target && (a.text === b.text || comparableBody(a.text) === comparableBody(b.text));
 }
 
 /** A multimap keyed by timestamp: few messages share a second, so lookups stay cheap. */
@@ -493,7 +454,7 @@ export class DirectoryStore {
   private loadSourceText(source: SourceState, text: string): void {
     if (source.kind === 'pythonDm') {
       const lines = parsePythonDm(text);
-      const pair = this.splitDmPair(source.name, lines.map((l) => l.from));
+      const pair = splitDmPair(source.name, lines.map((l) => l.from));
       for (const line of lines) {
         const to = line.from === pair[0] ? pair[1] : pair[0];
         const block: TranscriptBlock = { kind: 'message', time: line.time, from: line.from, to, id: null, text: line.text, status: null, firstLine: line.line, lastLine: line.line };
@@ -510,21 +471,10 @@ export class DirectoryStore {
       if (source.kind === 'room') this.attachBlock(source, item, `#${source.name}`, false);
       else if (source.kind === 'inbox') this.attachBlock(source, item, `@${source.name}`, false);
       else {
-        const to = item.to ?? this.splitDmPair(source.name, [item.from]).find((p) => p !== item.from) ?? '';
+        const to = item.to ?? splitDmPair(source.name, [item.from]).find((p) => p !== item.from) ?? '';
         this.attachBlock(source, item, `@${to}`, true);
       }
     }
-  }
-
-  /** DM file names join two ids with `_`, which ids may contain: split where a sender fits. */
-  private splitDmPair(name: string, senders: string[]): [string, string] {
-    for (let i = name.indexOf('_'); i > 0; i = name.indexOf('_', i + 1)) {
-      const a = name.slice(0, i);
-      const b = name.slice(i + 1);
-      if (isValidInstanceId(a) && isValidInstanceId(b) && senders.some((s) => s === a || s === b)) return [a, b];
-    }
-    const i = name.indexOf('_');
-    return i > 0 ? [name.slice(0, i), name.slice(i + 1)] : [name, ''];
   }
 
   private attachBlock(source: SourceState, block: TranscriptBlock, target: string, dm: boolean): void {

@@ -1,0 +1,63 @@
+/**
+ * How one message is recognised across the files that hold it: a log line and
+ * a transcript block with the same time, sender, target and text are the same
+ * message. Shared by the store (store.ts) and the persisted search index's
+ * delta reader (searchCache.ts), which must match exactly as a fresh load does.
+ */
+import { guardBodyText } from './formats/transcript';
+import { isValidInstanceId } from './names';
+
+export function fnv(text: string, seed = 0x811c9dc5): number {
+  let h = seed;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** FNV-1a: a short, stable id for a message that has no transcript id. */
+export function hashId(text: string): string {
+  return fnv(text).toString(16).padStart(8, '0');
+}
+
+const REPLY_PREFIX_RE = /^\[REPLY to (?:msg #(\d+)|ID ([0-9a-f]{8}))(?: from [^\]]*)?\] ?/;
+
+/** Transcripts keep a reply's `[REPLY to msg #N from X]` prefix in the text; the log parser strips it. */
+export function splitReplyPrefix(text: string): { text: string; replyTo: number | string | null } {
+  const m = REPLY_PREFIX_RE.exec(text);
+  if (!m) return { text, replyTo: null };
+  return { text: text.slice(m[0].length), replyTo: m[1] !== undefined ? Number(m[1]) : m[2] };
+}
+
+/** Lines a transcript writer would have indented (see guardBodyText); most texts have none. */
+const STRUCTURE_LINE_RE = /(^|\n)(---(\n|$)|STATUS: |\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] |\[CHATROOM CREATED: )/;
+
+/** The text as a transcript writer stores it, for comparing a block with a log line. */
+export function comparableBody(text: string): string {
+  const body = text.includes('\r') || STRUCTURE_LINE_RE.test(text) ? guardBodyText(text) : text;
+  return body.trimEnd();
+}
+
+export interface MessageShape {
+  time: string;
+  from: string;
+  target: string;
+  text: string;
+}
+
+/** Same time, sender, target and text: one message seen in two files. */
+export function sameMessage(a: MessageShape, b: MessageShape): boolean {
+  return a.time === b.time && a.from === b.from && a.target === b.target && (a.text === b.text || comparableBody(a.text) === comparableBody(b.text));
+}
+
+/** DM file names join two ids with `_`, which ids may contain: split where a sender fits. */
+export function splitDmPair(name: string, senders: string[]): [string, string] {
+  for (let i = name.indexOf('_'); i > 0; i = name.indexOf('_', i + 1)) {
+    const a = name.slice(0, i);
+    const b = name.slice(i + 1);
+    if (isValidInstanceId(a) && isValidInstanceId(b) && senders.some((s) => s === a || s === b)) return [a, b];
+  }
+  const i = name.indexOf('_');
+  return i > 0 ? [name.slice(0, i), name.slice(i + 1)] : [name, ''];
+}
