@@ -229,7 +229,7 @@ export async function benchExtension({ work, quick = false, log = (l) => process
     if (breakdown) log(`(status bar latency, medians: write -> file watcher event ${breakdown[0]} ms, -> state changed (debounce, re-read, summary) ${breakdown[1]} ms, -> text in the DOM ${breakdown[2]} ms)`);
 
     rows.push({ name: 'extension activation on a 100k directory', value: m.activationMs, unit: 'ms', baseline: 'library eager load of the same directory', baselineValue: lib.ms, goal: '< 100 ms', ok: m.activationMs < 100 });
-    rows.push({ name: 'extension: directory loaded after activation (background)', value: m.loadWaitMs, unit: 'ms', baseline: 'library eager load of the same directory', baselineValue: lib.ms, goal: 'info' });
+    rows.push({ name: 'extension: wait for its background load, from the bench module start', value: m.loadWaitMs, unit: 'ms', baseline: 'library eager load of the same directory', baselineValue: lib.ms, goal: 'info' });
     rows.push({ name: 'write by another process -> status bar (DOM) p50', value: quantile(samples, 0.5), unit: 'ms', baseline: 'fresh coord system-status p50', baselineValue: quantile(cliSamples, 0.5), goal: 'info', ...(breakdown ? { note: `medians: watcher event ${breakdown[0]} ms, state changed +${breakdown[1]} ms, DOM +${breakdown[2]} ms` } : {}) });
     rows.push({ name: 'write by another process -> status bar (DOM) p95', value: quantile(samples, 0.95), unit: 'ms', baseline: 'fresh coord system-status p95', baselineValue: quantile(cliSamples, 0.95), goal: '< 300 ms', ok: quantile(samples, 0.95) < 300 });
     rows.push({ name: 'open a 10k-message room in the thread panel', value: m.bigRoomMs, unit: 'ms', baseline: 'open a 10-message room', baselineValue: m.smallRoomMs, goal: 'info' });
