@@ -21,6 +21,7 @@
  * minisearch's parameters, prefix and typo weights (minisearch supplies only
  * the tokenizer now), so the two paths return the same list.
  */
+import * as vm from 'vm';
 import MiniSearch from 'minisearch';
 import { CoordError } from './errors';
 import { StoredMessage } from './store';
@@ -411,11 +412,39 @@ export function runSearchPositions(corpus: SearchCorpus, query: string, opts: Se
   corpus.prepareScan?.();
   const found: number[] = [];
   const n = corpus.count;
-  for (let i = 0; i < n; i++) {
-    if (allowed !== null && allowed[i] !== 1) continue;
-    if (matcher(corpus.text(i)) || matcher(corpus.who ? corpus.who(i) : `${corpus.from(i)} ${corpus.target(i)}`)) found.push(i);
-  }
+  const scan = () => {
+    for (let i = 0; i < n; i++) {
+      if (allowed !== null && allowed[i] !== 1) continue;
+      if (matcher(corpus.text(i)) || matcher(corpus.who ? corpus.who(i) : `${corpus.from(i)} ${corpus.target(i)}`)) found.push(i);
+    }
+  };
+  if (opts.regex) withRegexTimeLimit(scan);
+  else scan();
   return limit !== undefined && found.length > limit ? found.slice(found.length - limit) : found;
+}
+
+export const REGEX_TIME_LIMIT_MS = 2000;
+let regexContext: vm.Context | null = null;
+const runScan = new vm.Script('scan()');
+
+/**
+ * Runs a regex scan under a time limit. JavaScript regexes cannot be
+ * interrupted, but V8 stops a vm script at its timeout, regex matching
+ * included, so a catastrophic pattern such as ^(a+)+$ cannot hang a search.
+ */
+function withRegexTimeLimit(scan: () => void): void {
+  regexContext ??= vm.createContext({ scan: null });
+  regexContext.scan = scan;
+  try {
+    runScan.runInContext(regexContext, { timeout: REGEX_TIME_LIMIT_MS });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
+      throw new CoordError('invalid-input', `the regular expression ran for over ${REGEX_TIME_LIMIT_MS / 1000} s (catastrophic backtracking, e.g. nested quantifiers like (a+)+); simplify or anchor it, or use --exact`);
+    }
+    throw error;
+  } finally {
+    regexContext.scan = null;
+  }
 }
 
 export function regexMatcher(query: string): (text: string) => boolean {
