@@ -243,6 +243,7 @@ export default [
       await wb.shot('search');
       await row.click();
       const panel = await wb.thread('#testing');
+      await panel.waitForFocus();
       const hit = panel.message('we need a row lock');
       await hit.waitFor({ state: 'visible' });
       await waitUntil('the found message to be focused', async () => hit.evaluate((a) => a === document.activeElement || a.classList.contains('flash')));
@@ -291,6 +292,7 @@ export default [
       await wb.page.keyboard.press('Enter');
       const panel = await wb.thread('#frontend');
       await panel.message('Banner done').waitFor();
+      await panel.waitForFocus();
       await wb.runCommand('Coordination: System Summary');
       await wb.tab('System Summary.md').waitFor();
       const editor = wb.page.locator('.monaco-editor .view-lines', { hasText: '# System summary' }).first();

@@ -292,6 +292,7 @@ export class Workbench {
     }
     const panel = await this.thread(label);
     await panel.waitForMessages();
+    await panel.waitForFocus();
     return panel;
   }
 }
@@ -318,6 +319,15 @@ export class ThreadPanel {
   /** The article whose text contains `text`. */
   message(text) {
     return this.frame.locator('ol.messages article.message', { has: this.frame.locator('.text', { hasText: text }) }).last();
+  }
+
+  /**
+   * Waits (up to 3 s, not an error) until the panel's document has the focus:
+   * a panel just opened takes it once loaded, and would otherwise close a
+   * palette opened in the meantime.
+   */
+  async waitForFocus() {
+    await waitUntil(`${this.target} to take the focus`, () => this.frame.evaluate(() => document.hasFocus()), { timeout: 3_000 }).catch(() => {});
   }
 
   async waitForMessages() {

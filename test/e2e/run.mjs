@@ -91,7 +91,9 @@ watchdog.unref();
 
 async function demoWorkspace() {
   const { seedDemo } = await import(pathToFileURL(join(ROOT, 'scripts', 'demo', 'seed.mjs')).href);
-  const ws = mkdtempSync(join(tmpdir(), 'coord-e2e-'));
+  // A folder with a project's name: it is the window title in the screenshots.
+  const ws = join(mkdtempSync(join(tmpdir(), 'coord-e2e-')), 'oauth-service');
+  mkdirSync(ws);
   await seedDemo(join(ws, 'coordination'));
   writeWorkspaceSettings(ws);
   writeFileSync(join(ws, 'README.md'), '# Agent Coordination e2e workspace\n');
@@ -153,7 +155,7 @@ async function main() {
   log(`${selected.length} of ${tests.length} tests selected; screenshots in ${relative(ROOT, OUT)}/`);
 
   const workspaces = { demo: await demoWorkspace(), legacy: host.prepareTestWorkspace() };
-  if (!flag('keep')) cleanups.push(() => Object.values(workspaces).forEach((ws) => rmSync(ws, { recursive: true, force: true })));
+  if (!flag('keep')) cleanups.push(() => [dirname(workspaces.demo), workspaces.legacy].forEach((ws) => rmSync(ws, { recursive: true, force: true })));
   else log(`keeping workspaces: ${Object.values(workspaces).join(' ')}`);
 
   const server = await host.startServer({ workspace: workspaces.demo, log: (l) => log(l) });
