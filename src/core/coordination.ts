@@ -103,6 +103,7 @@ export class Coordination {
   private readonly store: DirectoryStore;
   private loaded = false;
   private wroteSinceRefresh = false;
+  private registered: string | null = null;
 
   constructor(readonly dir: string, readonly instance: string | null, private readonly now: () => Date) {
     this.layout = new Layout(dir);
@@ -607,6 +608,8 @@ export class Coordination {
 
   /** Like the Python tool: an instance that writes has its read-status file (and so is known). */
   private registerSelf(me: string): void {
+    if (this.registered === me && fs.existsSync(this.layout.readMarks(me))) return;
+    this.registered = me;
     for (const dir of this.layout.allDirs) if (!fs.existsSync(dir)) ensureDir(dir);
     touch(this.layout.readMarks(me));
   }
@@ -727,19 +730,45 @@ function appendLogLine(layout: Layout, line: string): number {
 }
 
 /** Rooms from the status file and the room transcripts, without reading the log. */
+/**
+ * Rooms from the status file and the room transcripts, without reading the
+ * log. Cached per directory while the status file, the chatrooms/ listing and
+ * the transcripts that decide a room's state (those without a status line)
+ * are unchanged: a stat each instead of a parse on every send.
+ */
 export function loadRoomsLight(layout: Layout): Chatroom[] {
+  const cached = roomCache.get(layout.root);
+  if (cached && cached.stamp === roomStamp(layout, cached.transcriptOnly)) return cached.rooms;
   const rooms = new Map<string, Chatroom>();
   for (const l of parseChatroomStatusFile(readTextIfExists(layout.chatroomStatus))) {
     if (l.kind !== 'entry' || !isValidRoomName(l.entry.name) || rooms.has(l.entry.name.toLowerCase())) continue;
     rooms.set(l.entry.name.toLowerCase(), { ...l.entry, description: '' });
   }
+  const transcriptOnly: string[] = [];
   for (const name of listFiles(layout.chatroomsDir)) {
     const room = name.slice(0, -4);
     if (!isValidRoomName(room) || rooms.has(room.toLowerCase())) continue;
     const events = parseTranscript(readTextIfExists(layout.chatroom(room))).flatMap((i) => (i.kind === 'system' ? [i] : []));
     rooms.set(room.toLowerCase(), roomFromEvents(room, events));
+    transcriptOnly.push(room);
   }
-  return [...rooms.values()];
+  const list = [...rooms.values()];
+  roomCache.set(layout.root, { stamp: roomStamp(layout, transcriptOnly), transcriptOnly, rooms: list });
+  return list;
+}
+
+const roomCache = new Map<string, { stamp: string; transcriptOnly: string[]; rooms: Chatroom[] }>();
+
+function roomStamp(layout: Layout, transcriptOnly: string[]): string {
+  const stamp = (file: string) => {
+    try {
+      const st = fs.statSync(file);
+      return `${st.size}:${st.mtimeMs}:${st.ino}`;
+    } catch {
+      return '-';
+    }
+  };
+  return [layout.chatroomStatus, layout.chatroomsDir, ...transcriptOnly.map((r) => layout.chatroom(r))].map(stamp).join(';');
 }
 
 export function knownInstances(layout: Layout, self: string | null): string[] {
