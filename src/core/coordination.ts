@@ -331,6 +331,7 @@ export class Coordination {
     const me = this.requireInstance();
     checkText(text);
     const to = this.requireKnownInstance(stripSigil(peer.trim(), '@'));
+    if (to === me) throw new CoordError('invalid-input', `you are ${me}: a direct message needs another instance (${listChoices(this.knownInstances().filter((i) => i !== me), '@')})`);
     return this.writeMessage({ from: me, target: `@${to}`, dm: true, text, replyTo: null });
   }
 

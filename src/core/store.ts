@@ -9,7 +9,7 @@
  * the message its 8-hex id and read hints); one with no log line is a legacy
  * message of its own, numbered null.
  */
-import { hashId, MessageShape, sameMessage, splitDmPair, splitReplyPrefix } from './messageIdentity';
+import { comparableBody, hashId, MessageShape, sameMessage, splitDmPair, splitReplyPrefix } from './messageIdentity';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Layout } from './layout';
@@ -72,30 +72,65 @@ function fileStamp(file: string): string {
   }
 }
 
-/** A multimap keyed by timestamp: few messages share a second, so lookups stay cheap. */
+/**
+ * A multimap keyed by timestamp: few messages share a second, so lookups stay
+ * cheap. A second that fills up (a burst, or a generated log) gets its own
+ * index by sender, target and text, so matching never turns quadratic.
+ */
 class ByTime {
-  private map = new Map<string, StoredMessage[]>();
+  private map = new Map<string, TimeBucket>();
   get size(): number {
     return this.map.size;
   }
   add(m: StoredMessage): void {
-    const list = this.map.get(m.time);
-    if (list) list.push(m);
-    else this.map.set(m.time, [m]);
+    let bucket = this.map.get(m.time);
+    if (!bucket) this.map.set(m.time, (bucket = { list: [], byShape: null }));
+    bucket.list.push(m);
+    if (bucket.byShape) addShape(bucket.byShape, m);
+    else if (bucket.list.length > BUSY_SECOND) {
+      bucket.byShape = new Map();
+      for (const x of bucket.list) addShape(bucket.byShape, x);
+    }
   }
   remove(m: StoredMessage): void {
-    const list = this.map.get(m.time);
-    if (!list) return;
-    const i = list.indexOf(m);
-    if (i >= 0) list.splice(i, 1);
-    if (list.length === 0) this.map.delete(m.time);
+    const bucket = this.map.get(m.time);
+    if (!bucket) return;
+    const i = bucket.list.indexOf(m);
+    if (i >= 0) bucket.list.splice(i, 1);
+    if (bucket.byShape) {
+      const list = bucket.byShape.get(shapeKey(m));
+      const j = list ? list.indexOf(m) : -1;
+      if (list && j >= 0) list.splice(j, 1);
+    }
+    if (bucket.list.length === 0) this.map.delete(m.time);
   }
   find(shape: MessageShape, accept: (m: StoredMessage) => boolean = () => true): StoredMessage | undefined {
-    return this.map.get(shape.time)?.find((m) => sameMessage(m, shape) && accept(m));
+    const bucket = this.map.get(shape.time);
+    if (!bucket) return undefined;
+    const candidates = bucket.byShape ? bucket.byShape.get(shapeKey(shape)) ?? [] : bucket.list;
+    return candidates.find((m) => sameMessage(m, shape) && accept(m));
   }
   clear(): void {
     this.map.clear();
   }
+}
+
+const BUSY_SECOND = 32;
+
+interface TimeBucket {
+  list: StoredMessage[];
+  byShape: Map<string, StoredMessage[]> | null;
+}
+
+function shapeKey(m: MessageShape): string {
+  return `${m.from}\u0000${m.target}\u0000${comparableBody(m.text)}`;
+}
+
+function addShape(index: Map<string, StoredMessage[]>, m: StoredMessage): void {
+  const key = shapeKey(m);
+  const list = index.get(key);
+  if (list) list.push(m);
+  else index.set(key, [m]);
 }
 
 export class DirectoryStore {
@@ -150,6 +185,8 @@ export class DirectoryStore {
       this.statusCache = null;
       this.version++;
     }
+    // Read marks change unread counts without touching any message.
+    if (this.readMarksChanged()) this.version++;
     return this.version !== before;
   }
 
@@ -163,6 +200,14 @@ export class DirectoryStore {
     if (this.fileStamps.get(key) === stamp) return false;
     this.fileStamps.set(key, stamp);
     return true;
+  }
+
+  private readMarksChanged(): boolean {
+    const names = listFiles(this.layout.readStatusDir);
+    let changed = this.fileStamps.get('read-status:list') !== names.join('/');
+    this.fileStamps.set('read-status:list', names.join('/'));
+    for (const name of names) changed = this.changedSince(`read:${name}`, path.join(this.layout.readStatusDir, name)) || changed;
+    return changed;
   }
 
   private statusFilesChanged(): boolean {

@@ -29,6 +29,7 @@ const CASES: Case[] = [
   { name: 'empty target', args: ['send', '', 'hi'], error: /empty target: send to #room or @instance/ },
   { name: 'bare @', args: ['send', '@', 'hi'], error: /empty target/ },
   { name: 'unknown instance', args: ['send', '@nobody', 'hi'], error: /unknown instance 'nobody': known instances are @instance-1, @instance-2, @instance-3/ },
+  { name: 'direct message to oneself', args: ['send-dm', 'instance-2', 'hi'], error: /you are instance-2: a direct message needs another instance \(@instance-1, @instance-3/ },
   { name: 'invalid instance name', args: ['send-dm', 'a/../b', 'hi'], error: /invalid recipient "a\/\.\.\/b"/ },
   { name: 'unknown bare target', args: ['send', 'whoever', 'hi'], error: /unknown target 'whoever': use #room .* or @instance/ },
   { name: 'reply to a number past the log', args: ['reply', '999', 'hi'], error: /no message #999/ },

@@ -185,6 +185,37 @@ describe('writes through the library', () => {
     assert.deepStrictEqual([c.getMessage('#1').text, c.getMessage(2).text], ['welcome', 'numbered'], "reads see this object's own writes");
   });
 
+  it('loads a burst of 10k messages stamped in one second without going quadratic', () => {
+    const dir = copySample();
+    let log = '';
+    let blocks = '';
+    for (let i = 0; i < 10000; i++) {
+      log += `[2025-06-16 05:00:00] instance-1 -> #general: burst ${i}\n`;
+      blocks += `[2025-06-16 05:00:00] FROM: instance-1\nID: ${(0x10000000 + i).toString(16)}\nMESSAGE: burst ${i}\n---\n`;
+    }
+    fs.writeFileSync(path.join(dir, 'data/messages.log'), log);
+    fs.appendFileSync(path.join(dir, 'chatrooms/general.txt'), blocks);
+    const started = Date.now();
+    const room = openCoordination({ dir, instance: 'instance-2' }).checkChatroom('general');
+    const took = Date.now() - started;
+    assert.strictEqual(room.length, 10000, 'each block matched its log line: no duplicates');
+    assert.deepStrictEqual([room[123].number, room[123].id], [124, (0x10000000 + 123).toString(16)]);
+    assert.ok(took < 3000, `loaded in ${took} ms`);
+  });
+
+  it('refresh() reports read marks written by another process', async () => {
+    const dir = copySample();
+    const writer = openCoordination({ dir, instance: 'instance-1' });
+    await writer.send('#general', 'read me');
+    const viewer = openCoordination({ dir, instance: 'instance-2' });
+    assert.strictEqual(viewer.unreadCounts().byTarget['#general'], 1);
+    const version = viewer.version;
+    await openCoordination({ dir, instance: 'instance-2' }).markRead([1]);
+    assert.strictEqual(viewer.refresh(), true);
+    assert.ok(viewer.version > version);
+    assert.strictEqual(viewer.unreadCounts().byTarget['#general'], undefined);
+  });
+
   it('creates directories 700 and files 600', async () => {
     const root = path.join(tempDir(), 'coordination');
     const { coordination } = initCoordination(root, { instance: 'instance-1' });
