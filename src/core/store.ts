@@ -143,6 +143,7 @@ export class DirectoryStore {
   private lineOwner: number[] = [];
   private logParsedBytes = 0;
   private logEndsWithCR = false;
+  private logMtimeMs = 0;
   private logTail = '';
   /** A last line without its terminator, parsed provisionally and redone on the next refresh. */
   private logPartial: { startByte: number; created: boolean; ownerTextLength: number } | null = null;
@@ -229,9 +230,14 @@ export class DirectoryStore {
       return;
     }
     try {
-      const size = fs.fstatSync(fd).size;
+      const st = fs.fstatSync(fd);
+      const size = st.size;
       const resumeAt = this.logPartial ? this.logPartial.startByte : this.logParsedBytes;
+      // Appends change the size; a modification time that moved while the size
+      // stayed the same means an edit in place somewhere: read it all again.
+      const editedInPlace = size === this.logParsedBytes && st.mtimeMs !== this.logMtimeMs && this.logParsedBytes > 0;
       const intact =
+        !editedInPlace &&
         size >= this.logParsedBytes &&
         readRange(fd, Math.max(0, this.logParsedBytes - TAIL_BYTES), this.logParsedBytes).toString('base64') === this.logTail;
       if (!intact) {
@@ -241,9 +247,11 @@ export class DirectoryStore {
         this.dropPartialLine();
         this.parseLogFrom(fd, resumeAt, size);
       } else {
+        this.logMtimeMs = st.mtimeMs;
         return;
       }
       this.logParsedBytes = size;
+      this.logMtimeMs = st.mtimeMs;
       this.logTail = readRange(fd, Math.max(0, size - TAIL_BYTES), size).toString('base64');
       this.touchVersion();
     } finally {
