@@ -21,6 +21,11 @@ export function hashId(text: string): string {
   return fnv(text).toString(16).padStart(8, '0');
 }
 
+/** The id of a transcript block that carries no `ID:` line (the Python DM files), stable per file and line. */
+export function blockId(sourceKey: string, block: { id: string | null; firstLine: number; text: string }): string {
+  return block.id ?? hashId(`${sourceKey}\n${block.firstLine}\n${block.text}`);
+}
+
 const REPLY_PREFIX_RE = /^\[REPLY to (?:msg #(\d+)|ID ([0-9a-f]{8}))(?: from [^\]]*)?\] ?/;
 
 /** Transcripts keep a reply's `[REPLY to msg #N from X]` prefix in the text; the log parser strips it. */

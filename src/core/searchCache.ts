@@ -37,7 +37,7 @@
  * Layout: "CSI1", u32 header length, header JSON, then 4-byte-aligned sections
  * named in the header.
  */
-import { fnv, hashId, MessageShape as Shape, sameMessage, splitDmPair, splitReplyPrefix } from './messageIdentity';
+import { blockId, fnv, hashId, MessageShape as Shape, sameMessage, splitDmPair, splitReplyPrefix } from './messageIdentity';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Layout } from './layout';
@@ -423,7 +423,7 @@ function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[] | null
       const room = target.startsWith('#') ? target.slice(1) : null;
       const m: DeltaMessage = {
         number: null,
-        id: block.id ?? hashId(`${source.key}\n${block.firstLine}\n${block.text}`),
+        id: blockId(source.key, block),
         time: block.time,
         from: block.from,
         target,

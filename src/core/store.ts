@@ -9,7 +9,7 @@
  * the message its 8-hex id and read hints); one with no log line is a legacy
  * message of its own, numbered null.
  */
-import { comparableBody, hashId, MessageShape, sameMessage, splitDmPair, splitReplyPrefix } from './messageIdentity';
+import { blockId, comparableBody, hashId, MessageShape, sameMessage, splitDmPair, splitReplyPrefix } from './messageIdentity';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Layout } from './layout';
@@ -550,7 +550,7 @@ export class DirectoryStore {
     const room = target.startsWith('#') ? target.slice(1) : null;
     const legacy: StoredMessage = {
       number: null,
-      id: block.id ?? hashId(`${source.key}\n${block.firstLine}\n${block.text}`),
+      id: blockId(source.key, block),
       time: block.time,
       from: block.from,
       target,
