@@ -4,7 +4,7 @@
 // the browser with the extension loaded. Ctrl-C stops everything it started.
 //   npm start [-- --port 8080] [--no-simulator] [--keep]   (--keep: reuse an existing demo/)
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,6 +29,13 @@ step('building', process.execPath, ['scripts/build.mjs', '--no-tests']);
 if (!(args.includes('--keep') && existsSync(coordDir))) {
   step('seeding the demo directory (four agents building OAuth login)', process.execPath, ['scripts/demo/seed.mjs', coordDir]);
 }
+
+// You watch the demo as instance-1, the agent coordinating the others.
+mkdirSync(join(workspace, '.vscode'), { recursive: true });
+writeFileSync(
+  join(workspace, '.vscode', 'settings.json'),
+  JSON.stringify({ 'coordination.instanceId': 'instance-1', 'workbench.startupEditor': 'none', 'git.openRepositoryInParentFolders': 'never' }, null, 2) + '\n',
+);
 
 const children = [];
 const serve = spawn(process.execPath, ['scripts/vscode-host.mjs', 'serve', '--workspace', workspace, '--port', port], { cwd: root, stdio: 'inherit' });
