@@ -10,7 +10,7 @@ import { Chatroom, Message, MessageRef, initCoordination, isValidInstanceId, isV
 import { CoordinationService, UserError, errorMessage, isUserError, proposedDirectory } from './service';
 import { ThreadPanels, normaliseTarget } from './threadPanel';
 import { Node } from './tree';
-import { conversationOf, messageKey, messageRef, referableRefs, refLabel, relativeTime, snippet, timeMillis } from './model';
+import { conversationOf, inertText, messageKey, messageRef, referableRefs, refLabel, relativeTime, snippet, timeMillis } from './model';
 import { StatusBar, sortedTargets } from './statusBar';
 import { runSearchQuickPick } from './search';
 import { DocumentProvider } from './documents';
@@ -113,7 +113,7 @@ export function registerCommands(deps: CommandDeps): void {
     const refText = str(args, 'ref', 'number', 'id') ?? (await pickMessage(service, 'Reply to which message?'));
     const ref = parseRef(refText);
     const parent = c.getMessage(ref);
-    const text = str(args, 'text') ?? (await askText({ prompt: `Reply to ${parent.from} (${refLabel(parent)}): ${snippet(parent.text, 80)}`, placeHolder: 'Reply text' }));
+    const text = str(args, 'text') ?? (await askText({ prompt: `Reply to ${parent.from} (${refLabel(parent)}): ${inertText(snippet(parent.text, 80))}`, placeHolder: 'Reply text' }));
     const sent = await service.write(`replied to ${refText}`, () => c.reply(ref, text));
     if (!programmatic(args)) void vscode.window.setStatusBarMessage(`$(check) Replied in ${sent.target} (${refLabel(sent)})`, 4000);
     return sent;
@@ -127,7 +127,7 @@ export function registerCommands(deps: CommandDeps): void {
     const list = t.startsWith('#') ? c.checkChatroom(t.slice(1)) : c.checkDm(t.slice(1));
     const latest = [...list].reverse().find((m) => m.from !== self) ?? list[list.length - 1];
     if (!latest) throw new UserError(`${t} has no messages to reply to`);
-    const text = str(args, 'text') ?? (await askText({ prompt: `Reply to ${latest.from} (${refLabel(latest)}): ${snippet(latest.text, 80)}`, placeHolder: 'Reply text' }));
+    const text = str(args, 'text') ?? (await askText({ prompt: `Reply to ${latest.from} (${refLabel(latest)}): ${inertText(snippet(latest.text, 80))}`, placeHolder: 'Reply text' }));
     return service.write(`replied to ${refLabel(latest)}`, () => c.reply(messageRef(latest), text));
   });
 

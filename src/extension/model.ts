@@ -51,6 +51,24 @@ export function isIdle(updated: string, now = Date.now()): boolean {
   return Number.isNaN(t) || now - t > IDLE_AFTER_MS;
 }
 
+/** Bidirectional controls that can reorder how text reads (LRE/RLE/PDF/LRO/RLO, the isolates, LRM/RLM, ALM). */
+export const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g;
+
+/** "⟨U+202E⟩" for a bidi control, so its presence shows instead of reordering the text. */
+export function bidiEscape(ch: string): string {
+  return `⟨U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}⟩`;
+}
+
+/**
+ * Message text made inert for VS Code notifications, prompts and other
+ * messages that parse `[label](target)` as links (command:, https:, file:):
+ * "](" is broken into "] (" so no link can form, and bidi controls show as
+ * visible codes. Bare URIs are not linkified there and stay as they are.
+ */
+export function inertText(text: string): string {
+  return text.replace(/\]\s*\(/g, '] (').replace(BIDI_CONTROLS, bidiEscape);
+}
+
 /** One line of a message for lists: newlines folded, at most `max` characters. */
 export function snippet(text: string, max = 120): string {
   const flat = text.replace(/\s+/g, ' ').trim();

@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { Message } from '../core';
 import { CoordinationService, errorMessage } from './service';
-import { conversationOf, messageKey, messageRef, refLabel, snippet } from './model';
+import { conversationOf, inertText, messageKey, messageRef, refLabel, snippet } from './model';
 
 const MAX_SEPARATE = 3;
 
@@ -49,7 +49,7 @@ export class MentionNotifier implements vscode.Disposable {
     }
     for (const m of fresh) {
       const where = conversationOf(m, me);
-      void vscode.window.showInformationMessage(`${m.from} mentioned you in ${where} (${refLabel(m)}): ${snippet(m.text, 160)}`, 'Open', 'Mark Read').then((pick) => {
+      void vscode.window.showInformationMessage(`${m.from} mentioned you in ${where} (${refLabel(m)}): ${inertText(snippet(m.text, 160))}`, 'Open', 'Mark Read').then((pick) => {
         if (pick === 'Open') void vscode.commands.executeCommand('coordination.openChatroom', { target: where, reveal: messageKey(m) });
         else if (pick === 'Mark Read') void this.markRead([m]);
       });
