@@ -32,11 +32,17 @@ export function activate(context: vscode.ExtensionContext): CoordinationApi {
   const service = new CoordinationService(context, log);
   const tree = new CoordinationTree(service);
   const treeView = vscode.window.createTreeView('coordination.chatrooms', { treeDataProvider: tree, showCollapseAll: false });
+  // The status bar listens first: it is what a person watches for a new message.
+  let badgeKey = '';
+  const statusBar = new StatusBar(service, (s: UnreadSummary | null) => {
+    const badge = s && s.total > 0 ? { value: s.total, tooltip: `${s.total} unread${s.mentions ? `, ${s.mentions} mentions` : ''}` } : undefined;
+    const key = badge ? `${badge.value}|${badge.tooltip}` : '';
+    if (key === badgeKey) return;
+    badgeKey = key;
+    treeView.badge = badge;
+  });
   const panels = new ThreadPanels(context.extensionUri, service);
   const documents = new DocumentProvider();
-  const statusBar = new StatusBar(service, (s: UnreadSummary | null) => {
-    treeView.badge = s && s.total > 0 ? { value: s.total, tooltip: `${s.total} unread${s.mentions ? `, ${s.mentions} mentions` : ''}` } : undefined;
-  });
   const notifier = new MentionNotifier(service);
   context.subscriptions.push(
     log,

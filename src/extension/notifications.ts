@@ -21,7 +21,7 @@ export class MentionNotifier implements vscode.Disposable {
     if (!this.service.loaded || !this.service.identity) return;
     let mentions: Message[];
     try {
-      mentions = this.service.coordination.checkNotifications().mentions;
+      mentions = this.service.unread().mentionList;
     } catch (error) {
       this.service.log.warn(`notifications: ${errorMessage(error)}`);
       return;

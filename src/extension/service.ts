@@ -5,10 +5,42 @@
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { Coordination, openCoordination, looksLikeCoordinationDir, isValidInstanceId, isCoordError } from '../core';
+import { Coordination, Message, openCoordination, looksLikeCoordinationDir, isValidInstanceId, isCoordError } from '../core';
 
 export const IDENTITY_STATE_KEY = 'coordination.instanceId';
-const REFRESH_DEBOUNCE_MS = 60;
+/** Quiet time after the last watcher event before re-reading. */
+export const REFRESH_DEBOUNCE_MS = 40;
+/** A stream of events never postpones a re-read longer than this after the first one. */
+export const REFRESH_MAX_WAIT_MS = 100;
+
+/**
+ * Files our own writers touch besides the data itself: the lock directory
+ * (mkdir, mtime refreshes, rmdir), the line-count checkpoint, the persisted
+ * search index, and the temporary files of atomic writes (write-file-atomic's
+ * `name.<digits>`, `*.tmp`, `*.tmp-*`). Every real change also writes a data
+ * file, so events for these only restart the debounce.
+ */
+export function isBookkeepingPath(fsPath: string): boolean {
+  const parts = fsPath.split(/[\\/]/);
+  if (parts.some((p) => p === '.coord.lock')) return true;
+  const base = parts[parts.length - 1] ?? '';
+  return (
+    base.startsWith('.coord-log-index.json') ||
+    base.startsWith('.coord-search-index') ||
+    /\.\d+$/.test(base) ||
+    /\.tmp(?:-[^/\\]*)?$/i.test(base) ||
+    /\.tmp-/i.test(base)
+  );
+}
+
+/** Unread state for the identity, computed once per change and shared by the tree, status bar and notifications. */
+export interface UnreadSnapshot {
+  total: number;
+  mentions: number;
+  byTarget: Record<string, number>;
+  /** Unread messages that mention the identity (as checkNotifications().mentions). */
+  mentionList: Message[];
+}
 
 export type ServiceState = 'idle' | 'loading' | 'ready' | 'no-directory' | 'error';
 
@@ -22,6 +54,10 @@ export class CoordinationService implements vscode.Disposable {
   private loadPromise: Promise<void> | null = null;
   private askedForIdentity = false;
   private lastVersion = -1;
+  private firstEventAt = 0;
+  private snapshot: { coord: Coordination; version: number; identity: string; value: UnreadSnapshot } | null = null;
+  /** Watcher events seen, those ignored as our own bookkeeping, and re-reads that found a change (diagnostics and tests). */
+  readonly watchStats = { events: 0, ignored: 0, refreshes: 0, changes: 0 };
 
   /** Fires after the directory (or the identity) changed and was re-read. */
   readonly onDidChange = this.changeEmitter.event;
@@ -172,7 +208,14 @@ export class CoordinationService implements vscode.Disposable {
   private watch(dir: string): void {
     const pattern = new vscode.RelativePattern(vscode.Uri.file(dir), '**/*');
     this.watcher = vscode.workspace.createFileSystemWatcher(pattern);
-    const onEvent = () => this.scheduleRefresh();
+    const onEvent = (uri: vscode.Uri) => {
+      this.watchStats.events++;
+      if (isBookkeepingPath(uri.fsPath)) {
+        this.watchStats.ignored++;
+        return;
+      }
+      this.scheduleRefresh();
+    };
     this.watcherDisposables.push(this.watcher, this.watcher.onDidChange(onEvent), this.watcher.onDidCreate(onEvent), this.watcher.onDidDelete(onEvent));
   }
 
@@ -182,19 +225,32 @@ export class CoordinationService implements vscode.Disposable {
     this.watcher = null;
   }
 
-  /** Debounced: re-reads only what changed and notifies when anything did. */
+  /**
+   * Debounced with a maximum wait: re-reads REFRESH_DEBOUNCE_MS after the last
+   * event, but never later than REFRESH_MAX_WAIT_MS after the first one of a
+   * burst, so a steady stream of events cannot hold an update back.
+   */
   scheduleRefresh(): void {
     if (!this.coord) return;
+    const now = Date.now();
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    else this.firstEventAt = now;
+    const delay = Math.max(0, Math.min(REFRESH_DEBOUNCE_MS, this.firstEventAt + REFRESH_MAX_WAIT_MS - now));
     this.refreshTimer = setTimeout(() => {
       this.refreshTimer = null;
       this.refreshNow();
-    }, REFRESH_DEBOUNCE_MS);
+    }, delay);
   }
 
   /** Re-reads now (after our own writes); fires onDidChange when the state changed. */
   refreshNow(): boolean {
     if (!this.coord) return false;
+    if (this.refreshTimer) {
+      // This re-read covers what a pending one would have.
+      clearTimeout(this.refreshTimer);
+      this.refreshTimer = null;
+    }
+    this.watchStats.refreshes++;
     try {
       this.coord.refresh();
     } catch (error) {
@@ -203,8 +259,25 @@ export class CoordinationService implements vscode.Disposable {
     }
     if (this.coord.version === this.lastVersion) return false;
     this.lastVersion = this.coord.version;
+    this.watchStats.changes++;
     this.changeEmitter.fire();
     return true;
+  }
+
+  /**
+   * Unread counts and mentions of the identity, computed at most once per
+   * version of the directory (the listeners of one change share it).
+   * Throws like the library does when there is no directory or identity.
+   */
+  unread(): UnreadSnapshot {
+    const c = this.coordination;
+    const me = this.requireIdentity();
+    const s = this.snapshot;
+    if (s && s.coord === c && s.version === c.version && s.identity === me) return s.value;
+    const counts = c.unreadCounts();
+    const value: UnreadSnapshot = { total: counts.total, mentions: counts.mentions, byTarget: counts.byTarget, mentionList: c.checkNotifications().mentions };
+    this.snapshot = { coord: c, version: c.version, identity: me, value };
+    return value;
   }
 
   /** Runs a write, then refreshes at once so every view shows it. */

@@ -72,15 +72,15 @@ export class StatusBar implements vscode.Disposable {
 }
 
 export function computeSummary(service: CoordinationService): UnreadSummary {
-  const c = service.coordination;
-  const counts = c.unreadCounts();
+  // Shared with the tree and the notifier: computed once per change of the directory.
+  const u = service.unread();
   const me = service.requireIdentity();
   const mentionsByTarget: Record<string, number> = {};
-  for (const m of c.checkNotifications().mentions) {
+  for (const m of u.mentionList) {
     const key = m.target.startsWith('#') ? m.target : `@${m.from === me ? m.target.slice(1) : m.from}`;
     mentionsByTarget[key] = (mentionsByTarget[key] ?? 0) + 1;
   }
-  return { ...counts, mentionsByTarget };
+  return { total: u.total, mentions: u.mentions, byTarget: u.byTarget, mentionsByTarget };
 }
 
 /** Conversations with unread messages, most urgent first: mentions, then direct messages, then count. */

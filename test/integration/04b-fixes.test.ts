@@ -1,5 +1,27 @@
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
 import { inertText } from '../../src/extension/model';
+import { REFRESH_MAX_WAIT_MS, isBookkeepingPath } from '../../src/extension/service';
+import { spawn } from 'child_process';
+import { REPO_ROOT, coordDir, fresh, getApi, waitFor } from './helpers';
+
+/** `coord send` in its own process, without blocking this one (the event stream goes on meanwhile). */
+function sendAsync(as: string, target: string, text: string): Promise<void> {
+  const env = { ...process.env };
+  delete env.CLAUDE_INSTANCE_ID;
+  delete env.ELECTRON_RUN_AS_NODE;
+  const node = process.env.COORD_NODE || (process.versions.electron ? 'node' : process.execPath);
+  return new Promise((resolve, reject) => {
+    const child = spawn(node, [path.join(REPO_ROOT, 'dist', 'cli.js'), '--dir', coordDir(), '--as', as, 'send', target, text], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`coord send failed (${code}): ${stderr}`))));
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('text from messages in notifications and prompts', () => {
   it('cannot form a link: "](" is broken, the text otherwise kept', () => {
@@ -13,5 +35,77 @@ describe('text from messages in notifications and prompts', () => {
 
   it('shows bidi controls as visible codes', () => {
     assert.strictEqual(inertText('Invoice \u202Efdp.exe\u202C and \u2067x\u2069 \u200F'), 'Invoice ⟨U+202E⟩fdp.exe⟨U+202C⟩ and ⟨U+2067⟩x⟨U+2069⟩ ⟨U+200F⟩');
+  });
+});
+
+describe('watching the directory', () => {
+  it('tells our own bookkeeping files from the data', () => {
+    const d = coordDir();
+    for (const p of ['data/.coord.lock', 'data/.coord.lock/x', 'data/.coord-log-index.json', 'data/.coord-log-index.json.3141592653', 'data/.coord-search-index', 'data/.coord-search-index.123.1700000000000.tmp', 'data/messages.log.2718281828', 'read-status/instance-1.txt.tmp-abc', 'data/status.txt.tmp']) {
+      assert.ok(isBookkeepingPath(path.join(d, p)), p);
+    }
+    for (const p of ['data/messages.log', 'data/status.txt', 'data/status_instance-2.txt', 'chatrooms/v1.2.txt', 'read-status/instance-1.txt', 'read-status/instance-1_positions.txt', 'dms/dm_a_b.txt', 'inboxes/instance-1.txt', 'data/chatroom-status.txt']) {
+      assert.ok(!isBookkeepingPath(path.join(d, p)), p);
+    }
+  });
+
+  it('lock-directory churn alone re-reads nothing', async () => {
+    const api = await getApi();
+    const lock = path.join(coordDir(), 'data', '.coord.lock');
+    // Open panels mark what they show as read (a write and a re-read of its own).
+    for (const p of api.panels.all()) p.dispose();
+    await sleep(800);
+    const before = { ...api.service.watchStats };
+    for (let i = 0; i < 10; i++) {
+      fs.mkdirSync(lock);
+      await sleep(30);
+      const t = new Date();
+      fs.utimesSync(lock, t, t);
+      await sleep(30);
+      fs.rmdirSync(lock);
+      await sleep(30);
+    }
+    await waitFor('the watcher to report the lock events', () => api.service.watchStats.ignored > before.ignored, 5000);
+    await sleep(300);
+    assert.strictEqual(api.service.watchStats.refreshes, before.refreshes, `re-reads caused by ${api.service.watchStats.ignored - before.ignored} lock events`);
+  });
+
+  it(`a steady stream of change events cannot postpone the re-read past the max wait (${REFRESH_MAX_WAIT_MS} ms)`, async () => {
+    const api = await getApi();
+    await sleep(200);
+    const before = api.service.watchStats.refreshes;
+    const started = Date.now();
+    // An event every 10 ms, as a busy directory produces: a plain debounce would never fire.
+    const stream = setInterval(() => api.service.scheduleRefresh(), 10);
+    api.service.scheduleRefresh();
+    try {
+      await waitFor('a re-read while events keep coming', () => api.service.watchStats.refreshes > before, 3000, 5);
+    } finally {
+      clearInterval(stream);
+    }
+    const after = Date.now() - started;
+    assert.ok(after <= REFRESH_MAX_WAIT_MS + 150, `first re-read ${after} ms after the first event`);
+  });
+
+  it('the status bar follows a coord send made while another tool keeps writing in the directory', async () => {
+    const api = await getApi();
+    for (const p of api.panels.all()) p.dispose();
+    const counts = fresh().unreadCounts();
+    await waitFor('status bar settled', () => api.statusBar.summary?.total === counts.total);
+    const scratch = path.join(coordDir(), 'stream-test.txt');
+    let n = 0;
+    const stream = setInterval(() => fs.writeFileSync(scratch, String(n++)), 10);
+    try {
+      await sleep(300);
+      await sendAsync('instance-3', '#general', 'written during a stream of events');
+      const written = Date.now();
+      await waitFor('the status bar to count the message', () => api.statusBar.summary?.total === counts.total + 1, 5000, 10);
+      const latency = Date.now() - written;
+      console.log(`      (status bar updated ${latency} ms after the write, ${n} stream writes so far)`);
+      assert.ok(latency < 1500, `updated ${latency} ms after the write while events kept coming`);
+    } finally {
+      clearInterval(stream);
+      fs.rmSync(scratch, { force: true });
+    }
   });
 });
