@@ -15,7 +15,7 @@ import { DOC_SCHEME, DocumentProvider } from './documents';
 /** What activate() returns: used by the integration tests and by other extensions. */
 export interface CoordinationApi {
   service: CoordinationService;
-  tree: { getChildren(node?: Node): Node[]; getTreeItem(node: Node): vscode.TreeItem };
+  tree: { getChildren(node?: Node): Node[]; getTreeItem(node: Node): vscode.TreeItem; onDidChangeTreeData: vscode.Event<Node | Node[] | undefined | void> };
   treeView: vscode.TreeView<Node>;
   panels: ThreadPanels;
   statusBar: StatusBar;

@@ -9,7 +9,7 @@ export type Node =
   | { kind: 'room'; room: Chatroom; unread: number }
   | { kind: 'dm'; peer: string; unread: number; messages: number; lastTime: string | null }
   | { kind: 'instance'; id: string; status: string | null; updated: string | null; self: boolean }
-  | { kind: 'message'; text: string };
+  | { kind: 'message'; group: 'rooms' | 'dms' | 'instances'; text: string };
 
 const GROUP_LABELS = { rooms: 'Chatrooms', dms: 'Direct messages', instances: 'Instances' } as const;
 
@@ -17,29 +17,64 @@ const GROUP_LABELS = { rooms: 'Chatrooms', dms: 'Direct messages', instances: 'I
 export const ROOM_SCHEME = 'coordination-room';
 
 export class CoordinationTree implements vscode.TreeDataProvider<Node>, vscode.FileDecorationProvider, vscode.Disposable {
-  private readonly changeEmitter = new vscode.EventEmitter<Node | undefined | void>();
+  private readonly changeEmitter = new vscode.EventEmitter<Node | Node[] | undefined | void>();
   private readonly decoEmitter = new vscode.EventEmitter<vscode.Uri | vscode.Uri[] | undefined>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
   readonly onDidChangeFileDecorations = this.decoEmitter.event;
   private closedRooms = new Set<string>();
+  /** The group nodes are the same objects for the tree's lifetime, so a change can name the group it is in. */
+  private readonly groups = {
+    rooms: { kind: 'group', group: 'rooms' },
+    dms: { kind: 'group', group: 'dms' },
+    instances: { kind: 'group', group: 'instances' },
+  } as const satisfies Record<string, Node>;
+  /** What each group showed last time (labels, descriptions, counts, icons...), and what the root was for. */
+  private signatures = new Map<string, string>();
+  private rootKey: string | null = null;
 
   constructor(private readonly service: CoordinationService) {}
 
+  /**
+   * Called after every change of the directory. Tells VS Code only about the
+   * groups whose visible content changed (none when nothing did): a rebuild
+   * disposes the commands of the rows shown, so a click that lands during one
+   * would run nothing.
+   */
   refresh(): void {
-    this.changeEmitter.fire();
-    this.decoEmitter.fire(undefined);
+    const rootKey = this.service.loaded ? `${this.service.dir}|${this.service.identity ?? ''}` : '';
+    const closedBefore = [...this.closedRooms].sort().join('/');
+    const changed: Node[] = [];
+    const next = new Map<string, string>();
+    if (rootKey) {
+      for (const group of Object.values(this.groups)) {
+        const sig = this.children(group).map((n) => itemSignature(this.getTreeItem(n))).join('\n');
+        next.set(group.group, sig);
+        if (this.signatures.get(group.group) !== sig) changed.push(group);
+      }
+    } else this.closedRooms = new Set();
+    const rootChanged = rootKey !== this.rootKey;
+    this.rootKey = rootKey;
+    this.signatures = next;
+    if (rootChanged) this.changeEmitter.fire();
+    else if (changed.length) this.changeEmitter.fire(changed);
+    if (rootChanged || [...this.closedRooms].sort().join('/') !== closedBefore) this.decoEmitter.fire(undefined);
   }
 
   getChildren(node?: Node): Node[] {
     if (!this.service.loaded) return [];
+    if (!node) return [this.groups.rooms, this.groups.dms, this.groups.instances];
+    return this.children(node);
+  }
+
+  private children(node: Node): Node[] {
+    if (node.kind !== 'group') return [];
     try {
-      if (!node) return [{ kind: 'group', group: 'rooms' }, { kind: 'group', group: 'dms' }, { kind: 'group', group: 'instances' }];
-      if (node.kind !== 'group') return [];
       const c = this.service.coordination;
       const me = this.service.identity;
-      const counts = me ? c.unreadCounts().byTarget : {};
       switch (node.group) {
         case 'rooms': {
+          // Shared with the status bar: computed once per change.
+          const counts = me ? this.service.unread().byTarget : {};
           const rooms = c.listChatrooms();
           this.closedRooms = new Set(rooms.filter((r) => r.status === 'closed').map((r) => r.name.toLowerCase()));
           const open = rooms.filter((r) => r.status === 'open');
@@ -47,9 +82,9 @@ export class CoordinationTree implements vscode.TreeDataProvider<Node>, vscode.F
           return [...open, ...closed].map((room) => ({ kind: 'room', room, unread: counts[`#${room.name}`] ?? 0 }));
         }
         case 'dms': {
-          if (!me) return [{ kind: 'message', text: 'Set your identity to see direct messages' }];
+          if (!me) return [{ kind: 'message', group: 'dms', text: 'Set your identity to see direct messages' }];
           const list = c.conversations().map((conv): Node => ({ kind: 'dm', peer: conv.peer, unread: conv.unread, messages: conv.messages, lastTime: conv.last?.time ?? null }));
-          return list.length ? list : [{ kind: 'message', text: 'No direct messages yet' }];
+          return list.length ? list : [{ kind: 'message', group: 'dms', text: 'No direct messages yet' }];
         }
         case 'instances': {
           const statuses = c.statuses();
@@ -59,7 +94,7 @@ export class CoordinationTree implements vscode.TreeDataProvider<Node>, vscode.F
       }
     } catch (error) {
       this.service.log.warn(`tree: ${errorMessage(error)}`);
-      return [{ kind: 'message', text: errorMessage(error) }];
+      return [{ kind: 'message', group: node.group, text: errorMessage(error) }];
     }
   }
 
@@ -118,6 +153,7 @@ export class CoordinationTree implements vscode.TreeDataProvider<Node>, vscode.F
       }
       case 'message': {
         const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
+        item.id = `message:${node.group}`;
         item.contextValue = 'message';
         return item;
       }
@@ -135,6 +171,14 @@ export class CoordinationTree implements vscode.TreeDataProvider<Node>, vscode.F
     this.changeEmitter.dispose();
     this.decoEmitter.dispose();
   }
+}
+
+/** Everything a row shows or does, as one string: equal signatures render the same row. */
+export function itemSignature(item: vscode.TreeItem): string {
+  const label = typeof item.label === 'string' ? item.label : item.label?.label ?? '';
+  const icon = item.iconPath instanceof vscode.ThemeIcon ? `${item.iconPath.id}/${item.iconPath.color?.id ?? ''}` : String(item.iconPath ?? '');
+  const tooltip = item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : item.tooltip ?? '';
+  return JSON.stringify([item.id, label, item.description ?? '', item.contextValue ?? '', icon, tooltip, item.accessibilityInformation?.label ?? '', item.command?.command ?? '', item.command?.arguments ?? [], item.collapsibleState ?? 0]);
 }
 
 function escapeMd(text: string): string {

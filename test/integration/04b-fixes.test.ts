@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
+import type { Node } from '../../src/extension/tree';
 import { inertText } from '../../src/extension/model';
 import { REFRESH_MAX_WAIT_MS, isBookkeepingPath } from '../../src/extension/service';
 import { spawn } from 'child_process';
@@ -106,6 +107,44 @@ describe('watching the directory', () => {
     } finally {
       clearInterval(stream);
       fs.rmSync(scratch, { force: true });
+    }
+  });
+});
+
+describe('chatrooms tree updates', () => {
+  it('gives every row a unique id that stays the same across reads', async () => {
+    const api = await getApi();
+    const ids = (): string[] => api.tree.getChildren().flatMap((g) => [g, ...api.tree.getChildren(g)]).map((n) => api.tree.getTreeItem(n).id ?? '');
+    const first = ids();
+    assert.ok(first.every((id) => id !== ''), `rows without an id: ${JSON.stringify(first)}`);
+    assert.strictEqual(new Set(first).size, first.length, `duplicate ids: ${JSON.stringify(first)}`);
+    assert.deepStrictEqual(ids(), first);
+    // The group nodes are the same objects, so a change can name one.
+    assert.strictEqual(api.tree.getChildren()[0], api.tree.getChildren()[0]);
+  });
+
+  it('fires no change when what it shows did not change, and names only the group that did', async () => {
+    const api = await getApi();
+    for (const p of api.panels.all()) p.dispose();
+    await sleep(600);
+    type Fired = Array<Node | Node[] | undefined | void>;
+    const fired: Fired = [];
+    const sub = api.tree.onDidChangeTreeData((e) => fired.push(e));
+    try {
+      // My own message, written by another process: the directory changes, no row does.
+      const version = api.service.coordination.version;
+      await sendAsync('instance-1', '#general', 'my own note: no count changes');
+      await waitFor('the extension to re-read', () => api.service.coordination.version !== version, 5000, 10);
+      await sleep(300);
+      assert.strictEqual(fired.length, 0, `tree changes after a write that changes no row: ${JSON.stringify(fired)}`);
+      // Someone else's message: #general's count changes, only the Chatrooms group is refreshed.
+      await sendAsync('instance-3', '#general', 'a new message for the tree');
+      await waitFor('a tree change', () => fired.length > 0, 5000, 10);
+      await sleep(300);
+      const names = fired.map((e) => (Array.isArray(e) ? e.map((n) => `${n.kind}:${n.kind === 'group' ? n.group : ''}`).join(',') : String(e)));
+      assert.deepStrictEqual(names, ['group:rooms'], 'what was refreshed');
+    } finally {
+      sub.dispose();
     }
   });
 });
