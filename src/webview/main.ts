@@ -95,11 +95,13 @@ function renderText(container: HTMLElement, text: string): void {
   for (const match of text.matchAll(pattern)) {
     const index = match.index ?? 0;
     if (index > 0 && /[A-Za-z0-9._-]/.test(text[index - 1])) continue;
+    // "#testing." or "@instance-2:" at the end of a sentence: the punctuation is not part of the name.
+    const token = match[0].replace(/[.,;:!?]+$/, '');
+    if (token.length < 2) continue;
     if (index > last) container.append(document.createTextNode(text.slice(last, index)));
-    const token = match[0];
     const span = el('span', {}, token);
     if (token.startsWith('@')) {
-      const name = token.slice(1).replace(/[.]+$/, '');
+      const name = token.slice(1);
       span.className = me && (name === me || name === 'all') ? 'mention mention-me' : 'mention';
     } else {
       span.className = 'room-ref';

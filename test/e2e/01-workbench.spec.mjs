@@ -91,6 +91,8 @@ export default [
       const seen = await panel.read(mine);
       assertEqual(seen.from, 'instance-1', 'sender of the sent message');
       assertEqual(seen.text, 'Reviewing the contract now.\nNotes will go to #backend.', 'text as shown (two lines)');
+      // The sentence's period is not part of the room reference.
+      assertEqual(JSON.stringify(await mine.locator('.text .room-ref').allInnerTexts()), '["#backend"]', 'room reference in the text');
       const box = await mine.locator('.text').boundingBox();
       assert(box && box.height > 30, `two visible lines (height ${box?.height})`);
       await waitUntil('the composer to empty', async () => (await panel.composer().inputValue()) === '');
