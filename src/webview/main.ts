@@ -87,6 +87,32 @@ app.append(header, scroller, composer, live);
 
 // ------------------------------------------------------------------ rendering
 
+/** Bidirectional controls (embeddings, overrides, isolates, marks) that could make text read in another order than it is. */
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g;
+const BIDI_NAMES: Record<string, string> = {
+  '202A': 'left-to-right embedding', '202B': 'right-to-left embedding', '202C': 'pop directional formatting',
+  '202D': 'left-to-right override', '202E': 'right-to-left override', '2066': 'left-to-right isolate',
+  '2067': 'right-to-left isolate', '2068': 'first strong isolate', '2069': 'pop directional isolate',
+  '200E': 'left-to-right mark', '200F': 'right-to-left mark', '061C': 'Arabic letter mark',
+};
+
+/**
+ * Appends text as text nodes, with each bidi control shown as a visible code
+ * ("⟨U+202E⟩", itself text in a styled span) instead of applied, so
+ * "\u202Efdp.exe" cannot pass for "exe.pdf".
+ */
+function appendText(container: HTMLElement, text: string): void {
+  let last = 0;
+  for (const match of text.matchAll(BIDI_CONTROLS)) {
+    const index = match.index ?? 0;
+    if (index > last) container.append(document.createTextNode(text.slice(last, index)));
+    const hex = match[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    container.append(el('span', { class: 'bidi-control', title: `${BIDI_NAMES[hex] ?? 'bidirectional control'} (U+${hex}), shown, not applied` }, `⟨U+${hex}⟩`));
+    last = index + match[0].length;
+  }
+  if (last < text.length) container.append(document.createTextNode(text.slice(last)));
+}
+
 /** Appends text with one's own @mentions (and #rooms) as highlighted spans, all as text nodes. */
 function renderText(container: HTMLElement, text: string): void {
   const me = info?.me;
@@ -98,7 +124,7 @@ function renderText(container: HTMLElement, text: string): void {
     // "#testing." or "@instance-2:" at the end of a sentence: the punctuation is not part of the name.
     const token = match[0].replace(/[.,;:!?]+$/, '');
     if (token.length < 2) continue;
-    if (index > last) container.append(document.createTextNode(text.slice(last, index)));
+    if (index > last) appendText(container, text.slice(last, index));
     const span = el('span', {}, token);
     if (token.startsWith('@')) {
       const name = token.slice(1);
@@ -109,7 +135,7 @@ function renderText(container: HTMLElement, text: string): void {
     container.append(span);
     last = index + token.length;
   }
-  if (last < text.length) container.append(document.createTextNode(text.slice(last)));
+  if (last < text.length) appendText(container, text.slice(last));
 }
 
 function refText(m: ViewMessage): string {
@@ -489,8 +515,12 @@ function showFilter(result: { query: string; messages: ViewMessage[]; error?: st
     const at = flat.toLowerCase().indexOf(q);
     if (at >= 0 && q) {
       const start = Math.max(0, at - 60);
-      text.append(document.createTextNode((start > 0 ? '…' : '') + flat.slice(start, at)), el('mark', {}, flat.slice(at, at + q.length)), document.createTextNode(flat.slice(at + q.length, at + q.length + 160)));
-    } else text.textContent = flat.slice(0, 220);
+      const mark = el('mark');
+      appendText(text, (start > 0 ? '…' : '') + flat.slice(start, at));
+      appendText(mark, flat.slice(at, at + q.length));
+      text.append(mark);
+      appendText(text, flat.slice(at + q.length, at + q.length + 160));
+    } else appendText(text, flat.slice(0, 220));
     button.append(meta, text);
     button.addEventListener('click', () => {
       filterInput.value = '';
@@ -515,10 +545,17 @@ function applyInfo(next: PanelInfo, nextNames: CompletionNames): void {
   info = next;
   names = nextNames;
   title.textContent = next.title;
-  description.textContent = next.description;
+  description.replaceChildren();
+  appendText(description, next.description);
   description.hidden = !next.description;
   closedBanner.hidden = !next.closed;
-  closedBanner.replaceChildren(icon('lock'), ` This chatroom is closed${next.closedReason ? `: ${next.closedReason}` : ''}. Reopen it to send messages.`);
+  closedBanner.replaceChildren(icon('lock'), ' This chatroom is closed');
+  if (next.closedReason) {
+    const reason = el('span', { class: 'reason' });
+    appendText(reason, next.closedReason);
+    closedBanner.append(': ', reason);
+  }
+  closedBanner.append('. Reopen it to send messages.');
   textarea.disabled = next.closed;
   sendButton.disabled = next.closed || sending;
   if (!next.me) textarea.placeholder = 'Set your identity (Coordination: Set Identity) to send messages';

@@ -14,6 +14,10 @@ export const PAYLOADS = [
   LONG,
   `After the long one: this line wraps normally.`,
 ];
+/** How the panel shows a text: bidi controls as visible codes ("⟨U+202E⟩") instead of applied. */
+export function visible(text) {
+  return text.replace(/[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g, (c) => `⟨U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}⟩`);
+}
 const ALLOWED_TAGS = new Set(['LI', 'OL', 'ARTICLE', 'DIV', 'SPAN', 'TIME', 'BUTTON']);
 
 /** What is in the thread panel's DOM that the payloads could have created. */
@@ -73,7 +77,15 @@ export default [
 
       // Each payload shows literally, character for character.
       const shown = await panel.locator('ol.messages article.message .text').evaluateAll((els) => els.map((e) => e.textContent));
-      for (const text of PAYLOADS) assert(shown.includes(text), `shown literally: ${JSON.stringify(text.slice(0, 80))}\n  got: ${JSON.stringify(shown.map((s) => s.slice(0, 80)))}`);
+      for (const text of PAYLOADS) assert(shown.includes(visible(text)), `shown literally: ${JSON.stringify(visible(text).slice(0, 80))}\n  got: ${JSON.stringify(shown.map((s) => s.slice(0, 80)))}`);
+      // Bidi controls show as codes, in their real place, and none is left to reorder the text.
+      const invoice = panel.message('Invoice for review');
+      const codes = await invoice.locator('.text .bidi-control').allInnerTexts();
+      assertEqual(JSON.stringify(codes), JSON.stringify(['⟨U+202E⟩', '⟨U+202C⟩', '⟨U+2067⟩', '⟨U+2069⟩']), 'bidi controls shown as codes');
+      const invoiceText = await invoice.locator('.text').innerText();
+      assert(invoiceText.includes('⟨U+202E⟩fdp.exe⟨U+202C⟩'), `the real order is visible: ${invoiceText}`);
+      assert(!/[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/.test(shown.join('')), 'a bidi control left in the message text');
+      assertEqual(await invoice.locator('.text').evaluate((e) => getComputedStyle(e).unicodeBidi), 'isolate', 'unicode-bidi of message text');
       // Visible as text to a reader, too (innerText is what renders).
       await panel.locator('.text', { hasText: '<img src=x onerror=alert(1)>' }).first().waitFor();
       await panel.locator('.text', { hasText: '</script><script>alert(2);' }).first().waitFor();
