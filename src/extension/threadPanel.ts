@@ -143,6 +143,10 @@ export class ThreadPanel implements vscode.Disposable {
         case 'openTarget':
           await vscode.commands.executeCommand('coordination.openChatroom', { target: m.target });
           break;
+        case 'reopen':
+          // As if picked from the tree: the command asks for the reason and shows its own errors.
+          if (this.target.startsWith('#')) await vscode.commands.executeCommand('coordination.reopenChatroom', { name: this.target.slice(1), fromTree: true });
+          break;
         case 'rendered':
           break;
       }

@@ -68,6 +68,8 @@ export type WebviewToHost =
   | { type: 'filter'; query: string }
   | { type: 'reveal'; key: string }
   | { type: 'openTarget'; target: string }
+  /** The closed-room banner's Reopen button: the host runs Coordination: Reopen Chatroom for this room (it asks for a reason). */
+  | { type: 'reopen' }
   | { type: 'rendered'; count: number; unreadShown: number };
 
 /** Messages the host sends per page. */

@@ -50,7 +50,11 @@ const app = document.getElementById('app') as HTMLElement;
 const header = el('header', { class: 'header' });
 const title = el('h1', { class: 'title', id: 'title' });
 const description = el('p', { class: 'description' });
-const closedBanner = el('p', { class: 'closed-banner', role: 'status', hidden: '' });
+const closedBanner = el('div', { class: 'closed-banner', role: 'status', hidden: '' });
+const closedText = el('span', { class: 'closed-text' });
+const reopenButton = el('button', { type: 'button', class: 'reopen', title: 'Reopen this chatroom (asks for a reason)' }, icon('unlock'), ' Reopen');
+reopenButton.addEventListener('click', () => post({ type: 'reopen' }));
+closedBanner.append(closedText, reopenButton);
 const filterInput = el('input', { type: 'search', class: 'filter', placeholder: 'Filter messages (searches the whole history)', 'aria-label': 'Filter messages' });
 header.append(el('div', { class: 'title-row' }, title, filterInput), description, closedBanner);
 
@@ -549,13 +553,14 @@ function applyInfo(next: PanelInfo, nextNames: CompletionNames): void {
   appendText(description, next.description);
   description.hidden = !next.description;
   closedBanner.hidden = !next.closed;
-  closedBanner.replaceChildren(icon('lock'), ' This chatroom is closed');
+  closedText.replaceChildren(icon('lock'), ' This chatroom is closed');
   if (next.closedReason) {
     const reason = el('span', { class: 'reason' });
     appendText(reason, next.closedReason);
-    closedBanner.append(': ', reason);
+    closedText.append(': ', reason);
   }
-  closedBanner.append('. Reopen it to send messages.');
+  closedText.append('. Reopen it to send messages.');
+  reopenButton.setAttribute('aria-label', `Reopen ${next.title}`);
   textarea.disabled = next.closed;
   sendButton.disabled = next.closed || sending;
   if (!next.me) textarea.placeholder = 'Set your identity (Coordination: Set Identity) to send messages';

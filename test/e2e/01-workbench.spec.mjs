@@ -223,11 +223,23 @@ export default [
       const panel = await wb.thread('#release');
       const banner = panel.locator('.closed-banner');
       await banner.waitFor({ state: 'visible' });
-      assertEqual((await banner.innerText()).trim(), 'This chatroom is closed: Shipped in 1.4. Reopen it to send messages.', 'closed banner');
+      assertEqual((await banner.locator('.closed-text').innerText()).trim(), 'This chatroom is closed: Shipped in 1.4. Reopen it to send messages.', 'closed banner');
       assert(await panel.composer().isDisabled(), 'the composer is disabled in a closed room');
       await wb.shot('room-closed');
       const rooms = await wb.coord('instance-2', 'list-chatrooms');
       assert(/#release\s+closed/.test(rooms), `coord list-chatrooms shows #release closed:\n${rooms}`);
+
+      // The banner's Reopen button, from the keyboard: asks for a reason, then the room is open again.
+      const reopen = banner.getByRole('button', { name: 'Reopen #release' });
+      await reopen.focus();
+      await reopen.press('Enter');
+      await wb.waitForQuickInputText('Why reopen #release? (optional)');
+      await wb.answer('Hotfix 1.4.1 goes out from here');
+      await banner.waitFor({ state: 'hidden' });
+      await waitUntil('the composer to be enabled', async () => !(await panel.composer().isDisabled()));
+      await waitUntil('#release open in the tree', async () => (await wb.treeRows()).includes('#release Go/no-go for the OAuth release') || pending(await wb.treeRows()));
+      const after = await wb.coord('instance-2', 'list-chatrooms');
+      assert(/#release\s+open/.test(after), `coord list-chatrooms shows #release open again:\n${after}`);
     },
   },
   {
