@@ -30,8 +30,12 @@ export function runSearchQuickPick(service: CoordinationService, panels: ThreadP
     const qp = vscode.window.createQuickPick<ResultItem>();
     qp.title = room ? `Search ${room}` : 'Search messages';
     qp.placeholder = 'Type words to find (searches every message you can see)';
-    qp.matchOnDescription = true;
-    qp.matchOnDetail = true;
+    // The core ranks the results; VS Code must neither filter nor re-sort them. Its
+    // matcher only looks at the label (matchOnDescription/Detail off), and the label
+    // is an icon alone, so no query ever matches it and the items keep their order
+    // (1.100's QuickPick has no public sortByLabel).
+    qp.matchOnDescription = false;
+    qp.matchOnDetail = false;
     let timer: NodeJS.Timeout | undefined;
     let generation = 0;
     const me = service.identity;
@@ -60,16 +64,16 @@ export function runSearchQuickPick(service: CoordinationService, panels: ThreadP
         return;
       }
       if (gen !== generation) return;
-      const newest = found.slice(-MAX_RESULTS).reverse();
-      qp.items = newest.map((m) => ({
-        label: `$(comment) ${m.from} → ${conversationOf(m, me)}`,
-        description: `${refLabel(m)} · ${m.time} (${relativeTime(m.time)})`,
+      // Best first, in the core's order.
+      const best = found.slice(0, MAX_RESULTS);
+      qp.items = best.map((m) => ({
+        label: '$(comment)',
+        description: `${m.from} → ${conversationOf(m, me)} · ${refLabel(m)} · ${m.time} (${relativeTime(m.time)})`,
         detail: matchSnippet(m.text, q),
-        // Results come from the core's search; VS Code only highlights the matching words.
         alwaysShow: true,
         message: m,
       }));
-      qp.title = `${room ? `Search ${room}` : 'Search messages'}: ${found.length} match${found.length === 1 ? '' : 'es'}${found.length > MAX_RESULTS ? ` (newest ${MAX_RESULTS} shown)` : ''}`;
+      qp.title = `${room ? `Search ${room}` : 'Search messages'}: ${found.length} match${found.length === 1 ? '' : 'es'}${found.length > MAX_RESULTS ? ` (best ${MAX_RESULTS} shown)` : ''}`;
       qp.busy = false;
     };
     qp.onDidChangeValue((value) => {

@@ -254,6 +254,13 @@ export default [
       const row = wb.quickInput().locator('.monaco-list-row', { hasText: 'instance-2 → #testing' }).first();
       await row.waitFor();
       assert((await row.innerText()).includes('we need a row lock'), `the result quotes the match: ${await row.innerText()}`);
+      // Listed in the core's ranked order (best first), not re-sorted by date or by VS Code's matcher.
+      const rowTexts = await wb.quickInput().locator('.monaco-list-row').allInnerTexts();
+      const shownRefs = rowTexts.map((t) => /· (#\d+) ·/.exec(t)?.[1]).filter(Boolean);
+      const ranked = (await wb.coordJson('instance-1', 'search', 'row lock')).map((m) => `#${m.number}`);
+      wb.log(`search order: shown ${shownRefs.join(' ')}; coord search ${ranked.join(' ')}`);
+      assert(shownRefs.length >= 2, `several results to order: ${JSON.stringify(rowTexts)}`);
+      assertEqual(shownRefs.join(' '), ranked.filter((r) => shownRefs.includes(r)).join(' '), 'results in the ranked order');
       await wb.shot('search');
       await row.click();
       const panel = await wb.thread('#testing');
