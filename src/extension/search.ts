@@ -68,7 +68,7 @@ export function runSearchQuickPick(service: CoordinationService, panels: ThreadP
       const best = found.slice(0, MAX_RESULTS);
       qp.items = best.map((m) => ({
         label: '$(comment)',
-        description: `${m.from} → ${conversationOf(m, me)} · ${refLabel(m)} · ${m.time} (${relativeTime(m.time)})`,
+        description: `${m.from} → ${m.target} · ${refLabel(m)} · ${m.time} (${relativeTime(m.time)})`,
         detail: matchSnippet(m.text, q),
         alwaysShow: true,
         message: m,
