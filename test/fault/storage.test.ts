@@ -51,7 +51,7 @@ function fill(file: string): void {
 const WRITES: Array<[string, string[]]> = [
   ['send', ['send', '#general', 'FILL']],
   ['reply', ['reply', '1', 'FILL']],
-  ['send-dm', ['send-dm', 'instance-2', 'FILL']],
+  ['send-dm', ['send-dm', 'OTHER', 'FILL']],
   ['@-message', ['send', '@instance-2', 'FILL']],
   ['create-chatroom', ['create-chatroom', 'room-N', 'FILL']],
   ['update-status', ['update-status', 'FILL']],
@@ -88,7 +88,8 @@ describe('fault: full disk', function () {
       const text = `${what} ${attempts} ${'y'.repeat(size % 1500)}`;
       const args = template.map((a) => a.replace('FILL', text).replace('room-N', `room-${attempts}`));
       const before = snapshotTree(dir);
-      const r = send(args, attempts % 2 ? 'instance-1' : 'instance-2');
+      const as = attempts % 2 ? 'instance-1' : 'instance-2';
+      const r = send(args.map((a) => (a === 'OTHER' ? (as === 'instance-1' ? 'instance-2' : 'instance-1') : a)), as);
       if (r.code === 0) {
         successes++;
         const out = JSON.parse(r.stdout);
@@ -135,7 +136,7 @@ describe('fault: read-only file system', function () {
   for (const [what, args] of WRITES) {
     it(`${what} fails with one clear line and changes nothing`, () => {
       const before = snapshotTree(dir);
-      const r = runCoord(args.map((a) => a.replace('FILL', 'text').replace('room-N', 'room-x')), { dir, as: 'instance-2' });
+      const r = runCoord(args.map((a) => a.replace('FILL', 'text').replace('room-N', 'room-x').replace('OTHER', 'instance-1')), { dir, as: 'instance-2' });
       expectCleanFailure(r, /read-only/);
       assert.strictEqual(r.code, 3);
       assert.deepStrictEqual(snapshotTree(dir), before);
@@ -167,14 +168,21 @@ describe('fault: read-only file system', function () {
 describe('fault: a directory this user may not write (unprivileged user)', function () {
   this.timeout(60_000);
   let dir = '';
+  let cli = CLI;
   const asNobody = (args: string[]) => {
-    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, '--dir', dir, '--as', 'instance-2', ...args], { encoding: 'utf8' });
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, '--dir', dir, '--as', 'instance-2', ...args], { encoding: 'utf8' });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   };
   before(function () {
     if (process.getuid?.() !== 0 || spawnSync('setpriv', ['--version']).status !== 0) this.skip();
     const parent = tempDir('coord-perm-');
     fs.chmodSync(parent, 0o755);
+    // The checkout may sit where that user cannot read (a mode-700 temp dir): give it its own copy of the self-contained CLI.
+    const bin = path.join(parent, 'bin');
+    fs.mkdirSync(bin, { mode: 0o755 });
+    for (const f of ['cli.js', 'cli-main.js', 'cli-main.js.cache']) if (fs.existsSync(path.join(path.dirname(CLI), f))) fs.copyFileSync(path.join(path.dirname(CLI), f), path.join(bin, f));
+    for (const f of fs.readdirSync(bin)) fs.chmodSync(path.join(bin, f), 0o755);
+    cli = path.join(bin, 'cli.js');
     dir = path.join(parent, 'coordination');
     assert.strictEqual(runCoord(['init', dir]).code, 0);
     assert.strictEqual(runCoord(['send', '#general', 'hello'], { dir, as: 'instance-1' }).code, 0);
