@@ -13,6 +13,7 @@ import { withLock as withDirectoryLock } from './lock';
 import { appendWhole, ensureDir, listFiles, readTextIfExists, touch, writeAtomic } from './fsutil';
 import { scanLog, readLogLines } from './logIndex';
 import { formatLogLine, parseLogLine } from './formats/messagesLog';
+import { resolveLogTarget } from './messageIdentity';
 import { formatBlock, formatSystemLine, parseTranscript } from './formats/transcript';
 import { formatPythonDmLine } from './formats/pythonDm';
 import {
@@ -787,7 +788,7 @@ export function knownInstances(layout: Layout, self: string | null): string[] {
   return [...ids].sort();
 }
 
-/** Reads message `number` (and what it needs) straight from the log. */
+/** Reads message `number` (and a Python reply's parent, if it needs one) straight from the log. */
 function findLogMessageLight(layout: Layout, number: number, rooms: Set<string>): StoredMessage | null {
   const scan = scanLog(layout.messagesLog, layout.logCheckpoint, false);
   if (number < 1 || number > scan.lines) return null;
@@ -795,29 +796,11 @@ function findLogMessageLight(layout: Layout, number: number, rooms: Set<string>)
   const lines = readLogLines(layout.messagesLog, scan.marks, from, number);
   for (let i = lines.length - 1; i >= 0; i--) {
     const parsed = parseLogLine(lines[i]);
-    if (!parsed) continue;
+    if (!parsed) continue; // a continuation line: its message starts above
     const ownNumber = from + i;
-    let room: string | null = null;
-    let to: string | null = null;
-    let target: string;
-    const raw = parsed.rawTarget;
-    if (parsed.dm || raw.startsWith('@')) {
-      to = raw.replace(/^@/, '');
-      target = `@${to}`;
-    } else if (raw.startsWith('#') || rooms.has(raw)) {
-      room = raw.replace(/^#/, '');
-      target = `#${room}`;
-    } else if (raw === 'coordination' && typeof parsed.replyTo === 'number' && parsed.replyTo < ownNumber) {
-      const grand = findLogMessageLight(layout, parsed.replyTo, rooms);
-      if (!grand) return null;
-      room = grand.room;
-      to = grand.room === null ? (grand.from === parsed.from ? grand.to : grand.from) : null;
-      target = room !== null ? `#${room}` : `@${to}`;
-    } else {
-      to = raw;
-      target = `@${raw}`;
-    }
-    return { number: ownNumber, id: '', time: parsed.time, from: parsed.from, target, text: parsed.text, replyTo: parsed.replyTo, seq: 0, dm: parsed.dm, room, to, lastLine: number, refs: [] };
+    const parentOf = (n: number) => (n < ownNumber ? findLogMessageLight(layout, n, rooms) ?? undefined : undefined);
+    const place = resolveLogTarget(parsed.rawTarget, parsed.from, parsed.dm, parsed.replyTo, parentOf, (name) => rooms.has(name));
+    return { number: ownNumber, id: '', time: parsed.time, from: parsed.from, text: parsed.text, replyTo: parsed.replyTo, seq: 0, dm: parsed.dm, ...place, lastLine: number, refs: [] };
   }
   return null;
 }

@@ -66,3 +66,44 @@ export function splitDmPair(name: string, senders: string[]): [string, string] {
   const i = name.indexOf('_');
   return i > 0 ? [name.slice(0, i), name.slice(i + 1)] : [name, ''];
 }
+
+/** Where a message belongs: a room, or the conversation with an instance. */
+export interface Place {
+  target: string;
+  room: string | null;
+  to: string | null;
+}
+
+export interface PlacedMessage extends Place {
+  from: string;
+}
+
+/**
+ * Where a log line's message belongs, from its raw target: `#room`, `@id`,
+ * a DM line, a bare name (a room if one by that name exists, else an
+ * instance), or the Python tool's replies aimed at `coordination`, which
+ * belong where their parent is. Callers say how to find a parent by number
+ * and which bare names are rooms.
+ */
+export function resolveLogTarget(
+  raw: string,
+  from: string,
+  dm: boolean,
+  replyTo: number | string | null,
+  parentOf: (number: number) => PlacedMessage | undefined,
+  isRoomName: (name: string) => boolean,
+): Place {
+  if (dm) return { target: `@${raw.replace(/^@/, '')}`, room: null, to: raw.replace(/^@/, '') };
+  if (raw.startsWith('#')) return { target: raw, room: raw.slice(1), to: null };
+  if (raw.startsWith('@')) return { target: raw, room: null, to: raw.slice(1) };
+  if (raw === 'coordination' && typeof replyTo === 'number') {
+    const parent = parentOf(replyTo);
+    if (parent) {
+      if (parent.room !== null) return { target: parent.target, room: parent.room, to: null };
+      const other = parent.from === from ? parent.to : parent.from;
+      return { target: `@${other}`, room: null, to: other };
+    }
+  }
+  if (raw === 'coordination' || isRoomName(raw)) return { target: `#${raw}`, room: raw, to: null };
+  return { target: `@${raw}`, room: null, to: raw };
+}

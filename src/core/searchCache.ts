@@ -37,13 +37,14 @@
  * Layout: "CSI1", u32 header length, header JSON, then 4-byte-aligned sections
  * named in the header.
  */
-import { blockId, fnv, hashId, MessageShape as Shape, sameMessage, splitDmPair, splitReplyPrefix } from './messageIdentity';
+import { blockId, fnv, hashId, MessageShape as Shape, Place, PlacedMessage, resolveLogTarget, sameMessage, splitDmPair, splitReplyPrefix } from './messageIdentity';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Layout } from './layout';
 import { DirectoryStore, StoredMessage } from './store';
 import { Message, MessageRef } from './model';
-import { listFiles, readRange } from './fsutil';
+import { listFiles, readRange, readTextIfExists } from './fsutil';
+import { parseChatroomStatusFile } from './formats/chatroomStatus';
 import { MessageSearchIndex, PostingIndex, searchIndexFor } from './searchIndex';
 import { parseLogLine } from './formats/messagesLog';
 import { parseTranscript, TranscriptBlock } from './formats/transcript';
@@ -314,6 +315,8 @@ function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[] | null
   let seq = 0;
   const logMsgs: DeltaMessage[] = [];
   const byLine = new Map<number, DeltaMessage>();
+  // Bare names in log lines resolve against the status file's rooms, as the store does.
+  const statusRooms = new Set(parseChatroomStatusFile(readTextIfExists(layout.chatroomStatus)).flatMap((l) => (l.kind === 'entry' ? [l.entry.name.toLowerCase()] : [])));
   let totalLines = h.log.lines;
   let logSize = -1;
   let bytes = 0;
@@ -355,7 +358,7 @@ function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[] | null
             byLine.set(number, m);
             continue;
           }
-          const where = resolveLogTarget(layout, base, byLine, h.log.lines, parsed.rawTarget, parsed.from, parsed.dm, parsed.replyTo);
+          const where = placeOfLogLine(layout, statusRooms, base, byLine, h.log.lines, parsed.rawTarget, parsed.from, parsed.dm, parsed.replyTo);
           const m = deltaMessage({ number, time: parsed.time, from: parsed.from, text: parsed.text, replyTo: parsed.replyTo, ...where }, line, seq++);
           logMsgs.push(m);
           byLine.set(number, m);
@@ -510,9 +513,10 @@ function deltaMessage(
   };
 }
 
-/** How the store reads a log line's target (see DirectoryStore.resolveLogTarget on a fresh load). */
-function resolveLogTarget(
+/** How the store reads a log line's target on a fresh load (see resolveLogTarget). */
+function placeOfLogLine(
   layout: Layout,
+  statusRooms: Set<string>,
   base: CachedCorpus,
   byLine: Map<number, DeltaMessage>,
   baseLines: number,
@@ -520,25 +524,13 @@ function resolveLogTarget(
   from: string,
   dm: boolean,
   replyTo: number | string | null,
-): { target: string; room: string | null; to: string | null } {
-  if (dm) return { target: `@${raw.replace(/^@/, '')}`, room: null, to: raw.replace(/^@/, '') };
-  if (raw.startsWith('#')) return { target: raw, room: raw.slice(1), to: null };
-  if (raw.startsWith('@')) return { target: raw, room: null, to: raw.slice(1) };
-  if (raw === 'coordination' && typeof replyTo === 'number') {
-    let parent: { room: string | null; target: string; from: string; to: string | null } | undefined;
-    if (replyTo >= 1 && replyTo <= baseLines) {
-      const p = base.findNumber(replyTo);
-      if (p >= 0) parent = { room: base.room(p), target: base.target(p), from: base.from(p), to: base.to(p) };
-    } else parent = byLine.get(replyTo);
-    if (parent) {
-      if (parent.room !== null) return { target: parent.target, room: parent.room, to: null };
-      const other = parent.from === from ? parent.to : parent.from;
-      return { target: `@${other}`, room: null, to: other };
-    }
-  }
-  // A fresh store reads the log before the status file: only a room's transcript makes a bare name a room.
-  if (fs.existsSync(layout.chatroom(raw)) || raw === 'coordination') return { target: `#${raw}`, room: raw, to: null };
-  return { target: `@${raw}`, room: null, to: raw };
+): Place {
+  const parentOf = (n: number): PlacedMessage | undefined => {
+    if (n < 1 || n > baseLines) return byLine.get(n);
+    const p = base.findNumber(n);
+    return p >= 0 ? { room: base.room(p), target: base.target(p), from: base.from(p), to: base.to(p) } : undefined;
+  };
+  return resolveLogTarget(raw, from, dm, replyTo, parentOf, (name) => statusRooms.has(name.toLowerCase()) || fs.existsSync(layout.chatroom(name)));
 }
 
 // ------------------------------------------------------------ writing

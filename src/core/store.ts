@@ -9,7 +9,7 @@
  * the message its 8-hex id and read hints); one with no log line is a legacy
  * message of its own, numbered null.
  */
-import { blockId, comparableBody, hashId, MessageShape, sameMessage, splitDmPair, splitReplyPrefix } from './messageIdentity';
+import { blockId, comparableBody, hashId, MessageShape, resolveLogTarget, sameMessage, splitDmPair, splitReplyPrefix } from './messageIdentity';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Layout } from './layout';
@@ -174,14 +174,15 @@ export class DirectoryStore {
   /** Brings the store up to date with the disk; returns true when anything changed. */
   refresh(): boolean {
     const before = this.version;
-    this.refreshLog();
-    this.refreshSources();
+    // Rooms first: a log line naming a bare room resolves against them.
     if (this.changedSince('status', this.layout.chatroomStatus)) {
       this.statusEntries = parseChatroomStatusFile(readTextIfExists(this.layout.chatroomStatus)).flatMap((l) =>
         l.kind === 'entry' ? [l.entry] : [],
       );
       this.touchVersion();
     }
+    this.refreshLog();
+    this.refreshSources();
     if (this.statusFilesChanged()) {
       this.statusCache = null;
       this.version++;
@@ -334,7 +335,7 @@ export class DirectoryStore {
       this.pushLogMessage({ number, time: '', from: '', target: '', text: line, replyTo: null, dm: false, room: null, to: null }, line);
       return true;
     }
-    const { target, room, to } = this.resolveLogTarget(parsed.rawTarget, parsed.from, parsed.dm, parsed.replyTo);
+    const { target, room, to } = resolveLogTarget(parsed.rawTarget, parsed.from, parsed.dm, parsed.replyTo, (n) => this.messageByNumber(n), (name) => this.isKnownRoomName(name));
     this.pushLogMessage({ number, time: parsed.time, from: parsed.from, target, text: parsed.text, replyTo: parsed.replyTo, dm: parsed.dm, room, to }, line);
     return true;
   }
@@ -363,24 +364,6 @@ export class DirectoryStore {
     }
     this.logByTime.add(message);
     if (this.legacyByTime.size > 0) this.absorbLegacy(message);
-  }
-
-  /** Where a log line's message belongs: a room, or the conversation with an instance. */
-  private resolveLogTarget(raw: string, from: string, dm: boolean, replyTo: number | string | null): { target: string; room: string | null; to: string | null } {
-    if (dm) return { target: `@${raw.replace(/^@/, '')}`, room: null, to: raw.replace(/^@/, '') };
-    if (raw.startsWith('#')) return { target: raw, room: raw.slice(1), to: null };
-    if (raw.startsWith('@')) return { target: raw, room: null, to: raw.slice(1) };
-    if (raw === 'coordination' && typeof replyTo === 'number') {
-      // The Python tool's replies name no room: they belong where their parent is.
-      const parent = this.messageByNumber(replyTo);
-      if (parent) {
-        if (parent.room !== null) return { target: parent.target, room: parent.room, to: null };
-        const other = parent.from === from ? parent.to : parent.from;
-        return { target: `@${other}`, room: null, to: other };
-      }
-    }
-    if (this.isKnownRoomName(raw) || raw === 'coordination') return { target: `#${raw}`, room: raw, to: null };
-    return { target: `@${raw}`, room: null, to: raw };
   }
 
   private isKnownRoomName(name: string): boolean {

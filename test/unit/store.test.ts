@@ -112,6 +112,19 @@ describe('writes through the library', () => {
     assert.deepStrictEqual(fresh.thread(1).map((m) => m.number), [1, 2]);
   });
 
+  it('reads a bare room name known only from the status file as that room, on a first load and on a refresh alike', () => {
+    const dir = copySample();
+    const log = path.join(dir, 'data/messages.log');
+    // python-testing has a status line but no transcript.
+    fs.writeFileSync(log, '[2025-06-16 10:00:00] instance-2 -> python-testing: first\n');
+    const live = openCoordination({ dir, instance: 'instance-1' });
+    assert.strictEqual(live.getMessage(1).target, '#python-testing');
+    fs.appendFileSync(log, '[2025-06-16 10:00:01] instance-2 -> python-testing: second\n');
+    live.refresh();
+    assert.strictEqual(live.getMessage(2).target, '#python-testing');
+    assert.strictEqual(openCoordination({ dir, instance: 'instance-1' }).getMessage(2).target, '#python-testing');
+  });
+
   it('shows a spilled legacy line as a continuation that keeps its number', async () => {
     const dir = copySample();
     fs.writeFileSync(path.join(dir, 'data/messages.log'), '[2025-06-16 10:00:00] instance-2 -> #general: first\nspilled second line\n[2025-06-16 10:00:01] instance-3 -> #general: next\n');
