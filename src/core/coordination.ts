@@ -10,7 +10,7 @@ import { Layout } from './layout';
 import { Chatroom, InstanceStatus, Message, MessageRef, Notifications } from './model';
 import { DirectoryStore, ReadState, StoredMessage, roomFromEvents, toMessage } from './store';
 import { withLock as withDirectoryLock } from './lock';
-import { appendWhole, ensureDir, listFiles, readTextIfExists, touch, writeAtomic } from './fsutil';
+import { appendWhole, ensureDir, fileStamp, listFiles, readTextIfExists, touch, writeAtomic } from './fsutil';
 import { scanLog, readLogLines } from './logIndex';
 import { formatLogLine, parseLogLine } from './formats/messagesLog';
 import { resolveLogTarget } from './messageIdentity';
@@ -307,12 +307,11 @@ export class Coordination {
   }
 
   systemSummary(): SystemSummary {
-    const status = this.systemStatus();
     return {
       instance: this.instance,
-      totalMessages: status.totalMessages,
-      unread: status.unread,
-      activeChatrooms: status.activeChatrooms,
+      totalMessages: this.state.allMessages().length,
+      unread: this.instance ? this.unreadCounts().total : 0,
+      activeChatrooms: this.listChatrooms().filter((r) => r.status === 'open').length,
       statuses: this.statuses(),
       recentActivity: this.actionLog({ limit: 20 }),
     };
@@ -762,15 +761,7 @@ export function loadRoomsLight(layout: Layout): Chatroom[] {
 const roomCache = new Map<string, { stamp: string; transcriptOnly: string[]; rooms: Chatroom[] }>();
 
 function roomStamp(layout: Layout, transcriptOnly: string[]): string {
-  const stamp = (file: string) => {
-    try {
-      const st = fs.statSync(file);
-      return `${st.size}:${st.mtimeMs}:${st.ino}`;
-    } catch {
-      return '-';
-    }
-  };
-  return [layout.chatroomStatus, layout.chatroomsDir, ...transcriptOnly.map((r) => layout.chatroom(r))].map(stamp).join(';');
+  return [layout.chatroomStatus, layout.chatroomsDir, ...transcriptOnly.map((r) => layout.chatroom(r))].map(fileStamp).join(';');
 }
 
 export function knownInstances(layout: Layout, self: string | null): string[] {

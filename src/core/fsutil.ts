@@ -4,7 +4,6 @@
  * either land whole or not at all.
  */
 import * as fs from 'fs';
-import * as path from 'path';
 import writeFileAtomic from 'write-file-atomic';
 import { ioError } from './errors';
 
@@ -178,15 +177,12 @@ export function listFiles(dir: string, suffix = '.txt'): string[] {
   return entries.filter((e) => e.isFile() && e.name.endsWith(suffix)).map((e) => e.name).sort();
 }
 
-export function statOrNull(file: string): fs.Stats | null {
+/** Size, modification time and inode: changes when a file is written or replaced; 'missing' when absent. */
+export function fileStamp(file: string): string {
   try {
-    return fs.lstatSync(file);
+    const st = fs.statSync(file);
+    return `${st.size}:${st.mtimeMs}:${st.ino}`;
   } catch {
-    return null;
+    return 'missing';
   }
-}
-
-export function isInside(root: string, candidate: string): boolean {
-  const rel = path.relative(root, candidate);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }

@@ -38,10 +38,6 @@ export function stripSigil(name: string, sigil: '#' | '@'): string {
   return name.startsWith(sigil) ? name.slice(1) : name;
 }
 
-export function sameName(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
-}
-
 /** DM conversations are keyed by the two ids sorted, as the Python tool names its files. */
 export function dmPair(a: string, b: string): [string, string] {
   return a < b ? [a, b] : [b, a];

@@ -21,7 +21,7 @@ import { ChatroomStatusEntry, parseChatroomStatusFile } from './formats/chatroom
 import { parseInstanceStatusFile, parseStatusTxt } from './formats/statuses';
 import { parseDmReads, parsePositions, parseReadMarks, positionsByKey, ReadMarks } from './formats/readMarks';
 import { isValidRoomName } from './names';
-import { listFiles, readRange, readTextIfExists } from './fsutil';
+import { fileStamp, listFiles, readRange, readTextIfExists } from './fsutil';
 import { countLines, totalLines } from './lines';
 import { timestampToMillis } from './time';
 
@@ -62,15 +62,6 @@ interface SourceState {
 }
 
 const TAIL_BYTES = 64;
-
-function fileStamp(file: string): string {
-  try {
-    const st = fs.statSync(file);
-    return `${st.size}:${st.mtimeMs}:${st.ino}`;
-  } catch {
-    return 'missing';
-  }
-}
 
 /**
  * A multimap keyed by timestamp: few messages share a second, so lookups stay

@@ -69,9 +69,4 @@ export function sanitizeForTerminal(text: string): string {
   });
 }
 
-/** A key that treats the same text from different writers as equal. */
-export function matchKey(text: string): string {
-  return unescapeBashText(text).replace(/\r\n?/g, '\n').trim();
-}
-
 export const MAX_MESSAGE_BYTES = 64 * 1024;
