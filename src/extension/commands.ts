@@ -6,7 +6,7 @@
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { Chatroom, Message, MessageRef, initCoordination, isValidInstanceId, isValidRoomName } from '../core';
+import { ActionEntry, Chatroom, Message, MessageRef, initCoordination, isValidInstanceId, isValidRoomName } from '../core';
 import { CoordinationService, UserError, errorMessage, isUserError, proposedDirectory } from './service';
 import { ThreadPanels, normaliseTarget } from './threadPanel';
 import { Node } from './tree';
@@ -305,7 +305,7 @@ export function registerCommands(deps: CommandDeps): void {
       '',
       '## Recent activity',
       '',
-      ...s.recentActivity.map((a) => `- ${a.time} **${a.instance}** ${a.action}${a.details ? ` — ${a.details}` : ''}`),
+      ...s.recentActivity.map(activityLine),
     ];
     await deps.documents.show('System Status', lines.join('\n'));
     return s;
@@ -331,7 +331,7 @@ export function registerCommands(deps: CommandDeps): void {
       '',
       '## Recent activity',
       '',
-      ...s.recentActivity.map((a) => `- ${a.time} **${a.instance}** ${a.action}${a.details ? ` — ${a.details}` : ''}`),
+      ...s.recentActivity.map(activityLine),
     ];
     await deps.documents.show('System Summary', lines.join('\n'));
     return s;
@@ -343,7 +343,7 @@ export function registerCommands(deps: CommandDeps): void {
     const limit = typeof limitRaw === 'number' && limitRaw > 0 ? limitRaw : 200;
     const entries = c.actionLog({ limit });
     if (programmatic(args)) return entries;
-    const lines = [`# Action log (last ${entries.length})`, '', ...[...entries].reverse().map((a) => `- ${a.time} **${a.instance}** ${a.action}${a.details ? ` — ${a.details}` : ''}`)];
+    const lines = [`# Action log (last ${entries.length})`, '', ...[...entries].reverse().map(activityLine)];
     await deps.documents.show('Action Log', lines.join('\n'));
     return entries;
   });
@@ -566,4 +566,9 @@ function pickOrType(items: vscode.QuickPickItem[], title: string, validate: (v: 
     });
     qp.show();
   });
+}
+
+/** One action-log entry as a Markdown list item (System Status, System Summary, Action Log). */
+function activityLine(a: ActionEntry): string {
+  return `- ${a.time} **${a.instance}** ${a.action}${a.details ? ` — ${a.details}` : ''}`;
 }
