@@ -72,11 +72,19 @@ const sendArgs = (dir, text, as = 'instance-1') => [CLI, '--dir', dir, '--as', a
 const rows = [];
 function row(r) {
   const ratio = r.baselineValue ? r.value / r.baselineValue : null;
-  const full = { ratio: round(ratio, 2), ok: null, ...r, value: round(r.value, r.unit === 'MB' ? 1 : 2), baselineValue: round(r.baselineValue, 2) };
+  const full = {
+    ratio: round(ratio, 2),
+    ok: null,
+    ...r,
+    value: round(r.value, r.unit === 'MB' ? 1 : 2),
+    baselineValue: round(r.baselineValue, 2),
+  };
   if (r.check) full.ok = r.check(r.value, ratio);
   delete full.check;
   rows.push(full);
-  process.stderr.write(`  ${full.name}: ${full.value} ${full.unit}${full.baseline ? ` (baseline ${full.baseline}: ${full.baselineValue})` : ''}\n`);
+  process.stderr.write(
+    `  ${full.name}: ${full.value} ${full.unit}${full.baseline ? ` (baseline ${full.baseline}: ${full.baselineValue})` : ''}\n`,
+  );
   return full;
 }
 
@@ -87,14 +95,33 @@ function benchCliLatency() {
   const dir = initDir('latency');
   const floor = [];
   const send = [];
-  for (let i = 0; i < 3; i++) { timeProcess(['-e', '0']); timeProcess(sendArgs(dir, `warm ${i}`)); }
+  for (let i = 0; i < 3; i++) {
+    timeProcess(['-e', '0']);
+    timeProcess(sendArgs(dir, `warm ${i}`));
+  }
   // Interleaved so that drift in machine load hits both alike.
   for (let i = 0; i < n; i++) {
     floor.push(timeProcess(['-e', '0']));
     send.push(timeProcess(sendArgs(dir, `latency ${i}`)));
   }
-  row({ name: 'CLI send latency p50', value: p50(send), unit: 'ms', baseline: 'node -e 0 p50', baselineValue: p50(floor), goal: '<= 1.5x baseline', check: (_, r) => r <= 1.5 });
-  row({ name: 'CLI send latency p95', value: p95(send), unit: 'ms', baseline: 'node -e 0 p95', baselineValue: p95(floor), goal: '<= 1.5x baseline', check: (_, r) => r <= 1.5 });
+  row({
+    name: 'CLI send latency p50',
+    value: p50(send),
+    unit: 'ms',
+    baseline: 'node -e 0 p50',
+    baselineValue: p50(floor),
+    goal: '<= 1.5x baseline',
+    check: (_, r) => r <= 1.5,
+  });
+  row({
+    name: 'CLI send latency p95',
+    value: p95(send),
+    unit: 'ms',
+    baseline: 'node -e 0 p95',
+    baselineValue: p95(floor),
+    goal: '<= 1.5x baseline',
+    check: (_, r) => r <= 1.5,
+  });
 }
 
 // ------------------------------------------------------------------ 100k log
@@ -112,17 +139,47 @@ function benchBigLog() {
   const coldEmpty = timeProcess(sendArgs(empty, 'cold first send'));
   const bigTimes = [];
   const emptyTimes = [];
-  for (let i = 0; i < 2; i++) { timeProcess(sendArgs(big, `warm ${i}`)); timeProcess(sendArgs(empty, `warm ${i}`)); }
+  for (let i = 0; i < 2; i++) {
+    timeProcess(sendArgs(big, `warm ${i}`));
+    timeProcess(sendArgs(empty, `warm ${i}`));
+  }
   for (let i = 0; i < n; i++) {
     bigTimes.push(timeProcess(sendArgs(big, `big ${i}`)));
     emptyTimes.push(timeProcess(sendArgs(empty, `empty ${i}`)));
   }
-  row({ name: 'CLI send into a 100k-message log p50', value: p50(bigTimes), unit: 'ms', baseline: 'send into an empty log p50', baselineValue: p50(emptyTimes), goal: '<= 1.3x baseline', check: (_, r) => r <= 1.3 });
-  row({ name: 'CLI send into a 100k-message log p95', value: p95(bigTimes), unit: 'ms', baseline: 'send into an empty log p95', baselineValue: p95(emptyTimes), goal: '<= 1.3x baseline', check: (_, r) => r <= 1.3 });
-  row({ name: 'first send into a 100k log (builds the line index)', value: cold, unit: 'ms', baseline: 'first send into an empty log', baselineValue: coldEmpty, goal: 'info' });
+  row({
+    name: 'CLI send into a 100k-message log p50',
+    value: p50(bigTimes),
+    unit: 'ms',
+    baseline: 'send into an empty log p50',
+    baselineValue: p50(emptyTimes),
+    goal: '<= 1.3x baseline',
+    check: (_, r) => r <= 1.3,
+  });
+  row({
+    name: 'CLI send into a 100k-message log p95',
+    value: p95(bigTimes),
+    unit: 'ms',
+    baseline: 'send into an empty log p95',
+    baselineValue: p95(emptyTimes),
+    goal: '<= 1.3x baseline',
+    check: (_, r) => r <= 1.3,
+  });
+  row({
+    name: 'first send into a 100k log (builds the line index)',
+    value: cold,
+    unit: 'ms',
+    baseline: 'first send into an empty log',
+    baselineValue: coldEmpty,
+    goal: 'info',
+  });
   // The numbering stayed exact.
-  const count = core.openCoordination({ dir: big }).messages().filter((m) => m.number !== null).length;
-  if (count !== 100_000 + 3 + n) throw new Error(`100k log: expected ${100_000 + 3 + n} numbered messages, the library counts ${count}`);
+  const count = core
+    .openCoordination({ dir: big })
+    .messages()
+    .filter((m) => m.number !== null).length;
+  if (count !== 100_000 + 3 + n)
+    throw new Error(`100k log: expected ${100_000 + 3 + n} numbered messages, the library counts ${count}`);
   return big;
 }
 
@@ -143,7 +200,15 @@ async function benchThroughput() {
   const t2 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) appendFileSync(plain, line);
   const plainSeconds = ms(process.hrtime.bigint() - t2) / 1000;
-  row({ name: 'in-process send throughput (locked, all files)', value: n / seconds, unit: 'msg/s', baseline: 'appendFileSync of the log line alone', baselineValue: n / plainSeconds, goal: '>= 5000 msg/s', check: (v) => v >= 5000 });
+  row({
+    name: 'in-process send throughput (locked, all files)',
+    value: n / seconds,
+    unit: 'msg/s',
+    baseline: 'appendFileSync of the log line alone',
+    baselineValue: n / plainSeconds,
+    goal: '>= 5000 msg/s',
+    check: (v) => v >= 5000,
+  });
 }
 
 // ------------------------------------------------------------------ concurrent CLI writers
@@ -171,15 +236,27 @@ async function benchConcurrentWriters() {
   const rate = (8 * per) / (ms(process.hrtime.bigint() - t) / 1000);
   const count = core.openCoordination({ dir }).systemStatus().totalMessages;
   if (count !== 8 * per) throw new Error(`8 writers: expected ${8 * per} messages, found ${count}`);
-  row({ name: '8 concurrent CLI writers, aggregate', value: rate, unit: 'msg/s', baseline: '1 CLI writer alone', baselineValue: singleRate, goal: `info (${cpus().length} cores; every message numbered once)` });
+  row({
+    name: '8 concurrent CLI writers, aggregate',
+    value: rate,
+    unit: 'msg/s',
+    baseline: '1 CLI writer alone',
+    baselineValue: singleRate,
+    goal: `info (${cpus().length} cores; every message numbered once)`,
+  });
 }
 
 // ------------------------------------------------------------------ main
 
 const started = Date.now();
 const loadBefore = loadavg()[0];
-if (loadBefore > cpus().length * 0.5) process.stderr.write(`bench: the machine is busy (load average ${loadBefore.toFixed(2)} on ${cpus().length} cores): p95 figures will be noisy\n`);
-process.stderr.write(`bench on ${cpus().length}x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}${quick ? ' (quick)' : ''}\n`);
+if (loadBefore > cpus().length * 0.5)
+  process.stderr.write(
+    `bench: the machine is busy (load average ${loadBefore.toFixed(2)} on ${cpus().length} cores): p95 figures will be noisy\n`,
+  );
+process.stderr.write(
+  `bench on ${cpus().length}x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}${quick ? ' (quick)' : ''}\n`,
+);
 benchCliLatency();
 const bigDir = benchBigLog();
 await benchThroughput();
@@ -188,11 +265,30 @@ await benchConcurrentWriters();
 if (!args.includes('--no-extension')) {
   const ext = join(root, 'bench', 'extension.mjs');
   const notMeasured = (reason) => {
-    for (const name of ['extension activation on a 100k directory', 'write by another process -> status bar p95', 'open a 10k-message room in the thread panel', 'extension host memory with 100k messages']) {
-      rows.push({ name, value: null, unit: name.includes('memory') ? 'MB' : 'ms', baseline: null, baselineValue: null, ratio: null, goal: '', ok: null, note: `not measured: ${reason}` });
+    for (const name of [
+      'extension activation on a 100k directory',
+      'write by another process -> status bar p95',
+      'open a 10k-message room in the thread panel',
+      'extension host memory with 100k messages',
+    ]) {
+      rows.push({
+        name,
+        value: null,
+        unit: name.includes('memory') ? 'MB' : 'ms',
+        baseline: null,
+        baselineValue: null,
+        ratio: null,
+        goal: '',
+        ok: null,
+        note: `not measured: ${reason}`,
+      });
     }
   };
-  if (existsSync(ext) && existsSync(join(root, 'dist', 'extension.js')) && existsSync(join(root, 'scripts', 'vscode-host.mjs'))) {
+  if (
+    existsSync(ext) &&
+    existsSync(join(root, 'dist', 'extension.js')) &&
+    existsSync(join(root, 'scripts', 'vscode-host.mjs'))
+  ) {
     try {
       const { benchExtension } = await import(pathToFileURL(ext).href);
       for (const r of await benchExtension({ work, bigDir, quick })) row(r);
@@ -208,10 +304,21 @@ if (!args.includes('--no-extension')) {
 if (!args.includes('--no-search') && existsSync(join(root, 'bench', 'search.mjs'))) {
   try {
     const { benchSearch } = await import(pathToFileURL(join(root, 'bench', 'search.mjs')).href);
-    for (const r of await benchSearch(quick ? { sizes: [10_000], rounds: 3, processRuns: 5 } : {})) row({ goal: 'info', ...r });
+    for (const r of await benchSearch(quick ? { sizes: [10_000], rounds: 3, processRuns: 5 } : {}))
+      row({ goal: 'info', ...r });
   } catch (error) {
     process.stderr.write(`  search bench failed: ${error.stack ?? error}\n`);
-    rows.push({ name: 'search', value: null, unit: '', baseline: null, baselineValue: null, ratio: null, goal: '', ok: null, note: `not measured: ${String(error.message ?? error).split('\n')[0]}` });
+    rows.push({
+      name: 'search',
+      value: null,
+      unit: '',
+      baseline: null,
+      baselineValue: null,
+      ratio: null,
+      goal: '',
+      ok: null,
+      note: `not measured: ${String(error.message ?? error).split('\n')[0]}`,
+    });
   }
 }
 
@@ -221,7 +328,7 @@ const fmt = (v) => (v === null || v === undefined ? '—' : String(v));
 const header = ['figure', 'value', 'baseline (same run)', 'ratio', 'goal', 'ok'];
 const table = rows.map((r) => [
   r.name,
-  r.value === null ? r.note ?? 'not measured' : `${fmt(r.value)} ${r.unit}`,
+  r.value === null ? (r.note ?? 'not measured') : `${fmt(r.value)} ${r.unit}`,
   r.baseline ? `${r.baseline}: ${fmt(r.baselineValue)} ${r.unit}` : '—',
   r.ratio === null || r.ratio === undefined ? '—' : `${r.ratio}x`,
   r.goal || '—',
@@ -233,7 +340,24 @@ console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const t of table) console.log(line(t));
 for (const r of rows) if (r.note && r.value !== null) console.log(`  ${r.name}: ${r.note}`);
-const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? null, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, os: `${process.platform} ${release()}`, loadAverageBefore: round(loadBefore, 2), loadAverageAfter: round(loadavg()[0], 2) };
-console.log(`\n${new Date().toISOString()} on ${machine.cpus}x ${machine.cpu}, ${machine.memoryGiB} GiB, node ${machine.node}; load average ${machine.loadAverageBefore} before, ${machine.loadAverageAfter} after; ${((Date.now() - started) / 1000).toFixed(0)} s`);
-writeFileSync(outFile, JSON.stringify({ date: new Date().toISOString(), machine, quick, seconds: Math.round((Date.now() - started) / 1000), rows }, null, 2) + '\n');
+const machine = {
+  cpus: cpus().length,
+  cpu: cpus()[0]?.model ?? null,
+  memoryGiB: round(totalmem() / 2 ** 30, 1),
+  node: process.version,
+  os: `${process.platform} ${release()}`,
+  loadAverageBefore: round(loadBefore, 2),
+  loadAverageAfter: round(loadavg()[0], 2),
+};
+console.log(
+  `\n${new Date().toISOString()} on ${machine.cpus}x ${machine.cpu}, ${machine.memoryGiB} GiB, node ${machine.node}; load average ${machine.loadAverageBefore} before, ${machine.loadAverageAfter} after; ${((Date.now() - started) / 1000).toFixed(0)} s`,
+);
+writeFileSync(
+  outFile,
+  JSON.stringify(
+    { date: new Date().toISOString(), machine, quick, seconds: Math.round((Date.now() - started) / 1000), rows },
+    null,
+    2,
+  ) + '\n',
+);
 console.log(`written to ${outFile}`);

@@ -24,11 +24,28 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 // A realistic mix: rare words, common words (thousands of matches), two words, typos, prefixes.
 const RANKED = [
-  'zanzibar', 'quixotic', 'xylophone', 'marmalade', // rare
-  'deploy', 'the', 'fail', 'ops', 'general', // common (thousands of matches; 'general' is a room)
-  'kumquat ops', 'deploy failing', 'rollback canary', 'latency p99', 'migration schema', 'flaky timing', 'tests passing', // two words
-  'zanzibr', 'deadlok', 'rollbak', // typos
-  'dep', 'migr', 'kumqu', // prefixes
+  'zanzibar',
+  'quixotic',
+  'xylophone',
+  'marmalade', // rare
+  'deploy',
+  'the',
+  'fail',
+  'ops',
+  'general', // common (thousands of matches; 'general' is a room)
+  'kumquat ops',
+  'deploy failing',
+  'rollback canary',
+  'latency p99',
+  'migration schema',
+  'flaky timing',
+  'tests passing', // two words
+  'zanzibr',
+  'deadlok',
+  'rollbak', // typos
+  'dep',
+  'migr',
+  'kumqu', // prefixes
 ];
 const EXACT = ['zanzibar', 'quixotic', 'kumquat', 'deploy fail', 'root cause', 'p99'];
 const REGEX = ['zan.ibar', 'deploy\\s+fail', 'p9\\d', '^root'];
@@ -57,7 +74,14 @@ async function loadLibrary(work) {
       `process.stdout.write(JSON.stringify(found, null, 2) + '\\n');`,
     ].join('\n'),
   );
-  const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', nodePaths: [join(root, 'node_modules')] };
+  const common = {
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    logLevel: 'warning',
+    nodePaths: [join(root, 'node_modules')],
+  };
   await build({ ...common, entryPoints: [entry], outfile: join(work, 'bench-lib.cjs') });
   await build({ ...common, entryPoints: [cli], outfile: join(work, 'bench-cli.cjs') });
   return { lib: createRequire(import.meta.url)(join(work, 'bench-lib.cjs')), cli: join(work, 'bench-cli.cjs') };
@@ -102,7 +126,14 @@ const heap = () => {
 export async function benchSearch({ sizes = [10_000, 100_000], rounds = 10, processRuns = 11 } = {}) {
   const work = mkdtempSync(join(tmpdir(), 'coord-bench-search-'));
   const rows = [];
-  const row = (name, value, unit, baseline = '', baselineValue = null) => rows.push({ name, value: Math.round(value * 100) / 100, unit, baseline, baselineValue: baselineValue === null ? null : Math.round(baselineValue * 100) / 100 });
+  const row = (name, value, unit, baseline = '', baselineValue = null) =>
+    rows.push({
+      name,
+      value: Math.round(value * 100) / 100,
+      unit,
+      baseline,
+      baselineValue: baselineValue === null ? null : Math.round(baselineValue * 100) / 100,
+    });
   try {
     const { lib, cli } = await loadLibrary(work);
     for (const size of sizes) {
@@ -145,12 +176,28 @@ export async function benchSearch({ sizes = [10_000, 100_000], rounds = 10, proc
       t = performance.now();
       lib.buildSearchCache(dir);
       row(`persisted index build ${label}`, performance.now() - t, 'ms');
-      const cacheRanked = timeQueries((q) => lib.searchDirectory(dir, null, q, { limit: 50 }), RANKED, Math.max(2, rounds / 2));
-      row(`persisted-index ranked query p95 (one call) ${label}`, cacheRanked.p95, 'ms', 'plain scan p95', baseline.p95);
+      const cacheRanked = timeQueries(
+        (q) => lib.searchDirectory(dir, null, q, { limit: 50 }),
+        RANKED,
+        Math.max(2, rounds / 2),
+      );
+      row(
+        `persisted-index ranked query p95 (one call) ${label}`,
+        cacheRanked.p95,
+        'ms',
+        'plain scan p95',
+        baseline.p95,
+      );
 
       // Whole processes: node -e 0 versus a CLI-shaped search.
       const bare = processMedian(['-e', '0'], processRuns);
-      for (const [name, q, opts] of [['rare word', 'zanzibar', '{}'], ['typo', 'zanzibr', '{}'], ['two words', 'deploy failing', '{"limit":20}'], ['exact', 'quixotic', '{"exact":true}'], ['regex', 'zan.ibar', '{"regex":true}']]) {
+      for (const [name, q, opts] of [
+        ['rare word', 'zanzibar', '{}'],
+        ['typo', 'zanzibr', '{}'],
+        ['two words', 'deploy failing', '{"limit":20}'],
+        ['exact', 'quixotic', '{"exact":true}'],
+        ['regex', 'zan.ibar', '{"regex":true}'],
+      ]) {
         const ms = processMedian([cli, dir, q, opts], processRuns);
         row(`CLI search process, ${name} ${label}`, ms, 'ms', 'node -e 0', bare);
       }
@@ -162,7 +209,8 @@ export async function benchSearch({ sizes = [10_000, 100_000], rounds = 10, proc
         const t0 = performance.now();
         const r = spawnSync(process.execPath, [cli, dir, 'kiwi', '{}'], { stdio: ['ignore', 'pipe', 'pipe'] });
         afterSend.push(performance.now() - t0);
-        if (r.status !== 0 || !r.stdout.toString().includes(`bench kiwi ${i}`)) throw new Error(`search after send missed the message: ${r.stderr}`);
+        if (r.status !== 0 || !r.stdout.toString().includes(`bench kiwi ${i}`))
+          throw new Error(`search after send missed the message: ${r.stderr}`);
       }
       afterSend.sort((a, b) => a - b);
       row(`CLI search process right after one send ${label}`, percentile(afterSend, 50), 'ms', 'node -e 0', bare);
@@ -187,7 +235,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const w = Math.max(...rows.map((r) => r.name.length));
   console.log(`${'measure'.padEnd(w)}  ${'value'.padStart(10)}  unit  baseline`);
   for (const r of rows) {
-    const base = r.baselineValue === null ? '' : `${r.baseline}: ${r.baselineValue} ${r.unit}${r.baseline === 'node -e 0' ? ` (x${(r.value / r.baselineValue).toFixed(2)})` : ''}`;
+    const base =
+      r.baselineValue === null
+        ? ''
+        : `${r.baseline}: ${r.baselineValue} ${r.unit}${r.baseline === 'node -e 0' ? ` (x${(r.value / r.baselineValue).toFixed(2)})` : ''}`;
     console.log(`${r.name.padEnd(w)}  ${String(r.value).padStart(10)}  ${r.unit.padEnd(4)}  ${base}`);
   }
 }

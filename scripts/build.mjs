@@ -31,7 +31,13 @@ const entries = [
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli-main.js' },
   { entryPoints: ['src/core/index.ts'], outfile: 'dist/core.js' },
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
-  { entryPoints: ['src/webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
+  {
+    entryPoints: ['src/webview/main.ts'],
+    outfile: 'dist/webview.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  },
 ].filter((e) => existsSync(join(root, e.entryPoints[0])));
 
 await Promise.all(entries.map((e) => build({ ...common, ...e })));
@@ -42,12 +48,18 @@ mkdirSync(join(root, 'dist/codicons'), { recursive: true });
 for (const f of ['codicon.css', 'codicon.ttf']) cpSync(join(codicons, f), join(root, 'dist/codicons', f));
 
 // Type declarations for the library (`agent-coordination/core`).
-execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.types.json')], { stdio: 'inherit' });
+execFileSync(
+  process.execPath,
+  [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.types.json')],
+  { stdio: 'inherit' },
+);
 
 if (!skipTests) {
   execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
   if (existsSync(join(root, 'src/webview/tsconfig.json'))) {
-    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'src/webview')], { stdio: 'inherit' });
+    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'src/webview')], {
+      stdio: 'inherit',
+    });
   }
 }
 
@@ -75,6 +87,10 @@ if (process.env.COORD_WRITE_CODE_CACHE) done.then(() => fs.writeFileSync(file + 
   writeFileSync(join(root, 'dist/cli.js'), launcher, { mode: 0o755 });
   chmodSync(join(root, 'dist/cli.js'), 0o755);
   rmSync(join(root, 'dist/cli-main.js.cache'), { force: true });
-  const warm = spawnSync(process.execPath, [join(root, 'dist/cli.js'), 'help'], { env: { ...process.env, COORD_WRITE_CODE_CACHE: '1' }, stdio: 'ignore' });
-  if (warm.status !== 0) console.warn('build: could not warm the CLI code cache (the CLI still works, just compiles on start)');
+  const warm = spawnSync(process.execPath, [join(root, 'dist/cli.js'), 'help'], {
+    env: { ...process.env, COORD_WRITE_CODE_CACHE: '1' },
+    stdio: 'ignore',
+  });
+  if (warm.status !== 0)
+    console.warn('build: could not warm the CLI code cache (the CLI still works, just compiles on start)');
 }

@@ -86,13 +86,16 @@ export function generateDir(root, { messages = 10000, seed = 1, legacy = 3 } = {
   for (const d of dirs) mkdirSync(d, { recursive: true, mode: 0o700 });
 
   const planted = {
-    zanzibar: [1 + Math.floor(messages / 7), Math.ceil(messages / 2), messages - 3].filter((n, i, a) => n >= 1 && a.indexOf(n) === i),
+    zanzibar: [1 + Math.floor(messages / 7), Math.ceil(messages / 2), messages - 3].filter(
+      (n, i, a) => n >= 1 && a.indexOf(n) === i,
+    ),
     quixotic: [Math.max(1, Math.floor((messages * 2) / 3))],
     kumquat: [],
     xylophone: [],
   };
   const plantedAt = new Map();
-  for (const [word, numbers] of Object.entries(planted)) for (const n of numbers) plantedAt.set(n, [...(plantedAt.get(n) ?? []), word]);
+  for (const [word, numbers] of Object.entries(planted))
+    for (const n of numbers) plantedAt.set(n, [...(plantedAt.get(n) ?? []), word]);
   // kumquat and xylophone need particular message kinds: chosen while generating.
   const kumquatFrom = Math.floor(messages / 4);
   const xyloFrom = Math.floor(messages / 3);
@@ -108,11 +111,14 @@ export function generateDir(root, { messages = 10000, seed = 1, legacy = 3 } = {
   const legacyStart = 60; // seconds; the log starts after the legacy blocks
   let t = legacyStart + legacy * 10 + 60;
   let idCounter = Math.floor(rand() * 0x7fffffff);
-  const nextId = () => ((idCounter = (Math.imul(idCounter, 1103515245) + 12345) >>> 0)).toString(16).padStart(8, '0').slice(-8);
+  const nextId = () =>
+    (idCounter = (Math.imul(idCounter, 1103515245) + 12345) >>> 0).toString(16).padStart(8, '0').slice(-8);
 
   const roomCreated = stamp(0);
   for (const room of ROOMS) {
-    rooms[room].push(`[${roomCreated}] SYSTEM: Chatroom '${room}' created by instance-1\n[${roomCreated}] SYSTEM: Description: The ${room} room\n`);
+    rooms[room].push(
+      `[${roomCreated}] SYSTEM: Chatroom '${room}' created by instance-1\n[${roomCreated}] SYSTEM: Description: The ${room} room\n`,
+    );
   }
   for (let k = 0; k < legacy; k++) {
     const time = stamp(legacyStart + k * 10);
@@ -201,7 +207,8 @@ export function generateDir(root, { messages = 10000, seed = 1, legacy = 3 } = {
       dms.get(key).push(`${head} ${from}: ${escapeLog(text)}\n`);
       meta.push({ room: null, from, to });
     }
-    if (n % 10 === 0) actions.push(`${head} ${from} | SEND_MESSAGE | To: #${meta[n - 1].room ?? meta[n - 1].to} | ID: ${id}\n`);
+    if (n % 10 === 0)
+      actions.push(`${head} ${from} | SEND_MESSAGE | To: #${meta[n - 1].room ?? meta[n - 1].to} | ID: ${id}\n`);
   }
 
   writeFileSync(join(root, 'data', 'messages.log'), log.length ? log.join('\n') + '\n' : '', { mode: 0o600 });
@@ -212,14 +219,22 @@ export function generateDir(root, { messages = 10000, seed = 1, legacy = 3 } = {
       ROOMS.map((r) => `${r}:open:instance-1:${created}:${created}:\n`).join(''),
     { mode: 0o600 },
   );
-  for (const room of ROOMS) writeFileSync(join(root, 'chatrooms', `${room}.txt`), rooms[room].join(''), { mode: 0o600 });
-  for (const id of INSTANCES) if (inboxes[id].length) writeFileSync(join(root, 'inboxes', `${id}.txt`), inboxes[id].join(''), { mode: 0o600 });
+  for (const room of ROOMS)
+    writeFileSync(join(root, 'chatrooms', `${room}.txt`), rooms[room].join(''), { mode: 0o600 });
+  for (const id of INSTANCES)
+    if (inboxes[id].length) writeFileSync(join(root, 'inboxes', `${id}.txt`), inboxes[id].join(''), { mode: 0o600 });
   for (const [key, lines] of dms) writeFileSync(join(root, 'dms', `${key}.txt`), lines.join(''), { mode: 0o600 });
   const last = stamp(t);
   writeFileSync(join(root, 'data', 'action-log.txt'), actions.join(''), { mode: 0o600 });
   writeFileSync(join(root, 'data', 'read-receipts.log'), '', { mode: 0o600 });
-  writeFileSync(join(root, 'data', 'status.txt'), INSTANCES.map((i) => `${i}: working on search  (updated: ${last})\n`).join(''), { mode: 0o600 });
-  writeFileSync(join(root, 'data', 'status_instance-1.txt'), `[${last}] reviewing the generated directory`, { mode: 0o600 });
+  writeFileSync(
+    join(root, 'data', 'status.txt'),
+    INSTANCES.map((i) => `${i}: working on search  (updated: ${last})\n`).join(''),
+    { mode: 0o600 },
+  );
+  writeFileSync(join(root, 'data', 'status_instance-1.txt'), `[${last}] reviewing the generated directory`, {
+    mode: 0o600,
+  });
   INSTANCES.forEach((id, k) => {
     const upTo = Math.min(messages, 50 * (k + 1));
     let marks = '';
@@ -243,7 +258,11 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     process.exit(2);
   }
   const started = Date.now();
-  const info = generateDir(out, { messages: flag('messages', 10000), seed: flag('seed', 1), legacy: flag('legacy', 3) });
+  const info = generateDir(out, {
+    messages: flag('messages', 10000),
+    seed: flag('seed', 1),
+    legacy: flag('legacy', 3),
+  });
   console.error(`wrote ${info.messages} messages to ${out} in ${Date.now() - started} ms`);
   console.log(JSON.stringify({ planted: info.planted, legacy: info.legacy.map((m) => m.id) }));
 }

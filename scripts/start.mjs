@@ -23,29 +23,51 @@ function step(title, command, argv, opts = {}) {
   }
 }
 
-step('installing the code-server host if missing (once, about a minute)', 'bash', ['scripts/setup-host.sh', 'code-server']);
+step('installing the code-server host if missing (once, about a minute)', 'bash', [
+  'scripts/setup-host.sh',
+  'code-server',
+]);
 if (!existsSync(join(root, 'node_modules'))) step('installing dependencies', 'npm', ['ci', '--no-audit', '--no-fund']);
 step('building', process.execPath, ['scripts/build.mjs', '--no-tests']);
 if (!(args.includes('--keep') && existsSync(coordDir))) {
-  step('seeding the demo directory (four agents building OAuth login)', process.execPath, ['scripts/demo/seed.mjs', coordDir]);
+  step('seeding the demo directory (four agents building OAuth login)', process.execPath, [
+    'scripts/demo/seed.mjs',
+    coordDir,
+  ]);
 }
 
 // You watch the demo as instance-1, the agent coordinating the others.
 mkdirSync(join(workspace, '.vscode'), { recursive: true });
 writeFileSync(
   join(workspace, '.vscode', 'settings.json'),
-  JSON.stringify({ 'coordination.instanceId': 'instance-1', 'workbench.startupEditor': 'none', 'git.openRepositoryInParentFolders': 'never' }, null, 2) + '\n',
+  JSON.stringify(
+    {
+      'coordination.instanceId': 'instance-1',
+      'workbench.startupEditor': 'none',
+      'git.openRepositoryInParentFolders': 'never',
+    },
+    null,
+    2,
+  ) + '\n',
 );
 
 const children = [];
-const serve = spawn(process.execPath, ['scripts/vscode-host.mjs', 'serve', '--workspace', workspace, '--port', port], { cwd: root, stdio: 'inherit' });
+const serve = spawn(process.execPath, ['scripts/vscode-host.mjs', 'serve', '--workspace', workspace, '--port', port], {
+  cwd: root,
+  stdio: 'inherit',
+});
 children.push(serve);
 if (!args.includes('--no-simulator')) {
-  const sim = spawn(process.execPath, ['scripts/demo/simulate.mjs', coordDir, '--every', '8'], { cwd: root, stdio: 'inherit' });
+  const sim = spawn(process.execPath, ['scripts/demo/simulate.mjs', coordDir, '--every', '8'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   children.push(sim);
   console.log('\n> simulator: an agent posts through `coord` every 8 seconds');
 }
-console.log(`\nCLI in the demo:  node dist/cli.js --dir ${coordDir} --as instance-1 check-unread\nCtrl-C stops everything.\n`);
+console.log(
+  `\nCLI in the demo:  node dist/cli.js --dir ${coordDir} --as instance-1 check-unread\nCtrl-C stops everything.\n`,
+);
 
 let stopping = false;
 function stop() {

@@ -21,15 +21,24 @@ const stages = [
   mochaStage('unit', 'out/test/unit/**/*.test.js'),
   mochaStage('cli', 'out/test/cli/**/*.test.js', 120000),
   mochaStage('fault', 'out/test/fault/**/*.test.js', 300000),
-  { name: 'integration', present: () => existsSync(join(root, 'scripts/vscode-host.mjs')), command: [process.execPath, 'scripts/vscode-host.mjs', 'test'] },
-  { name: 'e2e', present: () => existsSync(join(root, 'test/e2e/run.mjs')), command: [process.execPath, 'test/e2e/run.mjs'] },
+  {
+    name: 'integration',
+    present: () => existsSync(join(root, 'scripts/vscode-host.mjs')),
+    command: [process.execPath, 'scripts/vscode-host.mjs', 'test'],
+  },
+  {
+    name: 'e2e',
+    present: () => existsSync(join(root, 'test/e2e/run.mjs')),
+    command: [process.execPath, 'test/e2e/run.mjs'],
+  },
 ];
 
 const wanted = process.argv.slice(2);
 const selected = wanted.length ? stages.filter((s) => wanted.includes(s.name)) : stages;
 
 // On a fresh machine `npm test` installs what it needs first (each step is a no-op when done).
-if (!existsSync(join(root, 'node_modules/mocha'))) spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+if (!existsSync(join(root, 'node_modules/mocha')))
+  spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
 if (selected.some((s) => s.name === 'integration' || s.name === 'e2e')) {
   const setup = spawnSync('bash', ['scripts/setup-host.sh', 'all'], { cwd: root, stdio: 'inherit' });
   if (setup.status !== 0) console.log('setup-host failed: the VS Code and browser suites will fail');
@@ -59,7 +68,9 @@ for (const stage of selected) {
   // A suite that crashed or reported nothing counts as one failure, never as a pass.
   if (r.status !== 0 && counts.failed === 0) counts.failed = 1;
   if (!existsSync(countsFile) && r.status === 0) counts.failed = 1;
-  console.log(`--- ${stage.name}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+  console.log(
+    `--- ${stage.name}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped (${((Date.now() - started) / 1000).toFixed(1)}s)`,
+  );
   for (const k of Object.keys(total)) total[k] += counts[k];
 }
 

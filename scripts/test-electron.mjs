@@ -22,7 +22,10 @@ const workspace = mkdtempSync(join(tmpdir(), 'coord-electron-ws-'));
 cpSync(sample, join(workspace, 'coordination'), { recursive: true });
 makeWritable(join(workspace, 'coordination'));
 mkdirSync(join(workspace, '.vscode'));
-writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'coordination.instanceId': 'instance-1', 'coordination.notifications.mentions': true }, null, 2));
+writeFileSync(
+  join(workspace, '.vscode', 'settings.json'),
+  JSON.stringify({ 'coordination.instanceId': 'instance-1', 'coordination.notifications.mentions': true }, null, 2),
+);
 
 const env = { ...process.env };
 delete env.CLAUDE_INSTANCE_ID;
@@ -32,7 +35,13 @@ try {
     version: process.env.VSCODE_VERSION || '1.100.3',
     extensionDevelopmentPath: root,
     extensionTestsPath: join(root, 'out', 'test', 'integration', 'index.js'),
-    launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes'],
+    launchArgs: [
+      workspace,
+      '--disable-extensions',
+      '--disable-workspace-trust',
+      '--skip-welcome',
+      '--skip-release-notes',
+    ],
     extensionTestsEnv: env,
   });
 } catch (error) {

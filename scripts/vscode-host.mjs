@@ -15,7 +15,19 @@
 // Importing this module has no side effects: it exports startServer(),
 // workbenchUrl(), launchBrowser(), prepareTestWorkspace() and runIntegrationTests().
 import { spawn, execFileSync } from 'node:child_process';
-import { cpSync, chmodSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  chmodSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -68,7 +80,13 @@ async function waitForHttp(url, ms, child) {
  * dir. Returns { port, url, baseUrl, child, tempDir, logFile, stop() }.
  * `url` opens `workspace` with this repo as the extension under development.
  */
-export async function startServer({ workspace, port, extensionDevelopmentPath = ROOT, extensionTestsPath, log = () => {} } = {}) {
+export async function startServer({
+  workspace,
+  port,
+  extensionDevelopmentPath = ROOT,
+  extensionTestsPath,
+  log = () => {},
+} = {}) {
   if (!workspace) throw new Error('startServer: workspace is required');
   const entry = codeServerEntry();
   const chosenPort = port ?? (await freePort());
@@ -82,10 +100,14 @@ export async function startServer({ workspace, port, extensionDevelopmentPath = 
     process.execPath,
     [
       entry,
-      '--auth', 'none',
-      '--bind-addr', `127.0.0.1:${chosenPort}`,
-      '--user-data-dir', join(tempDir, 'user-data'),
-      '--extensions-dir', join(tempDir, 'extensions'),
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${chosenPort}`,
+      '--user-data-dir',
+      join(tempDir, 'user-data'),
+      '--extensions-dir',
+      join(tempDir, 'extensions'),
       '--disable-telemetry',
       '--disable-update-check',
       '--disable-workspace-trust',
@@ -144,7 +166,14 @@ export async function launchBrowser({ headless = true } = {}) {
     executablePath: CHROMIUM,
     headless,
     viewport: { width: 1400, height: 900 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const close = async () => {
@@ -169,7 +198,16 @@ export function prepareTestWorkspace() {
   mkdirSync(join(ws, '.vscode'), { recursive: true });
   writeFileSync(
     join(ws, '.vscode', 'settings.json'),
-    JSON.stringify({ 'coordination.instanceId': 'instance-1', 'coordination.notifications.mentions': true, 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false }, null, 2),
+    JSON.stringify(
+      {
+        'coordination.instanceId': 'instance-1',
+        'coordination.notifications.mentions': true,
+        'workbench.startupEditor': 'none',
+        'security.workspace.trust.enabled': false,
+      },
+      null,
+      2,
+    ),
   );
   writeFileSync(join(ws, 'README.md'), '# Agent Coordination integration test workspace\n');
   return ws;
@@ -180,7 +218,8 @@ export async function runIntegrationTests({ stdout = process.stdout } = {}) {
   const print = (line) => stdout.write(`${line}\n`);
   const testsPath = join(ROOT, 'out', 'test', 'integration', 'index.js');
   if (!existsSync(testsPath)) throw new Error(`${testsPath} is missing: run node scripts/build.mjs first`);
-  if (!existsSync(join(ROOT, 'dist', 'extension.js'))) throw new Error('dist/extension.js is missing: run node scripts/build.mjs first');
+  if (!existsSync(join(ROOT, 'dist', 'extension.js')))
+    throw new Error('dist/extension.js is missing: run node scripts/build.mjs first');
   const workspace = prepareTestWorkspace();
   print(`[host] workspace ${workspace}`);
   const started = Date.now();
@@ -219,7 +258,12 @@ export async function runIntegrationTests({ stdout = process.stdout } = {}) {
     browser.page.on('pageerror', (e) => print(`[page error] ${e.message}`));
     // Errors in webviews (nested frames) show here; the workbench's own console is mostly marketplace noise.
     browser.page.on('console', (msg) => {
-      if (msg.type() === 'error' && msg.location()?.url?.includes('vscode-cdn') === false && /webview|Content Security|Refused/i.test(msg.text())) print(`[browser] ${msg.text()}`);
+      if (
+        msg.type() === 'error' &&
+        msg.location()?.url?.includes('vscode-cdn') === false &&
+        /webview|Content Security|Refused/i.test(msg.text())
+      )
+        print(`[browser] ${msg.text()}`);
     });
     await browser.page.goto(server.url);
     const how = await done;
@@ -244,7 +288,9 @@ export async function runIntegrationTests({ stdout = process.stdout } = {}) {
   }
   const result = counts ?? { passed: 0, failed: 1, skipped: 0 };
   if (counts && exitCode !== 0 && result.failed === 0) result.failed = 1;
-  print(`[host] ${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped; exit code ${exitCode}; ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  print(
+    `[host] ${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped; exit code ${exitCode}; ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   return { counts: result, code: counts && exitCode === 0 && result.failed === 0 ? 0 : 1 };
 }
 
@@ -281,7 +327,11 @@ async function main() {
       console.error('usage: node scripts/vscode-host.mjs serve --workspace DIR [--port P]');
       process.exit(2);
     }
-    const server = await startServer({ workspace: resolve(args.workspace), port: args.port ? Number(args.port) : undefined, log: (l) => console.log(l) });
+    const server = await startServer({
+      workspace: resolve(args.workspace),
+      port: args.port ? Number(args.port) : undefined,
+      log: (l) => console.log(l),
+    });
     console.log(server.url);
     const shutdown = async () => {
       await server.stop();

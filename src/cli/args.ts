@@ -1,7 +1,7 @@
 /** Parsing of the few argument shapes commander does not know. */
 import * as fs from 'fs';
-import { CoordError } from '../core/errors';
-import type { MessageRef } from '../core/model';
+import { CoordError } from '../core';
+import type { MessageRef } from '../core';
 
 export function positiveInt(value: string, flag: string): number {
   if (!/^\d+$/.test(value.trim()) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
@@ -28,8 +28,12 @@ const MAX_RANGE = 100_000;
 
 /** mark-read arguments: numbers, `10-20` ranges, ids, commas allowed, or `all`. */
 export function markReadRefs(values: string[]): MessageRef[] | 'all' {
-  const tokens = values.flatMap((v) => v.split(',')).map((t) => t.trim()).filter(Boolean);
-  if (tokens.length === 0) throw new CoordError('usage', "mark-read needs message numbers (12, 10-20, 3,5,8), legacy ids, or 'all'");
+  const tokens = values
+    .flatMap((v) => v.split(','))
+    .map((t) => t.trim())
+    .filter(Boolean);
+  if (tokens.length === 0)
+    throw new CoordError('usage', "mark-read needs message numbers (12, 10-20, 3,5,8), legacy ids, or 'all'");
   if (tokens.some((t) => t.toLowerCase() === 'all')) {
     if (tokens.length > 1) throw new CoordError('usage', "'all' cannot be combined with other message numbers");
     return 'all';
@@ -39,8 +43,13 @@ export function markReadRefs(values: string[]): MessageRef[] | 'all' {
     const range = /^#?(\d+)\s*-\s*#?(\d+)$/.exec(token);
     if (range) {
       const [a, b] = [Number(range[1]), Number(range[2])];
-      if (a < 1 || b < a) throw new CoordError('usage', `range '${token}' must go from low to high, starting at 1 (e.g. 10-20)`);
-      if (b - a + 1 > MAX_RANGE) throw new CoordError('usage', `range '${token}' is longer than ${MAX_RANGE} messages; use 'all' or a shorter range`);
+      if (a < 1 || b < a)
+        throw new CoordError('usage', `range '${token}' must go from low to high, starting at 1 (e.g. 10-20)`);
+      if (b - a + 1 > MAX_RANGE)
+        throw new CoordError(
+          'usage',
+          `range '${token}' is longer than ${MAX_RANGE} messages; use 'all' or a shorter range`,
+        );
       for (let n = a; n <= b; n++) refs.push(n);
     } else {
       refs.push(messageRef(token));
@@ -58,7 +67,10 @@ export function messageText(words: string[], fromStdin: boolean): string {
     try {
       return fs.readFileSync(0, 'utf8').replace(/\r?\n$/, '');
     } catch {
-      throw new CoordError('usage', 'could not read the message from stdin; pipe it in, e.g. echo "text" | coord send #general --stdin');
+      throw new CoordError(
+        'usage',
+        'could not read the message from stdin; pipe it in, e.g. echo "text" | coord send #general --stdin',
+      );
     }
   }
   return words.join(' ');

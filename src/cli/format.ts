@@ -3,10 +3,16 @@
  * every piece of untrusted text passed through sanitizeForTerminal so no raw
  * control character from a message reaches the terminal.
  */
-import type { ActionEntry } from '../core/formats/actionLog';
-import type { Chatroom, InstanceStatus, Message } from '../core/model';
-import type { Conversation, SystemStatus, SystemSummary } from '../core/coordination';
-import { sanitizeForTerminal as clean } from '../core/text';
+import type {
+  ActionEntry,
+  Chatroom,
+  Conversation,
+  InstanceStatus,
+  Message,
+  SystemStatus,
+  SystemSummary,
+} from '../core';
+import { sanitizeForTerminal as clean } from '../core';
 
 export function messageRef(m: Pick<Message, 'number' | 'id'>): string {
   return m.number !== null ? `[${m.number}]` : `[id:${m.id}]`;
@@ -29,7 +35,9 @@ export function formatMessages(list: Message[], empty: string): string {
 
 export function formatRooms(rooms: Chatroom[], unread?: Record<string, number>): string {
   if (rooms.length === 0) return "No chatrooms yet; create one with 'coord create-chatroom NAME DESCRIPTION'";
-  const ordered = [...rooms].sort((a, b) => (a.status === b.status ? a.name.localeCompare(b.name) : a.status === 'open' ? -1 : 1));
+  const ordered = [...rooms].sort((a, b) =>
+    a.status === b.status ? a.name.localeCompare(b.name) : a.status === 'open' ? -1 : 1,
+  );
   const width = Math.max(...ordered.map((r) => r.name.length)) + 1;
   return ordered
     .map((r) => {
@@ -47,7 +55,9 @@ export function formatRooms(rooms: Chatroom[], unread?: Record<string, number>):
 export function formatStatuses(statuses: Record<string, InstanceStatus>): string {
   const entries = Object.entries(statuses);
   if (entries.length === 0) return '  (no statuses yet)';
-  return entries.map(([id, s]) => `  ${clean(id)}: ${clean(s.text)}${s.updated ? `  (updated ${s.updated})` : ''}`).join('\n');
+  return entries
+    .map(([id, s]) => `  ${clean(id)}: ${clean(s.text)}${s.updated ? `  (updated ${s.updated})` : ''}`)
+    .join('\n');
 }
 
 export function formatAction(a: ActionEntry): string {

@@ -26,7 +26,15 @@ import {
 import { formatInstanceStatusFile, parseInstanceStatusFile, parseStatusTxt, upsertStatusTxt } from './formats/statuses';
 import { formatReadMark, upsertPosition } from './formats/readMarks';
 import { ActionEntry, formatActionLine, parseActionLog } from './formats/actionLog';
-import { assertInstanceId, assertRoomName, dmPair, isValidInstanceId, isValidRoomName, listChoices, stripSigil } from './names';
+import {
+  assertInstanceId,
+  assertRoomName,
+  dmPair,
+  isValidInstanceId,
+  isValidRoomName,
+  listChoices,
+  stripSigil,
+} from './names';
 import { formatTimestamp } from './time';
 import { MAX_MESSAGE_BYTES } from './text';
 import { assertCoordinationDir, initDirectory, resolveDirectory } from './directory';
@@ -93,10 +101,16 @@ export function openCoordination(options: OpenOptions = {}): Coordination {
 }
 
 /** Creates a coordination directory (or completes one) and opens it. */
-export function initCoordination(dir: string, options: Omit<OpenOptions, 'dir'> = {}): { coordination: Coordination; created: boolean } {
+export function initCoordination(
+  dir: string,
+  options: Omit<OpenOptions, 'dir'> = {},
+): { coordination: Coordination; created: boolean } {
   const now = options.now ?? (() => new Date());
   const { created } = initDirectory(path.resolve(options.cwd ?? process.cwd(), dir), formatTimestamp(now()));
-  return { coordination: openCoordination({ ...options, dir: path.resolve(options.cwd ?? process.cwd(), dir) }), created };
+  return {
+    coordination: openCoordination({ ...options, dir: path.resolve(options.cwd ?? process.cwd(), dir) }),
+    created,
+  };
 }
 
 export class Coordination {
@@ -106,7 +120,11 @@ export class Coordination {
   private wroteSinceRefresh = false;
   private registered: string | null = null;
 
-  constructor(readonly dir: string, readonly instance: string | null, private readonly now: () => Date) {
+  constructor(
+    readonly dir: string,
+    readonly instance: string | null,
+    private readonly now: () => Date,
+  ) {
     this.layout = new Layout(dir);
     this.store = new DirectoryStore(dir);
   }
@@ -170,7 +188,7 @@ export class Coordination {
     const byPeer = new Map<string, Conversation>();
     for (const m of this.state.allMessages()) {
       if (m.room !== null || !isBetween(m, me)) continue;
-      const peer = m.from === me ? m.to ?? '' : m.from;
+      const peer = m.from === me ? (m.to ?? '') : m.from;
       const c = byPeer.get(peer) ?? { peer, messages: 0, unread: 0, last: null };
       c.messages++;
       if (!reads.isRead(m)) c.unread++;
@@ -226,13 +244,15 @@ export class Coordination {
     const rooms = this.state.chatrooms();
     const reads = this.readState();
     const roomLower = room === undefined ? undefined : this.getChatroom(room).name.toLowerCase();
-    return this.state.allMessages().filter(
-      (m) =>
-        m.from !== me &&
-        this.visible(m, rooms) &&
-        (roomLower === undefined || m.room?.toLowerCase() === roomLower) &&
-        !reads.isRead(m),
-    );
+    return this.state
+      .allMessages()
+      .filter(
+        (m) =>
+          m.from !== me &&
+          this.visible(m, rooms) &&
+          (roomLower === undefined || m.room?.toLowerCase() === roomLower) &&
+          !reads.isRead(m),
+      );
   }
 
   /** Unread counts per room ("#name") and per DM peer ("@id"). */
@@ -331,7 +351,14 @@ export class Coordination {
     const me = this.requireInstance();
     checkText(text);
     const to = this.requireKnownInstance(stripSigil(peer.trim(), '@'));
-    if (to === me) throw new CoordError('invalid-input', `you are ${me}: a direct message needs another instance (${listChoices(this.knownInstances().filter((i) => i !== me), '@')})`);
+    if (to === me)
+      throw new CoordError(
+        'invalid-input',
+        `you are ${me}: a direct message needs another instance (${listChoices(
+          this.knownInstances().filter((i) => i !== me),
+          '@',
+        )})`,
+      );
     return this.writeMessage({ from: me, target: `@${to}`, dm: true, text, replyTo: null });
   }
 
@@ -346,10 +373,14 @@ export class Coordination {
       this.requireOpenRoom(parent.room);
     } else {
       if (parent.from !== me && parent.to !== me) {
-        throw new CoordError('invalid-input', `message ${describeRef(ref)} is a direct message between ${parent.from} and ${parent.to}; you (${me}) can only reply to your own conversations`);
+        throw new CoordError(
+          'invalid-input',
+          `message ${describeRef(ref)} is a direct message between ${parent.from} and ${parent.to}; you (${me}) can only reply to your own conversations`,
+        );
       }
       const other = parent.from === me ? parent.to : parent.from;
-      if (!other || !isValidInstanceId(other)) throw new CoordError('invalid-input', `message ${describeRef(ref)} has no valid recipient to reply to`);
+      if (!other || !isValidInstanceId(other))
+        throw new CoordError('invalid-input', `message ${describeRef(ref)} has no valid recipient to reply to`);
       target = `@${other}`;
     }
     const replyTo = parent.number ?? parent.id;
@@ -365,8 +396,7 @@ export class Coordination {
     const me = this.requireInstance();
     this.refresh();
     const reads = this.readState();
-    const targets: StoredMessage[] =
-      refs === 'all' ? this.unreadStored() : refs.map((r) => this.requireMessage(r));
+    const targets: StoredMessage[] = refs === 'all' ? this.unreadStored() : refs.map((r) => this.requireMessage(r));
     const unique = [...new Set(targets)];
     const fresh = unique.filter((m) => !reads.isRead(m));
     const time = this.timestamp();
@@ -402,10 +432,20 @@ export class Coordination {
     return this.locked(() => {
       const existing = loadRoomsLight(this.layout).find((r) => r.name.toLowerCase() === room.toLowerCase());
       if (existing) {
-        throw new CoordError('conflict', `chatroom '${existing.name}' already exists (names are unique regardless of case); pick another name or use #${existing.name}`);
+        throw new CoordError(
+          'conflict',
+          `chatroom '${existing.name}' already exists (names are unique regardless of case); pick another name or use #${existing.name}`,
+        );
       }
       this.registerSelf(me);
-      const entry: ChatroomStatusEntry = { name: room, status: 'open', creator: me, created: time, modified: time, reason: '' };
+      const entry: ChatroomStatusEntry = {
+        name: room,
+        status: 'open',
+        creator: me,
+        created: time,
+        modified: time,
+        reason: '',
+      };
       const current = readTextIfExists(this.layout.chatroomStatus);
       const head = current === '' ? CHATROOM_STATUS_HEADER : current.endsWith('\n') ? '' : '\n';
       appendWhole(this.layout.chatroomStatus, `${head}${formatChatroomStatusLine(entry)}\n`);
@@ -427,7 +467,11 @@ export class Coordination {
 
   async updateStatus(text: string): Promise<InstanceStatus> {
     const me = this.requireInstance();
-    if (!text.trim()) throw new CoordError('invalid-input', 'status text is empty; say what you are working on, e.g. coord update-status "reviewing #12"');
+    if (!text.trim())
+      throw new CoordError(
+        'invalid-input',
+        'status text is empty; say what you are working on, e.g. coord update-status "reviewing #12"',
+      );
     checkField(text, 'status');
     const status = { instance: me, text: text.trim().replace(/\s*[\r\n]+\s*/g, ' '), updated: this.timestamp() };
     return this.locked(() => {
@@ -456,7 +500,10 @@ export class Coordination {
 
   private requireInstance(): string {
     if (this.instance === null) {
-      throw new CoordError('no-identity', 'no identity: pass --as ID or set CLAUDE_INSTANCE_ID (e.g. export CLAUDE_INSTANCE_ID=instance-1)');
+      throw new CoordError(
+        'no-identity',
+        'no identity: pass --as ID or set CLAUDE_INSTANCE_ID (e.g. export CLAUDE_INSTANCE_ID=instance-1)',
+      );
     }
     return this.instance;
   }
@@ -466,7 +513,10 @@ export class Coordination {
     if (!m) {
       const count = this.state.lineCount;
       const range = count > 0 ? `numbers run from 1 to ${count}` : 'the log has no numbered messages yet';
-      throw new CoordError('not-found', `no message ${describeRef(ref)}: ${range}; legacy messages are referred to by their 8-hex id (see check-chatroom)`);
+      throw new CoordError(
+        'not-found',
+        `no message ${describeRef(ref)}: ${range}; legacy messages are referred to by their 8-hex id (see check-chatroom)`,
+      );
     }
     return m;
   }
@@ -474,16 +524,26 @@ export class Coordination {
   private resolveTarget(raw: string): string {
     const target = raw.trim();
     if (target === '' || target === '#' || target === '@') {
-      throw new CoordError('invalid-input', `empty target: send to #room or @instance (rooms: ${listChoices(loadRoomsLight(this.layout).map((r) => r.name), '#')})`);
+      throw new CoordError(
+        'invalid-input',
+        `empty target: send to #room or @instance (rooms: ${listChoices(
+          loadRoomsLight(this.layout).map((r) => r.name),
+          '#',
+        )})`,
+      );
     }
     if (target.startsWith('@')) return `@${this.requireKnownInstance(target.slice(1))}`;
     if (target.startsWith('#')) return `#${this.requireOpenRoom(target.slice(1)).name}`;
     const rooms = loadRoomsLight(this.layout);
-    if (rooms.some((r) => r.name.toLowerCase() === target.toLowerCase())) return `#${this.requireOpenRoom(target).name}`;
+    if (rooms.some((r) => r.name.toLowerCase() === target.toLowerCase()))
+      return `#${this.requireOpenRoom(target).name}`;
     if (this.knownInstances().includes(target)) return `@${target}`;
     throw new CoordError(
       'not-found',
-      `unknown target '${target}': use #room (${listChoices(rooms.filter((r) => r.status === 'open').map((r) => r.name), '#')}) or @instance (${listChoices(this.knownInstances(), '@')})`,
+      `unknown target '${target}': use #room (${listChoices(
+        rooms.filter((r) => r.status === 'open').map((r) => r.name),
+        '#',
+      )}) or @instance (${listChoices(this.knownInstances(), '@')})`,
     );
   }
 
@@ -493,20 +553,35 @@ export class Coordination {
     const room = rooms.find((r) => r.name.toLowerCase() === name.toLowerCase());
     if (!room) throw this.unknownRoom(name, rooms);
     if (room.status === 'closed') {
-      throw new CoordError('closed', `chatroom #${room.name} is closed${room.reason ? ` (${room.reason})` : ''}; reopen it with 'coord reopen-chatroom ${room.name} REASON' or pick an open room: ${listChoices(rooms.filter((r) => r.status === 'open').map((r) => r.name), '#')}`);
+      throw new CoordError(
+        'closed',
+        `chatroom #${room.name} is closed${room.reason ? ` (${room.reason})` : ''}; reopen it with 'coord reopen-chatroom ${room.name} REASON' or pick an open room: ${listChoices(
+          rooms.filter((r) => r.status === 'open').map((r) => r.name),
+          '#',
+        )}`,
+      );
     }
     return room;
   }
 
   private unknownRoom(name: string, rooms: Chatroom[]): CoordError {
-    return new CoordError('not-found', `unknown chatroom '${name}': open rooms are ${listChoices(rooms.filter((r) => r.status === 'open').map((r) => r.name), '#')}; create one with 'coord create-chatroom ${isValidRoomName(name) ? name : 'NAME'} DESCRIPTION'`);
+    return new CoordError(
+      'not-found',
+      `unknown chatroom '${name}': open rooms are ${listChoices(
+        rooms.filter((r) => r.status === 'open').map((r) => r.name),
+        '#',
+      )}; create one with 'coord create-chatroom ${isValidRoomName(name) ? name : 'NAME'} DESCRIPTION'`,
+    );
   }
 
   private requireKnownInstance(id: string): string {
     assertInstanceId(id, 'recipient');
     const known = this.knownInstances();
     if (!known.includes(id)) {
-      throw new CoordError('not-found', `unknown instance '${id}': known instances are ${listChoices(known, '@')} (an instance becomes known once it runs coord or coordination.py as itself)`);
+      throw new CoordError(
+        'not-found',
+        `unknown instance '${id}': known instances are ${listChoices(known, '@')} (an instance becomes known once it runs coord or coordination.py as itself)`,
+      );
     }
     return id;
   }
@@ -523,7 +598,10 @@ export class Coordination {
       const room = rooms.find((r) => r.name.toLowerCase() === roomName.toLowerCase());
       if (!room) throw this.unknownRoom(roomName, rooms);
       if (room.status === status) {
-        throw new CoordError('conflict', `chatroom #${room.name} is already ${status === 'open' ? 'open' : 'closed'}; nothing to ${verb}`);
+        throw new CoordError(
+          'conflict',
+          `chatroom #${room.name} is already ${status === 'open' ? 'open' : 'closed'}; nothing to ${verb}`,
+        );
       }
       this.registerSelf(me);
       const lines = parseChatroomStatusFile(readTextIfExists(this.layout.chatroomStatus));
@@ -543,14 +621,19 @@ export class Coordination {
         return [{ kind: 'entry' as const, entry: updated }];
       });
       if (!replaced) next.push({ kind: 'entry', entry: updated });
-      if (next.length === 0 || next[0].kind === 'entry') next.unshift(...parseChatroomStatusFile(CHATROOM_STATUS_HEADER));
+      if (next.length === 0 || next[0].kind === 'entry')
+        next.unshift(...parseChatroomStatusFile(CHATROOM_STATUS_HEADER));
       writeAtomic(this.layout.chatroomStatus, formatChatroomStatusFile(next));
       const [event, reasonLabel] = status === 'closed' ? ['closed', 'Closure reason'] : ['reopened', 'Reopen reason'];
       let transcript = formatSystemLine(time, `Chatroom ${event} by ${me}`);
       if (reason.trim()) transcript += formatSystemLine(time, `${reasonLabel}: ${reason.trim()}`);
       appendWhole(this.layout.chatroom(room.name), transcript);
       const action = status === 'closed' ? 'CHATROOM_CLOSED' : 'CHATROOM_REOPENED';
-      this.logAction(me, action, `${status === 'closed' ? 'Closed' : 'Reopened'} chatroom '${room.name}' - Reason: ${reason.trim()}`);
+      this.logAction(
+        me,
+        action,
+        `${status === 'closed' ? 'Closed' : 'Reopened'} chatroom '${room.name}' - Reason: ${reason.trim()}`,
+      );
       return { ...updated, description: room.description };
     });
   }
@@ -568,10 +651,25 @@ export class Coordination {
     return new Set(loadRoomsLight(this.layout).map((r) => r.name));
   }
 
-  private async writeMessage(input: { from: string; target: string; dm: boolean; text: string; replyTo: number | string | null; replyToSender?: string }): Promise<Message> {
+  private async writeMessage(input: {
+    from: string;
+    target: string;
+    dm: boolean;
+    text: string;
+    replyTo: number | string | null;
+    replyToSender?: string;
+  }): Promise<Message> {
     const time = this.timestamp();
     const id = newMessageId();
-    const line = formatLogLine({ time, from: input.from, target: input.target, dm: input.dm, text: input.text, replyTo: input.replyTo, replyToSender: input.replyToSender });
+    const line = formatLogLine({
+      time,
+      from: input.from,
+      target: input.target,
+      dm: input.dm,
+      text: input.text,
+      replyTo: input.replyTo,
+      replyToSender: input.replyToSender,
+    });
     return this.locked(() => {
       // Checked again under the lock: a room may have closed since.
       if (input.target.startsWith('#')) this.requireOpenRoom(input.target.slice(1));
@@ -589,10 +687,25 @@ export class Coordination {
   }
 
   /** The bash tools read transcripts, the Python tool its DM files: keep both current. */
-  private writeTranscriptCopies(input: { from: string; target: string; dm: boolean; text: string; replyTo: number | string | null; replyToSender?: string }, time: string, id: string): void {
-    const shown = input.replyTo !== null ? `${replyPrefix(input.replyTo, input.replyToSender)}${input.text}` : input.text;
+  private writeTranscriptCopies(
+    input: {
+      from: string;
+      target: string;
+      dm: boolean;
+      text: string;
+      replyTo: number | string | null;
+      replyToSender?: string;
+    },
+    time: string,
+    id: string,
+  ): void {
+    const shown =
+      input.replyTo !== null ? `${replyPrefix(input.replyTo, input.replyToSender)}${input.text}` : input.text;
     if (input.target.startsWith('#')) {
-      appendWhole(this.layout.chatroom(input.target.slice(1)), formatBlock({ time, from: input.from, id, text: shown }));
+      appendWhole(
+        this.layout.chatroom(input.target.slice(1)),
+        formatBlock({ time, from: input.from, id, text: shown }),
+      );
       return;
     }
     const to = input.target.slice(1);
@@ -600,7 +713,10 @@ export class Coordination {
       ensureDir(this.layout.dmsDir);
       appendWhole(this.layout.pythonDm(input.from, to), formatPythonDmLine(time, input.from, shown));
       const [a, b] = dmPair(input.from, to);
-      appendWhole(path.join(this.layout.dmsDir, `${a}_${b}.txt`), formatBlock({ time, from: input.from, to, id, text: shown, status: `unread by ${to}` }));
+      appendWhole(
+        path.join(this.layout.dmsDir, `${a}_${b}.txt`),
+        formatBlock({ time, from: input.from, to, id, text: shown, status: `unread by ${to}` }),
+      );
     } else {
       ensureDir(this.layout.inboxesDir);
       appendWhole(this.layout.inbox(to), formatBlock({ time, from: input.from, id, text: shown, status: 'unread' }));
@@ -655,7 +771,9 @@ export class Coordination {
  * a display id and spares every CLI start the cost of loading node:crypto.
  */
 function newMessageId(): string {
-  return Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+  return Math.floor(Math.random() * 0x100000000)
+    .toString(16)
+    .padStart(8, '0');
 }
 
 function lastN<T>(list: T[], limit?: number): T[] {
@@ -685,16 +803,23 @@ export function mentionsInstance(text: string, instance: string): boolean {
 
 function checkText(text: string): void {
   if (typeof text !== 'string' || text.trim() === '') {
-    throw new CoordError('invalid-input', 'message text is empty; give the text as the last argument (quote it), or pipe it with --stdin');
+    throw new CoordError(
+      'invalid-input',
+      'message text is empty; give the text as the last argument (quote it), or pipe it with --stdin',
+    );
   }
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_MESSAGE_BYTES) {
-    throw new CoordError('invalid-input', `message is ${bytes} bytes; the limit is ${MAX_MESSAGE_BYTES} (64 KiB): split it or attach a file path instead`);
+    throw new CoordError(
+      'invalid-input',
+      `message is ${bytes} bytes; the limit is ${MAX_MESSAGE_BYTES} (64 KiB): split it or attach a file path instead`,
+    );
   }
 }
 
 function checkField(text: string, what: string): void {
-  if (text.length > MAX_FIELD_LENGTH) throw new CoordError('invalid-input', `${what} is ${text.length} characters; keep it under ${MAX_FIELD_LENGTH}`);
+  if (text.length > MAX_FIELD_LENGTH)
+    throw new CoordError('invalid-input', `${what} is ${text.length} characters; keep it under ${MAX_FIELD_LENGTH}`);
 }
 
 function describeRef(ref: MessageRef): string {
@@ -704,7 +829,10 @@ function describeRef(ref: MessageRef): string {
 function describeMarked(messages: StoredMessage[]): string {
   if (messages.length === 0) return 'No new messages marked as read';
   if (messages.length === 1) return `Message ${messages[0].number ?? messages[0].id} marked as read`;
-  return `${messages.length} messages marked as read: ${messages.slice(0, 20).map((m) => m.number ?? m.id).join(', ')}${messages.length > 20 ? ', …' : ''}`;
+  return `${messages.length} messages marked as read: ${messages
+    .slice(0, 20)
+    .map((m) => m.number ?? m.id)
+    .join(', ')}${messages.length > 20 ? ', …' : ''}`;
 }
 
 function replyPrefix(replyTo: number | string, sender?: string): string {
@@ -721,7 +849,11 @@ function appendLogLine(layout: Layout, line: string): number {
   appendWhole(layout.messagesLog, data, false);
   const expected = before.lines + 1;
   let size = -1;
-  try { size = fs.statSync(layout.messagesLog).size; } catch { /* checked below */ }
+  try {
+    size = fs.statSync(layout.messagesLog).size;
+  } catch {
+    /* checked below */
+  }
   if (size === before.size + data.length) return expected;
   // Another tool (which does not lock) wrote at the same moment: find our line.
   const after = scanLog(layout.messagesLog, layout.logCheckpoint, false);
@@ -749,7 +881,9 @@ export function loadRoomsLight(layout: Layout): Chatroom[] {
   for (const name of listFiles(layout.chatroomsDir)) {
     const room = name.slice(0, -4);
     if (!isValidRoomName(room) || rooms.has(room.toLowerCase())) continue;
-    const events = parseTranscript(readTextIfExists(layout.chatroom(room))).flatMap((i) => (i.kind === 'system' ? [i] : []));
+    const events = parseTranscript(readTextIfExists(layout.chatroom(room))).flatMap((i) =>
+      i.kind === 'system' ? [i] : [],
+    );
     rooms.set(room.toLowerCase(), roomFromEvents(room, events));
     transcriptOnly.push(room);
   }
@@ -761,7 +895,9 @@ export function loadRoomsLight(layout: Layout): Chatroom[] {
 const roomCache = new Map<string, { stamp: string; transcriptOnly: string[]; rooms: Chatroom[] }>();
 
 function roomStamp(layout: Layout, transcriptOnly: string[]): string {
-  return [layout.chatroomStatus, layout.chatroomsDir, ...transcriptOnly.map((r) => layout.chatroom(r))].map(fileStamp).join(';');
+  return [layout.chatroomStatus, layout.chatroomsDir, ...transcriptOnly.map((r) => layout.chatroom(r))]
+    .map(fileStamp)
+    .join(';');
 }
 
 export function knownInstances(layout: Layout, self: string | null): string[] {
@@ -770,7 +906,8 @@ export function knownInstances(layout: Layout, self: string | null): string[] {
     const m = /^(.+?)(_positions)?\.txt$/.exec(name);
     if (m && !name.startsWith('dm_') && isValidInstanceId(m[1])) ids.add(m[1]);
   }
-  for (const e of parseStatusTxt(readTextIfExists(layout.statusTxt))) if (isValidInstanceId(e.instance)) ids.add(e.instance);
+  for (const e of parseStatusTxt(readTextIfExists(layout.statusTxt)))
+    if (isValidInstanceId(e.instance)) ids.add(e.instance);
   for (const name of listFiles(layout.dataDir)) {
     const m = /^status_(.+)\.txt$/.exec(name);
     if (m && isValidInstanceId(m[1]) && parseInstanceStatusFile(m[1], '[x] y') !== null) ids.add(m[1]);
@@ -789,9 +926,23 @@ function findLogMessageLight(layout: Layout, number: number, rooms: Set<string>)
     const parsed = parseLogLine(lines[i]);
     if (!parsed) continue; // a continuation line: its message starts above
     const ownNumber = from + i;
-    const parentOf = (n: number) => (n < ownNumber ? findLogMessageLight(layout, n, rooms) ?? undefined : undefined);
-    const place = resolveLogTarget(parsed.rawTarget, parsed.from, parsed.dm, parsed.replyTo, parentOf, (name) => rooms.has(name));
-    return { number: ownNumber, id: '', time: parsed.time, from: parsed.from, text: parsed.text, replyTo: parsed.replyTo, seq: 0, dm: parsed.dm, ...place, lastLine: number, refs: [] };
+    const parentOf = (n: number) => (n < ownNumber ? (findLogMessageLight(layout, n, rooms) ?? undefined) : undefined);
+    const place = resolveLogTarget(parsed.rawTarget, parsed.from, parsed.dm, parsed.replyTo, parentOf, (name) =>
+      rooms.has(name),
+    );
+    return {
+      number: ownNumber,
+      id: '',
+      time: parsed.time,
+      from: parsed.from,
+      text: parsed.text,
+      replyTo: parsed.replyTo,
+      seq: 0,
+      dm: parsed.dm,
+      ...place,
+      lastLine: number,
+      refs: [],
+    };
   }
   return null;
 }

@@ -40,17 +40,27 @@ export function looksLikeCoordinationDir(dir: string): boolean {
 
 export function assertCoordinationDir(dir: string | null): string {
   if (dir === null) {
-    throw new CoordError('no-directory', "no coordination directory found here or above; pass --dir PATH, set COORDINATION_DIR, or create one with 'coord init'");
+    throw new CoordError(
+      'no-directory',
+      "no coordination directory found here or above; pass --dir PATH, set COORDINATION_DIR, or create one with 'coord init'",
+    );
   }
   let st: fs.Stats;
   try {
     st = fs.statSync(dir);
   } catch {
-    throw new CoordError('no-directory', `coordination directory ${dir} does not exist; create it with 'coord init ${dir}' or pass the right --dir`);
+    throw new CoordError(
+      'no-directory',
+      `coordination directory ${dir} does not exist; create it with 'coord init ${dir}' or pass the right --dir`,
+    );
   }
-  if (!st.isDirectory()) throw new CoordError('no-directory', `${dir} is not a directory; pass --dir with the coordination directory`);
+  if (!st.isDirectory())
+    throw new CoordError('no-directory', `${dir} is not a directory; pass --dir with the coordination directory`);
   if (!looksLikeCoordinationDir(dir)) {
-    throw new CoordError('no-directory', `${dir} is not a coordination directory (it has no data/, chatrooms/ or inboxes/); run 'coord init ${dir}' to make it one`);
+    throw new CoordError(
+      'no-directory',
+      `${dir} is not a coordination directory (it has no data/, chatrooms/ or inboxes/); run 'coord init ${dir}' to make it one`,
+    );
   }
   const real = fs.realpathSync(dir);
   assertNoLinkedSubdirs(real);
@@ -68,11 +78,20 @@ export function assertNoLinkedSubdirs(dir: string): void {
     let linked = false;
     try {
       linked = fs.lstatSync(sub).isSymbolicLink();
-    } catch { /* missing: created as a real directory when needed */ }
+    } catch {
+      /* missing: created as a real directory when needed */
+    }
     if (linked) {
       let target = '';
-      try { target = ` (to ${fs.readlinkSync(sub)})`; } catch { /* unreadable */ }
-      throw new CoordError('io', `${sub} is a symbolic link${target}; the sub-directories of a coordination directory must be real directories inside it, so nothing is read or written through it: replace the link with a directory`);
+      try {
+        target = ` (to ${fs.readlinkSync(sub)})`;
+      } catch {
+        /* unreadable */
+      }
+      throw new CoordError(
+        'io',
+        `${sub} is a symbolic link${target}; the sub-directories of a coordination directory must be real directories inside it, so nothing is read or written through it: replace the link with a directory`,
+      );
     }
   }
 }

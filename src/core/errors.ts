@@ -38,17 +38,32 @@ export function ioError(error: unknown, what: string): CoordError {
   switch (err.code) {
     case 'EACCES':
     case 'EPERM':
-      return new CoordError('io', `cannot ${what}: permission denied${path}; check the directory's owner and mode (chmod u+rw)`);
+      return new CoordError(
+        'io',
+        `cannot ${what}: permission denied${path}; check the directory's owner and mode (chmod u+rw)`,
+      );
     case 'EROFS':
-      return new CoordError('io', `cannot ${what}: the file system is read-only${path}; use a writable coordination directory`);
+      return new CoordError(
+        'io',
+        `cannot ${what}: the file system is read-only${path}; use a writable coordination directory`,
+      );
     case 'ENOSPC':
     case 'EDQUOT':
-      return new CoordError('io', `cannot ${what}: no space left on the device${path}; free some space and try again (nothing was written)`);
+      return new CoordError(
+        'io',
+        `cannot ${what}: no space left on the device${path}; free some space and try again (nothing was written)`,
+      );
     case 'ELOOP':
-      return new CoordError('io', `cannot ${what}: ${err.path ?? 'a file'} is a symbolic link; coordination files must be regular files inside the directory`);
+      return new CoordError(
+        'io',
+        `cannot ${what}: ${err.path ?? 'a file'} is a symbolic link; coordination files must be regular files inside the directory`,
+      );
     case 'ENOTDIR':
     case 'EISDIR':
-      return new CoordError('io', `cannot ${what}: unexpected file type${path}; the coordination directory layout is damaged`);
+      return new CoordError(
+        'io',
+        `cannot ${what}: unexpected file type${path}; the coordination directory layout is damaged`,
+      );
     default:
       return new CoordError('io', `cannot ${what}: ${err.message ?? String(error)}`);
   }

@@ -82,7 +82,11 @@ export function appendWhole(file: string, data: string | Buffer, ownLine = true)
     journal?.push({ file, before, after: before + buf.length });
   } catch (error) {
     if (before >= 0) {
-      try { fs.ftruncateSync(fd, before); } catch { /* best effort: report the original error */ }
+      try {
+        fs.ftruncateSync(fd, before);
+      } catch {
+        /* best effort: report the original error */
+      }
     }
     throw ioError(error, `append to ${file}`);
   } finally {
@@ -139,7 +143,9 @@ function undo(entry: JournalEntry): void {
     } finally {
       fs.closeSync(fd);
     }
-  } catch { /* best effort: the original error is what the user needs */ }
+  } catch {
+    /* best effort: the original error is what the user needs */
+  }
 }
 
 /** Whole-file rewrite: a temporary file renamed over the old one. */
@@ -174,7 +180,10 @@ export function listFiles(dir: string, suffix = '.txt'): string[] {
   } catch {
     return [];
   }
-  return entries.filter((e) => e.isFile() && e.name.endsWith(suffix)).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith(suffix))
+    .map((e) => e.name)
+    .sort();
 }
 
 /** Size, modification time and inode: changes when a file is written or replaced; 'missing' when absent. */

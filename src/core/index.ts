@@ -6,5 +6,7 @@ export type { SearchOptions } from './search';
 export type { ActionEntry } from './formats/actionLog';
 export { CoordError, isCoordError } from './errors';
 export { resolveDirectory, looksLikeCoordinationDir } from './directory';
+export { isBookkeepingPath } from './layout';
+export { searchDirectory } from './searchCache';
 export { sanitizeForTerminal, escapeMessageText, unescapeMessageText } from './text';
 export { isValidInstanceId, isValidRoomName } from './names';

@@ -5,32 +5,86 @@ import { dmPair } from './names';
 export class Layout {
   constructor(readonly root: string) {}
 
-  get dataDir(): string { return path.join(this.root, 'data'); }
-  get chatroomsDir(): string { return path.join(this.root, 'chatrooms'); }
-  get inboxesDir(): string { return path.join(this.root, 'inboxes'); }
-  get dmsDir(): string { return path.join(this.root, 'dms'); }
-  get readStatusDir(): string { return path.join(this.root, 'read-status'); }
+  get dataDir(): string {
+    return path.join(this.root, 'data');
+  }
+  get chatroomsDir(): string {
+    return path.join(this.root, 'chatrooms');
+  }
+  get inboxesDir(): string {
+    return path.join(this.root, 'inboxes');
+  }
+  get dmsDir(): string {
+    return path.join(this.root, 'dms');
+  }
+  get readStatusDir(): string {
+    return path.join(this.root, 'read-status');
+  }
 
-  get messagesLog(): string { return path.join(this.dataDir, 'messages.log'); }
-  get actionLog(): string { return path.join(this.dataDir, 'action-log.txt'); }
-  get chatroomStatus(): string { return path.join(this.dataDir, 'chatroom-status.txt'); }
-  get readReceipts(): string { return path.join(this.dataDir, 'read-receipts.log'); }
-  get statusTxt(): string { return path.join(this.dataDir, 'status.txt'); }
+  get messagesLog(): string {
+    return path.join(this.dataDir, 'messages.log');
+  }
+  get actionLog(): string {
+    return path.join(this.dataDir, 'action-log.txt');
+  }
+  get chatroomStatus(): string {
+    return path.join(this.dataDir, 'chatroom-status.txt');
+  }
+  get readReceipts(): string {
+    return path.join(this.dataDir, 'read-receipts.log');
+  }
+  get statusTxt(): string {
+    return path.join(this.dataDir, 'status.txt');
+  }
   /** Our write lock and the line-count checkpoint; the older tools ignore both. */
-  get lockTarget(): string { return path.join(this.dataDir, '.coord'); }
-  get logCheckpoint(): string { return path.join(this.dataDir, '.coord-log-index.json'); }
+  get lockTarget(): string {
+    return path.join(this.dataDir, '.coord');
+  }
+  get logCheckpoint(): string {
+    return path.join(this.dataDir, '.coord-log-index.json');
+  }
 
-  instanceStatus(id: string): string { return path.join(this.dataDir, `status_${id}.txt`); }
-  chatroom(room: string): string { return path.join(this.chatroomsDir, `${room}.txt`); }
-  inbox(id: string): string { return path.join(this.inboxesDir, `${id}.txt`); }
+  instanceStatus(id: string): string {
+    return path.join(this.dataDir, `status_${id}.txt`);
+  }
+  chatroom(room: string): string {
+    return path.join(this.chatroomsDir, `${room}.txt`);
+  }
+  inbox(id: string): string {
+    return path.join(this.inboxesDir, `${id}.txt`);
+  }
   pythonDm(a: string, b: string): string {
     const [x, y] = dmPair(a, b);
     return path.join(this.dmsDir, `dm_${x}_${y}.txt`);
   }
-  readMarks(id: string): string { return path.join(this.readStatusDir, `${id}.txt`); }
-  positions(id: string): string { return path.join(this.readStatusDir, `${id}_positions.txt`); }
+  readMarks(id: string): string {
+    return path.join(this.readStatusDir, `${id}.txt`);
+  }
+  positions(id: string): string {
+    return path.join(this.readStatusDir, `${id}_positions.txt`);
+  }
 
   get allDirs(): string[] {
     return [this.dataDir, this.chatroomsDir, this.inboxesDir, this.dmsDir, this.readStatusDir];
   }
+}
+
+/**
+ * Files our own writers touch besides the data itself: the lock directory
+ * (mkdir, mtime refreshes, rmdir), the line-count checkpoint, the persisted
+ * search index, and the temporary files of atomic writes (write-file-atomic's
+ * `name.<digits>`, `*.tmp`, `*.tmp-*`). Every real change also writes a data
+ * file, so events for these only restart the debounce.
+ */
+export function isBookkeepingPath(fsPath: string): boolean {
+  const parts = fsPath.split(/[\\/]/);
+  if (parts.some((p) => p === '.coord.lock')) return true;
+  const base = parts[parts.length - 1] ?? '';
+  return (
+    base.startsWith('.coord-log-index.json') ||
+    base.startsWith('.coord-search-index') ||
+    /\.\d+$/.test(base) ||
+    /\.tmp(?:-[^/\\]*)?$/i.test(base) ||
+    /\.tmp-/i.test(base)
+  );
 }

@@ -62,7 +62,9 @@ async function obtainLease(target: string): Promise<Lease> {
       return lease;
     }
     // Another write of this process holds it: wait for it to pass the lease on (or end it).
-    const handedOver = await new Promise<boolean>((resolve) => lease.waiters.push(() => resolve(leases.get(target) === lease)));
+    const handedOver = await new Promise<boolean>((resolve) =>
+      lease.waiters.push(() => resolve(leases.get(target) === lease)),
+    );
     if (handedOver) return lease;
   }
 }
@@ -87,7 +89,9 @@ function endLease(lease: Lease): void {
   leases.delete(lease.target);
   try {
     lease.release();
-  } catch { /* already gone (taken over as stale): nothing to release */ }
+  } catch {
+    /* already gone (taken over as stale): nothing to release */
+  }
   for (const waiter of lease.waiters.splice(0)) waiter();
 }
 
@@ -97,9 +101,13 @@ async function acquireOrExplain(target: string): Promise<() => void> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ELOCKED') {
-      throw new CoordError('locked', `the coordination directory stayed locked for ${WAIT_MS / 1000}s (${target}.lock); try again, or remove that lock directory if no coord process is running`);
+      throw new CoordError(
+        'locked',
+        `the coordination directory stayed locked for ${WAIT_MS / 1000}s (${target}.lock); try again, or remove that lock directory if no coord process is running`,
+      );
     }
-    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM' || code === 'ENOSPC') throw ioError(error, 'lock the coordination directory for writing');
+    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM' || code === 'ENOSPC')
+      throw ioError(error, 'lock the coordination directory for writing');
     throw new CoordError('io', `cannot lock the coordination directory (${target}.lock): ${(error as Error).message}`);
   }
 }
@@ -113,7 +121,11 @@ async function acquire(target: string): Promise<() => void> {
   const deadline = Date.now() + WAIT_MS;
   // The lock lives in data/; a directory written only by the bash tools may not have it yet.
   let parentReady = true;
-  try { fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 }); } catch { parentReady = false; /* the lock attempt reports it */ }
+  try {
+    fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
+  } catch {
+    parentReady = false; /* the lock attempt reports it */
+  }
   for (;;) {
     try {
       // The synchronous call is one mkdir when the lock is free; waiting for a holder is async below.

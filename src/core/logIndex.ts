@@ -41,12 +41,16 @@ function scan(buf: Buffer, base: number, count: LineCount, marks: Array<[number,
   let partial = count.partial;
   const markLineStart = (offset: number) => {
     const line = terminators + 1;
-    if (line % MARK_EVERY === 1 && (marks.length === 0 || marks[marks.length - 1][0] < line)) marks.push([line, offset]);
+    if (line % MARK_EVERY === 1 && (marks.length === 0 || marks[marks.length - 1][0] < line))
+      marks.push([line, offset]);
   };
   if (!partial && !endsWithCR && terminators === 0 && buf.length > 0) markLineStart(base);
   if (buf.indexOf(CR) === -1) {
     for (let i = buf.indexOf(LF); i !== -1; i = buf.indexOf(LF, i + 1)) {
-      if (i === 0 && endsWithCR) { endsWithCR = false; continue; }
+      if (i === 0 && endsWithCR) {
+        endsWithCR = false;
+        continue;
+      }
       terminators++;
       if (i + 1 < buf.length) markLineStart(base + i + 1);
     }
@@ -75,9 +79,16 @@ function loadCheckpoint(file: string): Checkpoint | null {
     // Never through a symbolic link, and only a checkpoint that could be true.
     const cp = JSON.parse(readTextIfExists(file)) as Checkpoint;
     const sane =
-      cp.version === 1 && Array.isArray(cp.marks) && Number.isSafeInteger(cp.size) && cp.size >= 0 &&
-      typeof cp.tail === 'string' && typeof cp.count === 'object' && cp.count !== null &&
-      Number.isSafeInteger(cp.count.terminators) && cp.count.terminators >= 0 && cp.count.terminators <= cp.size &&
+      cp.version === 1 &&
+      Array.isArray(cp.marks) &&
+      Number.isSafeInteger(cp.size) &&
+      cp.size >= 0 &&
+      typeof cp.tail === 'string' &&
+      typeof cp.count === 'object' &&
+      cp.count !== null &&
+      Number.isSafeInteger(cp.count.terminators) &&
+      cp.count.terminators >= 0 &&
+      cp.count.terminators <= cp.size &&
       (cp.size > 0 || (cp.count.terminators === 0 && !cp.count.partial));
     return sane ? cp : null;
   } catch {
@@ -115,7 +126,11 @@ export function scanLog(logFile: string, checkpointFile: string, save = false): 
     }
     if (save && (!valid || size - cp.size >= SAVE_AFTER_BYTES)) {
       const next: Checkpoint = { version: 1, size, count, tail: tailOf(fd, size), marks };
-      try { writeAtomic(checkpointFile, JSON.stringify(next)); } catch { /* a cache: never fail a write for it */ }
+      try {
+        writeAtomic(checkpointFile, JSON.stringify(next));
+      } catch {
+        /* a cache: never fail a write for it */
+      }
     }
     return { size, lines: totalLines(count), count, marks };
   } finally {
@@ -129,7 +144,9 @@ export function scanLog(logFile: string, checkpointFile: string, save = false): 
  */
 export function readLogLines(logFile: string, marks: Array<[number, number]>, from: number, to: number): string[] {
   let start: [number, number] = [1, 0];
-  for (const mark of marks) if (mark[0] <= from) start = mark; else break;
+  for (const mark of marks)
+    if (mark[0] <= from) start = mark;
+    else break;
   let fd: number;
   try {
     fd = fs.openSync(logFile, 'r');

@@ -53,7 +53,12 @@ export interface MessageShape {
 
 /** Same time, sender, target and text: one message seen in two files. */
 export function sameMessage(a: MessageShape, b: MessageShape): boolean {
-  return a.time === b.time && a.from === b.from && a.target === b.target && (a.text === b.text || comparableBody(a.text) === comparableBody(b.text));
+  return (
+    a.time === b.time &&
+    a.from === b.from &&
+    a.target === b.target &&
+    (a.text === b.text || comparableBody(a.text) === comparableBody(b.text))
+  );
 }
 
 /** DM file names join two ids with `_`, which ids may contain: split where a sender fits. */

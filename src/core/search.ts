@@ -73,7 +73,9 @@ export function recencyBoost(index: number, count: number): number {
 
 /** The terms minisearch will look for in a query. */
 export function queryTerms(query: string): string[] {
-  return tokenize(query).map(processTerm).filter((t) => t.length > 0);
+  return tokenize(query)
+    .map(processTerm)
+    .filter((t) => t.length > 0);
 }
 
 // ------------------------------------------------------------ the ranked engine
@@ -218,7 +220,7 @@ export function rankedSearch(sources: PostingSource[], query: string, count: num
   let candidates: Int32Array = new Int32Array(0);
   let touched: Int32Array = new Int32Array(0);
   let candidateCount = 0;
-  const norm = averages.map((avg) => (BM25.b / avg));
+  const norm = averages.map((avg) => BM25.b / avg);
   for (let q = 0; q < specs.length; q++) {
     const mark = q + 1;
     const spec = specs[q];
@@ -232,7 +234,12 @@ export function rankedSearch(sources: PostingSource[], query: string, count: num
           const field = list[p] & 3;
           const tf = list[p + 1] & 0xffff;
           const len = list[p + 1] >>> 16;
-          return part.weight * FIELD_BOOST[field] * part.idf[field] * (BM25.d + (tf * (BM25.k + 1)) / (tf + BM25.k * (1 - BM25.b + norm[field] * len)));
+          return (
+            part.weight *
+            FIELD_BOOST[field] *
+            part.idf[field] *
+            (BM25.d + (tf * (BM25.k + 1)) / (tf + BM25.k * (1 - BM25.b + norm[field] * len)))
+          );
         };
         if (lookup) {
           for (let c = 0; c < candidateCount; c++) {
@@ -304,7 +311,11 @@ export function rankedSearch(sources: PostingSource[], query: string, count: num
     return empty;
   }
   const quality = new Set(terms).size;
-  const out: RankedHits = { index: new Int32Array(candidateCount), score: new Float64Array(candidateCount), length: candidateCount };
+  const out: RankedHits = {
+    index: new Int32Array(candidateCount),
+    score: new Float64Array(candidateCount),
+    length: candidateCount,
+  };
   for (let c = 0; c < candidateCount; c++) {
     const doc = candidates[c];
     out.index[c] = doc;
@@ -318,7 +329,8 @@ export function rankedSearch(sources: PostingSource[], query: string, count: num
 export function orderHits(hits: RankedHits, allowed: Uint8Array | null, limit: number | undefined): number[] {
   const keep: number[] = [];
   for (let c = 0; c < hits.length; c++) if (allowed === null || allowed[hits.index[c]] === 1) keep.push(c);
-  const better = (a: number, b: number) => hits.score[a] > hits.score[b] || (hits.score[a] === hits.score[b] && hits.index[a] > hits.index[b]);
+  const better = (a: number, b: number) =>
+    hits.score[a] > hits.score[b] || (hits.score[a] === hits.score[b] && hits.index[a] > hits.index[b]);
   let chosen: number[];
   if (limit !== undefined && keep.length > limit * 4) {
     // A min-heap of the best `limit` seen so far.
@@ -338,7 +350,7 @@ export function orderHits(hits: RankedHits, allowed: Uint8Array | null, limit: n
     for (const c of keep) {
       if (heap.length < limit) {
         heap.push(c);
-        for (let i = heap.length - 1; i > 0; ) {
+        for (let i = heap.length - 1; i > 0;) {
           const p = (i - 1) >> 1;
           if (!better(heap[p], heap[i])) break;
           [heap[i], heap[p]] = [heap[p], heap[i]];
@@ -388,7 +400,11 @@ export function runSearch(corpus: SearchCorpus, query: string, opts: SearchOptio
 
 /** Throws the error a query would fail with (empty, both modes, an invalid regex, a bad time) before any work is done. */
 export function checkQuery(query: string, opts: SearchOptions = {}): void {
-  if (!query.trim()) throw new CoordError('invalid-input', 'search query is empty; give words to look for, e.g. coord search "deploy failed"');
+  if (!query.trim())
+    throw new CoordError(
+      'invalid-input',
+      'search query is empty; give words to look for, e.g. coord search "deploy failed"',
+    );
   if (opts.exact && opts.regex) throw new CoordError('usage', 'choose one of --exact and --regex');
   if (opts.regex) regexMatcher(query);
   if (opts.since) checkedTime(opts.since, '--since');
@@ -399,7 +415,8 @@ export function runSearchPositions(corpus: SearchCorpus, query: string, opts: Se
   checkQuery(query, opts);
   const allowed = filterMask(corpus, opts);
   const limit = opts.limit !== undefined && opts.limit > 0 ? opts.limit : undefined;
-  if (!opts.exact && !opts.regex && queryTerms(query).length > 0) return orderHits(corpus.ranked(query), allowed, limit);
+  if (!opts.exact && !opts.regex && queryTerms(query).length > 0)
+    return orderHits(corpus.ranked(query), allowed, limit);
   // Exact (also a ranked query with no words in it, such as "->"), or regex.
   if (!opts.regex && corpus.findSubstring) {
     const hits = corpus.findSubstring(query.toLowerCase());
@@ -415,7 +432,8 @@ export function runSearchPositions(corpus: SearchCorpus, query: string, opts: Se
   const scan = () => {
     for (let i = 0; i < n; i++) {
       if (allowed !== null && allowed[i] !== 1) continue;
-      if (matcher(corpus.text(i)) || matcher(corpus.who ? corpus.who(i) : `${corpus.from(i)} ${corpus.target(i)}`)) found.push(i);
+      if (matcher(corpus.text(i)) || matcher(corpus.who ? corpus.who(i) : `${corpus.from(i)} ${corpus.target(i)}`))
+        found.push(i);
     }
   };
   if (opts.regex) withRegexTimeLimit(scan);
@@ -439,7 +457,10 @@ function withRegexTimeLimit(scan: () => void): void {
     runScan.runInContext(regexContext, { timeout: REGEX_TIME_LIMIT_MS });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
-      throw new CoordError('invalid-input', `the regular expression ran for over ${REGEX_TIME_LIMIT_MS / 1000} s (catastrophic backtracking, e.g. nested quantifiers like (a+)+); simplify or anchor it, or use --exact`);
+      throw new CoordError(
+        'invalid-input',
+        `the regular expression ran for over ${REGEX_TIME_LIMIT_MS / 1000} s (catastrophic backtracking, e.g. nested quantifiers like (a+)+); simplify or anchor it, or use --exact`,
+      );
     }
     throw error;
   } finally {
@@ -452,7 +473,10 @@ export function regexMatcher(query: string): (text: string) => boolean {
   try {
     re = new RegExp(query, 'iu');
   } catch (error) {
-    throw new CoordError('invalid-input', `invalid regular expression: ${(error as Error).message}; check brackets and escapes, or drop --regex`);
+    throw new CoordError(
+      'invalid-input',
+      `invalid regular expression: ${(error as Error).message}; check brackets and escapes, or drop --regex`,
+    );
   }
   return (text) => re.test(text);
 }
@@ -472,7 +496,16 @@ export function filterMask(corpus: SearchCorpus, opts: SearchOptions): Uint8Arra
   const since = opts.since ? checkedTime(opts.since, '--since') : null;
   const until = opts.until ? checkedTime(opts.until, '--until') : null;
   const thread = opts.thread !== undefined ? threadMask(corpus, opts.thread) : null;
-  if (recent === undefined && room === undefined && from === undefined && to === undefined && since === null && until === null && thread === null) return null;
+  if (
+    recent === undefined &&
+    room === undefined &&
+    from === undefined &&
+    to === undefined &&
+    since === null &&
+    until === null &&
+    thread === null
+  )
+    return null;
   const mask = new Uint8Array(n);
   const start = recent !== undefined ? Math.max(0, n - recent) : 0;
   for (let i = start; i < n; i++) {
@@ -506,7 +539,11 @@ function threadMask(corpus: SearchCorpus, ref: MessageRef): Uint8Array {
 
 function checkedTime(text: string, flag: string): number {
   const t = parseTimeInput(text);
-  if (Number.isNaN(t)) throw new CoordError('invalid-input', `${flag} '${text}' is not a time: use YYYY-MM-DD, 'YYYY-MM-DD HH:MM:SS', or an age like 30m, 2h, 7d`);
+  if (Number.isNaN(t))
+    throw new CoordError(
+      'invalid-input',
+      `${flag} '${text}' is not a time: use YYYY-MM-DD, 'YYYY-MM-DD HH:MM:SS', or an age like 30m, 2h, 7d`,
+    );
   return t;
 }
 
@@ -522,7 +559,11 @@ export function searchMessages(
   opts: SearchOptions,
   lookup: (ref: MessageRef) => StoredMessage | undefined,
 ): StoredMessage[] {
-  if (!query.trim()) throw new CoordError('invalid-input', 'search query is empty; give words to look for, e.g. coord search "deploy failed"');
+  if (!query.trim())
+    throw new CoordError(
+      'invalid-input',
+      'search query is empty; give words to look for, e.g. coord search "deploy failed"',
+    );
   const matcher = opts.regex ? regexMatcher(query) : substringMatcher(query);
   let pool = opts.recent !== undefined && opts.recent > 0 ? all.slice(-opts.recent) : all;
   pool = applyFilters(pool, opts, lookup);
@@ -530,7 +571,11 @@ export function searchMessages(
   return opts.limit !== undefined && opts.limit > 0 ? found.slice(-opts.limit) : found;
 }
 
-export function applyFilters(pool: StoredMessage[], opts: SearchOptions, lookup: (ref: MessageRef) => StoredMessage | undefined): StoredMessage[] {
+export function applyFilters(
+  pool: StoredMessage[],
+  opts: SearchOptions,
+  lookup: (ref: MessageRef) => StoredMessage | undefined,
+): StoredMessage[] {
   let out = pool;
   if (opts.room) {
     const room = opts.room.replace(/^#/, '').toLowerCase();

@@ -37,7 +37,18 @@
  * Layout: "CSI1", u32 header length, header JSON, then 4-byte-aligned sections
  * named in the header.
  */
-import { blockId, fnv, hashId, MessageShape as Shape, Place, PlacedMessage, resolveLogTarget, sameMessage, splitDmPair, splitReplyPrefix } from './messageIdentity';
+import {
+  blockId,
+  fnv,
+  hashId,
+  MessageShape as Shape,
+  Place,
+  PlacedMessage,
+  resolveLogTarget,
+  sameMessage,
+  splitDmPair,
+  splitReplyPrefix,
+} from './messageIdentity';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Layout } from './layout';
@@ -49,7 +60,16 @@ import { MessageSearchIndex, PostingIndex, searchIndexFor } from './searchIndex'
 import { parseLogLine } from './formats/messagesLog';
 import { parseTranscript, TranscriptBlock } from './formats/transcript';
 import { parsePythonDm } from './formats/pythonDm';
-import { PostingSource, RankedHits, SEARCH_FIELDS, SearchCorpus, SearchOptions, checkQuery, rankedSearch, runSearch } from './search';
+import {
+  PostingSource,
+  RankedHits,
+  SEARCH_FIELDS,
+  SearchCorpus,
+  SearchOptions,
+  checkQuery,
+  rankedSearch,
+  runSearch,
+} from './search';
 
 export const SEARCH_CACHE_NAME = '.coord-search-index';
 const MAGIC = 'CSI1';
@@ -131,11 +151,21 @@ export function searchCachePath(dir: string): string {
  * resolveDirectory); `instance` is unused by search today and kept for a
  * future visibility filter.
  */
-export function searchDirectory(dir: string, instance: string | null, query: string, opts: SearchOptions = {}): Message[] {
+export function searchDirectory(
+  dir: string,
+  instance: string | null,
+  query: string,
+  opts: SearchOptions = {},
+): Message[] {
   return searchDirectoryDetailed(dir, instance, query, opts).messages;
 }
 
-export function searchDirectoryDetailed(dir: string, _instance: string | null, query: string, opts: SearchOptions = {}): SearchDirectoryResult {
+export function searchDirectoryDetailed(
+  dir: string,
+  _instance: string | null,
+  query: string,
+  opts: SearchOptions = {},
+): SearchDirectoryResult {
   // A query that cannot run fails before any file is read or written.
   checkQuery(query, opts);
   const layout = new Layout(dir);
@@ -163,7 +193,9 @@ export function searchDirectoryDetailed(dir: string, _instance: string | null, q
   if (log !== null && sameStamps(files, scanSources(layout)) && sameLog(log, readLogState(layout))) {
     try {
       writeSearchCache(layout, store, index, log, files);
-    } catch { /* a cache: never fail a search for it */ }
+    } catch {
+      /* a cache: never fail a search for it */
+    }
   }
   return { messages, source: 'rebuilt' };
 }
@@ -202,15 +234,38 @@ function scanSources(layout: Layout): Source[] {
   const add = (rel: string, key: string, kind: SourceKind, name: string, file: string) => {
     try {
       const st = fs.lstatSync(file);
-      if (st.isFile()) out.push({ rel, key, kind, name, file, stamp: { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino } });
-    } catch { /* gone */ }
+      if (st.isFile())
+        out.push({ rel, key, kind, name, file, stamp: { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino } });
+    } catch {
+      /* gone */
+    }
   };
-  for (const name of listFiles(layout.chatroomsDir)) add(`chatrooms/${name}`, `room:${name.slice(0, -4)}`, 'room', name.slice(0, -4), path.join(layout.chatroomsDir, name));
-  for (const name of listFiles(layout.inboxesDir)) add(`inboxes/${name}`, `inbox:${name.slice(0, -4)}`, 'inbox', name.slice(0, -4), path.join(layout.inboxesDir, name));
+  for (const name of listFiles(layout.chatroomsDir))
+    add(
+      `chatrooms/${name}`,
+      `room:${name.slice(0, -4)}`,
+      'room',
+      name.slice(0, -4),
+      path.join(layout.chatroomsDir, name),
+    );
+  for (const name of listFiles(layout.inboxesDir))
+    add(
+      `inboxes/${name}`,
+      `inbox:${name.slice(0, -4)}`,
+      'inbox',
+      name.slice(0, -4),
+      path.join(layout.inboxesDir, name),
+    );
   for (const name of listFiles(layout.dmsDir)) {
     const base = name.slice(0, -4);
     const kind: SourceKind = base.startsWith('dm_') ? 'pythonDm' : 'bashDm';
-    add(`dms/${name}`, `${kind}:${base}`, kind, kind === 'pythonDm' ? base.slice(3) : base, path.join(layout.dmsDir, name));
+    add(
+      `dms/${name}`,
+      `${kind}:${base}`,
+      kind,
+      kind === 'pythonDm' ? base.slice(3) : base,
+      path.join(layout.dmsDir, name),
+    );
   }
   return out;
 }
@@ -232,7 +287,13 @@ function readLogState(layout: Layout): LogState | null {
     const size = fs.fstatSync(fd).size;
     const tail = readRange(fd, Math.max(0, size - TAIL_BYTES), size);
     const last = tail.length > 0 ? tail[tail.length - 1] : 0x0a;
-    return { size, tail: tail.toString('base64'), lines: 0, endsCR: last === 0x0d, partial: last !== 0x0a && last !== 0x0d };
+    return {
+      size,
+      tail: tail.toString('base64'),
+      lines: 0,
+      endsCR: last === 0x0d,
+      partial: last !== 0x0a && last !== 0x0d,
+    };
   } catch {
     return null;
   } finally {
@@ -266,13 +327,30 @@ function blocksDigest(blocks: TranscriptBlock[]): string {
 }
 
 /** Message blocks of a whole transcript file, with the target and DM flag the store gives them. */
-function parseSourceBlocks(source: Source, text: string, lineOffset: number): Array<{ block: TranscriptBlock; target: string; dm: boolean }> {
+function parseSourceBlocks(
+  source: Source,
+  text: string,
+  lineOffset: number,
+): Array<{ block: TranscriptBlock; target: string; dm: boolean }> {
   if (source.kind === 'pythonDm') {
     const lines = parsePythonDm(text);
-    const pair = splitDmPair(source.name, lines.map((l) => l.from));
+    const pair = splitDmPair(
+      source.name,
+      lines.map((l) => l.from),
+    );
     return lines.map((line) => {
       const to = line.from === pair[0] ? pair[1] : pair[0];
-      const block: TranscriptBlock = { kind: 'message', time: line.time, from: line.from, to, id: null, text: line.text, status: null, firstLine: line.line, lastLine: line.line };
+      const block: TranscriptBlock = {
+        kind: 'message',
+        time: line.time,
+        from: line.from,
+        to,
+        id: null,
+        text: line.text,
+        status: null,
+        firstLine: line.line,
+        lastLine: line.line,
+      };
       return { block, target: `@${to}`, dm: true };
     });
   }
@@ -316,7 +394,11 @@ function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[] | null
   const logMsgs: DeltaMessage[] = [];
   const byLine = new Map<number, DeltaMessage>();
   // Bare names in log lines resolve against the status file's rooms, as the store does.
-  const statusRooms = new Set(parseChatroomStatusFile(readTextIfExists(layout.chatroomStatus)).flatMap((l) => (l.kind === 'entry' ? [l.entry.name.toLowerCase()] : [])));
+  const statusRooms = new Set(
+    parseChatroomStatusFile(readTextIfExists(layout.chatroomStatus)).flatMap((l) =>
+      l.kind === 'entry' ? [l.entry.name.toLowerCase()] : [],
+    ),
+  );
   let totalLines = h.log.lines;
   let logSize = -1;
   let bytes = 0;
@@ -331,7 +413,8 @@ function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[] | null
     try {
       logSize = fs.fstatSync(fd).size;
       if (logSize < baseSize) return null;
-      if (baseSize > 0 && readRange(fd, Math.max(0, baseSize - TAIL_BYTES), baseSize).toString('base64') !== h.log.tail) return null;
+      if (baseSize > 0 && readRange(fd, Math.max(0, baseSize - TAIL_BYTES), baseSize).toString('base64') !== h.log.tail)
+        return null;
       if (logSize > baseSize) {
         if (h.log.partial) return null;
         if (logSize - baseSize > MAX_DELTA_BYTES) return null;
@@ -353,13 +436,31 @@ function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[] | null
               continue;
             }
             if (h.logCount > 0) return null; // continues a base message
-            const m = deltaMessage({ number, time: '', from: '', target: '', text: line, replyTo: null, room: null, to: null }, line, seq++);
+            const m = deltaMessage(
+              { number, time: '', from: '', target: '', text: line, replyTo: null, room: null, to: null },
+              line,
+              seq++,
+            );
             logMsgs.push(m);
             byLine.set(number, m);
             continue;
           }
-          const where = placeOfLogLine(layout, statusRooms, base, byLine, h.log.lines, parsed.rawTarget, parsed.from, parsed.dm, parsed.replyTo);
-          const m = deltaMessage({ number, time: parsed.time, from: parsed.from, text: parsed.text, replyTo: parsed.replyTo, ...where }, line, seq++);
+          const where = placeOfLogLine(
+            layout,
+            statusRooms,
+            base,
+            byLine,
+            h.log.lines,
+            parsed.rawTarget,
+            parsed.from,
+            parsed.dm,
+            parsed.replyTo,
+          );
+          const m = deltaMessage(
+            { number, time: parsed.time, from: parsed.from, text: parsed.text, replyTo: parsed.replyTo, ...where },
+            line,
+            seq++,
+          );
           logMsgs.push(m);
           byLine.set(number, m);
         }
@@ -393,7 +494,11 @@ function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[] | null
     try {
       const size = fs.fstatSync(sfd).size;
       const appended =
-        old !== undefined && source.kind !== 'pythonDm' && old.clean && old.ino === source.stamp.ino && size > old.size &&
+        old !== undefined &&
+        source.kind !== 'pythonDm' &&
+        old.clean &&
+        old.ino === source.stamp.ino &&
+        size > old.size &&
         readRange(sfd, Math.max(0, old.size - TAIL_BYTES), old.size).toString('base64') === old.tail;
       if (appended) {
         if ((bytes += size - old.size) > MAX_DELTA_BYTES) return null;
@@ -449,7 +554,8 @@ function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[] | null
 
   // Order: legacy messages merge in by time; they must all land after the base.
   for (const m of legacy) {
-    if ((h.maxLegacyTime !== null && !(m.time > h.maxLegacyTime)) || (h.maxLogTime !== null && m.time < h.maxLogTime)) return null;
+    if ((h.maxLegacyTime !== null && !(m.time > h.maxLegacyTime)) || (h.maxLogTime !== null && m.time < h.maxLogTime))
+      return null;
   }
   if (logMsgs.length > 0 && h.maxTrailingTime !== null && !(logMsgs[0].time > h.maxTrailingTime)) return null;
   legacy.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.seq - b.seq));
@@ -498,7 +604,16 @@ function currentSize(file: string): number {
 }
 
 function deltaMessage(
-  fields: { number: number; time: string; from: string; target: string; text: string; replyTo: number | string | null; room: string | null; to: string | null },
+  fields: {
+    number: number;
+    time: string;
+    from: string;
+    target: string;
+    text: string;
+    replyTo: number | string | null;
+    room: string | null;
+    to: string | null;
+  },
   line: string,
   seq: number,
 ): DeltaMessage {
@@ -530,12 +645,25 @@ function placeOfLogLine(
     const p = base.findNumber(n);
     return p >= 0 ? { room: base.room(p), target: base.target(p), from: base.from(p), to: base.to(p) } : undefined;
   };
-  return resolveLogTarget(raw, from, dm, replyTo, parentOf, (name) => statusRooms.has(name.toLowerCase()) || fs.existsSync(layout.chatroom(name)));
+  return resolveLogTarget(
+    raw,
+    from,
+    dm,
+    replyTo,
+    parentOf,
+    (name) => statusRooms.has(name.toLowerCase()) || fs.existsSync(layout.chatroom(name)),
+  );
 }
 
 // ------------------------------------------------------------ writing
 
-function writeSearchCache(layout: Layout, store: DirectoryStore, index: MessageSearchIndex, log: LogState, sources: Source[]): void {
+function writeSearchCache(
+  layout: Layout,
+  store: DirectoryStore,
+  index: MessageSearchIndex,
+  log: LogState,
+  sources: Source[],
+): void {
   const count = index.count;
   const all: StoredMessage[] = [];
   for (let i = 0; i < count; i++) all.push(index.stored(i));
@@ -659,15 +787,23 @@ function writeSearchCache(layout: Layout, store: DirectoryStore, index: MessageS
   }
   // Lookups the delta needs without reading whole columns: id hashes sorted, positions by time.
   const idHash = Uint32Array.from(ids, idKey).sort();
-  const timeOrder = Uint32Array.from({ length: count }, (_, i) => i).sort((a, b) => (times[a] < times[b] ? -1 : times[a] > times[b] ? 1 : a - b));
+  const timeOrder = Uint32Array.from({ length: count }, (_, i) => i).sort((a, b) =>
+    times[a] < times[b] ? -1 : times[a] > times[b] ? 1 : a - b,
+  );
 
   const sections: Array<[string, Buffer]> = [
     ['meta', typedBytes(meta)],
     ...stringColumn('ids', ids),
     ...stringColumn('times', times),
     // Exact queries search these whole (NUL-separated so no match spans two messages).
-    ...stringColumn('lowerText', lowerText.map((t) => `${t}\u0000`)),
-    ...stringColumn('lowerWho', lowerWho.map((t) => `${t}\u0000`)),
+    ...stringColumn(
+      'lowerText',
+      lowerText.map((t) => `${t}\u0000`),
+    ),
+    ...stringColumn(
+      'lowerWho',
+      lowerWho.map((t) => `${t}\u0000`),
+    ),
     ['textBytes', typedBytes(textBytes)],
     // Where each text starts in the whole text section decoded at once (UTF-16 units), for scans.
     ['textChars', typedBytes(textChars)],
@@ -724,7 +860,11 @@ function writeSearchCache(layout: Layout, store: DirectoryStore, index: MessageS
     fs.writeFileSync(tmp, out, { mode: 0o600 });
     fs.renameSync(tmp, file);
   } catch (error) {
-    try { fs.unlinkSync(tmp); } catch { /* not there */ }
+    try {
+      fs.unlinkSync(tmp);
+    } catch {
+      /* not there */
+    }
     throw error;
   }
 }
@@ -742,7 +882,10 @@ function stringColumn(name: string, values: string[]): Array<[string, Buffer]> {
     at += b.length;
     starts[i + 1] = at;
   });
-  return [[`${name}Starts`, typedBytes(starts)], [name, Buffer.concat(parts)]];
+  return [
+    [`${name}Starts`, typedBytes(starts)],
+    [name, Buffer.concat(parts)],
+  ];
 }
 
 /** An id as a u32: 8-hex ids as their value, anything else hashed. */
@@ -759,7 +902,10 @@ function typedBytes(a: Int32Array | Uint32Array): Buffer {
 function openCache(layout: Layout): CachedCorpus | null {
   let fd: number;
   try {
-    fd = fs.openSync(path.join(layout.dataDir, SEARCH_CACHE_NAME), fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+    fd = fs.openSync(
+      path.join(layout.dataDir, SEARCH_CACHE_NAME),
+      fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0),
+    );
   } catch {
     return null;
   }
@@ -792,7 +938,10 @@ class CachedCorpus implements SearchCorpus {
   private textBuf: Buffer | null = null;
   private textCache = new Map<number, string>();
 
-  constructor(private readonly fd: number, readonly header: Header) {
+  constructor(
+    private readonly fd: number,
+    readonly header: Header,
+  ) {
     this.count = header.count;
     this.baseCount = header.count;
   }
@@ -858,7 +1007,8 @@ class CachedCorpus implements SearchCorpus {
   hasShape(shape: Shape): boolean {
     if (shape.time > this.header.maxTime) return false;
     for (const p of this.positionsWithTime(shape.time)) {
-      if (sameMessage({ time: shape.time, from: this.from(p), target: this.target(p), text: this.text(p) }, shape)) return true;
+      if (sameMessage({ time: shape.time, from: this.from(p), target: this.target(p), text: this.text(p) }, shape))
+        return true;
     }
     return false;
   }
@@ -898,7 +1048,11 @@ class CachedCorpus implements SearchCorpus {
   }
 
   close(): void {
-    try { fs.closeSync(this.fd); } catch { /* closed */ }
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      /* closed */
+    }
   }
 
   private section(name: string, from = 0, to?: number): Uint8Array {
@@ -965,7 +1119,7 @@ class CachedCorpus implements SearchCorpus {
       const raw = this.section(name);
       const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
       let starts: Uint32Array | null = null;
-      for (let at = buf.indexOf(bytes); at !== -1; ) {
+      for (let at = buf.indexOf(bytes); at !== -1;) {
         starts ??= this.u32(`${name}Starts`);
         let lo = 0;
         let hi = this.baseCount - 1;
@@ -979,7 +1133,8 @@ class CachedCorpus implements SearchCorpus {
       }
     }
     this.delta.forEach((m, k) => {
-      if (m.text.toLowerCase().includes(needle) || `${m.from} ${m.target}`.toLowerCase().includes(needle)) hit[this.baseCount + k] = 1;
+      if (m.text.toLowerCase().includes(needle) || `${m.from} ${m.target}`.toLowerCase().includes(needle))
+        hit[this.baseCount + k] = 1;
     });
     const out: number[] = [];
     for (let i = 0; i < this.count; i++) if (hit[i] === 1) out.push(i);
@@ -1010,8 +1165,12 @@ class CachedCorpus implements SearchCorpus {
     return who;
   }
 
-  from(i: number): string { return this.d(i)?.from ?? this.string(this.m(i, 2)) ?? ''; }
-  target(i: number): string { return this.d(i)?.target ?? this.string(this.m(i, 3)) ?? ''; }
+  from(i: number): string {
+    return this.d(i)?.from ?? this.string(this.m(i, 2)) ?? '';
+  }
+  target(i: number): string {
+    return this.d(i)?.target ?? this.string(this.m(i, 3)) ?? '';
+  }
   room(i: number): string | null {
     const dm = this.d(i);
     return dm ? dm.room : this.string(this.m(i, 4));
@@ -1020,7 +1179,9 @@ class CachedCorpus implements SearchCorpus {
     const dm = this.d(i);
     return dm ? dm.to : this.string(this.m(i, 5));
   }
-  parent(i: number): number { return this.d(i)?.parent ?? this.m(i, 6); }
+  parent(i: number): number {
+    return this.d(i)?.parent ?? this.m(i, 6);
+  }
 
   private loadColumn(name: string): { starts: Uint32Array; bytes: Buffer } {
     let col = this.columns.get(name);
@@ -1065,14 +1226,24 @@ class CachedCorpus implements SearchCorpus {
       const k = this.delta.findIndex((m) => m.number !== null && m.number <= n && (m.lastLine ?? m.number) >= n);
       return k < 0 ? -1 : this.baseCount + k;
     }
-    for (let i = 0; i < this.count; i++) if ((i < this.baseCount ? this.m(i, 0) === 0 : this.d(i)!.number === null) && this.id(i) === text) return i;
+    for (let i = 0; i < this.count; i++)
+      if ((i < this.baseCount ? this.m(i, 0) === 0 : this.d(i)!.number === null) && this.id(i) === text) return i;
     for (let i = 0; i < this.count; i++) if (this.id(i) === text) return i;
     return -1;
   }
 
   message(i: number): Message {
     const dm = this.d(i);
-    if (dm) return { number: dm.number, id: dm.id, time: dm.time, from: dm.from, target: dm.target, text: dm.text, replyTo: dm.replyTo };
+    if (dm)
+      return {
+        number: dm.number,
+        id: dm.id,
+        time: dm.time,
+        from: dm.from,
+        target: dm.target,
+        text: dm.text,
+        replyTo: dm.replyTo,
+      };
     const reply = this.m(i, 7);
     const number = this.m(i, 0);
     return {
@@ -1082,7 +1253,7 @@ class CachedCorpus implements SearchCorpus {
       from: this.from(i),
       target: this.target(i),
       text: this.text(i),
-      replyTo: reply > 0 ? reply : reply === -1 ? this.header.replyIds[i] ?? null : null,
+      replyTo: reply > 0 ? reply : reply === -1 ? (this.header.replyIds[i] ?? null) : null,
     };
   }
 
@@ -1122,7 +1293,11 @@ class CachedCorpus implements SearchCorpus {
       sources.push(delta);
       for (let f = 0; f < sums.length; f++) sums[f] += delta.sums[f];
     }
-    return rankedSearch(sources, query, this.count, sums.map((s) => (this.count > 0 ? s / this.count : 0)));
+    return rankedSearch(
+      sources,
+      query,
+      this.count,
+      sums.map((s) => (this.count > 0 ? s / this.count : 0)),
+    );
   }
 }
-

@@ -11,7 +11,16 @@
  */
 import { StoredMessage, toMessage } from './store';
 import { Message, MessageRef } from './model';
-import { IndexedDoc, PostingSource, RankedHits, SEARCH_FIELDS, SearchCorpus, processTerm, rankedSearch, tokenize } from './search';
+import {
+  IndexedDoc,
+  PostingSource,
+  RankedHits,
+  SEARCH_FIELDS,
+  SearchCorpus,
+  processTerm,
+  rankedSearch,
+  tokenize,
+} from './search';
 
 const FIELDS = SEARCH_FIELDS.length;
 
@@ -138,7 +147,6 @@ export class PostingIndex implements PostingSource {
     const list = this.lists.get(term);
     return list ? list.data.subarray(0, list.n) : new Uint32Array(0);
   }
-
 }
 
 /** A posting's second word: the term's frequency and the field's length, 16 bits each (saturating). */
@@ -158,7 +166,13 @@ export class MessageSearchIndex implements SearchCorpus {
   private parentsFor = -1;
   private whoCache: string[] = [];
   /** Lower-cased texts and "sender target"s joined by NUL, with where each starts: exact queries search them whole. */
-  private lowered: { count: number; joinedText: string; joinedWho: string; textStarts: Int32Array; whoStarts: Int32Array } | null = null;
+  private lowered: {
+    count: number;
+    joinedText: string;
+    joinedWho: string;
+    textStarts: Int32Array;
+    whoStarts: Int32Array;
+  } | null = null;
   private position = new Map<StoredMessage, number>();
   /** Counters for tests and the benchmark. */
   readonly stats = { builds: 0, added: 0, removed: 0 };
@@ -223,12 +237,24 @@ export class MessageSearchIndex implements SearchCorpus {
     return this.docs[i];
   }
 
-  text(i: number): string { return this.docs[i].text; }
-  from(i: number): string { return this.docs[i].from; }
-  target(i: number): string { return this.docs[i].target; }
-  room(i: number): string | null { return this.docs[i].room; }
-  to(i: number): string | null { return this.docs[i].to; }
-  time(i: number): string { return this.docs[i].time; }
+  text(i: number): string {
+    return this.docs[i].text;
+  }
+  from(i: number): string {
+    return this.docs[i].from;
+  }
+  target(i: number): string {
+    return this.docs[i].target;
+  }
+  room(i: number): string | null {
+    return this.docs[i].room;
+  }
+  to(i: number): string | null {
+    return this.docs[i].to;
+  }
+  time(i: number): string {
+    return this.docs[i].time;
+  }
 
   parent(i: number): number {
     if (this.parentsFor !== this.docs.length) {
@@ -247,7 +273,7 @@ export class MessageSearchIndex implements SearchCorpus {
 
   find(ref: MessageRef): number {
     const m = this.lookup(ref);
-    return m ? this.position.get(m) ?? -1 : -1;
+    return m ? (this.position.get(m) ?? -1) : -1;
   }
 
   message(i: number): Message {
@@ -284,12 +310,18 @@ export class MessageSearchIndex implements SearchCorpus {
         textStarts[i + 1] = textStarts[i] + t.length + 1;
         whoStarts[i + 1] = whoStarts[i] + w.length + 1;
       }
-      low = { count: n, joinedText: (low?.joinedText ?? '') + text.join(''), joinedWho: (low?.joinedWho ?? '') + who.join(''), textStarts, whoStarts };
+      low = {
+        count: n,
+        joinedText: (low?.joinedText ?? '') + text.join(''),
+        joinedWho: (low?.joinedWho ?? '') + who.join(''),
+        textStarts,
+        whoStarts,
+      };
       this.lowered = low;
     }
     const hit = new Uint8Array(n);
     const mark = (joined: string, starts: Int32Array) => {
-      for (let at = joined.indexOf(needle); at !== -1; ) {
+      for (let at = joined.indexOf(needle); at !== -1;) {
         let lo = 0;
         let hi = n;
         while (lo < hi) {
@@ -310,7 +342,12 @@ export class MessageSearchIndex implements SearchCorpus {
 
   ranked(query: string): RankedHits {
     const count = this.docs.length;
-    return rankedSearch([this.postings], query, count, this.postings.sums.map((s) => (count > 0 ? s / count : 0)));
+    return rankedSearch(
+      [this.postings],
+      query,
+      count,
+      this.postings.sums.map((s) => (count > 0 ? s / count : 0)),
+    );
   }
 }
 

@@ -9,7 +9,16 @@
  * the message its 8-hex id and read hints); one with no log line is a legacy
  * message of its own, numbered null.
  */
-import { blockId, comparableBody, hashId, MessageShape, resolveLogTarget, sameMessage, splitDmPair, splitReplyPrefix } from './messageIdentity';
+import {
+  blockId,
+  comparableBody,
+  hashId,
+  MessageShape,
+  resolveLogTarget,
+  sameMessage,
+  splitDmPair,
+  splitReplyPrefix,
+} from './messageIdentity';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Layout } from './layout';
@@ -98,7 +107,7 @@ class ByTime {
   find(shape: MessageShape, accept: (m: StoredMessage) => boolean = () => true): StoredMessage | undefined {
     const bucket = this.map.get(shape.time);
     if (!bucket) return undefined;
-    const candidates = bucket.byShape ? bucket.byShape.get(shapeKey(shape)) ?? [] : bucket.list;
+    const candidates = bucket.byShape ? (bucket.byShape.get(shapeKey(shape)) ?? []) : bucket.list;
     return candidates.find((m) => sameMessage(m, shape) && accept(m));
   }
   clear(): void {
@@ -199,14 +208,16 @@ export class DirectoryStore {
     const names = listFiles(this.layout.readStatusDir);
     let changed = this.fileStamps.get('read-status:list') !== names.join('/');
     this.fileStamps.set('read-status:list', names.join('/'));
-    for (const name of names) changed = this.changedSince(`read:${name}`, path.join(this.layout.readStatusDir, name)) || changed;
+    for (const name of names)
+      changed = this.changedSince(`read:${name}`, path.join(this.layout.readStatusDir, name)) || changed;
     return changed;
   }
 
   private statusFilesChanged(): boolean {
     let changed = this.changedSince('status.txt', this.layout.statusTxt);
     for (const name of listFiles(this.layout.dataDir)) {
-      if (name.startsWith('status_')) changed = this.changedSince(`status:${name}`, path.join(this.layout.dataDir, name)) || changed;
+      if (name.startsWith('status_'))
+        changed = this.changedSince(`status:${name}`, path.join(this.layout.dataDir, name)) || changed;
     }
     return changed;
   }
@@ -231,7 +242,8 @@ export class DirectoryStore {
       const intact =
         !editedInPlace &&
         size >= this.logParsedBytes &&
-        readRange(fd, Math.max(0, this.logParsedBytes - TAIL_BYTES), this.logParsedBytes).toString('base64') === this.logTail;
+        readRange(fd, Math.max(0, this.logParsedBytes - TAIL_BYTES), this.logParsedBytes).toString('base64') ===
+          this.logTail;
       if (!intact) {
         this.resetLog();
         this.parseLogFrom(fd, 0, size);
@@ -323,11 +335,34 @@ export class DirectoryStore {
         return false;
       }
       // A continuation with nothing above it still owns its number.
-      this.pushLogMessage({ number, time: '', from: '', target: '', text: line, replyTo: null, dm: false, room: null, to: null }, line);
+      this.pushLogMessage(
+        { number, time: '', from: '', target: '', text: line, replyTo: null, dm: false, room: null, to: null },
+        line,
+      );
       return true;
     }
-    const { target, room, to } = resolveLogTarget(parsed.rawTarget, parsed.from, parsed.dm, parsed.replyTo, (n) => this.messageByNumber(n), (name) => this.isKnownRoomName(name));
-    this.pushLogMessage({ number, time: parsed.time, from: parsed.from, target, text: parsed.text, replyTo: parsed.replyTo, dm: parsed.dm, room, to }, line);
+    const { target, room, to } = resolveLogTarget(
+      parsed.rawTarget,
+      parsed.from,
+      parsed.dm,
+      parsed.replyTo,
+      (n) => this.messageByNumber(n),
+      (name) => this.isKnownRoomName(name),
+    );
+    this.pushLogMessage(
+      {
+        number,
+        time: parsed.time,
+        from: parsed.from,
+        target,
+        text: parsed.text,
+        replyTo: parsed.replyTo,
+        dm: parsed.dm,
+        room,
+        to,
+      },
+      line,
+    );
     return true;
   }
 
@@ -362,7 +397,6 @@ export class DirectoryStore {
     if (this.statusEntries.some((e) => e.name.toLowerCase() === lower)) return true;
     return fs.existsSync(this.layout.chatroom(name));
   }
-
 
   /** A log line that arrives after its transcript block takes the legacy message's place. */
   private absorbLegacy(m: StoredMessage): void {
@@ -408,7 +442,12 @@ export class DirectoryStore {
     for (const name of listFiles(this.layout.dmsDir)) {
       const base = name.slice(0, -4);
       const kind: SourceKind = base.startsWith('dm_') ? 'pythonDm' : 'bashDm';
-      found.push({ key: `${kind}:${base}`, kind, file: path.join(this.layout.dmsDir, name), name: kind === 'pythonDm' ? base.slice(3) : base });
+      found.push({
+        key: `${kind}:${base}`,
+        kind,
+        file: path.join(this.layout.dmsDir, name),
+        name: kind === 'pythonDm' ? base.slice(3) : base,
+      });
     }
     return found;
   }
@@ -449,7 +488,9 @@ export class DirectoryStore {
         source.kind !== 'pythonDm' &&
         st.size > source.size &&
         readRange(fd, Math.max(0, source.size - TAIL_BYTES), source.size).toString('base64') === source.tail &&
-        readRange(fd, source.size - 4, source.size).toString('latin1').endsWith('---\n');
+        readRange(fd, source.size - 4, source.size)
+          .toString('latin1')
+          .endsWith('---\n');
       const start = appendOnly ? source.size : 0;
       if (!appendOnly) {
         this.unloadSource(source);
@@ -481,10 +522,23 @@ export class DirectoryStore {
   private loadSourceText(source: SourceState, text: string): void {
     if (source.kind === 'pythonDm') {
       const lines = parsePythonDm(text);
-      const pair = splitDmPair(source.name, lines.map((l) => l.from));
+      const pair = splitDmPair(
+        source.name,
+        lines.map((l) => l.from),
+      );
       for (const line of lines) {
         const to = line.from === pair[0] ? pair[1] : pair[0];
-        const block: TranscriptBlock = { kind: 'message', time: line.time, from: line.from, to, id: null, text: line.text, status: null, firstLine: line.line, lastLine: line.line };
+        const block: TranscriptBlock = {
+          kind: 'message',
+          time: line.time,
+          from: line.from,
+          to,
+          id: null,
+          text: line.text,
+          status: null,
+          firstLine: line.line,
+          lastLine: line.line,
+        };
         this.attachBlock(source, block, `@${to}`, true);
       }
       return;
@@ -641,10 +695,20 @@ export class DirectoryStore {
     }
     // A status line is authoritative; a room known only from its transcript takes its state from its SYSTEM lines.
     for (const source of this.sources.values()) {
-      if (source.kind === 'room' && !rooms.has(source.name.toLowerCase())) put(roomFromEvents(source.name, source.events));
+      if (source.kind === 'room' && !rooms.has(source.name.toLowerCase()))
+        put(roomFromEvents(source.name, source.events));
     }
     for (const [lower, r] of this.logRooms) {
-      if (!rooms.has(lower) && isValidRoomName(r.name)) put({ name: r.name, status: 'open', creator: '', created: r.time, modified: r.time, reason: '', description: '' });
+      if (!rooms.has(lower) && isValidRoomName(r.name))
+        put({
+          name: r.name,
+          status: 'open',
+          creator: '',
+          created: r.time,
+          modified: r.time,
+          reason: '',
+          description: '',
+        });
     }
     this.roomCache = rooms;
     return rooms;
@@ -655,7 +719,8 @@ export class DirectoryStore {
     const map = new Map<string, InstanceStatus>();
     const offer = (instance: string, text: string, updated: string) => {
       const current = map.get(instance);
-      if (!current || (timestampToMillis(updated) || 0) >= (timestampToMillis(current.updated) || 0)) map.set(instance, { text, updated });
+      if (!current || (timestampToMillis(updated) || 0) >= (timestampToMillis(current.updated) || 0))
+        map.set(instance, { text, updated });
     };
     for (const e of parseStatusTxt(readTextIfExists(this.layout.statusTxt))) offer(e.instance, e.text, e.updated);
     for (const name of listFiles(this.layout.dataDir)) {
@@ -671,7 +736,8 @@ export class DirectoryStore {
   /** Read marks of one instance from every place that records them. */
   readState(instance: string): ReadState {
     const files = [this.layout.readMarks(instance), this.layout.positions(instance)];
-    for (const name of listFiles(this.layout.readStatusDir)) if (name.startsWith('dm_') && name.endsWith('_reads.txt')) files.push(path.join(this.layout.readStatusDir, name));
+    for (const name of listFiles(this.layout.readStatusDir))
+      if (name.startsWith('dm_') && name.endsWith('_reads.txt')) files.push(path.join(this.layout.readStatusDir, name));
     const stamp = files.map(fileStamp).join(';');
     const cached = this.readStates.get(instance);
     if (cached && cached.stamp === stamp) return cached.state;
@@ -691,7 +757,10 @@ export class ReadState {
   private positions: Map<string, number>;
   private dmReceipts: Map<string, string[]> = new Map();
 
-  constructor(private store: DirectoryStore, readonly instance: string) {
+  constructor(
+    private store: DirectoryStore,
+    readonly instance: string,
+  ) {
     const layout = store.layout;
     this.marks = parseReadMarks(readTextIfExists(layout.readMarks(instance)));
     this.positions = positionsByKey(parsePositions(readTextIfExists(layout.positions(instance))));
@@ -719,7 +788,8 @@ export class ReadState {
     const status = ref.block.status;
     if (source.kind === 'inbox' && source.name === this.instance && status === 'read') return true;
     if (source.kind === 'bashDm' && status === `read by ${this.instance}`) return true;
-    const positionKey = source.kind === 'room' ? `chatroom:${source.name}` : source.kind === 'bashDm' ? `dm:${source.name}` : null;
+    const positionKey =
+      source.kind === 'room' ? `chatroom:${source.name}` : source.kind === 'bashDm' ? `dm:${source.name}` : null;
     if (positionKey) {
       const pos = this.positions.get(positionKey);
       if (pos !== undefined && ref.block.lastLine <= pos) return true;
@@ -768,8 +838,8 @@ function applyTranscriptState(room: Chatroom, events: TranscriptEvent[]): void {
     if (e.type !== 'closed' && e.type !== 'reopened') continue;
     room.status = e.type === 'closed' ? 'closed' : 'open';
     room.modified = e.time;
-    const reason = events[i + 1]?.type === (e.type === 'closed' ? 'closure-reason' : 'reopen-reason') ? events[i + 1].value : '';
+    const reason =
+      events[i + 1]?.type === (e.type === 'closed' ? 'closure-reason' : 'reopen-reason') ? events[i + 1].value : '';
     room.reason = e.type === 'closed' ? reason : '';
   }
 }
-

@@ -15,7 +15,11 @@ import { DOC_SCHEME, DocumentProvider } from './documents';
 /** What activate() returns: used by the integration tests and by other extensions. */
 export interface CoordinationApi {
   service: CoordinationService;
-  tree: { getChildren(node?: Node): Node[]; getTreeItem(node: Node): vscode.TreeItem; onDidChangeTreeData: vscode.Event<Node | Node[] | undefined | void> };
+  tree: {
+    getChildren(node?: Node): Node[];
+    getTreeItem(node: Node): vscode.TreeItem;
+    onDidChangeTreeData: vscode.Event<Node | Node[] | undefined | void>;
+  };
   treeView: vscode.TreeView<Node>;
   panels: ThreadPanels;
   statusBar: StatusBar;
@@ -31,11 +35,17 @@ export function activate(context: vscode.ExtensionContext): CoordinationApi {
   const log = vscode.window.createOutputChannel('Agent Coordination', { log: true });
   const service = new CoordinationService(context, log);
   const tree = new CoordinationTree(service);
-  const treeView = vscode.window.createTreeView('coordination.chatrooms', { treeDataProvider: tree, showCollapseAll: false });
+  const treeView = vscode.window.createTreeView('coordination.chatrooms', {
+    treeDataProvider: tree,
+    showCollapseAll: false,
+  });
   // The status bar listens first: it is what a person watches for a new message.
   let badgeKey = '';
   const statusBar = new StatusBar(service, (s: UnreadSummary | null) => {
-    const badge = s && s.total > 0 ? { value: s.total, tooltip: `${s.total} unread${s.mentions ? `, ${s.mentions} mentions` : ''}` } : undefined;
+    const badge =
+      s && s.total > 0
+        ? { value: s.total, tooltip: `${s.total} unread${s.mentions ? `, ${s.mentions} mentions` : ''}` }
+        : undefined;
     const key = badge ? `${badge.value}|${badge.tooltip}` : '';
     if (key === badgeKey) return;
     badgeKey = key;

@@ -2,8 +2,6 @@
 import { Coordination, Message, MessageRef, isAlert, mentionsInstance } from '../core';
 import { ViewMessage } from '../shared/protocol';
 
-
-
 export function messageKey(m: { number: number | null; id: string }): string {
   return m.number !== null ? `n:${m.number}` : `i:${m.id}`;
 }
@@ -76,7 +74,12 @@ export function snippet(text: string, max = 120): string {
 }
 
 /** Resolves parents and read state for a batch of messages of one conversation. */
-export function toViewMessages(coord: Coordination, me: string | null, list: Message[], unreadKeys: Set<string>): ViewMessage[] {
+export function toViewMessages(
+  coord: Coordination,
+  me: string | null,
+  list: Message[],
+  unreadKeys: Set<string>,
+): ViewMessage[] {
   const parentCache = new Map<string, Message | null>();
   const parentOf = (ref: MessageRef): Message | null => {
     const k = String(ref);
@@ -104,7 +107,12 @@ export function toViewMessages(coord: Coordination, me: string | null, list: Mes
       target: m.target,
       text: m.text,
       parentKey: parent ? messageKey(parent) : null,
-      parentLabel: m.replyTo === null ? null : parent ? `${refLabel(parent)} from ${parent.from}` : `${typeof m.replyTo === 'number' ? `#${m.replyTo}` : m.replyTo}`,
+      parentLabel:
+        m.replyTo === null
+          ? null
+          : parent
+            ? `${refLabel(parent)} from ${parent.from}`
+            : `${typeof m.replyTo === 'number' ? `#${m.replyTo}` : m.replyTo}`,
       mine: me !== null && m.from === me,
       unread: unreadKeys.has(key),
       mentionsMe: me !== null && m.from !== me && mentionsInstance(m.text, me),
@@ -138,7 +146,11 @@ export function conversationMessages(coord: Coordination, me: string | null, tar
  * have changed since the webview showed them); the others are dropped (and
  * counted) instead of failing a whole batch of read marks.
  */
-export function referableRefs(coord: Coordination, refs: MessageRef[], onDropped?: (ref: MessageRef) => void): MessageRef[] {
+export function referableRefs(
+  coord: Coordination,
+  refs: MessageRef[],
+  onDropped?: (ref: MessageRef) => void,
+): MessageRef[] {
   return refs.filter((ref) => {
     if (typeof ref === 'number' || !/^\d+$/.test(ref)) return true;
     try {

@@ -41,18 +41,27 @@ export class MentionNotifier implements vscode.Disposable {
     if (!vscode.workspace.getConfiguration('coordination').get<boolean>('notifications.mentions', true)) return;
     const me = this.service.identity;
     if (fresh.length > MAX_SEPARATE) {
-      void vscode.window.showInformationMessage(`Agent Coordination: ${fresh.length} new mentions of @${me}`, 'Show', 'Mark All Read').then((pick) => {
-        if (pick === 'Show') void vscode.commands.executeCommand('coordination.checkNotifications');
-        else if (pick === 'Mark All Read') void this.markRead(fresh);
-      });
+      void vscode.window
+        .showInformationMessage(`Agent Coordination: ${fresh.length} new mentions of @${me}`, 'Show', 'Mark All Read')
+        .then((pick) => {
+          if (pick === 'Show') void vscode.commands.executeCommand('coordination.checkNotifications');
+          else if (pick === 'Mark All Read') void this.markRead(fresh);
+        });
       return;
     }
     for (const m of fresh) {
       const where = conversationOf(m, me);
-      void vscode.window.showInformationMessage(`${m.from} mentioned you in ${where} (${refLabel(m)}): ${inertText(snippet(m.text, 160))}`, 'Open', 'Mark Read').then((pick) => {
-        if (pick === 'Open') void vscode.commands.executeCommand('coordination.openChatroom', { target: where, reveal: messageKey(m) });
-        else if (pick === 'Mark Read') void this.markRead([m]);
-      });
+      void vscode.window
+        .showInformationMessage(
+          `${m.from} mentioned you in ${where} (${refLabel(m)}): ${inertText(snippet(m.text, 160))}`,
+          'Open',
+          'Mark Read',
+        )
+        .then((pick) => {
+          if (pick === 'Open')
+            void vscode.commands.executeCommand('coordination.openChatroom', { target: where, reveal: messageKey(m) });
+          else if (pick === 'Mark Read') void this.markRead([m]);
+        });
     }
   }
 

@@ -59,7 +59,9 @@ export function runSearchQuickPick(service: CoordinationService, panels: ThreadP
         });
       } catch (error) {
         // Shown as the only row, so the problem is read where the results would be.
-        qp.items = [{ label: `$(error) ${errorMessage(error)}`, alwaysShow: true, message: null as unknown as Message }];
+        qp.items = [
+          { label: `$(error) ${errorMessage(error)}`, alwaysShow: true, message: null as unknown as Message },
+        ];
         qp.busy = false;
         return;
       }

@@ -5,33 +5,21 @@
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { Coordination, Message, openCoordination, looksLikeCoordinationDir, isValidInstanceId, isCoordError } from '../core';
+import {
+  Coordination,
+  Message,
+  openCoordination,
+  looksLikeCoordinationDir,
+  isValidInstanceId,
+  isCoordError,
+  isBookkeepingPath,
+} from '../core';
 
 export const IDENTITY_STATE_KEY = 'coordination.instanceId';
 /** Quiet time after the last watcher event before re-reading. */
 export const REFRESH_DEBOUNCE_MS = 40;
 /** A stream of events never postpones a re-read longer than this after the first one. */
 export const REFRESH_MAX_WAIT_MS = 100;
-
-/**
- * Files our own writers touch besides the data itself: the lock directory
- * (mkdir, mtime refreshes, rmdir), the line-count checkpoint, the persisted
- * search index, and the temporary files of atomic writes (write-file-atomic's
- * `name.<digits>`, `*.tmp`, `*.tmp-*`). Every real change also writes a data
- * file, so events for these only restart the debounce.
- */
-export function isBookkeepingPath(fsPath: string): boolean {
-  const parts = fsPath.split(/[\\/]/);
-  if (parts.some((p) => p === '.coord.lock')) return true;
-  const base = parts[parts.length - 1] ?? '';
-  return (
-    base.startsWith('.coord-log-index.json') ||
-    base.startsWith('.coord-search-index') ||
-    /\.\d+$/.test(base) ||
-    /\.tmp(?:-[^/\\]*)?$/i.test(base) ||
-    /\.tmp-/i.test(base)
-  );
-}
 
 /** Unread state for the identity, computed once per change and shared by the tree, status bar and notifications. */
 export interface UnreadSnapshot {
@@ -106,7 +94,8 @@ export class CoordinationService implements vscode.Disposable {
 
   /** The identity, or a one-line error that says how to set it. */
   requireIdentity(): string {
-    if (!this.identity) throw new UserError('no identity: run "Coordination: Set Identity" or set coordination.instanceId');
+    if (!this.identity)
+      throw new UserError('no identity: run "Coordination: Set Identity" or set coordination.instanceId');
     return this.identity;
   }
 
@@ -146,10 +135,12 @@ export class CoordinationService implements vscode.Disposable {
           : `no coordination directory ('${directorySetting()}') in the workspace`,
       );
       if (folders.length > 1) {
-        void vscode.window.showInformationMessage(
-          `Agent Coordination: none of the ${folders.length} workspace folders has a '${directorySetting()}' directory.`,
-          'Initialize Directory',
-        ).then((pick) => pick && vscode.commands.executeCommand('coordination.initializeDirectory'));
+        void vscode.window
+          .showInformationMessage(
+            `Agent Coordination: none of the ${folders.length} workspace folders has a '${directorySetting()}' directory.`,
+            'Initialize Directory',
+          )
+          .then((pick) => pick && vscode.commands.executeCommand('coordination.initializeDirectory'));
       }
       this.changeEmitter.fire();
       return;
@@ -176,7 +167,11 @@ export class CoordinationService implements vscode.Disposable {
     const configured = vscode.workspace.getConfiguration('coordination').get<string>('instanceId', '').trim();
     const remembered = this.context.workspaceState.get<string>(IDENTITY_STATE_KEY);
     const env = process.env.CLAUDE_INSTANCE_ID?.trim();
-    for (const [source, value] of [['setting coordination.instanceId', configured], ['workspace', remembered], ['$CLAUDE_INSTANCE_ID', env]] as const) {
+    for (const [source, value] of [
+      ['setting coordination.instanceId', configured],
+      ['workspace', remembered],
+      ['$CLAUDE_INSTANCE_ID', env],
+    ] as const) {
       if (!value) continue;
       if (isValidInstanceId(value)) return value;
       this.log.warn(`ignoring invalid instance id ${JSON.stringify(value)} from ${source}`);
@@ -191,7 +186,10 @@ export class CoordinationService implements vscode.Disposable {
 
   /** Sets and remembers the identity for this workspace, then reloads. */
   async setIdentity(id: string): Promise<void> {
-    if (!isValidInstanceId(id)) throw new UserError(`invalid instance id ${JSON.stringify(id)}: use 1-64 letters, digits, '-', '_' or '.', e.g. instance-1`);
+    if (!isValidInstanceId(id))
+      throw new UserError(
+        `invalid instance id ${JSON.stringify(id)}: use 1-64 letters, digits, '-', '_' or '.', e.g. instance-1`,
+      );
     await this.context.workspaceState.update(IDENTITY_STATE_KEY, id);
     const config = vscode.workspace.getConfiguration('coordination');
     const inspected = config.inspect<string>('instanceId');
@@ -216,7 +214,12 @@ export class CoordinationService implements vscode.Disposable {
       }
       this.scheduleRefresh();
     };
-    this.watcherDisposables.push(this.watcher, this.watcher.onDidChange(onEvent), this.watcher.onDidCreate(onEvent), this.watcher.onDidDelete(onEvent));
+    this.watcherDisposables.push(
+      this.watcher,
+      this.watcher.onDidChange(onEvent),
+      this.watcher.onDidCreate(onEvent),
+      this.watcher.onDidDelete(onEvent),
+    );
   }
 
   private disposeWatcher(): void {
@@ -275,7 +278,12 @@ export class CoordinationService implements vscode.Disposable {
     const s = this.snapshot;
     if (s && s.coord === c && s.version === c.version && s.identity === me) return s.value;
     const counts = c.unreadCounts();
-    const value: UnreadSnapshot = { total: counts.total, mentions: counts.mentions, byTarget: counts.byTarget, mentionList: c.checkNotifications().mentions };
+    const value: UnreadSnapshot = {
+      total: counts.total,
+      mentions: counts.mentions,
+      byTarget: counts.byTarget,
+      mentionList: c.checkNotifications().mentions,
+    };
     this.snapshot = { coord: c, version: c.version, identity: me, value };
     return value;
   }
@@ -316,7 +324,9 @@ export function isUserError(error: unknown): boolean {
 }
 
 export function directorySetting(): string {
-  return vscode.workspace.getConfiguration('coordination').get<string>('directory', 'coordination').trim() || 'coordination';
+  return (
+    vscode.workspace.getConfiguration('coordination').get<string>('directory', 'coordination').trim() || 'coordination'
+  );
 }
 
 /** The first workspace folder whose configured directory exists (absolute settings are used as is). */

@@ -15,11 +15,17 @@ export class StatusBar implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   summary: UnreadSummary | null = null;
 
-  constructor(private readonly service: CoordinationService, private readonly onSummary: (s: UnreadSummary | null) => void) {
+  constructor(
+    private readonly service: CoordinationService,
+    private readonly onSummary: (s: UnreadSummary | null) => void,
+  ) {
     this.item = vscode.window.createStatusBarItem('coordination.unread', vscode.StatusBarAlignment.Left, 50);
     this.item.name = 'Agent Coordination: unread messages';
     this.item.command = 'coordination.openMostUrgent';
-    this.disposables.push(this.item, service.onDidChange(() => this.update()));
+    this.disposables.push(
+      this.item,
+      service.onDidChange(() => this.update()),
+    );
   }
 
   update(): void {
@@ -54,7 +60,9 @@ export class StatusBar implements vscode.Disposable {
     tip.appendMarkdown(`**Agent Coordination** — ${this.service.identity}\n\n`);
     if (s.total === 0) tip.appendMarkdown('No unread messages.');
     else {
-      tip.appendMarkdown(`${s.total} unread${s.mentions ? `, ${s.mentions} mention${s.mentions === 1 ? '' : 's'}` : ''}\n\n`);
+      tip.appendMarkdown(
+        `${s.total} unread${s.mentions ? `, ${s.mentions} mention${s.mentions === 1 ? '' : 's'}` : ''}\n\n`,
+      );
       for (const [target, n] of sortedTargets(s)) {
         const m = s.mentionsByTarget[target] ?? 0;
         tip.appendMarkdown(`- \`${target}\`: ${n}${m ? ` ($(mention) ${m})` : ''}\n`);
@@ -87,5 +95,11 @@ export function computeSummary(service: CoordinationService): UnreadSummary {
 export function sortedTargets(s: UnreadSummary): Array<[string, number]> {
   return Object.entries(s.byTarget)
     .filter(([, n]) => n > 0)
-    .sort(([a, na], [b, nb]) => (s.mentionsByTarget[b] ?? 0) - (s.mentionsByTarget[a] ?? 0) || Number(b.startsWith('@')) - Number(a.startsWith('@')) || nb - na || a.localeCompare(b));
+    .sort(
+      ([a, na], [b, nb]) =>
+        (s.mentionsByTarget[b] ?? 0) - (s.mentionsByTarget[a] ?? 0) ||
+        Number(b.startsWith('@')) - Number(a.startsWith('@')) ||
+        nb - na ||
+        a.localeCompare(b),
+    );
 }

@@ -10,10 +10,15 @@ export class ThreadPanels implements vscode.Disposable {
   private readonly panels = new Map<string, ThreadPanel>();
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly service: CoordinationService) {
-    this.disposables.push(service.onDidChange(() => {
-      for (const p of this.panels.values()) p.update();
-    }));
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly service: CoordinationService,
+  ) {
+    this.disposables.push(
+      service.onDidChange(() => {
+        for (const p of this.panels.values()) p.update();
+      }),
+    );
   }
 
   /** Opens (or reveals) the panel of "#room" / "@peer", optionally scrolled to a message key. */
@@ -130,8 +135,12 @@ export class ThreadPanel implements vscode.Disposable {
         case 'markRead': {
           if (!this.service.identity || m.refs.length === 0) break;
           const c = this.service.coordination;
-          const refs = referableRefs(c, m.refs.filter((r) => typeof r === 'number' || typeof r === 'string').slice(0, 1000));
-          if (refs.length) await this.service.write(`marked ${refs.length} read in ${this.target}`, () => c.markRead(refs));
+          const refs = referableRefs(
+            c,
+            m.refs.filter((r) => typeof r === 'number' || typeof r === 'string').slice(0, 1000),
+          );
+          if (refs.length)
+            await this.service.write(`marked ${refs.length} read in ${this.target}`, () => c.markRead(refs));
           break;
         }
         case 'filter':
@@ -145,7 +154,11 @@ export class ThreadPanel implements vscode.Disposable {
           break;
         case 'reopen':
           // As if picked from the tree: the command asks for the reason and shows its own errors.
-          if (this.target.startsWith('#')) await vscode.commands.executeCommand('coordination.reopenChatroom', { name: this.target.slice(1), fromTree: true });
+          if (this.target.startsWith('#'))
+            await vscode.commands.executeCommand('coordination.reopenChatroom', {
+              name: this.target.slice(1),
+              fromTree: true,
+            });
           break;
         case 'rendered':
           break;
@@ -157,10 +170,13 @@ export class ThreadPanel implements vscode.Disposable {
 
   private async send(text: string, replyTo: number | string | null): Promise<void> {
     try {
-      const sent = await this.service.write(`sent to ${this.target}${replyTo !== null ? ` (reply to ${replyTo})` : ''}`, (c) => {
-        if (replyTo !== null) return c.reply(replyTo, text);
-        return this.target.startsWith('@') ? c.sendDm(this.target.slice(1), text) : c.send(this.target, text);
-      });
+      const sent = await this.service.write(
+        `sent to ${this.target}${replyTo !== null ? ` (reply to ${replyTo})` : ''}`,
+        (c) => {
+          if (replyTo !== null) return c.reply(replyTo, text);
+          return this.target.startsWith('@') ? c.sendDm(this.target.slice(1), text) : c.send(this.target, text);
+        },
+      );
       this.post({ type: 'sendResult', ok: true, key: messageKey(sent) });
     } catch (error) {
       this.post({ type: 'sendResult', ok: false, error: errorMessage(error) });
@@ -179,7 +195,11 @@ export class ThreadPanel implements vscode.Disposable {
     try {
       let found: Message[];
       if (this.target.startsWith('#')) found = c.search(q, { room: this.target.slice(1), limit: 500 });
-      else found = c.search(q).filter((m) => !m.target.startsWith('#') && conversationOf(m, me) === this.target).slice(-500);
+      else
+        found = c
+          .search(q)
+          .filter((m) => !m.target.startsWith('#') && conversationOf(m, me) === this.target)
+          .slice(-500);
       this.post({ type: 'filterResult', query, messages: this.view(found) });
     } catch (error) {
       this.post({ type: 'filterResult', query, messages: [], error: errorMessage(error) });
@@ -199,7 +219,13 @@ export class ThreadPanel implements vscode.Disposable {
     if (this.firstLoaded < 0) this.firstLoaded = Math.max(0, all.length - PAGE_SIZE);
     if (this.firstLoaded > all.length) this.firstLoaded = Math.max(0, all.length - PAGE_SIZE);
     const slice = all.slice(this.firstLoaded);
-    this.post({ type: 'messages', messages: this.view(slice), hasEarlier: this.firstLoaded > 0, total: all.length, reason });
+    this.post({
+      type: 'messages',
+      messages: this.view(slice),
+      hasEarlier: this.firstLoaded > 0,
+      total: all.length,
+      reason,
+    });
   }
 
   private view(list: Message[]): ViewMessage[] {
@@ -210,7 +236,15 @@ export class ThreadPanel implements vscode.Disposable {
   }
 
   private info(): PanelInfo {
-    const base: PanelInfo = { target: this.target, title: this.target, me: this.service.identity, kind: this.target.startsWith('#') ? 'room' : 'dm', closed: false, closedReason: '', description: '' };
+    const base: PanelInfo = {
+      target: this.target,
+      title: this.target,
+      me: this.service.identity,
+      kind: this.target.startsWith('#') ? 'room' : 'dm',
+      closed: false,
+      closedReason: '',
+      description: '',
+    };
     if (base.kind === 'room') {
       try {
         const room = this.service.coordination.getChatroom(this.target.slice(1));
@@ -233,7 +267,10 @@ export class ThreadPanel implements vscode.Disposable {
     const c = this.service.coordination;
     return {
       instances: [...new Set([...c.knownInstances(), ...Object.keys(c.statuses())])].sort(),
-      rooms: c.listChatrooms().filter((r) => r.status === 'open').map((r) => r.name),
+      rooms: c
+        .listChatrooms()
+        .filter((r) => r.status === 'open')
+        .map((r) => r.name),
     };
   }
 
@@ -244,7 +281,8 @@ export class ThreadPanel implements vscode.Disposable {
     if (this.posted.length > 200) this.posted.splice(0, this.posted.length - 200);
     if (!this.ready) {
       // Only the newest 'messages'/'info' matter before the script runs.
-      if (message.type === 'messages' || message.type === 'info') this.pending = this.pending.filter((p) => p.type !== message.type);
+      if (message.type === 'messages' || message.type === 'info')
+        this.pending = this.pending.filter((p) => p.type !== message.type);
       this.pending.push(message);
       return;
     }
@@ -255,7 +293,7 @@ export class ThreadPanel implements vscode.Disposable {
     const text = errorMessage(error);
     if (isUserError(error)) void vscode.window.showErrorMessage(text);
     else {
-      this.service.log.error(`${this.target}: ${error instanceof Error ? error.stack ?? text : text}`);
+      this.service.log.error(`${this.target}: ${error instanceof Error ? (error.stack ?? text) : text}`);
       void vscode.window.showErrorMessage(`Agent Coordination: ${text}`);
     }
   }

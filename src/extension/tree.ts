@@ -16,7 +16,9 @@ const GROUP_LABELS = { rooms: 'Chatrooms', dms: 'Direct messages', instances: 'I
 /** Decorations (dimmed closed rooms) for the tree items' resource URIs. */
 export const ROOM_SCHEME = 'coordination-room';
 
-export class CoordinationTree implements vscode.TreeDataProvider<Node>, vscode.FileDecorationProvider, vscode.Disposable {
+export class CoordinationTree
+  implements vscode.TreeDataProvider<Node>, vscode.FileDecorationProvider, vscode.Disposable
+{
   private readonly changeEmitter = new vscode.EventEmitter<Node | Node[] | undefined | void>();
   private readonly decoEmitter = new vscode.EventEmitter<vscode.Uri | vscode.Uri[] | undefined>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
@@ -47,7 +49,9 @@ export class CoordinationTree implements vscode.TreeDataProvider<Node>, vscode.F
     const next = new Map<string, string>();
     if (rootKey) {
       for (const group of Object.values(this.groups)) {
-        const sig = this.children(group).map((n) => itemSignature(this.getTreeItem(n))).join('\n');
+        const sig = this.children(group)
+          .map((n) => itemSignature(this.getTreeItem(n)))
+          .join('\n');
         next.set(group.group, sig);
         if (this.signatures.get(group.group) !== sig) changed.push(group);
       }
@@ -83,13 +87,29 @@ export class CoordinationTree implements vscode.TreeDataProvider<Node>, vscode.F
         }
         case 'dms': {
           if (!me) return [{ kind: 'message', group: 'dms', text: 'Set your identity to see direct messages' }];
-          const list = c.conversations().map((conv): Node => ({ kind: 'dm', peer: conv.peer, unread: conv.unread, messages: conv.messages, lastTime: conv.last?.time ?? null }));
+          const list = c
+            .conversations()
+            .map((conv): Node => ({
+              kind: 'dm',
+              peer: conv.peer,
+              unread: conv.unread,
+              messages: conv.messages,
+              lastTime: conv.last?.time ?? null,
+            }));
           return list.length ? list : [{ kind: 'message', group: 'dms', text: 'No direct messages yet' }];
         }
         case 'instances': {
           const statuses = c.statuses();
           const ids = new Set([...c.knownInstances(), ...Object.keys(statuses)]);
-          return [...ids].sort().map((id) => ({ kind: 'instance', id, status: statuses[id]?.text ?? null, updated: statuses[id]?.updated ?? null, self: id === me }));
+          return [...ids]
+            .sort()
+            .map((id) => ({
+              kind: 'instance',
+              id,
+              status: statuses[id]?.text ?? null,
+              updated: statuses[id]?.updated ?? null,
+              self: id === me,
+            }));
         }
       }
     } catch (error) {
@@ -113,16 +133,29 @@ export class CoordinationTree implements vscode.TreeDataProvider<Node>, vscode.F
         item.id = `room:${room.name}`;
         const closed = room.status === 'closed';
         item.contextValue = closed ? 'room.closed' : 'room.open';
-        item.iconPath = new vscode.ThemeIcon(closed ? 'lock' : unread > 0 ? 'comment-unresolved' : 'comment', closed ? new vscode.ThemeColor('disabledForeground') : undefined);
-        item.description = closed ? `closed${room.reason ? ` — ${room.reason}` : ''}` : unread > 0 ? `${unread} unread` : room.description ? snippet(room.description, 60) : '';
+        item.iconPath = new vscode.ThemeIcon(
+          closed ? 'lock' : unread > 0 ? 'comment-unresolved' : 'comment',
+          closed ? new vscode.ThemeColor('disabledForeground') : undefined,
+        );
+        item.description = closed
+          ? `closed${room.reason ? ` — ${room.reason}` : ''}`
+          : unread > 0
+            ? `${unread} unread`
+            : room.description
+              ? snippet(room.description, 60)
+              : '';
         item.resourceUri = vscode.Uri.from({ scheme: ROOM_SCHEME, path: `/${room.name}` });
         const tip = new vscode.MarkdownString(undefined, true);
         tip.appendMarkdown(`**#${escapeMd(room.name)}** — ${closed ? 'closed' : 'open'}\n\n`);
         if (room.description) tip.appendMarkdown(`${escapeMd(room.description)}\n\n`);
         if (closed && room.reason) tip.appendMarkdown(`Closed: ${escapeMd(room.reason)}\n\n`);
-        tip.appendMarkdown(`${unread} unread · created by ${escapeMd(room.creator || 'unknown')}${room.created ? ` on ${room.created}` : ''}`);
+        tip.appendMarkdown(
+          `${unread} unread · created by ${escapeMd(room.creator || 'unknown')}${room.created ? ` on ${room.created}` : ''}`,
+        );
         item.tooltip = tip;
-        item.accessibilityInformation = { label: `Chatroom ${room.name}, ${closed ? `closed${room.reason ? `: ${room.reason}` : ''}` : `${unread} unread`}` };
+        item.accessibilityInformation = {
+          label: `Chatroom ${room.name}, ${closed ? `closed${room.reason ? `: ${room.reason}` : ''}` : `${unread} unread`}`,
+        };
         item.command = { command: 'coordination.openChatroom', title: 'Open', arguments: [{ target: label }] };
         return item;
       }
@@ -132,7 +165,8 @@ export class CoordinationTree implements vscode.TreeDataProvider<Node>, vscode.F
         item.id = `dm:${node.peer}`;
         item.contextValue = 'dm';
         item.iconPath = new vscode.ThemeIcon(node.unread > 0 ? 'mail' : 'mail-read');
-        item.description = node.unread > 0 ? `${node.unread} unread` : `${node.messages} message${node.messages === 1 ? '' : 's'}`;
+        item.description =
+          node.unread > 0 ? `${node.unread} unread` : `${node.messages} message${node.messages === 1 ? '' : 's'}`;
         item.tooltip = `Direct messages with ${node.peer}: ${node.messages} messages, ${node.unread} unread${node.lastTime ? `, last ${relativeTime(node.lastTime)}` : ''}`;
         item.accessibilityInformation = { label: `Direct messages with ${node.peer}, ${node.unread} unread` };
         item.command = { command: 'coordination.openChatroom', title: 'Open', arguments: [{ target: label }] };
@@ -140,15 +174,28 @@ export class CoordinationTree implements vscode.TreeDataProvider<Node>, vscode.F
       }
       case 'instance': {
         const idle = node.updated === null || isIdle(node.updated);
-        const item = new vscode.TreeItem(node.self ? `${node.id} (you)` : node.id, vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(
+          node.self ? `${node.id} (you)` : node.id,
+          vscode.TreeItemCollapsibleState.None,
+        );
         item.id = `instance:${node.id}`;
         item.contextValue = node.self ? 'instance.self' : 'instance';
-        item.iconPath = new vscode.ThemeIcon(idle ? 'circle-outline' : 'circle-filled', idle ? new vscode.ThemeColor('disabledForeground') : new vscode.ThemeColor('charts.green'));
+        item.iconPath = new vscode.ThemeIcon(
+          idle ? 'circle-outline' : 'circle-filled',
+          idle ? new vscode.ThemeColor('disabledForeground') : new vscode.ThemeColor('charts.green'),
+        );
         const when = node.updated ? relativeTime(node.updated) : 'no status';
         item.description = `${idle ? 'idle · ' : ''}${node.status ? snippet(node.status, 60) + ' · ' : ''}${when}`;
         item.tooltip = `${node.id}${node.self ? ' (you)' : ''}\n${node.status ?? 'No status yet'}\n${node.updated ? `Updated ${node.updated} (${when})` : ''}${idle ? '\nIdle' : ''}`;
-        item.accessibilityInformation = { label: `${node.id}${node.self ? ', you' : ''}, ${idle ? 'idle, ' : ''}${node.status ?? 'no status'}, ${when}` };
-        if (!node.self) item.command = { command: 'coordination.openChatroom', title: 'Open direct messages', arguments: [{ target: `@${node.id}` }] };
+        item.accessibilityInformation = {
+          label: `${node.id}${node.self ? ', you' : ''}, ${idle ? 'idle, ' : ''}${node.status ?? 'no status'}, ${when}`,
+        };
+        if (!node.self)
+          item.command = {
+            command: 'coordination.openChatroom',
+            title: 'Open direct messages',
+            arguments: [{ target: `@${node.id}` }],
+          };
         return item;
       }
       case 'message': {
@@ -175,10 +222,24 @@ export class CoordinationTree implements vscode.TreeDataProvider<Node>, vscode.F
 
 /** Everything a row shows or does, as one string: equal signatures render the same row. */
 export function itemSignature(item: vscode.TreeItem): string {
-  const label = typeof item.label === 'string' ? item.label : item.label?.label ?? '';
-  const icon = item.iconPath instanceof vscode.ThemeIcon ? `${item.iconPath.id}/${item.iconPath.color?.id ?? ''}` : String(item.iconPath ?? '');
-  const tooltip = item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : item.tooltip ?? '';
-  return JSON.stringify([item.id, label, item.description ?? '', item.contextValue ?? '', icon, tooltip, item.accessibilityInformation?.label ?? '', item.command?.command ?? '', item.command?.arguments ?? [], item.collapsibleState ?? 0]);
+  const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+  const icon =
+    item.iconPath instanceof vscode.ThemeIcon
+      ? `${item.iconPath.id}/${item.iconPath.color?.id ?? ''}`
+      : String(item.iconPath ?? '');
+  const tooltip = item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : (item.tooltip ?? '');
+  return JSON.stringify([
+    item.id,
+    label,
+    item.description ?? '',
+    item.contextValue ?? '',
+    icon,
+    tooltip,
+    item.accessibilityInformation?.label ?? '',
+    item.command?.command ?? '',
+    item.command?.arguments ?? [],
+    item.collapsibleState ?? 0,
+  ]);
 }
 
 function escapeMd(text: string): string {

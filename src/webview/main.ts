@@ -22,7 +22,7 @@ let messages: ViewMessage[] = [];
 let byKey = new Map<string, ViewMessage>();
 let hasEarlier = false;
 let total = 0;
-const collapsed = new Set<string>(((vscode.getState() as { collapsed?: string[] } | undefined)?.collapsed) ?? []);
+const collapsed = new Set<string>((vscode.getState() as { collapsed?: string[] } | undefined)?.collapsed ?? []);
 let replyTo: ViewMessage | null = null;
 let sending = false;
 let firstRender = true;
@@ -32,7 +32,11 @@ let filterQuery = '';
 
 // ------------------------------------------------------------------ DOM
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  ...children: Array<Node | string>
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (k === 'class') node.className = v;
@@ -52,10 +56,20 @@ const title = el('h1', { class: 'title', id: 'title' });
 const description = el('p', { class: 'description' });
 const closedBanner = el('div', { class: 'closed-banner', role: 'status', hidden: '' });
 const closedText = el('span', { class: 'closed-text' });
-const reopenButton = el('button', { type: 'button', class: 'reopen', title: 'Reopen this chatroom (asks for a reason)' }, icon('unlock'), ' Reopen');
+const reopenButton = el(
+  'button',
+  { type: 'button', class: 'reopen', title: 'Reopen this chatroom (asks for a reason)' },
+  icon('unlock'),
+  ' Reopen',
+);
 reopenButton.addEventListener('click', () => post({ type: 'reopen' }));
 closedBanner.append(closedText, reopenButton);
-const filterInput = el('input', { type: 'search', class: 'filter', placeholder: 'Filter messages (searches the whole history)', 'aria-label': 'Filter messages' });
+const filterInput = el('input', {
+  type: 'search',
+  class: 'filter',
+  placeholder: 'Filter messages (searches the whole history)',
+  'aria-label': 'Filter messages',
+});
 header.append(el('div', { class: 'title-row' }, title, filterInput), description, closedBanner);
 
 const scroller = el('main', { class: 'scroller', 'aria-labelledby': 'title' });
@@ -70,7 +84,11 @@ const live = el('div', { class: 'visually-hidden', 'aria-live': 'polite', role: 
 const composer = el('form', { class: 'composer', 'aria-label': 'Write a message' });
 const replyBanner = el('div', { class: 'reply-banner', hidden: '' });
 const replyLabel = el('span', { class: 'reply-label' });
-const cancelReply = el('button', { type: 'button', class: 'icon-button', title: 'Cancel reply (Escape)', 'aria-label': 'Cancel reply' }, icon('close'));
+const cancelReply = el(
+  'button',
+  { type: 'button', class: 'icon-button', title: 'Cancel reply (Escape)', 'aria-label': 'Cancel reply' },
+  icon('close'),
+);
 replyBanner.append(icon('reply'), replyLabel, cancelReply);
 const textarea = el('textarea', {
   class: 'input',
@@ -82,7 +100,13 @@ const textarea = el('textarea', {
   'aria-expanded': 'false',
   'aria-controls': 'completions',
 });
-const completions = el('ul', { class: 'completions', id: 'completions', role: 'listbox', hidden: '', 'aria-label': 'Suggestions' });
+const completions = el('ul', {
+  class: 'completions',
+  id: 'completions',
+  role: 'listbox',
+  hidden: '',
+  'aria-label': 'Suggestions',
+});
 const sendButton = el('button', { type: 'submit', class: 'send', title: 'Send (Enter)' }, icon('send'), ' Send');
 const error = el('p', { class: 'error', role: 'alert' });
 composer.append(replyBanner, el('div', { class: 'composer-row' }, textarea, sendButton), completions, error);
@@ -94,10 +118,18 @@ app.append(header, scroller, composer, live);
 /** Bidirectional controls (embeddings, overrides, isolates, marks) that could make text read in another order than it is. */
 const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g;
 const BIDI_NAMES: Record<string, string> = {
-  '202A': 'left-to-right embedding', '202B': 'right-to-left embedding', '202C': 'pop directional formatting',
-  '202D': 'left-to-right override', '202E': 'right-to-left override', '2066': 'left-to-right isolate',
-  '2067': 'right-to-left isolate', '2068': 'first strong isolate', '2069': 'pop directional isolate',
-  '200E': 'left-to-right mark', '200F': 'right-to-left mark', '061C': 'Arabic letter mark',
+  '202A': 'left-to-right embedding',
+  '202B': 'right-to-left embedding',
+  '202C': 'pop directional formatting',
+  '202D': 'left-to-right override',
+  '202E': 'right-to-left override',
+  '2066': 'left-to-right isolate',
+  '2067': 'right-to-left isolate',
+  '2068': 'first strong isolate',
+  '2069': 'pop directional isolate',
+  '200E': 'left-to-right mark',
+  '200F': 'right-to-left mark',
+  '061C': 'Arabic letter mark',
 };
 
 /**
@@ -111,7 +143,16 @@ function appendText(container: HTMLElement, text: string): void {
     const index = match.index ?? 0;
     if (index > last) container.append(document.createTextNode(text.slice(last, index)));
     const hex = match[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
-    container.append(el('span', { class: 'bidi-control', title: `${BIDI_NAMES[hex] ?? 'bidirectional control'} (U+${hex}), shown, not applied` }, `⟨U+${hex}⟩`));
+    container.append(
+      el(
+        'span',
+        {
+          class: 'bidi-control',
+          title: `${BIDI_NAMES[hex] ?? 'bidirectional control'} (U+${hex}), shown, not applied`,
+        },
+        `⟨U+${hex}⟩`,
+      ),
+    );
     last = index + match[0].length;
   }
   if (last < text.length) container.append(document.createTextNode(text.slice(last)));
@@ -155,7 +196,12 @@ function messageLabel(m: ViewMessage): string {
   return parts.join(', ');
 }
 
-function renderMessage(m: ViewMessage, children: Map<string, ViewMessage[]>, depth: number, showParent: boolean): HTMLLIElement {
+function renderMessage(
+  m: ViewMessage,
+  children: Map<string, ViewMessage[]>,
+  depth: number,
+  showParent: boolean,
+): HTMLLIElement {
   const li = el('li', { class: 'item' });
   const article = el('article', { class: 'message', tabindex: '-1', 'data-key': m.key, 'aria-label': messageLabel(m) });
   if (m.mine) article.classList.add('mine');
@@ -166,19 +212,35 @@ function renderMessage(m: ViewMessage, children: Map<string, ViewMessage[]>, dep
   const head = el('div', { class: 'meta' });
   head.append(el('span', { class: 'from' }, m.from));
   head.append(el('time', { class: 'time', datetime: m.time.replace(' ', 'T') }, m.time));
-  head.append(el('span', { class: 'ref', title: m.number !== null ? 'Message number' : 'Legacy message id' }, refText(m)));
+  head.append(
+    el('span', { class: 'ref', title: m.number !== null ? 'Message number' : 'Legacy message id' }, refText(m)),
+  );
   if (m.unread) head.append(el('span', { class: 'badge unread-badge' }, icon('circle-filled'), ' unread'));
   if (m.mentionsMe) head.append(el('span', { class: 'badge mention-badge' }, icon('mention'), ' mentions you'));
   if (m.alert) head.append(el('span', { class: 'badge alert-badge' }, icon('warning'), ' alert'));
   const actions = el('span', { class: 'actions' });
-  const replyButton = el('button', { type: 'button', class: 'icon-button reply', title: `Reply to ${refText(m)}`, 'aria-label': `Reply to ${m.from}, ${refText(m)}` }, icon('reply'));
+  const replyButton = el(
+    'button',
+    {
+      type: 'button',
+      class: 'icon-button reply',
+      title: `Reply to ${refText(m)}`,
+      'aria-label': `Reply to ${m.from}, ${refText(m)}`,
+    },
+    icon('reply'),
+  );
   replyButton.addEventListener('click', () => startReply(m));
   actions.append(replyButton);
   head.append(actions);
   article.append(head);
 
   if (m.parentLabel && (showParent || !m.parentKey || !byKey.has(m.parentKey))) {
-    const parent = el('button', { type: 'button', class: 'parent-link', title: 'Show the message this replies to' }, icon('reply'), ` in reply to ${m.parentLabel}`);
+    const parent = el(
+      'button',
+      { type: 'button', class: 'parent-link', title: 'Show the message this replies to' },
+      icon('reply'),
+      ` in reply to ${m.parentLabel}`,
+    );
     if (m.parentKey) {
       const parentKey = m.parentKey;
       parent.addEventListener('click', () => post({ type: 'reveal', key: parentKey }));
@@ -228,7 +290,8 @@ function render(reason: string): void {
   const atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
   const anchor = reason === 'earlier' ? firstVisible() : null;
   const anchorTop = anchor ? anchor.getBoundingClientRect().top : 0;
-  const focusedKey = (document.activeElement as HTMLElement | null)?.closest?.('article')?.getAttribute('data-key') ?? null;
+  const focusedKey =
+    (document.activeElement as HTMLElement | null)?.closest?.('article')?.getAttribute('data-key') ?? null;
 
   byKey = new Map(messages.map((m) => [m.key, m]));
   const children = new Map<string, ViewMessage[]>();
@@ -249,7 +312,9 @@ function render(reason: string): void {
   observeUnread();
 
   if (anchor) {
-    const again = list.querySelector<HTMLElement>(`article[data-key="${CSS.escape(anchor.getAttribute('data-key') ?? '')}"]`);
+    const again = list.querySelector<HTMLElement>(
+      `article[data-key="${CSS.escape(anchor.getAttribute('data-key') ?? '')}"]`,
+    );
     if (again) scroller.scrollTop += again.getBoundingClientRect().top - anchorTop;
   } else if (firstRender) {
     const firstUnread = list.querySelector<HTMLElement>('article.unread');
@@ -259,7 +324,11 @@ function render(reason: string): void {
     scroller.scrollTop = scroller.scrollHeight;
   }
   if (messages.length > 0) firstRender = false;
-  post({ type: 'rendered', count: list.querySelectorAll('article').length, unreadShown: list.querySelectorAll('article.unread').length });
+  post({
+    type: 'rendered',
+    count: list.querySelectorAll('article').length,
+    unreadShown: list.querySelectorAll('article.unread').length,
+  });
 }
 
 function firstVisible(): HTMLElement | null {
@@ -295,10 +364,18 @@ list.addEventListener('keydown', (e) => {
   const i = all.indexOf(target);
   const m = byKey.get(target.getAttribute('data-key') ?? '');
   switch (e.key) {
-    case 'ArrowDown': focusArticle(all[i + 1]); break;
-    case 'ArrowUp': focusArticle(all[i - 1]); break;
-    case 'Home': focusArticle(all[0]); break;
-    case 'End': focusArticle(all[all.length - 1]); break;
+    case 'ArrowDown':
+      focusArticle(all[i + 1]);
+      break;
+    case 'ArrowUp':
+      focusArticle(all[i - 1]);
+      break;
+    case 'Home':
+      focusArticle(all[0]);
+      break;
+    case 'End':
+      focusArticle(all[all.length - 1]);
+      break;
     case 'r':
     case 'Enter':
       if (m) startReply(m);
@@ -396,13 +473,25 @@ function updateCompletions(): void {
   const sigil = match[2];
   const partial = match[3].toLowerCase();
   const pool = sigil === '@' ? [...names.instances, 'all'] : names.rooms;
-  completionItems = pool.filter((n) => n.toLowerCase().startsWith(partial) && n.toLowerCase() !== partial).slice(0, 12).map((n) => sigil + n);
+  completionItems = pool
+    .filter((n) => n.toLowerCase().startsWith(partial) && n.toLowerCase() !== partial)
+    .slice(0, 12)
+    .map((n) => sigil + n);
   if (completionItems.length === 0) return closeCompletions();
   completionRange = { start: caret - match[3].length - 1, end: caret };
   completionIndex = 0;
   completions.replaceChildren(
     ...completionItems.map((item, i) => {
-      const li = el('li', { role: 'option', id: `completion-${i}`, 'aria-selected': String(i === completionIndex), class: i === completionIndex ? 'selected' : '' }, item);
+      const li = el(
+        'li',
+        {
+          role: 'option',
+          id: `completion-${i}`,
+          'aria-selected': String(i === completionIndex),
+          class: i === completionIndex ? 'selected' : '',
+        },
+        item,
+      );
       li.addEventListener('mousedown', (e) => {
         e.preventDefault();
         completionIndex = i;
@@ -508,12 +597,28 @@ function showFilter(result: { query: string; messages: ViewMessage[]; error?: st
   earlierButton.hidden = true;
   empty.hidden = true;
   filterResults.hidden = false;
-  const heading = el('h2', { class: 'filter-heading' }, result.error ? result.error : `${result.messages.length} message${result.messages.length === 1 ? '' : 's'} match "${result.query}"`);
+  const heading = el(
+    'h2',
+    { class: 'filter-heading' },
+    result.error
+      ? result.error
+      : `${result.messages.length} message${result.messages.length === 1 ? '' : 's'} match "${result.query}"`,
+  );
   const ul = el('ul', { class: 'filter-list', role: 'list' });
   const q = result.query.toLowerCase();
   for (const m of result.messages) {
-    const button = el('button', { type: 'button', class: 'filter-item', 'aria-label': `${messageLabel(m)}: ${m.text.slice(0, 200)}` });
-    const meta = el('span', { class: 'meta' }, el('span', { class: 'from' }, m.from), el('span', { class: 'time' }, m.time), el('span', { class: 'ref' }, refText(m)));
+    const button = el('button', {
+      type: 'button',
+      class: 'filter-item',
+      'aria-label': `${messageLabel(m)}: ${m.text.slice(0, 200)}`,
+    });
+    const meta = el(
+      'span',
+      { class: 'meta' },
+      el('span', { class: 'from' }, m.from),
+      el('span', { class: 'time' }, m.time),
+      el('span', { class: 'ref' }, refText(m)),
+    );
     const text = el('span', { class: 'text' });
     const flat = m.text.replace(/\s+/g, ' ');
     const at = flat.toLowerCase().indexOf(q);

@@ -29,35 +29,51 @@ describe('coord commands (as a process, on real directories)', function () {
     assert.match(m.time, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
     const log = fs.readFileSync(path.join(dir, 'data/messages.log'), 'utf8');
     assert.strictEqual(log, `[${m.time}] instance-1 -> #general: hello @instance-2, see #python-dev\n`);
-    assert.match(fs.readFileSync(path.join(dir, 'chatrooms/general.txt'), 'utf8'), new RegExp(`FROM: instance-1\\nID: ${m.id}\\nMESSAGE: hello @instance-2, see #python-dev\\n---\\n$`));
+    assert.match(
+      fs.readFileSync(path.join(dir, 'chatrooms/general.txt'), 'utf8'),
+      new RegExp(`FROM: instance-1\\nID: ${m.id}\\nMESSAGE: hello @instance-2, see #python-dev\\n---\\n$`),
+    );
   });
 
   it('send to @instance writes the log and the inbox block', () => {
     const m = json(as1(['send', '@instance-3', 'for your eyes']));
     assert.deepStrictEqual([m.number, m.target], [2, '@instance-3']);
-    assert.match(fs.readFileSync(path.join(dir, 'inboxes/instance-3.txt'), 'utf8'), new RegExp(`ID: ${m.id}\\nMESSAGE: for your eyes\\nSTATUS: unread\\n---\\n$`));
+    assert.match(
+      fs.readFileSync(path.join(dir, 'inboxes/instance-3.txt'), 'utf8'),
+      new RegExp(`ID: ${m.id}\\nMESSAGE: for your eyes\\nSTATUS: unread\\n---\\n$`),
+    );
   });
 
   it('send takes multi-line text from stdin and keeps it one log line', () => {
-    const r = runCoord(['send', '#general', '--stdin', '--json'], { dir, as: 'instance-2', input: 'line one\nline two\n' });
+    const r = runCoord(['send', '#general', '--stdin', '--json'], {
+      dir,
+      as: 'instance-2',
+      input: 'line one\nline two\n',
+    });
     const m = json(r);
     assert.strictEqual(m.text, 'line one\nline two');
     const lines = fs.readFileSync(path.join(dir, 'data/messages.log'), 'utf8').split('\n');
     assert.strictEqual(lines[m.number - 1], `[${m.time}] instance-2 -> #general: line one\\nline two`);
   });
 
-  it('reply goes to the parent\'s room, threaded', () => {
+  it("reply goes to the parent's room, threaded", () => {
     const m = json(as2(['reply', '1', 'on it']));
     assert.deepStrictEqual([m.target, m.replyTo, m.text], ['#general', 1, 'on it']);
     const thread = json(as1(['thread', '1']));
-    assert.deepStrictEqual(thread.map((x: any) => x.number), [1, m.number]);
+    assert.deepStrictEqual(
+      thread.map((x: any) => x.number),
+      [1, m.number],
+    );
   });
 
   it('send-dm writes the log and both DM files; check-dm shows the conversation', () => {
     const m = json(as2(['send-dm', 'instance-1', 'psst']));
     assert.deepStrictEqual([m.target, m.from], ['@instance-1', 'instance-2']);
     assert.match(fs.readFileSync(path.join(dir, 'dms/dm_instance-1_instance-2.txt'), 'utf8'), /\] instance-2: psst\n$/);
-    assert.match(fs.readFileSync(path.join(dir, 'dms/instance-1_instance-2.txt'), 'utf8'), /FROM: instance-2 TO: instance-1\n.*\nMESSAGE: psst\nSTATUS: unread by instance-1\n---\n$/);
+    assert.match(
+      fs.readFileSync(path.join(dir, 'dms/instance-1_instance-2.txt'), 'utf8'),
+      /FROM: instance-2 TO: instance-1\n.*\nMESSAGE: psst\nSTATUS: unread by instance-1\n---\n$/,
+    );
     const convo = json(as1(['check-dm', 'instance-2']));
     assert.ok(convo.some((x: any) => x.number === m.number));
     const human = runCoord(['check-dm'], { dir, as: 'instance-1' });
@@ -75,7 +91,10 @@ describe('coord commands (as a process, on real directories)', function () {
 
   it('check-notifications finds the @mention; mark-read clears it', () => {
     const before = json(as2(['check-notifications']));
-    assert.deepStrictEqual(before.mentions.map((m: any) => m.number), [1]);
+    assert.deepStrictEqual(
+      before.mentions.map((m: any) => m.number),
+      [1],
+    );
     const marked = json(as2(['mark-read', '1']));
     assert.deepStrictEqual(marked.marked, [1]);
     assert.deepStrictEqual(json(as2(['check-notifications'])).mentions, []);
@@ -87,7 +106,10 @@ describe('coord commands (as a process, on real directories)', function () {
     const all = json(as2(['mark-read', 'all']));
     assert.ok(all.marked.length > 0);
     assert.deepStrictEqual(json(as2(['check-unread'])), []);
-    assert.match(fs.readFileSync(path.join(dir, 'read-status/instance-2_positions.txt'), 'utf8'), /^chatroom:general: +\d+$/m);
+    assert.match(
+      fs.readFileSync(path.join(dir, 'read-status/instance-2_positions.txt'), 'utf8'),
+      /^chatroom:general: +\d+$/m,
+    );
   });
 
   it('mark-read of an inbox message rewrites its STATUS line for the bash tools', () => {
@@ -101,7 +123,15 @@ describe('coord commands (as a process, on real directories)', function () {
   it('list-chatrooms prints every room with the documented fields', () => {
     const rooms = json(as1(['list-chatrooms']));
     assert.strictEqual(rooms.length, 10);
-    assert.deepStrictEqual(Object.keys(rooms[0]), ['name', 'status', 'creator', 'created', 'modified', 'reason', 'description']);
+    assert.deepStrictEqual(Object.keys(rooms[0]), [
+      'name',
+      'status',
+      'creator',
+      'created',
+      'modified',
+      'reason',
+      'description',
+    ]);
   });
 
   it('create, close and reopen a chatroom', () => {
@@ -118,7 +148,10 @@ describe('coord commands (as a process, on real directories)', function () {
     assert.ok(list.every((m: any) => m.target === '#task-coordination' && m.number === null));
     const human = runCoord(['check-chatroom', 'task-coordination'], { dir });
     assert.match(human.stdout, /^#task-coordination \(open\) - For coordinating/);
-    assert.match(human.stdout, /\[id:5d780a90\] 2025-06-15 05:18:21 instance-3 -> #task-coordination: TASK ASSIGNMENT:\n {4}@instance-1: Fix/);
+    assert.match(
+      human.stdout,
+      /\[id:5d780a90\] 2025-06-15 05:18:21 instance-3 -> #task-coordination: TASK ASSIGNMENT:\n {4}@instance-1: Fix/,
+    );
   });
 
   it('check-inbox summarises unread direct messages and mentions', () => {
@@ -132,9 +165,19 @@ describe('coord commands (as a process, on real directories)', function () {
     const s = json(as1(['update-status', 'reviewing', '#12']));
     assert.strictEqual(s.text, 'reviewing #12');
     assert.match(fs.readFileSync(path.join(dir, 'data/status_instance-1.txt'), 'utf8'), /^\[[\d :-]+\] reviewing #12$/);
-    assert.match(fs.readFileSync(path.join(dir, 'data/status.txt'), 'utf8'), /^instance-1: reviewing #12 {2}\(updated: [\d :-]+\)$/m);
+    assert.match(
+      fs.readFileSync(path.join(dir, 'data/status.txt'), 'utf8'),
+      /^instance-1: reviewing #12 {2}\(updated: [\d :-]+\)$/m,
+    );
     const summary = json(as1(['system-summary']));
-    assert.deepStrictEqual(Object.keys(summary), ['instance', 'totalMessages', 'unread', 'activeChatrooms', 'statuses', 'recentActivity']);
+    assert.deepStrictEqual(Object.keys(summary), [
+      'instance',
+      'totalMessages',
+      'unread',
+      'activeChatrooms',
+      'statuses',
+      'recentActivity',
+    ]);
     assert.strictEqual(summary.statuses['instance-1'].text, 'reviewing #12');
     assert.ok(summary.recentActivity.some((a: any) => a.action === 'UPDATE_STATUS'));
   });
@@ -150,7 +193,27 @@ describe('coord commands (as a process, on real directories)', function () {
     assert.strictEqual(bad.code, 1);
     assert.deepStrictEqual(JSON.parse(bad.stdout), { command: 'sendd', valid: false, suggestion: 'send' });
     const help = runCoord(['help']);
-    for (const name of ['send', 'reply', 'search', 'check-notifications', 'check-unread', 'mark-read', 'create-chatroom', 'close-chatroom', 'reopen-chatroom', 'list-chatrooms', 'check-chatroom', 'send-dm', 'check-dm', 'check-inbox', 'update-status', 'system-status', 'system-summary', 'validate-command', 'help']) {
+    for (const name of [
+      'send',
+      'reply',
+      'search',
+      'check-notifications',
+      'check-unread',
+      'mark-read',
+      'create-chatroom',
+      'close-chatroom',
+      'reopen-chatroom',
+      'list-chatrooms',
+      'check-chatroom',
+      'send-dm',
+      'check-dm',
+      'check-inbox',
+      'update-status',
+      'system-status',
+      'system-summary',
+      'validate-command',
+      'help',
+    ]) {
       assert.match(help.stdout, new RegExp(`^  ${name} `, 'm'), name);
       const sub = runCoord([name, '--help']);
       assert.strictEqual(sub.code, 0, name);
@@ -171,14 +234,20 @@ describe('coord commands (as a process, on real directories)', function () {
     const nested = path.join(path.dirname(dir), 'src', 'deep');
     fs.mkdirSync(nested, { recursive: true });
     assert.strictEqual(json(runCoord(['list-chatrooms', '--json'], { cwd: nested })).length, 11);
-    assert.strictEqual(json(runCoord(['send', '#general', 'env id', '--json'], { dir, env: { CLAUDE_INSTANCE_ID: 'instance-3' } })).from, 'instance-3');
+    assert.strictEqual(
+      json(runCoord(['send', '#general', 'env id', '--json'], { dir, env: { CLAUDE_INSTANCE_ID: 'instance-3' } })).from,
+      'instance-3',
+    );
   });
 
   it('init creates a usable directory', () => {
     const target = path.join(tempDir(), 'coordination');
     const r = json(runCoord(['init', target, '--json']));
     assert.deepStrictEqual(r, { dir: fs.realpathSync(target), created: true });
-    assert.strictEqual(json(runCoord(['send', '#general', 'first', '--json'], { dir: target, as: 'agent-a' })).number, 1);
+    assert.strictEqual(
+      json(runCoord(['send', '#general', 'first', '--json'], { dir: target, as: 'agent-a' })).number,
+      1,
+    );
     const again = json(runCoord(['init', target, '--json']));
     assert.strictEqual(again.created, false);
   });

@@ -20,7 +20,10 @@ describe('concurrent writers', function () {
           let out = '';
           for (let i = 0; i < EACH; i++) {
             const text = `writer ${w} message ${i} ${'payload '.repeat(40)}\nsecond line ✅`;
-            const r = await runCoordAsync(['send', i % 3 === 0 ? '@agent-0' : '#general', text, '--json'], { dir, as: `agent-${w}` });
+            const r = await runCoordAsync(['send', i % 3 === 0 ? '@agent-0' : '#general', text, '--json'], {
+              dir,
+              as: `agent-${w}`,
+            });
             if (r.code !== 0) return r;
             out += JSON.stringify(JSON.parse(r.stdout)) + '\n';
           }
@@ -30,12 +33,20 @@ describe('concurrent writers', function () {
     }
     const results = await Promise.all(jobs);
     for (const r of results) assert.strictEqual(r.code, 0, r.stderr);
-    const acknowledged = results.flatMap((r) => r.stdout.trim().split('\n').map((l) => JSON.parse(l)));
+    const acknowledged = results.flatMap((r) =>
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    );
     assert.strictEqual(acknowledged.length, WRITERS * EACH);
 
     const numbers = acknowledged.map((m) => m.number);
     assert.strictEqual(new Set(numbers).size, numbers.length, 'distinct numbers');
-    assert.deepStrictEqual([...numbers].sort((a, b) => a - b), Array.from({ length: WRITERS * EACH }, (_, i) => i + 1));
+    assert.deepStrictEqual(
+      [...numbers].sort((a, b) => a - b),
+      Array.from({ length: WRITERS * EACH }, (_, i) => i + 1),
+    );
 
     const lines = fs.readFileSync(path.join(dir, 'data/messages.log'), 'utf8').split('\n');
     assert.ok(!fs.existsSync(path.join(dir, 'data/.coord.lock')), 'lock released');
@@ -49,15 +60,22 @@ describe('concurrent writers', function () {
     const reader = openCoordination({ dir, instance: 'agent-0' });
     const all = reader.messages();
     assert.strictEqual(all.length, WRITERS * EACH, 'transcripts and log agree: no duplicates');
-    for (const m of acknowledged) assert.strictEqual(reader.getMessage(m.number).id, m.id, 'transcript block matched its log line');
-    const transcriptBlocks = (fs.readFileSync(path.join(dir, 'chatrooms/general.txt'), 'utf8').match(/^---$/gm) ?? []).length;
+    for (const m of acknowledged)
+      assert.strictEqual(reader.getMessage(m.number).id, m.id, 'transcript block matched its log line');
+    const transcriptBlocks = (fs.readFileSync(path.join(dir, 'chatrooms/general.txt'), 'utf8').match(/^---$/gm) ?? [])
+      .length;
     assert.strictEqual(transcriptBlocks, acknowledged.filter((m) => m.target === '#general').length);
   });
 
   it('in-process writers sharing one directory do not interleave either', async () => {
     const dir = freshDir();
     const writers = Array.from({ length: 4 }, (_, i) => openCoordination({ dir, instance: `agent-${i}` }));
-    const sent = await Promise.all(writers.flatMap((c) => Array.from({ length: 25 }, (_, i) => c.send('#general', `m${i}`))));
-    assert.deepStrictEqual(sent.map((m) => m.number).sort((a, b) => (a as number) - (b as number)), Array.from({ length: 100 }, (_, i) => i + 1));
+    const sent = await Promise.all(
+      writers.flatMap((c) => Array.from({ length: 25 }, (_, i) => c.send('#general', `m${i}`))),
+    );
+    assert.deepStrictEqual(
+      sent.map((m) => m.number).sort((a, b) => (a as number) - (b as number)),
+      Array.from({ length: 100 }, (_, i) => i + 1),
+    );
   });
 });

@@ -16,7 +16,11 @@ interface Generated {
 
 async function generate(dir: string, messages: number): Promise<Generated> {
   const url = 'file://' + path.join(REPO_ROOT, 'scripts', 'generate-dir.mjs');
-  const mod = await (new Function('u', 'return import(u)') as (u: string) => Promise<{ generateDir: (d: string, o: object) => Generated }>)(url);
+  const mod = await (
+    new Function('u', 'return import(u)') as (
+      u: string,
+    ) => Promise<{ generateDir: (d: string, o: object) => Generated }>
+  )(url);
   return mod.generateDir(dir, { messages, seed: 7 });
 }
 
@@ -58,7 +62,8 @@ describe('coord search (as a process)', function () {
     assert.deepStrictEqual(sorted(numbers(found)), info.planted.zanzibar);
     assert.strictEqual(found[0].number, Math.max(...info.planted.zanzibar), 'newest of equal matches first');
     const log = fs.readFileSync(path.join(dir, 'data', 'messages.log'), 'utf8').split('\n');
-    for (const m of found) assert.ok(log[m.number! - 1].includes(m.text), `message ${m.number} is line ${m.number} of the log`);
+    for (const m of found)
+      assert.ok(log[m.number! - 1].includes(m.text), `message ${m.number} is line ${m.number} of the log`);
     // The human output shows the same numbers.
     const text = runCoord(['search', 'zanzibar'], { dir });
     assert.strictEqual(text.code, 0);
@@ -82,7 +87,10 @@ describe('coord search (as a process)', function () {
   });
 
   it('--regex finds by pattern; an invalid one is one line on stderr, a non-zero exit, and no file written', () => {
-    assert.deepStrictEqual(numbers(search(['zan.ibar|quixot', '--regex'])), sorted([...info.planted.zanzibar, ...info.planted.quixotic]));
+    assert.deepStrictEqual(
+      numbers(search(['zan.ibar|quixot', '--regex'])),
+      sorted([...info.planted.zanzibar, ...info.planted.quixotic]),
+    );
     fs.rmSync(indexFile(dir));
     const before = snapshotTree(dir);
     const r = runCoord(['search', 'zan(ibar', '--regex'], { dir });
@@ -115,7 +123,10 @@ describe('coord search (as a process)', function () {
     const at = lines.findIndex((l) => /\[REPLY to msg #\d+/.test(l));
     const parent = Number(/\[REPLY to msg #(\d+)/.exec(lines[at])![1]);
     const thread = search(['.', '--regex', '--thread', String(parent)]);
-    assert.ok(numbers(thread).includes(at + 1) && numbers(thread).includes(parent), `thread of ${parent} holds ${at + 1}`);
+    assert.ok(
+      numbers(thread).includes(at + 1) && numbers(thread).includes(parent),
+      `thread of ${parent} holds ${at + 1}`,
+    );
     const bad = runCoord(['search', 'x', '--since', 'yesterdayish'], { dir });
     assert.notStrictEqual(bad.code, 0);
     assert.match(bad.stderr, /--since/);
@@ -125,16 +136,25 @@ describe('coord search (as a process)', function () {
     search(['zanzibar']); // the index is current
     const stamp = () => fs.statSync(indexFile(dir)).mtimeMs;
     const built = stamp();
-    const sent = JSON.parse(runCoord(['send', '#general', 'a pomegranate for the team', '--json'], { dir, as: 'instance-1' }).stdout) as Msg;
+    const sent = JSON.parse(
+      runCoord(['send', '#general', 'a pomegranate for the team', '--json'], { dir, as: 'instance-1' }).stdout,
+    ) as Msg;
     assert.deepStrictEqual(search(['pomegranate']), [sent]);
     assert.deepStrictEqual(search(['pomegranat']), [sent], 'prefix over the delta');
     assert.deepStrictEqual(search(['pomegranite']), [sent], 'typo over the delta');
     assert.deepStrictEqual(numbers(search(['pomegranate', '--exact'])), [sent.number]);
-    const dm = JSON.parse(runCoord(['send-dm', 'instance-3', 'pomegranate secrets', '--json'], { dir, as: 'instance-2' }).stdout) as Msg;
-    const reply = JSON.parse(runCoord(['reply', String(sent.number), 'pomegranate thanks', '--json'], { dir, as: 'instance-4' }).stdout) as Msg;
+    const dm = JSON.parse(
+      runCoord(['send-dm', 'instance-3', 'pomegranate secrets', '--json'], { dir, as: 'instance-2' }).stdout,
+    ) as Msg;
+    const reply = JSON.parse(
+      runCoord(['reply', String(sent.number), 'pomegranate thanks', '--json'], { dir, as: 'instance-4' }).stdout,
+    ) as Msg;
     assert.deepStrictEqual(sorted(numbers(search(['pomegranate']))), [sent.number, dm.number, reply.number]);
     assert.deepStrictEqual(numbers(search(['pomegranate', '--to', 'instance-3'])), [dm.number]);
-    assert.deepStrictEqual(numbers(search(['.', '--regex', '--thread', String(sent.number)])), [sent.number, reply.number]);
+    assert.deepStrictEqual(numbers(search(['.', '--regex', '--thread', String(sent.number)])), [
+      sent.number,
+      reply.number,
+    ]);
     assert.deepStrictEqual(numbers(search(['pomegranate', '--recent', '1'])), [reply.number]);
     assert.strictEqual(stamp(), built, 'the base index was not rewritten');
   });
@@ -143,7 +163,9 @@ describe('coord search (as a process)', function () {
     const sample = copySample();
     const before = json(runCoord(['search', 'edge', 'cases', '--json'], { dir: sample }));
     assert.ok(before.length > 0 && before.every((m) => m.number === null));
-    const sent = JSON.parse(runCoord(['send', '#general', 'kiwi from the new tool', '--json'], { dir: sample, as: 'instance-1' }).stdout) as Msg;
+    const sent = JSON.parse(
+      runCoord(['send', '#general', 'kiwi from the new tool', '--json'], { dir: sample, as: 'instance-1' }).stdout,
+    ) as Msg;
     assert.strictEqual(sent.number, 1);
     assert.deepStrictEqual(json(runCoord(['search', 'kiwi', '--json'], { dir: sample })), [sent]);
     assert.deepStrictEqual(json(runCoord(['search', 'edge', 'cases', '--json'], { dir: sample })), before);
@@ -163,7 +185,9 @@ describe('coord search over 100k messages (as a process)', function () {
     const first = json(runCoord(['search', 'zanzibar', '--json'], { dir }));
     assert.deepStrictEqual(sorted(numbers(first)), info.planted.zanzibar);
     const built = fs.statSync(indexFile(dir)).mtimeMs;
-    const sent = JSON.parse(runCoord(['send', '#ops', 'zanzibar again', '--json'], { dir, as: 'instance-2' }).stdout) as Msg;
+    const sent = JSON.parse(
+      runCoord(['send', '#ops', 'zanzibar again', '--json'], { dir, as: 'instance-2' }).stdout,
+    ) as Msg;
     const t = performance.now();
     const after = json(runCoord(['search', 'zanzibar', '--json'], { dir }));
     const ms = performance.now() - t;
@@ -173,6 +197,10 @@ describe('coord search over 100k messages (as a process)', function () {
     assert.ok(ms < 2000, `search after a send took ${ms.toFixed(0)} ms`);
     const deploy = json(runCoord(['search', 'deploy', 'failing', '--limit', '20', '--json'], { dir }));
     fs.rmSync(indexFile(dir));
-    assert.deepStrictEqual(json(runCoord(['search', 'deploy', 'failing', '--limit', '20', '--json'], { dir })), deploy, 'same answer as a fresh build');
+    assert.deepStrictEqual(
+      json(runCoord(['search', 'deploy', 'failing', '--limit', '20', '--json'], { dir })),
+      deploy,
+      'same answer as a fresh build',
+    );
   });
 });

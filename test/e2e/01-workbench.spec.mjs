@@ -9,7 +9,9 @@ export default [
     name: 'the Coordination view lists rooms, direct messages and instances with unread counts',
     async run(wb) {
       await wb.openCoordinationView();
-      await waitUntil('the tree to list the demo rooms', async () => (await wb.treeRows()).includes('#testing 3 unread'));
+      await waitUntil('the tree to list the demo rooms', async () =>
+        (await wb.treeRows()).includes('#testing 3 unread'),
+      );
       const rows = await wb.treeRows();
       const expected = [
         'Chatrooms',
@@ -26,8 +28,14 @@ export default [
       assertEqual(JSON.stringify(rows.slice(0, expected.length)), JSON.stringify(expected), 'tree rows');
       const instances = rows.slice(expected.length);
       assertEqual(instances.length, 4, 'instance rows');
-      assert(instances[0].startsWith('instance-1 (you) Reviewing the token endpoint PR'), `first instance row: ${instances[0]}`);
-      assert(instances.some((r) => r.startsWith('instance-3') && r.includes('Running test_refresh_rotation 50x on CI')), `instance-3's status: ${instances}`);
+      assert(
+        instances[0].startsWith('instance-1 (you) Reviewing the token endpoint PR'),
+        `first instance row: ${instances[0]}`,
+      );
+      assert(
+        instances.some((r) => r.startsWith('instance-3') && r.includes('Running test_refresh_rotation 50x on CI')),
+        `instance-3's status: ${instances}`,
+      );
       // Status bar and activity-bar badge show the same total.
       assertEqual(await wb.statusText(), '15', 'status-bar text');
       assertEqual((await wb.statusCounts()).mentions, 0, 'mentions in the status bar');
@@ -46,7 +54,10 @@ export default [
       assertEqual(kickoff.from, 'instance-1', 'first sender');
       assertEqual(kickoff.ref, '#1', 'first message number');
       assert(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(kickoff.time), `time shown: ${kickoff.time}`);
-      assert(kickoff.text.startsWith('Kickoff: we are shipping OAuth login this sprint.'), `first text: ${kickoff.text}`);
+      assert(
+        kickoff.text.startsWith('Kickoff: we are shipping OAuth login this sprint.'),
+        `first text: ${kickoff.text}`,
+      );
       // The four replies sit under the kickoff, behind a "4 replies" toggle.
       const replies = panel.repliesOf('Kickoff: we are shipping');
       assertEqual(await replies.locator(':scope > li > article').count(), 4, 'nested replies under the kickoff');
@@ -57,7 +68,11 @@ export default [
       assertEqual(second.ref, '#2', 'first reply number');
       assert(second.text.includes('I will post the API contract in #backend'), `reply text: ${second.text}`);
       const articles = await panel.messages().count();
-      assertEqual(await panel.locator('ol.messages article.message button.reply').count(), articles, 'a reply action on every message');
+      assertEqual(
+        await panel.locator('ol.messages article.message button.reply').count(),
+        articles,
+        'a reply action on every message',
+      );
       await wb.shot('thread');
       // Collapse and expand the replies.
       await toggle.click();
@@ -71,10 +86,14 @@ export default [
     name: 'reading a room clears its unread count in the tree and the status bar',
     async run(wb) {
       await wb.thread('#general');
-      await waitUntil('#general to have no unread count', async () => {
-        const row = await wb.treeRowText('#general');
-        return row === '#general' || pending(row);
-      }, { timeout: 8_000 });
+      await waitUntil(
+        '#general to have no unread count',
+        async () => {
+          const row = await wb.treeRowText('#general');
+          return row === '#general' || pending(row);
+        },
+        { timeout: 8_000 },
+      );
       await waitUntil('the status bar to show 12', async () => {
         const text = await wb.statusText();
         return text === '12' || pending(text);
@@ -92,7 +111,11 @@ export default [
       assertEqual(seen.from, 'instance-1', 'sender of the sent message');
       assertEqual(seen.text, 'Reviewing the contract now.\nNotes will go to #backend.', 'text as shown (two lines)');
       // The sentence's period is not part of the room reference.
-      assertEqual(JSON.stringify(await mine.locator('.text .room-ref').allInnerTexts()), '["#backend"]', 'room reference in the text');
+      assertEqual(
+        JSON.stringify(await mine.locator('.text .room-ref').allInnerTexts()),
+        '["#backend"]',
+        'room reference in the text',
+      );
       const box = await mine.locator('.text').boundingBox();
       assert(box && box.height > 30, `two visible lines (height ${box?.height})`);
       await waitUntil('the composer to empty', async () => (await panel.composer().inputValue()) === '');
@@ -137,7 +160,12 @@ export default [
       const panel = await wb.thread('#general');
       await panel.message('Contract v2 is up in #backend.').waitFor();
       // A mention of instance-1 in a room that is not open.
-      await wb.coord('instance-3', 'send', '#testing', '@instance-1 test_refresh_rotation is green 50 times in a row. OK to merge?');
+      await wb.coord(
+        'instance-3',
+        'send',
+        '#testing',
+        '@instance-1 test_refresh_rotation is green 50 times in a row. OK to merge?',
+      );
       // (The #general message may already be read: that panel is open.)
       const now = await waitUntil('the status bar to count the mention', async () => {
         const c = await wb.statusCounts();
@@ -149,7 +177,10 @@ export default [
         return row === '#testing 4 unread' || pending(row);
       });
       const toast = await wb.toast('instance-3 mentioned you in #testing');
-      assert((await toast.innerText()).includes('test_refresh_rotation is green 50 times'), 'the notification quotes the message');
+      assert(
+        (await toast.innerText()).includes('test_refresh_rotation is green 50 times'),
+        'the notification quotes the message',
+      );
       await wb.shot('mention-notification');
       // Open it from the notification.
       await toast.getByRole('button', { name: 'Open' }).click();
@@ -173,11 +204,18 @@ export default [
       const panel = await wb.openFromTree('#frontend');
       const seen = await panel.read(panel.message('Banner looks good; ship it'));
       assertEqual(seen.from, 'instance-1', 'sender');
-      assert((await confirmation.innerText()).includes(seen.ref), `the confirmation names ${seen.ref}: ${await confirmation.innerText()}`);
+      assert(
+        (await confirmation.innerText()).includes(seen.ref),
+        `the confirmation names ${seen.ref}: ${await confirmation.innerText()}`,
+      );
 
       await wb.runCommand('Coordination: Update My Status');
       await wb.waitForQuickInputText('Status of instance-1');
-      assertEqual(await wb.quickInputBox().inputValue(), 'Reviewing the token endpoint PR', 'the prompt starts from the current status');
+      assertEqual(
+        await wb.quickInputBox().inputValue(),
+        'Reviewing the token endpoint PR',
+        'the prompt starts from the current status',
+      );
       await wb.answer('Merging the OAuth PR');
       await waitUntil('the new status in the tree', async () => {
         const row = (await wb.treeRows()).find((r) => r.startsWith('instance-1 (you)'));
@@ -198,11 +236,17 @@ export default [
       const toast = await wb.toast('Created #release');
       await wb.shot('room-created');
       await wb.openCoordinationView();
-      await waitUntil('#release in the tree', async () => (await wb.treeRows()).includes('#release Go/no-go for the OAuth release'));
+      await waitUntil('#release in the tree', async () =>
+        (await wb.treeRows()).includes('#release Go/no-go for the OAuth release'),
+      );
       await toast.getByRole('button', { name: 'Open' }).click();
       const panel = await wb.thread('#release');
       await panel.locator('p.empty', { hasText: 'No messages yet.' }).waitFor();
-      assertEqual(await panel.locator('p.description').innerText(), 'Go/no-go for the OAuth release', 'room description in the panel');
+      assertEqual(
+        await panel.locator('p.description').innerText(),
+        'Go/no-go for the OAuth release',
+        'room description in the panel',
+      );
       await panel.typeAndSend('Release checklist: tests green, migration reviewed, rollback plan written.');
       await panel.message('Release checklist').waitFor();
       const rooms = await wb.coord('instance-2', 'list-chatrooms');
@@ -219,11 +263,17 @@ export default [
       await wb.page.keyboard.press('Enter');
       await wb.waitForQuickInputText('Why close #release? (optional)');
       await wb.answer('Shipped in 1.4');
-      await waitUntil('#release to show as closed in the tree', async () => (await wb.treeRows()).includes('#release closed — Shipped in 1.4'));
+      await waitUntil('#release to show as closed in the tree', async () =>
+        (await wb.treeRows()).includes('#release closed — Shipped in 1.4'),
+      );
       const panel = await wb.thread('#release');
       const banner = panel.locator('.closed-banner');
       await banner.waitFor({ state: 'visible' });
-      assertEqual((await banner.locator('.closed-text').innerText()).trim(), 'This chatroom is closed: Shipped in 1.4. Reopen it to send messages.', 'closed banner');
+      assertEqual(
+        (await banner.locator('.closed-text').innerText()).trim(),
+        'This chatroom is closed: Shipped in 1.4. Reopen it to send messages.',
+        'closed banner',
+      );
       assert(await panel.composer().isDisabled(), 'the composer is disabled in a closed room');
       await wb.shot('room-closed');
       const rooms = await wb.coord('instance-2', 'list-chatrooms');
@@ -237,7 +287,11 @@ export default [
       await wb.answer('Hotfix 1.4.1 goes out from here');
       await banner.waitFor({ state: 'hidden' });
       await waitUntil('the composer to be enabled', async () => !(await panel.composer().isDisabled()));
-      await waitUntil('#release open in the tree', async () => (await wb.treeRows()).includes('#release Go/no-go for the OAuth release') || pending(await wb.treeRows()));
+      await waitUntil(
+        '#release open in the tree',
+        async () =>
+          (await wb.treeRows()).includes('#release Go/no-go for the OAuth release') || pending(await wb.treeRows()),
+      );
       const after = await wb.coord('instance-2', 'list-chatrooms');
       assert(/#release\s+open/.test(after), `coord list-chatrooms shows #release open again:\n${after}`);
     },
@@ -253,21 +307,30 @@ export default [
       assert(n >= 1, `matches for "row lock": ${n}`);
       const row = wb.quickInput().locator('.monaco-list-row', { hasText: 'instance-2 → #testing' }).first();
       await row.waitFor();
-      assert((await row.innerText()).includes('we need a row lock'), `the result quotes the match: ${await row.innerText()}`);
+      assert(
+        (await row.innerText()).includes('we need a row lock'),
+        `the result quotes the match: ${await row.innerText()}`,
+      );
       // Listed in the core's ranked order (best first), not re-sorted by date or by VS Code's matcher.
       const rowTexts = await wb.quickInput().locator('.monaco-list-row').allInnerTexts();
       const shownRefs = rowTexts.map((t) => /· (#\d+) ·/.exec(t)?.[1]).filter(Boolean);
       const ranked = (await wb.coordJson('instance-1', 'search', 'row lock')).map((m) => `#${m.number}`);
       wb.log(`search order: shown ${shownRefs.join(' ')}; coord search ${ranked.join(' ')}`);
       assert(shownRefs.length >= 2, `several results to order: ${JSON.stringify(rowTexts)}`);
-      assertEqual(shownRefs.join(' '), ranked.filter((r) => shownRefs.includes(r)).join(' '), 'results in the ranked order');
+      assertEqual(
+        shownRefs.join(' '),
+        ranked.filter((r) => shownRefs.includes(r)).join(' '),
+        'results in the ranked order',
+      );
       await wb.shot('search');
       await row.click();
       const panel = await wb.thread('#testing');
       await panel.waitForFocus();
       const hit = panel.message('we need a row lock');
       await hit.waitFor({ state: 'visible' });
-      await waitUntil('the found message to be focused', async () => hit.evaluate((a) => a === document.activeElement || a.classList.contains('flash')));
+      await waitUntil('the found message to be focused', async () =>
+        hit.evaluate((a) => a === document.activeElement || a.classList.contains('flash')),
+      );
     },
   },
   {
@@ -291,7 +354,11 @@ export default [
     name: 'a direct-message conversation opens from the tree and sends a DM',
     async run(wb) {
       const panel = await wb.openFromTree('@instance-2');
-      assertEqual(await panel.locator('p.description').innerText(), 'Direct messages between instance-1 and instance-2', 'DM description');
+      assertEqual(
+        await panel.locator('p.description').innerText(),
+        'Direct messages between instance-1 and instance-2',
+        'DM description',
+      );
       await panel.message('the row-lock fix touches the sessions table').waitFor();
       await panel.typeAndSend('Thanks, merged after the 50 green runs.');
       await panel.message('merged after the 50 green runs').waitFor();

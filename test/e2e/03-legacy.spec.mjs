@@ -12,13 +12,21 @@ export default [
       const unread = await wb.coordJson('instance-1', 'check-unread');
       const perRoom = {};
       for (const m of unread) perRoom[m.target] = (perRoom[m.target] ?? 0) + 1;
-      await waitUntil('the legacy rooms in the tree', async () => (await wb.treeRows()).some((r) => r.startsWith('#task-coordination')) || pending(await wb.treeRows()));
+      await waitUntil(
+        'the legacy rooms in the tree',
+        async () =>
+          (await wb.treeRows()).some((r) => r.startsWith('#task-coordination')) || pending(await wb.treeRows()),
+      );
       const rows = await wb.treeRows();
       for (const room of cliRooms) {
         const row = rows.find((r) => r === `#${room.name}` || r.startsWith(`#${room.name} `));
         assert(row, `#${room.name} is in the tree: ${JSON.stringify(rows)}`);
         if (room.status === 'closed') assert(row.includes('closed'), `#${room.name} shows as closed: ${row}`);
-        else if (perRoom[`#${room.name}`]) assert(row.includes(`${perRoom[`#${room.name}`]} unread`), `#${room.name} shows ${perRoom[`#${room.name}`]} unread: ${row}`);
+        else if (perRoom[`#${room.name}`])
+          assert(
+            row.includes(`${perRoom[`#${room.name}`]} unread`),
+            `#${room.name} shows ${perRoom[`#${room.name}`]} unread: ${row}`,
+          );
       }
       assertEqual((await wb.statusCounts()).unread, unread.length, 'status-bar unread count (coord check-unread)');
       await wb.page.mouse.move(700, 500);
@@ -31,7 +39,10 @@ export default [
     async run(wb) {
       const cli = await wb.coordJson('instance-1', 'check-chatroom', 'ai-messaging');
       const panel = await wb.openFromTree('#ai-messaging');
-      await waitUntil('every message of #ai-messaging', async () => (await panel.messages().count()) === cli.length || pending(await panel.messages().count()));
+      await waitUntil(
+        'every message of #ai-messaging',
+        async () => (await panel.messages().count()) === cli.length || pending(await panel.messages().count()),
+      );
       const report = cli.find((m) => m.text.startsWith('Instance-3 system evaluation report:'));
       assert(report, 'the evaluation report is in the room');
       const shown = await panel.read(panel.message('Instance-3 system evaluation report:'));

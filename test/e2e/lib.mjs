@@ -14,7 +14,8 @@ export function assert(cond, message) {
 }
 
 export function assertEqual(actual, expected, what) {
-  if (actual !== expected) throw new AssertionError(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  if (actual !== expected)
+    throw new AssertionError(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
 }
 
 class Pending {
@@ -41,7 +42,10 @@ export async function waitUntil(what, fn, { timeout = 15_000, every = 100 } = {}
     } catch (error) {
       last = error instanceof Error ? error.message.split('\n')[0] : error;
     }
-    if (Date.now() > deadline) throw new AssertionError(`timed out after ${timeout} ms waiting for ${what}${last !== undefined && last !== false && last !== null ? ` (last: ${typeof last === 'string' ? last : JSON.stringify(last)})` : ''}`);
+    if (Date.now() > deadline)
+      throw new AssertionError(
+        `timed out after ${timeout} ms waiting for ${what}${last !== undefined && last !== false && last !== null ? ` (last: ${typeof last === 'string' ? last : JSON.stringify(last)})` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, every));
   }
 }
@@ -60,18 +64,26 @@ export class Workbench {
 
   /** Runs `coord --dir <workspace>/coordination --as <as> ...args` as a separate process (another agent). */
   async coord(as, ...args) {
-    const { stdout } = await run(process.execPath, [join(this.root, 'dist', 'cli.js'), '--dir', this.coordDir, '--as', as, ...args], {
-      env: { ...process.env, CLAUDE_INSTANCE_ID: '' },
-      timeout: 20_000,
-    });
+    const { stdout } = await run(
+      process.execPath,
+      [join(this.root, 'dist', 'cli.js'), '--dir', this.coordDir, '--as', as, ...args],
+      {
+        env: { ...process.env, CLAUDE_INSTANCE_ID: '' },
+        timeout: 20_000,
+      },
+    );
     return stdout;
   }
 
   async coordJson(as, ...args) {
-    const { stdout } = await run(process.execPath, [join(this.root, 'dist', 'cli.js'), '--dir', this.coordDir, '--as', as, '--json', ...args], {
-      env: { ...process.env, CLAUDE_INSTANCE_ID: '' },
-      timeout: 20_000,
-    });
+    const { stdout } = await run(
+      process.execPath,
+      [join(this.root, 'dist', 'cli.js'), '--dir', this.coordDir, '--as', as, '--json', ...args],
+      {
+        env: { ...process.env, CLAUDE_INSTANCE_ID: '' },
+        timeout: 20_000,
+      },
+    );
     return JSON.parse(stdout);
   }
 
@@ -85,7 +97,11 @@ export class Workbench {
 
   /** The extension's status-bar item (its accessible label starts with "Agent Coordination"). */
   statusItem() {
-    return this.page.locator('.statusbar-item[id="agent-coordination.agent-coordination.coordination.unread"], .statusbar-item:has([aria-label^="Agent Coordination:"])').first();
+    return this.page
+      .locator(
+        '.statusbar-item[id="agent-coordination.agent-coordination.coordination.unread"], .statusbar-item:has([aria-label^="Agent Coordination:"])',
+      )
+      .first();
   }
 
   /** The status-bar text as a person reads it (codicons are glyphs, so only the numbers show). */
@@ -115,7 +131,9 @@ export class Workbench {
   async dismissNotifications() {
     const page = this.page;
     for (let i = 0; i < 10; i++) {
-      const close = page.locator('.notification-toast .codicon-notifications-clear, .notification-toast .codicon-close').first();
+      const close = page
+        .locator('.notification-toast .codicon-notifications-clear, .notification-toast .codicon-close')
+        .first();
       if (!(await close.isVisible().catch(() => false))) break;
       await close.click({ timeout: 2000 }).catch(() => {});
     }
@@ -138,31 +156,50 @@ export class Workbench {
   }
 
   tree() {
-    return this.page.locator('.pane:has(.pane-header[aria-label*="Chatrooms"]) .monaco-list, [id="workbench.view.extension.coordination"] .monaco-list').first();
+    return this.page
+      .locator(
+        '.pane:has(.pane-header[aria-label*="Chatrooms"]) .monaco-list, [id="workbench.view.extension.coordination"] .monaco-list',
+      )
+      .first();
   }
 
   /** A tree row by its label text (exact, e.g. "#general" or "Direct messages"). */
   treeRow(label) {
-    return this.tree().locator('.monaco-list-row').filter({ has: this.page.locator('.label-name, .monaco-highlighted-label', { hasText: new RegExp(`^${escapeRe(label)}$`) }) }).first();
+    return this.tree()
+      .locator('.monaco-list-row')
+      .filter({
+        has: this.page.locator('.label-name, .monaco-highlighted-label', {
+          hasText: new RegExp(`^${escapeRe(label)}$`),
+        }),
+      })
+      .first();
   }
 
   /** The visible text of a tree row: "label description". */
   async treeRowText(label) {
     const row = this.treeRow(label);
     const name = (await row.locator('.label-name').first().innerText()).trim();
-    const desc = (await row.locator('.label-description').first().innerText().catch(() => '')).trim();
+    const desc = (
+      await row
+        .locator('.label-description')
+        .first()
+        .innerText()
+        .catch(() => '')
+    ).trim();
     return `${name} ${desc}`.trim();
   }
 
   /** The labels of every row in the tree, in order, with their descriptions. */
   async treeRows() {
-    return this.tree().locator('.monaco-list-row').evaluateAll((rows) =>
-      rows.map((r) => {
-        const name = r.querySelector('.label-name')?.textContent?.trim() ?? '';
-        const desc = r.querySelector('.label-description')?.textContent?.trim() ?? '';
-        return desc ? `${name} ${desc}` : name;
-      }),
-    );
+    return this.tree()
+      .locator('.monaco-list-row')
+      .evaluateAll((rows) =>
+        rows.map((r) => {
+          const name = r.querySelector('.label-name')?.textContent?.trim() ?? '';
+          const desc = r.querySelector('.label-description')?.textContent?.trim() ?? '';
+          return desc ? `${name} ${desc}` : name;
+        }),
+      );
   }
 
   // ---------------------------------------------------------------- palette and quick input
@@ -179,7 +216,9 @@ export class Workbench {
   async runCommand(title) {
     const page = this.page;
     const rows = this.quickInput().locator('.monaco-list-row');
-    const exact = rows.filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }) }).first();
+    const exact = rows
+      .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }) })
+      .first();
     for (let attempt = 1; ; attempt++) {
       try {
         await this.closeQuickInput();
@@ -194,7 +233,11 @@ export class Workbench {
         // A webview that is still loading can swallow F1, or take the focus back and close the palette.
         if (attempt >= 3) throw error;
         this.log?.(`the palette closed or did not open for "${title}" (a webview taking focus?); trying again`);
-        await page.locator('.part.sidebar .composite.title').first().click().catch(() => {});
+        await page
+          .locator('.part.sidebar .composite.title')
+          .first()
+          .click()
+          .catch(() => {});
       }
     }
     const first = (await rows.first().locator('.label-name').first().innerText()).trim();
@@ -205,16 +248,24 @@ export class Workbench {
   async runCommandQuietly(title) {
     try {
       await this.runCommand(title);
-      await this.quickInput().waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
+      await this.quickInput()
+        .waitFor({ state: 'hidden', timeout: 5000 })
+        .catch(() => {});
     } catch {
       await this.closeQuickInput();
     }
   }
 
   async closeQuickInput() {
-    if (await this.quickInput().isVisible().catch(() => false)) {
+    if (
+      await this.quickInput()
+        .isVisible()
+        .catch(() => false)
+    ) {
       await this.page.keyboard.press('Escape');
-      await this.quickInput().waitFor({ state: 'hidden', timeout: 5000 }).catch(() => {});
+      await this.quickInput()
+        .waitFor({ state: 'hidden', timeout: 5000 })
+        .catch(() => {});
     }
   }
 
@@ -222,10 +273,14 @@ export class Workbench {
   async waitForQuickInputText(text, timeout = 10_000) {
     const q = this.quickInput();
     await q.waitFor({ state: 'visible', timeout });
-    return waitUntil(`the quick input to show ${JSON.stringify(text)}`, async () => {
-      const t = await q.innerText();
-      return (typeof text === 'string' ? t.includes(text) : text.test(t)) ? t : false;
-    }, { timeout });
+    return waitUntil(
+      `the quick input to show ${JSON.stringify(text)}`,
+      async () => {
+        const t = await q.innerText();
+        return (typeof text === 'string' ? t.includes(text) : text.test(t)) ? t : false;
+      },
+      { timeout },
+    );
   }
 
   /** Types into the open input box (prompt) and presses Enter. */
@@ -253,7 +308,11 @@ export class Workbench {
 
   /** The editor tab of a thread panel ("#general", "@instance-2"). */
   tab(title) {
-    return this.page.locator('.tabs-container .tab', { has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }) }).first();
+    return this.page
+      .locator('.tabs-container .tab', {
+        has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }),
+      })
+      .first();
   }
 
   /**
@@ -261,15 +320,21 @@ export class Workbench {
    * `target`. VS Code nests it as iframe.webview > iframe#active-frame.
    */
   async thread(target, timeout = 20_000) {
-    const frame = await waitUntil(`the thread panel for ${target}`, async () => {
-      for (const f of this.page.frames()) {
-        if (f.isDetached()) continue;
-        if (!/\/fake\.html|index\.html|vscode-webview/.test(f.url()) && !f.url().includes('webview')) continue;
-        const t = await f.evaluate(() => document.getElementById('app')?.getAttribute('data-target') ?? null).catch(() => null);
-        if (t === target) return f;
-      }
-      return false;
-    }, { timeout });
+    const frame = await waitUntil(
+      `the thread panel for ${target}`,
+      async () => {
+        for (const f of this.page.frames()) {
+          if (f.isDetached()) continue;
+          if (!/\/fake\.html|index\.html|vscode-webview/.test(f.url()) && !f.url().includes('webview')) continue;
+          const t = await f
+            .evaluate(() => document.getElementById('app')?.getAttribute('data-target') ?? null)
+            .catch(() => null);
+          if (t === target) return f;
+        }
+        return false;
+      },
+      { timeout },
+    );
     return new ThreadPanel(this, frame, target);
   }
 
@@ -283,8 +348,14 @@ export class Workbench {
       // A click that lands while the tree is being refreshed can hit a stale
       // command ("Actual command not found, wanted to execute …"); a person
       // would click again, and so do we, but it is logged.
-      const error = await this.page.locator('.notification-toast', { hasText: 'command not found' }).first().innerText().catch(() => '');
-      this.log?.(`clicking ${label} in the tree opened nothing${error ? ` (notification: ${error.replace(/\s+/g, ' ').trim()})` : ''}; clicking again`);
+      const error = await this.page
+        .locator('.notification-toast', { hasText: 'command not found' })
+        .first()
+        .innerText()
+        .catch(() => '');
+      this.log?.(
+        `clicking ${label} in the tree opened nothing${error ? ` (notification: ${error.replace(/\s+/g, ' ').trim()})` : ''}; clicking again`,
+      );
       this.retries = (this.retries ?? 0) + 1;
       await this.dismissNotifications();
       await this.treeRow(label).click();
@@ -318,7 +389,9 @@ export class ThreadPanel {
 
   /** The article whose text contains `text`. */
   message(text) {
-    return this.frame.locator('ol.messages article.message', { has: this.frame.locator('.text', { hasText: text }) }).last();
+    return this.frame
+      .locator('ol.messages article.message', { has: this.frame.locator('.text', { hasText: text }) })
+      .last();
   }
 
   /**
@@ -327,12 +400,18 @@ export class ThreadPanel {
    * palette opened in the meantime.
    */
   async waitForFocus() {
-    await waitUntil(`${this.target} to take the focus`, () => this.frame.evaluate(() => document.hasFocus()), { timeout: 3_000 }).catch(() => {});
+    await waitUntil(`${this.target} to take the focus`, () => this.frame.evaluate(() => document.hasFocus()), {
+      timeout: 3_000,
+    }).catch(() => {});
   }
 
   async waitForMessages() {
     await this.title().waitFor({ timeout: 15_000 });
-    await waitUntil(`messages in ${this.target}`, async () => (await this.messages().count()) > 0 || (await this.frame.locator('p.empty:not([hidden])').count()) > 0);
+    await waitUntil(
+      `messages in ${this.target}`,
+      async () =>
+        (await this.messages().count()) > 0 || (await this.frame.locator('p.empty:not([hidden])').count()) > 0,
+    );
   }
 
   /** What a person reads about a message: sender, time, number and text. */
@@ -367,7 +446,9 @@ export class ThreadPanel {
 
   /** The list item of the message that contains `text` (the message, its replies toggle and its replies). */
   item(text) {
-    return this.frame.locator('ol.messages li.item', { has: this.frame.locator(':scope > article .text', { hasText: text }) }).last();
+    return this.frame
+      .locator('ol.messages li.item', { has: this.frame.locator(':scope > article .text', { hasText: text }) })
+      .last();
   }
 
   /** The nested reply list under the message that contains `parentText`. */

@@ -102,7 +102,10 @@ async function demoWorkspace() {
 
 function writeWorkspaceSettings(ws) {
   mkdirSync(join(ws, '.vscode'), { recursive: true });
-  writeFileSync(join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'coordination.instanceId': 'instance-1', 'coordination.notifications.mentions': true }, null, 2));
+  writeFileSync(
+    join(ws, '.vscode', 'settings.json'),
+    JSON.stringify({ 'coordination.instanceId': 'instance-1', 'coordination.notifications.mentions': true }, null, 2),
+  );
 }
 
 /** User settings for the throwaway profile: no welcome page, no tips, a fixed theme for screenshots. */
@@ -133,7 +136,9 @@ function writeUserSettings(userDataDir) {
 // ------------------------------------------------------------------ the suite
 
 async function loadTests() {
-  const files = readdirSync(HERE).filter((f) => f.endsWith('.spec.mjs')).sort();
+  const files = readdirSync(HERE)
+    .filter((f) => f.endsWith('.spec.mjs'))
+    .sort();
   const all = [];
   for (const f of files) {
     const mod = await import(pathToFileURL(join(HERE, f)).href);
@@ -142,7 +147,12 @@ async function loadTests() {
   return all.map((t, i) => ({ ...t, index: i + 1 }));
 }
 
-const slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+const slug = (s) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 60);
 const pad = (n) => String(n).padStart(2, '0');
 
 async function main() {
@@ -155,7 +165,10 @@ async function main() {
   log(`${selected.length} of ${tests.length} tests selected; screenshots in ${relative(ROOT, OUT)}/`);
 
   const workspaces = { demo: await demoWorkspace(), legacy: host.prepareTestWorkspace() };
-  if (!flag('keep')) cleanups.push(() => [dirname(workspaces.demo), workspaces.legacy].forEach((ws) => rmSync(ws, { recursive: true, force: true })));
+  if (!flag('keep'))
+    cleanups.push(() =>
+      [dirname(workspaces.demo), workspaces.legacy].forEach((ws) => rmSync(ws, { recursive: true, force: true })),
+    );
   else log(`keeping workspaces: ${Object.values(workspaces).join(' ')}`);
 
   const server = await host.startServer({ workspace: workspaces.demo, log: (l) => log(l) });
@@ -184,7 +197,9 @@ async function main() {
   // In every frame, record Content-Security-Policy violations: a blocked inline script means HTML got in.
   await context.addInitScript(() => {
     window.__e2eCsp = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__e2eCsp.push(`${e.violatedDirective} ${e.blockedURI}`));
+    document.addEventListener('securitypolicyviolation', (e) =>
+      window.__e2eCsp.push(`${e.violatedDirective} ${e.blockedURI}`),
+    );
   });
 
   let currentWorkspace = null;
@@ -229,10 +244,14 @@ async function main() {
       await Promise.race([
         test.run(wb),
         new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`test timed out after ${(test.timeout ?? 60_000) / 1000} s`)), test.timeout ?? 60_000);
+          timer = setTimeout(
+            () => reject(new Error(`test timed out after ${(test.timeout ?? 60_000) / 1000} s`)),
+            test.timeout ?? 60_000,
+          );
         }),
       ]).finally(() => clearTimeout(timer));
-      if (dialogs.length > dialogsBefore) throw new Error(`a dialog appeared: ${JSON.stringify(dialogs.slice(dialogsBefore))}`);
+      if (dialogs.length > dialogsBefore)
+        throw new Error(`a dialog appeared: ${JSON.stringify(dialogs.slice(dialogsBefore))}`);
     } catch (e) {
       error = e;
     }
@@ -245,7 +264,10 @@ async function main() {
       counts.failed++;
       failures.push(`${prefix} ${test.name}: ${String(error instanceof Error ? error.message : error).split('\n')[0]}`);
       log(`✗ FAIL  ${prefix} ${test.name} (${ms} ms)`);
-      for (const line of String(error instanceof Error ? error.stack ?? error.message : error).split('\n').slice(0, 8)) log(`        ${line}`);
+      for (const line of String(error instanceof Error ? (error.stack ?? error.message) : error)
+        .split('\n')
+        .slice(0, 8))
+        log(`        ${line}`);
       log(`        screenshot: ${relative(ROOT, finalShot)}`);
       // Put the workbench back in a usable state for the next test.
       const wb2 = new Workbench({ page, root: ROOT, workspace: workspaces[workspace] });
@@ -265,7 +287,7 @@ let code = 0;
 try {
   await main();
 } catch (error) {
-  log(`setup failed: ${error instanceof Error ? error.stack ?? error.message : error}`);
+  log(`setup failed: ${error instanceof Error ? (error.stack ?? error.message) : error}`);
   counts.failed++;
 }
 await cleanup();
@@ -280,6 +302,7 @@ if (failures.length) {
   log('failed:');
   for (const f of failures) log(`  ✗ ${f}`);
 }
-if (staleTreeClicks) log(`note: ${staleTreeClicks} tree click(s) opened nothing the first time (stale tree command) and were repeated`);
+if (staleTreeClicks)
+  log(`note: ${staleTreeClicks} tree click(s) opened nothing the first time (stale tree command) and were repeated`);
 log(`${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped (${secs().trim()} s)`);
 process.exit(code);

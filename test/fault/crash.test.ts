@@ -84,7 +84,17 @@ describe('fault: writers killed with SIGKILL while others write', function () {
       };
       const spawnCliWriter = () => {
         const me = `instance-${1 + (serial++ % 4)}`;
-        const w = startWriter([CLI, '--dir', dir, '--as', me, '--json', 'send', serial % 2 ? '#general' : '#ops', `cli ${me} ${serial} text`]);
+        const w = startWriter([
+          CLI,
+          '--dir',
+          dir,
+          '--as',
+          me,
+          '--json',
+          'send',
+          serial % 2 ? '#general' : '#ops',
+          `cli ${me} ${serial} text`,
+        ]);
         cli.push(w);
         live.push(w);
       };
@@ -93,7 +103,9 @@ describe('fault: writers killed with SIGKILL while others write', function () {
       let kills = 0;
       while (Date.now() < end) {
         await sleep(20 + Math.random() * 180);
-        live = live.filter((w) => w.child.exitCode === null && w.child.signalCode === null ? true : (finished.push(w), false));
+        live = live.filter((w) =>
+          w.child.exitCode === null && w.child.signalCode === null ? true : (finished.push(w), false),
+        );
         if (Math.random() < 0.5) spawnCliWriter();
         const victims = live.filter((w) => w.child.exitCode === null);
         if (victims.length > 0 && Math.random() < 0.7) {
@@ -113,7 +125,10 @@ describe('fault: writers killed with SIGKILL while others write', function () {
       }
       await Promise.all([...live, ...finished].map((w) => w.done));
       const all = [...live, ...finished];
-      const acks = all.filter((w) => !cli.includes(w)).flatMap(acksOf).concat(cli.flatMap(cliAcks));
+      const acks = all
+        .filter((w) => !cli.includes(w))
+        .flatMap(acksOf)
+        .concat(cli.flatMap(cliAcks));
       assert.ok(acks.length > 20, `only ${acks.length} messages were acknowledged`);
       for (const w of cli) {
         if (!w.killed && w.child.exitCode !== 0) assert.fail(`a CLI writer that was not killed failed: ${w.out}`);
@@ -138,7 +153,9 @@ describe('fault: writers killed with SIGKILL while others write', function () {
   }
 
   after(() => {
-    console.log(`      chaos: ${ROUNDS} rounds, ${totalKills} SIGKILLs, ${totalAcks} acknowledged messages checked, ${totalLines} log lines`);
+    console.log(
+      `      chaos: ${ROUNDS} rounds, ${totalKills} SIGKILLs, ${totalAcks} acknowledged messages checked, ${totalLines} log lines`,
+    );
   });
 
   it('a lock left by a writer SIGKILLed while holding it is taken over within about 2-3 s', async () => {
@@ -168,19 +185,32 @@ describe('fault: writers killed with SIGKILL while others write', function () {
       fs.mkdirSync(lock, { mode: 0o700 });
       const old = new Date(Date.now() - 60_000);
       fs.utimesSync(lock, old, old);
-      const writers = Array.from({ length: 6 }, (_, k) => new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-        const c = spawn(process.execPath, [CLI, '--dir', dir, '--as', `instance-${1 + (k % 4)}`, '--json', 'send', '#general', `racer ${k}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        let err = '';
-        c.stdout!.on('data', (d) => (out += d));
-        c.stderr!.on('data', (d) => (err += d));
-        c.on('close', (code) => resolve({ code, out, err }));
-      }));
+      const writers = Array.from(
+        { length: 6 },
+        (_, k) =>
+          new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+            const c = spawn(
+              process.execPath,
+              [CLI, '--dir', dir, '--as', `instance-${1 + (k % 4)}`, '--json', 'send', '#general', `racer ${k}`],
+              { stdio: ['ignore', 'pipe', 'pipe'] },
+            );
+            let out = '';
+            let err = '';
+            c.stdout!.on('data', (d) => (out += d));
+            c.stderr!.on('data', (d) => (err += d));
+            c.on('close', (code) => resolve({ code, out, err }));
+          }),
+      );
       const results = await Promise.all(writers);
       for (const r of results) assert.strictEqual(r.code, 0, r.err);
-      const acks = results.map((r) => JSON.parse(r.out)).map((m) => ({ number: m.number, id: m.id, text: m.text, target: m.target }));
+      const acks = results
+        .map((r) => JSON.parse(r.out))
+        .map((m) => ({ number: m.number, id: m.id, text: m.text, target: m.target }));
       checkDirectory(dir, acks);
-      assert.deepStrictEqual(acks.map((a) => a.number).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6]);
+      assert.deepStrictEqual(
+        acks.map((a) => a.number).sort((a, b) => a - b),
+        [1, 2, 3, 4, 5, 6],
+      );
     }
   });
 
@@ -190,11 +220,17 @@ describe('fault: writers killed with SIGKILL while others write', function () {
     await new Promise<void>((resolve) => holder.stdout!.on('data', (d) => String(d).includes('locked') && resolve()));
     const started = Date.now();
     const pending = new Promise<{ code: number | null; ms: number }>((resolve) => {
-      const c = spawn(process.execPath, [CLI, '--dir', dir, '--as', 'instance-1', 'send', '#general', 'waits'], { stdio: 'ignore' });
+      const c = spawn(process.execPath, [CLI, '--dir', dir, '--as', 'instance-1', 'send', '#general', 'waits'], {
+        stdio: 'ignore',
+      });
       c.on('close', (code) => resolve({ code, ms: Date.now() - started }));
     });
     await sleep(3500);
-    assert.strictEqual(fs.readFileSync(path.join(dir, 'data', 'messages.log'), 'utf8'), '', 'nothing written while another process holds the lock');
+    assert.strictEqual(
+      fs.readFileSync(path.join(dir, 'data', 'messages.log'), 'utf8'),
+      '',
+      'nothing written while another process holds the lock',
+    );
     holder.kill('SIGTERM');
     const done = await pending;
     assert.strictEqual(done.code, 0);

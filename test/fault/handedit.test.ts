@@ -21,7 +21,10 @@ function logFile(dir: string): string {
 }
 
 function numbered(c: ReturnType<typeof core.openCoordination>): Array<[number, string]> {
-  return c.messages().filter((m) => m.number !== null).map((m) => [m.number as number, m.text]);
+  return c
+    .messages()
+    .filter((m) => m.number !== null)
+    .map((m) => [m.number as number, m.text]);
 }
 
 describe('fault: files edited by hand while a reader is live', function () {
@@ -36,13 +39,54 @@ describe('fault: files edited by hand while a reader is live', function () {
   });
 
   const edits: Array<[string, (text: string) => string, (lines: Array<[number, string]>) => void]> = [
-    ['a line appended by hand (as the Python tool does)', (t) => t + '[2025-06-15 05:00:00] instance-3 -> #general: typed by hand\n', (l) => assert.deepStrictEqual(l[6], [7, 'typed by hand'])],
-    ['a line inserted in the middle', (t) => { const ls = t.split('\n'); ls.splice(2, 0, '[2025-06-15 05:00:00] instance-3 -> #general: inserted'); return ls.join('\n'); }, (l) => { assert.deepStrictEqual(l[2], [3, 'inserted']); assert.deepStrictEqual(l[3], [4, 'message 3']); }],
-    ['a line deleted', (t) => { const ls = t.split('\n'); ls.splice(1, 1); return ls.join('\n'); }, (l) => { assert.strictEqual(l.length, 5); assert.deepStrictEqual(l[1], [2, 'message 3']); }],
-    ['a text changed by an editor (length changes)', (t) => t.replace('message 4', 'message four'), (l) => assert.deepStrictEqual(l[3], [4, 'message four'])],
-    ['line endings converted to CRLF', (t) => t.replace(/\n/g, '\r\n'), (l) => { assert.strictEqual(l.length, 6); assert.deepStrictEqual(l[5], [6, 'message 6']); }],
+    [
+      'a line appended by hand (as the Python tool does)',
+      (t) => t + '[2025-06-15 05:00:00] instance-3 -> #general: typed by hand\n',
+      (l) => assert.deepStrictEqual(l[6], [7, 'typed by hand']),
+    ],
+    [
+      'a line inserted in the middle',
+      (t) => {
+        const ls = t.split('\n');
+        ls.splice(2, 0, '[2025-06-15 05:00:00] instance-3 -> #general: inserted');
+        return ls.join('\n');
+      },
+      (l) => {
+        assert.deepStrictEqual(l[2], [3, 'inserted']);
+        assert.deepStrictEqual(l[3], [4, 'message 3']);
+      },
+    ],
+    [
+      'a line deleted',
+      (t) => {
+        const ls = t.split('\n');
+        ls.splice(1, 1);
+        return ls.join('\n');
+      },
+      (l) => {
+        assert.strictEqual(l.length, 5);
+        assert.deepStrictEqual(l[1], [2, 'message 3']);
+      },
+    ],
+    [
+      'a text changed by an editor (length changes)',
+      (t) => t.replace('message 4', 'message four'),
+      (l) => assert.deepStrictEqual(l[3], [4, 'message four']),
+    ],
+    [
+      'line endings converted to CRLF',
+      (t) => t.replace(/\n/g, '\r\n'),
+      (l) => {
+        assert.strictEqual(l.length, 6);
+        assert.deepStrictEqual(l[5], [6, 'message 6']);
+      },
+    ],
     ['the file truncated to nothing', () => '', (l) => assert.strictEqual(l.length, 0)],
-    ['the file replaced by another (editor save: new inode)', (t) => t.split('\n').slice(0, 3).join('\n') + '\n', (l) => assert.strictEqual(l.length, 3)],
+    [
+      'the file replaced by another (editor save: new inode)',
+      (t) => t.split('\n').slice(0, 3).join('\n') + '\n',
+      (l) => assert.strictEqual(l.length, 3),
+    ],
   ];
 
   for (const [what, edit, check] of edits) {
@@ -60,7 +104,11 @@ describe('fault: files edited by hand while a reader is live', function () {
       const lines = numbered(live);
       check(lines);
       const expected = pythonLines(fs.readFileSync(file, 'utf8')).length;
-      assert.strictEqual(lines.length === 0 ? 0 : lines[lines.length - 1][0], expected, 'the last number is the physical line count');
+      assert.strictEqual(
+        lines.length === 0 ? 0 : lines[lines.length - 1][0],
+        expected,
+        'the last number is the physical line count',
+      );
       assert.strictEqual(send(dir, 'after the edit'), expected + 1, 'the writer (and its checkpoint) saw the edit');
       live.refresh();
       assert.deepStrictEqual(numbered(live).pop(), [expected + 1, 'after the edit']);
@@ -88,17 +136,30 @@ describe('fault: files edited by hand while a reader is live', function () {
   });
 
   it('a new room transcript dropped in by hand appears as an open room with its messages', () => {
-    fs.writeFileSync(path.join(dir, 'chatrooms', 'handmade.txt'), '[2025-06-15 05:00:00] SYSTEM: Chatroom \'handmade\' created by instance-3\n[2025-06-15 05:00:01] FROM: instance-3\nID: 1234abcd\nMESSAGE: from a bash script\n---\n', { mode: 0o600 });
+    fs.writeFileSync(
+      path.join(dir, 'chatrooms', 'handmade.txt'),
+      "[2025-06-15 05:00:00] SYSTEM: Chatroom 'handmade' created by instance-3\n[2025-06-15 05:00:01] FROM: instance-3\nID: 1234abcd\nMESSAGE: from a bash script\n---\n",
+      { mode: 0o600 },
+    );
     assert.ok(live.refresh());
     assert.strictEqual(live.getChatroom('handmade').status, 'open');
-    assert.deepStrictEqual(live.checkChatroom('handmade').map((m) => m.text), ['from a bash script']);
+    assert.deepStrictEqual(
+      live.checkChatroom('handmade').map((m) => m.text),
+      ['from a bash script'],
+    );
   });
 
   it('status.txt and status_<id>.txt edited by hand are picked up (newest wins)', () => {
-    fs.writeFileSync(path.join(dir, 'data', 'status.txt'), 'instance-3: fixing the build  (updated: 2030-01-01 00:00:00)\n', { mode: 0o600 });
+    fs.writeFileSync(
+      path.join(dir, 'data', 'status.txt'),
+      'instance-3: fixing the build  (updated: 2030-01-01 00:00:00)\n',
+      { mode: 0o600 },
+    );
     live.refresh();
     assert.strictEqual(live.statuses()['instance-3']?.text, 'fixing the build');
-    fs.writeFileSync(path.join(dir, 'data', 'status_instance-3.txt'), '[2030-01-02 00:00:00] reviewing', { mode: 0o600 });
+    fs.writeFileSync(path.join(dir, 'data', 'status_instance-3.txt'), '[2030-01-02 00:00:00] reviewing', {
+      mode: 0o600,
+    });
     live.refresh();
     assert.strictEqual(live.statuses()['instance-3']?.text, 'reviewing');
   });

@@ -20,7 +20,8 @@ interface Case {
 }
 const cases: Case[] = [];
 function record(area: string, input: string, got: string): void {
-  const tidy = (t: string) => t.replace(/\/tmp\/coord-[a-z]+-\w+\/coordination/g, '$DIR').replace(/\/tmp\/coord-[a-z]+-\w+/g, '$TMP');
+  const tidy = (t: string) =>
+    t.replace(/\/tmp\/coord-[a-z]+-\w+\/coordination/g, '$DIR').replace(/\/tmp\/coord-[a-z]+-\w+/g, '$TMP');
   const g = tidy(got);
   cases.push({ area, input: tidy(input), got: g.length > 170 ? `${g.slice(0, 169)}…` : g });
 }
@@ -49,7 +50,8 @@ function expectRefused(r: RunResult, area: string, input: string): void {
 function setup(): { dir: string; outside: string; parent: string } {
   const dir = freshDir();
   const parent = path.dirname(dir);
-  for (const id of ['instance-1', 'instance-2']) assert.strictEqual(runCoord(['update-status', 'ready'], { dir, as: id }).code, 0);
+  for (const id of ['instance-1', 'instance-2'])
+    assert.strictEqual(runCoord(['update-status', 'ready'], { dir, as: id }).code, 0);
   assert.strictEqual(runCoord(['send', '#general', 'hello'], { dir, as: 'instance-1' }).code, 0);
   const outside = path.join(parent, 'outside');
   fs.mkdirSync(outside, { mode: 0o700 });
@@ -59,7 +61,21 @@ function setup(): { dir: string; outside: string; parent: string } {
 
 describe('security: path traversal through every name', function () {
   this.timeout(120_000);
-  const badRooms = ['../outside/x', '..', '../../etc/passwd', 'a/b', '/etc/passwd', '.hidden', 'a\\b', 'general/../../x', 'x'.repeat(65), 'room name', 'caf\u00e9', 'a:b', ''];
+  const badRooms = [
+    '../outside/x',
+    '..',
+    '../../etc/passwd',
+    'a/b',
+    '/etc/passwd',
+    '.hidden',
+    'a\\b',
+    'general/../../x',
+    'x'.repeat(65),
+    'room name',
+    'caf\u00e9',
+    'a:b',
+    '',
+  ];
   const roomCommands: Array<(room: string) => string[]> = [
     (r) => ['send', `#${r}`, 'text'],
     (r) => ['create-chatroom', r, 'desc'],
@@ -77,19 +93,38 @@ describe('security: path traversal through every name', function () {
         const r = runCoord(args, { dir, as: 'instance-1' });
         assert.notStrictEqual(r.code, 0, `${args.join(' ')} accepted`);
         assert.match(r.stderr, /^coord: error: [^\n]*\n$/);
-        if (command === roomCommands[1]) expectRefused(r, 'room name', `create-chatroom ${JSON.stringify(room.length > 20 ? room.slice(0, 12) + '… (65 chars)' : room)}`);
+        if (command === roomCommands[1])
+          expectRefused(
+            r,
+            'room name',
+            `create-chatroom ${JSON.stringify(room.length > 20 ? room.slice(0, 12) + '… (65 chars)' : room)}`,
+          );
       }
       assert.strictEqual(outsideSnapshot(parent), before, 'no file anywhere changed');
     });
   }
 
-  const badInstances = ['../outside/x', '..', '../../etc/passwd', 'a/b', '/abs', '.hidden', 'x'.repeat(65), 'a b', 'inst\u001b[31m'];
+  const badInstances = [
+    '../outside/x',
+    '..',
+    '../../etc/passwd',
+    'a/b',
+    '/abs',
+    '.hidden',
+    'x'.repeat(65),
+    'a b',
+    'inst\u001b[31m',
+  ];
   for (const id of badInstances) {
     it(`instance id ${JSON.stringify(id.length > 20 ? id.slice(0, 12) + '…' : id)} is refused as --as, CLAUDE_INSTANCE_ID, DM peer and @target`, () => {
       const { dir, parent } = setup();
       const before = outsideSnapshot(parent);
       const asFlag = runCoord(['send', '#general', 'x'], { dir, as: id });
-      expectRefused(asFlag, 'instance id', `--as ${JSON.stringify(id.length > 20 ? id.slice(0, 12) + '… (65 chars)' : id)}`);
+      expectRefused(
+        asFlag,
+        'instance id',
+        `--as ${JSON.stringify(id.length > 20 ? id.slice(0, 12) + '… (65 chars)' : id)}`,
+      );
       const asEnv = runCoord(['send', '#general', 'x'], { dir, env: { CLAUDE_INSTANCE_ID: id } });
       assert.notStrictEqual(asEnv.code, 0);
       const dm = runCoord(['send-dm', id, 'x'], { dir, as: 'instance-1' });
@@ -105,7 +140,13 @@ describe('security: path traversal through every name', function () {
   it('--dir and COORDINATION_DIR naming a directory that is not a coordination directory are refused, nothing is created there', () => {
     const { parent, outside } = setup();
     const before = outsideSnapshot(parent);
-    for (const d of [outside, `${outside}/../outside`, '/etc', path.join(parent, 'missing'), path.join(outside, 'secret.txt')]) {
+    for (const d of [
+      outside,
+      `${outside}/../outside`,
+      '/etc',
+      path.join(parent, 'missing'),
+      path.join(outside, 'secret.txt'),
+    ]) {
       const r = runCoord(['send', '#general', 'x'], { dir: d, as: 'instance-1' });
       expectRefused(r, '--dir', `--dir ${d.replace(parent, '$TMP')}`);
       const e = runCoord(['send', '#general', 'x'], { as: 'instance-1', env: { COORDINATION_DIR: d } });
@@ -151,12 +192,26 @@ describe('security: symbolic links inside the directory pointing outside it', fu
       const before = outsideSnapshot(outside);
       const r = runCoord(args, { dir, as });
       assert.strictEqual(outsideSnapshot(outside), before, 'the file outside is unchanged');
-      for (const read of [['check-chatroom', 'general'], ['check-unread'], ['system-status'], ['search', 'SECRET'], ['action-log'], ['check-dm'], ['list-chatrooms']]) {
+      for (const read of [
+        ['check-chatroom', 'general'],
+        ['check-unread'],
+        ['system-status'],
+        ['search', 'SECRET'],
+        ['action-log'],
+        ['check-dm'],
+        ['list-chatrooms'],
+      ]) {
         const out = runCoord(['--json', ...read], { dir, as: 'instance-2' });
         assert.ok(!out.stdout.includes('TOP-SECRET'), `${read[0]} showed the outside file`);
       }
       assert.ok(fs.lstatSync(link).isSymbolicLink(), 'the link was not replaced either');
-      record('symlink (file)', `${rel} -> outside file; ${args.join(' ')} as ${as}`, r.code === 0 ? `exit 0: ${firstLine(r).slice(0, 60)}; outside unchanged, content never shown` : `outside unchanged; refused, exit ${r.code}: ${r.stderr.trim().replace(/^coord: error: /, '')}`);
+      record(
+        'symlink (file)',
+        `${rel} -> outside file; ${args.join(' ')} as ${as}`,
+        r.code === 0
+          ? `exit 0: ${firstLine(r).slice(0, 60)}; outside unchanged, content never shown`
+          : `outside unchanged; refused, exit ${r.code}: ${r.stderr.trim().replace(/^coord: error: /, '')}`,
+      );
       void parent;
     });
   }
@@ -182,14 +237,27 @@ describe('security: symbolic links inside the directory pointing outside it', fu
     const { dir, outside } = setup();
     const cp = path.join(dir, 'data', '.coord-log-index.json');
     fs.rmSync(cp, { force: true });
-    fs.writeFileSync(path.join(outside, 'cp.json'), JSON.stringify({ version: 1, size: 0, count: { terminators: 500, partial: false, endsWithCR: false }, tail: '', marks: [] }));
+    fs.writeFileSync(
+      path.join(outside, 'cp.json'),
+      JSON.stringify({
+        version: 1,
+        size: 0,
+        count: { terminators: 500, partial: false, endsWithCR: false },
+        tail: '',
+        marks: [],
+      }),
+    );
     fs.symlinkSync(path.join(outside, 'cp.json'), cp);
     const before = outsideSnapshot(outside);
     const r = runCoord(['--json', 'send', '#general', 'two'], { dir, as: 'instance-1' });
     assert.strictEqual(r.code, 0, r.stderr);
     assert.strictEqual(outsideSnapshot(outside), before);
     const number = JSON.parse(r.stdout).number;
-    record('symlink (file)', 'data/.coord-log-index.json -> outside file claiming 500 lines; send', `message numbered ${number} (its real line); outside unchanged`);
+    record(
+      'symlink (file)',
+      'data/.coord-log-index.json -> outside file claiming 500 lines; send',
+      `message numbered ${number} (its real line); outside unchanged`,
+    );
     assert.strictEqual(number, 2);
   });
 
@@ -200,7 +268,13 @@ describe('security: symbolic links inside the directory pointing outside it', fu
     const r = runCoord(['send', '#general', 'x'], { dir, as: 'instance-1' });
     assert.strictEqual(outsideSnapshot(outside), before);
     assert.ok(fs.existsSync(path.join(outside, 'secret.txt')));
-    record('symlink (lock)', 'data/.coord.lock -> outside directory; send', r.code === 0 ? 'sent after the stale link was replaced; outside untouched' : `outside untouched; refused, exit ${r.code}: ${r.stderr.trim().replace(/^coord: error: /, '')}`);
+    record(
+      'symlink (lock)',
+      'data/.coord.lock -> outside directory; send',
+      r.code === 0
+        ? 'sent after the stale link was replaced; outside untouched'
+        : `outside untouched; refused, exit ${r.code}: ${r.stderr.trim().replace(/^coord: error: /, '')}`,
+    );
   });
 
   it('--dir given as a link to a real coordination directory is followed (the user named it)', () => {
@@ -209,7 +283,11 @@ describe('security: symbolic links inside the directory pointing outside it', fu
     fs.symlinkSync(dir, link);
     const r = runCoord(['--json', 'send', '#general', 'via link'], { dir: link, as: 'instance-1' });
     assert.strictEqual(r.code, 0, r.stderr);
-    record('--dir', '--dir is itself a symlink to a coordination directory', 'followed (resolved with realpath), written inside the real directory');
+    record(
+      '--dir',
+      '--dir is itself a symlink to a coordination directory',
+      'followed (resolved with realpath), written inside the real directory',
+    );
   });
 });
 
@@ -250,15 +328,26 @@ describe('security: permissions (files 600, directories 700)', function () {
     const dir = path.join(parent, 'coordination');
     const run = (args: string[], as?: string): RunResult => {
       // umask 000 would make anything created with default modes world-writable.
-      const r = spawnSync('/bin/sh', ['-c', 'umask 000; exec "$@"', 'sh', process.execPath, CLI, ...(as ? ['--dir', dir, '--as', as] : []), ...args], { encoding: 'utf8' });
+      const r = spawnSync(
+        '/bin/sh',
+        ['-c', 'umask 000; exec "$@"', 'sh', process.execPath, CLI, ...(as ? ['--dir', dir, '--as', as] : []), ...args],
+        { encoding: 'utf8' },
+      );
       return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
     };
     assert.strictEqual(run(['init', dir]).code, 0);
     exerciseEverything(dir, (args, as) => run(args, as));
     const modes = walkModes(dir);
     const bad = modes.filter(([p, m]) => (fs.lstatSync(path.join(dir, p)).isDirectory() ? m !== 0o700 : m !== 0o600));
-    assert.deepStrictEqual(bad.map(([p, m]) => `${p} ${m.toString(8)}`), []);
-    record('permissions', `init + 10 write kinds under umask 000 (${modes.length} paths)`, 'every file 600, every directory 700');
+    assert.deepStrictEqual(
+      bad.map(([p, m]) => `${p} ${m.toString(8)}`),
+      [],
+    );
+    record(
+      'permissions',
+      `init + 10 write kinds under umask 000 (${modes.length} paths)`,
+      'every file 600, every directory 700',
+    );
   });
 
   it('a legacy directory with 755 sub-directories and 644 files: new files are 600, missing directories are made 700', () => {
@@ -274,14 +363,29 @@ describe('security: permissions (files 600, directories 700)', function () {
     assert.strictEqual(fs.statSync(path.join(dir, 'dms', 'dm_instance-1_instance-2.txt')).mode & 0o777, 0o600);
     assert.strictEqual(fs.statSync(path.join(dir, 'read-status', 'instance-1.txt')).mode & 0o777, 0o600);
     const rewritten = fs.statSync(path.join(dir, 'data', 'status.txt')).mode & 0o777;
-    record('permissions', 'legacy dir (755 dirs, 644 files); send-dm + update-status', `new dms/ 700, new files 600; rewritten status.txt ${rewritten.toString(8)}; existing 755 dirs left as the older tools made them`);
+    record(
+      'permissions',
+      'legacy dir (755 dirs, 644 files); send-dm + update-status',
+      `new dms/ 700, new files 600; rewritten status.txt ${rewritten.toString(8)}; existing 755 dirs left as the older tools made them`,
+    );
     assert.strictEqual(rewritten, 0o600, 'a file we rewrite atomically comes back 600');
   });
 });
 
 describe('security: no shell is ever spawned with message text', function () {
   this.timeout(120_000);
-  const hostile = ['$(touch PWNED)', '`touch PWNED`', '; touch PWNED', '| touch PWNED', '&& touch PWNED', "'; touch PWNED; '", '"; touch PWNED; "', '\n touch PWNED', '${IFS}touch${IFS}PWNED', '%s%n%x'];
+  const hostile = [
+    '$(touch PWNED)',
+    '`touch PWNED`',
+    '; touch PWNED',
+    '| touch PWNED',
+    '&& touch PWNED',
+    "'; touch PWNED; '",
+    '"; touch PWNED; "',
+    '\n touch PWNED',
+    '${IFS}touch${IFS}PWNED',
+    '%s%n%x',
+  ];
 
   it('the CLI calls no child_process function for any command, and hostile text is stored verbatim', () => {
     const dir = freshDir();
@@ -297,7 +401,10 @@ describe('security: no shell is ever spawned with message text', function () {
        }`,
     );
     const run = (args: string[], as = 'instance-1') => {
-      const r = spawnSync(process.execPath, ['--require', hook, CLI, '--dir', dir, '--as', as, ...args], { encoding: 'utf8', cwd });
+      const r = spawnSync(process.execPath, ['--require', hook, CLI, '--dir', dir, '--as', as, ...args], {
+        encoding: 'utf8',
+        cwd,
+      });
       return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
     };
     assert.strictEqual(run(['update-status', '$(touch PWNED)'], 'instance-2').code, 0);
@@ -308,14 +415,35 @@ describe('security: no shell is ever spawned with message text', function () {
       assert.strictEqual(run(['send-dm', 'instance-2', text]).code, 0);
       assert.strictEqual(run(['reply', '1', text], 'instance-2').code, 0);
     }
-    for (const args of [['search', '$(touch PWNED)'], ['search', '--regex', '`touch PWNED`'], ['check-chatroom', 'general'], ['check-unread'], ['mark-read', 'all'], ['create-chatroom', 'shell-room', '$(touch PWNED)'], ['close-chatroom', 'shell-room', '`touch PWNED`'], ['help'], ['system-summary'], ['thread', '1']]) {
+    for (const args of [
+      ['search', '$(touch PWNED)'],
+      ['search', '--regex', '`touch PWNED`'],
+      ['check-chatroom', 'general'],
+      ['check-unread'],
+      ['mark-read', 'all'],
+      ['create-chatroom', 'shell-room', '$(touch PWNED)'],
+      ['close-chatroom', 'shell-room', '`touch PWNED`'],
+      ['help'],
+      ['system-summary'],
+      ['thread', '1'],
+    ]) {
       run(args);
     }
-    assert.ok(!fs.existsSync(path.join(cwd, 'PWNED')) && !fs.existsSync(path.join(dir, 'PWNED')), 'no shell ran the text');
+    assert.ok(
+      !fs.existsSync(path.join(cwd, 'PWNED')) && !fs.existsSync(path.join(dir, 'PWNED')),
+      'no shell ran the text',
+    );
     assert.strictEqual(fs.existsSync(trace) ? fs.readFileSync(trace, 'utf8') : '', '', 'no child_process call at all');
-    const stored = core.openCoordination({ dir, instance: 'instance-2' }).checkChatroom('general').map((m) => m.text);
+    const stored = core
+      .openCoordination({ dir, instance: 'instance-2' })
+      .checkChatroom('general')
+      .map((m) => m.text);
     for (const text of hostile) assert.ok(stored.includes(text), `stored verbatim: ${text}`);
-    record('no shell', `${hostile.length} shell-metacharacter texts x send, send-dm, reply, search, rooms, statuses (child_process hooked)`, 'zero child_process calls; no PWNED file; texts stored verbatim');
+    record(
+      'no shell',
+      `${hostile.length} shell-metacharacter texts x send, send-dm, reply, search, rooms, statuses (child_process hooked)`,
+      'zero child_process calls; no PWNED file; texts stored verbatim',
+    );
   });
 
   it('no shipped core or CLI source imports child_process; the extension never hands message text to a terminal or shell', () => {
@@ -326,13 +454,19 @@ describe('security: no shell is ever spawned with message text', function () {
         if (e.isDirectory()) walk(full);
         else if (/\.ts$/.test(e.name)) {
           const text = fs.readFileSync(full, 'utf8');
-          if (/child_process|\bsendText\s*\(|createTerminal\s*\(|shell:\s*true/.test(text)) offenders.push(path.relative(REPO_ROOT, full));
+          if (/child_process|\bsendText\s*\(|createTerminal\s*\(|shell:\s*true/.test(text))
+            offenders.push(path.relative(REPO_ROOT, full));
         }
       }
     };
-    for (const sub of ['src/core', 'src/cli', 'src/extension', 'src/webview', 'src/shared']) if (fs.existsSync(path.join(REPO_ROOT, sub))) walk(path.join(REPO_ROOT, sub));
+    for (const sub of ['src/core', 'src/cli', 'src/extension', 'src/webview', 'src/shared'])
+      if (fs.existsSync(path.join(REPO_ROOT, sub))) walk(path.join(REPO_ROOT, sub));
     assert.deepStrictEqual(offenders, []);
-    record('no shell', 'static scan of src/core, src/cli, src/extension, src/webview, src/shared', 'no child_process, createTerminal, sendText or shell: true');
+    record(
+      'no shell',
+      'static scan of src/core, src/cli, src/extension, src/webview, src/shared',
+      'no child_process, createTerminal, sendText or shell: true',
+    );
   });
 });
 
@@ -351,45 +485,97 @@ describe('security: terminal escape sequences are neutralised', function () {
 
   it('every reading command prints message text, room descriptions, statuses and errors without raw control characters', () => {
     const dir = freshDir();
-    assert.strictEqual(runCoord(['update-status', 'status \u001b[31mred\u001b[0m \u001b]52;c;eA==\u0007'], { dir, as: 'instance-2' }).code, 0);
-    assert.strictEqual(runCoord(['create-chatroom', 'esc-room', 'desc \u001b[2J\u202e'], { dir, as: 'instance-1' }).code, 0);
+    assert.strictEqual(
+      runCoord(['update-status', 'status \u001b[31mred\u001b[0m \u001b]52;c;eA==\u0007'], { dir, as: 'instance-2' })
+        .code,
+      0,
+    );
+    assert.strictEqual(
+      runCoord(['create-chatroom', 'esc-room', 'desc \u001b[2J\u202e'], { dir, as: 'instance-1' }).code,
+      0,
+    );
     for (const [, text] of nasty) {
-      for (const args of [['send', '#general', text], ['send', '#esc-room', `@instance-2 ${text}`], ['send-dm', 'instance-2', text]]) {
+      for (const args of [
+        ['send', '#general', text],
+        ['send', '#esc-room', `@instance-2 ${text}`],
+        ['send-dm', 'instance-2', text],
+      ]) {
         const r = runCoord(args, { dir, as: 'instance-1' });
         assert.strictEqual(r.code, 0, r.stderr);
       }
     }
     // A legacy writer may put raw escapes into a transcript; they are neutralised on output too.
-    fs.appendFileSync(path.join(dir, 'chatrooms', 'general.txt'), '[2025-06-15 05:00:00] FROM: instance-3\nID: 0badf00d\nMESSAGE: raw \u001b[2J legacy\n---\n');
+    fs.appendFileSync(
+      path.join(dir, 'chatrooms', 'general.txt'),
+      '[2025-06-15 05:00:00] FROM: instance-3\nID: 0badf00d\nMESSAGE: raw \u001b[2J legacy\n---\n',
+    );
     const log = fs.readFileSync(path.join(dir, 'data', 'messages.log'), 'utf8');
     assert.ok(!RAW_CONTROL.test(log.replace(/\u202e/g, '')), 'messages.log stores control characters escaped');
     const reads = [
-      ['check-chatroom', 'general'], ['check-chatroom', 'esc-room'], ['check-unread'], ['check-dm'], ['check-dm', 'instance-1'], ['check-notifications'],
-      ['check-inbox'], ['search', 'clear'], ['search', '--exact', 'bell'], ['search', '--regex', 'c1'], ['thread', '1'], ['list-chatrooms'], ['system-status'],
-      ['system-summary'], ['action-log'],
+      ['check-chatroom', 'general'],
+      ['check-chatroom', 'esc-room'],
+      ['check-unread'],
+      ['check-dm'],
+      ['check-dm', 'instance-1'],
+      ['check-notifications'],
+      ['check-inbox'],
+      ['search', 'clear'],
+      ['search', '--exact', 'bell'],
+      ['search', '--regex', 'c1'],
+      ['thread', '1'],
+      ['list-chatrooms'],
+      ['system-status'],
+      ['system-summary'],
+      ['action-log'],
     ];
     for (const args of reads) {
       const r = runCoord(args, { dir, as: 'instance-2' });
       assert.strictEqual(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
-      assert.ok(!RAW_CONTROL.test(r.stdout), `${args.join(' ')} printed a raw control character: ${JSON.stringify(r.stdout.match(RAW_CONTROL))}`);
+      assert.ok(
+        !RAW_CONTROL.test(r.stdout),
+        `${args.join(' ')} printed a raw control character: ${JSON.stringify(r.stdout.match(RAW_CONTROL))}`,
+      );
       const json = runCoord(['--json', ...args], { dir, as: 'instance-2' });
       assert.ok(!RAW_CONTROL.test(json.stdout), `${args.join(' ')} --json printed a raw control character`);
     }
     const shown = runCoord(['check-chatroom', 'general'], { dir, as: 'instance-2' }).stdout;
     assert.match(shown, /\\x1b\[2J/, 'the escape is shown visibly');
-    for (const [what] of nasty) record('terminal escapes', what, `neutralised in ${reads.length} reading commands (text and --json); stored escaped in messages.log`);
+    for (const [what] of nasty)
+      record(
+        'terminal escapes',
+        what,
+        `neutralised in ${reads.length} reading commands (text and --json); stored escaped in messages.log`,
+      );
     record('terminal escapes', 'raw ESC written into a transcript by a legacy tool', 'neutralised on output');
-    record('terminal escapes', 'ESC/OSC 52/bidi in a status and a room description', 'neutralised in system-summary, list-chatrooms');
+    record(
+      'terminal escapes',
+      'ESC/OSC 52/bidi in a status and a room description',
+      'neutralised in system-summary, list-chatrooms',
+    );
   });
 
   it('errors that echo user input are neutralised too', () => {
     const dir = freshDir();
-    for (const args of [['send', '#\u001b[2Jroom', 'x'], ['send', '@\u001b]52;c;eA==\u0007', 'x'], ['reply', '\u001b[2J', 'x'], ['check-chatroom', 'no\u009bsuch'], ['nosuch\u001b[2Jcommand'], ['search', '--regex', '(\u001b[']]) {
+    for (const args of [
+      ['send', '#\u001b[2Jroom', 'x'],
+      ['send', '@\u001b]52;c;eA==\u0007', 'x'],
+      ['reply', '\u001b[2J', 'x'],
+      ['check-chatroom', 'no\u009bsuch'],
+      ['nosuch\u001b[2Jcommand'],
+      ['search', '--regex', '(\u001b['],
+    ]) {
       const r = runCoord(args, { dir, as: 'instance-1' });
       assert.notStrictEqual(r.code, 0);
-      assert.ok(!RAW_CONTROL.test(r.stderr) && !RAW_CONTROL.test(r.stdout), `${JSON.stringify(args)} echoed a raw control character: ${JSON.stringify(r.stderr)}`);
+      assert.ok(
+        !RAW_CONTROL.test(r.stderr) && !RAW_CONTROL.test(r.stdout),
+        `${JSON.stringify(args)} echoed a raw control character: ${JSON.stringify(r.stderr)}`,
+      );
     }
-    record('terminal escapes', 'escape sequences inside bad room/instance/ref/command/regex arguments', 'error line shows them as \\x1b…, never raw');
+    record(
+      'terminal escapes',
+      'escape sequences inside bad room/instance/ref/command/regex arguments',
+      'error line shows them as \\x1b…, never raw',
+    );
   });
 });
 
@@ -399,9 +585,17 @@ describe('security: huge inputs are bounded', function () {
     const dir = freshDir();
     const before = snapshotTree(dir);
     const tooBig = 'x'.repeat(64 * 1024 + 1);
-    expectRefused(runCoord(['send', '#general', tooBig], { dir, as: 'instance-1' }), 'huge input', 'send with a 64 KiB + 1 byte text');
+    expectRefused(
+      runCoord(['send', '#general', tooBig], { dir, as: 'instance-1' }),
+      'huge input',
+      'send with a 64 KiB + 1 byte text',
+    );
     const started = Date.now();
-    const stdin = runCoord(['send', '#general', '--stdin'], { dir, as: 'instance-1', input: 'y'.repeat(20 * 1024 * 1024) });
+    const stdin = runCoord(['send', '#general', '--stdin'], {
+      dir,
+      as: 'instance-1',
+      input: 'y'.repeat(20 * 1024 * 1024),
+    });
     expectRefused(stdin, 'huge input', `send --stdin with 20 MiB (${Date.now() - started} ms)`);
     assert.deepStrictEqual(snapshotTree(dir), before);
     const exact = runCoord(['send', '#general', '--stdin'], { dir, as: 'instance-1', input: 'z'.repeat(64 * 1024) });
@@ -411,27 +605,68 @@ describe('security: huge inputs are bounded', function () {
 
   it('a multi-byte text is measured in bytes, not characters', () => {
     const dir = freshDir();
-    expectRefused(runCoord(['send', '#general', '\u{1F600}'.repeat(16 * 1024 + 1)], { dir, as: 'instance-1' }), 'huge input', '16385 emoji (64 KiB + 4 bytes of UTF-8)');
+    expectRefused(
+      runCoord(['send', '#general', '\u{1F600}'.repeat(16 * 1024 + 1)], { dir, as: 'instance-1' }),
+      'huge input',
+      '16385 emoji (64 KiB + 4 bytes of UTF-8)',
+    );
   });
 
   it('descriptions, reasons and statuses over 2000 characters, absurd ranges and limits are refused', () => {
     const dir = freshDir();
     const long = 'd'.repeat(2001);
-    expectRefused(runCoord(['create-chatroom', 'big', long], { dir, as: 'instance-1' }), 'huge input', 'create-chatroom with a 2001-character description');
-    expectRefused(runCoord(['update-status', long], { dir, as: 'instance-1' }), 'huge input', 'update-status with 2001 characters');
-    expectRefused(runCoord(['close-chatroom', 'general', long], { dir, as: 'instance-1' }), 'huge input', 'close-chatroom with a 2001-character reason');
-    expectRefused(runCoord(['mark-read', '1-100000000'], { dir, as: 'instance-1' }), 'huge input', 'mark-read 1-100000000');
-    expectRefused(runCoord(['mark-read', '99999999999999999999999'], { dir, as: 'instance-1' }), 'huge input', 'mark-read 99999999999999999999999');
-    expectRefused(runCoord(['check-unread', '--limit', '1e309'], { dir, as: 'instance-1' }), 'huge input', 'check-unread --limit 1e309');
+    expectRefused(
+      runCoord(['create-chatroom', 'big', long], { dir, as: 'instance-1' }),
+      'huge input',
+      'create-chatroom with a 2001-character description',
+    );
+    expectRefused(
+      runCoord(['update-status', long], { dir, as: 'instance-1' }),
+      'huge input',
+      'update-status with 2001 characters',
+    );
+    expectRefused(
+      runCoord(['close-chatroom', 'general', long], { dir, as: 'instance-1' }),
+      'huge input',
+      'close-chatroom with a 2001-character reason',
+    );
+    expectRefused(
+      runCoord(['mark-read', '1-100000000'], { dir, as: 'instance-1' }),
+      'huge input',
+      'mark-read 1-100000000',
+    );
+    expectRefused(
+      runCoord(['mark-read', '99999999999999999999999'], { dir, as: 'instance-1' }),
+      'huge input',
+      'mark-read 99999999999999999999999',
+    );
+    expectRefused(
+      runCoord(['check-unread', '--limit', '1e309'], { dir, as: 'instance-1' }),
+      'huge input',
+      'check-unread --limit 1e309',
+    );
   });
 
   it('a catastrophic regular expression cannot hang a search for long', () => {
     const dir = freshDir();
     assert.strictEqual(runCoord(['send', '#general', `${'a'.repeat(40)}!`], { dir, as: 'instance-1' }).code, 0);
     const started = Date.now();
-    const r = spawnSync(process.execPath, [CLI, '--dir', dir, '--as', 'instance-1', 'search', '--regex', '^(a+)+$'], { encoding: 'utf8', timeout: 5_000, killSignal: 'SIGKILL' });
+    const r = spawnSync(process.execPath, [CLI, '--dir', dir, '--as', 'instance-1', 'search', '--regex', '^(a+)+$'], {
+      encoding: 'utf8',
+      timeout: 5_000,
+      killSignal: 'SIGKILL',
+    });
     const took = Date.now() - started;
-    record('huge input', "search --regex '^(a+)+$' over a 41-character 'aaaa…!' message", r.signal ? `NOT bounded: killed after ${took} ms` : `stopped after ${took} ms, exit ${r.status}: ${r.stderr.trim().replace(/^coord: error: /, '').slice(0, 80)}`);
+    record(
+      'huge input',
+      "search --regex '^(a+)+$' over a 41-character 'aaaa…!' message",
+      r.signal
+        ? `NOT bounded: killed after ${took} ms`
+        : `stopped after ${took} ms, exit ${r.status}: ${r.stderr
+            .trim()
+            .replace(/^coord: error: /, '')
+            .slice(0, 80)}`,
+    );
     assert.strictEqual(r.signal, null, 'the search ended by itself');
     assert.strictEqual(r.status, 1);
     assert.match(r.stderr, /^coord: error: the regular expression ran for over 2 s \(catastrophic backtracking/);
@@ -452,22 +687,39 @@ describe('security: huge inputs are bounded', function () {
   it('a 16 MiB line written into messages.log by another tool is read without a crash, and numbers stay right', () => {
     const dir = freshDir();
     assert.strictEqual(runCoord(['send', '#general', 'one'], { dir, as: 'instance-1' }).code, 0);
-    fs.appendFileSync(path.join(dir, 'data', 'messages.log'), `[2025-06-15 05:00:00] instance-3 -> #general: ${'w'.repeat(16 * 1024 * 1024)}\n`);
+    fs.appendFileSync(
+      path.join(dir, 'data', 'messages.log'),
+      `[2025-06-15 05:00:00] instance-3 -> #general: ${'w'.repeat(16 * 1024 * 1024)}\n`,
+    );
     const started = Date.now();
     const r = runCoord(['--json', 'send', '#general', 'three'], { dir, as: 'instance-1' });
     assert.strictEqual(r.code, 0, r.stderr);
     assert.strictEqual(JSON.parse(r.stdout).number, 3);
     const read = runCoord(['check-chatroom', 'general', '--limit', '1'], { dir, as: 'instance-2' });
     assert.strictEqual(read.code, 0, read.stderr);
-    record('huge input', '16 MiB single line appended to messages.log by another tool', `send numbered 3, reads work (${Date.now() - started} ms for send + read)`);
+    record(
+      'huge input',
+      '16 MiB single line appended to messages.log by another tool',
+      `send numbered 3, reads work (${Date.now() - started} ms for send + read)`,
+    );
   });
 });
 
 after(() => {
   const file = path.join(REPO_ROOT, 'test-results', 'security-cases.md');
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  const lines = ['| area | case tried | what it got |', '|---|---|---|', ...cases.map((c) => `| ${esc(c.area)} | ${esc(c.input)} | ${esc(c.got)} |`)];
+  const esc = (s: string) =>
+    s
+      .replace(/\|/g, '\\|')
+      .replace(
+        /[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/g,
+        (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+      );
+  const lines = [
+    '| area | case tried | what it got |',
+    '|---|---|---|',
+    ...cases.map((c) => `| ${esc(c.area)} | ${esc(c.input)} | ${esc(c.got)} |`),
+  ];
   fs.writeFileSync(file, lines.join('\n') + '\n');
   void os;
 });

@@ -44,7 +44,9 @@ function fill(file: string): void {
   // Fill the last partial page too.
   try {
     for (;;) fs.writeSync(fd, Buffer.from('x'));
-  } catch { /* full */ }
+  } catch {
+    /* full */
+  }
   fs.closeSync(fd);
 }
 
@@ -70,7 +72,8 @@ describe('fault: full disk', function () {
   it('every kind of write on a full disk fails cleanly at whichever file runs out, and nothing is half-written', () => {
     const dir = path.join(mount!, 'coordination');
     assert.strictEqual(runCoord(['init', dir]).code, 0);
-    for (const id of ['instance-1', 'instance-2']) assert.strictEqual(runCoord(['update-status', 'ready'], { dir, as: id }).code, 0);
+    for (const id of ['instance-1', 'instance-2'])
+      assert.strictEqual(runCoord(['update-status', 'ready'], { dir, as: id }).code, 0);
     const acks: Ack[] = [];
     const send = (args: string[], as: string) => runCoord(['--json', ...args], { dir, as });
     const first = send(['send', '#general', 'before the disk filled'], 'instance-1');
@@ -89,25 +92,35 @@ describe('fault: full disk', function () {
       const args = template.map((a) => a.replace('FILL', text).replace('room-N', `room-${attempts}`));
       const before = snapshotTree(dir);
       const as = attempts % 2 ? 'instance-1' : 'instance-2';
-      const r = send(args.map((a) => (a === 'OTHER' ? (as === 'instance-1' ? 'instance-2' : 'instance-1') : a)), as);
+      const r = send(
+        args.map((a) => (a === 'OTHER' ? (as === 'instance-1' ? 'instance-2' : 'instance-1') : a)),
+        as,
+      );
       if (r.code === 0) {
         successes++;
         const out = JSON.parse(r.stdout);
-        if (typeof out.number === 'number') acks.push({ number: out.number, id: out.id, text: out.text, target: out.target });
+        if (typeof out.number === 'number')
+          acks.push({ number: out.number, id: out.id, text: out.text, target: out.target });
         continue;
       }
       expectCleanFailure(r, /no space left on the device/);
       const file = /cannot [a-z ]+ (\S+):/.exec(r.stderr)?.[1] ?? 'lock';
       failedFiles.set(path.relative(dir, file), (failedFiles.get(path.relative(dir, file)) ?? 0) + 1);
       const after = snapshotTree(dir);
-      for (const [name, bytes] of before) assert.strictEqual(after.get(name), bytes, `${what}: ${name} changed although the write failed`);
+      for (const [name, bytes] of before)
+        assert.strictEqual(after.get(name), bytes, `${what}: ${name} changed although the write failed`);
       for (const name of after.keys()) {
         // A failed first write may leave a new empty file (created before its write failed).
         if (!before.has(name)) assert.strictEqual(after.get(name), '', `${what}: ${name} appeared with content`);
       }
     }
-    console.log(`      full disk: ${attempts} writes, ${successes} landed while pages lasted, failures at ${JSON.stringify(Object.fromEntries(failedFiles))}`);
-    assert.ok(failedFiles.size >= 2, 'the disk ran out at more than one file (so a write failed half-way at least once)');
+    console.log(
+      `      full disk: ${attempts} writes, ${successes} landed while pages lasted, failures at ${JSON.stringify(Object.fromEntries(failedFiles))}`,
+    );
+    assert.ok(
+      failedFiles.size >= 2,
+      'the disk ran out at more than one file (so a write failed half-way at least once)',
+    );
 
     fs.rmSync(path.join(mount!, 'filler'));
     const again = send(['send', '#general', 'space again'], 'instance-1');
@@ -136,14 +149,24 @@ describe('fault: read-only file system', function () {
   for (const [what, args] of WRITES) {
     it(`${what} fails with one clear line and changes nothing`, () => {
       const before = snapshotTree(dir);
-      const r = runCoord(args.map((a) => a.replace('FILL', 'text').replace('room-N', 'room-x').replace('OTHER', 'instance-1')), { dir, as: 'instance-2' });
+      const r = runCoord(
+        args.map((a) => a.replace('FILL', 'text').replace('room-N', 'room-x').replace('OTHER', 'instance-1')),
+        { dir, as: 'instance-2' },
+      );
       expectCleanFailure(r, /read-only/);
       assert.strictEqual(r.code, 3);
       assert.deepStrictEqual(snapshotTree(dir), before);
     });
   }
 
-  for (const args of [['check-chatroom', 'general'], ['check-unread'], ['search', 'written'], ['system-status'], ['thread', '1'], ['list-chatrooms']]) {
+  for (const args of [
+    ['check-chatroom', 'general'],
+    ['check-unread'],
+    ['search', 'written'],
+    ['system-status'],
+    ['thread', '1'],
+    ['list-chatrooms'],
+  ]) {
     it(`${args[0]} still reads`, () => {
       const r = runCoord(['--json', ...args], { dir, as: 'instance-2' });
       assert.strictEqual(r.code, 0, r.stderr);
@@ -170,7 +193,22 @@ describe('fault: a directory this user may not write (unprivileged user)', funct
   let dir = '';
   let cli = CLI;
   const asNobody = (args: string[]) => {
-    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, '--dir', dir, '--as', 'instance-2', ...args], { encoding: 'utf8' });
+    const r = spawnSync(
+      'setpriv',
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        process.execPath,
+        cli,
+        '--dir',
+        dir,
+        '--as',
+        'instance-2',
+        ...args,
+      ],
+      { encoding: 'utf8' },
+    );
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   };
   before(function () {
@@ -180,7 +218,9 @@ describe('fault: a directory this user may not write (unprivileged user)', funct
     // The checkout may sit where that user cannot read (a mode-700 temp dir): give it its own copy of the self-contained CLI.
     const bin = path.join(parent, 'bin');
     fs.mkdirSync(bin, { mode: 0o755 });
-    for (const f of ['cli.js', 'cli-main.js', 'cli-main.js.cache']) if (fs.existsSync(path.join(path.dirname(CLI), f))) fs.copyFileSync(path.join(path.dirname(CLI), f), path.join(bin, f));
+    for (const f of ['cli.js', 'cli-main.js', 'cli-main.js.cache'])
+      if (fs.existsSync(path.join(path.dirname(CLI), f)))
+        fs.copyFileSync(path.join(path.dirname(CLI), f), path.join(bin, f));
     for (const f of fs.readdirSync(bin)) fs.chmodSync(path.join(bin, f), 0o755);
     cli = path.join(bin, 'cli.js');
     dir = path.join(parent, 'coordination');

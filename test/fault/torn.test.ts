@@ -17,7 +17,11 @@ function log(dir: string): string {
 
 /** Python's own count of lines, when python3 is here (else our reference count). */
 function pythonCount(file: string): number {
-  const r = spawnSync('python3', ['-c', 'import sys\nprint(sum(1 for _ in open(sys.argv[1], encoding="utf-8", errors="replace")))', file], { encoding: 'utf8' });
+  const r = spawnSync(
+    'python3',
+    ['-c', 'import sys\nprint(sum(1 for _ in open(sys.argv[1], encoding="utf-8", errors="replace")))', file],
+    { encoding: 'utf8' },
+  );
   if (r.status === 0) return Number(r.stdout.trim());
   return pythonLines(fs.readFileSync(file, 'latin1')).length;
 }
@@ -29,7 +33,10 @@ function sendJson(dir: string, text: string, as = 'instance-1'): { number: numbe
 }
 
 function texts(dir: string): Array<[number | null, string]> {
-  return core.openCoordination({ dir, instance: 'instance-2' }).messages().map((m) => [m.number, m.text]);
+  return core
+    .openCoordination({ dir, instance: 'instance-2' })
+    .messages()
+    .map((m) => [m.number, m.text]);
 }
 
 function seeded(n = 5): string {
@@ -54,7 +61,12 @@ describe('fault: torn writes left by a crash', () => {
       // The five whole messages keep their numbers; a fragment that is no message
       // line at all shows as a continuation of message 5 (FORMAT.md), never dropped.
       const sameNumbers = (now: Array<[number | null, string]>) =>
-        before.forEach(([n, text]) => assert.ok(now.some(([m, t]) => m === n && t.startsWith(text)), `message ${n} moved`));
+        before.forEach(([n, text]) =>
+          assert.ok(
+            now.some(([m, t]) => m === n && t.startsWith(text)),
+            `message ${n} moved`,
+          ),
+        );
       sameNumbers(texts(dir));
       assert.strictEqual(pythonCount(log(dir)), 6);
 
@@ -65,14 +77,17 @@ describe('fault: torn writes left by a crash', () => {
       assert.match(lines[6], /instance-1 -> #general: after the crash$/);
       const after = texts(dir);
       sameNumbers(after);
-      assert.deepStrictEqual(after.find(([n]) => n === 7), [7, 'after the crash']);
+      assert.deepStrictEqual(
+        after.find(([n]) => n === 7),
+        [7, 'after the crash'],
+      );
       // The library's checkpoint and a count from scratch agree.
       fs.rmSync(path.join(dir, 'data', '.coord-log-index.json'), { force: true });
       assert.strictEqual(sendJson(dir, 'and again').number, 8);
     });
   }
 
-  it('a torn line is re-read once the crashed writer\'s line is completed by hand (live store)', () => {
+  it("a torn line is re-read once the crashed writer's line is completed by hand (live store)", () => {
     const dir = seeded(3);
     const c = core.openCoordination({ dir, instance: 'instance-2' });
     fs.appendFileSync(log(dir), '[2025-06-15 05:00:00] instance-9 -> #general: par');
@@ -94,17 +109,41 @@ describe('fault: torn writes left by a crash', () => {
     assert.strictEqual(next.code, 0, next.stderr);
     const sent = JSON.parse(next.stdout);
     const all = core.openCoordination({ dir, instance: 'instance-2' }).checkChatroom('general');
-    assert.deepStrictEqual(all.filter((m) => m.number !== null).map((m) => m.text), ['message 1', 'message 2', 'after the torn block']);
+    assert.deepStrictEqual(
+      all.filter((m) => m.number !== null).map((m) => m.text),
+      ['message 1', 'message 2', 'after the torn block'],
+    );
     const mine = all.find((m) => m.number === sent.number);
     assert.strictEqual(mine?.id, sent.id, 'the new block keeps its own id');
-    assert.ok(all.some((m) => m.number === null && m.text.startsWith('torn blo')), 'the torn legacy block is still shown');
+    assert.ok(
+      all.some((m) => m.number === null && m.text.startsWith('torn blo')),
+      'the torn legacy block is still shown',
+    );
   });
 
   const badCheckpoints: Array<[string, string]> = [
     ['truncated JSON', '{"version":1,"size":'],
     ['garbage', '\u0000\u0001garbage'],
-    ['a count for a longer file', JSON.stringify({ version: 1, size: 10_000_000, count: { terminators: 9, partial: false, endsWithCR: false }, tail: '', marks: [] })],
-    ['a wrong tail', JSON.stringify({ version: 1, size: 10, count: { terminators: 99, partial: false, endsWithCR: false }, tail: 'AAAA', marks: [] })],
+    [
+      'a count for a longer file',
+      JSON.stringify({
+        version: 1,
+        size: 10_000_000,
+        count: { terminators: 9, partial: false, endsWithCR: false },
+        tail: '',
+        marks: [],
+      }),
+    ],
+    [
+      'a wrong tail',
+      JSON.stringify({
+        version: 1,
+        size: 10,
+        count: { terminators: 99, partial: false, endsWithCR: false },
+        tail: 'AAAA',
+        marks: [],
+      }),
+    ],
   ];
   for (const [what, text] of badCheckpoints) {
     it(`a damaged line-count checkpoint (${what}) is ignored and rebuilt`, () => {
@@ -118,7 +157,11 @@ describe('fault: torn writes left by a crash', () => {
 
   it('temporary files left by a crashed atomic rewrite are ignored by every reader', () => {
     const dir = seeded(2);
-    fs.writeFileSync(path.join(dir, 'data', 'chatroom-status.txt.1234567'), 'general:closed:x:2025-06-15 05:00:00:2025-06-15 05:00:00:half', { mode: 0o600 });
+    fs.writeFileSync(
+      path.join(dir, 'data', 'chatroom-status.txt.1234567'),
+      'general:closed:x:2025-06-15 05:00:00:2025-06-15 05:00:00:half',
+      { mode: 0o600 },
+    );
     fs.writeFileSync(path.join(dir, 'data', '.coord-log-index.json.99'), '{"version":1', { mode: 0o600 });
     const c = core.openCoordination({ dir, instance: 'instance-2' });
     assert.strictEqual(c.getChatroom('general').status, 'open');

@@ -27,10 +27,15 @@ describe('activation', () => {
     const api = await getApi();
     const counts = fresh().unreadCounts();
     assert.ok(counts.total > 0 && counts.mentions > 0, 'the sample has unread mentions for instance-1');
-    await waitFor('status bar text', () => api.statusBar.item.text === `$(comment-discussion) ${counts.total} $(mention) ${counts.mentions}`, 5000);
+    await waitFor(
+      'status bar text',
+      () => api.statusBar.item.text === `$(comment-discussion) ${counts.total} $(mention) ${counts.mentions}`,
+      5000,
+    );
     assert.strictEqual(api.statusBar.item.command, 'coordination.openMostUrgent');
     const tip = api.statusBar.item.tooltip as vscode.MarkdownString;
-    for (const [target, n] of Object.entries(counts.byTarget)) assert.ok(tip.value.includes(`\`${target}\`: ${n}`), `tooltip lists ${target}: ${n}`);
+    for (const [target, n] of Object.entries(counts.byTarget))
+      assert.ok(tip.value.includes(`\`${target}\`: ${n}`), `tooltip lists ${target}: ${n}`);
   });
 
   it('registers every command it contributes', async () => {
@@ -43,7 +48,27 @@ describe('activation', () => {
     assert.deepStrictEqual(missing, []);
     assert.ok(contributed.every((c) => c.category === 'Coordination'));
     const titles = contributed.map((c) => (c as unknown as { title: string }).title);
-    for (const t of ['Send Message', 'Reply to Message', 'Send Direct Message', 'Search Messages', 'Create Chatroom', 'Close Chatroom', 'Reopen Chatroom', 'List Chatrooms', 'Open Chatroom', 'Check Notifications', 'Show Unread', 'Mark Read', 'Mark All Read', 'Update My Status', 'System Status', 'System Summary', 'Set Identity', 'Initialize Directory', 'Show Action Log']) {
+    for (const t of [
+      'Send Message',
+      'Reply to Message',
+      'Send Direct Message',
+      'Search Messages',
+      'Create Chatroom',
+      'Close Chatroom',
+      'Reopen Chatroom',
+      'List Chatrooms',
+      'Open Chatroom',
+      'Check Notifications',
+      'Show Unread',
+      'Mark Read',
+      'Mark All Read',
+      'Update My Status',
+      'System Status',
+      'System Summary',
+      'Set Identity',
+      'Initialize Directory',
+      'Show Action Log',
+    ]) {
       assert.ok(titles.includes(t), `palette has "Coordination: ${t}"`);
     }
   });

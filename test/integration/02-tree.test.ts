@@ -4,15 +4,19 @@ import type { Node } from '../../src/extension/tree';
 import { ME, fresh, getApi } from './helpers';
 
 function label(item: vscode.TreeItem): string {
-  return typeof item.label === 'string' ? item.label : item.label?.label ?? '';
+  return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
 }
 
 describe('chatrooms tree', () => {
   it('has Chatrooms, Direct messages and Instances', async () => {
     const api = await getApi();
     const roots = api.tree.getChildren();
-    assert.deepStrictEqual(roots.map((n) => label(api.tree.getTreeItem(n))), ['Chatrooms', 'Direct messages', 'Instances']);
-    for (const r of roots) assert.strictEqual(api.tree.getTreeItem(r).collapsibleState, vscode.TreeItemCollapsibleState.Expanded);
+    assert.deepStrictEqual(
+      roots.map((n) => label(api.tree.getTreeItem(n))),
+      ['Chatrooms', 'Direct messages', 'Instances'],
+    );
+    for (const r of roots)
+      assert.strictEqual(api.tree.getTreeItem(r).collapsibleState, vscode.TreeItemCollapsibleState.Expanded);
   });
 
   it('lists open rooms first, closed ones after with their reason, each with its unread count', async () => {
@@ -23,7 +27,10 @@ describe('chatrooms tree', () => {
     assert.strictEqual(nodes.length, expected.length);
     const statuses = nodes.map((n) => n.room.status);
     assert.ok(statuses.indexOf('closed') > 0, 'there are closed rooms after open ones');
-    assert.ok(statuses.slice(statuses.indexOf('closed')).every((s) => s === 'closed'), 'open rooms come first');
+    assert.ok(
+      statuses.slice(statuses.indexOf('closed')).every((s) => s === 'closed'),
+      'open rooms come first',
+    );
     const counts = fresh().unreadCounts().byTarget;
     for (const n of nodes) {
       const item = api.tree.getTreeItem(n);
@@ -41,7 +48,10 @@ describe('chatrooms tree', () => {
       assert.strictEqual(item.command?.command, 'coordination.openChatroom');
     }
     const closed = nodes.find((n) => n.room.status === 'closed')!;
-    const deco = await (api.tree as unknown as vscode.FileDecorationProvider).provideFileDecoration(api.tree.getTreeItem(closed).resourceUri!, new vscode.CancellationTokenSource().token);
+    const deco = await (api.tree as unknown as vscode.FileDecorationProvider).provideFileDecoration(
+      api.tree.getTreeItem(closed).resourceUri!,
+      new vscode.CancellationTokenSource().token,
+    );
     assert.ok(deco?.color, 'closed rooms are dimmed');
   });
 

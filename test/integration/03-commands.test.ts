@@ -3,7 +3,15 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { Chatroom, Message, MarkReadResult, Notifications, SystemStatus, SystemSummary, ActionEntry } from '../../src/core';
+import type {
+  Chatroom,
+  Message,
+  MarkReadResult,
+  Notifications,
+  SystemStatus,
+  SystemSummary,
+  ActionEntry,
+} from '../../src/core';
 import { ME, coordDir, fresh, getApi, readFile, waitFor, workspaceDir } from './helpers';
 
 const ROOM = 'it-room';
@@ -38,7 +46,10 @@ describe('commands (run with arguments, checked on disk)', () => {
   });
 
   it('Send Message appends one log line and the room transcript', async () => {
-    sent = await run<Message>('coordination.sendMessage', { target: `#${ROOM}`, text: 'hello from the integration test' });
+    sent = await run<Message>('coordination.sendMessage', {
+      target: `#${ROOM}`,
+      text: 'hello from the integration test',
+    });
     assert.strictEqual(typeof sent.number, 'number');
     const lines = readFile('data/messages.log').split('\n');
     assert.match(lines[sent.number! - 1], /\] instance-1 -> #it-room: hello from the integration test$/);
@@ -49,7 +60,11 @@ describe('commands (run with arguments, checked on disk)', () => {
 
   it('Send Message reports a bad target as a one-line error and writes nothing', async () => {
     const before = readFile('data/messages.log');
-    await rejects('coordination.sendMessage', { target: '#no-such-room', text: 'x' }, /unknown chatroom 'no-such-room'/);
+    await rejects(
+      'coordination.sendMessage',
+      { target: '#no-such-room', text: 'x' },
+      /unknown chatroom 'no-such-room'/,
+    );
     await rejects('coordination.sendMessage', { target: `#${ROOM}`, text: '   ' }, /message text is empty/);
     assert.strictEqual(readFile('data/messages.log'), before);
   });
@@ -59,23 +74,44 @@ describe('commands (run with arguments, checked on disk)', () => {
     const onDisk = fresh().getMessage(reply.number!);
     assert.strictEqual(onDisk.replyTo, sent.number);
     assert.strictEqual(onDisk.target, `#${ROOM}`);
-    assert.deepStrictEqual(fresh().thread(sent.number!).map((m) => m.text), ['hello from the integration test', 'a threaded reply']);
+    assert.deepStrictEqual(
+      fresh()
+        .thread(sent.number!)
+        .map((m) => m.text),
+      ['hello from the integration test', 'a threaded reply'],
+    );
   });
 
   it('Reply to Message accepts a legacy 8-hex id', async () => {
-    const legacy = fresh().checkChatroom('task-coordination').find((m) => m.number === null)!;
+    const legacy = fresh()
+      .checkChatroom('task-coordination')
+      .find((m) => m.number === null)!;
     assert.ok(legacy, 'the sample has legacy messages');
-    const reply = await run<Message>('coordination.replyToMessage', { ref: legacy.id, text: 'reply to a legacy message' });
+    const reply = await run<Message>('coordination.replyToMessage', {
+      ref: legacy.id,
+      text: 'reply to a legacy message',
+    });
     assert.strictEqual(fresh().getMessage(reply.number!).replyTo, legacy.id);
     assert.strictEqual(reply.target, '#task-coordination');
   });
 
   it('Send Direct Message writes the DM files both older tools read', async () => {
-    const dm = await run<Message>('coordination.sendDirectMessage', { peer: 'instance-2', text: 'a direct message for you' });
+    const dm = await run<Message>('coordination.sendDirectMessage', {
+      peer: 'instance-2',
+      text: 'a direct message for you',
+    });
     assert.strictEqual(dm.target, '@instance-2');
     assert.match(readFile('dms/dm_instance-1_instance-2.txt'), /instance-1: a direct message for you/);
-    assert.ok(fresh('instance-2').checkDm('instance-1').some((m) => m.text === 'a direct message for you'));
-    await rejects('coordination.sendDirectMessage', { peer: 'nobody-here', text: 'x' }, /unknown instance 'nobody-here'/);
+    assert.ok(
+      fresh('instance-2')
+        .checkDm('instance-1')
+        .some((m) => m.text === 'a direct message for you'),
+    );
+    await rejects(
+      'coordination.sendDirectMessage',
+      { peer: 'nobody-here', text: 'x' },
+      /unknown instance 'nobody-here'/,
+    );
   });
 
   it('Update My Status writes status_<id>.txt and status.txt', async () => {
@@ -101,7 +137,12 @@ describe('commands (run with arguments, checked on disk)', () => {
 
   it('List Chatrooms returns every room with its status', async () => {
     const rooms = await run<Chatroom[]>('coordination.listChatrooms', {});
-    assert.deepStrictEqual(rooms.map((r) => `${r.name}:${r.status}`), fresh().listChatrooms().map((r) => `${r.name}:${r.status}`));
+    assert.deepStrictEqual(
+      rooms.map((r) => `${r.name}:${r.status}`),
+      fresh()
+        .listChatrooms()
+        .map((r) => `${r.name}:${r.status}`),
+    );
     assert.ok(rooms.some((r) => r.name === ROOM));
   });
 
@@ -120,8 +161,14 @@ describe('commands (run with arguments, checked on disk)', () => {
   it('Check Notifications and Show Unread return what the library sees', async () => {
     const n = await run<Notifications>('coordination.checkNotifications', {});
     const expected = fresh().checkNotifications();
-    assert.deepStrictEqual(n.mentions.map((m) => m.id), expected.mentions.map((m) => m.id));
-    assert.deepStrictEqual(n.alerts.map((m) => m.id), expected.alerts.map((m) => m.id));
+    assert.deepStrictEqual(
+      n.mentions.map((m) => m.id),
+      expected.mentions.map((m) => m.id),
+    );
+    assert.deepStrictEqual(
+      n.alerts.map((m) => m.id),
+      expected.alerts.map((m) => m.id),
+    );
     const unread = await run<Message[]>('coordination.showUnread', {});
     assert.strictEqual(unread.length, fresh().checkUnread().length);
     const inRoom = await run<Message[]>('coordination.showUnread', { room: 'bug-testing' });
@@ -129,7 +176,9 @@ describe('commands (run with arguments, checked on disk)', () => {
   });
 
   it('Mark Read marks a legacy message by its id in read-status/<id>.txt', async () => {
-    const target = fresh().checkUnread({ room: 'bug-testing' }).find((m) => /[a-f]/.test(m.id))!;
+    const target = fresh()
+      .checkUnread({ room: 'bug-testing' })
+      .find((m) => /[a-f]/.test(m.id))!;
     assert.ok(target && target.number === null);
     const before = fresh().checkUnread().length;
     const result = await run<MarkReadResult>('coordination.markRead', { refs: [target.id] });
@@ -139,19 +188,32 @@ describe('commands (run with arguments, checked on disk)', () => {
   });
 
   it('Mark All Read on one room leaves the other rooms unread', async () => {
-    const roomsBefore = Object.entries(fresh().unreadCounts().byTarget).filter(([t]) => t.startsWith('#') && t !== '#python-dev');
+    const roomsBefore = Object.entries(fresh().unreadCounts().byTarget).filter(
+      ([t]) => t.startsWith('#') && t !== '#python-dev',
+    );
     assert.ok(fresh().checkUnread({ room: 'python-dev' }).length > 0);
     await run('coordination.markAllRead', { target: '#python-dev' });
     // The core reads an all-digit legacy id as a number, so those cannot be marked one by one.
-    assert.deepStrictEqual(fresh().checkUnread({ room: 'python-dev' }).filter((m) => m.number !== null || !/^\d+$/.test(m.id)), []);
+    assert.deepStrictEqual(
+      fresh()
+        .checkUnread({ room: 'python-dev' })
+        .filter((m) => m.number !== null || !/^\d+$/.test(m.id)),
+      [],
+    );
     const after = fresh().unreadCounts().byTarget;
     // Other rooms keep their unread messages (an @-message may share an inbox block with a room message).
-    assert.deepStrictEqual(roomsBefore.map(([t]) => [t, after[t] ?? 0]), roomsBefore);
+    assert.deepStrictEqual(
+      roomsBefore.map(([t]) => [t, after[t] ?? 0]),
+      roomsBefore,
+    );
   });
 
   it('Search Messages finds the message sent above', async () => {
     const found = await run<Message[]>('coordination.searchMessages', { query: 'integration test' });
-    assert.ok(found.some((m) => m.number === sent.number), 'finds the sent message');
+    assert.ok(
+      found.some((m) => m.number === sent.number),
+      'finds the sent message',
+    );
     const inRoom = await run<Message[]>('coordination.searchMessages', { query: 'hello', room: ROOM });
     assert.ok(inRoom.length > 0 && inRoom.every((m) => m.target === `#${ROOM}`));
   });
@@ -173,7 +235,11 @@ describe('commands (run with arguments, checked on disk)', () => {
 
   it('System Status without arguments opens a read-only document', async () => {
     await run('coordination.systemStatus');
-    const editor = await waitFor('status document', () => vscode.window.activeTextEditor?.document.uri.scheme === 'coordination-doc' && vscode.window.activeTextEditor);
+    const editor = await waitFor(
+      'status document',
+      () =>
+        vscode.window.activeTextEditor?.document.uri.scheme === 'coordination-doc' && vscode.window.activeTextEditor,
+    );
     assert.match(editor.document.getText(), /# System status[\s\S]*Identity: instance-1/);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
@@ -194,7 +260,9 @@ describe('commands (run with arguments, checked on disk)', () => {
     const settings = JSON.parse(fs.readFileSync(path.join(workspaceDir(), '.vscode', 'settings.json'), 'utf8'));
     assert.strictEqual(settings['coordination.instanceId'], 'instance-2', 'the workspace setting follows');
     const expected = fresh('instance-2').unreadCounts();
-    await waitFor('status bar for instance-2', () => api.statusBar.item.text.startsWith(`$(comment-discussion) ${expected.total}`));
+    await waitFor('status bar for instance-2', () =>
+      api.statusBar.item.text.startsWith(`$(comment-discussion) ${expected.total}`),
+    );
     await rejects('coordination.setIdentity', { id: '../bad' }, /invalid instance id/);
     await run('coordination.setIdentity', { id: ME });
     assert.strictEqual(api.service.identity, ME);

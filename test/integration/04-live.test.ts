@@ -8,7 +8,10 @@ describe('live updates from other processes', () => {
     // Open panels mark what they show as read; none may run while counting.
     for (const p of api.panels.all()) p.dispose();
     const before = fresh().unreadCounts();
-    await waitFor('status bar settled', () => api.statusBar.item.text === `$(comment-discussion) ${before.total} $(mention) ${before.mentions}`);
+    await waitFor(
+      'status bar settled',
+      () => api.statusBar.item.text === `$(comment-discussion) ${before.total} $(mention) ${before.mentions}`,
+    );
     const started = Date.now();
     const { via } = writeAsOtherProcess('instance-3', '#general', 'hi @instance-1');
     const written = Date.now();
@@ -27,7 +30,9 @@ describe('live updates from other processes', () => {
 
   it('a new @mention shows a notification (once)', async () => {
     const api = await getApi();
-    const shown = await waitFor('mention notification', () => api.notifier.shown.find((m) => m.text === 'hi @instance-1'));
+    const shown = await waitFor('mention notification', () =>
+      api.notifier.shown.find((m) => m.text === 'hi @instance-1'),
+    );
     assert.strictEqual(shown.from, 'instance-3');
     assert.strictEqual(api.notifier.shown.filter((m) => m.text === 'hi @instance-1').length, 1);
   });

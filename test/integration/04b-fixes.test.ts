@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Node } from '../../src/extension/tree';
 import { inertText } from '../../src/extension/model';
-import { REFRESH_MAX_WAIT_MS, isBookkeepingPath } from '../../src/extension/service';
+import { REFRESH_MAX_WAIT_MS } from '../../src/extension/service';
+import { isBookkeepingPath } from '../../src/core';
 import { spawn } from 'child_process';
 import { REPO_ROOT, coordDir, fresh, getApi, waitFor } from './helpers';
 
@@ -14,7 +15,11 @@ function sendAsync(as: string, target: string, text: string): Promise<void> {
   delete env.ELECTRON_RUN_AS_NODE;
   const node = process.env.COORD_NODE || (process.versions.electron ? 'node' : process.execPath);
   return new Promise((resolve, reject) => {
-    const child = spawn(node, [path.join(REPO_ROOT, 'dist', 'cli.js'), '--dir', coordDir(), '--as', as, 'send', target, text], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(
+      node,
+      [path.join(REPO_ROOT, 'dist', 'cli.js'), '--dir', coordDir(), '--as', as, 'send', target, text],
+      { env, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
@@ -26,26 +31,53 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('text from messages in notifications and prompts', () => {
   it('cannot form a link: "](" is broken, the text otherwise kept', () => {
-    const hostile = '@instance-1 [Mark all read](command:coordination.markAllRead) [site](https://example.com) [x] (y) <b>b</b>';
+    const hostile =
+      '@instance-1 [Mark all read](command:coordination.markAllRead) [site](https://example.com) [x] (y) <b>b</b>';
     const shown = inertText(hostile);
     assert.ok(!/\]\(/.test(shown), shown);
     assert.ok(!/\[[^\]]+\]\((?:https?:|command:|file:)/i.test(shown), shown);
-    assert.strictEqual(shown, '@instance-1 [Mark all read] (command:coordination.markAllRead) [site] (https://example.com) [x] (y) <b>b</b>');
+    assert.strictEqual(
+      shown,
+      '@instance-1 [Mark all read] (command:coordination.markAllRead) [site] (https://example.com) [x] (y) <b>b</b>',
+    );
     assert.strictEqual(inertText('[a]\n(command:x)'), '[a] (command:x)');
   });
 
   it('shows bidi controls as visible codes', () => {
-    assert.strictEqual(inertText('Invoice \u202Efdp.exe\u202C and \u2067x\u2069 \u200F'), 'Invoice ⟨U+202E⟩fdp.exe⟨U+202C⟩ and ⟨U+2067⟩x⟨U+2069⟩ ⟨U+200F⟩');
+    assert.strictEqual(
+      inertText('Invoice \u202Efdp.exe\u202C and \u2067x\u2069 \u200F'),
+      'Invoice ⟨U+202E⟩fdp.exe⟨U+202C⟩ and ⟨U+2067⟩x⟨U+2069⟩ ⟨U+200F⟩',
+    );
   });
 });
 
 describe('watching the directory', () => {
   it('tells our own bookkeeping files from the data', () => {
     const d = coordDir();
-    for (const p of ['data/.coord.lock', 'data/.coord.lock/x', 'data/.coord-log-index.json', 'data/.coord-log-index.json.3141592653', 'data/.coord-search-index', 'data/.coord-search-index.123.1700000000000.tmp', 'data/messages.log.2718281828', 'read-status/instance-1.txt.tmp-abc', 'data/status.txt.tmp']) {
+    for (const p of [
+      'data/.coord.lock',
+      'data/.coord.lock/x',
+      'data/.coord-log-index.json',
+      'data/.coord-log-index.json.3141592653',
+      'data/.coord-search-index',
+      'data/.coord-search-index.123.1700000000000.tmp',
+      'data/messages.log.2718281828',
+      'read-status/instance-1.txt.tmp-abc',
+      'data/status.txt.tmp',
+    ]) {
       assert.ok(isBookkeepingPath(path.join(d, p)), p);
     }
-    for (const p of ['data/messages.log', 'data/status.txt', 'data/status_instance-2.txt', 'chatrooms/v1.2.txt', 'read-status/instance-1.txt', 'read-status/instance-1_positions.txt', 'dms/dm_a_b.txt', 'inboxes/instance-1.txt', 'data/chatroom-status.txt']) {
+    for (const p of [
+      'data/messages.log',
+      'data/status.txt',
+      'data/status_instance-2.txt',
+      'chatrooms/v1.2.txt',
+      'read-status/instance-1.txt',
+      'read-status/instance-1_positions.txt',
+      'dms/dm_a_b.txt',
+      'inboxes/instance-1.txt',
+      'data/chatroom-status.txt',
+    ]) {
       assert.ok(!isBookkeepingPath(path.join(d, p)), p);
     }
   });
@@ -68,7 +100,11 @@ describe('watching the directory', () => {
     }
     await waitFor('the watcher to report the lock events', () => api.service.watchStats.ignored > before.ignored, 5000);
     await sleep(300);
-    assert.strictEqual(api.service.watchStats.refreshes, before.refreshes, `re-reads caused by ${api.service.watchStats.ignored - before.ignored} lock events`);
+    assert.strictEqual(
+      api.service.watchStats.refreshes,
+      before.refreshes,
+      `re-reads caused by ${api.service.watchStats.ignored - before.ignored} lock events`,
+    );
   });
 
   it(`a steady stream of change events cannot postpone the re-read past the max wait (${REFRESH_MAX_WAIT_MS} ms)`, async () => {
@@ -100,7 +136,12 @@ describe('watching the directory', () => {
       await sleep(300);
       await sendAsync('instance-3', '#general', 'written during a stream of events');
       const written = Date.now();
-      await waitFor('the status bar to count the message', () => api.statusBar.summary?.total === counts.total + 1, 5000, 10);
+      await waitFor(
+        'the status bar to count the message',
+        () => api.statusBar.summary?.total === counts.total + 1,
+        5000,
+        10,
+      );
       const latency = Date.now() - written;
       console.log(`      (status bar updated ${latency} ms after the write, ${n} stream writes so far)`);
       assert.ok(latency < 1500, `updated ${latency} ms after the write while events kept coming`);
@@ -114,9 +155,16 @@ describe('watching the directory', () => {
 describe('chatrooms tree updates', () => {
   it('gives every row a unique id that stays the same across reads', async () => {
     const api = await getApi();
-    const ids = (): string[] => api.tree.getChildren().flatMap((g) => [g, ...api.tree.getChildren(g)]).map((n) => api.tree.getTreeItem(n).id ?? '');
+    const ids = (): string[] =>
+      api.tree
+        .getChildren()
+        .flatMap((g) => [g, ...api.tree.getChildren(g)])
+        .map((n) => api.tree.getTreeItem(n).id ?? '');
     const first = ids();
-    assert.ok(first.every((id) => id !== ''), `rows without an id: ${JSON.stringify(first)}`);
+    assert.ok(
+      first.every((id) => id !== ''),
+      `rows without an id: ${JSON.stringify(first)}`,
+    );
     assert.strictEqual(new Set(first).size, first.length, `duplicate ids: ${JSON.stringify(first)}`);
     assert.deepStrictEqual(ids(), first);
     // The group nodes are the same objects, so a change can name one.
@@ -141,7 +189,9 @@ describe('chatrooms tree updates', () => {
       await sendAsync('instance-3', '#general', 'a new message for the tree');
       await waitFor('a tree change', () => fired.length > 0, 5000, 10);
       await sleep(300);
-      const names = fired.map((e) => (Array.isArray(e) ? e.map((n) => `${n.kind}:${n.kind === 'group' ? n.group : ''}`).join(',') : String(e)));
+      const names = fired.map((e) =>
+        Array.isArray(e) ? e.map((n) => `${n.kind}:${n.kind === 'group' ? n.group : ''}`).join(',') : String(e),
+      );
       assert.deepStrictEqual(names, ['group:rooms'], 'what was refreshed');
     } finally {
       sub.dispose();

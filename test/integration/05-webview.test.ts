@@ -31,9 +31,14 @@ describe('thread panel (webview)', () => {
     await fresh('instance-2').createChatroom(ROOM, 'paging through a long room');
     // 450 messages the way the older tools write them: one log line each.
     let lines = '';
-    for (let i = 1; i <= COUNT; i++) lines += `[2025-06-16 10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}] instance-2 -> #${ROOM}: paging message ${i}\n`;
+    for (let i = 1; i <= COUNT; i++)
+      lines += `[2025-06-16 10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}] instance-2 -> #${ROOM}: paging message ${i}\n`;
     fs.appendFileSync(path.join(coordDir(), 'data', 'messages.log'), lines);
-    await waitFor('the new room in the tree', () => api.tree.getChildren(api.tree.getChildren()[0]).some((n) => n.kind === 'room' && n.room.name === ROOM && n.unread === COUNT));
+    await waitFor('the new room in the tree', () =>
+      api.tree
+        .getChildren(api.tree.getChildren()[0])
+        .some((n) => n.kind === 'room' && n.room.name === ROOM && n.unread === COUNT),
+    );
     await vscode.commands.executeCommand('coordination.openChatroom', { target: `#${ROOM}` });
     panel = api.panels.get(`#${ROOM}`)!;
     assert.ok(panel);
@@ -49,14 +54,21 @@ describe('thread panel (webview)', () => {
     assert.ok(csp.includes(`font-src ${panel.panel.webview.cspSource}`));
     assert.ok(!/unsafe-(inline|eval)/.test(csp));
     assert.ok(!/\son[a-z]+=/i.test(html), 'no inline handlers');
-    assert.strictEqual((html.match(/<script /g) ?? []).length, (html.match(new RegExp(`<script nonce="${nonce}"`, 'g')) ?? []).length);
+    assert.strictEqual(
+      (html.match(/<script /g) ?? []).length,
+      (html.match(new RegExp(`<script nonce="${nonce}"`, 'g')) ?? []).length,
+    );
   });
 
   it('the real webview starts, receives the newest page and renders it', async () => {
     // A webview loads once it is shown; make sure nothing else took the editor area.
     panel.reveal();
     await waitFor('the panel to be visible', () => panel.panel.visible, 5000);
-    await waitFor(`ready from the webview (visible: ${panel.panel.visible}, active: ${panel.panel.active})`, () => panel.received.some((m) => m.type === 'ready'), 20_000);
+    await waitFor(
+      `ready from the webview (visible: ${panel.panel.visible}, active: ${panel.panel.active})`,
+      () => panel.received.some((m) => m.type === 'ready'),
+      20_000,
+    );
     const first = lastMessages(panel)!;
     assert.strictEqual(first.total, COUNT);
     assert.strictEqual(first.messages.length, 200);
@@ -66,7 +78,11 @@ describe('thread panel (webview)', () => {
   });
 
   it('marks messages read as the webview shows them', async () => {
-    const mark = await waitFor('a markRead from the webview', () => panel.received.find((m) => m.type === 'markRead'), 10_000);
+    const mark = await waitFor(
+      'a markRead from the webview',
+      () => panel.received.find((m) => m.type === 'markRead'),
+      10_000,
+    );
     assert.ok(mark.type === 'markRead' && mark.refs.length > 0);
     await waitFor('fewer unread in #paging', () => fresh().checkUnread({ room: ROOM }).length < COUNT);
     assert.ok(fresh().checkUnread({ room: ROOM }).length > 0, 'only what was visible');
@@ -83,7 +99,11 @@ describe('thread panel (webview)', () => {
     assert.strictEqual(all.messages.length, COUNT);
     assert.strictEqual(all.hasEarlier, false);
     assert.strictEqual(all.messages[0].text, 'paging message 1');
-    await waitFor(`rendered ${COUNT}`, () => panel.received.some((m) => m.type === 'rendered' && m.count === COUNT), 10_000);
+    await waitFor(
+      `rendered ${COUNT}`,
+      () => panel.received.some((m) => m.type === 'rendered' && m.count === COUNT),
+      10_000,
+    );
   });
 
   it('sends from the composer and the new message comes back', async () => {
@@ -123,7 +143,11 @@ describe('thread panel (webview)', () => {
     const m = fresh().checkUnread({ room: ROOM })[0];
     assert.ok(m);
     await panel.handle({ type: 'markRead', refs: [m.number!] });
-    assert.ok(!fresh().checkUnread({ room: ROOM }).some((u) => u.number === m.number));
+    assert.ok(
+      !fresh()
+        .checkUnread({ room: ROOM })
+        .some((u) => u.number === m.number),
+    );
     assert.match(readFile(`read-status/${ME}.txt`), new RegExp(`^${m.number}:`, 'm'));
   });
 
@@ -138,8 +162,13 @@ describe('thread panel (webview)', () => {
   it('opens scrolled to a message found by search', async () => {
     const api = await getApi();
     panel.panel.dispose();
-    const target = fresh().search('paging message 5', { room: ROOM }).find((m) => m.text === 'paging message 5')!;
-    await vscode.commands.executeCommand('coordination.openChatroom', { target: `#${ROOM}`, reveal: `n:${target.number}` });
+    const target = fresh()
+      .search('paging message 5', { room: ROOM })
+      .find((m) => m.text === 'paging message 5')!;
+    await vscode.commands.executeCommand('coordination.openChatroom', {
+      target: `#${ROOM}`,
+      reveal: `n:${target.number}`,
+    });
     const reopened = api.panels.get(`#${ROOM}`)!;
     assert.notStrictEqual(reopened, panel);
     assert.ok(find(reopened, 'paging message 5'), 'history loaded down to the message');
@@ -153,7 +182,11 @@ describe('thread panel (webview)', () => {
     const m = find(dm, 'a direct message for you');
     assert.ok(m && m.mine);
     await dm.handle({ type: 'send', text: 'second direct message', replyTo: null });
-    assert.ok(fresh('instance-2').checkDm(ME).some((x) => x.text === 'second direct message'));
+    assert.ok(
+      fresh('instance-2')
+        .checkDm(ME)
+        .some((x) => x.text === 'second direct message'),
+    );
     for (const p of api.panels.all()) p.dispose();
   });
 });

@@ -41,7 +41,12 @@ export async function getApi(): Promise<CoordinationApi> {
   return api;
 }
 
-export async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -64,7 +69,11 @@ export function writeAsOtherProcess(as: string, target: string, text: string): {
   delete env.ELECTRON_RUN_AS_NODE;
   const node = process.env.COORD_NODE || findNode();
   if (fs.existsSync(cli)) {
-    const r = spawnSync(node, [cli, '--dir', coordDir(), '--as', as, 'send', target, text], { encoding: 'utf8', env, timeout: 30_000 });
+    const r = spawnSync(node, [cli, '--dir', coordDir(), '--as', as, 'send', target, text], {
+      encoding: 'utf8',
+      env,
+      timeout: 30_000,
+    });
     if (r.status !== 0) throw new Error(`coord send failed (${r.status}): ${r.stderr || r.error}`);
     return { via: 'cli', stdout: r.stdout };
   }

@@ -8,20 +8,26 @@ import * as path from 'path';
 import * as mochaModule from 'mocha';
 
 // mocha 12 exports the class as `Mocha` (and `default`); older ones export it as the module.
-const Mocha: typeof mochaModule.default = (mochaModule as unknown as { Mocha?: typeof mochaModule.default }).Mocha ?? (mochaModule as unknown as typeof mochaModule.default);
+const Mocha: typeof mochaModule.default =
+  (mochaModule as unknown as { Mocha?: typeof mochaModule.default }).Mocha ??
+  (mochaModule as unknown as typeof mochaModule.default);
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 30_000, reporter: 'spec' });
   // COORD_TEST_GREP (inherited through code-server) runs a subset while debugging.
   if (process.env.COORD_TEST_GREP) mocha.grep(process.env.COORD_TEST_GREP);
-  const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort();
+  const files = fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort();
   for (const f of files) mocha.addFile(path.join(__dirname, f));
   const counts = { passed: 0, failed: 0, skipped: 0 };
   return new Promise((resolve, reject) => {
     try {
       const runner = mocha.run(() => {
         console.log(`COORD_RESULT ${JSON.stringify(counts)}`);
-        if (counts.failed > 0) reject(new Error(`${counts.failed} integration test${counts.failed === 1 ? '' : 's'} failed`));
+        if (counts.failed > 0)
+          reject(new Error(`${counts.failed} integration test${counts.failed === 1 ? '' : 's'} failed`));
         else resolve();
       });
       runner.on('pass', () => counts.passed++);

@@ -22,7 +22,9 @@ process.on('exit', () => {
     try {
       fs.chmodSync(dir, 0o700);
       fs.rmSync(dir, { recursive: true, force: true });
-    } catch { /* best effort */ }
+    } catch {
+      /* best effort */
+    }
   }
 });
 
@@ -55,13 +57,22 @@ export interface RunResult {
 }
 
 /** Runs the built `coord` as a process. */
-export function runCoord(args: string[], opts: { as?: string; dir?: string; env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {}): RunResult {
+export function runCoord(
+  args: string[],
+  opts: { as?: string; dir?: string; env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {},
+): RunResult {
   const full = [...(opts.dir ? ['--dir', opts.dir] : []), ...(opts.as ? ['--as', opts.as] : []), ...args];
   const env = { ...process.env, ...opts.env };
   delete env.CLAUDE_INSTANCE_ID;
   delete env.COORDINATION_DIR;
   Object.assign(env, opts.env ?? {});
-  const r = spawnSync(process.execPath, [CLI, ...full], { encoding: 'utf8', env, input: opts.input ?? '', cwd: opts.cwd ?? os.tmpdir(), timeout: 60_000 });
+  const r = spawnSync(process.execPath, [CLI, ...full], {
+    encoding: 'utf8',
+    env,
+    input: opts.input ?? '',
+    cwd: opts.cwd ?? os.tmpdir(),
+    timeout: 60_000,
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

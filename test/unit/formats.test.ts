@@ -10,8 +10,19 @@ import {
   parseChatroomStatusFile,
   parseChatroomStatusLine,
 } from '../../src/core/formats/chatroomStatus';
-import { formatInstanceStatusFile, parseInstanceStatusFile, parseStatusTxt, upsertStatusTxt } from '../../src/core/formats/statuses';
-import { formatReadMark, parseDmReads, parsePositions, parseReadMarks, upsertPosition } from '../../src/core/formats/readMarks';
+import {
+  formatInstanceStatusFile,
+  parseInstanceStatusFile,
+  parseStatusTxt,
+  upsertStatusTxt,
+} from '../../src/core/formats/statuses';
+import {
+  formatReadMark,
+  parseDmReads,
+  parsePositions,
+  parseReadMarks,
+  upsertPosition,
+} from '../../src/core/formats/readMarks';
 import { formatActionLine, parseActionLog } from '../../src/core/formats/actionLog';
 import { formatPythonDmLine, parsePythonDm } from '../../src/core/formats/pythonDm';
 
@@ -21,7 +32,14 @@ const blocks = (text: string) => parseTranscript(text).filter((i): i is Transcri
 describe('messages.log lines', () => {
   it('parses every line shape FORMAT.md lists', () => {
     const ts = '[2025-06-15 05:04:13]';
-    assert.deepStrictEqual(parseLogLine(`${ts} instance-1 -> #general: hi`), { time: '2025-06-15 05:04:13', from: 'instance-1', rawTarget: '#general', dm: false, text: 'hi', replyTo: null });
+    assert.deepStrictEqual(parseLogLine(`${ts} instance-1 -> #general: hi`), {
+      time: '2025-06-15 05:04:13',
+      from: 'instance-1',
+      rawTarget: '#general',
+      dm: false,
+      text: 'hi',
+      replyTo: null,
+    });
     assert.strictEqual(parseLogLine(`${ts} instance-1 -> @instance-2: yo`)?.rawTarget, '@instance-2');
     assert.strictEqual(parseLogLine(`${ts} instance-1 -> instance-2: legacy`)?.rawTarget, 'instance-2');
     const dm = parseLogLine(`${ts} DM: instance-1 -> instance-2: secret`)!;
@@ -35,20 +53,55 @@ describe('messages.log lines', () => {
   });
 
   it('writes one physical line whatever the text holds, and reads it back', () => {
-    const texts = ['two\nlines', 'cr\rhere', 'crlf\r\nend', 'back\\slash \\n literal', 'tab\tbell\u0007 esc\u001b[31m', 'unicode ✅ 🚀 \u2028 sep', ''];
+    const texts = [
+      'two\nlines',
+      'cr\rhere',
+      'crlf\r\nend',
+      'back\\slash \\n literal',
+      'tab\tbell\u0007 esc\u001b[31m',
+      'unicode ✅ 🚀 \u2028 sep',
+      '',
+    ];
     for (const text of texts) {
-      const line = formatLogLine({ time: '2025-06-15 05:04:13', from: 'instance-1', target: '#general', dm: false, text });
+      const line = formatLogLine({
+        time: '2025-06-15 05:04:13',
+        from: 'instance-1',
+        target: '#general',
+        dm: false,
+        text,
+      });
       assert.ok(!/[\r\n\u2028\u2029\u0000-\u0008\u000b-\u001f]/.test(line), `raw control in ${JSON.stringify(line)}`);
       assert.strictEqual(parseLogLine(line)!.text, text);
     }
   });
 
   it('writes replies and DMs in shapes the older tools read', () => {
-    const reply = formatLogLine({ time: 't', from: 'instance-2', target: '#dev', dm: false, text: 'yes', replyTo: 12, replyToSender: 'instance-1' });
+    const reply = formatLogLine({
+      time: 't',
+      from: 'instance-2',
+      target: '#dev',
+      dm: false,
+      text: 'yes',
+      replyTo: 12,
+      replyToSender: 'instance-1',
+    });
     assert.strictEqual(reply, '[t] instance-2 -> #dev: [REPLY to msg #12 from instance-1] yes');
     const dm = formatLogLine({ time: '2025-06-15 05:04:13', from: 'a', target: '@b', dm: true, text: 'x' });
     assert.strictEqual(dm, '[2025-06-15 05:04:13] DM: a -> b: x');
-    assert.strictEqual(parseLogLine(formatLogLine({ time: '2025-06-15 05:04:13', from: 'a', target: '#r', dm: false, text: 'y', replyTo: 'abcdef12', replyToSender: 'b' }))!.replyTo, 'abcdef12');
+    assert.strictEqual(
+      parseLogLine(
+        formatLogLine({
+          time: '2025-06-15 05:04:13',
+          from: 'a',
+          target: '#r',
+          dm: false,
+          text: 'y',
+          replyTo: 'abcdef12',
+          replyToSender: 'b',
+        }),
+      )!.replyTo,
+      'abcdef12',
+    );
   });
 });
 
@@ -72,32 +125,56 @@ describe('block transcripts', () => {
 
   it('reads SYSTEM lines as room events', () => {
     const events = parseTranscript(sample('chatrooms/test-messaging.txt')).filter((i) => i.kind === 'system');
-    assert.deepStrictEqual(events.map((e) => (e.kind === 'system' ? e.type : '')), ['created', 'description', 'closed', 'closure-reason', 'reopened', 'reopen-reason', 'closed', 'closure-reason']);
+    assert.deepStrictEqual(
+      events.map((e) => (e.kind === 'system' ? e.type : '')),
+      ['created', 'description', 'closed', 'closure-reason', 'reopened', 'reopen-reason', 'closed', 'closure-reason'],
+    );
     const header = parseTranscript(sample('chatrooms/general.txt'));
-    assert.deepStrictEqual(header, [{ kind: 'system', time: '2025-06-15 00:00:00', type: 'created', value: 'system', line: 1 }]);
+    assert.deepStrictEqual(header, [
+      { kind: 'system', time: '2025-06-15 00:00:00', type: 'created', value: 'system', line: 1 },
+    ]);
   });
 
   it('splits a block glued to the line before it (the inbox quirk)', () => {
     const items = parseTranscript(sample('inboxes/instance-1.txt'));
     const msgs = items.filter((i): i is TranscriptBlock => i.kind === 'message');
-    assert.deepStrictEqual(msgs.map((m) => [m.id, m.status]), [['8abda4b6', 'unread'], ['f056f223', 'unread']]);
+    assert.deepStrictEqual(
+      msgs.map((m) => [m.id, m.status]),
+      [
+        ['8abda4b6', 'unread'],
+        ['f056f223', 'unread'],
+      ],
+    );
     assert.strictEqual(items[0].kind, 'system');
   });
 
   it('reads bash DM blocks with FROM/TO and per-reader status', () => {
     const dm = blocks(sample('dms/instance-2_instance-3.txt'));
-    assert.deepStrictEqual(dm.map((b) => [b.from, b.to, b.status]), Array(3).fill(['instance-3', 'instance-2', 'unread by instance-2']));
+    assert.deepStrictEqual(
+      dm.map((b) => [b.from, b.to, b.status]),
+      Array(3).fill(['instance-3', 'instance-2', 'unread by instance-2']),
+    );
   });
 
   it('tolerates a last block without ---, and records line spans', () => {
-    const text = '[2025-06-15 05:00:00] FROM: a\nID: 11111111\nMESSAGE: one\n---\n[2025-06-15 05:00:01] FROM: b\nID: 22222222\nMESSAGE: two\nmore';
+    const text =
+      '[2025-06-15 05:00:00] FROM: a\nID: 11111111\nMESSAGE: one\n---\n[2025-06-15 05:00:01] FROM: b\nID: 22222222\nMESSAGE: two\nmore';
     const [one, two] = blocks(text);
-    assert.deepStrictEqual([one.firstLine, one.lastLine, two.firstLine, two.lastLine, two.text], [1, 4, 5, 8, 'two\nmore']);
+    assert.deepStrictEqual(
+      [one.firstLine, one.lastLine, two.firstLine, two.lastLine, two.text],
+      [1, 4, 5, 8, 'two\nmore'],
+    );
   });
 
   it('round-trips a written block, guarding lines that look like structure', () => {
     const text = 'line one\n---\n[2025-06-15 05:00:00] FROM: mallory\nSTATUS: read\nend';
-    const written = formatBlock({ time: '2025-06-15 06:00:00', from: 'instance-1', id: 'abcdef12', text, status: 'unread' });
+    const written = formatBlock({
+      time: '2025-06-15 06:00:00',
+      from: 'instance-1',
+      id: 'abcdef12',
+      text,
+      status: 'unread',
+    });
     const [b] = blocks(written);
     assert.strictEqual(blocks(written).length, 1);
     assert.deepStrictEqual([b.from, b.id, b.status], ['instance-1', 'abcdef12', 'unread']);
@@ -113,16 +190,24 @@ describe('chatroom-status.txt', () => {
     assert.strictEqual(entries.length, 10);
     assert.strictEqual(lines.filter((l) => l.kind === 'verbatim').length, 2);
     const testing = entries.find((e) => e.name === 'test-messaging')!;
-    assert.deepStrictEqual([testing.status, testing.created, testing.modified, testing.reason], ['open', '', '2025-06-15 06:14:58', '']);
+    assert.deepStrictEqual(
+      [testing.status, testing.created, testing.modified, testing.reason],
+      ['open', '', '2025-06-15 06:14:58', ''],
+    );
     const closed = entries.find((e) => e.name === 'system-testing')!;
     assert.strictEqual(closed.reason, 'System testing completed successfully - all features verified functional');
     assert.strictEqual(closed.modified, '2025-06-15 05:09:09');
   });
 
   it('keeps colons in reasons and rewrites unknown lines verbatim', () => {
-    const e = parseChatroomStatusLine('dev:closed:instance-1:2025-06-15 05:00:00:2025-06-15 06:00:00:Reason: 24 hours: done')!;
+    const e = parseChatroomStatusLine(
+      'dev:closed:instance-1:2025-06-15 05:00:00:2025-06-15 06:00:00:Reason: 24 hours: done',
+    )!;
     assert.strictEqual(e.reason, 'Reason: 24 hours: done');
-    assert.strictEqual(formatChatroomStatusLine(e), 'dev:closed:instance-1:2025-06-15 05:00:00:2025-06-15 06:00:00:Reason: 24 hours: done');
+    assert.strictEqual(
+      formatChatroomStatusLine(e),
+      'dev:closed:instance-1:2025-06-15 05:00:00:2025-06-15 06:00:00:Reason: 24 hours: done',
+    );
     const file = '# header:::\ngarbage line\ndev:open:a:2025-06-15 05:00:00:2025-06-15 05:00:00:\n';
     assert.strictEqual(formatChatroomStatusFile(parseChatroomStatusFile(file)), file);
   });
@@ -131,18 +216,32 @@ describe('chatroom-status.txt', () => {
 describe('statuses', () => {
   it('reads both writers of the sample', () => {
     const bash = parseStatusTxt(sample('data/status.txt'));
-    assert.deepStrictEqual(bash.map((e) => e.instance), ['instance-2', 'instance-3', 'instance-1']);
+    assert.deepStrictEqual(
+      bash.map((e) => e.instance),
+      ['instance-2', 'instance-3', 'instance-1'],
+    );
     assert.strictEqual(bash[2].text, 'Testing all bash commands - coordination system fully operational! 🚀');
     assert.strictEqual(bash[2].updated, '2025-06-15 06:31:29');
     const py = parseInstanceStatusFile('instance-1', sample('data/status_instance-1.txt'))!;
-    assert.deepStrictEqual(py, { instance: 'instance-1', text: 'Using pure Python API - demonstrating zero bash dependency!', updated: '2025-06-15 06:16:48' });
+    assert.deepStrictEqual(py, {
+      instance: 'instance-1',
+      text: 'Using pure Python API - demonstrating zero bash dependency!',
+      updated: '2025-06-15 06:16:48',
+    });
   });
 
   it('writes lines the readers take back, replacing only the instance updated', () => {
-    const next = upsertStatusTxt(sample('data/status.txt'), { instance: 'instance-3', text: 'new\nthing', updated: '2025-06-16 01:02:03' });
+    const next = upsertStatusTxt(sample('data/status.txt'), {
+      instance: 'instance-3',
+      text: 'new\nthing',
+      updated: '2025-06-16 01:02:03',
+    });
     const parsed = parseStatusTxt(next);
     assert.strictEqual(parsed.length, 3);
-    assert.deepStrictEqual(parsed.find((e) => e.instance === 'instance-3'), { instance: 'instance-3', text: 'new thing', updated: '2025-06-16 01:02:03' });
+    assert.deepStrictEqual(
+      parsed.find((e) => e.instance === 'instance-3'),
+      { instance: 'instance-3', text: 'new thing', updated: '2025-06-16 01:02:03' },
+    );
     const file = formatInstanceStatusFile({ instance: 'x', text: 'busy', updated: '2025-06-16 01:02:03' });
     assert.strictEqual(file, '[2025-06-16 01:02:03] busy');
     assert.strictEqual(parseInstanceStatusFile('x', file)!.text, 'busy');
@@ -151,8 +250,16 @@ describe('statuses', () => {
 
 describe('read marks', () => {
   it('reads both mark shapes with their times, keeping the latest', () => {
-    const marks = parseReadMarks('12: read at 2025-06-15 06:30:38\n12:2025-06-15 07:00:00\n7:2025-06-15 05:00:00\nid:8abda4b6: read at 2025-06-15 06:00:00\njunk\n');
-    assert.deepStrictEqual([...marks.numbers], [[12, '2025-06-15 07:00:00'], [7, '2025-06-15 05:00:00']]);
+    const marks = parseReadMarks(
+      '12: read at 2025-06-15 06:30:38\n12:2025-06-15 07:00:00\n7:2025-06-15 05:00:00\nid:8abda4b6: read at 2025-06-15 06:00:00\njunk\n',
+    );
+    assert.deepStrictEqual(
+      [...marks.numbers],
+      [
+        [12, '2025-06-15 07:00:00'],
+        [7, '2025-06-15 05:00:00'],
+      ],
+    );
     assert.deepStrictEqual([...marks.ids], ['8abda4b6']);
     assert.strictEqual(parseReadMarks(sample('read-status/instance-1.txt')).numbers.size, 417);
     assert.strictEqual(formatReadMark(5, '2025-06-15 05:00:00'), '5: read at 2025-06-15 05:00:00\n');
@@ -161,14 +268,22 @@ describe('read marks', () => {
   it('reads and updates positions files', () => {
     const pos = parsePositions(sample('read-status/instance-2_positions.txt'));
     assert.strictEqual(pos.length, 10);
-    assert.deepStrictEqual(pos.find((p) => p.kind === 'dm'), { kind: 'dm', name: 'instance-2_instance-3', lines: 10 });
-    const updated = parsePositions(upsertPosition(sample('read-status/instance-2_positions.txt'), { kind: 'chatroom', name: 'general', lines: 9 }));
+    assert.deepStrictEqual(
+      pos.find((p) => p.kind === 'dm'),
+      { kind: 'dm', name: 'instance-2_instance-3', lines: 10 },
+    );
+    const updated = parsePositions(
+      upsertPosition(sample('read-status/instance-2_positions.txt'), { kind: 'chatroom', name: 'general', lines: 9 }),
+    );
     assert.strictEqual(updated.filter((p) => p.name === 'general').length, 1);
     assert.strictEqual(updated.find((p) => p.name === 'general')!.lines, 9);
   });
 
   it('reads DM read receipts', () => {
-    assert.deepStrictEqual(parseDmReads(sample('read-status/dm_instance-2_instance-3_reads.txt')).map((r) => r.idPrefix), ['8', '8', '65']);
+    assert.deepStrictEqual(
+      parseDmReads(sample('read-status/dm_instance-2_instance-3_reads.txt')).map((r) => r.idPrefix),
+      ['8', '8', '65'],
+    );
   });
 });
 
@@ -180,21 +295,39 @@ describe('action log', () => {
     assert.strictEqual(entries[2].action, 'SYSTEM_TEST');
     const spilled = entries.find((e) => e.details.startsWith('Checked notifications: 0\n'));
     assert.ok(spilled, 'spilled continuation joined');
-    const lines = sample('data/action-log.txt').split('\n').filter((l) => l.startsWith('['));
+    const lines = sample('data/action-log.txt')
+      .split('\n')
+      .filter((l) => l.startsWith('['));
     assert.strictEqual(entries.length, lines.length);
   });
 
   it('writes one line per entry', () => {
-    const line = formatActionLine({ time: '2025-06-15 05:00:00', instance: 'i', action: 'UPDATE_STATUS', details: 'a\nb' });
+    const line = formatActionLine({
+      time: '2025-06-15 05:00:00',
+      instance: 'i',
+      action: 'UPDATE_STATUS',
+      details: 'a\nb',
+    });
     assert.strictEqual(line, '[2025-06-15 05:00:00] i | UPDATE_STATUS | a b\n');
-    assert.deepStrictEqual(parseActionLog(line)[0], { time: '2025-06-15 05:00:00', instance: 'i', action: 'UPDATE_STATUS', details: 'a b' });
+    assert.deepStrictEqual(parseActionLog(line)[0], {
+      time: '2025-06-15 05:00:00',
+      instance: 'i',
+      action: 'UPDATE_STATUS',
+      details: 'a b',
+    });
   });
 });
 
 describe('Python DM files', () => {
   it('reads the sample and round-trips written lines', () => {
     const lines = parsePythonDm(sample('dms/dm_instance-1_instance-2.txt'));
-    assert.deepStrictEqual(lines.map((l) => [l.from, l.line]), [['instance-1', 1], ['instance-1', 2]]);
+    assert.deepStrictEqual(
+      lines.map((l) => [l.from, l.line]),
+      [
+        ['instance-1', 1],
+        ['instance-1', 2],
+      ],
+    );
     const written = formatPythonDmLine('2025-06-15 05:00:00', 'a', 'multi\nline');
     assert.strictEqual(written.split('\n').length, 2);
     assert.strictEqual(parsePythonDm(written)[0].text, 'multi\nline');

@@ -8,7 +8,11 @@ import { tempDir } from '../support/helpers';
 
 /** Python's own count: iterating a text-mode file (universal newlines). */
 function pythonLineCount(file: string): number {
-  const r = spawnSync('python3', ['-c', 'import sys\nprint(sum(1 for _ in open(sys.argv[1], encoding="utf-8")))', file], { encoding: 'utf8' });
+  const r = spawnSync(
+    'python3',
+    ['-c', 'import sys\nprint(sum(1 for _ in open(sys.argv[1], encoding="utf-8")))', file],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(r.stderr);
   return Number(r.stdout.trim());
 }
@@ -59,7 +63,10 @@ describe('Python-compatible line counting', () => {
     fs.appendFileSync(log, line(3001) + 'torn');
     assert.strictEqual(scanLog(log, idx, true).lines, 3002);
     const scan = scanLog(log, idx);
-    assert.deepStrictEqual(readLogLines(log, scan.marks, 2049, 2050).map((l) => l.split(' ')[6]), ['2049', '2050']);
+    assert.deepStrictEqual(
+      readLogLines(log, scan.marks, 2049, 2050).map((l) => l.split(' ')[6]),
+      ['2049', '2050'],
+    );
     assert.deepStrictEqual(readLogLines(log, scan.marks, 3002, 3002), ['torn']);
     fs.writeFileSync(log, 'short\r\nfile\r');
     assert.strictEqual(scanLog(log, idx, true).lines, 2);

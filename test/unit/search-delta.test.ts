@@ -9,13 +9,20 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { openCoordination } from '../../src/core/coordination';
-import { buildSearchCache, searchDirectoryDetailed, searchCachePath, MAX_DELTA_MESSAGES } from '../../src/core/searchCache';
+import {
+  buildSearchCache,
+  searchDirectoryDetailed,
+  searchCachePath,
+  MAX_DELTA_MESSAGES,
+} from '../../src/core/searchCache';
 import { SearchOptions } from '../../src/core/search';
 import { tempDir, copySample, REPO_ROOT } from '../support/helpers';
 
 async function generate(dir: string, messages: number): Promise<void> {
   const url = 'file://' + path.join(REPO_ROOT, 'scripts', 'generate-dir.mjs');
-  const mod = await (new Function('u', 'return import(u)') as (u: string) => Promise<{ generateDir: (d: string, o: object) => unknown }>)(url);
+  const mod = await (
+    new Function('u', 'return import(u)') as (u: string) => Promise<{ generateDir: (d: string, o: object) => unknown }>
+  )(url);
   mod.generateDir(dir, { messages, seed: 11 });
 }
 
@@ -91,17 +98,28 @@ describe('persisted search index: deltas after writes', function () {
     const log = path.join(dir, 'data', 'messages.log');
     // The Python tool: a bare target, a reply to "coordination", a DM line.
     fs.appendFileSync(log, `[${stamp()}] instance-4 -> instance-2: bare tangerine target\n`);
-    fs.appendFileSync(log, `[${stamp()}] instance-4 -> coordination: [REPLY to msg #${first.number}] tangerine reply\n`);
+    fs.appendFileSync(
+      log,
+      `[${stamp()}] instance-4 -> coordination: [REPLY to msg #${first.number}] tangerine reply\n`,
+    );
     fs.appendFileSync(log, `[${stamp()}] DM: instance-4 -> instance-1: tangerine dm\n`);
     assertDelta(agree(dir, 'python lines'), 'python lines');
     // A legacy multi-line message: a continuation line joins the new message above it.
     fs.appendFileSync(log, `[${stamp()}] instance-4 -> #ops: tangerine first line\nsecond line of it pomegranate\n`);
     assertDelta(agree(dir, 'continuation'), 'continuation');
     // A bash writer: a transcript block with no log line (a legacy message, number null).
-    fs.appendFileSync(path.join(dir, 'chatrooms', 'general.txt'), `[${stamp(1)}] FROM: instance-3\nID: 0badf00d\nMESSAGE: transcript-only tangerine\n---\n`);
+    fs.appendFileSync(
+      path.join(dir, 'chatrooms', 'general.txt'),
+      `[${stamp(1)}] FROM: instance-3\nID: 0badf00d\nMESSAGE: transcript-only tangerine\n---\n`,
+    );
     const legacy = agree(dir, 'legacy block', [['0badf00d', { exact: true }]]);
     assertDelta(legacy, 'legacy block');
-    assert.deepStrictEqual(openCoordination({ dir }).search('transcript-only').map((m) => [m.number, m.id]), [[null, '0badf00d']]);
+    assert.deepStrictEqual(
+      openCoordination({ dir })
+        .search('transcript-only')
+        .map((m) => [m.number, m.id]),
+      [[null, '0badf00d']],
+    );
     // A new room, and a message in it.
     await c.createChatroom('orchard', 'fruit');
     await c.send('#orchard', 'pomegranate orchard');

@@ -21,7 +21,11 @@ interface Generated {
 // The generator is an ES module; load it once.
 async function generate(dir: string, messages: number): Promise<Generated> {
   const url = 'file://' + path.join(REPO_ROOT, 'scripts', 'generate-dir.mjs');
-  const mod = await (new Function('u', 'return import(u)') as (u: string) => Promise<{ generateDir: (d: string, o: object) => Generated }>)(url);
+  const mod = await (
+    new Function('u', 'return import(u)') as (
+      u: string,
+    ) => Promise<{ generateDir: (d: string, o: object) => Generated }>
+  )(url);
   return mod.generateDir(dir, { messages, seed: 7 });
 }
 
@@ -45,7 +49,11 @@ describe('search over 100k generated messages', function () {
   function both(query: string, opts: SearchOptions = {}): Message[] {
     const lib = c.search(query, opts);
     const cli = searchDirectory(dir, 'instance-1', query, opts);
-    assert.deepStrictEqual(cli, lib, `CLI path and library differ for ${JSON.stringify(query)} ${JSON.stringify(opts)}`);
+    assert.deepStrictEqual(
+      cli,
+      lib,
+      `CLI path and library differ for ${JSON.stringify(query)} ${JSON.stringify(opts)}`,
+    );
     return lib;
   }
 
@@ -87,7 +95,10 @@ describe('search over 100k generated messages', function () {
   });
 
   it('--regex: a JavaScript regular expression; an invalid one is a clear error', () => {
-    assert.deepStrictEqual(numbers(both('zan.ibar|quix', { regex: true })), sorted([...info.planted.zanzibar, ...info.planted.quixotic]));
+    assert.deepStrictEqual(
+      numbers(both('zan.ibar|quix', { regex: true })),
+      sorted([...info.planted.zanzibar, ...info.planted.quixotic]),
+    );
     assert.deepStrictEqual(numbers(both('^\\S+ kumquat$', { regex: true })).length, 0);
     assert.throws(() => c.search('zan(ibar', { regex: true }), /invalid regular expression/);
     assert.throws(() => searchDirectory(dir, null, 'zan(ibar', { regex: true }), /invalid regular expression/);
@@ -125,7 +136,10 @@ describe('search over 100k generated messages', function () {
     const replies = c.messages().filter((m) => typeof m.replyTo === 'number');
     const root = replies[0].replyTo as number;
     const thread = c.thread(root).map((m) => m.number);
-    const words = c.getMessage(root).text.split(/\W+/).filter((w) => w.length > 3);
+    const words = c
+      .getMessage(root)
+      .text.split(/\W+/)
+      .filter((w) => w.length > 3);
     const found = both(words[0], { thread: root, exact: true });
     assert.ok(found.length >= 1 && found.every((m) => thread.includes(m.number)));
     const everything = both('.', { thread: root, regex: true });
@@ -137,7 +151,10 @@ describe('search over 100k generated messages', function () {
     const found = both('marmalade');
     assert.deepStrictEqual(found.map((m) => m.id).sort(), info.legacy.map((m) => m.id).sort());
     assert.ok(found.every((m) => m.number === null));
-    assert.deepStrictEqual(both('marmalade', { exact: true }).map((m) => m.id), info.legacy.map((m) => m.id));
+    assert.deepStrictEqual(
+      both('marmalade', { exact: true }).map((m) => m.id),
+      info.legacy.map((m) => m.id),
+    );
   });
 
   it('an empty query is a clear error', () => {
@@ -145,7 +162,18 @@ describe('search over 100k generated messages', function () {
   });
 
   it('answers in process under 20 ms at the 95th percentile', () => {
-    const queries = ['zanzibar', 'zanzibr', 'quixotic', 'kumquat ops', 'marmalade', 'deploy failing', 'rollback canary', 'latency p99', 'xylophone', 'deadlok'];
+    const queries = [
+      'zanzibar',
+      'zanzibr',
+      'quixotic',
+      'kumquat ops',
+      'marmalade',
+      'deploy failing',
+      'rollback canary',
+      'latency p99',
+      'xylophone',
+      'deadlok',
+    ];
     for (const q of queries) c.search(q, { limit: 50 });
     const times: number[] = [];
     for (let round = 0; round < 5; round++) {
@@ -175,10 +203,18 @@ describe('search index stays current', function () {
     // The CLI path sees it too (its persisted index is stale and rebuilt).
     assert.deepStrictEqual(numbers(searchDirectory(dir, null, 'pomegranate')), [sent.number]);
     const again = await c.send('#general', 'second pomegranate');
-    assert.strictEqual(searchDirectoryDetailed(dir, null, 'pomegranate').source, 'delta', 'a send only appends: the index catches up from the new bytes');
+    assert.strictEqual(
+      searchDirectoryDetailed(dir, null, 'pomegranate').source,
+      'delta',
+      'a send only appends: the index catches up from the new bytes',
+    );
     c.refresh();
     assert.deepStrictEqual(sorted(numbers(c.search('pomegranate'))), [sent.number, again.number]);
-    assert.deepStrictEqual(numbers(c.search('POMEGRANATE', { exact: true })), [sent.number, again.number], 'the exact-search text extends too');
+    assert.deepStrictEqual(
+      numbers(c.search('POMEGRANATE', { exact: true })),
+      [sent.number, again.number],
+      'the exact-search text extends too',
+    );
     // Rewrite the log (same length, different bytes at the end): both paths notice.
     const log = path.join(dir, 'data', 'messages.log');
     const text = fs.readFileSync(log, 'utf8').replace('second pomegranate', 'second persimmons');

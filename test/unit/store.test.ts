@@ -10,22 +10,35 @@ describe('loading the legacy sample', () => {
 
   it('lists all 10 chatrooms with status, creator, created time and description', () => {
     const rooms = c.listChatrooms();
-    assert.deepStrictEqual(rooms.map((r) => `${r.name}:${r.status}:${r.creator}`), [
-      'ai-messaging:open:system',
-      'bug-testing:open:instance-2',
-      'crawler-project:open:system',
-      'general:open:system',
-      'instance-3-demo:open:instance-3',
-      'python-dev:open:instance-3',
-      'python-testing:closed:instance-3',
-      'system-testing:closed:instance-1',
-      'task-coordination:open:instance-3',
-      'test-messaging:open:instance-1',
-    ]);
+    assert.deepStrictEqual(
+      rooms.map((r) => `${r.name}:${r.status}:${r.creator}`),
+      [
+        'ai-messaging:open:system',
+        'bug-testing:open:instance-2',
+        'crawler-project:open:system',
+        'general:open:system',
+        'instance-3-demo:open:instance-3',
+        'python-dev:open:instance-3',
+        'python-testing:closed:instance-3',
+        'system-testing:closed:instance-1',
+        'task-coordination:open:instance-3',
+        'test-messaging:open:instance-1',
+      ],
+    );
     const byName = new Map(rooms.map((r) => [r.name, r]));
-    assert.strictEqual(byName.get('bug-testing')!.description, 'Dedicated space for testing coordination system bugs and edge cases');
-    assert.strictEqual(byName.get('test-messaging')!.created, '2025-06-15 04:20:48', 'truncated status time repaired from the transcript');
-    assert.strictEqual(byName.get('system-testing')!.reason, 'System testing completed successfully - all features verified functional');
+    assert.strictEqual(
+      byName.get('bug-testing')!.description,
+      'Dedicated space for testing coordination system bugs and edge cases',
+    );
+    assert.strictEqual(
+      byName.get('test-messaging')!.created,
+      '2025-06-15 04:20:48',
+      'truncated status time repaired from the transcript',
+    );
+    assert.strictEqual(
+      byName.get('system-testing')!.reason,
+      'System testing completed successfully - all features verified functional',
+    );
   });
 
   it('shows every transcript block and Python DM line once, with its 8-hex id', () => {
@@ -34,22 +47,38 @@ describe('loading the legacy sample', () => {
     for (const sub of ['chatrooms', 'inboxes', 'dms']) {
       for (const name of fs.readdirSync(path.join(SAMPLE_DIR, sub))) {
         const text = fs.readFileSync(path.join(SAMPLE_DIR, sub, name), 'utf8');
-        blocks += name.startsWith('dm_') ? text.split('\n').filter(Boolean).length : (text.match(/^ID: /gm) ?? []).length;
+        blocks += name.startsWith('dm_')
+          ? text.split('\n').filter(Boolean).length
+          : (text.match(/^ID: /gm) ?? []).length;
       }
     }
     assert.strictEqual(all.length, blocks);
     assert.strictEqual(all.length, 47);
     assert.ok(all.every((m) => m.number === null && /^[0-9a-f]{8}$/.test(m.id)));
     assert.strictEqual(new Set(all.map((m) => m.id)).size, all.length);
-    const ids = fs.readFileSync(path.join(SAMPLE_DIR, 'chatrooms/task-coordination.txt'), 'utf8').match(/^ID: (\w+)/gm)!.map((l) => l.slice(4));
-    assert.deepStrictEqual(c.checkChatroom('task-coordination').map((m) => m.id), ids);
+    const ids = fs
+      .readFileSync(path.join(SAMPLE_DIR, 'chatrooms/task-coordination.txt'), 'utf8')
+      .match(/^ID: (\w+)/gm)!
+      .map((l) => l.slice(4));
+    assert.deepStrictEqual(
+      c.checkChatroom('task-coordination').map((m) => m.id),
+      ids,
+    );
   });
 
   it('puts inbox and DM messages in conversations', () => {
     const dms = c.checkDm();
     assert.deepStrictEqual(dms.map((m) => `${m.from}->${m.target}`).sort(), [
-      'instance-1->@instance-2', 'instance-1->@instance-2', 'instance-2->@', 'instance-2->@instance-1', 'instance-2->@instance-3',
-      'instance-2->@instance-invalid', 'instance-2->@nonexistent-instance', 'instance-3->@instance-2', 'instance-3->@instance-2', 'instance-3->@instance-2',
+      'instance-1->@instance-2',
+      'instance-1->@instance-2',
+      'instance-2->@',
+      'instance-2->@instance-1',
+      'instance-2->@instance-3',
+      'instance-2->@instance-invalid',
+      'instance-2->@nonexistent-instance',
+      'instance-3->@instance-2',
+      'instance-3->@instance-2',
+      'instance-3->@instance-2',
     ]);
     assert.ok(dms.some((m) => m.id === 'a11f0e1a' && m.target === '@instance-3'));
     assert.ok(dms.some((m) => m.text === 'Testing DM functionality from Python system!'));
@@ -66,14 +95,24 @@ describe('loading the legacy sample', () => {
     // instance-2 read ai-messaging up to line 69 (all of it) and the first two DMs from instance-3.
     assert.strictEqual(c.checkUnread({ room: 'ai-messaging' }).length, 0);
     const unreadDms = c.checkUnread().filter((m) => m.target === '@instance-2' && m.from === 'instance-3');
-    assert.deepStrictEqual(unreadDms.map((m) => m.id), ['65f4a6ab']);
+    assert.deepStrictEqual(
+      unreadDms.map((m) => m.id),
+      ['65f4a6ab'],
+    );
     const i3 = openCoordination({ dir: SAMPLE_DIR, instance: 'instance-3' });
     assert.ok(!i3.checkUnread().some((m) => m.id === 'a11f0e1a'), 'inbox STATUS: read counts');
     const i1 = openCoordination({ dir: SAMPLE_DIR, instance: 'instance-1' });
-    assert.deepStrictEqual(i1.checkUnread().filter((m) => m.target === '@instance-1').map((m) => m.id).sort(), ['045dbce9', '8abda4b6', 'f056f223']);
+    assert.deepStrictEqual(
+      i1
+        .checkUnread()
+        .filter((m) => m.target === '@instance-1')
+        .map((m) => m.id)
+        .sort(),
+      ['045dbce9', '8abda4b6', 'f056f223'],
+    );
   });
 
-  it('counts only what one can see, never one\'s own messages', () => {
+  it("counts only what one can see, never one's own messages", () => {
     const i3 = openCoordination({ dir: SAMPLE_DIR, instance: 'instance-3' });
     const unread = i3.checkUnread();
     assert.ok(unread.every((m) => m.from !== 'instance-3'));
@@ -83,7 +122,7 @@ describe('loading the legacy sample', () => {
 });
 
 describe('writes through the library', () => {
-  it('numbers messages by log line and threads replies in the parent\'s room', async () => {
+  it("numbers messages by log line and threads replies in the parent's room", async () => {
     const dir = copySample();
     const a = openCoordination({ dir, instance: 'instance-1' });
     const first = await a.send('#general', 'hello @instance-2');
@@ -95,21 +134,39 @@ describe('writes through the library', () => {
     assert.strictEqual(dm.number, 3);
     const dmReply = await a.reply(3, 'ok');
     assert.deepStrictEqual([dmReply.target, dmReply.replyTo], ['@instance-2', 3]);
-    assert.deepStrictEqual(a.thread(1).map((m) => m.number), [1, 2]);
-    assert.deepStrictEqual(b.checkNotifications().mentions.map((m) => m.number), [1]);
+    assert.deepStrictEqual(
+      a.thread(1).map((m) => m.number),
+      [1, 2],
+    );
+    assert.deepStrictEqual(
+      b.checkNotifications().mentions.map((m) => m.number),
+      [1],
+    );
     const fresh = openCoordination({ dir, instance: 'instance-2' });
-    assert.deepStrictEqual(fresh.checkChatroom('general').map((m) => [m.number, m.text]), [[1, 'hello @instance-2'], [2, 'hi back']]);
+    assert.deepStrictEqual(
+      fresh.checkChatroom('general').map((m) => [m.number, m.text]),
+      [
+        [1, 'hello @instance-2'],
+        [2, 'hi back'],
+      ],
+    );
   });
 
   it('threads a Python reply aimed at "coordination" under its parent', async () => {
     const dir = copySample();
     const a = openCoordination({ dir, instance: 'instance-1' });
     await a.send('#python-dev', 'question');
-    fs.appendFileSync(path.join(dir, 'data/messages.log'), '[2025-06-16 10:00:00] instance-2 -> coordination: [REPLY to msg #1] answer\n');
+    fs.appendFileSync(
+      path.join(dir, 'data/messages.log'),
+      '[2025-06-16 10:00:00] instance-2 -> coordination: [REPLY to msg #1] answer\n',
+    );
     const fresh = openCoordination({ dir, instance: 'instance-1' });
     const reply = fresh.getMessage(2);
     assert.deepStrictEqual([reply.target, reply.replyTo, reply.text], ['#python-dev', 1, 'answer']);
-    assert.deepStrictEqual(fresh.thread(1).map((m) => m.number), [1, 2]);
+    assert.deepStrictEqual(
+      fresh.thread(1).map((m) => m.number),
+      [1, 2],
+    );
   });
 
   it('reads a bare room name known only from the status file as that room, on a first load and on a refresh alike', () => {
@@ -127,27 +184,51 @@ describe('writes through the library', () => {
 
   it('shows a spilled legacy line as a continuation that keeps its number', async () => {
     const dir = copySample();
-    fs.writeFileSync(path.join(dir, 'data/messages.log'), '[2025-06-16 10:00:00] instance-2 -> #general: first\nspilled second line\n[2025-06-16 10:00:01] instance-3 -> #general: next\n');
+    fs.writeFileSync(
+      path.join(dir, 'data/messages.log'),
+      '[2025-06-16 10:00:00] instance-2 -> #general: first\nspilled second line\n[2025-06-16 10:00:01] instance-3 -> #general: next\n',
+    );
     const c = openCoordination({ dir, instance: 'instance-1' });
-    assert.deepStrictEqual(c.checkChatroom('general').map((m) => [m.number, m.text]), [[1, 'first\nspilled second line'], [3, 'next']]);
+    assert.deepStrictEqual(
+      c.checkChatroom('general').map((m) => [m.number, m.text]),
+      [
+        [1, 'first\nspilled second line'],
+        [3, 'next'],
+      ],
+    );
     assert.strictEqual(c.getMessage(2).number, 1);
     const sent = await c.send('#general', 'after');
     assert.strictEqual(sent.number, 4);
     await c.markRead([2]);
-    assert.ok(fs.readFileSync(path.join(dir, 'read-status/instance-1.txt'), 'utf8').match(/^1: read at .*\n2: read at /m));
+    assert.ok(
+      fs.readFileSync(path.join(dir, 'read-status/instance-1.txt'), 'utf8').match(/^1: read at .*\n2: read at /m),
+    );
   });
 
-  it('keeps a torn last line\'s number and starts the next message on its own line', async () => {
+  it("keeps a torn last line's number and starts the next message on its own line", async () => {
     const dir = copySample();
     const log = path.join(dir, 'data/messages.log');
-    fs.writeFileSync(log, '[2025-06-16 10:00:00] instance-2 -> #general: whole\n[2025-06-16 10:00:01] instance-3 -> #general: tor');
+    fs.writeFileSync(
+      log,
+      '[2025-06-16 10:00:00] instance-2 -> #general: whole\n[2025-06-16 10:00:01] instance-3 -> #general: tor',
+    );
     const c = openCoordination({ dir, instance: 'instance-1' });
-    assert.deepStrictEqual(c.checkChatroom('general').map((m) => m.number), [1, 2]);
+    assert.deepStrictEqual(
+      c.checkChatroom('general').map((m) => m.number),
+      [1, 2],
+    );
     const m = await c.send('#general', 'next');
     assert.strictEqual(m.number, 3);
     assert.ok(fs.readFileSync(log, 'utf8').endsWith(': tor\n[' + m.time + '] instance-1 -> #general: next\n'));
     c.refresh();
-    assert.deepStrictEqual(c.checkChatroom('general').map((x) => [x.number, x.text]), [[1, 'whole'], [2, 'tor'], [3, 'next']]);
+    assert.deepStrictEqual(
+      c.checkChatroom('general').map((x) => [x.number, x.text]),
+      [
+        [1, 'whole'],
+        [2, 'tor'],
+        [3, 'next'],
+      ],
+    );
   });
 
   it('refresh() picks up appends and rewrites made by other processes', async () => {
@@ -163,7 +244,16 @@ describe('writes through the library', () => {
     c.refresh();
     assert.strictEqual(c.getMessage(1).text, 'replaced');
     // The transcript still holds "one"; with its log line gone it shows as a legacy message.
-    assert.deepStrictEqual(c.checkChatroom('general').map((m) => [m.number, m.text]).sort(), [[null, 'one'], [1, 'replaced']]);
+    assert.deepStrictEqual(
+      c
+        .checkChatroom('general')
+        .map((m) => [m.number, m.text])
+        .sort(),
+      [
+        [null, 'one'],
+        [1, 'replaced'],
+      ],
+    );
     await other.closeChatroom('general', 'done');
     c.refresh();
     assert.strictEqual(c.getChatroom('general').status, 'closed');
@@ -176,11 +266,21 @@ describe('writes through the library', () => {
     await assert.rejects(c.createChatroom('backend', 'dup'), /already exists/);
     await c.closeChatroom('backend', 'shipped: v1');
     const status = fs.readFileSync(path.join(dir, 'data/chatroom-status.txt'), 'utf8');
-    assert.match(status, /^Backend:closed:instance-1:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d:shipped: v1$/m);
+    assert.match(
+      status,
+      /^Backend:closed:instance-1:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d:shipped: v1$/m,
+    );
     assert.match(status, /^# Chatroom Status Tracking/);
-    assert.match(status, /^python-testing:closed:instance-3:2025-06-15 06:2025-06-15 06:11:11:Testing complete - closing test chatroom$/m, 'other lines kept verbatim');
+    assert.match(
+      status,
+      /^python-testing:closed:instance-3:2025-06-15 06:2025-06-15 06:11:11:Testing complete - closing test chatroom$/m,
+      'other lines kept verbatim',
+    );
     const transcript = fs.readFileSync(path.join(dir, 'chatrooms/Backend.txt'), 'utf8');
-    assert.match(transcript, /SYSTEM: Chatroom 'Backend' created by instance-1\n.*SYSTEM: Description: API work\n.*SYSTEM: Chatroom closed by instance-1\n.*SYSTEM: Closure reason: shipped: v1\n$/);
+    assert.match(
+      transcript,
+      /SYSTEM: Chatroom 'Backend' created by instance-1\n.*SYSTEM: Description: API work\n.*SYSTEM: Chatroom closed by instance-1\n.*SYSTEM: Closure reason: shipped: v1\n$/,
+    );
     await assert.rejects(c.send('#backend', 'x'), /closed/);
     await c.reopenChatroom('BACKEND', 'more');
     assert.strictEqual((await c.send('#backend', 'x')).target, '#Backend');
@@ -195,7 +295,11 @@ describe('writes through the library', () => {
     const reply = await c.reply('70986932', 'welcome');
     assert.deepStrictEqual([reply.target, reply.replyTo], ['#python-dev', '70986932']);
     await c.send('#general', 'numbered');
-    assert.deepStrictEqual([c.getMessage('#1').text, c.getMessage(2).text], ['welcome', 'numbered'], "reads see this object's own writes");
+    assert.deepStrictEqual(
+      [c.getMessage('#1').text, c.getMessage(2).text],
+      ['welcome', 'numbered'],
+      "reads see this object's own writes",
+    );
   });
 
   it('loads a burst of 10k messages stamped in one second without going quadratic', () => {

@@ -23,10 +23,26 @@ describe('text escaping', () => {
 describe('names', () => {
   it('accepts ordinary names and rejects traversal, separators and empties', () => {
     for (const ok of ['instance-1', 'agent_2', 'a.b', 'X']) assert.ok(isValidInstanceId(ok) && isValidRoomName(ok), ok);
-    for (const bad of ['', '.', '..', '../etc', 'a/b', 'a\\b', '.hidden', 'has space', 'a:b', 'x'.repeat(65), 'a..b', 'nul\u0000']) {
+    for (const bad of [
+      '',
+      '.',
+      '..',
+      '../etc',
+      'a/b',
+      'a\\b',
+      '.hidden',
+      'has space',
+      'a:b',
+      'x'.repeat(65),
+      'a..b',
+      'nul\u0000',
+    ]) {
       assert.ok(!isValidInstanceId(bad) && !isValidRoomName(bad), JSON.stringify(bad));
     }
-    assert.throws(() => assertRoomName('../x'), (e: unknown) => e instanceof CoordError && /invalid chatroom name/.test(e.message));
+    assert.throws(
+      () => assertRoomName('../x'),
+      (e: unknown) => e instanceof CoordError && /invalid chatroom name/.test(e.message),
+    );
     assert.throws(() => assertInstanceId('a/b'), CoordError);
   });
 });

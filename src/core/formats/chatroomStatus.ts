@@ -18,7 +18,8 @@ export interface ChatroomStatusEntry {
 }
 
 /** `raw` keeps an entry's original text so a rewrite leaves untouched lines byte for byte. */
-export type StatusFileLine = { kind: 'entry'; entry: ChatroomStatusEntry; raw?: string } | { kind: 'verbatim'; text: string };
+export type StatusFileLine =
+  { kind: 'entry'; entry: ChatroomStatusEntry; raw?: string } | { kind: 'verbatim'; text: string };
 
 const HEAD_RE = /^([^:#\s][^:]*):(open|closed):([^:]*):(.*)$/;
 const FULL_TIMES_RE = new RegExp(`^(${TIMESTAMP_SOURCE}):(${TIMESTAMP_SOURCE}):(.*)$`);
@@ -29,9 +30,18 @@ export function parseChatroomStatusLine(line: string): ChatroomStatusEntry | nul
   if (!head) return null;
   const [, name, status, creator, rest] = head;
   const full = FULL_TIMES_RE.exec(rest);
-  if (full) return { name, status: status as 'open' | 'closed', creator, created: full[1], modified: full[2], reason: full[3] };
+  if (full)
+    return { name, status: status as 'open' | 'closed', creator, created: full[1], modified: full[2], reason: full[3] };
   const truncated = TRUNCATED_CREATED_RE.exec(rest);
-  if (truncated) return { name, status: status as 'open' | 'closed', creator, created: '', modified: truncated[2], reason: truncated[3] };
+  if (truncated)
+    return {
+      name,
+      status: status as 'open' | 'closed',
+      creator,
+      created: '',
+      modified: truncated[2],
+      reason: truncated[3],
+    };
   return { name, status: status as 'open' | 'closed', creator, created: '', modified: '', reason: '' };
 }
 
@@ -49,7 +59,9 @@ export function formatChatroomStatusLine(e: ChatroomStatusEntry): string {
 }
 
 export function formatChatroomStatusFile(lines: StatusFileLine[]): string {
-  return lines.map((l) => (l.kind === 'entry' ? l.raw ?? formatChatroomStatusLine(l.entry) : l.text)).join('\n') + '\n';
+  return (
+    lines.map((l) => (l.kind === 'entry' ? (l.raw ?? formatChatroomStatusLine(l.entry)) : l.text)).join('\n') + '\n'
+  );
 }
 
 export const CHATROOM_STATUS_HEADER =

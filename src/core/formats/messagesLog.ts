@@ -57,7 +57,9 @@ export function formatLogLine(input: LogLineInput): string {
   if (input.replyTo !== undefined && input.replyTo !== null) {
     const from = input.replyToSender ? ` from ${input.replyToSender}` : '';
     prefix =
-      typeof input.replyTo === 'number' ? `[REPLY to msg #${input.replyTo}${from}] ` : `[REPLY to ID ${input.replyTo}${from}] `;
+      typeof input.replyTo === 'number'
+        ? `[REPLY to msg #${input.replyTo}${from}] `
+        : `[REPLY to ID ${input.replyTo}${from}] `;
   }
   const body = prefix + escapeMessageText(input.text);
   if (input.dm) return `[${input.time}] DM: ${input.from} -> ${input.target.replace(/^@/, '')}: ${body}`;

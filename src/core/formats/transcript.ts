@@ -30,7 +30,8 @@ export interface TranscriptBlock {
   lastLine: number;
 }
 
-export type SystemEventType = 'created' | 'description' | 'closed' | 'closure-reason' | 'reopened' | 'reopen-reason' | 'other';
+export type SystemEventType =
+  'created' | 'description' | 'closed' | 'closure-reason' | 'reopened' | 'reopen-reason' | 'other';
 
 export interface TranscriptEvent {
   kind: 'system';
@@ -94,7 +95,17 @@ export function parseTranscript(text: string, lineOffset = 0): TranscriptItem[] 
       const bracketed = line.charCodeAt(0) === 0x5b; // '[': only such lines can start an item
       if (bracketed && (m = HEADER_RE.exec(line))) {
         finish(lineNo - 1);
-        block = { kind: 'message', time: m[1], from: m[2], to: m[3] ?? null, id: null, text: '', status: null, firstLine: lineNo, lastLine: lineNo };
+        block = {
+          kind: 'message',
+          time: m[1],
+          from: m[2],
+          to: m[3] ?? null,
+          id: null,
+          text: '',
+          status: null,
+          firstLine: lineNo,
+          lastLine: lineNo,
+        };
       } else if (bracketed && (m = SYSTEM_RE.exec(line))) {
         finish(lineNo - 1);
         const inline = /^(.*) - STATUS: (read|unread)$/.exec(m[2]);
@@ -129,7 +140,9 @@ export function guardBodyText(text: string): string {
   return text
     .replace(/\r\n?/g, '\n')
     .split('\n')
-    .map((line) => (/^(---$|STATUS: |\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] |\[CHATROOM CREATED: )/.test(line) ? ' ' + line : line))
+    .map((line) =>
+      /^(---$|STATUS: |\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] |\[CHATROOM CREATED: )/.test(line) ? ' ' + line : line,
+    )
     .join('\n');
 }
 
@@ -144,7 +157,9 @@ export interface BlockInput {
 
 /** A whole block including its trailing `---` line and newline. */
 export function formatBlock(input: BlockInput): string {
-  const header = input.to ? `[${input.time}] FROM: ${input.from} TO: ${input.to}` : `[${input.time}] FROM: ${input.from}`;
+  const header = input.to
+    ? `[${input.time}] FROM: ${input.from} TO: ${input.to}`
+    : `[${input.time}] FROM: ${input.from}`;
   const status = input.status ? `STATUS: ${input.status}\n` : '';
   return `${header}\nID: ${input.id}\nMESSAGE: ${guardBodyText(input.text)}\n${status}---\n`;
 }

@@ -15,7 +15,8 @@ export function pythonLines(text: string): string[] {
   return lines;
 }
 
-const LOG_LINE = /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] (DM: )?[A-Za-z0-9_][A-Za-z0-9._-]* -> [#@]?[A-Za-z0-9_][A-Za-z0-9._-]*: \S/;
+const LOG_LINE =
+  /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] (DM: )?[A-Za-z0-9_][A-Za-z0-9._-]* -> [#@]?[A-Za-z0-9_][A-Za-z0-9._-]*: \S/;
 
 export interface Ack {
   number: number;
@@ -40,7 +41,9 @@ export function checkDirectory(dir: string, acks: Ack[]): CheckReport {
   const raw = fs.readFileSync(path.join(dir, 'data', 'messages.log'), 'utf8');
   const lines = pythonLines(raw);
   assert.ok(raw === '' || raw.endsWith('\n'), `messages.log ends with a torn line: ${JSON.stringify(raw.slice(-120))}`);
-  lines.forEach((line, i) => assert.match(line, LOG_LINE, `messages.log line ${i + 1} is not a whole message line: ${JSON.stringify(line)}`));
+  lines.forEach((line, i) =>
+    assert.match(line, LOG_LINE, `messages.log line ${i + 1} is not a whole message line: ${JSON.stringify(line)}`),
+  );
 
   const seen = new Map<string, number>();
   lines.forEach((line, i) => {
@@ -55,7 +58,11 @@ export function checkDirectory(dir: string, acks: Ack[]): CheckReport {
   assert.strictEqual(numbered.length, lines.length, 'the library sees one numbered message per log line');
   numbered.forEach((m, i) => assert.strictEqual(m.number, i + 1, 'numbers are the line numbers, each once'));
   const legacy = messages.filter((m) => m.number === null);
-  assert.deepStrictEqual(legacy.map((m) => m.text), [], 'every transcript block matches a log line (no message only half-written)');
+  assert.deepStrictEqual(
+    legacy.map((m) => m.text),
+    [],
+    'every transcript block matches a log line (no message only half-written)',
+  );
 
   const byNumber = new Map(numbered.map((m) => [m.number as number, m]));
   const ackNumbers = new Set<number>();
@@ -75,7 +82,11 @@ export function checkDirectory(dir: string, acks: Ack[]): CheckReport {
   if (fs.existsSync(checkpoint)) {
     const saved = fs.readFileSync(checkpoint);
     fs.rmSync(checkpoint);
-    assert.strictEqual(core.openCoordination({ dir }).systemStatus().totalMessages, lines.length, 'count without the checkpoint');
+    assert.strictEqual(
+      core.openCoordination({ dir }).systemStatus().totalMessages,
+      lines.length,
+      'count without the checkpoint',
+    );
     fs.writeFileSync(checkpoint, saved, { mode: 0o600 });
   }
 
@@ -92,7 +103,10 @@ export function checkDirectory(dir: string, acks: Ack[]): CheckReport {
       assert.ok(last === '---' || /SYSTEM:|CHATROOM CREATED/.test(last), `${sub}/${name} ends inside a block: ${last}`);
     }
   }
-  for (const line of fs.readFileSync(path.join(dir, 'data', 'action-log.txt'), 'utf8').split('\n').filter(Boolean)) {
+  for (const line of fs
+    .readFileSync(path.join(dir, 'data', 'action-log.txt'), 'utf8')
+    .split('\n')
+    .filter(Boolean)) {
     assert.match(line, /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] \S+ \| [A-Z_]+ \| /, `action-log line torn: ${line}`);
   }
   return { lines: lines.length, acked: acks.length };

@@ -9,7 +9,11 @@ import * as lockfile from 'proper-lockfile';
 
 async function main(): Promise<void> {
   const dir = process.argv[2];
-  await lockfile.lock(path.join(dir, 'data', '.coord'), { realpath: false, stale: 2000, onCompromised: () => undefined });
+  await lockfile.lock(path.join(dir, 'data', '.coord'), {
+    realpath: false,
+    stale: 2000,
+    onCompromised: () => undefined,
+  });
   process.stdout.write('locked\n');
   setInterval(() => undefined, 1000);
 }

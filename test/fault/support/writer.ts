@@ -21,10 +21,13 @@ async function main(): Promise<void> {
     const text = `chaos ${instance} ${process.pid} ${i} line-one\nline-two \u001b[31mred\u001b[0m`;
     const kind = i % 4;
     const m =
-      kind === 0 ? await c.send('#general', text)
-      : kind === 1 ? await c.send('#ops', text)
-      : kind === 2 ? await c.send(`@${peer}`, text)
-      : await c.sendDm(peer, text);
+      kind === 0
+        ? await c.send('#general', text)
+        : kind === 1
+          ? await c.send('#ops', text)
+          : kind === 2
+            ? await c.send(`@${peer}`, text)
+            : await c.sendDm(peer, text);
     fs.writeSync(1, JSON.stringify({ number: m.number, id: m.id, text: m.text, target: m.target }) + '\n');
   }
 }

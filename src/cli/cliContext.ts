@@ -1,0 +1,59 @@
+/**
+ * What every `coord` command shares: the global options, opening the
+ * directory as the chosen instance, and printing (JSON or human text).
+ * A feature adds its commands as a CommandArea in src/cli/commands/ and one
+ * line in main.ts.
+ */
+import { Command, Option } from 'commander';
+import { Coordination, openCoordination } from '../core';
+import { positiveInt } from './args';
+
+export interface GlobalOptions {
+  dir?: string;
+  as?: string;
+  json?: boolean;
+}
+
+/** A group of commands, listed under its title by `coord help`. */
+export interface CommandArea {
+  title: string;
+  register(program: Command): void;
+}
+
+export function globals(cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals() as GlobalOptions;
+}
+
+export function print(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+}
+
+/** JSON.stringify leaves DEL, C1 controls and bidi overrides raw: write them as \u escapes too (same JSON value). */
+const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+export function toSafeJson(value: unknown, indent: number | undefined = 2): string {
+  return JSON.stringify(value, null, indent).replace(
+    JSON_UNSAFE,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+export function emit(global: GlobalOptions, json: unknown, human: () => string): void {
+  print(global.json ? toSafeJson(json) : human());
+}
+
+export function emitFor(cmd: Command, json: unknown, human: () => string): void {
+  emit(globals(cmd), json, human);
+}
+
+export function open(global: GlobalOptions): Coordination {
+  return openCoordination({ dir: global.dir, instance: global.as });
+}
+
+export function openFor(cmd: Command): Coordination {
+  return open(globals(cmd));
+}
+
+export function limitOption(): Option {
+  return new Option('--limit <n>', 'only the last N').argParser((v) => positiveInt(v, '--limit'));
+}

@@ -1,0 +1,100 @@
+/** `coord` commands of the Reading area. */
+import { Command } from 'commander';
+import { sanitizeForTerminal } from '../../core';
+import { emitFor, globals, limitOption, openFor, print } from '../cliContext';
+import { markReadRefs } from '../args';
+import * as out from '../format';
+import type { CommandArea } from '../cliContext';
+
+export const readingArea: CommandArea = {
+  title: 'Reading',
+  register(program: Command): void {
+    program
+      .command('check-notifications')
+      .description('unread @mentions of you and alerts (urgent, alert, system:)')
+      .action((_opts: unknown, cmd: Command) => {
+        const n = openFor(cmd).checkNotifications();
+        emitFor(cmd, n, () => {
+          if (n.mentions.length === 0 && n.alerts.length === 0) return 'No new notifications';
+          const parts: string[] = [];
+          if (n.mentions.length) parts.push(`@mentions (${n.mentions.length}):`, out.formatMessages(n.mentions, ''));
+          if (n.alerts.length) parts.push(`Alerts (${n.alerts.length}):`, out.formatMessages(n.alerts, ''));
+          return parts.join('\n');
+        });
+      });
+
+    program
+      .command('check-unread')
+      .description('unread messages you can see (open rooms, @-messages and DMs to you), not your own')
+      .option('--room <room>', 'only this chatroom')
+      .addOption(limitOption())
+      .action((opts: { room?: string; limit?: number }, cmd: Command) => {
+        const list = openFor(cmd).checkUnread(opts);
+        emitFor(cmd, list, () =>
+          list.length === 0
+            ? 'All caught up: no unread messages'
+            : `${out.formatMessages(list, '')}\n(${list.length} unread; mark them with 'coord mark-read N', ranges like 10-20, or all)`,
+        );
+      });
+
+    program
+      .command('mark-read')
+      .description('mark messages read: 12, 10-20, 3,5,8, legacy ids, or all')
+      .argument('<numbers...>', 'message numbers, ranges, ids, or all')
+      .action(async (values: string[], _opts: unknown, cmd: Command) => {
+        const result = await openFor(cmd).markRead(markReadRefs(values));
+        emitFor(cmd, result, () => {
+          const n = result.marked.length;
+          const already = result.alreadyRead ? ` (${result.alreadyRead} already read)` : '';
+          return n === 0 ? `Nothing new to mark${already}` : `Marked ${n} message${n === 1 ? '' : 's'} read${already}`;
+        });
+      });
+
+    program
+      .command('check-inbox')
+      .description('your unread direct messages and mentions')
+      .action((_opts: unknown, cmd: Command) => {
+        const inbox = openFor(cmd).checkInbox();
+        emitFor(cmd, inbox, () =>
+          [
+            `Unread: ${inbox.unread}    Direct: ${inbox.directMessages.length}    Mentions: ${inbox.mentions.length}`,
+            ...(inbox.directMessages.length ? ['Direct messages:', out.formatMessages(inbox.directMessages, '')] : []),
+            ...(inbox.mentions.length ? ['Mentions:', out.formatMessages(inbox.mentions, '')] : []),
+          ].join('\n'),
+        );
+      });
+
+    program
+      .command('check-dm')
+      .description('your direct-message conversations, or the messages with one instance')
+      .argument('[instance]', 'show the conversation with this instance')
+      .addOption(limitOption())
+      .action((peer: string | undefined, opts: { limit?: number }, cmd: Command) => {
+        const c = openFor(cmd);
+        if (peer === undefined && !globals(cmd).json) {
+          print(out.formatConversations(c.conversations()));
+          return;
+        }
+        const list = c.checkDm(peer, opts);
+        emitFor(cmd, list, () =>
+          out.formatMessages(list, `No direct messages with ${sanitizeForTerminal(peer ?? '')}`),
+        );
+      });
+
+    program
+      .command('check-chatroom')
+      .description('messages in one chatroom (the last 50 unless --limit or --json)')
+      .argument('<room>', 'the chatroom')
+      .addOption(limitOption())
+      .action((room: string, opts: { limit?: number }, cmd: Command) => {
+        const c = openFor(cmd);
+        const info = c.getChatroom(room);
+        const json = globals(cmd).json;
+        const list = c.checkChatroom(room, { limit: opts.limit ?? (json ? undefined : 50) });
+        emitFor(cmd, list, () => {
+          const head = `#${sanitizeForTerminal(info.name)} (${info.status}${info.reason ? `: ${sanitizeForTerminal(info.reason)}` : ''})${info.description ? ` - ${sanitizeForTerminal(info.description)}` : ''}`;
+          return `${head}\n${out.formatMessages(list, 'No messages yet')}`;
+        });
+      });
+  },
+};
