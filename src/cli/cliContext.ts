@@ -46,11 +46,12 @@ export function emitFor(cmd: Command, json: unknown, human: () => string): void 
   emit(globals(cmd), json, human);
 }
 
-export function open(global: GlobalOptions): Coordination {
+/** Async so that a backend which must connect first can stand behind the same call. */
+export async function open(global: GlobalOptions): Promise<Coordination> {
   return openCoordination({ dir: global.dir, instance: global.as });
 }
 
-export function openFor(cmd: Command): Coordination {
+export function openFor(cmd: Command): Promise<Coordination> {
   return open(globals(cmd));
 }
 

@@ -17,7 +17,7 @@ export const messagingArea: CommandArea = {
       .argument('[message...]', 'the text (quote it); or - / --stdin to read it from stdin')
       .option('--stdin', 'read the text from stdin')
       .action(async (target: string, words: string[], opts: { stdin?: boolean }, cmd: Command) => {
-        const m = await openFor(cmd).send(target, messageText(words, !!opts.stdin));
+        const m = await (await openFor(cmd)).send(target, messageText(words, !!opts.stdin));
         emitFor(cmd, m, () => `Sent ${out.messageRef(m)} to ${m.target} (id ${m.id})`);
       });
 
@@ -28,7 +28,7 @@ export const messagingArea: CommandArea = {
       .argument('[message...]', 'the text; or - / --stdin')
       .option('--stdin', 'read the text from stdin')
       .action(async (ref: string, words: string[], opts: { stdin?: boolean }, cmd: Command) => {
-        const m = await openFor(cmd).reply(messageRef(ref), messageText(words, !!opts.stdin));
+        const m = await (await openFor(cmd)).reply(messageRef(ref), messageText(words, !!opts.stdin));
         emitFor(
           cmd,
           m,
@@ -44,7 +44,7 @@ export const messagingArea: CommandArea = {
       .argument('[message...]', 'the text; or - / --stdin')
       .option('--stdin', 'read the text from stdin')
       .action(async (peer: string, words: string[], opts: { stdin?: boolean }, cmd: Command) => {
-        const m = await openFor(cmd).sendDm(peer, messageText(words, !!opts.stdin));
+        const m = await (await openFor(cmd)).sendDm(peer, messageText(words, !!opts.stdin));
         emitFor(cmd, m, () => `DM ${out.messageRef(m)} sent to ${m.target} (id ${m.id})`);
       });
 
@@ -66,10 +66,10 @@ export const messagingArea: CommandArea = {
       )
       .addOption(new Option('--thread <number>', 'only this message and its replies').argParser((v) => messageRef(v)))
       .addOption(limitOption())
-      .action((words: string[], opts: SearchOptions, cmd: Command) => {
+      .action(async (words: string[], opts: SearchOptions, cmd: Command) => {
         if (opts.exact && opts.regex) throw new CoordError('usage', 'choose one of --exact and --regex');
         const query = words.join(' ');
-        const c = openFor(cmd);
+        const c = await openFor(cmd);
         // The persisted index answers without loading the whole directory when it is current.
         const found = searchDirectory(c.dir, c.instance, query, opts);
         emitFor(cmd, found, () =>
@@ -83,8 +83,8 @@ export const messagingArea: CommandArea = {
       .command('thread')
       .description('show a message and all replies to it')
       .argument('<number>', 'message number or legacy id')
-      .action((ref: string, _opts: unknown, cmd: Command) => {
-        const list = openFor(cmd).thread(messageRef(ref));
+      .action(async (ref: string, _opts: unknown, cmd: Command) => {
+        const list = (await openFor(cmd)).thread(messageRef(ref));
         emitFor(cmd, list, () => out.formatMessages(list, 'No such thread'));
       });
   },

@@ -12,8 +12,8 @@ export const readingArea: CommandArea = {
     program
       .command('check-notifications')
       .description('unread @mentions of you and alerts (urgent, alert, system:)')
-      .action((_opts: unknown, cmd: Command) => {
-        const n = openFor(cmd).checkNotifications();
+      .action(async (_opts: unknown, cmd: Command) => {
+        const n = (await openFor(cmd)).checkNotifications();
         emitFor(cmd, n, () => {
           if (n.mentions.length === 0 && n.alerts.length === 0) return 'No new notifications';
           const parts: string[] = [];
@@ -28,8 +28,8 @@ export const readingArea: CommandArea = {
       .description('unread messages you can see (open rooms, @-messages and DMs to you), not your own')
       .option('--room <room>', 'only this chatroom')
       .addOption(limitOption())
-      .action((opts: { room?: string; limit?: number }, cmd: Command) => {
-        const list = openFor(cmd).checkUnread(opts);
+      .action(async (opts: { room?: string; limit?: number }, cmd: Command) => {
+        const list = (await openFor(cmd)).checkUnread(opts);
         emitFor(cmd, list, () =>
           list.length === 0
             ? 'All caught up: no unread messages'
@@ -42,7 +42,7 @@ export const readingArea: CommandArea = {
       .description('mark messages read: 12, 10-20, 3,5,8, legacy ids, or all')
       .argument('<numbers...>', 'message numbers, ranges, ids, or all')
       .action(async (values: string[], _opts: unknown, cmd: Command) => {
-        const result = await openFor(cmd).markRead(markReadRefs(values));
+        const result = await (await openFor(cmd)).markRead(markReadRefs(values));
         emitFor(cmd, result, () => {
           const n = result.marked.length;
           const already = result.alreadyRead ? ` (${result.alreadyRead} already read)` : '';
@@ -53,8 +53,8 @@ export const readingArea: CommandArea = {
     program
       .command('check-inbox')
       .description('your unread direct messages and mentions')
-      .action((_opts: unknown, cmd: Command) => {
-        const inbox = openFor(cmd).checkInbox();
+      .action(async (_opts: unknown, cmd: Command) => {
+        const inbox = (await openFor(cmd)).checkInbox();
         emitFor(cmd, inbox, () =>
           [
             `Unread: ${inbox.unread}    Direct: ${inbox.directMessages.length}    Mentions: ${inbox.mentions.length}`,
@@ -69,8 +69,8 @@ export const readingArea: CommandArea = {
       .description('your direct-message conversations, or the messages with one instance')
       .argument('[instance]', 'show the conversation with this instance')
       .addOption(limitOption())
-      .action((peer: string | undefined, opts: { limit?: number }, cmd: Command) => {
-        const c = openFor(cmd);
+      .action(async (peer: string | undefined, opts: { limit?: number }, cmd: Command) => {
+        const c = await openFor(cmd);
         if (peer === undefined && !globals(cmd).json) {
           print(out.formatConversations(c.conversations()));
           return;
@@ -86,8 +86,8 @@ export const readingArea: CommandArea = {
       .description('messages in one chatroom (the last 50 unless --limit or --json)')
       .argument('<room>', 'the chatroom')
       .addOption(limitOption())
-      .action((room: string, opts: { limit?: number }, cmd: Command) => {
-        const c = openFor(cmd);
+      .action(async (room: string, opts: { limit?: number }, cmd: Command) => {
+        const c = await openFor(cmd);
         const info = c.getChatroom(room);
         const json = globals(cmd).json;
         const list = c.checkChatroom(room, { limit: opts.limit ?? (json ? undefined : 50) });

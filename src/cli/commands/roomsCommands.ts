@@ -10,8 +10,8 @@ export const roomsArea: CommandArea = {
     program
       .command('list-chatrooms')
       .description('all chatrooms with status, creator and description')
-      .action((_opts: unknown, cmd: Command) => {
-        const c = openFor(cmd);
+      .action(async (_opts: unknown, cmd: Command) => {
+        const c = await openFor(cmd);
         const rooms = c.listChatrooms();
         emitFor(cmd, rooms, () => out.formatRooms(rooms, c.instance ? c.unreadCounts().byTarget : undefined));
       });
@@ -22,7 +22,7 @@ export const roomsArea: CommandArea = {
       .argument('<name>', 'letters, digits, - _ .')
       .argument('[description...]', 'what the room is for')
       .action(async (name: string, words: string[], _opts: unknown, cmd: Command) => {
-        const room = await openFor(cmd).createChatroom(name, words.join(' '));
+        const room = await (await openFor(cmd)).createChatroom(name, words.join(' '));
         emitFor(cmd, room, () => `Created #${room.name}`);
       });
 
@@ -36,7 +36,7 @@ export const roomsArea: CommandArea = {
         .argument('<name>', 'the chatroom')
         .argument('[reason...]', `why you ${verb} it`)
         .action(async (room: string, words: string[], _opts: unknown, cmd: Command) => {
-          const c = openFor(cmd);
+          const c = await openFor(cmd);
           const result =
             verb === 'close'
               ? await c.closeChatroom(room, words.join(' '))

@@ -11,7 +11,7 @@ export const setupArea: CommandArea = {
       .command('init')
       .description('create a coordination directory (default ./coordination)')
       .argument('[dir]', 'where', 'coordination')
-      .action((dir: string, _opts: unknown, cmd: Command) => {
+      .action(async (dir: string, _opts: unknown, cmd: Command) => {
         const { coordination, created } = initCoordination(dir, { instance: globals(cmd).as });
         emitFor(
           cmd,
@@ -24,7 +24,7 @@ export const setupArea: CommandArea = {
       .command('validate-command')
       .description('check that a command name exists (exit 1 if not)')
       .argument('<command>', 'a command name')
-      .action((name: string, _opts: unknown, cmd: Command) => {
+      .action(async (name: string, _opts: unknown, cmd: Command) => {
         const names = program.commands.map((c) => c.name());
         const valid = names.includes(name);
         const suggestion = valid ? null : closest(name, names);

@@ -13,23 +13,23 @@ export const statusArea: CommandArea = {
       .description('set your status line')
       .argument('<text...>', 'what you are doing')
       .action(async (words: string[], _opts: unknown, cmd: Command) => {
-        const s = await openFor(cmd).updateStatus(words.join(' '));
+        const s = await (await openFor(cmd)).updateStatus(words.join(' '));
         emitFor(cmd, s, () => `Status updated: ${sanitizeForTerminal(s.text)}`);
       });
 
     program
       .command('system-status')
       .description('counts, open rooms, known instances and recent activity')
-      .action((_opts: unknown, cmd: Command) => {
-        const s = openFor(cmd).systemStatus();
+      .action(async (_opts: unknown, cmd: Command) => {
+        const s = (await openFor(cmd)).systemStatus();
         emitFor(cmd, s, () => out.formatSystemStatus(s));
       });
 
     program
       .command('system-summary')
       .description('statuses of every instance and recent activity')
-      .action((_opts: unknown, cmd: Command) => {
-        const s = openFor(cmd).systemSummary();
+      .action(async (_opts: unknown, cmd: Command) => {
+        const s = (await openFor(cmd)).systemSummary();
         emitFor(cmd, s, () => out.formatSystemSummary(s));
       });
 
@@ -37,8 +37,8 @@ export const statusArea: CommandArea = {
       .command('action-log')
       .description('the action log, newest last')
       .addOption(limitOption())
-      .action((opts: { limit?: number }, cmd: Command) => {
-        const list = openFor(cmd).actionLog({ limit: opts.limit ?? 20 });
+      .action(async (opts: { limit?: number }, cmd: Command) => {
+        const list = (await openFor(cmd)).actionLog({ limit: opts.limit ?? 20 });
         emitFor(cmd, list, () => (list.length ? list.map(out.formatAction).join('\n') : 'The action log is empty'));
       });
   },
