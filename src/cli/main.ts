@@ -13,9 +13,10 @@ import { readingArea } from './commands/readingCommands';
 import { roomsArea } from './commands/roomsCommands';
 import { statusArea } from './commands/statusCommands';
 import { setupArea } from './commands/setupCommands';
+import { claimsArea } from './commands/claimsCommands';
 
 /** Every area, in the order `coord help` lists them. */
-const AREAS: CommandArea[] = [messagingArea, readingArea, roomsArea, statusArea, setupArea];
+const AREAS: CommandArea[] = [messagingArea, readingArea, roomsArea, statusArea, claimsArea, setupArea];
 
 function buildProgram(): { program: Command; listing: Array<[string, string[]]> } {
   const program = new Command('coord');

@@ -40,6 +40,10 @@ export class Layout {
   get lockTarget(): string {
     return path.join(this.dataDir, '.coord');
   }
+  /** File claims (src/core/claims); the older tools ignore it. */
+  get claimsFile(): string {
+    return path.join(this.dataDir, 'claims.json');
+  }
   get logCheckpoint(): string {
     return path.join(this.dataDir, '.coord-log-index.json');
   }
