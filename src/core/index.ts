@@ -16,3 +16,5 @@ export type { Claim, ClaimConflict } from './claims/claimFile';
 export { patternCovers, patternsOverlap } from './claims/claimPatterns';
 export { parseClaimTtl, formatTimeLeft, claimClock } from './claims/claimClock';
 export { installGuardHook, uninstallGuardHook, GUARD_OFF_ENV } from './claims/guardHook';
+export { findCodeRefs, formatCodeRef, formatSelectionQuote } from './claims/codeRefs';
+export type { CodeRef } from './claims/codeRefs';

@@ -11,6 +11,7 @@ import { StatusBar, UnreadSummary } from './statusBar';
 import { MentionNotifier } from './notifications';
 import { registerCommands } from './commands';
 import { DOC_SCHEME, DocumentProvider } from './documents';
+import { ClaimsApi, registerClaims } from './claims/claimsFeature';
 
 /** What activate() returns: used by the integration tests and by other extensions. */
 export interface CoordinationApi {
@@ -24,6 +25,7 @@ export interface CoordinationApi {
   panels: ThreadPanels;
   statusBar: StatusBar;
   notifier: MentionNotifier;
+  claims: ClaimsApi;
   /** Resolves when the directory has been loaded (or found missing). */
   whenLoaded(): Promise<void>;
   /** Milliseconds activate() took. */
@@ -68,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): CoordinationApi {
     service.onDidChange(() => tree.refresh()),
   );
   registerCommands({ context, service, panels, statusBar, documents });
+  const claims = registerClaims(context, service);
 
   // Heavy work after activate() returns.
   const handle = setImmediate(() => void service.load());
@@ -75,7 +78,17 @@ export function activate(context: vscode.ExtensionContext): CoordinationApi {
 
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms (room decorations: ${ROOM_SCHEME})`);
-  return { service, tree, treeView, panels, statusBar, notifier, whenLoaded: () => service.whenLoaded(), activationMs };
+  return {
+    service,
+    tree,
+    treeView,
+    panels,
+    statusBar,
+    notifier,
+    claims,
+    whenLoaded: () => service.whenLoaded(),
+    activationMs,
+  };
 }
 
 export function deactivate(): void {

@@ -3,6 +3,7 @@ import * as crypto from 'crypto';
 import * as vscode from 'vscode';
 import { Message } from '../core';
 import { CompletionNames, HostToWebview, PAGE_SIZE, PanelInfo, ViewMessage, WebviewToHost } from '../shared/protocol';
+import { attachCodeRefs, openCodeRef } from './claims/codeRefLinks';
 import { conversationMessages, conversationOf, messageKey, referableRefs, toViewMessages, unreadIn } from './model';
 import { CoordinationService, errorMessage, isUserError } from './service';
 
@@ -152,6 +153,10 @@ export class ThreadPanel implements vscode.Disposable {
         case 'openTarget':
           await vscode.commands.executeCommand('coordination.openChatroom', { target: m.target });
           break;
+        case 'openCodeRef':
+          if (!(await openCodeRef(m.path, m.line, m.endLine)))
+            void vscode.window.showWarningMessage(`Agent Coordination: ${m.path} is not a file in this workspace.`);
+          break;
         case 'reopen':
           // As if picked from the tree: the command asks for the reason and shows its own errors.
           if (this.target.startsWith('#'))
@@ -232,7 +237,7 @@ export class ThreadPanel implements vscode.Disposable {
     const me = this.service.identity;
     const c = this.service.coordination;
     const unread = new Set(unreadIn(c, me, this.target).map(messageKey));
-    return toViewMessages(c, me, list, unread);
+    return attachCodeRefs(toViewMessages(c, me, list, unread));
   }
 
   private info(): PanelInfo {

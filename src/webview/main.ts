@@ -3,6 +3,7 @@
  * (never as HTML); every event handler is attached here (no inline handlers).
  */
 import type { CompletionNames, HostToWebview, PanelInfo, ViewMessage, WebviewToHost } from '../shared/protocol';
+import { renderWithCodeRefs } from './codeLinks';
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
@@ -248,7 +249,7 @@ function renderMessage(
     article.append(parent);
   }
   const body = el('div', { class: 'text' });
-  renderText(body, m.text);
+  renderWithCodeRefs(body, m.text, m.codeRefs, renderText, post);
   article.append(body);
   li.append(article);
 

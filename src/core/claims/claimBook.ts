@@ -10,7 +10,7 @@ import { randomBytes } from 'crypto';
 import { CoordError } from '../errors';
 import { Layout } from '../layout';
 import { withLock } from '../lock';
-import { appendWhole, ensureDir, readTextIfExists, writeAtomic } from '../fsutil';
+import { appendWhole, ensureDir, fileStamp, readTextIfExists, writeAtomic } from '../fsutil';
 import { formatActionLine } from '../formats/actionLog';
 import { formatTimestamp } from '../time';
 import { assertInstanceId, listChoices } from '../names';
@@ -68,6 +68,11 @@ export class ClaimBook {
   /** "Now" for claims (COORD_NOW in tests). */
   clock(): Date {
     return this.now();
+  }
+
+  /** Changes whenever data/claims.json is written (for cheap polling). */
+  fileStamp(): string {
+    return fileStamp(this.layout.claimsFile);
   }
 
   /** Live claims, oldest first. */
