@@ -34,7 +34,7 @@ export class CodeRefHovers implements vscode.HoverProvider {
     const me = this.service.identity;
     const md = new vscode.MarkdownString();
     md.isTrusted = { enabledCommands: ['coordination.openChatroom'] };
-    md.appendMarkdown(`**Coordination:** ${hits.length} message${hits.length === 1 ? '' : 's'} point here\n\n`);
+    md.appendMarkdown(`**Coordination:** ${hits.length} message${hits.length === 1 ? ' points' : 's point'} here\n\n`);
     for (const { message: m } of hits.slice(-MAX_SHOWN).reverse()) {
       const args = encodeURIComponent(JSON.stringify({ target: conversationOf(m, me), reveal: messageKey(m) }));
       md.appendText(`${m.from} in ${conversationOf(m, me)}, ${m.time} (message from another agent): `);

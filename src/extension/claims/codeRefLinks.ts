@@ -57,8 +57,10 @@ export async function openCodeRef(relPath: string, line: number, endLine: number
   const doc = await vscode.workspace.openTextDocument(uri);
   const from = Math.min(line, doc.lineCount) - 1;
   const to = Math.min(last, doc.lineCount) - 1;
-  const selection = new vscode.Range(from, 0, to, doc.lineAt(to).text.length);
+  // Anchored at the end so the cursor lands on the first line the message names.
+  const selection = new vscode.Selection(to, doc.lineAt(to).text.length, from, 0);
   const editor = await vscode.window.showTextDocument(doc, { selection, preview: false });
+  editor.selection = selection; // the option keeps only the range, not which end the cursor is at
   editor.revealRange(selection, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   return true;
 }
