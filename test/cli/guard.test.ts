@@ -131,6 +131,19 @@ describe('commit guard', function () {
     assert.strictEqual(fs.readFileSync(path.join(hooks, 'pre-commit'), 'utf8'), theirs);
   });
 
+  it('installs into core.hooksPath when the repository sets one', () => {
+    const { repo, dir, hooks } = setupRepo();
+    git(repo, ['config', 'core.hooksPath', '.githooks']);
+    assert.strictEqual(runCoord(['guard', 'install'], { dir }).code, 0);
+    assert.ok(fs.existsSync(path.join(repo, '.githooks', 'pre-commit')));
+    assert.ok(!fs.existsSync(path.join(hooks, 'pre-commit')));
+    assert.strictEqual(runCoord(['claim', 'docs/**', '--exclusive'], { dir, as: 'instance-2' }).code, 0);
+    change(repo, 'docs/x.md');
+    const blocked = git(repo, ['commit', '-qm', 'docs'], { CLAUDE_INSTANCE_ID: 'instance-1' });
+    assert.notStrictEqual(blocked.code, 0);
+    assert.match(blocked.stderr, /docs\/x\.md \(instance-2 holds docs\/\*\* exclusively/);
+  });
+
   it('uninstall without an existing hook removes ours entirely', () => {
     const { dir, hooks } = setupRepo();
     assert.strictEqual(runCoord(['guard', 'install'], { dir }).code, 0);

@@ -101,6 +101,8 @@ export class ClaimBook {
       throw new CoordError('usage', 'claim needs at least one path or glob (e.g. coord claim src/api/**)');
     const patterns = [...new Set(inputs.map((i) => this.normalize(i)))];
     const reason = (options.reason ?? '').trim().replace(/\s+/g, ' ');
+    if (/[\u0000-\u001f\u007f-\u009f]/.test(reason))
+      throw new CoordError('invalid-input', '--reason contains a control character; give plain text');
     if (reason.length > MAX_REASON)
       throw new CoordError('invalid-input', `--reason is ${reason.length} characters; keep it under ${MAX_REASON}`);
     const ttl = options.ttlMs ?? DEFAULT_CLAIM_TTL_MS;

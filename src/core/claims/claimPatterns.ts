@@ -32,7 +32,7 @@ export function normalizeClaimPattern(input: string, root: string, cwd?: string)
   const text = input.trim();
   if (text === '')
     throw new CoordError('invalid-input', 'empty path or glob: name a file, a folder or a glob such as src/**/*.ts');
-  if (/[\0\r\n]/.test(text))
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(text))
     throw new CoordError(
       'invalid-input',
       `path ${JSON.stringify(input)} contains a control character; name a file, a folder or a glob`,
