@@ -5,15 +5,15 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { CoordError } from './errors';
-import { Layout } from './layout';
-import { Chatroom, InstanceStatus, Message, MessageRef, Notifications } from './model';
-import { DirectoryStore, ReadState, StoredMessage, roomFromEvents, toMessage } from './store';
-import { withLock as withDirectoryLock } from './lock';
-import { appendWhole, ensureDir, fileStamp, listFiles, readTextIfExists, touch, writeAtomic } from './fsutil';
-import { scanLog, readLogLines } from './logIndex';
+import { CoordError } from './common/errors';
+import { Layout } from './disk/layout';
+import { Chatroom, InstanceStatus, Message, MessageRef, Notifications } from './common/messageTypes';
+import { DirectoryStore, ReadState, StoredMessage, roomFromEvents, toMessage } from './read/store';
+import { withLock as withDirectoryLock } from './disk/lock';
+import { appendWhole, ensureDir, fileStamp, listFiles, readTextIfExists, touch, writeAtomic } from './disk/fsutil';
+import { scanLog, readLogLines } from './disk/logCheckpoint';
 import { formatLogLine, parseLogLine } from './formats/messagesLog';
-import { resolveLogTarget } from './messageIdentity';
+import { resolveLogTarget } from './read/messageIdentity';
 import { formatBlock, formatSystemLine, parseTranscript } from './formats/transcript';
 import { formatPythonDmLine } from './formats/pythonDm';
 import {
@@ -34,12 +34,12 @@ import {
   isValidRoomName,
   listChoices,
   stripSigil,
-} from './names';
-import { formatTimestamp } from './time';
-import { MAX_MESSAGE_BYTES } from './text';
-import { assertCoordinationDir, initDirectory, resolveDirectory } from './directory';
-import { runSearch, SearchOptions } from './search';
-import { searchIndexFor } from './searchIndex';
+} from './common/names';
+import { formatTimestamp } from './common/time';
+import { MAX_MESSAGE_BYTES } from './common/text';
+import { assertCoordinationDir, initDirectory, resolveDirectory } from './disk/directory';
+import { runSearch, SearchOptions } from './search/searchEngine';
+import { searchIndexFor } from './search/memoryIndex';
 
 export interface OpenOptions {
   /** The coordination directory; default $COORDINATION_DIR or the nearest `coordination/`. */

@@ -4,8 +4,8 @@
  * truncated times written by a bash bug (`2025-06-15 04:2025-06-15 06:14:58`)
  * are tolerated. Unparseable lines are kept verbatim on rewrite.
  */
-import { TIMESTAMP_SOURCE } from '../time';
-import { splitLines } from '../lines';
+import { TIMESTAMP_SOURCE } from '../common/time';
+import { splitLines } from '../disk/lines';
 
 export interface ChatroomStatusEntry {
   name: string;

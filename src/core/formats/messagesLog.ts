@@ -10,8 +10,8 @@
  *
  * A line that fits none of these is a continuation of the message above.
  */
-import { TIMESTAMP_SOURCE } from '../time';
-import { escapeMessageText, unescapeMessageText } from '../text';
+import { TIMESTAMP_SOURCE } from '../common/time';
+import { escapeMessageText, unescapeMessageText } from '../common/text';
 
 export interface LogLine {
   time: string;

@@ -7,7 +7,7 @@
  *                                     transcript lines read (the sample's counts are lines)
  *   read-status/dm_<a>_<b>_reads.txt  `[ts] <id-prefix> read by <id>`
  */
-import { splitLines } from '../lines';
+import { splitLines } from '../disk/lines';
 
 export interface ReadMarks {
   /** Message number -> the latest time it was marked ('' when the line has no time). */

@@ -13,9 +13,9 @@
  * Quirks handled: blocks without `---`, a block glued to the end of the line
  * before it (`STATUS: read[ts] FROM: …`), bash-escaped `\!`.
  */
-import { TIMESTAMP_SOURCE } from '../time';
-import { splitLines } from '../lines';
-import { unescapeBashText } from '../text';
+import { TIMESTAMP_SOURCE } from '../common/time';
+import { splitLines } from '../disk/lines';
+import { unescapeBashText } from '../common/text';
 
 export interface TranscriptBlock {
   kind: 'message';

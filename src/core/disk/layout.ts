@@ -1,6 +1,6 @@
 /** Where each file kind lives inside a coordination directory. */
 import * as path from 'path';
-import { dmPair } from './names';
+import { dmPair } from '../common/names';
 
 export class Layout {
   constructor(readonly root: string) {}

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import writeFileAtomic from 'write-file-atomic';
-import { ioError } from './errors';
+import { ioError } from '../common/errors';
 
 export const FILE_MODE = 0o600;
 export const DIR_MODE = 0o700;

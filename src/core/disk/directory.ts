@@ -1,10 +1,10 @@
 /** Finding, checking and initialising a coordination directory. */
 import * as fs from 'fs';
 import * as path from 'path';
-import { CoordError } from './errors';
+import { CoordError } from '../common/errors';
 import { Layout } from './layout';
 import { appendWhole, ensureDir, touch } from './fsutil';
-import { CHATROOM_STATUS_HEADER } from './formats/chatroomStatus';
+import { CHATROOM_STATUS_HEADER } from '../formats/chatroomStatus';
 
 export const DEFAULT_DIR_NAME = 'coordination';
 

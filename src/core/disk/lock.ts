@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as lockfile from 'proper-lockfile';
-import { CoordError, ioError } from './errors';
+import { CoordError, ioError } from '../common/errors';
 import { allOrNothing } from './fsutil';
 
 const STALE_MS = 2000; // proper-lockfile's minimum

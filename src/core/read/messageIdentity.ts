@@ -4,8 +4,8 @@
  * message. Shared by the store (store.ts) and the persisted search index's
  * delta reader (searchCache.ts), which must match exactly as a fresh load does.
  */
-import { guardBodyText } from './formats/transcript';
-import { isValidInstanceId } from './names';
+import { guardBodyText } from '../formats/transcript';
+import { isValidInstanceId } from '../common/names';
 
 export function fnv(text: string, seed = 0x811c9dc5): number {
   let h = seed;

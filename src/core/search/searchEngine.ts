@@ -23,10 +23,10 @@
  */
 import * as vm from 'vm';
 import MiniSearch from 'minisearch';
-import { CoordError } from './errors';
-import { StoredMessage } from './store';
-import { Message, MessageRef } from './model';
-import { parseTimeInput, timestampToMillis } from './time';
+import { CoordError } from '../common/errors';
+import { StoredMessage } from '../read/store';
+import { Message, MessageRef } from '../common/messageTypes';
+import { parseTimeInput, timestampToMillis } from '../common/time';
 
 export interface SearchOptions {
   /** Only the last N messages (numbers stay the real ones). */

@@ -21,18 +21,18 @@ import {
 } from './messageIdentity';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Layout } from './layout';
-import { Chatroom, InstanceStatus, Message } from './model';
-import { parseLogLine } from './formats/messagesLog';
-import { parseTranscript, TranscriptBlock, TranscriptEvent } from './formats/transcript';
-import { parsePythonDm } from './formats/pythonDm';
-import { ChatroomStatusEntry, parseChatroomStatusFile } from './formats/chatroomStatus';
-import { parseInstanceStatusFile, parseStatusTxt } from './formats/statuses';
-import { parseDmReads, parsePositions, parseReadMarks, positionsByKey, ReadMarks } from './formats/readMarks';
-import { isValidRoomName } from './names';
-import { fileStamp, listFiles, readRange, readTextIfExists } from './fsutil';
-import { countLines, totalLines } from './lines';
-import { timestampToMillis } from './time';
+import { Layout } from '../disk/layout';
+import { Chatroom, InstanceStatus, Message } from '../common/messageTypes';
+import { parseLogLine } from '../formats/messagesLog';
+import { parseTranscript, TranscriptBlock, TranscriptEvent } from '../formats/transcript';
+import { parsePythonDm } from '../formats/pythonDm';
+import { ChatroomStatusEntry, parseChatroomStatusFile } from '../formats/chatroomStatus';
+import { parseInstanceStatusFile, parseStatusTxt } from '../formats/statuses';
+import { parseDmReads, parsePositions, parseReadMarks, positionsByKey, ReadMarks } from '../formats/readMarks';
+import { isValidRoomName } from '../common/names';
+import { fileStamp, listFiles, readRange, readTextIfExists } from '../disk/fsutil';
+import { countLines, totalLines } from '../disk/lines';
+import { timestampToMillis } from '../common/time';
 
 interface TranscriptRef {
   /** Key of the source file (see SourceState.key). */

@@ -9,8 +9,8 @@
  * line completed) is removed and added again. Anything else (a rewritten log,
  * a legacy message that sorts before existing ones) rebuilds the index.
  */
-import { StoredMessage, toMessage } from './store';
-import { Message, MessageRef } from './model';
+import { StoredMessage, toMessage } from '../read/store';
+import { Message, MessageRef } from '../common/messageTypes';
 import {
   IndexedDoc,
   PostingSource,
@@ -20,7 +20,7 @@ import {
   processTerm,
   rankedSearch,
   tokenize,
-} from './search';
+} from './searchEngine';
 
 const FIELDS = SEARCH_FIELDS.length;
 

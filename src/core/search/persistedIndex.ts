@@ -48,18 +48,18 @@ import {
   sameMessage,
   splitDmPair,
   splitReplyPrefix,
-} from './messageIdentity';
+} from '../read/messageIdentity';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Layout } from './layout';
-import { DirectoryStore, StoredMessage } from './store';
-import { Message, MessageRef } from './model';
-import { listFiles, readRange, readTextIfExists } from './fsutil';
-import { parseChatroomStatusFile } from './formats/chatroomStatus';
-import { MessageSearchIndex, PostingIndex, searchIndexFor } from './searchIndex';
-import { parseLogLine } from './formats/messagesLog';
-import { parseTranscript, TranscriptBlock } from './formats/transcript';
-import { parsePythonDm } from './formats/pythonDm';
+import { Layout } from '../disk/layout';
+import { DirectoryStore, StoredMessage } from '../read/store';
+import { Message, MessageRef } from '../common/messageTypes';
+import { listFiles, readRange, readTextIfExists } from '../disk/fsutil';
+import { parseChatroomStatusFile } from '../formats/chatroomStatus';
+import { MessageSearchIndex, PostingIndex, searchIndexFor } from './memoryIndex';
+import { parseLogLine } from '../formats/messagesLog';
+import { parseTranscript, TranscriptBlock } from '../formats/transcript';
+import { parsePythonDm } from '../formats/pythonDm';
 import {
   PostingSource,
   RankedHits,
@@ -69,7 +69,7 @@ import {
   checkQuery,
   rankedSearch,
   runSearch,
-} from './search';
+} from './searchEngine';
 
 export const SEARCH_CACHE_NAME = '.coord-search-index';
 const MAGIC = 'CSI1';
