@@ -52,6 +52,17 @@ export function readRange(fd: number, start: number, end: number): Buffer {
   return done === length ? buf : buf.subarray(0, done);
 }
 
+const TAIL_BYTES = 64;
+
+/**
+ * The last bytes before `size`, as text to compare: a file whose tail at the
+ * size we read is unchanged has only grown since (the rule every incremental
+ * reader uses: the store, the log checkpoint, the persisted search index).
+ */
+export function fileTail(fd: number, size: number): string {
+  return readRange(fd, Math.max(0, size - TAIL_BYTES), size).toString('base64');
+}
+
 export function openForAppend(file: string): number {
   try {
     return fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_APPEND | fs.constants.O_CREAT | NOFOLLOW, FILE_MODE);

@@ -36,6 +36,11 @@ export function formatReadMark(ref: number | string, time: string): string {
   return typeof ref === 'number' ? `${ref}: read at ${time}\n` : `id:${ref}: read at ${time}\n`;
 }
 
+/** A line of data/read-receipts.log, the Python tool's record of who read which log line. */
+export function formatReadReceipt(time: string, reader: string, line: number): string {
+  return `[${time}] READ-RECEIPT: ${reader} read message ${line}\n`;
+}
+
 export interface Position {
   kind: 'chatroom' | 'dm';
   name: string;

@@ -9,58 +9,29 @@
  * the message its 8-hex id and read hints); one with no log line is a legacy
  * message of its own, numbered null.
  */
-import {
-  blockId,
-  comparableBody,
-  hashId,
-  MessageShape,
-  resolveLogTarget,
-  sameMessage,
-  splitDmPair,
-  splitReplyPrefix,
-} from './messageIdentity';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Layout } from '../disk/layout';
-import { Chatroom, InstanceStatus, Message } from '../common/messageTypes';
-import { parseLogLine } from '../formats/messagesLog';
-import { parseTranscript, TranscriptBlock, TranscriptEvent } from '../formats/transcript';
-import { parsePythonDm } from '../formats/pythonDm';
-import { ChatroomStatusEntry, parseChatroomStatusFile } from '../formats/chatroomStatus';
-import { parseInstanceStatusFile, parseStatusTxt } from '../formats/statuses';
-import { parseDmReads, parsePositions, parseReadMarks, positionsByKey, ReadMarks } from '../formats/readMarks';
-import { isValidRoomName } from '../common/names';
-import { fileStamp, listFiles, readRange, readTextIfExists } from '../disk/fsutil';
-import { countLines, totalLines } from '../disk/lines';
+import { Chatroom, InstanceStatus } from '../common/messageTypes';
 import { timestampToMillis } from '../common/time';
+import { Layout } from '../disk/layout';
+import { fileStamp, fileTail, listFiles, readRange, readTextIfExists } from '../disk/fsutil';
+import { countLines, decodeLines, totalLines } from '../disk/lines';
+import { ChatroomStatusEntry } from '../formats/chatroomStatus';
+import { parseInstanceStatusFile, parseStatusTxt } from '../formats/statuses';
+import { TranscriptEvent } from '../formats/transcript';
+import { attachBlock, BlockMatcher } from './blockMatching';
+import { continueLogMessage, LogMessageFields, orphanLogLine, readLogLine } from './logMessages';
+import { ByTime } from './messagesByTime';
+import { ReadState } from './readState';
+import type { SourceKind } from './sources';
+import { bareNameRule, readStatusEntries, roomsFrom } from './rooms';
+import { discoverSources, readSourceText, SourceFile } from './sources';
+import { StoredMessage } from './storedMessage';
 
-interface TranscriptRef {
-  /** Key of the source file (see SourceState.key). */
-  source: string;
-  block: TranscriptBlock;
-}
+export type { StoredMessage } from './storedMessage';
+export { toMessage } from './storedMessage';
 
-export interface StoredMessage extends Message {
-  seq: number;
-  /** Written as a direct message (DM: line or a DM file) rather than an @-message. */
-  dm: boolean;
-  /** The room for "#room" targets. */
-  room: string | null;
-  /** The recipient for "@id" targets. */
-  to: string | null;
-  /** Physical lines owned in the log (continuation lines included). */
-  lastLine: number | null;
-  refs: TranscriptRef[];
-}
-
-type SourceKind = 'room' | 'inbox' | 'bashDm' | 'pythonDm';
-
-interface SourceState {
-  key: string;
-  kind: SourceKind;
-  file: string;
-  /** Room name, inbox owner, or the DM pair `a_b`. */
-  name: string;
+interface SourceState extends SourceFile {
   size: number;
   mtimeMs: number;
   tail: string;
@@ -68,69 +39,6 @@ interface SourceState {
   events: TranscriptEvent[];
   claimed: StoredMessage[];
   legacy: StoredMessage[];
-}
-
-const TAIL_BYTES = 64;
-
-/**
- * A multimap keyed by timestamp: few messages share a second, so lookups stay
- * cheap. A second that fills up (a burst, or a generated log) gets its own
- * index by sender, target and text, so matching never turns quadratic.
- */
-class ByTime {
-  private map = new Map<string, TimeBucket>();
-  get size(): number {
-    return this.map.size;
-  }
-  add(m: StoredMessage): void {
-    let bucket = this.map.get(m.time);
-    if (!bucket) this.map.set(m.time, (bucket = { list: [], byShape: null }));
-    bucket.list.push(m);
-    if (bucket.byShape) addShape(bucket.byShape, m);
-    else if (bucket.list.length > BUSY_SECOND) {
-      bucket.byShape = new Map();
-      for (const x of bucket.list) addShape(bucket.byShape, x);
-    }
-  }
-  remove(m: StoredMessage): void {
-    const bucket = this.map.get(m.time);
-    if (!bucket) return;
-    const i = bucket.list.indexOf(m);
-    if (i >= 0) bucket.list.splice(i, 1);
-    if (bucket.byShape) {
-      const list = bucket.byShape.get(shapeKey(m));
-      const j = list ? list.indexOf(m) : -1;
-      if (list && j >= 0) list.splice(j, 1);
-    }
-    if (bucket.list.length === 0) this.map.delete(m.time);
-  }
-  find(shape: MessageShape, accept: (m: StoredMessage) => boolean = () => true): StoredMessage | undefined {
-    const bucket = this.map.get(shape.time);
-    if (!bucket) return undefined;
-    const candidates = bucket.byShape ? (bucket.byShape.get(shapeKey(shape)) ?? []) : bucket.list;
-    return candidates.find((m) => sameMessage(m, shape) && accept(m));
-  }
-  clear(): void {
-    this.map.clear();
-  }
-}
-
-const BUSY_SECOND = 32;
-
-interface TimeBucket {
-  list: StoredMessage[];
-  byShape: Map<string, StoredMessage[]> | null;
-}
-
-function shapeKey(m: MessageShape): string {
-  return `${m.from}\u0000${m.target}\u0000${comparableBody(m.text)}`;
-}
-
-function addShape(index: Map<string, StoredMessage[]>, m: StoredMessage): void {
-  const key = shapeKey(m);
-  const list = index.get(key);
-  if (list) list.push(m);
-  else index.set(key, [m]);
 }
 
 export class DirectoryStore {
@@ -147,19 +55,21 @@ export class DirectoryStore {
   private logTail = '';
   /** A last line without its terminator, parsed provisionally and redone on the next refresh. */
   private logPartial: { startByte: number; created: boolean; ownerTextLength: number } | null = null;
-  private logByTime = new ByTime();
+  private logByTime = new ByTime<StoredMessage>();
   /** Rooms named by log lines ("-> #x:"), in order of first use. */
   private logRooms = new Map<string, { name: string; time: string }>();
 
   private sources = new Map<string, SourceState>();
   private legacyById = new Map<string, StoredMessage>();
-  private legacyByTime = new ByTime();
+  private legacyByTime = new ByTime<StoredMessage>();
   /** The legacy set changed since allMessages() last sorted; log appends alone keep the order. */
   private legacyDirty = true;
   private sortedLogCount = 0;
   private readStates = new Map<string, { stamp: string; state: ReadState }>();
 
   private statusEntries: ChatroomStatusEntry[] = [];
+  /** Whether a bare log target names a room (see bareNameRule). */
+  private isRoomName: (name: string) => boolean;
   private fileStamps = new Map<string, string>();
   private statusCache: Map<string, InstanceStatus> | null = null;
   private roomCache: Map<string, Chatroom> | null = null;
@@ -169,6 +79,7 @@ export class DirectoryStore {
 
   constructor(root: string) {
     this.layout = new Layout(root);
+    this.isRoomName = bareNameRule(this.layout, []);
   }
 
   /** Brings the store up to date with the disk; returns true when anything changed. */
@@ -176,9 +87,8 @@ export class DirectoryStore {
     const before = this.version;
     // Rooms first: a log line naming a bare room resolves against them.
     if (this.changedSince('status', this.layout.chatroomStatus)) {
-      this.statusEntries = parseChatroomStatusFile(readTextIfExists(this.layout.chatroomStatus)).flatMap((l) =>
-        l.kind === 'entry' ? [l.entry] : [],
-      );
+      this.statusEntries = readStatusEntries(this.layout);
+      this.isRoomName = bareNameRule(this.layout, this.statusEntries);
       this.touchVersion();
     }
     this.refreshLog();
@@ -240,10 +150,7 @@ export class DirectoryStore {
       // stayed the same means an edit in place somewhere: read it all again.
       const editedInPlace = size === this.logParsedBytes && st.mtimeMs !== this.logMtimeMs && this.logParsedBytes > 0;
       const intact =
-        !editedInPlace &&
-        size >= this.logParsedBytes &&
-        readRange(fd, Math.max(0, this.logParsedBytes - TAIL_BYTES), this.logParsedBytes).toString('base64') ===
-          this.logTail;
+        !editedInPlace && size >= this.logParsedBytes && fileTail(fd, this.logParsedBytes) === this.logTail;
       if (!intact) {
         this.resetLog();
         this.parseLogFrom(fd, 0, size);
@@ -256,7 +163,7 @@ export class DirectoryStore {
       }
       this.logParsedBytes = size;
       this.logMtimeMs = st.mtimeMs;
-      this.logTail = readRange(fd, Math.max(0, size - TAIL_BYTES), size).toString('base64');
+      this.logTail = fileTail(fd, size);
       this.touchVersion();
     } finally {
       fs.closeSync(fd);
@@ -306,16 +213,13 @@ export class DirectoryStore {
   }
 
   private parseLogFrom(fd: number, start: number, end: number): void {
-    let buf = readRange(fd, start, end);
-    if (this.logEndsWithCR && start === this.logParsedBytes && buf[0] === 0x0a) buf = buf.subarray(1);
-    const text = buf.toString('utf8');
-    const lines = text.split(/\r\n|\r|\n/);
-    const last = lines.pop()!;
+    const buf = readRange(fd, start, end);
+    const { lines, rest } = decodeLines(buf, this.logEndsWithCR && start === this.logParsedBytes);
     for (const line of lines) this.addLogLine(line);
-    if (last !== '') {
-      const lastStart = end - Buffer.byteLength(last, 'utf8');
+    if (rest !== '') {
+      const lastStart = end - Buffer.byteLength(rest, 'utf8');
       const ownerTextLength = this.logMessages[this.logMessages.length - 1]?.text.length ?? 0;
-      const created = this.addLogLine(last);
+      const created = this.addLogLine(rest);
       this.logPartial = { startByte: lastStart, created, ownerTextLength };
     }
     this.logEndsWithCR = buf.length > 0 ? buf[buf.length - 1] === 0x0d : this.logEndsWithCR;
@@ -324,64 +228,19 @@ export class DirectoryStore {
   /** Adds one physical line; returns true when it started a new message. */
   private addLogLine(line: string): boolean {
     const number = this.lineOwner.length + 1;
-    const parsed = parseLogLine(line);
-    if (!parsed) {
-      const ownerIndex = this.logMessages.length - 1;
-      if (ownerIndex >= 0) {
-        const owner = this.logMessages[ownerIndex];
-        owner.text += '\n' + line;
-        owner.lastLine = number;
-        this.lineOwner.push(ownerIndex);
-        return false;
-      }
-      // A continuation with nothing above it still owns its number.
-      this.pushLogMessage(
-        { number, time: '', from: '', target: '', text: line, replyTo: null, dm: false, room: null, to: null },
-        line,
-      );
-      return true;
+    const fields = readLogLine(line, number, (n) => this.messageByNumber(n), this.isRoomName);
+    const owner = this.logMessages[this.logMessages.length - 1];
+    if (!fields && owner) {
+      continueLogMessage(owner, line, number);
+      this.lineOwner.push(this.logMessages.length - 1);
+      return false;
     }
-    const { target, room, to } = resolveLogTarget(
-      parsed.rawTarget,
-      parsed.from,
-      parsed.dm,
-      parsed.replyTo,
-      (n) => this.messageByNumber(n),
-      (name) => this.isKnownRoomName(name),
-    );
-    this.pushLogMessage(
-      {
-        number,
-        time: parsed.time,
-        from: parsed.from,
-        target,
-        text: parsed.text,
-        replyTo: parsed.replyTo,
-        dm: parsed.dm,
-        room,
-        to,
-      },
-      line,
-    );
+    this.pushLogMessage(fields ?? orphanLogLine(line, number));
     return true;
   }
 
-  private pushLogMessage(fields: Omit<StoredMessage, 'seq' | 'id' | 'lastLine' | 'refs'>, line: string): void {
-    const message: StoredMessage = {
-      number: fields.number,
-      id: hashId(`${fields.number}|${fields.time}|${fields.from}|${line.length}`),
-      time: fields.time,
-      from: fields.from,
-      target: fields.target,
-      text: fields.text,
-      replyTo: fields.replyTo,
-      seq: this.seq++,
-      dm: fields.dm,
-      room: fields.room,
-      to: fields.to,
-      lastLine: fields.number,
-      refs: [],
-    };
+  private pushLogMessage(fields: LogMessageFields): void {
+    const message: StoredMessage = { ...fields, seq: this.seq++, refs: [] };
     this.lineOwner.push(this.logMessages.length);
     this.logMessages.push(message);
     if (message.room !== null && message.room !== '') {
@@ -390,12 +249,6 @@ export class DirectoryStore {
     }
     this.logByTime.add(message);
     if (this.legacyByTime.size > 0) this.absorbLegacy(message);
-  }
-
-  private isKnownRoomName(name: string): boolean {
-    const lower = name.toLowerCase();
-    if (this.statusEntries.some((e) => e.name.toLowerCase() === lower)) return true;
-    return fs.existsSync(this.layout.chatroom(name));
   }
 
   /** A log line that arrives after its transcript block takes the legacy message's place. */
@@ -429,32 +282,9 @@ export class DirectoryStore {
 
   // ---------------------------------------------------------- transcripts
 
-  private discoverSources(): Array<Pick<SourceState, 'key' | 'kind' | 'file' | 'name'>> {
-    const found: Array<Pick<SourceState, 'key' | 'kind' | 'file' | 'name'>> = [];
-    for (const name of listFiles(this.layout.chatroomsDir)) {
-      const room = name.slice(0, -4);
-      found.push({ key: `room:${room}`, kind: 'room', file: path.join(this.layout.chatroomsDir, name), name: room });
-    }
-    for (const name of listFiles(this.layout.inboxesDir)) {
-      const owner = name.slice(0, -4);
-      found.push({ key: `inbox:${owner}`, kind: 'inbox', file: path.join(this.layout.inboxesDir, name), name: owner });
-    }
-    for (const name of listFiles(this.layout.dmsDir)) {
-      const base = name.slice(0, -4);
-      const kind: SourceKind = base.startsWith('dm_') ? 'pythonDm' : 'bashDm';
-      found.push({
-        key: `${kind}:${base}`,
-        kind,
-        file: path.join(this.layout.dmsDir, name),
-        name: kind === 'pythonDm' ? base.slice(3) : base,
-      });
-    }
-    return found;
-  }
-
   private refreshSources(): void {
     const seen = new Set<string>();
-    for (const found of this.discoverSources()) {
+    for (const found of discoverSources(this.layout)) {
       seen.add(found.key);
       let source = this.sources.get(found.key);
       if (!source) {
@@ -487,7 +317,7 @@ export class DirectoryStore {
         source.size >= 0 &&
         source.kind !== 'pythonDm' &&
         st.size > source.size &&
-        readRange(fd, Math.max(0, source.size - TAIL_BYTES), source.size).toString('base64') === source.tail &&
+        fileTail(fd, source.size) === source.tail &&
         readRange(fd, source.size - 4, source.size)
           .toString('latin1')
           .endsWith('---\n');
@@ -501,7 +331,7 @@ export class DirectoryStore {
       source.lines += totalLines(countLines(bytes));
       source.size = st.size;
       source.mtimeMs = st.mtimeMs;
-      source.tail = readRange(fd, Math.max(0, st.size - TAIL_BYTES), st.size).toString('base64');
+      source.tail = fileTail(fd, st.size);
       this.touchVersion();
     } finally {
       fs.closeSync(fd);
@@ -520,80 +350,24 @@ export class DirectoryStore {
   }
 
   private loadSourceText(source: SourceState, text: string): void {
-    if (source.kind === 'pythonDm') {
-      const lines = parsePythonDm(text);
-      const pair = splitDmPair(
-        source.name,
-        lines.map((l) => l.from),
-      );
-      for (const line of lines) {
-        const to = line.from === pair[0] ? pair[1] : pair[0];
-        const block: TranscriptBlock = {
-          kind: 'message',
-          time: line.time,
-          from: line.from,
-          to,
-          id: null,
-          text: line.text,
-          status: null,
-          firstLine: line.line,
-          lastLine: line.line,
-        };
-        this.attachBlock(source, block, `@${to}`, true);
-      }
-      return;
-    }
-    const items = parseTranscript(text, source.lines);
-    for (const item of items) {
-      if (item.kind === 'system') {
-        source.events.push(item);
-        continue;
-      }
-      if (source.kind === 'room') this.attachBlock(source, item, `#${source.name}`, false);
-      else if (source.kind === 'inbox') this.attachBlock(source, item, `@${source.name}`, false);
-      else {
-        const to = item.to ?? splitDmPair(source.name, [item.from]).find((p) => p !== item.from) ?? '';
-        this.attachBlock(source, item, `@${to}`, true);
-      }
-    }
-  }
-
-  private attachBlock(source: SourceState, block: TranscriptBlock, target: string, dm: boolean): void {
-    const ref: TranscriptRef = { source: source.key, block };
-    const { text, replyTo } = splitReplyPrefix(block.text);
-    const shape: MessageShape = { time: block.time, from: block.from, target, text };
-    const match = this.logByTime.find(shape, (m) => !m.refs.some((r) => r.source === source.key));
-    if (match) {
-      if (block.id && !match.refs.some((r) => r.block.id)) match.id = block.id;
-      match.refs.push(ref);
-      source.claimed.push(match);
-      return;
-    }
-    const existing = block.id ? this.legacyById.get(block.id) : undefined;
-    if (existing && sameMessage(existing, shape)) {
-      existing.refs.push(ref);
-      source.legacy.push(existing);
-      return;
-    }
-    const room = target.startsWith('#') ? target.slice(1) : null;
-    const legacy: StoredMessage = {
-      number: null,
-      id: blockId(source.key, block),
-      time: block.time,
-      from: block.from,
-      target,
-      text,
-      replyTo,
-      seq: this.seq++,
-      dm,
-      room,
-      to: room === null ? target.slice(1) : null,
-      lastLine: null,
-      refs: [ref],
+    const { blocks, events } = readSourceText(source, text, source.lines);
+    source.events.push(...events);
+    const matcher: BlockMatcher<StoredMessage> = {
+      logMessage: (shape) => this.logByTime.find(shape, (m) => !m.refs.some((r) => r.source === source.key)),
+      idFromBlock: (m) => m.refs.some((r) => r.block.id),
+      claim: (m, log, block) => {
+        m.refs.push({ source: source.key, block });
+        if (log) source.claimed.push(m);
+        else source.legacy.push(m);
+      },
+      legacyById: this.legacyById,
+      addLegacy: (fields) => {
+        const legacy: StoredMessage = { ...fields, seq: this.seq++, refs: [] };
+        this.addLegacy(legacy);
+        return legacy;
+      },
     };
-    source.legacy.push(legacy);
-    if (block.id && !this.legacyById.has(block.id)) this.legacyById.set(block.id, legacy);
-    this.addLegacy(legacy);
+    for (const block of blocks) attachBlock(matcher, source.key, block);
   }
 
   // -------------------------------------------------------------- queries
@@ -671,47 +445,16 @@ export class DirectoryStore {
     return s ? { kind: s.kind, name: s.name } : undefined;
   }
 
-  /** Every chatroom: status-file lines, transcripts, and rooms the log names. */
+  /** Every chatroom (see roomsFrom, the room rule), keyed by lower-cased name. */
   chatrooms(): Map<string, Chatroom> {
     if (this.roomCache) return this.roomCache;
-    const rooms = new Map<string, Chatroom>();
-    const put = (room: Chatroom) => {
-      const lower = room.name.toLowerCase();
-      if (!rooms.has(lower)) rooms.set(lower, room);
-    };
-    for (const e of this.statusEntries) {
-      if (!isValidRoomName(e.name)) continue;
-      const events = this.roomEvents(e.name);
-      const createdEvent = events.find((ev) => ev.type === 'created');
-      put({
-        name: e.name,
-        status: e.status,
-        creator: e.creator,
-        created: e.created || createdEvent?.time || '',
-        modified: e.modified,
-        reason: e.reason,
-        description: events.find((ev) => ev.type === 'description')?.value ?? '',
-      });
-    }
-    // A status line is authoritative; a room known only from its transcript takes its state from its SYSTEM lines.
-    for (const source of this.sources.values()) {
-      if (source.kind === 'room' && !rooms.has(source.name.toLowerCase()))
-        put(roomFromEvents(source.name, source.events));
-    }
-    for (const [lower, r] of this.logRooms) {
-      if (!rooms.has(lower) && isValidRoomName(r.name))
-        put({
-          name: r.name,
-          status: 'open',
-          creator: '',
-          created: r.time,
-          modified: r.time,
-          reason: '',
-          description: '',
-        });
-    }
-    this.roomCache = rooms;
-    return rooms;
+    const transcripts = [...this.sources.values()].filter((s) => s.kind === 'room');
+    this.roomCache = roomsFrom({
+      statusEntries: this.statusEntries,
+      transcripts,
+      logRooms: this.logRooms.values(),
+    });
+    return this.roomCache;
   }
 
   statuses(): Map<string, InstanceStatus> {
@@ -748,98 +491,5 @@ export class DirectoryStore {
 
   sourceOf(key: string): SourceState | undefined {
     return this.sources.get(key);
-  }
-}
-
-/** Whether a message counts as read for one instance: any record that says so wins. */
-export class ReadState {
-  readonly marks: ReadMarks;
-  private positions: Map<string, number>;
-  private dmReceipts: Map<string, string[]> = new Map();
-
-  constructor(
-    private store: DirectoryStore,
-    readonly instance: string,
-  ) {
-    const layout = store.layout;
-    this.marks = parseReadMarks(readTextIfExists(layout.readMarks(instance)));
-    this.positions = positionsByKey(parsePositions(readTextIfExists(layout.positions(instance))));
-    for (const name of listFiles(layout.readStatusDir)) {
-      const m = /^dm_(.+)_reads\.txt$/.exec(name);
-      if (!m) continue;
-      const prefixes = parseDmReads(readTextIfExists(path.join(layout.readStatusDir, name)))
-        .filter((r) => r.reader === instance)
-        .map((r) => r.idPrefix);
-      this.dmReceipts.set(m[1], prefixes);
-    }
-  }
-
-  isRead(m: StoredMessage): boolean {
-    if (m.from === this.instance) return true;
-    if (m.number !== null && markCovers(this.marks.numbers.get(m.number), m.time)) return true;
-    if (this.marks.ids.has(m.id)) return true;
-    for (const ref of m.refs) if (this.refSaysRead(ref)) return true;
-    return false;
-  }
-
-  private refSaysRead(ref: TranscriptRef): boolean {
-    const source = this.store.sourceKind(ref.source);
-    if (!source) return false;
-    const status = ref.block.status;
-    if (source.kind === 'inbox' && source.name === this.instance && status === 'read') return true;
-    if (source.kind === 'bashDm' && status === `read by ${this.instance}`) return true;
-    const positionKey =
-      source.kind === 'room' ? `chatroom:${source.name}` : source.kind === 'bashDm' ? `dm:${source.name}` : null;
-    if (positionKey) {
-      const pos = this.positions.get(positionKey);
-      if (pos !== undefined && ref.block.lastLine <= pos) return true;
-    }
-    if (source.kind === 'bashDm' && ref.block.id) {
-      const prefixes = this.dmReceipts.get(source.name) ?? [];
-      if (prefixes.some((p) => ref.block.id!.startsWith(p))) return true;
-    }
-    return false;
-  }
-}
-
-/**
- * A mark made before the message was written belongs to an older log that
- * was since replaced (the legacy sample's marks point at a log that is gone).
- */
-function markCovers(markTime: string | undefined, messageTime: string): boolean {
-  if (markTime === undefined) return false;
-  if (markTime === '' || messageTime === '') return true;
-  return markTime >= messageTime;
-}
-
-export function toMessage(m: StoredMessage): Message {
-  return { number: m.number, id: m.id, time: m.time, from: m.from, target: m.target, text: m.text, replyTo: m.replyTo };
-}
-
-export function roomFromEvents(name: string, events: TranscriptEvent[]): Chatroom {
-  const created = events.find((e) => e.type === 'created');
-  const room: Chatroom = {
-    name,
-    status: 'open',
-    creator: created?.value ?? '',
-    created: created?.time ?? '',
-    modified: created?.time ?? '',
-    reason: '',
-    description: events.find((e) => e.type === 'description')?.value ?? '',
-  };
-  applyTranscriptState(room, events);
-  return room;
-}
-
-/** The last close or reopen in a transcript sets the room's state. */
-function applyTranscriptState(room: Chatroom, events: TranscriptEvent[]): void {
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i];
-    if (e.type !== 'closed' && e.type !== 'reopened') continue;
-    room.status = e.type === 'closed' ? 'closed' : 'open';
-    room.modified = e.time;
-    const reason =
-      events[i + 1]?.type === (e.type === 'closed' ? 'closure-reason' : 'reopen-reason') ? events[i + 1].value : '';
-    room.reason = e.type === 'closed' ? reason : '';
   }
 }
