@@ -16,7 +16,7 @@ import {
 } from './common/names';
 import { MAX_MESSAGE_BYTES } from './common/text';
 import { formatTimestamp } from './common/time';
-import { assertCoordinationDir, initDirectory, resolveDirectory } from './disk/directory';
+import { assertCoordinationDir, resolveDirectory } from './disk/directory';
 import { readTextIfExists, writeAtomic } from './disk/fsutil';
 import { Layout } from './disk/layout';
 import { ActionEntry, parseActionLog } from './formats/actionLog';
@@ -34,6 +34,7 @@ import { searchIndexFor } from './search/memoryIndex';
 import { appendLogLine, newMessageId, OutgoingMessage, writeTranscriptCopies } from './write/messageWrites';
 import { advancePositions, appendReadMarks, markInboxBlocksRead } from './write/readMarkWrites';
 import { writeNewRoom, writeRoomStatus } from './write/roomWrites';
+import { initDirectory } from './write/initDirectory';
 import { WriteSession } from './write/writeSession';
 
 export interface OpenOptions {
@@ -375,7 +376,8 @@ export class Coordination {
       if (parent.from !== me && parent.to !== me) {
         throw new CoordError(
           'invalid-input',
-          `message ${describeRef(ref)} is a direct message between ${parent.from} and ${parent.to}; you (${me}) can only reply to your own conversations`,
+          `message ${describeRef(ref)} is a direct message between ${parent.from} and ${parent.to}; ` +
+            `you (${me}) can only reply to your own conversations`,
         );
       }
       const other = parent.from === me ? parent.to : parent.from;
@@ -421,7 +423,8 @@ export class Coordination {
       if (existing) {
         throw new CoordError(
           'conflict',
-          `chatroom '${existing.name}' already exists (names are unique regardless of case); pick another name or use #${existing.name}`,
+          `chatroom '${existing.name}' already exists (names are unique regardless of case); ` +
+            `pick another name or use #${existing.name}`,
         );
       }
       this.writes.registerSelf(me);
@@ -492,7 +495,8 @@ export class Coordination {
       const range = count > 0 ? `numbers run from 1 to ${count}` : 'the log has no numbered messages yet';
       throw new CoordError(
         'not-found',
-        `no message ${describeRef(ref)}: ${range}; legacy messages are referred to by their 8-hex id (see check-chatroom)`,
+        `no message ${describeRef(ref)}: ${range}; ` +
+          'legacy messages are referred to by their 8-hex id (see check-chatroom)',
       );
     }
     return m;
@@ -544,12 +548,14 @@ export class Coordination {
     const { room, rooms } = this.lookupRoom(name);
     if (!room) throw this.unknownRoom(name, rooms);
     if (room.status === 'closed') {
+      const open = listChoices(
+        rooms.filter((r) => r.status === 'open').map((r) => r.name),
+        '#',
+      );
       throw new CoordError(
         'closed',
-        `chatroom #${room.name} is closed${room.reason ? ` (${room.reason})` : ''}; reopen it with 'coord reopen-chatroom ${room.name} REASON' or pick an open room: ${listChoices(
-          rooms.filter((r) => r.status === 'open').map((r) => r.name),
-          '#',
-        )}`,
+        `chatroom #${room.name} is closed${room.reason ? ` (${room.reason})` : ''}; ` +
+          `reopen it with 'coord reopen-chatroom ${room.name} REASON' or pick an open room: ${open}`,
       );
     }
     return room;
@@ -571,7 +577,8 @@ export class Coordination {
     if (!known.includes(id)) {
       throw new CoordError(
         'not-found',
-        `unknown instance '${id}': known instances are ${listChoices(known, '@')} (an instance becomes known once it runs coord or coordination.py as itself)`,
+        `unknown instance '${id}': known instances are ${listChoices(known, '@')} ` +
+          '(an instance becomes known once it runs coord or coordination.py as itself)',
       );
     }
     return id;

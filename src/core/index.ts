@@ -10,3 +10,4 @@ export { isBookkeepingPath } from './disk/layout';
 export { searchDirectory } from './search/persistedIndex';
 export { sanitizeForTerminal, escapeMessageText, unescapeMessageText } from './common/text';
 export { isValidInstanceId, isValidRoomName } from './common/names';
+export { closestName } from './common/editDistance';

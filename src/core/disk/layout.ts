@@ -40,7 +40,7 @@ export class Layout {
   get statusTxt(): string {
     return path.join(this.dataDir, 'status.txt');
   }
-  /** Our bookkeeping files (the older tools ignore them): the write lock, the line-count checkpoint, the search index. */
+  /** Our bookkeeping files, which the older tools ignore: the write lock, the line-count checkpoint, the index. */
   get lockTarget(): string {
     return path.join(this.dataDir, LOCK_TARGET);
   }

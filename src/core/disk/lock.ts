@@ -103,7 +103,8 @@ async function acquireOrExplain(target: string): Promise<() => void> {
     if (code === 'ELOCKED') {
       throw new CoordError(
         'locked',
-        `the coordination directory stayed locked for ${WAIT_MS / 1000}s (${target}.lock); try again, or remove that lock directory if no coord process is running`,
+        `the coordination directory stayed locked for ${WAIT_MS / 1000}s (${target}.lock); ` +
+          'try again, or remove that lock directory if no coord process is running',
       );
     }
     if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM' || code === 'ENOSPC')

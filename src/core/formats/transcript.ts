@@ -164,6 +164,11 @@ export function formatBlock(input: BlockInput): string {
   return `${header}\nID: ${input.id}\nMESSAGE: ${guardBodyText(input.text)}\n${status}---\n`;
 }
 
+/** The header the bash tools open a new room's transcript with. */
+export function formatCreatedHeader(time: string, by: string): string {
+  return `[CHATROOM CREATED: ${time} by ${by}]\n`;
+}
+
 export function formatSystemLine(time: string, text: string): string {
   return `[${time}] SYSTEM: ${text.replace(/[\r\n]+/g, ' ')}\n`;
 }

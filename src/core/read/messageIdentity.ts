@@ -2,7 +2,7 @@
  * How one message is recognised across the files that hold it: a log line and
  * a transcript block with the same time, sender, target and text are the same
  * message. Shared by the store (store.ts) and the persisted search index's
- * delta reader (searchCache.ts), which must match exactly as a fresh load does.
+ * delta reader (search/indexDelta.ts), which must match exactly as a fresh load does.
  */
 import { guardBodyText } from '../formats/transcript';
 import { isValidInstanceId } from '../common/names';

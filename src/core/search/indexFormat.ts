@@ -74,7 +74,7 @@ function blocksDigest(blocks: TranscriptBlock[]): string {
   let a = 0;
   let b = 0;
   for (const block of blocks) {
-    const s = `${block.time}\u0000${block.from}\u0000${block.to ?? ''}\u0000${block.id ?? ''}\u0000${block.firstLine}\u0000${block.text}`;
+    const s = [block.time, block.from, block.to ?? '', block.id ?? '', block.firstLine, block.text].join('\u0000');
     a = (a + fnv(s)) >>> 0;
     b = (b + fnv(s, 0x01000193 ^ 0x5bd1e995)) >>> 0;
   }

@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import { Message, MessageRef } from '../common/messageTypes';
 import { Layout } from '../disk/layout';
 import { readRange } from '../disk/fsutil';
+import { lowerBound, markMatchedEntries } from '../common/sortedSearch';
 import { MessageShape as Shape, sameMessage } from '../read/messageIdentity';
 import { PostingIndex } from './memoryIndex';
 import { PostingSource, RankedHits, SearchCorpus, rankedSearch } from './searchEngine';
@@ -102,15 +103,8 @@ export class CachedCorpus implements SearchCorpus {
   private positionsWithTime(time: string): number[] {
     const n = this.baseCount;
     const at = (k: number) => this.time(this.word('timeOrder', k));
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (at(mid) < time) lo = mid + 1;
-      else hi = mid;
-    }
     const out: number[] = [];
-    for (let k = lo; k < n && at(k) === time; k++) out.push(this.word('timeOrder', k));
+    for (let k = lowerBound(n, (i) => at(i) < time); k < n && at(k) === time; k++) out.push(this.word('timeOrder', k));
     return out;
   }
 
@@ -127,13 +121,7 @@ export class CachedCorpus implements SearchCorpus {
   /** Whether a base message may have this id (by its u32 key: a rare false yes only costs a rebuild). */
   hasId(id: string): boolean {
     const key = idKey(id);
-    let lo = 0;
-    let hi = this.baseCount;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.word('idHash', mid) < key) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = lowerBound(this.baseCount, (i) => this.word('idHash', i) < key);
     return lo < this.baseCount && this.word('idHash', lo) === key;
   }
 
@@ -229,19 +217,9 @@ export class CachedCorpus implements SearchCorpus {
     for (const name of ['lowerText', 'lowerWho']) {
       const raw = this.section(name);
       const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
-      let starts: Uint32Array | null = null;
-      for (let at = buf.indexOf(bytes); at !== -1;) {
-        starts ??= this.u32(`${name}Starts`);
-        let lo = 0;
-        let hi = this.baseCount - 1;
-        while (lo < hi) {
-          const mid = (lo + hi + 1) >> 1;
-          if (starts[mid] <= at) lo = mid;
-          else hi = mid - 1;
-        }
-        hit[lo] = 1;
-        at = buf.indexOf(bytes, starts[lo + 1]);
-      }
+      // The starts are read only when there is a match.
+      if (buf.indexOf(bytes) === -1) continue;
+      markMatchedEntries((from) => buf.indexOf(bytes, from), this.u32(`${name}Starts`), this.baseCount, hit);
     }
     this.delta.forEach((m, k) => {
       if (m.text.toLowerCase().includes(needle) || `${m.from} ${m.target}`.toLowerCase().includes(needle))

@@ -6,7 +6,7 @@
  * The file is a *base segment*: for every message in allMessages() order, the
  * fields the search filters and prints (number, id, time, sender, target, room,
  * recipient, the parent a reply points at), the text, and the ranked engine's
- * postings (search.ts: per term, (doc * 4 + field, frequency | field length
+ * postings (searchEngine.ts: per term, (doc * 4 + field, frequency | field length
  * << 16) pairs, with per-field document counts) and field-length sums; plus
  * the state of the files it was built from (the log's size and last bytes;
  * each transcript's size, mtime, inode, last bytes, line count, and a digest

@@ -15,9 +15,9 @@
  *
  * The engine runs over a `SearchCorpus`: the messages in `allMessages()` order
  * with a ranked-search function. In process that is `MessageSearchIndex`
- * (searchIndex.ts, compact postings updated incrementally); in the CLI it is
+ * (memoryIndex.ts, compact postings updated incrementally); in the CLI it is
  * the persisted index beside the data plus a delta of what was appended since
- * (searchCache.ts). Both rank through `rankedSearch` below: BM25+ with
+ * (persistedIndex.ts). Both rank through `rankedSearch` below: BM25+ with
  * minisearch's parameters, prefix and typo weights (minisearch supplies only
  * the tokenizer now), so the two paths return the same list.
  */
@@ -27,6 +27,8 @@ import { CoordError } from '../common/errors';
 import { StoredMessage } from '../read/store';
 import { Message, MessageRef } from '../common/messageTypes';
 import { parseTimeInput, timestampToMillis } from '../common/time';
+import { editDistance } from '../common/editDistance';
+import { lowerBound } from '../common/sortedSearch';
 
 export interface SearchOptions {
   /** Only the last N messages (numbers stay the real ones). */
@@ -108,41 +110,8 @@ export interface RankedHits {
   length: number;
 }
 
-function lowerBound(vocab: string[], term: string): number {
-  let lo = 0;
-  let hi = vocab.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (vocab[mid] < term) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Levenshtein distance when at most `max`, else -1 (banded, exits early). */
-export function editDistance(a: string, b: string, max: number): number {
-  const n = a.length;
-  const m = b.length;
-  if (Math.abs(n - m) > max) return -1;
-  let prev = new Array<number>(m + 1);
-  let cur = new Array<number>(m + 1);
-  for (let j = 0; j <= m; j++) prev[j] = j;
-  for (let i = 1; i <= n; i++) {
-    cur[0] = i;
-    let best = cur[0];
-    const ca = a.charCodeAt(i - 1);
-    for (let j = 1; j <= m; j++) {
-      const cost = ca === b.charCodeAt(j - 1) ? 0 : 1;
-      const v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
-      cur[j] = v;
-      if (v < best) best = v;
-    }
-    if (best > max) return -1;
-    const t = prev;
-    prev = cur;
-    cur = t;
-  }
-  return prev[m] <= max ? prev[m] : -1;
+function termIndex(vocab: string[], term: string): number {
+  return lowerBound(vocab.length, (i) => vocab[i] < term);
 }
 
 /**
@@ -152,7 +121,7 @@ export function editDistance(a: string, b: string, max: number): number {
  */
 export function expandTerm(vocab: string[], term: string): Map<string, number> {
   const out = new Map<string, number>();
-  const start = lowerBound(vocab, term);
+  const start = termIndex(vocab, term);
   if (start < vocab.length && vocab[start] === term) out.set(term, 1);
   if (term.length >= 2) {
     for (let k = start; k < vocab.length && vocab[k].startsWith(term); k++) {
@@ -193,7 +162,7 @@ export function rankedSearch(sources: PostingSource[], query: string, count: num
   const empty: RankedHits = { index: new Int32Array(0), score: new Float64Array(0), length: 0 };
   if (terms.length === 0 || count === 0) return empty;
   const vocabs = sources.map((s) => s.vocab());
-  // Each query term: the index terms it reaches (in term order, so every path adds a document's parts in the same order).
+  // Each query term: the index terms it reaches, in term order (so every path adds a document's parts alike).
   const specs = terms.map((term) => {
     const derived = new Map<string, number>();
     for (const vocab of vocabs) for (const [t, w] of expandTerm(vocab, term)) derived.set(t, w);
@@ -202,7 +171,7 @@ export function rankedSearch(sources: PostingSource[], query: string, count: num
       const at: Array<[number, number]> = [];
       const df = [0, 0, 0, 0];
       for (let s = 0; s < sources.length; s++) {
-        const k = lowerBound(vocabs[s], t);
+        const k = termIndex(vocabs[s], t);
         if (k < vocabs[s].length && vocabs[s][k] === t) {
           at.push([s, k]);
           size += sources[s].size(k);
@@ -246,15 +215,8 @@ export function rankedSearch(sources: PostingSource[], query: string, count: num
             const doc = candidates[c];
             if (hits[doc] !== q && !(hits[doc] === q + 1 && seen[doc] === mark)) continue;
             // First posting of this document (postings are sorted by doc * 4 + field).
-            const key = doc * 4;
-            let lo = 0;
-            let hi = list.length >> 1;
-            while (lo < hi) {
-              const mid = (lo + hi) >> 1;
-              if (list[mid * 2] < key) lo = mid + 1;
-              else hi = mid;
-            }
-            for (let p = lo * 2; p < list.length && list[p] >>> 2 === doc; p += 2) {
+            const first = lowerBound(list.length >> 1, (i) => list[i * 2] < doc * 4);
+            for (let p = first * 2; p < list.length && list[p] >>> 2 === doc; p += 2) {
               if (seen[doc] !== mark) {
                 seen[doc] = mark;
                 hits[doc] = q + 1;
@@ -398,7 +360,7 @@ export function runSearch(corpus: SearchCorpus, query: string, opts: SearchOptio
   return runSearchPositions(corpus, query, opts).map((i) => corpus.message(i));
 }
 
-/** Throws the error a query would fail with (empty, both modes, an invalid regex, a bad time) before any work is done. */
+/** Throws the error a query would fail with (empty, both modes, a bad regex or time) before any work is done. */
 export function checkQuery(query: string, opts: SearchOptions = {}): void {
   if (!query.trim())
     throw new CoordError(
@@ -459,7 +421,8 @@ function withRegexTimeLimit(scan: () => void): void {
     if ((error as NodeJS.ErrnoException).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
       throw new CoordError(
         'invalid-input',
-        `the regular expression ran for over ${REGEX_TIME_LIMIT_MS / 1000} s (catastrophic backtracking, e.g. nested quantifiers like (a+)+); simplify or anchor it, or use --exact`,
+        `the regular expression ran for over ${REGEX_TIME_LIMIT_MS / 1000} s (catastrophic backtracking, ` +
+          'e.g. nested quantifiers like (a+)+); simplify or anchor it, or use --exact',
       );
     }
     throw error;
