@@ -11,7 +11,8 @@ import { readRange } from '../disk/fsutil';
 import { lowerBound, markMatchedEntries } from '../common/sortedSearch';
 import { MessageShape as Shape, sameMessage } from '../read/messageIdentity';
 import { PostingIndex } from './memoryIndex';
-import { PostingSource, RankedHits, SearchCorpus, rankedSearch } from './searchEngine';
+import { PostingSource, RankedHits, rankedSearch } from './ranking';
+import { SearchCorpus } from './searchEngine';
 import { DeltaMessage, FORMAT_VERSION, Header, idKey, MAGIC, META } from './indexFormat';
 
 export function openCache(layout: Layout): CachedCorpus | null {

@@ -11,16 +11,8 @@
  */
 import { StoredMessage, toMessage } from '../read/store';
 import { Message, MessageRef } from '../common/messageTypes';
-import {
-  IndexedDoc,
-  PostingSource,
-  RankedHits,
-  SEARCH_FIELDS,
-  SearchCorpus,
-  processTerm,
-  rankedSearch,
-  tokenize,
-} from './searchEngine';
+import { IndexedDoc, PostingSource, RankedHits, SEARCH_FIELDS, processTerm, rankedSearch, tokenize } from './ranking';
+import { SearchCorpus } from './searchEngine';
 import { lowerBound, markMatchedEntries } from '../common/sortedSearch';
 
 const FIELDS = SEARCH_FIELDS.length;
