@@ -7,13 +7,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { randomBytes } from 'crypto';
-import { CoordError } from '../errors';
-import { Layout } from '../layout';
-import { withLock } from '../lock';
-import { appendWhole, ensureDir, fileStamp, readTextIfExists, writeAtomic } from '../fsutil';
-import { formatActionLine } from '../formats/actionLog';
-import { formatTimestamp } from '../time';
-import { assertInstanceId, listChoices } from '../names';
+import { CoordError } from '../common/errors';
+import { Layout } from '../disk/layout';
+import { ensureDir, fileStamp, readTextIfExists, writeAtomic } from '../disk/fsutil';
+import { WriteSession } from '../write/writeSession';
+import { formatTimestamp } from '../common/time';
+import { assertInstanceId, listChoices } from '../common/names';
 import { Claim, ClaimConflict, formatClaimFile, parseClaimFile } from './claimFile';
 import { normalizeClaimPattern, patternCovers, patternsOverlap } from './claimPatterns';
 import { claimClock, DEFAULT_CLAIM_TTL_MS, formatTimeLeft } from './claimClock';
@@ -53,6 +52,7 @@ export class ClaimBook {
   readonly root: string;
   private readonly now: () => Date;
   private readonly cwd?: string;
+  private readonly writes: WriteSession;
 
   constructor(
     readonly dir: string,
@@ -63,6 +63,11 @@ export class ClaimBook {
     this.root = repositoryRootOf(dir);
     this.now = options.now ?? claimClock(options.env);
     this.cwd = options.cwd;
+    this.writes = new WriteSession(
+      this.layout,
+      () => formatTimestamp(this.now()),
+      () => undefined,
+    );
   }
 
   /** "Now" for claims (COORD_NOW in tests). */
@@ -107,7 +112,7 @@ export class ClaimBook {
       throw new CoordError('invalid-input', `--reason is ${reason.length} characters; keep it under ${MAX_REASON}`);
     const ttl = options.ttlMs ?? DEFAULT_CLAIM_TTL_MS;
     const exclusive = options.exclusive ?? false;
-    return this.write((all, now) => {
+    return this.write(me, (all, now) => {
       const live = liveClaims(all, now);
       const created = now.toISOString();
       const expires = new Date(now.getTime() + ttl).toISOString();
@@ -137,7 +142,7 @@ export class ClaimBook {
       const kept = live.filter((c) => !(c.instance === me && patterns.includes(c.pattern)));
       if (conflicts.length > 0) {
         const details = conflicts.map((c) => `${c.pattern} held by ${c.holder}`).join(', ');
-        this.logAction(me, 'CLAIM_CONFLICT', `forced claim on ${forced.join(', ')} over ${details}`, now);
+        this.writes.logAction(me, 'CLAIM_CONFLICT', `forced claim on ${forced.join(', ')} over ${details}`);
       }
       return { next: [...kept, ...fresh], result: { claims: fresh, conflicts } };
     });
@@ -149,7 +154,7 @@ export class ClaimBook {
     if (inputs !== 'all' && inputs.length === 0)
       throw new CoordError('usage', 'release needs the paths you claimed, or --all');
     const patterns = inputs === 'all' ? null : [...new Set(inputs.map((i) => this.normalize(i)))];
-    return this.write((all, now) => {
+    return this.write(me, (all, now) => {
       const live = liveClaims(all, now);
       const mine = live.filter((c) => c.instance === me);
       if (patterns) {
@@ -188,18 +193,16 @@ export class ClaimBook {
     return parseClaimFile(readTextIfExists(this.layout.claimsFile), this.layout.claimsFile);
   }
 
-  private write<T>(change: (all: Claim[], now: Date) => { next: Claim[]; result: T }): Promise<T> {
-    return withLock(this.layout.lockTarget, () => {
+  /** Under the lock: read, decide (may throw: nothing written), register the writer, replace the file. */
+  private write<T>(me: string, change: (all: Claim[], now: Date) => { next: Claim[]; result: T }): Promise<T> {
+    return this.writes.locked(() => {
       const now = this.now();
       const { next, result } = change(this.readAll(), now);
+      this.writes.registerSelf(me);
       ensureDir(this.layout.dataDir);
       writeAtomic(this.layout.claimsFile, formatClaimFile(next));
       return result;
     });
-  }
-
-  private logAction(me: string, action: string, details: string, now: Date): void {
-    appendWhole(this.layout.actionLog, formatActionLine({ time: formatTimestamp(now), instance: me, action, details }));
   }
 
   private requireInstance(): string {

@@ -3,7 +3,7 @@
  * COORD_NOW (an ISO time or epoch milliseconds) fixes "now" for every claim
  * reader and writer of a process; it exists for tests of expiry only.
  */
-import { CoordError } from '../errors';
+import { CoordError } from '../common/errors';
 
 export const DEFAULT_CLAIM_TTL_MS = 2 * 3600e3;
 export const MAX_CLAIM_TTL_MS = 7 * 86400e3;

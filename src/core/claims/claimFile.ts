@@ -4,7 +4,7 @@
  * One record per pattern. Times are ISO 8601 (UTC). Expired records are kept
  * until the next write drops them; every reader filters them out.
  */
-import { CoordError } from '../errors';
+import { CoordError } from '../common/errors';
 
 export interface ClaimConflict {
   /** The other instance whose claim this one overlapped when it was forced. */

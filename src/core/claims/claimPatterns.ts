@@ -19,7 +19,7 @@
 import * as path from 'path';
 import picomatch from 'picomatch';
 import braces from 'braces';
-import { CoordError } from '../errors';
+import { CoordError } from '../common/errors';
 
 const MATCH_OPTIONS = { dot: true } as const;
 

@@ -7,7 +7,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { CoordError, ioError } from '../errors';
+import { CoordError, ioError } from '../common/errors';
 
 const MARKER = '# coord-guard-hook';
 export const GUARD_HOOK_NAME = 'pre-commit';

@@ -46,3 +46,15 @@ export function splitLines(text: string): string[] {
   if (lines[lines.length - 1] === '') lines.pop();
   return lines;
 }
+
+/**
+ * Decodes bytes that start at a line's beginning into whole lines and the
+ * unterminated rest ('' when none). With `afterCR` they follow a "\r", so a
+ * "\n" first belongs to that line end.
+ */
+export function decodeLines(buf: Buffer, afterCR: boolean): { lines: string[]; rest: string } {
+  const bytes = afterCR && buf[0] === LF ? buf.subarray(1) : buf;
+  const lines = bytes.toString('utf8').split(/\r\n|\r|\n/);
+  const rest = lines.pop()!;
+  return { lines, rest };
+}

@@ -9,10 +9,9 @@
  */
 import * as fs from 'fs';
 import { EMPTY_COUNT, LineCount, totalLines } from './lines';
-import { readRange, readTextIfExists, writeAtomic } from './fsutil';
+import { fileTail, readRange, readTextIfExists, writeAtomic } from './fsutil';
 
 const MARK_EVERY = 1024;
-const TAIL_BYTES = 64;
 const SAVE_AFTER_BYTES = 256 * 1024;
 const CHUNK = 1 << 20;
 
@@ -96,10 +95,6 @@ function loadCheckpoint(file: string): Checkpoint | null {
   }
 }
 
-function tailOf(fd: number, size: number): string {
-  return readRange(fd, Math.max(0, size - TAIL_BYTES), size).toString('base64');
-}
-
 /**
  * Counts the lines of the log, reading only what the checkpoint has not seen.
  * With `save`, a checkpoint that lags far behind is brought up to date (the
@@ -115,7 +110,7 @@ export function scanLog(logFile: string, checkpointFile: string, save = false): 
   try {
     const size = fs.fstatSync(fd).size;
     const cp = loadCheckpoint(checkpointFile);
-    const valid = cp !== null && cp.size <= size && tailOf(fd, cp.size) === cp.tail;
+    const valid = cp !== null && cp.size <= size && fileTail(fd, cp.size) === cp.tail;
     let count = valid ? cp.count : EMPTY_COUNT;
     const marks: Array<[number, number]> = valid ? cp.marks.slice() : [];
     let offset = valid ? cp.size : 0;
@@ -125,7 +120,7 @@ export function scanLog(logFile: string, checkpointFile: string, save = false): 
       offset = end;
     }
     if (save && (!valid || size - cp.size >= SAVE_AFTER_BYTES)) {
-      const next: Checkpoint = { version: 1, size, count, tail: tailOf(fd, size), marks };
+      const next: Checkpoint = { version: 1, size, count, tail: fileTail(fd, size), marks };
       try {
         writeAtomic(checkpointFile, JSON.stringify(next));
       } catch {

@@ -1,6 +1,10 @@
 /** Where each file kind lives inside a coordination directory. */
 import * as path from 'path';
-import { dmPair } from './names';
+import { dmPair } from '../common/names';
+
+const LOCK_TARGET = '.coord';
+const LOG_CHECKPOINT = '.coord-log-index.json';
+const SEARCH_INDEX = '.coord-search-index';
 
 export class Layout {
   constructor(readonly root: string) {}
@@ -36,16 +40,22 @@ export class Layout {
   get statusTxt(): string {
     return path.join(this.dataDir, 'status.txt');
   }
-  /** Our write lock and the line-count checkpoint; the older tools ignore both. */
+  /** Our bookkeeping files, which the older tools ignore: the write lock, the line-count checkpoint, the index. */
   get lockTarget(): string {
-    return path.join(this.dataDir, '.coord');
+    return path.join(this.dataDir, LOCK_TARGET);
+  }
+  get lockDir(): string {
+    return `${this.lockTarget}.lock`;
   }
   /** File claims (src/core/claims); the older tools ignore it. */
   get claimsFile(): string {
     return path.join(this.dataDir, 'claims.json');
   }
   get logCheckpoint(): string {
-    return path.join(this.dataDir, '.coord-log-index.json');
+    return path.join(this.dataDir, LOG_CHECKPOINT);
+  }
+  get searchIndex(): string {
+    return path.join(this.dataDir, SEARCH_INDEX);
   }
 
   instanceStatus(id: string): string {
@@ -56,6 +66,11 @@ export class Layout {
   }
   inbox(id: string): string {
     return path.join(this.inboxesDir, `${id}.txt`);
+  }
+  /** The bash tools' DM transcript of a pair: `a_b.txt`, the two ids sorted. */
+  bashDm(a: string, b: string): string {
+    const [x, y] = dmPair(a, b);
+    return path.join(this.dmsDir, `${x}_${y}.txt`);
   }
   pythonDm(a: string, b: string): string {
     const [x, y] = dmPair(a, b);
@@ -82,11 +97,11 @@ export class Layout {
  */
 export function isBookkeepingPath(fsPath: string): boolean {
   const parts = fsPath.split(/[\\/]/);
-  if (parts.some((p) => p === '.coord.lock')) return true;
+  if (parts.some((p) => p === `${LOCK_TARGET}.lock`)) return true;
   const base = parts[parts.length - 1] ?? '';
   return (
-    base.startsWith('.coord-log-index.json') ||
-    base.startsWith('.coord-search-index') ||
+    base.startsWith(LOG_CHECKPOINT) ||
+    base.startsWith(SEARCH_INDEX) ||
     /\.\d+$/.test(base) ||
     /\.tmp(?:-[^/\\]*)?$/i.test(base) ||
     /\.tmp-/i.test(base)

@@ -15,13 +15,19 @@ export interface Message {
   replyTo: number | string | null;
 }
 
-export interface Chatroom {
+/** A room's state: what its line in data/chatroom-status.txt holds. */
+export interface RoomState {
   name: string;
   status: 'open' | 'closed';
   creator: string;
+  /** A full timestamp, or '' when unknown (the status file holds a truncated one). */
   created: string;
   modified: string;
+  /** Why it was closed ('' when open). */
   reason: string;
+}
+
+export interface Chatroom extends RoomState {
   description: string;
 }
 

@@ -2,25 +2,18 @@
  * The in-memory search index behind `Coordination.search()`: compact postings
  * (PostingIndex: per term a growable u32 array of (doc * 4 + field, frequency)
  * pairs, per document its field lengths) over the store's messages, kept
- * current incrementally and scored by rankedSearch (search.ts). `sync()` takes
+ * current incrementally and scored by rankedSearch (searchEngine.ts). `sync()` takes
  * the store's `allMessages()`; when the previous list is still its prefix
  * (the usual case: the log only grew) only the new messages are indexed, and
  * a message whose text changed at the end (a continuation line, a torn last
  * line completed) is removed and added again. Anything else (a rewritten log,
  * a legacy message that sorts before existing ones) rebuilds the index.
  */
-import { StoredMessage, toMessage } from './store';
-import { Message, MessageRef } from './model';
-import {
-  IndexedDoc,
-  PostingSource,
-  RankedHits,
-  SEARCH_FIELDS,
-  SearchCorpus,
-  processTerm,
-  rankedSearch,
-  tokenize,
-} from './search';
+import { StoredMessage, toMessage } from '../read/store';
+import { Message, MessageRef } from '../common/messageTypes';
+import { IndexedDoc, PostingSource, RankedHits, SEARCH_FIELDS, processTerm, rankedSearch, tokenize } from './ranking';
+import { SearchCorpus } from './searchEngine';
+import { lowerBound, markMatchedEntries } from '../common/sortedSearch';
 
 const FIELDS = SEARCH_FIELDS.length;
 
@@ -115,14 +108,8 @@ export class PostingIndex implements PostingSource {
       if (this.pending.length < 64) {
         for (const term of this.pending) {
           if (!this.lists.has(term)) continue;
-          let lo = 0;
-          let hi = this.sorted.length;
-          while (lo < hi) {
-            const mid = (lo + hi) >> 1;
-            if (this.sorted[mid] < term) lo = mid + 1;
-            else hi = mid;
-          }
-          if (this.sorted[lo] !== term) this.sorted.splice(lo, 0, term);
+          const at = lowerBound(this.sorted.length, (i) => this.sorted[i] < term);
+          if (this.sorted[at] !== term) this.sorted.splice(at, 0, term);
         }
       } else this.sorted = [...this.lists.keys()].sort();
       this.pending = [];
@@ -320,21 +307,9 @@ export class MessageSearchIndex implements SearchCorpus {
       this.lowered = low;
     }
     const hit = new Uint8Array(n);
-    const mark = (joined: string, starts: Int32Array) => {
-      for (let at = joined.indexOf(needle); at !== -1;) {
-        let lo = 0;
-        let hi = n;
-        while (lo < hi) {
-          const mid = (lo + hi + 1) >> 1;
-          if (starts[mid] <= at) lo = mid;
-          else hi = mid - 1;
-        }
-        hit[lo] = 1;
-        at = joined.indexOf(needle, starts[lo + 1]);
-      }
-    };
-    mark(low.joinedText, low.textStarts);
-    mark(low.joinedWho, low.whoStarts);
+    const { joinedText, joinedWho, textStarts, whoStarts } = low;
+    markMatchedEntries((from) => joinedText.indexOf(needle, from), textStarts, n, hit);
+    markMatchedEntries((from) => joinedWho.indexOf(needle, from), whoStarts, n, hit);
     const out: number[] = [];
     for (let i = 0; i < n; i++) if (hit[i] === 1) out.push(i);
     return out;

@@ -2,10 +2,10 @@
  * How one message is recognised across the files that hold it: a log line and
  * a transcript block with the same time, sender, target and text are the same
  * message. Shared by the store (store.ts) and the persisted search index's
- * delta reader (searchCache.ts), which must match exactly as a fresh load does.
+ * delta reader (search/indexDelta.ts), which must match exactly as a fresh load does.
  */
-import { guardBodyText } from './formats/transcript';
-import { isValidInstanceId } from './names';
+import { guardBodyText } from '../formats/transcript';
+import { isValidInstanceId } from '../common/names';
 
 export function fnv(text: string, seed = 0x811c9dc5): number {
   let h = seed;
@@ -26,13 +26,9 @@ export function blockId(sourceKey: string, block: { id: string | null; firstLine
   return block.id ?? hashId(`${sourceKey}\n${block.firstLine}\n${block.text}`);
 }
 
-const REPLY_PREFIX_RE = /^\[REPLY to (?:msg #(\d+)|ID ([0-9a-f]{8}))(?: from [^\]]*)?\] ?/;
-
-/** Transcripts keep a reply's `[REPLY to msg #N from X]` prefix in the text; the log parser strips it. */
-export function splitReplyPrefix(text: string): { text: string; replyTo: number | string | null } {
-  const m = REPLY_PREFIX_RE.exec(text);
-  if (!m) return { text, replyTo: null };
-  return { text: text.slice(m[0].length), replyTo: m[1] !== undefined ? Number(m[1]) : m[2] };
+/** The id of a log message no transcript block lends one to: from its number, time, sender and line. */
+export function logLineId(number: number, time: string, from: string, line: string): string {
+  return hashId(`${number}|${time}|${from}|${line.length}`);
 }
 
 /** Lines a transcript writer would have indented (see guardBodyText); most texts have none. */

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import writeFileAtomic from 'write-file-atomic';
-import { ioError } from './errors';
+import { ioError } from '../common/errors';
 
 export const FILE_MODE = 0o600;
 export const DIR_MODE = 0o700;
@@ -50,6 +50,17 @@ export function readRange(fd: number, start: number, end: number): Buffer {
     done += n;
   }
   return done === length ? buf : buf.subarray(0, done);
+}
+
+const TAIL_BYTES = 64;
+
+/**
+ * The last bytes before `size`, as text to compare: a file whose tail at the
+ * size we read is unchanged has only grown since (the rule every incremental
+ * reader uses: the store, the log checkpoint, the persisted search index).
+ */
+export function fileTail(fd: number, size: number): string {
+  return readRange(fd, Math.max(0, size - TAIL_BYTES), size).toString('base64');
 }
 
 export function openForAppend(file: string): number {

@@ -17,7 +17,8 @@ export function assertInstanceId(id: string, what = 'instance id'): string {
   if (!isValidInstanceId(id)) {
     throw new CoordError(
       'invalid-name',
-      `invalid ${what} ${JSON.stringify(id)}: use 1-64 letters, digits, '-', '_' or '.', not starting with '.' (e.g. instance-1)`,
+      `invalid ${what} ${JSON.stringify(id)}: ` +
+        "use 1-64 letters, digits, '-', '_' or '.', not starting with '.' (e.g. instance-1)",
     );
   }
   return id;
@@ -27,7 +28,8 @@ export function assertRoomName(name: string): string {
   if (!isValidRoomName(name)) {
     throw new CoordError(
       'invalid-name',
-      `invalid chatroom name ${JSON.stringify(name)}: use 1-64 letters, digits, '-', '_' or '.', not starting with '.' (e.g. backend-api)`,
+      `invalid chatroom name ${JSON.stringify(name)}: ` +
+        "use 1-64 letters, digits, '-', '_' or '.', not starting with '.' (e.g. backend-api)",
     );
   }
   return name;

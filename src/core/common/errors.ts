@@ -56,7 +56,8 @@ export function ioError(error: unknown, what: string): CoordError {
     case 'ELOOP':
       return new CoordError(
         'io',
-        `cannot ${what}: ${err.path ?? 'a file'} is a symbolic link; coordination files must be regular files inside the directory`,
+        `cannot ${what}: ${err.path ?? 'a file'} is a symbolic link; ` +
+          'coordination files must be regular files inside the directory',
       );
     case 'ENOTDIR':
     case 'EISDIR':

@@ -1,10 +1,8 @@
 /** Finding, checking and initialising a coordination directory. */
 import * as fs from 'fs';
 import * as path from 'path';
-import { CoordError } from './errors';
+import { CoordError } from '../common/errors';
 import { Layout } from './layout';
-import { appendWhole, ensureDir, touch } from './fsutil';
-import { CHATROOM_STATUS_HEADER } from './formats/chatroomStatus';
 
 export const DEFAULT_DIR_NAME = 'coordination';
 
@@ -42,7 +40,8 @@ export function assertCoordinationDir(dir: string | null): string {
   if (dir === null) {
     throw new CoordError(
       'no-directory',
-      "no coordination directory found here or above; pass --dir PATH, set COORDINATION_DIR, or create one with 'coord init'",
+      'no coordination directory found here or above; ' +
+        "pass --dir PATH, set COORDINATION_DIR, or create one with 'coord init'",
     );
   }
   let st: fs.Stats;
@@ -59,7 +58,8 @@ export function assertCoordinationDir(dir: string | null): string {
   if (!looksLikeCoordinationDir(dir)) {
     throw new CoordError(
       'no-directory',
-      `${dir} is not a coordination directory (it has no data/, chatrooms/ or inboxes/); run 'coord init ${dir}' to make it one`,
+      `${dir} is not a coordination directory (it has no data/, chatrooms/ or inboxes/); ` +
+        `run 'coord init ${dir}' to make it one`,
     );
   }
   const real = fs.realpathSync(dir);
@@ -90,25 +90,9 @@ export function assertNoLinkedSubdirs(dir: string): void {
       }
       throw new CoordError(
         'io',
-        `${sub} is a symbolic link${target}; the sub-directories of a coordination directory must be real directories inside it, so nothing is read or written through it: replace the link with a directory`,
+        `${sub} is a symbolic link${target}; the sub-directories of a coordination directory must be ` +
+          'real directories inside it, so nothing is read or written through it: replace the link with a directory',
       );
     }
   }
-}
-
-/** Creates the layout (directories 700, files 600) and a #general room; keeps what exists. */
-export function initDirectory(dir: string, time: string): { created: boolean } {
-  const existed = looksLikeCoordinationDir(dir);
-  ensureDir(dir);
-  assertNoLinkedSubdirs(dir);
-  const layout = new Layout(dir);
-  for (const d of layout.allDirs) ensureDir(d);
-  for (const f of [layout.messagesLog, layout.actionLog, layout.readReceipts]) touch(f);
-  if (!fs.existsSync(layout.chatroomStatus)) {
-    appendWhole(layout.chatroomStatus, `${CHATROOM_STATUS_HEADER}general:open:system:${time}:${time}:\n`);
-  }
-  if (!fs.existsSync(layout.chatroom('general'))) {
-    appendWhole(layout.chatroom('general'), `[CHATROOM CREATED: ${time} by system]\n`);
-  }
-  return { created: !existed };
 }

@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as lockfile from 'proper-lockfile';
-import { CoordError, ioError } from './errors';
+import { CoordError, ioError } from '../common/errors';
 import { allOrNothing } from './fsutil';
 
 const STALE_MS = 2000; // proper-lockfile's minimum
@@ -103,7 +103,8 @@ async function acquireOrExplain(target: string): Promise<() => void> {
     if (code === 'ELOCKED') {
       throw new CoordError(
         'locked',
-        `the coordination directory stayed locked for ${WAIT_MS / 1000}s (${target}.lock); try again, or remove that lock directory if no coord process is running`,
+        `the coordination directory stayed locked for ${WAIT_MS / 1000}s (${target}.lock); ` +
+          'try again, or remove that lock directory if no coord process is running',
       );
     }
     if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM' || code === 'ENOSPC')
