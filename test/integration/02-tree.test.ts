@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import type { Node } from '../../src/extension/tree';
+import type { Node } from '../../src/extension/views/chatroomsTree';
 import { ME, fresh, getApi } from './helpers';
 
 function label(item: vscode.TreeItem): string {

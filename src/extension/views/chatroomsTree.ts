@@ -1,8 +1,13 @@
-/** The Chatrooms / Direct messages / Instances tree in the Coordination activity-bar container. */
+/**
+ * The data of the Chatrooms / Direct messages / Instances tree: its rows,
+ * how each row looks, and the closed rooms' decoration. ChatroomsView shows it.
+ */
 import * as vscode from 'vscode';
-import { Chatroom } from '../core';
-import { CoordinationService, errorMessage } from './service';
-import { isIdle, relativeTime, snippet } from './model';
+import { Chatroom } from '../../core';
+import { Disposable } from '../common/dispose';
+import { isIdle, relativeTime, snippet } from '../common/messageFormat';
+import { errorMessage } from '../common/reportError';
+import { CoordinationService } from '../service/coordinationService';
 
 export type Node =
   | { kind: 'group'; group: 'rooms' | 'dms' | 'instances' }
@@ -16,13 +21,25 @@ const GROUP_LABELS = { rooms: 'Chatrooms', dms: 'Direct messages', instances: 'I
 /** Decorations (dimmed closed rooms) for the tree items' resource URIs. */
 export const ROOM_SCHEME = 'coordination-room';
 
+/**
+ * What a click on a row runs. It carries no arguments: VS Code keeps a row
+ * command's arguments only until the row is next refreshed (then "Actual
+ * command not found"), and rows refresh on every write by any agent. The
+ * command opens the row selected at the time of the click instead.
+ */
+export const OPEN_ROW_COMMAND = 'coordination.openRow';
+
 export class CoordinationTree
-  implements vscode.TreeDataProvider<Node>, vscode.FileDecorationProvider, vscode.Disposable
+  extends Disposable
+  implements vscode.TreeDataProvider<Node>, vscode.FileDecorationProvider
 {
-  private readonly changeEmitter = new vscode.EventEmitter<Node | Node[] | undefined | void>();
-  private readonly decoEmitter = new vscode.EventEmitter<vscode.Uri | vscode.Uri[] | undefined>();
+  private readonly changeEmitter = this._register(new vscode.EventEmitter<Node | Node[] | undefined | void>());
+  private readonly decoEmitter = this._register(new vscode.EventEmitter<vscode.Uri | vscode.Uri[] | undefined>());
+  private readonly servedEmitter = this._register(new vscode.EventEmitter<void>());
   readonly onDidChangeTreeData = this.changeEmitter.event;
   readonly onDidChangeFileDecorations = this.decoEmitter.event;
+  /** Fires (a task later) after VS Code asked for rows: it knows them again by then. */
+  readonly onDidServeRows = this.servedEmitter.event;
   private closedRooms = new Set<string>();
   /** The group nodes are the same objects for the tree's lifetime, so a change can name the group it is in. */
   private readonly groups = {
@@ -34,13 +51,14 @@ export class CoordinationTree
   private signatures = new Map<string, string>();
   private rootKey: string | null = null;
 
-  constructor(private readonly service: CoordinationService) {}
+  constructor(private readonly service: CoordinationService) {
+    super();
+  }
 
   /**
    * Called after every change of the directory. Tells VS Code only about the
-   * groups whose visible content changed (none when nothing did): a rebuild
-   * disposes the commands of the rows shown, so a click that lands during one
-   * would run nothing.
+   * groups whose visible content changed (none when nothing did): VS Code
+   * forgets a group's rows until it has asked for them again.
    */
   refresh(): void {
     const rootKey = this.service.loaded ? `${this.service.dir}|${this.service.identity ?? ''}` : '';
@@ -66,6 +84,7 @@ export class CoordinationTree
 
   getChildren(node?: Node): Node[] {
     if (!this.service.loaded) return [];
+    setTimeout(() => this.servedEmitter.fire(), 0);
     if (!node) return [this.groups.rooms, this.groups.dms, this.groups.instances];
     return this.children(node);
   }
@@ -78,7 +97,7 @@ export class CoordinationTree
       switch (node.group) {
         case 'rooms': {
           // Shared with the status bar: computed once per change.
-          const counts = me ? this.service.unread().byTarget : {};
+          const counts = this.service.unread.summary()?.byTarget ?? {};
           const rooms = c.listChatrooms();
           this.closedRooms = new Set(rooms.filter((r) => r.status === 'closed').map((r) => r.name.toLowerCase()));
           const open = rooms.filter((r) => r.status === 'open');
@@ -87,29 +106,25 @@ export class CoordinationTree
         }
         case 'dms': {
           if (!me) return [{ kind: 'message', group: 'dms', text: 'Set your identity to see direct messages' }];
-          const list = c
-            .conversations()
-            .map((conv): Node => ({
-              kind: 'dm',
-              peer: conv.peer,
-              unread: conv.unread,
-              messages: conv.messages,
-              lastTime: conv.last?.time ?? null,
-            }));
+          const list = c.conversations().map((conv): Node => ({
+            kind: 'dm',
+            peer: conv.peer,
+            unread: conv.unread,
+            messages: conv.messages,
+            lastTime: conv.last?.time ?? null,
+          }));
           return list.length ? list : [{ kind: 'message', group: 'dms', text: 'No direct messages yet' }];
         }
         case 'instances': {
           const statuses = c.statuses();
           const ids = new Set([...c.knownInstances(), ...Object.keys(statuses)]);
-          return [...ids]
-            .sort()
-            .map((id) => ({
-              kind: 'instance',
-              id,
-              status: statuses[id]?.text ?? null,
-              updated: statuses[id]?.updated ?? null,
-              self: id === me,
-            }));
+          return [...ids].sort().map((id) => ({
+            kind: 'instance',
+            id,
+            status: statuses[id]?.text ?? null,
+            updated: statuses[id]?.updated ?? null,
+            self: id === me,
+          }));
         }
       }
     } catch (error) {
@@ -156,7 +171,7 @@ export class CoordinationTree
         item.accessibilityInformation = {
           label: `Chatroom ${room.name}, ${closed ? `closed${room.reason ? `: ${room.reason}` : ''}` : `${unread} unread`}`,
         };
-        item.command = { command: 'coordination.openChatroom', title: 'Open', arguments: [{ target: label }] };
+        item.command = { command: OPEN_ROW_COMMAND, title: 'Open' };
         return item;
       }
       case 'dm': {
@@ -169,7 +184,7 @@ export class CoordinationTree
           node.unread > 0 ? `${node.unread} unread` : `${node.messages} message${node.messages === 1 ? '' : 's'}`;
         item.tooltip = `Direct messages with ${node.peer}: ${node.messages} messages, ${node.unread} unread${node.lastTime ? `, last ${relativeTime(node.lastTime)}` : ''}`;
         item.accessibilityInformation = { label: `Direct messages with ${node.peer}, ${node.unread} unread` };
-        item.command = { command: 'coordination.openChatroom', title: 'Open', arguments: [{ target: label }] };
+        item.command = { command: OPEN_ROW_COMMAND, title: 'Open' };
         return item;
       }
       case 'instance': {
@@ -190,12 +205,7 @@ export class CoordinationTree
         item.accessibilityInformation = {
           label: `${node.id}${node.self ? ', you' : ''}, ${idle ? 'idle, ' : ''}${node.status ?? 'no status'}, ${when}`,
         };
-        if (!node.self)
-          item.command = {
-            command: 'coordination.openChatroom',
-            title: 'Open direct messages',
-            arguments: [{ target: `@${node.id}` }],
-          };
+        if (!node.self) item.command = { command: OPEN_ROW_COMMAND, title: 'Open direct messages' };
         return item;
       }
       case 'message': {
@@ -213,11 +223,14 @@ export class CoordinationTree
     if (this.closedRooms.has(name)) return { color: new vscode.ThemeColor('disabledForeground'), tooltip: 'Closed' };
     return undefined;
   }
+}
 
-  dispose(): void {
-    this.changeEmitter.dispose();
-    this.decoEmitter.dispose();
-  }
+/** The conversation a row opens ("#room" / "@peer"), if it opens one. */
+export function rowTarget(node: Node): string | undefined {
+  if (node.kind === 'room') return `#${node.room.name}`;
+  if (node.kind === 'dm') return `@${node.peer}`;
+  if (node.kind === 'instance' && !node.self) return `@${node.id}`;
+  return undefined;
 }
 
 /** Everything a row shows or does, as one string: equal signatures render the same row. */
@@ -237,7 +250,6 @@ export function itemSignature(item: vscode.TreeItem): string {
     tooltip,
     item.accessibilityInformation?.label ?? '',
     item.command?.command ?? '',
-    item.command?.arguments ?? [],
     item.collapsibleState ?? 0,
   ]);
 }
