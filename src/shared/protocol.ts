@@ -57,8 +57,7 @@ export type HostToWebview =
   | { type: 'reveal'; key: string }
   | { type: 'sendResult'; requestId?: number; ok: true; key: string }
   | { type: 'sendResult'; requestId?: number; ok: false; error: string }
-  | { type: 'filterResult'; requestId?: number; query: string; messages: ViewMessage[]; error?: string }
-  | { type: 'focusComposer'; replyTo?: string };
+  | { type: 'filterResult'; requestId?: number; query: string; messages: ViewMessage[]; error?: string };
 
 export type WebviewToHost =
   | { type: 'ready' }

@@ -1,5 +1,6 @@
 /** How messages, times and refs are written in the views: small pure helpers (no vscode imports). */
 import type { Message, MessageRef } from '../../core';
+import { BIDI_CONTROLS, bidiHex } from '../../shared/bidiControls';
 
 export function messageKey(m: { number: number | null; id: string }): string {
   return m.number !== null ? `n:${m.number}` : `i:${m.id}`;
@@ -48,12 +49,9 @@ export function isIdle(updated: string, now = Date.now()): boolean {
   return Number.isNaN(t) || now - t > IDLE_AFTER_MS;
 }
 
-/** Bidirectional controls that can reorder how text reads (LRE/RLE/PDF/LRO/RLO, the isolates, LRM/RLM, ALM). */
-export const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g;
-
 /** "⟨U+202E⟩" for a bidi control, so its presence shows instead of reordering the text. */
 export function bidiEscape(ch: string): string {
-  return `⟨U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}⟩`;
+  return `⟨U+${bidiHex(ch)}⟩`;
 }
 
 /**
