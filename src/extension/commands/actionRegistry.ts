@@ -20,8 +20,14 @@ export interface CommandDeps {
   documents: ReportDocuments;
 }
 
+/** What an area's commands are given: the deps, the loaded library once loaded, and the identity or its error. */
+export interface AreaContext extends CommandDeps {
+  ready(): Promise<Coordination>;
+  me(): string;
+}
+
 /** The commands of one area, by id. */
-export type CommandArea = (deps: CommandDeps) => Record<string, (args: Args | undefined) => unknown>;
+export type CommandArea = (ctx: AreaContext) => Record<string, (args: Args | undefined) => unknown>;
 
 /** Turns whatever a command was called with (object, string, tree node) into an argument object. */
 export function toArgs(arg: unknown): Args | undefined {
@@ -30,27 +36,9 @@ export function toArgs(arg: unknown): Args | undefined {
   if (typeof arg === 'number') return { ref: arg };
   if (typeof arg !== 'object') return undefined;
   const node = arg as Node;
-  switch ((node as { kind?: string }).kind) {
-    case 'room':
-      return {
-        target: `#${node.kind === 'room' ? node.room.name : ''}`,
-        name: node.kind === 'room' ? node.room.name : '',
-        fromTree: true,
-      };
-    case 'dm':
-      return {
-        target: `@${node.kind === 'dm' ? node.peer : ''}`,
-        peer: node.kind === 'dm' ? node.peer : '',
-        fromTree: true,
-      };
-    case 'instance':
-      return {
-        target: `@${node.kind === 'instance' ? node.id : ''}`,
-        peer: node.kind === 'instance' ? node.id : '',
-        id: node.kind === 'instance' ? node.id : '',
-        fromTree: true,
-      };
-  }
+  if (node.kind === 'room') return { target: `#${node.room.name}`, name: node.room.name, fromTree: true };
+  if (node.kind === 'dm') return { target: `@${node.peer}`, peer: node.peer, fromTree: true };
+  if (node.kind === 'instance') return { target: `@${node.id}`, peer: node.id, id: node.id, fromTree: true };
   return arg as Args;
 }
 
@@ -68,17 +56,25 @@ export function programmatic(args: Args | undefined): boolean {
   return args !== undefined && !args.fromTree;
 }
 
-/** The loaded library, once the first load finished. */
-export async function ready(service: CoordinationService): Promise<Coordination> {
-  await service.whenLoaded();
-  return service.coordination;
+/** A short confirmation in the status bar, for commands run from the UI (not with arguments). */
+export function confirm(args: Args | undefined, text: string): void {
+  if (!programmatic(args)) void vscode.window.setStatusBarMessage(`$(check) ${text}`, 4000);
 }
 
 /** Registers every command of `areas`; disposing the result unregisters them. */
 export function registerAreas(deps: CommandDeps, areas: CommandArea[]): vscode.Disposable {
+  const { service } = deps;
+  const ctx: AreaContext = {
+    ...deps,
+    ready: async () => {
+      await service.whenLoaded();
+      return service.coordination;
+    },
+    me: () => service.requireIdentity(),
+  };
   const subscriptions: vscode.Disposable[] = [];
   for (const area of areas) {
-    for (const [id, fn] of Object.entries(area(deps))) {
+    for (const [id, fn] of Object.entries(area(ctx))) {
       subscriptions.push(
         vscode.commands.registerCommand(id, async (arg?: unknown) => {
           const args = toArgs(arg);
@@ -86,7 +82,7 @@ export function registerAreas(deps: CommandDeps, areas: CommandArea[]): vscode.D
             return await fn(args);
           } catch (error) {
             if (error instanceof Cancelled) return undefined;
-            const text = reportError(deps.service.log, id, error);
+            const text = reportError(service.log, id, error);
             if (programmatic(args)) throw new Error(text);
             return undefined;
           }

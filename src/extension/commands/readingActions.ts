@@ -1,33 +1,36 @@
 /** Commands that read: notifications, unread messages, marking read, search. */
 import * as vscode from 'vscode';
 import { Message, MessageRef } from '../../core';
-import { referableRefs } from '../common/conversationQueries';
+import { referableRefs, unreadIn } from '../common/conversationQueries';
 import { conversationOf, messageKey, messageRef } from '../common/messageFormat';
 import { messageItem, parseRef } from '../common/prompts';
 import { Cancelled } from '../common/reportError';
 import { normaliseTarget } from '../panels/threadPanel';
 import { runSearchQuickPick } from '../views/searchQuickPick';
-import { CommandArea, programmatic, ready as readyLib, str } from './actionRegistry';
+import { AreaContext, CommandArea, confirm, programmatic, str } from './actionRegistry';
 
-export const readingActions: CommandArea = ({ service, panels }) => {
-  const ready = () => readyLib(service);
-  const me = () => service.requireIdentity();
-  async function pickAndOpen(items: Array<vscode.QuickPickItem & { message?: Message }>, title: string): Promise<void> {
-    const pick = await vscode.window.showQuickPick(items, {
-      title,
-      matchOnDescription: true,
-      matchOnDetail: true,
-      placeHolder: 'Open a message in its thread',
-    });
-    if (pick?.message) panels.open(conversationOf(pick.message, service.identity), messageKey(pick.message));
-  }
+type MessageItem = vscode.QuickPickItem & { message?: Message };
+
+/** Lets the user pick one of `items` and opens its message in its thread. */
+async function pickAndOpen({ service, panels }: AreaContext, items: MessageItem[], title: string): Promise<void> {
+  const pick = await vscode.window.showQuickPick(items, {
+    title,
+    matchOnDescription: true,
+    matchOnDetail: true,
+    placeHolder: 'Open a message in its thread',
+  });
+  if (pick?.message) panels.open(conversationOf(pick.message, service.identity), messageKey(pick.message));
+}
+
+export const readingActions: CommandArea = (ctx) => {
+  const { service, panels, ready, me } = ctx;
   return {
     'coordination.checkNotifications': async (args) => {
       const c = await ready();
       me();
       const n = c.checkNotifications();
       if (programmatic(args)) return n;
-      const items: Array<vscode.QuickPickItem & { message?: Message }> = [];
+      const items: MessageItem[] = [];
       if (n.mentions.length)
         items.push(
           { label: 'Mentions', kind: vscode.QuickPickItemKind.Separator },
@@ -43,6 +46,7 @@ export const readingActions: CommandArea = ({ service, panels }) => {
         return n;
       }
       await pickAndOpen(
+        ctx,
         items,
         `${n.mentions.length} mention${n.mentions.length === 1 ? '' : 's'}, ${n.alerts.length} alert${n.alerts.length === 1 ? '' : 's'}`,
       );
@@ -62,7 +66,7 @@ export const readingActions: CommandArea = ({ service, panels }) => {
         return unread;
       }
       const items = [...unread].reverse().map((m) => messageItem(m, service.identity));
-      await pickAndOpen(items, `${unread.length} unread`);
+      await pickAndOpen(ctx, items, `${unread.length} unread`);
       return unread;
     },
 
@@ -97,8 +101,7 @@ export const readingActions: CommandArea = ({ service, panels }) => {
         refs = picks.map((p) => messageRef(p.message!));
       }
       const result = await service.write(`marked ${refs.join(', ')} read`, () => c.markRead(refs));
-      if (!programmatic(args))
-        void vscode.window.setStatusBarMessage(`$(check) Marked ${result.marked.length} read`, 4000);
+      confirm(args, `Marked ${result.marked.length} read`);
       return result;
     },
 
@@ -111,12 +114,7 @@ export const readingActions: CommandArea = ({ service, panels }) => {
       else {
         const t = normaliseTarget(target);
         const dropped: MessageRef[] = [];
-        const unread = (
-          t.startsWith('#')
-            ? c.checkUnread({ room: t.slice(1) })
-            : c.checkUnread().filter((m) => !m.target.startsWith('#') && conversationOf(m, self) === t)
-        ).map(messageRef);
-        const refs = referableRefs(c, unread, (r) => dropped.push(r));
+        const refs = referableRefs(c, unreadIn(c, self, t).map(messageRef), (r) => dropped.push(r));
         if (dropped.length)
           service.log.warn(
             `mark all read in ${t}: ${dropped.length} message(s) no longer resolve (${dropped.join(', ')})`,
@@ -125,11 +123,7 @@ export const readingActions: CommandArea = ({ service, panels }) => {
           ? await service.write(`marked ${t} read`, () => c.markRead(refs))
           : { marked: [], alreadyRead: 0 };
       }
-      if (!programmatic(args))
-        void vscode.window.setStatusBarMessage(
-          `$(check) Marked ${result.marked.length} read${target ? ` in ${target}` : ''}`,
-          4000,
-        );
+      confirm(args, `Marked ${result.marked.length} read${target ? ` in ${target}` : ''}`);
       return result;
     },
     'coordination.searchMessages': async (args) => {

@@ -5,36 +5,38 @@ import { relativeTime } from '../common/messageFormat';
 import { askText, pickRoom, pickTarget } from '../common/prompts';
 import { UserError } from '../common/reportError';
 import { normaliseTarget } from '../panels/threadPanel';
-import { Args, CommandArea, programmatic, ready as readyLib, str } from './actionRegistry';
+import { AreaContext, Args, CommandArea, confirm, programmatic, str } from './actionRegistry';
 
-export const roomActions: CommandArea = ({ service, panels }) => {
-  const ready = () => readyLib(service);
-  const me = () => service.requireIdentity();
-  const setRoomStatus = async (args: Args | undefined, status: 'open' | 'closed'): Promise<Chatroom> => {
-    const c = await ready();
-    me();
-    const verb = status === 'closed' ? 'Close' : 'Reopen';
-    const name =
-      str(args, 'name', 'room', 'target') ??
-      (await pickRoom(service, `${verb} which chatroom?`, status === 'closed' ? 'open' : 'closed'));
-    const reason =
-      str(args, 'reason') ??
-      (args && 'reason' in args
-        ? ''
-        : await askText({
-            prompt: `Why ${verb.toLowerCase()} #${name.replace(/^#/, '')}? (optional)`,
-            allowEmpty: true,
-          }));
-    const room = await service.write(`${verb.toLowerCase()}d ${name}`, () =>
-      status === 'closed' ? c.closeChatroom(name, reason) : c.reopenChatroom(name, reason),
-    );
-    if (!programmatic(args))
-      void vscode.window.setStatusBarMessage(
-        `$(check) #${room.name} is ${status === 'closed' ? 'closed' : 'open'}`,
-        4000,
-      );
-    return room;
-  };
+/** An optional text: given, given as absent (''), or asked for (may be left empty). */
+async function optionalText(args: Args | undefined, key: string, prompt: string): Promise<string> {
+  return str(args, key) ?? (args && key in args ? '' : await askText({ prompt, allowEmpty: true }));
+}
+
+async function setRoomStatus(
+  { service, ready, me }: AreaContext,
+  args: Args | undefined,
+  status: 'open' | 'closed',
+): Promise<Chatroom> {
+  const c = await ready();
+  me();
+  const verb = status === 'closed' ? 'close' : 'reopen';
+  const name =
+    str(args, 'name', 'room', 'target') ??
+    (await pickRoom(
+      service,
+      `${status === 'closed' ? 'Close' : 'Reopen'} which chatroom?`,
+      status === 'closed' ? 'open' : 'closed',
+    ));
+  const reason = await optionalText(args, 'reason', `Why ${verb} #${name.replace(/^#/, '')}? (optional)`);
+  const room = await service.write(`${verb}d ${name}`, () =>
+    status === 'closed' ? c.closeChatroom(name, reason) : c.reopenChatroom(name, reason),
+  );
+  confirm(args, `#${room.name} is ${status}`);
+  return room;
+}
+
+export const roomActions: CommandArea = (ctx) => {
+  const { service, panels, ready, me } = ctx;
   return {
     'coordination.createChatroom': async (args) => {
       const c = await ready();
@@ -52,11 +54,11 @@ export const roomActions: CommandArea = ({ service, panels }) => {
             return undefined;
           },
         }));
-      const description =
-        str(args, 'description') ??
-        (args && 'description' in args
-          ? ''
-          : await askText({ prompt: `Description of #${name.replace(/^#/, '')} (optional)`, allowEmpty: true }));
+      const description = await optionalText(
+        args,
+        'description',
+        `Description of #${name.replace(/^#/, '')} (optional)`,
+      );
       const room = await service.write(`created #${name}`, () => c.createChatroom(name, description));
       if (!programmatic(args)) {
         const pick = await vscode.window.showInformationMessage(`Created #${room.name}`, 'Open');
@@ -65,30 +67,30 @@ export const roomActions: CommandArea = ({ service, panels }) => {
       return room;
     },
 
-    'coordination.closeChatroom': (args) => setRoomStatus(args, 'closed'),
-    'coordination.reopenChatroom': (args) => setRoomStatus(args, 'open'),
+    'coordination.closeChatroom': (args) => setRoomStatus(ctx, args, 'closed'),
+    'coordination.reopenChatroom': (args) => setRoomStatus(ctx, args, 'open'),
 
     'coordination.listChatrooms': async (args) => {
       const c = await ready();
       const rooms = c.listChatrooms();
       if (programmatic(args)) return rooms;
-      const counts = service.identity ? c.unreadCounts().byTarget : {};
-      const items = [...rooms.filter((r) => r.status === 'open'), ...rooms.filter((r) => r.status === 'closed')].map(
-        (r) => ({
-          label: `${r.status === 'closed' ? '$(lock)' : '$(comment-discussion)'} #${r.name}`,
-          description:
-            r.status === 'closed' ? `closed${r.reason ? ` — ${r.reason}` : ''}` : `${counts[`#${r.name}`] ?? 0} unread`,
-          detail: [
-            r.description,
-            r.creator ? `created by ${r.creator}${r.created ? ` ${relativeTime(r.created)}` : ''}` : '',
-          ]
-            .filter(Boolean)
-            .join(' · '),
-          room: r,
-        }),
-      );
+      const counts = service.unread.summary()?.byTarget ?? {};
+      const open = rooms.filter((r) => r.status === 'open');
+      const closed = rooms.filter((r) => r.status === 'closed');
+      const items = [...open, ...closed].map((r) => ({
+        label: `${r.status === 'closed' ? '$(lock)' : '$(comment-discussion)'} #${r.name}`,
+        description:
+          r.status === 'closed' ? `closed${r.reason ? ` — ${r.reason}` : ''}` : `${counts[`#${r.name}`] ?? 0} unread`,
+        detail: [
+          r.description,
+          r.creator ? `created by ${r.creator}${r.created ? ` ${relativeTime(r.created)}` : ''}` : '',
+        ]
+          .filter(Boolean)
+          .join(' · '),
+        room: r,
+      }));
       const pick = await vscode.window.showQuickPick(items, {
-        title: `Chatrooms (${rooms.filter((r) => r.status === 'open').length} open, ${rooms.filter((r) => r.status === 'closed').length} closed)`,
+        title: `Chatrooms (${open.length} open, ${closed.length} closed)`,
         placeHolder: 'Open a chatroom',
         matchOnDescription: true,
         matchOnDetail: true,
@@ -104,9 +106,7 @@ export const roomActions: CommandArea = ({ service, panels }) => {
       );
       if (target.startsWith('#')) c.getChatroom(target.slice(1));
       else if (!isValidInstanceId(target.slice(1))) throw new UserError(`invalid instance id '${target.slice(1)}'`);
-      const reveal = str(args, 'reveal');
-      const panel = panels.open(target, reveal);
-      return panel.target;
+      return panels.open(target, str(args, 'reveal')).target;
     },
 
     'coordination.openMostUrgent': async () => {

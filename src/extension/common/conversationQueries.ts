@@ -56,16 +56,10 @@ export function toViewMessages(
   });
 }
 
-/** Unread messages of one conversation ("#room" / "@peer") for the identity. */
+/** Unread messages of one conversation ("#room" / "@peer") for the identity; throws for an unknown room. */
 export function unreadIn(coord: Coordination, me: string | null, target: string): Message[] {
   if (me === null) return [];
-  if (target.startsWith('#')) {
-    try {
-      return coord.checkUnread({ room: target.slice(1) });
-    } catch {
-      return [];
-    }
-  }
+  if (target.startsWith('#')) return coord.checkUnread({ room: target.slice(1) });
   return coord.checkUnread().filter((m) => !m.target.startsWith('#') && conversationOf(m, me) === target);
 }
 

@@ -48,7 +48,7 @@ export async function askText(opts: {
 
 export async function pickTarget(service: CoordinationService, title: string, includeClosed = false): Promise<string> {
   const c = service.coordination;
-  const counts = service.identity ? c.unreadCounts().byTarget : {};
+  const counts = service.unread.summary()?.byTarget ?? {};
   const rooms = c.listChatrooms().filter((r) => includeClosed || r.status === 'open');
   const instances = c.knownInstances().filter((i) => i !== service.identity);
   const items: vscode.QuickPickItem[] = [

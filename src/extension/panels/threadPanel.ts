@@ -193,8 +193,13 @@ export class ThreadPanel extends Disposable {
   private view(list: Message[]): ViewMessage[] {
     const me = this.service.identity;
     const c = this.service.coordination;
-    const unread = new Set(unreadIn(c, me, this.target).map(messageKey));
-    return toViewMessages(c, me, list, unread);
+    let unread: Message[] = [];
+    try {
+      unread = unreadIn(c, me, this.target);
+    } catch {
+      // A room that is gone has nothing unread.
+    }
+    return toViewMessages(c, me, list, new Set(unread.map(messageKey)));
   }
 
   private info(): PanelInfo {

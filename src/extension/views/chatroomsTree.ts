@@ -35,11 +35,8 @@ export class CoordinationTree
 {
   private readonly changeEmitter = this._register(new vscode.EventEmitter<Node | Node[] | undefined | void>());
   private readonly decoEmitter = this._register(new vscode.EventEmitter<vscode.Uri | vscode.Uri[] | undefined>());
-  private readonly servedEmitter = this._register(new vscode.EventEmitter<void>());
   readonly onDidChangeTreeData = this.changeEmitter.event;
   readonly onDidChangeFileDecorations = this.decoEmitter.event;
-  /** Fires (a task later) after VS Code asked for rows: it knows them again by then. */
-  readonly onDidServeRows = this.servedEmitter.event;
   private closedRooms = new Set<string>();
   /** The group nodes are the same objects for the tree's lifetime, so a change can name the group it is in. */
   private readonly groups = {
@@ -84,7 +81,6 @@ export class CoordinationTree
 
   getChildren(node?: Node): Node[] {
     if (!this.service.loaded) return [];
-    setTimeout(() => this.servedEmitter.fire(), 0);
     if (!node) return [this.groups.rooms, this.groups.dms, this.groups.instances];
     return this.children(node);
   }

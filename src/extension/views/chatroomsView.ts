@@ -53,24 +53,13 @@ export class ChatroomsView extends Disposable {
   /**
    * The click selected the row before the command ran; the selection is read
    * now, so it names the row as it is now. While the row's group is being
-   * refreshed VS Code knows its rows only by their ids, so the click waits
-   * until the group was served again.
+   * refreshed VS Code knows the row only by its id, for a few milliseconds:
+   * the click waits for it.
    */
   private async openSelectedRow(): Promise<void> {
     let node = this.treeView.selection[0];
-    const deadline = Date.now() + ROW_WAIT_MS;
-    while (!node && Date.now() < deadline) {
-      await new Promise<void>((resolve) => {
-        const sub = this.tree.onDidServeRows(() => {
-          sub.dispose();
-          clearTimeout(timer);
-          resolve();
-        });
-        const timer = setTimeout(() => {
-          sub.dispose();
-          resolve();
-        }, deadline - Date.now());
-      });
+    for (let waited = 0; !node && waited < ROW_WAIT_MS; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
       node = this.treeView.selection[0];
     }
     const target = node && rowTarget(node);

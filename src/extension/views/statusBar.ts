@@ -20,11 +20,7 @@ export class StatusBar extends Disposable {
 
   /** What the item shows: the service's unread model (null without a directory or an identity). */
   get summary(): UnreadSummary | null {
-    try {
-      return this.service.unread.summary();
-    } catch {
-      return null;
-    }
+    return this.service.unread.summary();
   }
 
   private update(): void {
