@@ -57,7 +57,6 @@ async function send(): Promise<void> {
   const result = await request({ type: 'send', text, replyTo: replyTo ? replyTo.ref : null });
   sending = false;
   sendButton.disabled = textarea.disabled;
-  if (result.type !== 'sendResult') return;
   if (result.ok) {
     textarea.value = '';
     clearReply();
@@ -88,19 +87,9 @@ function updateCompletions(): void {
     .map((n) => sigil + n);
   if (completionItems.length === 0) return closeCompletions();
   completionRange = { start: caret - match[3].length - 1, end: caret };
-  completionIndex = 0;
   completions.replaceChildren(
     ...completionItems.map((item, i) => {
-      const li = el(
-        'li',
-        {
-          role: 'option',
-          id: `completion-${i}`,
-          'aria-selected': String(i === completionIndex),
-          class: i === completionIndex ? 'selected' : '',
-        },
-        item,
-      );
+      const li = el('li', { role: 'option', id: `completion-${i}` }, item);
       li.addEventListener('mousedown', (e) => {
         e.preventDefault();
         completionIndex = i;
@@ -111,11 +100,11 @@ function updateCompletions(): void {
   );
   completions.hidden = false;
   textarea.setAttribute('aria-expanded', 'true');
-  textarea.setAttribute('aria-activedescendant', `completion-0`);
+  selectCompletion(0);
 }
 
-function moveCompletion(delta: number): void {
-  completionIndex = (completionIndex + delta + completionItems.length) % completionItems.length;
+function selectCompletion(index: number): void {
+  completionIndex = (index + completionItems.length) % completionItems.length;
   completions.querySelectorAll('li').forEach((li, i) => {
     li.setAttribute('aria-selected', String(i === completionIndex));
     li.classList.toggle('selected', i === completionIndex);
@@ -149,7 +138,7 @@ textarea.addEventListener('keydown', (e) => {
   if (open) {
     if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
       e.preventDefault();
-      moveCompletion(e.key === 'ArrowDown' ? 1 : -1);
+      selectCompletion(completionIndex + (e.key === 'ArrowDown' ? 1 : -1));
       return;
     }
     if ((e.key === 'Enter' && !e.shiftKey) || e.key === 'Tab') {

@@ -16,26 +16,27 @@ export const vscodeApi = acquireVsCodeApi();
 
 export const post = (m: WebviewToHost) => vscodeApi.postMessage(m);
 
-type Request = Extract<WebviewToHost, { requestId?: number }>;
-export type Reply = Extract<HostToWebview, { requestId?: number }>;
+/** The reply to each request the page waits on. */
+interface Replies {
+  send: Extract<HostToWebview, { type: 'sendResult' }>;
+  filter: Extract<HostToWebview, { type: 'filterResult' }>;
+}
+export type Reply = Replies[keyof Replies];
 
 let lastId = 0;
 const waiting = new Map<number, (reply: Reply) => void>();
 
 /** Posts `m` with a new requestId; resolves with the host's reply to it. */
-export function request(m: Request): Promise<Reply> {
+export function request<K extends keyof Replies>(m: Extract<WebviewToHost, { type: K }>): Promise<Replies[K]> {
   const requestId = ++lastId;
   return new Promise((resolve) => {
-    waiting.set(requestId, resolve);
+    waiting.set(requestId, resolve as (reply: Reply) => void);
     post({ ...m, requestId });
   });
 }
 
-/** Settles the request `reply` answers; false when it answers none. */
-export function settle(reply: Reply): boolean {
-  const resolve = reply.requestId === undefined ? undefined : waiting.get(reply.requestId);
-  if (!resolve) return false;
+/** Settles the request `reply` answers (a reply to no request of this page is ignored). */
+export function settle(reply: Reply): void {
+  waiting.get(reply.requestId!)?.(reply);
   waiting.delete(reply.requestId!);
-  resolve(reply);
-  return true;
 }

@@ -18,7 +18,7 @@ filterInput.addEventListener('input', () => {
     const mine = ++asked;
     if (!query.trim()) return showFilter(null);
     const result = await request({ type: 'filter', query });
-    if (mine === asked && result.type === 'filterResult') showFilter(result);
+    if (mine === asked) showFilter(result);
   }, 200);
 });
 

@@ -33,12 +33,10 @@ export function errorMessage(error: unknown): string {
 
 /**
  * Logs `error` (a user error as info, anything else with its stack) under
- * `where`, shows its one line, and returns that line. A Cancelled is neither
- * logged nor shown.
+ * `where`, shows its one line, and returns that line.
  */
 export function reportError(log: vscode.LogOutputChannel, where: string, error: unknown): string {
   const text = errorMessage(error);
-  if (error instanceof Cancelled) return text;
   if (isUserError(error)) log.info(`${where}: ${text}`);
   else log.error(`${where}: ${error instanceof Error ? (error.stack ?? text) : text}`);
   void vscode.window.showErrorMessage(text);

@@ -30,8 +30,6 @@ export class ThreadPanel extends Disposable {
   /** What the host posted and received, newest last (for tests and diagnostics). */
   readonly posted: HostToWebview[] = [];
   readonly received: WebviewToHost[] = [];
-  private readonly receivedEmitter = this._register(new vscode.EventEmitter<WebviewToHost>());
-  readonly onDidReceive = this.receivedEmitter.event;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -81,7 +79,6 @@ export class ThreadPanel extends Disposable {
   async handle(m: WebviewToHost): Promise<void> {
     this.received.push(m);
     if (this.received.length > 500) this.received.splice(0, this.received.length - 500);
-    this.receivedEmitter.fire(m);
     try {
       switch (m.type) {
         case 'ready':

@@ -130,87 +130,9 @@ export class CoordinationTree
   }
 
   getTreeItem(node: Node): vscode.TreeItem {
-    switch (node.kind) {
-      case 'group': {
-        const item = new vscode.TreeItem(GROUP_LABELS[node.group], vscode.TreeItemCollapsibleState.Expanded);
-        item.id = `group:${node.group}`;
-        item.contextValue = `group.${node.group}`;
-        return item;
-      }
-      case 'room': {
-        const { room, unread } = node;
-        const label = `#${room.name}`;
-        const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
-        item.id = `room:${room.name}`;
-        const closed = room.status === 'closed';
-        item.contextValue = closed ? 'room.closed' : 'room.open';
-        item.iconPath = new vscode.ThemeIcon(
-          closed ? 'lock' : unread > 0 ? 'comment-unresolved' : 'comment',
-          closed ? new vscode.ThemeColor('disabledForeground') : undefined,
-        );
-        item.description = closed
-          ? `closed${room.reason ? ` — ${room.reason}` : ''}`
-          : unread > 0
-            ? `${unread} unread`
-            : room.description
-              ? snippet(room.description, 60)
-              : '';
-        item.resourceUri = vscode.Uri.from({ scheme: ROOM_SCHEME, path: `/${room.name}` });
-        const tip = new vscode.MarkdownString(undefined, true);
-        tip.appendMarkdown(`**#${escapeMd(room.name)}** — ${closed ? 'closed' : 'open'}\n\n`);
-        if (room.description) tip.appendMarkdown(`${escapeMd(room.description)}\n\n`);
-        if (closed && room.reason) tip.appendMarkdown(`Closed: ${escapeMd(room.reason)}\n\n`);
-        tip.appendMarkdown(
-          `${unread} unread · created by ${escapeMd(room.creator || 'unknown')}${room.created ? ` on ${room.created}` : ''}`,
-        );
-        item.tooltip = tip;
-        item.accessibilityInformation = {
-          label: `Chatroom ${room.name}, ${closed ? `closed${room.reason ? `: ${room.reason}` : ''}` : `${unread} unread`}`,
-        };
-        item.command = { command: OPEN_ROW_COMMAND, title: 'Open' };
-        return item;
-      }
-      case 'dm': {
-        const label = `@${node.peer}`;
-        const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
-        item.id = `dm:${node.peer}`;
-        item.contextValue = 'dm';
-        item.iconPath = new vscode.ThemeIcon(node.unread > 0 ? 'mail' : 'mail-read');
-        item.description =
-          node.unread > 0 ? `${node.unread} unread` : `${node.messages} message${node.messages === 1 ? '' : 's'}`;
-        item.tooltip = `Direct messages with ${node.peer}: ${node.messages} messages, ${node.unread} unread${node.lastTime ? `, last ${relativeTime(node.lastTime)}` : ''}`;
-        item.accessibilityInformation = { label: `Direct messages with ${node.peer}, ${node.unread} unread` };
-        item.command = { command: OPEN_ROW_COMMAND, title: 'Open' };
-        return item;
-      }
-      case 'instance': {
-        const idle = node.updated === null || isIdle(node.updated);
-        const item = new vscode.TreeItem(
-          node.self ? `${node.id} (you)` : node.id,
-          vscode.TreeItemCollapsibleState.None,
-        );
-        item.id = `instance:${node.id}`;
-        item.contextValue = node.self ? 'instance.self' : 'instance';
-        item.iconPath = new vscode.ThemeIcon(
-          idle ? 'circle-outline' : 'circle-filled',
-          idle ? new vscode.ThemeColor('disabledForeground') : new vscode.ThemeColor('charts.green'),
-        );
-        const when = node.updated ? relativeTime(node.updated) : 'no status';
-        item.description = `${idle ? 'idle · ' : ''}${node.status ? snippet(node.status, 60) + ' · ' : ''}${when}`;
-        item.tooltip = `${node.id}${node.self ? ' (you)' : ''}\n${node.status ?? 'No status yet'}\n${node.updated ? `Updated ${node.updated} (${when})` : ''}${idle ? '\nIdle' : ''}`;
-        item.accessibilityInformation = {
-          label: `${node.id}${node.self ? ', you' : ''}, ${idle ? 'idle, ' : ''}${node.status ?? 'no status'}, ${when}`,
-        };
-        if (!node.self) item.command = { command: OPEN_ROW_COMMAND, title: 'Open direct messages' };
-        return item;
-      }
-      case 'message': {
-        const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
-        item.id = `message:${node.group}`;
-        item.contextValue = 'message';
-        return item;
-      }
-    }
+    const item = rowItem(node);
+    if (rowTarget(node)) item.command = { command: OPEN_ROW_COMMAND, title: 'Open' };
+    return item;
   }
 
   provideFileDecoration(uri: vscode.Uri): vscode.FileDecoration | undefined {
@@ -218,6 +140,85 @@ export class CoordinationTree
     const name = uri.path.replace(/^\//, '').toLowerCase();
     if (this.closedRooms.has(name)) return { color: new vscode.ThemeColor('disabledForeground'), tooltip: 'Closed' };
     return undefined;
+  }
+}
+
+/** How a row looks. */
+function rowItem(node: Node): vscode.TreeItem {
+  switch (node.kind) {
+    case 'group': {
+      const item = new vscode.TreeItem(GROUP_LABELS[node.group], vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `group:${node.group}`;
+      item.contextValue = `group.${node.group}`;
+      return item;
+    }
+    case 'room': {
+      const { room, unread } = node;
+      const label = `#${room.name}`;
+      const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
+      item.id = `room:${room.name}`;
+      const closed = room.status === 'closed';
+      item.contextValue = closed ? 'room.closed' : 'room.open';
+      item.iconPath = new vscode.ThemeIcon(
+        closed ? 'lock' : unread > 0 ? 'comment-unresolved' : 'comment',
+        closed ? new vscode.ThemeColor('disabledForeground') : undefined,
+      );
+      item.description = closed
+        ? `closed${room.reason ? ` — ${room.reason}` : ''}`
+        : unread > 0
+          ? `${unread} unread`
+          : room.description
+            ? snippet(room.description, 60)
+            : '';
+      item.resourceUri = vscode.Uri.from({ scheme: ROOM_SCHEME, path: `/${room.name}` });
+      const tip = new vscode.MarkdownString(undefined, true);
+      tip.appendMarkdown(`**#${escapeMd(room.name)}** — ${closed ? 'closed' : 'open'}\n\n`);
+      if (room.description) tip.appendMarkdown(`${escapeMd(room.description)}\n\n`);
+      if (closed && room.reason) tip.appendMarkdown(`Closed: ${escapeMd(room.reason)}\n\n`);
+      tip.appendMarkdown(
+        `${unread} unread · created by ${escapeMd(room.creator || 'unknown')}${room.created ? ` on ${room.created}` : ''}`,
+      );
+      item.tooltip = tip;
+      item.accessibilityInformation = {
+        label: `Chatroom ${room.name}, ${closed ? `closed${room.reason ? `: ${room.reason}` : ''}` : `${unread} unread`}`,
+      };
+      return item;
+    }
+    case 'dm': {
+      const label = `@${node.peer}`;
+      const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
+      item.id = `dm:${node.peer}`;
+      item.contextValue = 'dm';
+      item.iconPath = new vscode.ThemeIcon(node.unread > 0 ? 'mail' : 'mail-read');
+      item.description =
+        node.unread > 0 ? `${node.unread} unread` : `${node.messages} message${node.messages === 1 ? '' : 's'}`;
+      item.tooltip = `Direct messages with ${node.peer}: ${node.messages} messages, ${node.unread} unread${node.lastTime ? `, last ${relativeTime(node.lastTime)}` : ''}`;
+      item.accessibilityInformation = { label: `Direct messages with ${node.peer}, ${node.unread} unread` };
+      return item;
+    }
+    case 'instance': {
+      const idle = node.updated === null || isIdle(node.updated);
+      const item = new vscode.TreeItem(node.self ? `${node.id} (you)` : node.id, vscode.TreeItemCollapsibleState.None);
+      item.id = `instance:${node.id}`;
+      item.contextValue = node.self ? 'instance.self' : 'instance';
+      item.iconPath = new vscode.ThemeIcon(
+        idle ? 'circle-outline' : 'circle-filled',
+        idle ? new vscode.ThemeColor('disabledForeground') : new vscode.ThemeColor('charts.green'),
+      );
+      const when = node.updated ? relativeTime(node.updated) : 'no status';
+      item.description = `${idle ? 'idle · ' : ''}${node.status ? snippet(node.status, 60) + ' · ' : ''}${when}`;
+      item.tooltip = `${node.id}${node.self ? ' (you)' : ''}\n${node.status ?? 'No status yet'}\n${node.updated ? `Updated ${node.updated} (${when})` : ''}${idle ? '\nIdle' : ''}`;
+      item.accessibilityInformation = {
+        label: `${node.id}${node.self ? ', you' : ''}, ${idle ? 'idle, ' : ''}${node.status ?? 'no status'}, ${when}`,
+      };
+      return item;
+    }
+    case 'message': {
+      const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
+      item.id = `message:${node.group}`;
+      item.contextValue = 'message';
+      return item;
+    }
   }
 }
 

@@ -4,7 +4,6 @@
  */
 import * as vscode from 'vscode';
 import { Disposable } from '../common/dispose';
-import { errorMessage } from '../common/reportError';
 import { CoordinationService } from '../service/coordinationService';
 import { CoordinationTree, Node, OPEN_ROW_COMMAND, rowTarget } from './chatroomsTree';
 
@@ -36,9 +35,8 @@ export class ChatroomsView extends Disposable {
     let s;
     try {
       s = this.service.unread.summary();
-    } catch (error) {
-      this.service.log.warn(`badge: ${errorMessage(error)}`);
-      return;
+    } catch {
+      return; // The status bar logs it.
     }
     const badge =
       s && s.total > 0
