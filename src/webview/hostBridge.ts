@@ -21,7 +21,7 @@ interface Replies {
   send: Extract<HostToWebview, { type: 'sendResult' }>;
   filter: Extract<HostToWebview, { type: 'filterResult' }>;
 }
-export type Reply = Replies[keyof Replies];
+type Reply = Replies[keyof Replies];
 
 let lastId = 0;
 const waiting = new Map<number, (reply: Reply) => void>();
@@ -35,8 +35,9 @@ export function request<K extends keyof Replies>(m: Extract<WebviewToHost, { typ
   });
 }
 
-/** Settles the request `reply` answers (a reply to no request of this page is ignored). */
-export function settle(reply: Reply): void {
-  waiting.get(reply.requestId!)?.(reply);
-  waiting.delete(reply.requestId!);
-}
+// A reply settles the request it answers (one to no request of this page is ignored).
+window.addEventListener('message', (event: MessageEvent<Reply>) => {
+  const id = event.data.requestId!;
+  waiting.get(id)?.(event.data);
+  waiting.delete(id);
+});

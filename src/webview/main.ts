@@ -6,7 +6,7 @@
 import type { CompletionNames, HostToWebview, PanelInfo } from '../shared/protocol';
 import { setComposerFor } from './composer';
 import './messageFilter';
-import { post, settle } from './hostBridge';
+import { post } from './hostBridge';
 import { render, reveal } from './messageRendering';
 import { appendText } from './messageText';
 import {
@@ -72,10 +72,6 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
     }
     case 'reveal':
       reveal(m.key);
-      break;
-    case 'sendResult':
-    case 'filterResult':
-      settle(m);
       break;
   }
 });

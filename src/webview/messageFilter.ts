@@ -5,26 +5,23 @@
 import type { ViewMessage } from '../shared/protocol';
 import { post, request } from './hostBridge';
 import { appendText, messageLabel, refText } from './messageText';
+import { showListChrome } from './messageRendering';
 import { earlierButton, el, empty, filterInput, filterResults, list, live } from './pageLayout';
-import { hasEarlier, messages } from './threadState';
 
 let filterTimer: number | undefined;
-/** Counts the filters asked for: only the newest one's result is shown. */
-let asked = 0;
 filterInput.addEventListener('input', () => {
   window.clearTimeout(filterTimer);
   filterTimer = window.setTimeout(async () => {
     const query = filterInput.value;
-    const mine = ++asked;
     if (!query.trim()) return showFilter(null);
     const result = await request({ type: 'filter', query });
-    if (mine === asked) showFilter(result);
+    // Shown only while the box still asks for it.
+    if (filterInput.value === query) showFilter(result);
   }, 200);
 });
 
 function clearFilter(): void {
   filterInput.value = '';
-  asked++;
   showFilter(null);
 }
 
@@ -40,8 +37,7 @@ function showFilter(result: { query: string; messages: ViewMessage[]; error?: st
   if (!result) {
     filterResults.hidden = true;
     list.hidden = false;
-    earlierButton.hidden = !hasEarlier;
-    empty.hidden = messages.length > 0;
+    showListChrome();
     return;
   }
   list.hidden = true;

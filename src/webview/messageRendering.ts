@@ -13,12 +13,7 @@ import { byKey, collapsed, hasEarlier, messages, saveCollapsed, total } from './
 
 let firstRender = true;
 
-function renderMessage(
-  m: ViewMessage,
-  children: Map<string, ViewMessage[]>,
-  depth: number,
-  showParent: boolean,
-): HTMLLIElement {
+function renderMessage(m: ViewMessage, children: Map<string, ViewMessage[]>, showParent: boolean): HTMLLIElement {
   const li = el('li', { class: 'item' });
   const article = el('article', { class: 'message', tabindex: '-1', 'data-key': m.key, 'aria-label': messageLabel(m) });
   if (m.mine) article.classList.add('mine');
@@ -89,7 +84,7 @@ function renderMessage(
     li.append(toggle);
     const ol = el('ol', { class: 'replies', id: repliesId, role: 'list', 'aria-label': `Replies to ${m.from}` });
     if (isCollapsed) ol.hidden = true;
-    else for (const k of kids) ol.append(renderMessage(k, children, depth + 1, false));
+    else for (const k of kids) ol.append(renderMessage(k, children, false));
     li.append(ol);
   }
   return li;
@@ -99,6 +94,12 @@ function countDescendants(key: string, children: Map<string, ViewMessage[]>): nu
   let n = 0;
   for (const c of children.get(key) ?? []) n += 1 + countDescendants(c.key, children);
   return n;
+}
+
+/** The empty note and the "Load earlier" button, as the loaded messages call for. */
+export function showListChrome(): void {
+  empty.hidden = messages.length > 0;
+  earlierButton.hidden = !hasEarlier;
 }
 
 export function render(reason: string): void {
@@ -117,9 +118,8 @@ export function render(reason: string): void {
       children.set(m.parentKey, kids);
     } else roots.push(m);
   }
-  list.replaceChildren(...roots.map((m) => renderMessage(m, children, 0, true)));
-  empty.hidden = messages.length > 0;
-  earlierButton.hidden = !hasEarlier;
+  list.replaceChildren(...roots.map((m) => renderMessage(m, children, true)));
+  showListChrome();
   earlierButton.disabled = false;
   list.setAttribute('aria-label', `Messages (${messages.length} of ${total} shown)`);
   updateRoving(focusedKey);

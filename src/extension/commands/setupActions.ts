@@ -2,7 +2,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { initCoordination, isValidInstanceId } from '../../core';
-import { askText } from '../common/prompts';
+import { askText, pickOrType } from '../common/prompts';
 import { Cancelled, UserError } from '../common/reportError';
 import { proposedDirectory } from '../service/workspaceDirectory';
 import { CommandArea, programmatic, str } from './actionRegistry';
@@ -22,44 +22,17 @@ export const setupActions: CommandArea = ({ service, ready, me }) => ({
     if (!id) {
       const known = service.loaded ? service.coordination.knownInstances() : [];
       const statuses = service.loaded ? service.coordination.statuses() : {};
-      const qp = vscode.window.createQuickPick<vscode.QuickPickItem>();
-      qp.title = 'Agent Coordination: who are you?';
-      qp.placeholder = 'Pick an instance or type a new id (e.g. instance-4)';
-      const base = known.map((k) => ({
-        label: k,
-        description: k === service.identity ? '(current)' : undefined,
-        detail: statuses[k]?.text,
-      }));
-      qp.items = base;
-      qp.onDidChangeValue((v) => {
-        const t = v.trim();
-        if (t && !known.includes(t)) {
-          qp.items = [
-            {
-              label: t,
-              description: isValidInstanceId(t)
-                ? 'new identity'
-                : "$(error) not a valid id: use letters, digits, '-', '_' or '.'",
-              alwaysShow: true,
-            },
-            ...base,
-          ];
-        } else qp.items = base;
-      });
-      id = await new Promise<string | undefined>((resolve) => {
-        qp.onDidAccept(() => {
-          const v = qp.selectedItems[0]?.label ?? qp.value.trim();
-          if (!isValidInstanceId(v)) return;
-          resolve(v);
-          qp.hide();
-        });
-        qp.onDidHide(() => {
-          resolve(undefined);
-          qp.dispose();
-        });
-        qp.show();
-      });
-      if (!id) throw new Cancelled();
+      id = await pickOrType(
+        known.map((k) => ({
+          label: k,
+          description: k === service.identity ? '(current)' : undefined,
+          detail: statuses[k]?.text,
+        })),
+        'Agent Coordination: who are you?',
+        (v) => (isValidInstanceId(v) ? undefined : "not a valid id: use letters, digits, '-', '_' or '.'"),
+        false,
+        'Pick an instance or type a new id (e.g. instance-4)',
+      );
     }
     await service.setIdentity(id.replace(/^@/, ''));
     return service.identity;

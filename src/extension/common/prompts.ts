@@ -138,11 +138,12 @@ export async function pickMessage(service: CoordinationService, title: string): 
 }
 
 /** A QuickPick that also accepts a typed value, validated inline as you type. */
-function pickOrType(
+export function pickOrType(
   items: vscode.QuickPickItem[],
   title: string,
   validate: (v: string) => string | undefined,
   matchDetail = false,
+  placeholder = 'Pick one, or type a name and press Enter',
 ): Promise<string> {
   type Item = vscode.QuickPickItem & { typed?: string; invalid?: boolean };
   return new Promise((resolve, reject) => {
@@ -151,7 +152,7 @@ function pickOrType(
     qp.items = items;
     qp.matchOnDescription = true;
     qp.matchOnDetail = matchDetail;
-    qp.placeholder = 'Pick one, or type a name and press Enter';
+    qp.placeholder = placeholder;
     let done = false;
     qp.onDidChangeValue((v) => {
       const t = v.trim();
