@@ -4,28 +4,29 @@
  * fast on a directory of any size.
  */
 import * as vscode from 'vscode';
-import { CoordinationService } from './service';
-import { CoordinationTree, Node, ROOM_SCHEME } from './tree';
-import { ThreadPanels } from './threadPanel';
-import { StatusBar, UnreadSummary } from './statusBar';
-import { MentionNotifier } from './notifications';
-import { registerCommands } from './commands';
-import { DOC_SCHEME, DocumentProvider } from './documents';
-import { ClaimsApi, registerClaims } from './claims/claimsFeature';
+import { registerCommands } from './commands/allActions';
+import { ThreadPanels } from './panels/threadPanels';
+import { CoordinationService } from './service/coordinationService';
+import { ChatroomsView } from './views/chatroomsView';
+import { CoordinationTree, Node } from './views/chatroomsTree';
+import { MentionNotifier } from './views/mentionNotifier';
+import { ReportDocuments } from './views/reportDocuments';
+import { StatusBar } from './views/statusBar';
+import { ClaimsModel } from './service/claimsModel';
+import { ClaimsView } from './views/claimsView';
+import { ClaimWarnings } from './views/claimWarnings';
+import { CodeRefHovers } from './views/codeRefHovers';
 
 /** What activate() returns: used by the integration tests and by other extensions. */
 export interface CoordinationApi {
   service: CoordinationService;
-  tree: {
-    getChildren(node?: Node): Node[];
-    getTreeItem(node: Node): vscode.TreeItem;
-    onDidChangeTreeData: vscode.Event<Node | Node[] | undefined | void>;
-  };
+  tree: CoordinationTree;
   treeView: vscode.TreeView<Node>;
   panels: ThreadPanels;
   statusBar: StatusBar;
   notifier: MentionNotifier;
-  claims: ClaimsApi;
+  /** File claims: the model, the Claims view (with the Explorer badges) and the edit warnings. */
+  claims: { model: ClaimsModel; view: ClaimsView; warnings: ClaimWarnings };
   /** Resolves when the directory has been loaded (or found missing). */
   whenLoaded(): Promise<void>;
   /** Milliseconds activate() took. */
@@ -36,48 +37,36 @@ export function activate(context: vscode.ExtensionContext): CoordinationApi {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('Agent Coordination', { log: true });
   const service = new CoordinationService(context, log);
-  const tree = new CoordinationTree(service);
-  const treeView = vscode.window.createTreeView('coordination.chatrooms', {
-    treeDataProvider: tree,
-    showCollapseAll: false,
-  });
   // The status bar listens first: it is what a person watches for a new message.
-  let badgeKey = '';
-  const statusBar = new StatusBar(service, (s: UnreadSummary | null) => {
-    const badge =
-      s && s.total > 0
-        ? { value: s.total, tooltip: `${s.total} unread${s.mentions ? `, ${s.mentions} mentions` : ''}` }
-        : undefined;
-    const key = badge ? `${badge.value}|${badge.tooltip}` : '';
-    if (key === badgeKey) return;
-    badgeKey = key;
-    treeView.badge = badge;
-  });
+  const statusBar = new StatusBar(service);
+  const chatrooms = new ChatroomsView(service);
   const panels = new ThreadPanels(context.extensionUri, service);
-  const documents = new DocumentProvider();
+  const documents = new ReportDocuments();
   const notifier = new MentionNotifier(service);
+  const claimsModel = new ClaimsModel(service);
+  const claims = { model: claimsModel, view: new ClaimsView(claimsModel), warnings: new ClaimWarnings(claimsModel) };
   context.subscriptions.push(
     log,
     service,
-    tree,
-    treeView,
+    statusBar,
+    chatrooms,
     panels,
     documents,
-    statusBar,
     notifier,
-    vscode.window.registerFileDecorationProvider(tree),
-    vscode.workspace.registerTextDocumentContentProvider(DOC_SCHEME, documents),
-    service.onDidChange(() => tree.refresh()),
+    claims.model,
+    claims.view,
+    claims.warnings,
+    new CodeRefHovers(service),
+    registerCommands({ service, panels, documents }),
   );
-  registerCommands({ context, service, panels, statusBar, documents });
-  const claims = registerClaims(context, service);
 
   // Heavy work after activate() returns.
   const handle = setImmediate(() => void service.load());
   context.subscriptions.push({ dispose: () => clearImmediate(handle) });
 
   const activationMs = performance.now() - started;
-  log.info(`activated in ${activationMs.toFixed(1)} ms (room decorations: ${ROOM_SCHEME})`);
+  log.info(`activated in ${activationMs.toFixed(1)} ms`);
+  const { tree, treeView } = chatrooms;
   return {
     service,
     tree,

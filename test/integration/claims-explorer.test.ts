@@ -54,7 +54,7 @@ describe('claims in the Explorer', function () {
 
   it('decorates claimed, unclaimed, conflicting and expired files (and the folders above them)', async () => {
     const api = await getApi();
-    const deco = api.claims.decorations;
+    const deco = api.claims.view.decorations;
     coord('instance-2', 'claim', 'claimed/theirs.ts', '--exclusive', '--reason', 'token refresh');
     coord('instance-1', 'claim', 'claimed/mine.md');
     coord('instance-3', 'claim', 'clash/**', '--exclusive');
@@ -105,7 +105,7 @@ describe('claims in the Explorer', function () {
 
   it('a claim made by another coord process shows within a second, and its release too', async () => {
     const api = await getApi();
-    const deco = api.claims.decorations;
+    const deco = api.claims.view.decorations;
     const target = file('free/open.ts');
     assert.strictEqual(deco.provideFileDecoration(target), undefined);
     let fired = 0;
@@ -162,9 +162,18 @@ describe('claims in the Explorer', function () {
       claimed.claims.map((c) => c.pattern),
       ['docs/**'],
     );
-    const mineNode = view.getChildren().find((n) => n.kind === 'holder' && n.instance === 'instance-1');
-    const rows = view.getChildren(mineNode).map((n) => view.getTreeItem(n));
-    const docs = rows.find((r) => r.label === 'docs/**');
+    // The view follows the file through the claims model's watcher.
+    const docs = await waitFor(
+      'docs/** in the Claims view',
+      () => {
+        const mineNode = view.getChildren().find((n) => n.kind === 'holder' && n.instance === 'instance-1');
+        return view
+          .getChildren(mineNode)
+          .map((n) => view.getTreeItem(n))
+          .find((r) => r.label === 'docs/**');
+      },
+      2000,
+    );
     assert.match(String(docs?.description), /^shared · 30m left$|^shared · 29m left$/);
     assert.strictEqual(docs?.contextValue, 'claim.mine');
     await assert.rejects(

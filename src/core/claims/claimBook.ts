@@ -95,6 +95,13 @@ export class ClaimBook {
     return claimConflicts(claim, live);
   }
 
+  /** The repository-relative POSIX path of an absolute path, or null outside the repository (or the root itself). */
+  relativeOf(absolute: string): string | null {
+    const rel = path.relative(this.root, absolute);
+    if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) return null;
+    return rel.split(path.sep).join('/');
+  }
+
   /** Repository-relative pattern for what a user typed (throws a one-line error when it is not one). */
   normalize(input: string): string {
     return normalizeClaimPattern(input, this.root, this.cwd);

@@ -1,27 +1,29 @@
 /** A VS Code notification for every new @mention of the identity (coordination.notifications.mentions). */
 import * as vscode from 'vscode';
-import { Message } from '../core';
-import { CoordinationService, errorMessage } from './service';
-import { conversationOf, inertText, messageKey, messageRef, refLabel, snippet } from './model';
+import { Message } from '../../core';
+import { Disposable } from '../common/dispose';
+import { conversationOf, inertText, messageKey, messageRef, refLabel, snippet } from '../common/messageFormat';
+import { errorMessage, reportError } from '../common/reportError';
+import { CoordinationService } from '../service/coordinationService';
 
 const MAX_SEPARATE = 3;
 
-export class MentionNotifier implements vscode.Disposable {
+export class MentionNotifier extends Disposable {
   private seen: Set<string> | null = null;
   private identity: string | null = null;
-  private readonly disposables: vscode.Disposable[] = [];
   /** Mentions notified so far (newest last), for diagnostics and tests. */
   readonly shown: Message[] = [];
 
   constructor(private readonly service: CoordinationService) {
-    this.disposables.push(service.onDidChange(() => this.check()));
+    super();
+    this._register(service.onDidChange(() => this.check()));
   }
 
   check(): void {
     if (!this.service.loaded || !this.service.identity) return;
     let mentions: Message[];
     try {
-      mentions = this.service.unread().mentionList;
+      mentions = this.service.unread.summary()?.mentionList ?? [];
     } catch (error) {
       this.service.log.warn(`notifications: ${errorMessage(error)}`);
       return;
@@ -69,11 +71,7 @@ export class MentionNotifier implements vscode.Disposable {
     try {
       await this.service.write(`marked ${list.length} mentions read`, (c) => c.markRead(list.map(messageRef)));
     } catch (error) {
-      void vscode.window.showErrorMessage(errorMessage(error));
+      reportError(this.service.log, 'mark mentions read', error);
     }
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
   }
 }

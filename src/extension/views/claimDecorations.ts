@@ -6,7 +6,8 @@
  */
 import * as vscode from 'vscode';
 import { Claim, formatTimeLeft } from '../../core';
-import { ClaimsModel, ClaimStanding } from './claimsModel';
+import { Disposable } from '../common/dispose';
+import { ClaimsModel, ClaimStanding } from '../service/claimsModel';
 
 export const CLAIM_COLORS: Record<ClaimStanding, string> = {
   mine: 'coordination.claimMineForeground',
@@ -21,13 +22,14 @@ export function holderBadge(instance: string): string {
   return (instance.replace(/[^A-Za-z0-9]/g, '').slice(0, 2) || '?').toUpperCase();
 }
 
-export class ClaimDecorations implements vscode.FileDecorationProvider, vscode.Disposable {
-  private readonly changeEmitter = new vscode.EventEmitter<vscode.Uri | vscode.Uri[] | undefined>();
+export class ClaimDecorations extends Disposable implements vscode.FileDecorationProvider {
+  private readonly changeEmitter = this._register(new vscode.EventEmitter<vscode.Uri | vscode.Uri[] | undefined>());
   readonly onDidChangeFileDecorations = this.changeEmitter.event;
-  private readonly subscription: vscode.Disposable;
 
   constructor(private readonly model: ClaimsModel) {
-    this.subscription = model.onDidChange(() => this.changeEmitter.fire(undefined));
+    super();
+    this._register(model.onDidChange(() => this.changeEmitter.fire(undefined)));
+    this._register(vscode.window.registerFileDecorationProvider(this));
   }
 
   provideFileDecoration(uri: vscode.Uri): vscode.FileDecoration | undefined {
@@ -45,11 +47,6 @@ export class ClaimDecorations implements vscode.FileDecorationProvider, vscode.D
     const now = this.model.claimBook?.clock() ?? new Date();
     const tooltip = summary.claims.map((c) => describeClaim(c, me, now, this.model.isConflicted(c))).join('\n');
     return new vscode.FileDecoration(badge, tooltip, new vscode.ThemeColor(CLAIM_COLORS[summary.standing]));
-  }
-
-  dispose(): void {
-    this.subscription.dispose();
-    this.changeEmitter.dispose();
   }
 }
 

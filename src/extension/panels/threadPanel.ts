@@ -1,73 +1,36 @@
-/** The thread panel: one webview per room or DM conversation, reused when reopened. */
+/** The thread panel: the webview of one room or DM conversation, and what it asks the host. */
 import * as crypto from 'crypto';
 import * as vscode from 'vscode';
-import { Message } from '../core';
-import { CompletionNames, HostToWebview, PAGE_SIZE, PanelInfo, ViewMessage, WebviewToHost } from '../shared/protocol';
-import { attachCodeRefs, openCodeRef } from './claims/codeRefLinks';
-import { conversationMessages, conversationOf, messageKey, referableRefs, toViewMessages, unreadIn } from './model';
-import { CoordinationService, errorMessage, isUserError } from './service';
-
-export class ThreadPanels implements vscode.Disposable {
-  private readonly panels = new Map<string, ThreadPanel>();
-  private readonly disposables: vscode.Disposable[] = [];
-
-  constructor(
-    private readonly extensionUri: vscode.Uri,
-    private readonly service: CoordinationService,
-  ) {
-    this.disposables.push(
-      service.onDidChange(() => {
-        for (const p of this.panels.values()) p.update();
-      }),
-    );
-  }
-
-  /** Opens (or reveals) the panel of "#room" / "@peer", optionally scrolled to a message key. */
-  open(target: string, reveal?: string): ThreadPanel {
-    const key = normaliseTarget(target);
-    let panel = this.panels.get(key.toLowerCase());
-    if (panel) {
-      panel.reveal();
-    } else {
-      panel = new ThreadPanel(this.extensionUri, this.service, key, () => this.panels.delete(key.toLowerCase()));
-      this.panels.set(key.toLowerCase(), panel);
-    }
-    if (reveal) panel.revealMessage(reveal);
-    return panel;
-  }
-
-  get(target: string): ThreadPanel | undefined {
-    return this.panels.get(normaliseTarget(target).toLowerCase());
-  }
-
-  all(): ThreadPanel[] {
-    return [...this.panels.values()];
-  }
-
-  dispose(): void {
-    for (const p of [...this.panels.values()]) p.dispose();
-    for (const d of this.disposables) d.dispose();
-  }
-}
+import { Message } from '../../core';
+import {
+  CompletionNames,
+  HostToWebview,
+  PAGE_SIZE,
+  PanelInfo,
+  ViewMessage,
+  WebviewToHost,
+} from '../../shared/protocol';
+import { Disposable } from '../common/dispose';
+import { conversationMessages, referableRefs, toViewMessages, unreadIn } from '../common/conversationQueries';
+import { conversationOf, messageKey } from '../common/messageFormat';
+import { errorMessage, reportError } from '../common/reportError';
+import { CoordinationService } from '../service/coordinationService';
+import { attachCodeRefs, openCodeRef } from './codeRefLinks';
 
 export function normaliseTarget(target: string): string {
   const t = target.trim();
   return t.startsWith('#') || t.startsWith('@') ? t : `#${t}`;
 }
 
-export class ThreadPanel implements vscode.Disposable {
+export class ThreadPanel extends Disposable {
   readonly panel: vscode.WebviewPanel;
   /** Index (in the conversation) of the oldest message the webview has. */
   private firstLoaded = -1;
   private ready = false;
   private pending: HostToWebview[] = [];
-  private disposed = false;
-  private readonly disposables: vscode.Disposable[] = [];
   /** What the host posted and received, newest last (for tests and diagnostics). */
   readonly posted: HostToWebview[] = [];
   readonly received: WebviewToHost[] = [];
-  private readonly receivedEmitter = new vscode.EventEmitter<WebviewToHost>();
-  readonly onDidReceive = this.receivedEmitter.event;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -75,6 +38,7 @@ export class ThreadPanel implements vscode.Disposable {
     readonly target: string,
     private readonly onDispose: () => void,
   ) {
+    super();
     this.panel = vscode.window.createWebviewPanel('coordination.thread', target, vscode.ViewColumn.Active, {
       enableScripts: true,
       retainContextWhenHidden: true,
@@ -83,11 +47,8 @@ export class ThreadPanel implements vscode.Disposable {
     });
     this.panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', target.startsWith('#') ? 'room.svg' : 'dm.svg');
     this.panel.webview.html = this.html();
-    this.disposables.push(
-      this.receivedEmitter,
-      this.panel.onDidDispose(() => this.dispose()),
-      this.panel.webview.onDidReceiveMessage((m: WebviewToHost) => void this.handle(m)),
-    );
+    this._register(this.panel.onDidDispose(() => this.dispose()));
+    this._register(this.panel.webview.onDidReceiveMessage((m: WebviewToHost) => void this.handle(m)));
     // The first page is computed now so it is ready when the script starts.
     this.post({ type: 'init', info: this.info(), names: this.names() });
     this.sendMessages('init');
@@ -109,7 +70,7 @@ export class ThreadPanel implements vscode.Disposable {
 
   /** Re-sends the loaded messages after the directory changed. */
   update(): void {
-    if (this.disposed) return;
+    if (this.isDisposed) return;
     if (!this.service.loaded) return;
     this.post({ type: 'info', info: this.info(), names: this.names() });
     this.sendMessages('update');
@@ -119,7 +80,6 @@ export class ThreadPanel implements vscode.Disposable {
   async handle(m: WebviewToHost): Promise<void> {
     this.received.push(m);
     if (this.received.length > 500) this.received.splice(0, this.received.length - 500);
-    this.receivedEmitter.fire(m);
     try {
       switch (m.type) {
         case 'ready':
@@ -127,7 +87,7 @@ export class ThreadPanel implements vscode.Disposable {
           for (const p of this.pending.splice(0)) void this.panel.webview.postMessage(p);
           break;
         case 'send':
-          await this.send(m.text, m.replyTo);
+          await this.send(m.text, m.replyTo, m.requestId);
           break;
         case 'loadEarlier':
           this.firstLoaded = Math.max(0, this.firstLoaded - PAGE_SIZE);
@@ -145,7 +105,7 @@ export class ThreadPanel implements vscode.Disposable {
           break;
         }
         case 'filter':
-          this.filter(m.query);
+          this.filter(m.query, m.requestId);
           break;
         case 'reveal':
           this.revealMessage(m.key);
@@ -169,11 +129,11 @@ export class ThreadPanel implements vscode.Disposable {
           break;
       }
     } catch (error) {
-      this.report(error);
+      reportError(this.service.log, this.target, error);
     }
   }
 
-  private async send(text: string, replyTo: number | string | null): Promise<void> {
+  private async send(text: string, replyTo: number | string | null, requestId?: number): Promise<void> {
     try {
       const sent = await this.service.write(
         `sent to ${this.target}${replyTo !== null ? ` (reply to ${replyTo})` : ''}`,
@@ -182,17 +142,16 @@ export class ThreadPanel implements vscode.Disposable {
           return this.target.startsWith('@') ? c.sendDm(this.target.slice(1), text) : c.send(this.target, text);
         },
       );
-      this.post({ type: 'sendResult', ok: true, key: messageKey(sent) });
+      this.post({ type: 'sendResult', requestId, ok: true, key: messageKey(sent) });
     } catch (error) {
-      this.post({ type: 'sendResult', ok: false, error: errorMessage(error) });
-      this.report(error);
+      this.post({ type: 'sendResult', requestId, ok: false, error: reportError(this.service.log, this.target, error) });
     }
   }
 
-  private filter(query: string): void {
+  private filter(query: string, requestId?: number): void {
     const q = query.trim();
     if (!q) {
-      this.post({ type: 'filterResult', query, messages: [] });
+      this.post({ type: 'filterResult', requestId, query, messages: [] });
       return;
     }
     const c = this.service.coordination;
@@ -205,9 +164,9 @@ export class ThreadPanel implements vscode.Disposable {
           .search(q)
           .filter((m) => !m.target.startsWith('#') && conversationOf(m, me) === this.target)
           .slice(-500);
-      this.post({ type: 'filterResult', query, messages: this.view(found) });
+      this.post({ type: 'filterResult', requestId, query, messages: this.view(found) });
     } catch (error) {
-      this.post({ type: 'filterResult', query, messages: [], error: errorMessage(error) });
+      this.post({ type: 'filterResult', requestId, query, messages: [], error: errorMessage(error) });
     }
   }
 
@@ -236,8 +195,13 @@ export class ThreadPanel implements vscode.Disposable {
   private view(list: Message[]): ViewMessage[] {
     const me = this.service.identity;
     const c = this.service.coordination;
-    const unread = new Set(unreadIn(c, me, this.target).map(messageKey));
-    return attachCodeRefs(toViewMessages(c, me, list, unread));
+    let unread: Message[] = [];
+    try {
+      unread = unreadIn(c, me, this.target);
+    } catch {
+      // A room that is gone has nothing unread.
+    }
+    return attachCodeRefs(toViewMessages(c, me, list, new Set(unread.map(messageKey))));
   }
 
   private info(): PanelInfo {
@@ -281,7 +245,7 @@ export class ThreadPanel implements vscode.Disposable {
 
   /** Posts now, or queues until the webview script says it is ready. */
   post(message: HostToWebview): void {
-    if (this.disposed) return;
+    if (this.isDisposed) return;
     this.posted.push(message);
     if (this.posted.length > 200) this.posted.splice(0, this.posted.length - 200);
     if (!this.ready) {
@@ -292,15 +256,6 @@ export class ThreadPanel implements vscode.Disposable {
       return;
     }
     void this.panel.webview.postMessage(message);
-  }
-
-  private report(error: unknown): void {
-    const text = errorMessage(error);
-    if (isUserError(error)) void vscode.window.showErrorMessage(text);
-    else {
-      this.service.log.error(`${this.target}: ${error instanceof Error ? (error.stack ?? text) : text}`);
-      void vscode.window.showErrorMessage(`Agent Coordination: ${text}`);
-    }
   }
 
   private html(): string {
@@ -331,11 +286,10 @@ export class ThreadPanel implements vscode.Disposable {
 </html>`;
   }
 
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
+  override dispose(): void {
+    if (this.isDisposed) return;
+    super.dispose();
     this.onDispose();
-    for (const d of this.disposables) d.dispose();
     this.panel.dispose();
   }
 }

@@ -5,28 +5,30 @@
  */
 import * as vscode from 'vscode';
 import { Claim, formatTimeLeft } from '../../core';
-import { ClaimsModel } from './claimsModel';
-import { CLAIM_COLORS, describeClaim } from './claimDecorations';
+import { Disposable } from '../common/dispose';
+import { ClaimsModel } from '../service/claimsModel';
+import { CLAIM_COLORS, ClaimDecorations, describeClaim } from './claimDecorations';
 
 export type ClaimNode = { kind: 'holder'; instance: string; count: number } | { kind: 'claim'; claim: Claim };
 
-export class ClaimsView implements vscode.TreeDataProvider<ClaimNode>, vscode.Disposable {
-  private readonly changeEmitter = new vscode.EventEmitter<void>();
+export class ClaimsView extends Disposable implements vscode.TreeDataProvider<ClaimNode> {
+  private readonly changeEmitter = this._register(new vscode.EventEmitter<void>());
   readonly onDidChangeTreeData = this.changeEmitter.event;
   readonly treeView: vscode.TreeView<ClaimNode>;
-  private readonly disposables: vscode.Disposable[] = [];
-  private tick: NodeJS.Timeout;
+  /** The Explorer badges of the same claims. */
+  readonly decorations: ClaimDecorations;
 
   constructor(private readonly model: ClaimsModel) {
-    this.treeView = vscode.window.createTreeView('coordination.claims', { treeDataProvider: this });
-    this.disposables.push(
-      this.changeEmitter,
-      this.treeView,
-      model.onDidChange(() => this.refresh()),
+    super();
+    this.treeView = this._register(vscode.window.createTreeView('coordination.claims', { treeDataProvider: this }));
+    this.decorations = this._register(new ClaimDecorations(model));
+    this._register(model.onDidChange(() => this.refresh()));
+    this._register(
       vscode.commands.registerCommand('coordination.openClaimedFile', (node?: ClaimNode) => this.openFile(node)),
     );
     // Time left counts down while the view is open.
-    this.tick = setInterval(() => this.treeView.visible && this.refresh(), 30_000);
+    const tick = setInterval(() => this.treeView.visible && this.refresh(), 30_000);
+    this._register({ dispose: () => clearInterval(tick) });
   }
 
   refresh(): void {
@@ -112,10 +114,5 @@ export class ClaimsView implements vscode.TreeDataProvider<ClaimNode>, vscode.Di
             { title: `Files claimed by ${pattern}` },
           );
     if (pick) await vscode.window.showTextDocument(pick.uri, { preview: true });
-  }
-
-  dispose(): void {
-    clearInterval(this.tick);
-    for (const d of this.disposables) d.dispose();
   }
 }

@@ -5,10 +5,11 @@
  * check every POLL_MS in case a watcher event is missed) and when the soonest
  * claim expires, and fires onDidChange when what is in force changed.
  */
-import * as path from 'path';
 import * as vscode from 'vscode';
 import { Claim, ClaimBook, claimConflicts, patternCovers, patternsOverlap } from '../../core';
-import { CoordinationService, errorMessage } from '../service';
+import { Disposable, disposeAll } from '../common/dispose';
+import { errorMessage } from '../common/reportError';
+import { CoordinationService } from './coordinationService';
 
 const POLL_MS = 500;
 
@@ -21,23 +22,29 @@ export interface ClaimSummary {
   claims: Claim[];
 }
 
-export class ClaimsModel implements vscode.Disposable {
+export class ClaimsModel extends Disposable {
   private book: ClaimBook | null = null;
   private live: Claim[] = [];
   private conflicted = new Set<string>();
   private stamp = '';
   private expiryTimer: NodeJS.Timeout | null = null;
-  private readonly poll: NodeJS.Timeout;
-  private readonly changeEmitter = new vscode.EventEmitter<void>();
-  private readonly disposables: vscode.Disposable[] = [this.changeEmitter];
+  private readonly changeEmitter = this._register(new vscode.EventEmitter<void>());
   private watcher: vscode.Disposable[] = [];
   /** Fires after the claims in force changed. */
   readonly onDidChange = this.changeEmitter.event;
   lastError: string | null = null;
 
   constructor(private readonly service: CoordinationService) {
-    this.disposables.push(service.onDidChange(() => this.reopen()));
-    this.poll = setInterval(() => this.reload(), POLL_MS);
+    super();
+    this._register(service.onDidChange(() => this.reopen()));
+    const poll = setInterval(() => this.reload(), POLL_MS);
+    this._register({ dispose: () => clearInterval(poll) });
+    this._register({
+      dispose: () => {
+        if (this.expiryTimer) clearTimeout(this.expiryTimer);
+        disposeAll(this.watcher);
+      },
+    });
     this.reopen();
   }
 
@@ -66,9 +73,7 @@ export class ClaimsModel implements vscode.Disposable {
   /** Repository-relative POSIX path of a file URI, or null outside the repository. */
   relativePath(uri: vscode.Uri): string | null {
     if (uri.scheme !== 'file' || !this.book) return null;
-    const rel = path.relative(this.book.root, uri.fsPath);
-    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return null;
-    return rel.split(path.sep).join('/');
+    return this.book.relativeOf(uri.fsPath);
   }
 
   /** Claims covering the path (a file, or a folder: also the claims of anything below it). */
@@ -97,7 +102,7 @@ export class ClaimsModel implements vscode.Disposable {
 
   /** Re-reads now; true when the claims in force changed. */
   reload(): boolean {
-    if (!this.book) return false;
+    if (!this.book || this.isDisposed) return false;
     const now = this.book.clock();
     const stamp = `${this.book.fileStamp()}|${this.nextExpiry(now)}`;
     if (stamp === this.stamp) return false;
@@ -140,8 +145,7 @@ export class ClaimsModel implements vscode.Disposable {
       this.reload();
       return;
     }
-    for (const d of this.watcher) d.dispose();
-    this.watcher = [];
+    disposeAll(this.watcher);
     this.book = dir ? new ClaimBook(dir, identity, { env: process.env }) : null;
     this.stamp = '';
     if (this.book) {
@@ -160,12 +164,6 @@ export class ClaimsModel implements vscode.Disposable {
       this.conflicted.clear();
       this.changeEmitter.fire();
     }
-  }
-
-  dispose(): void {
-    clearInterval(this.poll);
-    if (this.expiryTimer) clearTimeout(this.expiryTimer);
-    for (const d of [...this.watcher, ...this.disposables]) d.dispose();
   }
 }
 

@@ -1,9 +1,10 @@
 /** Search Messages: a QuickPick that searches the whole directory as you type. */
 import * as vscode from 'vscode';
-import { Message } from '../core';
-import { CoordinationService, errorMessage } from './service';
-import { ThreadPanels } from './threadPanel';
-import { conversationOf, messageKey, refLabel, relativeTime } from './model';
+import { Message } from '../../core';
+import { conversationOf, messageKey, refLabel, relativeTime } from '../common/messageFormat';
+import { errorMessage } from '../common/reportError';
+import { ThreadPanels } from '../panels/threadPanels';
+import { CoordinationService } from '../service/coordinationService';
 
 const DEBOUNCE_MS = 150;
 const MAX_RESULTS = 200;

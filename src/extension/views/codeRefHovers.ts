@@ -7,8 +7,9 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { findCodeRefs, Message } from '../../core';
-import { CoordinationService } from '../service';
-import { conversationOf, messageKey, snippet } from '../model';
+import { Disposable } from '../common/dispose';
+import { conversationOf, messageKey, snippet } from '../common/messageFormat';
+import { CoordinationService } from '../service/coordinationService';
 
 const MAX_SHOWN = 5;
 
@@ -18,10 +19,13 @@ interface Pointer {
   endLine: number;
 }
 
-export class CodeRefHovers implements vscode.HoverProvider {
+export class CodeRefHovers extends Disposable implements vscode.HoverProvider {
   private index: { version: number; dir: string | null; byPath: Map<string, Pointer[]> } | null = null;
 
-  constructor(private readonly service: CoordinationService) {}
+  constructor(private readonly service: CoordinationService) {
+    super();
+    this._register(vscode.languages.registerHoverProvider({ scheme: 'file' }, this));
+  }
 
   provideHover(doc: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
     if (doc.uri.scheme !== 'file' || !this.service.loaded) return undefined;

@@ -5,18 +5,21 @@
  */
 import * as vscode from 'vscode';
 import { describeHold } from '../../core';
-import { ClaimsModel } from './claimsModel';
+import { Disposable } from '../common/dispose';
+import { ClaimsModel } from '../service/claimsModel';
 
-export class ClaimWarnings implements vscode.Disposable {
+export class ClaimWarnings extends Disposable {
   private readonly warned = new Set<string>();
-  private readonly subscription: vscode.Disposable;
   /** Files warned about, oldest first (for tests and diagnostics). */
   readonly shown: string[] = [];
 
   constructor(private readonly model: ClaimsModel) {
-    this.subscription = vscode.workspace.onDidChangeTextDocument((e) => {
-      if (e.contentChanges.length > 0) this.check(e.document.uri);
-    });
+    super();
+    this._register(
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.contentChanges.length > 0) this.check(e.document.uri);
+      }),
+    );
   }
 
   private check(uri: vscode.Uri): void {
@@ -36,9 +39,5 @@ export class ClaimWarnings implements vscode.Disposable {
           void vscode.commands.executeCommand('coordination.openChatroom', { target: `@${claim.instance}` });
         else if (pick === room) void vscode.commands.executeCommand('coordination.openChatroom');
       });
-  }
-
-  dispose(): void {
-    this.subscription.dispose();
   }
 }

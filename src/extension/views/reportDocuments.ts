@@ -1,12 +1,18 @@
 /** Read-only markdown documents (System Status, System Summary, Action Log) under the coordination-doc: scheme. */
 import * as vscode from 'vscode';
+import { Disposable } from '../common/dispose';
 
 export const DOC_SCHEME = 'coordination-doc';
 
-export class DocumentProvider implements vscode.TextDocumentContentProvider, vscode.Disposable {
+export class ReportDocuments extends Disposable implements vscode.TextDocumentContentProvider {
   private readonly contents = new Map<string, string>();
-  private readonly emitter = new vscode.EventEmitter<vscode.Uri>();
+  private readonly emitter = this._register(new vscode.EventEmitter<vscode.Uri>());
   readonly onDidChange = this.emitter.event;
+
+  constructor() {
+    super();
+    this._register(vscode.workspace.registerTextDocumentContentProvider(DOC_SCHEME, this));
+  }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
     return this.contents.get(uri.path) ?? '';
@@ -19,9 +25,5 @@ export class DocumentProvider implements vscode.TextDocumentContentProvider, vsc
     this.emitter.fire(uri);
     const doc = await vscode.workspace.openTextDocument(uri);
     return vscode.window.showTextDocument(doc, { preview: true });
-  }
-
-  dispose(): void {
-    this.emitter.dispose();
   }
 }

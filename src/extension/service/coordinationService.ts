@@ -3,17 +3,12 @@
  * the workspace, resolves the identity, opens the core library, watches the
  * directory and tells the views when anything changed.
  */
-import * as path from 'path';
 import * as vscode from 'vscode';
-import {
-  Coordination,
-  Message,
-  openCoordination,
-  looksLikeCoordinationDir,
-  isValidInstanceId,
-  isCoordError,
-  isBookkeepingPath,
-} from '../core';
+import { Coordination, openCoordination, isValidInstanceId, isBookkeepingPath } from '../../core';
+import { Disposable } from '../common/dispose';
+import { UserError, errorMessage } from '../common/reportError';
+import { UnreadModel } from './unreadModel';
+import { directorySetting, findDirectory } from './workspaceDirectory';
 
 export const IDENTITY_STATE_KEY = 'coordination.instanceId';
 /** Quiet time after the last watcher event before re-reading. */
@@ -21,30 +16,18 @@ export const REFRESH_DEBOUNCE_MS = 40;
 /** A stream of events never postpones a re-read longer than this after the first one. */
 export const REFRESH_MAX_WAIT_MS = 100;
 
-/** Unread state for the identity, computed once per change and shared by the tree, status bar and notifications. */
-export interface UnreadSnapshot {
-  total: number;
-  mentions: number;
-  byTarget: Record<string, number>;
-  /** Unread messages that mention the identity (as checkNotifications().mentions). */
-  mentionList: Message[];
-}
-
 export type ServiceState = 'idle' | 'loading' | 'ready' | 'no-directory' | 'error';
 
-export class CoordinationService implements vscode.Disposable {
+export class CoordinationService extends Disposable {
   private coord: Coordination | null = null;
-  private watcher: vscode.FileSystemWatcher | null = null;
-  private watcherDisposables: vscode.Disposable[] = [];
+  private watcher: vscode.Disposable | null = null;
   private refreshTimer: NodeJS.Timeout | null = null;
-  private readonly changeEmitter = new vscode.EventEmitter<void>();
-  private readonly disposables: vscode.Disposable[] = [];
+  private readonly changeEmitter = this._register(new vscode.EventEmitter<void>());
   private loadPromise: Promise<void> | null = null;
   private askedForIdentity = false;
   private lastVersion = -1;
   private firstEventAt = 0;
-  private snapshot: { coord: Coordination; version: number; identity: string; value: UnreadSnapshot } | null = null;
-  /** Watcher events seen, those ignored as our own bookkeeping, and re-reads that found a change (diagnostics and tests). */
+  /** Watcher events seen, those ignored as our bookkeeping, and re-reads that found a change (diagnostics, tests). */
   readonly watchStats = { events: 0, ignored: 0, refreshes: 0, changes: 0 };
 
   /** Fires after the directory (or the identity) changed and was re-read. */
@@ -56,24 +39,31 @@ export class CoordinationService implements vscode.Disposable {
   folder: vscode.WorkspaceFolder | null = null;
   identity: string | null = null;
   lastError: string | null = null;
+  /** The identity's unread counts and mentions, computed once per change of the directory. */
+  readonly unread = new UnreadModel(() =>
+    this.coord && this.identity ? { coord: this.coord, identity: this.identity } : null,
+  );
 
   constructor(
     private readonly context: vscode.ExtensionContext,
     readonly log: vscode.LogOutputChannel,
   ) {
-    this.disposables.push(
-      this.changeEmitter,
+    super();
+    this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('coordination.directory') || e.affectsConfiguration('coordination.instanceId')) {
           this.log.info('settings changed; reloading');
           void this.load();
         }
       }),
-      vscode.workspace.onDidChangeWorkspaceFolders(() => void this.load()),
+    );
+    this._register(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.load()));
+    this._register(
       vscode.window.onDidChangeWindowState((s) => {
         if (s.focused) this.scheduleRefresh();
       }),
     );
+    this._register({ dispose: () => this.stopWatching() });
   }
 
   /** The loaded library; throws a one-line error when there is no directory. */
@@ -120,7 +110,7 @@ export class CoordinationService implements vscode.Disposable {
     const started = Date.now();
     this.state = 'loading';
     const found = findDirectory();
-    this.disposeWatcher();
+    this.stopWatching();
     if (!found) {
       this.coord = null;
       this.dir = null;
@@ -204,8 +194,7 @@ export class CoordinationService implements vscode.Disposable {
   }
 
   private watch(dir: string): void {
-    const pattern = new vscode.RelativePattern(vscode.Uri.file(dir), '**/*');
-    this.watcher = vscode.workspace.createFileSystemWatcher(pattern);
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), '**/*'));
     const onEvent = (uri: vscode.Uri) => {
       this.watchStats.events++;
       if (isBookkeepingPath(uri.fsPath)) {
@@ -214,18 +203,20 @@ export class CoordinationService implements vscode.Disposable {
       }
       this.scheduleRefresh();
     };
-    this.watcherDisposables.push(
-      this.watcher,
-      this.watcher.onDidChange(onEvent),
-      this.watcher.onDidCreate(onEvent),
-      this.watcher.onDidDelete(onEvent),
+    this.watcher = vscode.Disposable.from(
+      watcher,
+      watcher.onDidChange(onEvent),
+      watcher.onDidCreate(onEvent),
+      watcher.onDidDelete(onEvent),
     );
   }
 
-  private disposeWatcher(): void {
-    for (const d of this.watcherDisposables) d.dispose();
-    this.watcherDisposables = [];
+  /** Stops the watcher and any pending re-read. */
+  private stopWatching(): void {
+    this.watcher?.dispose();
     this.watcher = null;
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.refreshTimer = null;
   }
 
   /**
@@ -267,27 +258,6 @@ export class CoordinationService implements vscode.Disposable {
     return true;
   }
 
-  /**
-   * Unread counts and mentions of the identity, computed at most once per
-   * version of the directory (the listeners of one change share it).
-   * Throws like the library does when there is no directory or identity.
-   */
-  unread(): UnreadSnapshot {
-    const c = this.coordination;
-    const me = this.requireIdentity();
-    const s = this.snapshot;
-    if (s && s.coord === c && s.version === c.version && s.identity === me) return s.value;
-    const counts = c.unreadCounts();
-    const value: UnreadSnapshot = {
-      total: counts.total,
-      mentions: counts.mentions,
-      byTarget: counts.byTarget,
-      mentionList: c.checkNotifications().mentions,
-    };
-    this.snapshot = { coord: c, version: c.version, identity: me, value };
-    return value;
-  }
-
   /** Runs a write, then refreshes at once so every view shows it. */
   async write<T>(what: string, fn: (c: Coordination) => Promise<T>): Promise<T> {
     const c = this.coordination;
@@ -297,56 +267,6 @@ export class CoordinationService implements vscode.Disposable {
     this.refreshNow();
     return result;
   }
-
-  dispose(): void {
-    if (this.refreshTimer) clearTimeout(this.refreshTimer);
-    this.disposeWatcher();
-    for (const d of this.disposables) d.dispose();
-  }
-}
-
-/** An error the user caused, shown as one line. */
-export class UserError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UserError';
-  }
-}
-
-export function errorMessage(error: unknown): string {
-  if (isCoordError(error) || error instanceof UserError) return error.message;
-  if (error instanceof Error) return error.message.split('\n')[0];
-  return String(error);
-}
-
-export function isUserError(error: unknown): boolean {
-  return isCoordError(error) || error instanceof UserError;
-}
-
-export function directorySetting(): string {
-  return (
-    vscode.workspace.getConfiguration('coordination').get<string>('directory', 'coordination').trim() || 'coordination'
-  );
-}
-
-/** The first workspace folder whose configured directory exists (absolute settings are used as is). */
-export function findDirectory(): { dir: string; folder: vscode.WorkspaceFolder | null } | null {
-  const setting = directorySetting();
-  if (path.isAbsolute(setting)) return looksLikeCoordinationDir(setting) ? { dir: setting, folder: null } : null;
-  for (const folder of vscode.workspace.workspaceFolders ?? []) {
-    if (folder.uri.scheme !== 'file') continue;
-    const dir = path.join(folder.uri.fsPath, setting);
-    if (looksLikeCoordinationDir(dir)) return { dir, folder };
-  }
-  return null;
-}
-
-/** Where a new directory would go: the configured path in the first (or chosen) folder. */
-export function proposedDirectory(folder?: vscode.WorkspaceFolder): string | null {
-  const setting = directorySetting();
-  if (path.isAbsolute(setting)) return setting;
-  const f = folder ?? vscode.workspace.workspaceFolders?.find((w) => w.uri.scheme === 'file');
-  return f ? path.join(f.uri.fsPath, setting) : null;
 }
 
 function setContext(key: string, value: unknown): Thenable<unknown> {
