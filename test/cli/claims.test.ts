@@ -237,6 +237,32 @@ describe('claims', function () {
     assert.strictEqual(fs.readFileSync(file, 'utf8'), '{"claims": [');
   });
 
+  it('a claims file that is a symbolic link is neither read nor written through', () => {
+    const dir = freshDir();
+    const outside = path.join(path.dirname(dir), 'outside.json');
+    const secret = JSON.stringify({
+      claims: [
+        {
+          id: 'x',
+          instance: 'evil',
+          pattern: '**',
+          exclusive: true,
+          created: '2020-01-01T00:00:00Z',
+          expires: '2999-01-01T00:00:00Z',
+        },
+      ],
+    });
+    fs.writeFileSync(outside, secret);
+    fs.symlinkSync(outside, path.join(dir, 'data', 'claims.json'));
+    assert.match(ok(['claims'], undefined, dir, {}).stdout, /No claims in force/);
+    const r = runCoord(['claim', 'src/**'], { dir, as: 'i1' });
+    assert.strictEqual(r.code, 3, r.stderr);
+    assert.match(r.stderr, /^coord: error: cannot write .*claims\.json: .*symbolic link/);
+    assert.strictEqual(fs.readFileSync(outside, 'utf8'), secret);
+    assert.ok(fs.lstatSync(path.join(dir, 'data', 'claims.json')).isSymbolicLink());
+    assert.ok(!fs.existsSync(path.join(dir, 'read-status', 'i1.txt')), 'the failed write registered nobody');
+  });
+
   it('two processes racing for the same exclusive path: exactly one wins, every time', async () => {
     const dir = freshDir();
     for (let round = 0; round < 12; round++) {

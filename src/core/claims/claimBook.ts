@@ -200,14 +200,14 @@ export class ClaimBook {
     return parseClaimFile(readTextIfExists(this.layout.claimsFile), this.layout.claimsFile);
   }
 
-  /** Under the lock: read, decide (may throw: nothing written), register the writer, replace the file. */
+  /** Under the lock: read, decide (may throw: nothing written), replace the file, register the writer. */
   private write<T>(me: string, change: (all: Claim[], now: Date) => { next: Claim[]; result: T }): Promise<T> {
     return this.writes.locked(() => {
       const now = this.now();
       const { next, result } = change(this.readAll(), now);
-      this.writes.registerSelf(me);
       ensureDir(this.layout.dataDir);
       writeAtomic(this.layout.claimsFile, formatClaimFile(next));
+      this.writes.registerSelf(me);
       return result;
     });
   }
