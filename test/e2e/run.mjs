@@ -3,7 +3,13 @@
 // this extension loaded from the working tree, driven by Debian's Chromium
 // through playwright-core, asserting what a person sees.
 //
-//   node test/e2e/run.mjs [--grep TEXT] [--headed] [--keep] [--bail]
+//   node test/e2e/run.mjs [--grep TEXT] [--headed] [--keep] [--bail] [--forbid-only]
+//
+// A test is { name, run(wb), workspace?, timeout?, skip?: 'why it cannot run here', only? }.
+// `only: true` runs just the tests marked so, and with --forbid-only (what
+// scripts/test-all.mjs passes) fails the run instead. A script error in a
+// webview, or a Content-Security-Policy violation anywhere, fails the test
+// during which it happened.
 //
 // Builds nothing (run `node scripts/build.mjs` first; `npm test` does).
 // Screenshots of every step go to test-results/e2e/; the log to
@@ -17,7 +23,9 @@ import { Workbench } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
-const OUT = join(ROOT, 'test-results', 'e2e');
+const OUT = join(process.env.COORD_TEST_RESULTS || join(ROOT, 'test-results'), 'e2e');
+// Where the *.spec.mjs files are read from (the runner's own tests point it at a scratch directory).
+const SPECS = process.env.COORD_E2E_SPECS || HERE;
 const STAGE_CAP_MS = Number(process.env.COORD_E2E_CAP_MS || 230_000);
 const VIEWPORT = { width: 1280, height: 800 };
 
@@ -43,8 +51,7 @@ function browserLog(line) {
   appendFileSync(join(OUT, 'browser.log'), `${new Date().toISOString()} ${line}\n`);
 }
 
-const counts = { passed: 0, failed: 0, skipped: 0 };
-let staleTreeClicks = 0;
+const counts = { passed: 0, failed: 0, skipped: 0, skips: [] };
 const failures = [];
 function writeCounts() {
   const file = process.env.COORD_COUNTS_FILE;
@@ -136,12 +143,12 @@ function writeUserSettings(userDataDir) {
 // ------------------------------------------------------------------ the suite
 
 async function loadTests() {
-  const files = readdirSync(HERE)
+  const files = readdirSync(SPECS)
     .filter((f) => f.endsWith('.spec.mjs'))
     .sort();
   const all = [];
   for (const f of files) {
-    const mod = await import(pathToFileURL(join(HERE, f)).href);
+    const mod = await import(pathToFileURL(join(SPECS, f)).href);
     for (const t of mod.default) all.push({ ...t, file: f });
   }
   return all.map((t, i) => ({ ...t, index: i + 1 }));
@@ -161,7 +168,15 @@ async function main() {
     if (!existsSync(join(ROOT, f))) throw new Error(`${f} is missing: run node scripts/build.mjs first`);
   }
   const tests = await loadTests();
-  const selected = grep ? tests.filter((t) => t.name.toLowerCase().includes(grep.toLowerCase())) : tests;
+  const only = tests.filter((t) => t.only);
+  if (only.length && flag('forbid-only')) {
+    for (const t of only) failures.push(`${pad(t.index)} ${t.name}: marked only: true (forbidden with --forbid-only)`);
+    counts.failed += only.length;
+    log(`only: true is forbidden here (--forbid-only): ${only.map((t) => t.name).join('; ')}`);
+    return;
+  }
+  const pool = only.length ? only : tests;
+  const selected = grep ? pool.filter((t) => t.name.toLowerCase().includes(grep.toLowerCase())) : pool;
   log(`${selected.length} of ${tests.length} tests selected; screenshots in ${relative(ROOT, OUT)}/`);
 
   const workspaces = { demo: await demoWorkspace(), legacy: host.prepareTestWorkspace() };
@@ -192,8 +207,16 @@ async function main() {
     log(`!! dialog (${d.type()}): ${d.message()}`);
     d.dismiss().catch(() => {});
   });
-  page.on('pageerror', (e) => browserLog(`[pageerror] ${e.message}`));
-  page.on('console', (m) => browserLog(`[console.${m.type()}] ${m.text()}`));
+  // Script errors in our webview and CSP violations in any frame fail the test that is running.
+  const pageProblems = [];
+  page.on('pageerror', (e) => {
+    browserLog(`[pageerror] ${e.message}\n${e.stack ?? ''}`);
+    if (/webview/i.test(`${e.stack ?? ''}`)) pageProblems.push(`script error in a webview: ${e.message}`);
+  });
+  page.on('console', (m) => {
+    browserLog(`[console.${m.type()}] ${m.text()} (${m.location()?.url ?? ''})`);
+    if (/Content Security Policy/i.test(m.text())) pageProblems.push(`CSP violation: ${m.text().slice(0, 200)}`);
+  });
   // In every frame, record Content-Security-Policy violations: a blocked inline script means HTML got in.
   await context.addInitScript(() => {
     window.__e2eCsp = [];
@@ -219,6 +242,7 @@ async function main() {
     const workspace = test.workspace ?? 'demo';
     if (test.skip) {
       counts.skipped++;
+      counts.skips.push({ title: test.name, reason: typeof test.skip === 'string' ? test.skip : null });
       log(`- skip  ${prefix} ${test.name} (${test.skip})`);
       continue;
     }
@@ -235,8 +259,10 @@ async function main() {
       },
     });
     wb.dialogs = dialogs;
+    wb.pageProblems = pageProblems;
     wb.log = (l) => log(`      ${l}`);
     const dialogsBefore = dialogs.length;
+    const problemsBefore = pageProblems.length;
     let error = null;
     try {
       await open(workspace);
@@ -252,10 +278,10 @@ async function main() {
       ]).finally(() => clearTimeout(timer));
       if (dialogs.length > dialogsBefore)
         throw new Error(`a dialog appeared: ${JSON.stringify(dialogs.slice(dialogsBefore))}`);
+      if (pageProblems.length > problemsBefore) throw new Error(pageProblems.slice(problemsBefore).join('; '));
     } catch (e) {
       error = e;
     }
-    staleTreeClicks += wb.retries ?? 0;
     const ms = Date.now() - t0;
     const finalShot = join(OUT, `${prefix}-${slug(test.name)}${error ? '.FAILED' : ''}.png`);
     await page.screenshot({ path: finalShot }).catch(() => {});
@@ -302,7 +328,5 @@ if (failures.length) {
   log('failed:');
   for (const f of failures) log(`  ✗ ${f}`);
 }
-if (staleTreeClicks)
-  log(`note: ${staleTreeClicks} tree click(s) opened nothing the first time (stale tree command) and were repeated`);
 log(`${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped (${secs().trim()} s)`);
 process.exit(code);
