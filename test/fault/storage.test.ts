@@ -217,7 +217,8 @@ describe('fault: a directory this user may not write (unprivileged user)', funct
     if (spawnSync('setpriv', ['--version']).status !== 0) skipBecause(this, 'setpriv(1) is not installed');
     const parent = tempDir('coord-perm-');
     fs.chmodSync(parent, 0o755);
-    // The checkout may sit where that user cannot read (a mode-700 temp dir): give it its own copy of the self-contained CLI.
+    // The checkout may sit where that user cannot read (a mode-700 temp dir):
+    // give it its own copy of the self-contained CLI.
     const bin = path.join(parent, 'bin');
     fs.mkdirSync(bin, { mode: 0o755 });
     for (const f of ['cli.js', 'cli-main.js', 'cli-main.js.cache'])

@@ -10,7 +10,6 @@ import * as path from 'path';
 import * as mochaModule from 'mocha';
 
 // The reason a skip gave, read as the mocha stages' reporter reads it (tsc does not copy .js files to out/).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { skipReason } = require(path.resolve(__dirname, '../../../test/support/count-reporter.js')) as {
   skipReason: (t: unknown) => string | null;
 };
