@@ -19,7 +19,17 @@ const Mocha: typeof mochaModule.default =
   (mochaModule as unknown as { Mocha?: typeof mochaModule.default }).Mocha ??
   (mochaModule as unknown as typeof mochaModule.default);
 
+/**
+ * Whether the extension was already active when the tests were started: VS Code
+ * awaits `workspaceContains` activations before it runs extension tests, while
+ * `onStartupFinished` comes later, once the window has settled.
+ */
+export const activeAtTestStart: { value: boolean | null } = { value: null };
+
 export function run(): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const vscode = require('vscode') as typeof import('vscode');
+  activeAtTestStart.value = vscode.extensions.getExtension('agent-coordination.agent-coordination')?.isActive ?? false;
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 30_000, reporter: 'spec', forbidOnly: true });
   // COORD_TEST_GREP (inherited through code-server) runs a subset while debugging.
   if (process.env.COORD_TEST_GREP) mocha.grep(process.env.COORD_TEST_GREP);
