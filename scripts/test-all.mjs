@@ -83,6 +83,8 @@ if (selected.some((s) => s.name === 'integration' || s.name === 'e2e')) {
   if (setup.status !== 0) console.log('setup-host failed: the VS Code and browser suites will fail');
 }
 if (!noBuild) {
+  // tsc never deletes: a renamed or removed test would still run from its old compiled file.
+  rmSync(join(root, 'out'), { recursive: true, force: true });
   const build = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) {
     console.log('build failed');

@@ -217,13 +217,6 @@ async function main() {
     browserLog(`[console.${m.type()}] ${m.text()} (${m.location()?.url ?? ''})`);
     if (/Content Security Policy/i.test(m.text())) pageProblems.push(`CSP violation: ${m.text().slice(0, 200)}`);
   });
-  // In every frame, record Content-Security-Policy violations: a blocked inline script means HTML got in.
-  await context.addInitScript(() => {
-    window.__e2eCsp = [];
-    document.addEventListener('securitypolicyviolation', (e) =>
-      window.__e2eCsp.push(`${e.violatedDirective} ${e.blockedURI}`),
-    );
-  });
 
   let currentWorkspace = null;
   const open = async (which) => {
