@@ -25,7 +25,8 @@ export default [
         await welcome.waitFor({ timeout: 20_000 });
         const text = (await welcome.innerText()).replace(/\s+/g, ' ');
         assert(
-          text.includes('No coordination directory found in this workspace (setting coordination.directory).'),
+          text.startsWith('No coordination directory found in this workspace') &&
+            text.includes('coordination.directory'),
           `welcome text: ${text}`,
         );
         await welcome.getByRole('button', { name: 'Initialize coordination directory' }).waitFor();
