@@ -129,15 +129,12 @@ export class Workbench {
     await this.quickInput().waitFor({ state: 'hidden', timeout: 5000 });
   }
 
+  /** Clears every notification toast (through VS Code's own command) and waits until none shows. */
   async dismissNotifications() {
-    const page = this.page;
-    for (let i = 0; i < 10; i++) {
-      const close = page
-        .locator('.notification-toast .codicon-notifications-clear, .notification-toast .codicon-close')
-        .first();
-      if (!(await close.isVisible().catch(() => false))) break;
-      await close.click({ timeout: 2000 }).catch(() => {});
-    }
+    const toasts = this.page.locator('.notification-toast');
+    if ((await toasts.count()) === 0) return;
+    await this.runCommand('Notifications: Clear All Notifications');
+    await toasts.first().waitFor({ state: 'detached', timeout: 5_000 });
   }
 
   /** The Coordination container in the activity bar. */

@@ -16,6 +16,7 @@
 // test-results/e2e/run.log. Writes {"passed","failed","skipped"} to
 // $COORD_COUNTS_FILE when set, and exits non-zero on any failure.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -107,6 +108,40 @@ async function demoWorkspace() {
   return ws;
 }
 
+/**
+ * A multi-root workspace (multi.code-workspace): folder `first` has no
+ * coordination directory, `second` and `third` each have one with a room of
+ * its own. The extension must use the first folder that has one (`second`).
+ */
+function multiRootWorkspace() {
+  const base = mkdtempSync(join(tmpdir(), 'coord-e2e-multi-'));
+  const cli = join(ROOT, 'dist', 'cli.js');
+  mkdirSync(join(base, 'first'));
+  writeFileSync(join(base, 'first', 'README.md'), '# no coordination directory here\n');
+  for (const [folder, room] of [
+    ['second', 'second-folder-room'],
+    ['third', 'third-folder-room'],
+  ]) {
+    const dir = join(base, folder, 'coordination');
+    const env = { ...process.env, CLAUDE_INSTANCE_ID: '' };
+    execFileSync(process.execPath, [cli, 'init', dir], { env });
+    execFileSync(process.execPath, [cli, '--dir', dir, '--as', 'instance-2', 'create-chatroom', room, 'x'], { env });
+  }
+  const file = join(base, 'multi.code-workspace');
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        folders: [{ path: 'first' }, { path: 'second' }, { path: 'third' }],
+        settings: { 'coordination.instanceId': 'instance-1' },
+      },
+      null,
+      2,
+    ),
+  );
+  return file;
+}
+
 function writeWorkspaceSettings(ws) {
   mkdirSync(join(ws, '.vscode'), { recursive: true });
   writeFileSync(
@@ -179,10 +214,16 @@ async function main() {
   const selected = grep ? pool.filter((t) => t.name.toLowerCase().includes(grep.toLowerCase())) : pool;
   log(`${selected.length} of ${tests.length} tests selected; screenshots in ${relative(ROOT, OUT)}/`);
 
-  const workspaces = { demo: await demoWorkspace(), legacy: host.prepareTestWorkspace() };
+  const workspaces = {
+    demo: await demoWorkspace(),
+    legacy: host.prepareTestWorkspace(),
+    multi: multiRootWorkspace(),
+  };
   if (!flag('keep'))
     cleanups.push(() =>
-      [dirname(workspaces.demo), workspaces.legacy].forEach((ws) => rmSync(ws, { recursive: true, force: true })),
+      [dirname(workspaces.demo), workspaces.legacy, dirname(workspaces.multi)].forEach((ws) =>
+        rmSync(ws, { recursive: true, force: true }),
+      ),
     );
   else log(`keeping workspaces: ${Object.values(workspaces).join(' ')}`);
 
@@ -221,7 +262,9 @@ async function main() {
   let currentWorkspace = null;
   const open = async (which) => {
     if (currentWorkspace === which) return;
-    const url = host.workbenchUrl({ port: server.port, workspace: workspaces[which], extensionDevelopmentPath: ROOT });
+    let url = host.workbenchUrl({ port: server.port, workspace: workspaces[which], extensionDevelopmentPath: ROOT });
+    // A .code-workspace file opens as a (multi-root) workspace, not as a folder.
+    if (workspaces[which].endsWith('.code-workspace')) url = url.replace('/?folder=', '/?workspace=');
     await page.goto(url);
     const wb = new Workbench({ page, root: ROOT, workspace: workspaces[which] });
     await wb.waitForWorkbench();

@@ -5,9 +5,9 @@
  * welcome content) and `coordination.instanceId` (empty: $CLAUDE_INSTANCE_ID,
  * else asked once and the answer remembered).
  *
- * Not covered here: "the first workspace folder that has it" needs a
- * multi-root window, and adding a folder to this single-folder window
- * restarts the extension host under the running tests.
+ * "The first workspace folder that has it" is in the browser e2e
+ * (08-multi-root.spec.mjs): adding a folder to this single-folder window
+ * would restart the extension host under the running tests.
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
