@@ -1,7 +1,8 @@
 /**
  * README promises about `coord` that no other test held it to: alerts in
  * check-notifications, the last 50 in check-chatroom's human output, the
- * unread count in list-chatrooms, a bare room name as a target, `-` as stdin.
+ * unread count in list-chatrooms, a bare room name as a target, `-` as stdin,
+ * a read mark older than its message ignored.
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
@@ -131,5 +132,25 @@ describe('coord: what the README promises', function () {
       ok(runCoord(['--json', 'reply', String(m.number), '-'], { dir, as: 'instance-2', input: 'ack' })),
     );
     assert.strictEqual(reply.text, 'ack');
+  });
+
+  it('a read mark older than its message is ignored (it belongs to a log since replaced)', () => {
+    const dir = freshDir();
+    fs.appendFileSync(
+      path.join(dir, 'data', 'messages.log'),
+      '[2025-06-15 05:00:00] instance-2 -> #general: one\n' +
+        '[2025-06-15 05:00:10] instance-2 -> #general: two\n' +
+        '[2025-06-15 05:00:20] instance-2 -> #general: three\n',
+    );
+    fs.writeFileSync(
+      path.join(dir, 'read-status', 'instance-1.txt'),
+      // 1: made before message 1 was written; 2: after it (the short shape); 3: at the same second.
+      '1: read at 2025-06-15 04:59:59\n2:2025-06-15 06:00:00\n3: read at 2025-06-15 05:00:20\n',
+    );
+    const unread = JSON.parse(ok(runCoord(['--json', 'check-unread'], { dir, as: 'instance-1' })));
+    assert.deepStrictEqual(
+      unread.map((m: { number: number }) => m.number),
+      [1],
+    );
   });
 });
