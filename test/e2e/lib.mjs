@@ -353,20 +353,23 @@ export class Workbench {
   async openFromTree(label) {
     await this.openCoordinationView();
     await this.treeRow(label).click();
+    // Then away from the tree, as a hand does: a row's hover card would otherwise cover the panel.
+    await this.page.mouse.move(900, 52);
+    let failed = '';
     await waitUntil(`the ${label} tab to open`, async () => {
       if (await this.tab(label).isVisible()) return true;
       // A row whose command went stale is an error VS Code shows in a toast: fail on it at once.
-      const error = await this.page
+      failed = await this.page
         .locator('.notification-toast', { hasText: /command not found/i })
         .first()
         .innerText()
         .catch(() => '');
-      if (error) throw new AssertionError(`clicking ${label} in the tree failed: ${error.replace(/\s+/g, ' ')}`);
-      return false;
+      if (failed) return true;
+      return pending(await this.page.locator('.tabs-container .tab .label-name').allInnerTexts());
     });
+    if (failed) throw new AssertionError(`clicking ${label} in the tree failed: ${failed.replace(/\s+/g, ' ')}`);
     const panel = await this.thread(label);
     await panel.waitForMessages();
-    await panel.waitForFocus();
     return panel;
   }
 }
