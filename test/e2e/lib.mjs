@@ -365,7 +365,16 @@ export class Workbench {
         .innerText()
         .catch(() => '');
       if (failed) return true;
-      return pending(await this.page.locator('.tabs-container .tab .label-name').allInnerTexts());
+      return pending(
+        await this.page
+          .locator('.tabs-container .tab')
+          .evaluateAll((tabs) =>
+            tabs.map(
+              (t) =>
+                `${t.textContent} ${Math.round(t.getBoundingClientRect().width)}px ${getComputedStyle(t).visibility}`,
+            ),
+          ),
+      );
     });
     if (failed) throw new AssertionError(`clicking ${label} in the tree failed: ${failed.replace(/\s+/g, ' ')}`);
     const panel = await this.thread(label);
