@@ -8,6 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as mochaModule from 'mocha';
+import * as vscode from 'vscode';
 
 // The reason a skip gave, read as the mocha stages' reporter reads it (tsc does not copy .js files to out/).
 const { skipReason } = require(path.resolve(__dirname, '../../../test/support/count-reporter.js')) as {
@@ -27,8 +28,6 @@ const Mocha: typeof mochaModule.default =
 export const activeAtTestStart: { value: boolean | null } = { value: null };
 
 export function run(): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const vscode = require('vscode') as typeof import('vscode');
   activeAtTestStart.value = vscode.extensions.getExtension('agent-coordination.agent-coordination')?.isActive ?? false;
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 30_000, reporter: 'spec', forbidOnly: true });
   // COORD_TEST_GREP (inherited through code-server) runs a subset while debugging.
