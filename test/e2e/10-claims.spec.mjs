@@ -26,19 +26,32 @@ async function explorerBadge(wb, name) {
   return badges.length ? badges.join(' ').replace(/"/g, '') : pending(`row ${name} has no badge`);
 }
 
+/** Opens #general from the tree and waits for its page (the panel's frame, found by what it shows). */
+async function openGeneral(wb) {
+  await wb.openCoordinationView();
+  await waitUntil(
+    '#general in the tree',
+    async () => (await wb.treeRows()).some((r) => r.startsWith('#general')) || pending(await wb.treeRows()),
+  );
+  await wb.treeRow('#general').click();
+  await wb.page.mouse.move(900, 52);
+  const panel = await wb.thread('#general');
+  await panel.waitForMessages();
+  return panel;
+}
+
 export default [
   {
     name: 'a file:line link in a message opens the file at that line',
     async run(wb) {
       writeFiles(wb.workspace);
-      await wb.tidy();
       await wb.coord(
         'instance-2',
         'send',
         '#general',
         'Tightened the expiry check at src/auth/token.ts:12-14, please review',
       );
-      const panel = await wb.openFromTree('#general');
+      const panel = await openGeneral(wb);
       const link = panel.locator('a.code-ref', { hasText: 'src/auth/token.ts:12-14' }).last();
       await link.waitFor({ timeout: 15_000 });
       await wb.shot('code-link');
@@ -68,7 +81,7 @@ export default [
           '#general',
           'Files: docs/guide.md:1 src/api/routes.ts:1 src/auth/token.ts:1',
         );
-        const panel = await wb.openFromTree('#general');
+        const panel = await openGeneral(wb);
         // Opening each file from its link and revealing it expands its folders in the Explorer.
         for (const rel of ['docs/guide.md', 'src/api/routes.ts', 'src/auth/token.ts']) {
           await wb.tab('#general').click();
