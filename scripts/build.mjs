@@ -2,6 +2,7 @@
 // Bundles the shipped code with esbuild and compiles the tests with tsc.
 //   dist/cli.js        the `coord` command (one file, starts fast)
 //   dist/core.js       the library (`agent-coordination/core`)
+//   dist/mcp.js        the MCP server `coord mcp` loads
 //   dist/extension.js  the VS Code extension host module
 //   dist/webview.js    the thread panel's browser script
 //   dist/codicons/     the icon font the webview uses
@@ -30,6 +31,8 @@ const common = {
 const entries = [
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli-main.js' },
   { entryPoints: ['src/core/index.ts'], outfile: 'dist/core.js' },
+  // The MCP server (and its SDK) load only for `coord mcp`, keeping every other command's start fast.
+  { entryPoints: ['src/mcp/mcpServer.ts'], outfile: 'dist/mcp.js' },
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   {
     entryPoints: ['src/webview/main.ts'],

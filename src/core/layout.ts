@@ -43,6 +43,14 @@ export class Layout {
   get logCheckpoint(): string {
     return path.join(this.dataDir, '.coord-log-index.json');
   }
+  /** What the hooks already handed to one instance's agent (see core/live/delivery.ts). */
+  deliveryCursor(id: string): string {
+    return path.join(this.dataDir, `.coord-delivery-${id}.json`);
+  }
+  /** Problems a hook met; hooks never fail the agent, they log here. */
+  get hookLog(): string {
+    return path.join(this.dataDir, '.coord-hooks.log');
+  }
 
   instanceStatus(id: string): string {
     return path.join(this.dataDir, `status_${id}.txt`);
@@ -72,7 +80,7 @@ export class Layout {
 /**
  * Files our own writers touch besides the data itself: the lock directory
  * (mkdir, mtime refreshes, rmdir), the line-count checkpoint, the persisted
- * search index, and the temporary files of atomic writes (write-file-atomic's
+ * search index, the hooks' delivery cursors and log, and the temporary files of atomic writes (write-file-atomic's
  * `name.<digits>`, `*.tmp`, `*.tmp-*`). Every real change also writes a data
  * file, so events for these only restart the debounce.
  */
@@ -83,6 +91,8 @@ export function isBookkeepingPath(fsPath: string): boolean {
   return (
     base.startsWith('.coord-log-index.json') ||
     base.startsWith('.coord-search-index') ||
+    base.startsWith('.coord-delivery-') ||
+    base.startsWith('.coord-hooks.log') ||
     /\.\d+$/.test(base) ||
     /\.tmp(?:-[^/\\]*)?$/i.test(base) ||
     /\.tmp-/i.test(base)
