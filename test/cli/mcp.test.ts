@@ -48,7 +48,8 @@ describe('coord mcp (MCP server over stdio)', function () {
 
   before(async () => {
     dir = freshDir();
-    for (const id of ['agent-a', 'agent-b']) assert.strictEqual(runCoord(['update-status', 'ready'], { dir, as: id }).code, 0);
+    for (const id of ['agent-a', 'agent-b'])
+      assert.strictEqual(runCoord(['update-status', 'ready'], { dir, as: id }).code, 0);
     assert.strictEqual(runCoord(['create-chatroom', 'backend', 'server work'], { dir, as: 'agent-b' }).code, 0);
     client = await connect(dir, 'agent-a');
   });
@@ -92,12 +93,18 @@ describe('coord mcp (MCP server over stdio)', function () {
   });
 
   it('calls every tool', async () => {
-    assert.match(text(await client.callTool({ name: 'send', arguments: { to: '#general', text: 'hello all' } })), /^Sent #1 to #general/);
+    assert.match(
+      text(await client.callTool({ name: 'send', arguments: { to: '#general', text: 'hello all' } })),
+      /^Sent #1 to #general/,
+    );
     assert.match(
       text(await client.callTool({ name: 'send', arguments: { to: '@agent-b', text: 'private', direct: true } })),
       /^Sent #2 to @agent-b/,
     );
-    assert.strictEqual(runCoord(['send', '#backend', 'ping @agent-a: migration done?'], { dir, as: 'agent-b' }).code, 0);
+    assert.strictEqual(
+      runCoord(['send', '#backend', 'ping @agent-a: migration done?'], { dir, as: 'agent-b' }).code,
+      0,
+    );
     assert.match(
       text(await client.callTool({ name: 'send', arguments: { replyTo: 3, text: 'yes, landed' } })),
       /^Sent #4 to #backend \(reply to #3\)/,
@@ -113,13 +120,22 @@ describe('coord mcp (MCP server over stdio)', function () {
     const thread = text(await client.callTool({ name: 'thread', arguments: { message: 3 } }));
     assert.match(thread, /message #3[\s\S]*message #4 from agent-a/);
     assert.match(text(await client.callTool({ name: 'rooms', arguments: {} })), /#backend open - server work/);
-    assert.match(text(await client.callTool({ name: 'rooms', arguments: { action: 'create', name: 'ops', text: 'd' } })), /#ops is open/);
+    assert.match(
+      text(await client.callTool({ name: 'rooms', arguments: { action: 'create', name: 'ops', text: 'd' } })),
+      /#ops is open/,
+    );
     assert.match(
       text(await client.callTool({ name: 'rooms', arguments: { action: 'close', name: 'ops', text: 'done' } })),
       /#ops is closed/,
     );
-    assert.match(text(await client.callTool({ name: 'rooms', arguments: { action: 'reopen', name: 'ops' } })), /#ops is open/);
-    assert.match(text(await client.callTool({ name: 'rooms', arguments: { action: 'read', name: 'backend' } })), /message #4/);
+    assert.match(
+      text(await client.callTool({ name: 'rooms', arguments: { action: 'reopen', name: 'ops' } })),
+      /#ops is open/,
+    );
+    assert.match(
+      text(await client.callTool({ name: 'rooms', arguments: { action: 'read', name: 'backend' } })),
+      /message #4/,
+    );
     assert.match(text(await client.callTool({ name: 'status', arguments: { text: 'reviewing' } })), /^Status set at /);
     const who = text(await client.callTool({ name: 'who', arguments: {} }));
     assert.match(who, /agent-a \(you\): active, .*status: "reviewing"/);
@@ -170,7 +186,9 @@ describe('coord mcp (MCP server over stdio)', function () {
     assert.match(bad.message, /invalid arguments for send: text/);
     const missing = await protocolError(client.callTool({ name: 'mark_read', arguments: {} }));
     assert.match(missing.message, /invalid arguments for mark_read: messages/);
-    const huge = await protocolError(client.callTool({ name: 'send', arguments: { to: '#general', text: 'x'.repeat(70000) } }));
+    const huge = await protocolError(
+      client.callTool({ name: 'send', arguments: { to: '#general', text: 'x'.repeat(70000) } }),
+    );
     assert.match(huge.message, /text/);
     const flood = await protocolError(
       client.callTool({ name: 'search', arguments: { query: 'a', padding: 'y'.repeat(300 * 1024) } }),

@@ -169,9 +169,12 @@ export function sessionBriefing(c: Coordination): string {
       `coord send '#room' 'text', coord send-dm <instance> 'text', coord reply <number> 'text', coord check-unread, coord mark-read <numbers|all>.`,
     `New messages for you are added to your context as they arrive; mark them read once handled.`,
   ];
-  const urgent = [...inbox.directMessages, ...inbox.mentions].slice(-MAX_PER_HOOK);
+  const urgent = c
+    .checkUnread()
+    .filter((m) => isUrgentFor(m, me))
+    .slice(-MAX_PER_HOOK);
   if (urgent.length)
-    lines.push('', 'Direct messages and mentions waiting for you:', formatMessagesForAgent(urgent, me));
+    lines.push('', 'Direct messages, mentions and alerts waiting for you:', formatMessagesForAgent(urgent, me));
   return lines.join('\n');
 }
 
