@@ -18,6 +18,8 @@ export interface FollowOptions {
   settleMs?: number;
   /** How long a held lock may delay a refresh (a crashed holder is recovered by writers in 2 s). */
   lockWaitMs?: number;
+  /** Call onChange once at the start too (after the first quiet refresh), changed or not. */
+  initial?: boolean;
 }
 
 export class DirectoryFollower {
@@ -25,6 +27,10 @@ export class DirectoryFollower {
   private timer: NodeJS.Timeout | null = null;
   private lockSince = 0;
   private closed = false;
+  /** Events seen so far: a refresh that overlapped one is not trusted until the next. */
+  private events = 0;
+  /** A refresh found changes that onChange has not been told of yet. */
+  private dirty = false;
   private readonly settleMs: number;
   private readonly lockWaitMs: number;
 
@@ -36,6 +42,10 @@ export class DirectoryFollower {
     this.settleMs = options.settleMs ?? 5;
     this.lockWaitMs = options.lockWaitMs ?? 500;
     this.arm();
+    if (options.initial) {
+      this.dirty = true;
+      this.schedule(0);
+    }
   }
 
   /** Stops watching; no callback runs after this returns. */
@@ -75,6 +85,7 @@ export class DirectoryFollower {
     if (dir === this.coordination.layout.root) this.arm();
     // The lock's removal matters (a writer finished); other bookkeeping files never do.
     if (isBookkeepingPath(file) && !file.endsWith('.coord.lock')) return;
+    this.events++;
     this.schedule();
   }
 
@@ -98,14 +109,21 @@ export class DirectoryFollower {
       }
     }
     this.lockSince = 0;
-    let changed = false;
+    const seen = this.events;
     try {
-      changed = this.coordination.refresh();
+      if (this.coordination.refresh()) this.dirty = true;
     } catch {
       // A file caught half-replaced: the next event (or this retry) reads it whole.
       this.schedule(50);
       return;
     }
-    if (changed) this.onChange();
+    // A writer that started while we read shows up as events right after: then this snapshot may be
+    // half of its write (a transcript block before its log line), and the refresh those events schedule decides.
+    setTimeout(() => {
+      if (this.closed || this.events !== seen || this.timer) return;
+      if (!this.dirty) return;
+      this.dirty = false;
+      this.onChange();
+    }, this.settleMs);
   }
 }

@@ -53,21 +53,19 @@ export function waitForMessages(c: Coordination, opts: WaitOptions = {}): Promis
       if (error) reject(error);
       else resolve(value);
     };
-    // Watching starts before the first look, so nothing written in between is missed.
-    const follower = new DirectoryFollower(c, () => {
-      try {
-        const hits = take();
-        if (hits) finish(hits);
-      } catch (error) {
-        finish(null, error);
-      }
-    });
-    try {
-      const now = take();
-      if (now) return finish(now);
-    } catch (error) {
-      return finish(null, error);
-    }
+    // The first look is the follower's initial one: taken when no writer is half way through.
+    const follower = new DirectoryFollower(
+      c,
+      () => {
+        try {
+          const hits = take();
+          if (hits) finish(hits);
+        } catch (error) {
+          finish(null, error);
+        }
+      },
+      { initial: true },
+    );
     if (opts.timeoutMs !== undefined) timer = setTimeout(() => finish(null), opts.timeoutMs);
   });
 }
