@@ -167,7 +167,10 @@ function jsonPlans(o: SetupOptions): JsonPlan[] {
   }
 }
 
-function applyJsonPlan(plan: JsonPlan, agent: AgentKind): FileChange {
+/** Files to write once every plan is known to apply: a config that cannot be read stops setup before any write. */
+type PendingWrites = Array<{ file: string; text: string }>;
+
+function applyJsonPlan(plan: JsonPlan, agent: AgentKind, pendingWrites: PendingWrites): FileChange {
   const existed = fs.existsSync(plan.file);
   let text = readTextIfExists(plan.file);
   const original = text;
@@ -196,8 +199,7 @@ function applyJsonPlan(plan: JsonPlan, agent: AgentKind): FileChange {
   if (text === original) {
     return { file: plan.file, action: 'unchanged', note: skipped.length ? skipped.join('; ') : 'already set up' };
   }
-  ensureDir(path.dirname(plan.file));
-  writeAtomic(plan.file, text.endsWith('\n') ? text : text + '\n');
+  pendingWrites.push({ file: plan.file, text: text.endsWith('\n') ? text : text + '\n' });
   return {
     file: plan.file,
     action: existed ? 'updated' : 'created',
@@ -210,7 +212,7 @@ function tomlString(s: string): string {
 }
 
 /** .codex/config.toml: a [mcp_servers.coord] table and codex_hooks = true under [features], nothing else touched. */
-function applyCodexToml(o: SetupOptions): FileChange {
+function applyCodexToml(o: SetupOptions, pendingWrites: PendingWrites): FileChange {
   const file = path.join(o.projectDir, '.codex', 'config.toml');
   const existed = fs.existsSync(file);
   let text = readTextIfExists(file);
@@ -239,8 +241,7 @@ function applyCodexToml(o: SetupOptions): FileChange {
     notes.push('enabled codex_hooks');
   }
   if (text === original) return { file, action: 'unchanged', note: notes.join('; ') };
-  ensureDir(path.dirname(file));
-  writeAtomic(file, text);
+  pendingWrites.push({ file, text });
   return { file, action: existed ? 'updated' : 'created', note: notes.join('; ') };
 }
 
@@ -253,8 +254,13 @@ function appendTable(text: string, table: string): string {
 export function setupAgent(o: SetupOptions): FileChange[] {
   if (!fs.existsSync(o.projectDir))
     throw new CoordError('not-found', `project directory ${o.projectDir} does not exist`);
-  const changes = jsonPlans(o).map((plan) => applyJsonPlan(plan, o.agent));
-  if (o.agent === 'codex') changes.unshift(applyCodexToml(o));
+  const writes: PendingWrites = [];
+  const changes = jsonPlans(o).map((plan) => applyJsonPlan(plan, o.agent, writes));
+  if (o.agent === 'codex') changes.unshift(applyCodexToml(o, writes));
+  for (const w of writes) {
+    ensureDir(path.dirname(w.file));
+    writeAtomic(w.file, w.text);
+  }
   return changes;
 }
 
