@@ -11,6 +11,7 @@
 //   8 concurrent CLI writers    vs 1 CLI writer, messages/s
 //   extension figures           bench/extension.mjs (a real VS Code via code-server)
 //   search figures              bench/search.mjs (owned by the search work)
+//   agent figures               bench/agents.mjs (MCP call, send -> wait wake-up, hook vs node -e 0)
 // Needs `node scripts/build.mjs` first (npm run bench does it).
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -310,6 +311,26 @@ if (!args.includes('--no-search') && existsSync(join(root, 'bench', 'search.mjs'
     process.stderr.write(`  search bench failed: ${error.stack ?? error}\n`);
     rows.push({
       name: 'search',
+      value: null,
+      unit: '',
+      baseline: null,
+      baselineValue: null,
+      ratio: null,
+      goal: '',
+      ok: null,
+      note: `not measured: ${String(error.message ?? error).split('\n')[0]}`,
+    });
+  }
+}
+
+if (!args.includes('--no-agents')) {
+  try {
+    const { benchAgents } = await import(pathToFileURL(join(root, 'bench', 'agents.mjs')).href);
+    for (const r of await benchAgents({ quick })) row(r);
+  } catch (error) {
+    process.stderr.write(`  agents bench failed: ${error.stack ?? error}\n`);
+    rows.push({
+      name: 'agents',
       value: null,
       unit: '',
       baseline: null,

@@ -16,7 +16,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CoordError } from '../errors';
 import { ensureDir, readTextIfExists, writeAtomic } from '../fsutil';
-import { AgentKind, HookPhase, vendorEvent } from './agentHooks';
+import { AgentKind, HookPhase, vendorEvent } from './hookEvents';
 import { insertJson, parseJsonText } from './jsonEdit';
 
 export const SERVER_NAME = 'coord';
