@@ -302,24 +302,29 @@ if (!args.includes('--no-extension')) {
   }
 }
 
+/** A bench file that threw: one row saying so, the stack on stderr. */
+function benchFailed(name, error) {
+  process.stderr.write(`  ${name} bench failed: ${error.stack ?? error}\n`);
+  rows.push({
+    name,
+    value: null,
+    unit: '',
+    baseline: null,
+    baselineValue: null,
+    ratio: null,
+    goal: '',
+    ok: null,
+    note: `not measured: ${String(error.message ?? error).split('\n')[0]}`,
+  });
+}
+
 if (!args.includes('--no-search') && existsSync(join(root, 'bench', 'search.mjs'))) {
   try {
     const { benchSearch } = await import(pathToFileURL(join(root, 'bench', 'search.mjs')).href);
     for (const r of await benchSearch(quick ? { sizes: [10_000], rounds: 3, processRuns: 5 } : {}))
       row({ goal: 'info', ...r });
   } catch (error) {
-    process.stderr.write(`  search bench failed: ${error.stack ?? error}\n`);
-    rows.push({
-      name: 'search',
-      value: null,
-      unit: '',
-      baseline: null,
-      baselineValue: null,
-      ratio: null,
-      goal: '',
-      ok: null,
-      note: `not measured: ${String(error.message ?? error).split('\n')[0]}`,
-    });
+    benchFailed('search', error);
   }
 }
 
@@ -328,18 +333,7 @@ if (!args.includes('--no-agents')) {
     const { benchAgents } = await import(pathToFileURL(join(root, 'bench', 'agents.mjs')).href);
     for (const r of await benchAgents({ quick })) row(r);
   } catch (error) {
-    process.stderr.write(`  agents bench failed: ${error.stack ?? error}\n`);
-    rows.push({
-      name: 'agents',
-      value: null,
-      unit: '',
-      baseline: null,
-      baselineValue: null,
-      ratio: null,
-      goal: '',
-      ok: null,
-      note: `not measured: ${String(error.message ?? error).split('\n')[0]}`,
-    });
+    benchFailed('agents', error);
   }
 }
 

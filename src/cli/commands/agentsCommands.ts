@@ -25,6 +25,7 @@ export const agentsArea: CommandArea = {
         const g = globals(cmd);
         const file = path.join(__dirname, 'mcp.js');
         if (!fs.existsSync(file)) throw new CoordError('io', `${file} is missing; run npm run build`);
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bundle of its own, found at run time
         const mod = require(file) as McpModule;
         await mod.runMcpServer({ dir: g.dir, instance: g.as });
       });
