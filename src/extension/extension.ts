@@ -11,6 +11,7 @@ import { StatusBar, UnreadSummary } from './statusBar';
 import { MentionNotifier } from './notifications';
 import { registerCommands } from './commands';
 import { DOC_SCHEME, DocumentProvider } from './documents';
+import { AgentConnections } from './agentConnections';
 
 /** What activate() returns: used by the integration tests and by other extensions. */
 export interface CoordinationApi {
@@ -34,7 +35,8 @@ export function activate(context: vscode.ExtensionContext): CoordinationApi {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('Agent Coordination', { log: true });
   const service = new CoordinationService(context, log);
-  const tree = new CoordinationTree(service);
+  const agents = new AgentConnections(service, context.extensionPath);
+  const tree = new CoordinationTree(service, () => agents.openTerminals);
   const treeView = vscode.window.createTreeView('coordination.chatrooms', {
     treeDataProvider: tree,
     showCollapseAll: false,
@@ -66,6 +68,8 @@ export function activate(context: vscode.ExtensionContext): CoordinationApi {
     vscode.window.registerFileDecorationProvider(tree),
     vscode.workspace.registerTextDocumentContentProvider(DOC_SCHEME, documents),
     service.onDidChange(() => tree.refresh()),
+    agents,
+    agents.onDidChange(() => tree.refresh()),
   );
   registerCommands({ context, service, panels, statusBar, documents });
 

@@ -41,14 +41,6 @@ export function relativeTime(time: string, now = Date.now()): string {
   return `${d} day${d === 1 ? '' : 's'} ago`;
 }
 
-/** A status older than this counts as idle. */
-export const IDLE_AFTER_MS = 30 * 60 * 1000;
-
-export function isIdle(updated: string, now = Date.now()): boolean {
-  const t = timeMillis(updated);
-  return Number.isNaN(t) || now - t > IDLE_AFTER_MS;
-}
-
 /** Bidirectional controls that can reorder how text reads (LRE/RLE/PDF/LRO/RLO, the isolates, LRM/RLM, ALM). */
 export const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g;
 

@@ -1,14 +1,23 @@
 /** The Chatrooms / Direct messages / Instances tree in the Coordination activity-bar container. */
 import * as vscode from 'vscode';
-import { Chatroom } from '../core';
+import { Chatroom, instancePresence } from '../core';
 import { CoordinationService, errorMessage } from './service';
-import { isIdle, relativeTime, snippet } from './model';
+import { relativeTime, snippet } from './model';
 
 export type Node =
   | { kind: 'group'; group: 'rooms' | 'dms' | 'instances' }
   | { kind: 'room'; room: Chatroom; unread: number }
   | { kind: 'dm'; peer: string; unread: number; messages: number; lastTime: string | null }
-  | { kind: 'instance'; id: string; status: string | null; updated: string | null; self: boolean }
+  | {
+      kind: 'instance';
+      id: string;
+      status: string | null;
+      updated: string | null;
+      self: boolean;
+      /** Active within the last minutes (the core's presence rule), or an agent terminal of ours is open. */
+      live: boolean;
+      terminal: boolean;
+    }
   | { kind: 'message'; group: 'rooms' | 'dms' | 'instances'; text: string };
 
 const GROUP_LABELS = { rooms: 'Chatrooms', dms: 'Direct messages', instances: 'Instances' } as const;
@@ -34,7 +43,11 @@ export class CoordinationTree
   private signatures = new Map<string, string>();
   private rootKey: string | null = null;
 
-  constructor(private readonly service: CoordinationService) {}
+  constructor(
+    private readonly service: CoordinationService,
+    /** Instances with an agent terminal of ours open (AgentConnections). */
+    private readonly terminals: () => Set<string> = () => new Set(),
+  ) {}
 
   /**
    * Called after every change of the directory. Tells VS Code only about the
@@ -87,29 +100,26 @@ export class CoordinationTree
         }
         case 'dms': {
           if (!me) return [{ kind: 'message', group: 'dms', text: 'Set your identity to see direct messages' }];
-          const list = c
-            .conversations()
-            .map((conv): Node => ({
-              kind: 'dm',
-              peer: conv.peer,
-              unread: conv.unread,
-              messages: conv.messages,
-              lastTime: conv.last?.time ?? null,
-            }));
+          const list = c.conversations().map((conv): Node => ({
+            kind: 'dm',
+            peer: conv.peer,
+            unread: conv.unread,
+            messages: conv.messages,
+            lastTime: conv.last?.time ?? null,
+          }));
           return list.length ? list : [{ kind: 'message', group: 'dms', text: 'No direct messages yet' }];
         }
         case 'instances': {
-          const statuses = c.statuses();
-          const ids = new Set([...c.knownInstances(), ...Object.keys(statuses)]);
-          return [...ids]
-            .sort()
-            .map((id) => ({
-              kind: 'instance',
-              id,
-              status: statuses[id]?.text ?? null,
-              updated: statuses[id]?.updated ?? null,
-              self: id === me,
-            }));
+          const terminals = this.terminals();
+          return instancePresence(c).map((p) => ({
+            kind: 'instance',
+            id: p.instance,
+            status: p.status?.text ?? null,
+            updated: p.status?.updated ?? null,
+            self: p.instance === me,
+            live: p.active || terminals.has(p.instance),
+            terminal: terminals.has(p.instance),
+          }));
         }
       }
     } catch (error) {
@@ -173,7 +183,7 @@ export class CoordinationTree
         return item;
       }
       case 'instance': {
-        const idle = node.updated === null || isIdle(node.updated);
+        const idle = !node.live;
         const item = new vscode.TreeItem(
           node.self ? `${node.id} (you)` : node.id,
           vscode.TreeItemCollapsibleState.None,
@@ -186,7 +196,7 @@ export class CoordinationTree
         );
         const when = node.updated ? relativeTime(node.updated) : 'no status';
         item.description = `${idle ? 'idle · ' : ''}${node.status ? snippet(node.status, 60) + ' · ' : ''}${when}`;
-        item.tooltip = `${node.id}${node.self ? ' (you)' : ''}\n${node.status ?? 'No status yet'}\n${node.updated ? `Updated ${node.updated} (${when})` : ''}${idle ? '\nIdle' : ''}`;
+        item.tooltip = `${node.id}${node.self ? ' (you)' : ''}\n${node.status ?? 'No status yet'}\n${node.updated ? `Updated ${node.updated} (${when})` : ''}${idle ? '\nIdle' : ''}${node.terminal ? '\nAgent terminal open' : ''}`;
         item.accessibilityInformation = {
           label: `${node.id}${node.self ? ', you' : ''}, ${idle ? 'idle, ' : ''}${node.status ?? 'no status'}, ${when}`,
         };

@@ -25,8 +25,7 @@ export function instancePresence(c: Coordination, now: Date = new Date(), window
   };
   for (const e of c.actionLog({ limit: 500 })) offer(e.instance, e.time);
   for (const [id, s] of Object.entries(statuses)) offer(id, s.updated);
-  const ids = new Set([...c.knownInstances(), ...last.keys()].filter((id) => id && id !== 'SYSTEM'));
-  return [...ids].sort().map((instance) => {
+  return c.knownInstances().map((instance) => {
     const lastActive = last.get(instance) ?? '';
     const ms = timestampToMillis(lastActive);
     return {
