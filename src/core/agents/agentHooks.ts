@@ -27,6 +27,7 @@ import {
   nothingNewSince,
   pendingMessages,
   readDelivery,
+  sourcesStamp,
   writeDelivery,
 } from '../live/delivery';
 import * as fs from 'fs';
@@ -84,8 +85,9 @@ export function runHook(req: HookRequest): string {
       if (state.stopBlocked) writeDelivery(layout, instance, { ...state, stopBlocked: false });
       return '';
     }
+    const stamp = sourcesStamp(layout, instance); // before reading: see advanceDelivery
     const c = openCoordination({ dir: layout.root, instance, env, cwd });
-    return handle(c, phase, req.agent, payload ?? {}, state);
+    return handle(c, phase, req.agent, payload, state, stamp);
   } catch (error) {
     if (layout) logHookProblem(layout, `${req.event}: ${(error as Error)?.message ?? String(error)}`);
     return '';
@@ -109,21 +111,22 @@ function handle(
   agent: AgentKind,
   payload: Record<string, unknown>,
   state: DeliveryState | null,
+  stamp: string,
 ): string {
   const me = c.instance!;
   const pending = pendingMessages(c, state);
-  if (phase === 'stop') return stop(c, agent, payload, state, pending);
+  if (phase === 'stop') return stop(c, agent, payload, state, pending, stamp);
   if (phase === 'prompt' && agent === 'cursor') return ''; // beforeSubmitPrompt cannot add context
   let text: string;
   if (phase === 'session-start') text = sessionBriefing(c);
   else {
     if (pending.length === 0) {
-      writeDelivery(c.layout, me, { ...advanceDelivery(c, state, [], []), stopBlocked: false });
+      writeDelivery(c.layout, me, { ...advanceDelivery(c, state, [], [], stamp), stopBlocked: false });
       return '';
     }
     text = newMessagesContext(pending, me);
   }
-  writeDelivery(c.layout, me, { ...advanceDelivery(c, state, pending, []), stopBlocked: false });
+  writeDelivery(c.layout, me, { ...advanceDelivery(c, state, pending, [], stamp), stopBlocked: false });
   return contextOutput(agent, phase, text);
 }
 
@@ -173,11 +176,12 @@ function stop(
   payload: Record<string, unknown>,
   state: DeliveryState | null,
   pending: Message[],
+  stamp: string,
 ): string {
   const me = c.instance!;
   const continued =
     payload.stop_hook_active === true || (typeof payload.loop_count === 'number' && payload.loop_count > 0);
-  const unchanged = state ?? advanceDelivery(c, state, [], pending);
+  const unchanged = state ?? advanceDelivery(c, state, [], pending, stamp);
   if (continued || state?.stopBlocked) {
     writeDelivery(c.layout, me, { ...unchanged, stopBlocked: false });
     return '';
@@ -199,6 +203,7 @@ function stop(
     state,
     shown,
     pending.filter((m) => !shown.includes(m)),
+    stamp,
   );
   writeDelivery(c.layout, me, {
     ...delivered,

@@ -97,14 +97,19 @@ export function pendingMessages(c: Coordination, state: DeliveryState | null): M
   return unread.filter((m) => !isDelivered(view, m));
 }
 
-/** The state after handing `delivered` over; `everything` when nothing else was pending (advances upTo to the end). */
+/**
+ * The state after handing `delivered` over, `stillPending` left for later.
+ * `stamp` is sourcesStamp() taken BEFORE the directory was read (a message
+ * arriving during the read then changes the files and is not skipped by the
+ * fast path); '' when unknown.
+ */
 export function advanceDelivery(
   c: Coordination,
   state: DeliveryState | null,
   delivered: Message[],
   stillPending: Message[],
+  stamp: string,
 ): DeliveryState {
-  const me = c.instance ?? '';
   const base: DeliveryState = state && state.logHead === logHead(c) ? { ...state } : { ...EMPTY, ...(state ?? {}) };
   if (!state || state.logHead !== logHead(c)) {
     base.upTo = 0;
@@ -131,7 +136,7 @@ export function advanceDelivery(
     ids: [...ids].slice(-500),
     lastTime,
     logHead: logHead(c),
-    stamp: stillPending.length === 0 ? sourcesStamp(c.layout, me) : '',
+    stamp: stillPending.length === 0 ? stamp : '',
   };
 }
 

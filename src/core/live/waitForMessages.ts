@@ -41,6 +41,7 @@ export function waitForMessages(c: Coordination, opts: WaitOptions = {}): Promis
         state,
         hits,
         pending.filter((m) => !hits.includes(m)),
+        '', // read when the follower saw a change, not before: no stamp the hooks could trust
       ),
     );
     return hits;
