@@ -80,7 +80,12 @@ export const agentsArea: CommandArea = {
             return;
           }
           const changes = setupAgent({ ...base, agent: kinds[0] });
-          emitFor(cmd, { agent: kinds[0], changes }, () => formatChanges(kinds[0], changes));
+          emitFor(cmd, { agent: kinds[0], changes }, () => {
+            const text = formatChanges(kinds[0], changes);
+            return base.instance
+              ? text
+              : `${text}\nNo --as given: start the agent with CLAUDE_INSTANCE_ID set (e.g. in an agent terminal).`;
+          });
         },
       );
   },
