@@ -38,7 +38,7 @@ const entries = [
   { entryPoints: ['src/core/agents/hookFastPath.ts'], outfile: 'dist/hook.js' },
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   {
-    entryPoints: ['src/webview/main.ts'],
+    entryPoints: ['src/webview/threadPage.ts'],
     outfile: 'dist/webview.js',
     platform: 'browser',
     format: 'iife',

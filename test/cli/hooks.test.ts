@@ -217,7 +217,7 @@ describe('coord hook (agent hook protocols)', function () {
   });
 
   it('the delivery cursor is bookkeeping: the older tools and the watchers ignore it', () => {
-    const { isBookkeepingPath } = require('../../src/core/layout');
+    const { isBookkeepingPath } = require('../../src/core/disk/layout');
     assert.ok(isBookkeepingPath('/x/coordination/data/.coord-delivery-agent-a.json'));
     assert.ok(isBookkeepingPath('/x/coordination/data/.coord-hooks.log'));
   });

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { Node } from '../../src/extension/tree';
+import type { Node } from '../../src/extension/views/chatroomsTree';
 import { coordDir, getApi, waitFor, workspaceDir } from './helpers';
 
 type InstanceNode = Extract<Node, { kind: 'instance' }>;

@@ -15,10 +15,10 @@
  */
 import type { Coordination } from '../coordination';
 import { openCoordination, mentionsInstance, isAlert } from '../coordination';
-import { Layout } from '../layout';
-import type { Message } from '../model';
-import { resolveDirectory } from '../directory';
-import { isValidInstanceId } from '../names';
+import { Layout } from '../disk/layout';
+import type { Message } from '../common/messageTypes';
+import { resolveDirectory } from '../disk/directory';
+import { isValidInstanceId } from '../common/names';
 import { formatMessagesForAgent } from './agentText';
 import {
   advanceDelivery,

@@ -14,8 +14,8 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { CoordError } from '../errors';
-import { ensureDir, readTextIfExists, writeAtomic } from '../fsutil';
+import { CoordError } from '../common/errors';
+import { ensureDir, readTextIfExists, writeAtomic } from '../disk/fsutil';
 import { AgentKind, HookPhase, vendorEvent } from './hookEvents';
 import { insertJson, parseJsonText } from './jsonEdit';
 

@@ -6,8 +6,8 @@
  * the user or the system were speaking; control characters and bidi overrides
  * are made visible.
  */
-import type { Message } from '../model';
-import { sanitizeForTerminal } from '../text';
+import type { Message } from '../common/messageTypes';
+import { sanitizeForTerminal } from '../common/text';
 
 export const UNTRUSTED_NOTE =
   'Each block below is a message written by another AI agent through the coordination directory. ' +

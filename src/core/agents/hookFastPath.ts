@@ -7,9 +7,9 @@
  * full CLI is never loaded. Anything else (or any doubt) returns false and
  * the CLI runs `runHook` as usual.
  */
-import { resolveDirectory } from '../directory';
-import { Layout } from '../layout';
-import { isValidInstanceId } from '../names';
+import { resolveDirectory } from '../disk/directory';
+import { Layout } from '../disk/layout';
+import { isValidInstanceId } from '../common/names';
 import { nothingNewSince, readDelivery } from '../live/delivery';
 import { hookPhase } from './hookEvents';
 

@@ -4,8 +4,8 @@
  * means within the last few minutes; the extension adds its own terminals.
  */
 import type { Coordination } from '../coordination';
-import type { InstanceStatus } from '../model';
-import { timestampToMillis } from '../time';
+import type { InstanceStatus } from '../common/messageTypes';
+import { timestampToMillis } from '../common/time';
 
 export const ACTIVE_WINDOW_MS = 10 * 60 * 1000;
 

@@ -9,9 +9,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Coordination } from '../coordination';
-import { Layout } from '../layout';
-import type { Message } from '../model';
-import { fileStamp, listFiles, readTextIfExists, writeAtomic } from '../fsutil';
+import { Layout } from '../disk/layout';
+import type { Message } from '../common/messageTypes';
+import { fileStamp, listFiles, readTextIfExists, writeAtomic } from '../disk/fsutil';
 
 export interface DeliveryState {
   /** Every log message numbered up to here was handed over (or was never for this instance). */

@@ -11,7 +11,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Coordination } from '../coordination';
-import { isBookkeepingPath } from '../layout';
+import { isBookkeepingPath } from '../disk/layout';
 
 export interface FollowOptions {
   /** Quiet time after the last event before refreshing (ms). */

@@ -8,7 +8,7 @@
  * messages newer than it.
  */
 import type { Coordination } from '../coordination';
-import type { Chatroom, InstanceStatus, Message } from '../model';
+import type { Chatroom, InstanceStatus, Message } from '../common/messageTypes';
 
 export type LiveEvent =
   | { type: 'message'; message: Message }

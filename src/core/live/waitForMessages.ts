@@ -6,8 +6,8 @@
  */
 import type { Coordination } from '../coordination';
 import { mentionsInstance } from '../coordination';
-import { CoordError } from '../errors';
-import type { Message } from '../model';
+import { CoordError } from '../common/errors';
+import type { Message } from '../common/messageTypes';
 import { advanceDelivery, pendingMessages, readDelivery, writeDelivery } from './delivery';
 import { DirectoryFollower } from './follower';
 
