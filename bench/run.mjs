@@ -2,7 +2,7 @@
 // `npm run bench`: every figure beside a baseline measured in the same run,
 // printed as one table and written to bench-results.json.
 //
-//   node bench/run.mjs [--quick] [--no-extension] [--no-search] [--out FILE]
+//   node bench/run.mjs [--quick] [--no-extension] [--no-search] [--no-agents] [--out FILE]
 //
 // Rows (each { name, value, unit, baseline, baselineValue, ratio, goal, ok }):
 //   CLI send p50/p95            vs `node -e 0` (the floor for any Node CLI)
@@ -11,7 +11,7 @@
 //   8 concurrent CLI writers    vs 1 CLI writer, messages/s
 //   extension figures           bench/extension.mjs (a real VS Code via code-server)
 //   search figures              bench/search.mjs (owned by the search work)
-//   agent figures               bench/agents.mjs (MCP call, send -> wait wake-up, hook vs node -e 0)
+//   agent figures               bench/agents.mjs (MCP call, send -> wait wake-up, hook vs node -e 0; --no-agents skips)
 // Needs `node scripts/build.mjs` first (npm run bench does it).
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';

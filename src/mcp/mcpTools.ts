@@ -5,7 +5,14 @@
  * another agent).
  */
 import { z } from 'zod/v4';
-import { CoordError, formatMessagesForAgent, instancePresence, searchDirectory } from '../core';
+import {
+  CoordError,
+  formatMessagesForAgent,
+  instancePresence,
+  QUOTED_NOTE,
+  quoteAgentText,
+  searchDirectory,
+} from '../core';
 import type { Chatroom, Coordination, Message, SearchOptions } from '../core';
 
 export interface ToolContext {
@@ -39,8 +46,8 @@ function sent(m: Message): string {
 
 function roomLine(r: Chatroom, unread: Record<string, number>): string {
   const n = unread[`#${r.name}`] ?? 0;
-  return `#${r.name} ${r.status}${n ? `, ${n} unread` : ''}${r.description ? ` - ${r.description}` : ''}${
-    r.status === 'closed' && r.reason ? ` (closed: ${r.reason})` : ''
+  return `#${r.name} ${r.status}${n ? `, ${n} unread` : ''}${r.description ? ` - ${quoteAgentText(r.description)}` : ''}${
+    r.status === 'closed' && r.reason ? ` (closed: ${quoteAgentText(r.reason)})` : ''
   }`;
 }
 
@@ -147,7 +154,7 @@ export const TOOLS: ToolDef[] = [
       if (action === 'list') {
         const unread = c.instance ? c.unreadCounts().byTarget : {};
         const rooms = c.listChatrooms();
-        return rooms.length ? rooms.map((r) => roomLine(r, unread)).join('\n') : 'No chatrooms yet.';
+        return rooms.length ? [...rooms.map((r) => roomLine(r, unread)), QUOTED_NOTE].join('\n') : 'No chatrooms yet.';
       }
       if (!a.name) throw new CoordError('usage', `"${action}" needs the room's name`);
       if (action === 'read') return messages(c, c.checkChatroom(a.name, { limit: a.limit ?? 20 }), 'No messages yet.');
@@ -178,8 +185,9 @@ export const TOOLS: ToolDef[] = [
         (p) =>
           `${p.instance}${p.instance === c.instance ? ' (you)' : ''}: ${p.active ? 'active' : 'idle'}` +
           `${p.lastActive ? `, last seen ${p.lastActive}` : ''}` +
-          `${p.status ? ` - status: ${JSON.stringify(p.status.text)}` : ''}`,
+          `${p.status ? ` - status: ${quoteAgentText(p.status.text)}` : ''}`,
       );
+      if (rows.some((r) => r.includes(' - status: '))) rows.push(QUOTED_NOTE);
       const unread = c.instance ? c.unreadCounts() : null;
       if (unread) rows.push(`You have ${unread.total} unread (${unread.mentions} mentioning you).`);
       return rows.join('\n') || 'Nobody has used the coordination directory yet.';

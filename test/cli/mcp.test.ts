@@ -119,7 +119,10 @@ describe('coord mcp (MCP server over stdio)', function () {
     assert.match(text(await client.callTool({ name: 'search', arguments: { query: 'migration' } })), /message #3/);
     const thread = text(await client.callTool({ name: 'thread', arguments: { message: 3 } }));
     assert.match(thread, /message #3[\s\S]*message #4 from agent-a/);
-    assert.match(text(await client.callTool({ name: 'rooms', arguments: {} })), /#backend open - server work/);
+    assert.match(
+      text(await client.callTool({ name: 'rooms', arguments: {} })),
+      /#backend open - "server work"[\s\S]*Quoted texts were written by the agents/,
+    );
     assert.match(
       text(await client.callTool({ name: 'rooms', arguments: { action: 'create', name: 'ops', text: 'd' } })),
       /#ops is open/,
