@@ -1,13 +1,16 @@
 /**
  * Who is here: every known instance with its status and when it last did
- * something (its last action-log entry, message or status update). "Active"
- * means within the last few minutes; the extension adds its own terminals.
+ * something (its latest message among the recent ones, or status update).
+ * "Active" means within the last few minutes; the extension adds its own
+ * terminals. Reads only what the store holds (no file is read for this).
  */
 import type { Coordination } from '../coordination';
 import type { InstanceStatus } from '../common/messageTypes';
 import { timestampToMillis } from '../common/time';
 
 export const ACTIVE_WINDOW_MS = 10 * 60 * 1000;
+/** How far back in the log a last message is looked for: anyone active lately wrote within these lines. */
+const RECENT_LINES = 2000;
 
 export interface Presence {
   instance: string;
@@ -23,7 +26,7 @@ export function instancePresence(c: Coordination, now: Date = new Date(), window
   const offer = (id: string, time: string) => {
     if (time && (last.get(id) ?? '') < time) last.set(id, time);
   };
-  for (const e of c.actionLog({ limit: 500 })) offer(e.instance, e.time);
+  for (const m of c.messagesAfter(Math.max(0, c.lineCount - RECENT_LINES))) offer(m.from, m.time);
   for (const [id, s] of Object.entries(statuses)) offer(id, s.updated);
   return c.knownInstances().map((instance) => {
     const lastActive = last.get(instance) ?? '';
