@@ -1,4 +1,9 @@
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { initCoordination } from '../../src/core/coordination';
+import { ACTIVE_WINDOW_MS, instancePresence } from '../../src/core/agents/presence';
 import { insertJson, parseJsonText } from '../../src/core/agents/jsonEdit';
 import { fenceToken, formatMessagesForAgent } from '../../src/core/agents/agentText';
 import { hookPhase, vendorEvent } from '../../src/core/agents/hookEvents';
@@ -82,5 +87,28 @@ describe('hook events of each agent', () => {
     );
     assert.strictEqual(vendorEvent('gemini', 'stop'), 'AfterAgent');
     assert.strictEqual(vendorEvent('cursor', 'prompt'), null);
+  });
+});
+
+describe('who is here (presence)', () => {
+  it('an instance is active for ACTIVE_WINDOW_MS after its last message or status, idle after', async () => {
+    const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'coord-presence-')), 'coordination');
+    const at = new Date(2026, 0, 2, 10, 0, 0);
+    const { coordination: b } = initCoordination(dir, { instance: 'b', now: () => at, env: {} });
+    await b.send('#general', 'hello');
+    const { coordination: a } = initCoordination(dir, { instance: 'a', env: {} });
+    await a.updateStatus('reading');
+    a.refresh();
+    const when = (ms: number) =>
+      instancePresence(a, new Date(at.getTime() + ms)).map((p) => [p.instance, p.lastActive, p.active]);
+    assert.deepStrictEqual(
+      when(ACTIVE_WINDOW_MS).find((r) => r[0] === 'b'),
+      ['b', '2026-01-02 10:00:00', true],
+    );
+    assert.deepStrictEqual(
+      when(ACTIVE_WINDOW_MS + 1000).find((r) => r[0] === 'b'),
+      ['b', '2026-01-02 10:00:00', false],
+    );
+    fs.rmSync(path.dirname(dir), { recursive: true, force: true });
   });
 });

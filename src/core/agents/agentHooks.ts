@@ -74,7 +74,7 @@ export function runHook(req: HookRequest): string {
       logHookProblem(layout, `${req.event}: no valid identity (--as or CLAUDE_INSTANCE_ID); nothing printed`);
       return '';
     }
-    if (fs.existsSync(layout.lockTarget + '.lock')) {
+    if (fs.existsSync(layout.lockDir)) {
       logHookProblem(layout, `${req.event}: the directory lock is held by a writer; delivery waits for the next hook`);
       return '';
     }

@@ -84,7 +84,7 @@ export class DirectoryFollower {
     const file = name ? path.join(dir, name.toString()) : dir;
     if (dir === this.coordination.layout.root) this.arm();
     // The lock's removal matters (a writer finished); other bookkeeping files never do.
-    if (isBookkeepingPath(file) && !file.endsWith('.coord.lock')) return;
+    if (isBookkeepingPath(file) && file !== this.coordination.layout.lockDir) return;
     this.events++;
     this.schedule();
   }
@@ -98,7 +98,7 @@ export class DirectoryFollower {
   private fire(): void {
     this.timer = null;
     if (this.closed) return;
-    const lock = this.coordination.layout.lockTarget + '.lock';
+    const lock = this.coordination.layout.lockDir;
     if (fs.existsSync(lock)) {
       const now = Date.now();
       if (this.lockSince === 0) this.lockSince = now;
