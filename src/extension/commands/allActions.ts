@@ -6,7 +6,15 @@ import { readingActions } from './readingActions';
 import { reportActions } from './reportActions';
 import { roomActions } from './roomActions';
 import { setupActions } from './setupActions';
+import { agentActions } from './agentActions';
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable {
-  return registerAreas(deps, [messagingActions, roomActions, readingActions, reportActions, setupActions]);
+  return registerAreas(deps, [
+    messagingActions,
+    roomActions,
+    readingActions,
+    reportActions,
+    setupActions,
+    agentActions,
+  ]);
 }
