@@ -6,8 +6,17 @@ import { readingActions } from './readingActions';
 import { reportActions } from './reportActions';
 import { roomActions } from './roomActions';
 import { setupActions } from './setupActions';
+import { agentActions } from './agentActions';
 import { codeActions } from './codeActions';
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable {
-  return registerAreas(deps, [messagingActions, roomActions, readingActions, reportActions, setupActions, codeActions]);
+  return registerAreas(deps, [
+    messagingActions,
+    roomActions,
+    readingActions,
+    reportActions,
+    setupActions,
+    agentActions,
+    codeActions,
+  ]);
 }
