@@ -253,7 +253,7 @@ export function guardViolations(paths: string[], live: Claim[], me: string | nul
 /** One line naming who holds what until when. */
 export function describeHold(claim: Claim, now: Date): string {
   const until = formatTimestamp(new Date(claim.expires)).slice(11, 16);
-  return `${claim.instance} holds ${claim.pattern}${claim.exclusive ? ' exclusively' : ''} until ${until} (${formatTimeLeft(claim.expires, now)} left)${claim.reason ? `: ${claim.reason}` : ''}`;
+  return `${claim.instance} holds ${claim.pattern}${claim.exclusive ? ' exclusively' : ''} until ${until} (${formatTimeLeft(claim.expires, now)} left)${claim.reason ? `, reason ${JSON.stringify(claim.reason)}` : ''}`;
 }
 
 function refusal(pattern: string, clash: Claim, count: number, now: Date): CoordError {
