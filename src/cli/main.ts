@@ -15,9 +15,10 @@ import { statusArea } from './commands/statusCommands';
 import { setupArea } from './commands/setupCommands';
 import { liveArea } from './commands/liveCommands';
 import { agentsArea } from './commands/agentsCommands';
+import { claimsArea } from './commands/claimsCommands';
 
 /** Every area, in the order `coord help` lists them. */
-const AREAS: CommandArea[] = [messagingArea, readingArea, roomsArea, statusArea, liveArea, agentsArea, setupArea];
+const AREAS: CommandArea[] = [messagingArea, readingArea, roomsArea, statusArea, liveArea, agentsArea, claimsArea, setupArea];
 
 function buildProgram(): { program: Command; listing: Array<[string, string[]]> } {
   const program = new Command('coord');

@@ -12,6 +12,10 @@ import { CoordinationTree, Node } from './views/chatroomsTree';
 import { MentionNotifier } from './views/mentionNotifier';
 import { ReportDocuments } from './views/reportDocuments';
 import { StatusBar } from './views/statusBar';
+import { ClaimsModel } from './service/claimsModel';
+import { ClaimsView } from './views/claimsView';
+import { ClaimWarnings } from './views/claimWarnings';
+import { CodeRefHovers } from './views/codeRefHovers';
 
 /** What activate() returns: used by the integration tests and by other extensions. */
 export interface CoordinationApi {
@@ -21,6 +25,8 @@ export interface CoordinationApi {
   panels: ThreadPanels;
   statusBar: StatusBar;
   notifier: MentionNotifier;
+  /** File claims: the model, the Claims view (with the Explorer badges) and the edit warnings. */
+  claims: { model: ClaimsModel; view: ClaimsView; warnings: ClaimWarnings };
   /** Resolves when the directory has been loaded (or found missing). */
   whenLoaded(): Promise<void>;
   /** Milliseconds activate() took. */
@@ -37,6 +43,8 @@ export function activate(context: vscode.ExtensionContext): CoordinationApi {
   const panels = new ThreadPanels(context.extensionUri, service);
   const documents = new ReportDocuments();
   const notifier = new MentionNotifier(service);
+  const claimsModel = new ClaimsModel(service);
+  const claims = { model: claimsModel, view: new ClaimsView(claimsModel), warnings: new ClaimWarnings(claimsModel) };
   context.subscriptions.push(
     log,
     service,
@@ -45,6 +53,10 @@ export function activate(context: vscode.ExtensionContext): CoordinationApi {
     panels,
     documents,
     notifier,
+    claims.model,
+    claims.view,
+    claims.warnings,
+    new CodeRefHovers(service),
     registerCommands({ service, panels, documents }),
   );
 
@@ -55,7 +67,17 @@ export function activate(context: vscode.ExtensionContext): CoordinationApi {
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
   const { tree, treeView } = chatrooms;
-  return { service, tree, treeView, panels, statusBar, notifier, whenLoaded: () => service.whenLoaded(), activationMs };
+  return {
+    service,
+    tree,
+    treeView,
+    panels,
+    statusBar,
+    notifier,
+    claims,
+    whenLoaded: () => service.whenLoaded(),
+    activationMs,
+  };
 }
 
 export function deactivate(): void {

@@ -6,14 +6,18 @@
  */
 import { z } from 'zod/v4';
 import {
+  ClaimBook,
+  claimConflicts,
   CoordError,
   formatMessagesForAgent,
+  formatTimeLeft,
+  parseClaimTtl,
   instancePresence,
   QUOTED_NOTE,
   quoteAgentText,
   searchDirectory,
 } from '../core';
-import type { Chatroom, Coordination, Message, SearchOptions } from '../core';
+import type { Chatroom, Claim, Coordination, Message, SearchOptions } from '../core';
 
 export interface ToolContext {
   c: Coordination;
@@ -50,6 +54,25 @@ function roomLine(r: Chatroom, unread: Record<string, number>): string {
     r.status === 'closed' && r.reason ? ` (closed: ${quoteAgentText(r.reason)})` : ''
   }`;
 }
+
+function claimBook(c: Coordination): ClaimBook {
+  return new ClaimBook(c.dir, c.instance);
+}
+
+function claimLine(claim: Claim, live: Claim[], me: string | null, now: Date): string {
+  const clashes = claimConflicts(claim, live);
+  return (
+    `${claim.instance}${claim.instance === me ? ' (you)' : ''}: ${claim.pattern} ${claim.exclusive ? 'exclusive' : 'shared'}, ` +
+    `${formatTimeLeft(claim.expires, now)} left${claim.reason ? ` - ${quoteAgentText(claim.reason)}` : ''}` +
+    `${clashes.length ? ` CONFLICT with ${clashes.map((x) => `${x.instance} (${x.pattern})`).join(', ')}` : ''}`
+  );
+}
+
+const claimPaths = z
+  .array(z.string().min(1).max(1000))
+  .min(1)
+  .max(100)
+  .describe('Paths or globs relative to the repository root, e.g. ["src/api/**", "docs/guide.md"]');
 
 function lastN<T>(list: T[], n = 20): T[] {
   return list.length > n ? list.slice(list.length - n) : list;
@@ -174,6 +197,60 @@ export const TOOLS: ToolDef[] = [
     async run({ c }, a) {
       const s = await c.updateStatus(a.text);
       return `Status set at ${s.updated}.`;
+    },
+  }),
+  define({
+    name: 'claim',
+    description:
+      'Claim files, folders or globs you are about to change, so other agents (and the editor, and the commit ' +
+      'guard) know. exclusive: nobody else may claim or commit them meanwhile. A claim that overlaps another ' +
+      "agent's exclusive claim is refused with who holds what until when; force: true claims anyway and records " +
+      'the conflict. Claiming a path again renews it.',
+    input: z.object({
+      paths: claimPaths,
+      exclusive: z.boolean().optional().describe('Exclusive rather than shared (default shared)'),
+      ttl: z.string().max(20).optional().describe('How long: 30m, 2h (default), 1d; at most 7d'),
+      reason: z.string().max(500).optional().describe('Why, shown to the others'),
+      force: z.boolean().optional().describe('Claim even over a conflicting claim, recording the conflict'),
+    }),
+    async run({ c }, a) {
+      const book = claimBook(c);
+      const ttlMs = a.ttl === undefined ? undefined : parseClaimTtl(a.ttl);
+      const r = await book.claim(a.paths, { exclusive: a.exclusive, ttlMs, reason: a.reason, force: a.force });
+      const now = book.clock();
+      const lines = r.claims.map(
+        (x) => `Claimed ${x.pattern} (${x.exclusive ? 'exclusive' : 'shared'}) for ${formatTimeLeft(x.expires, now)}.`,
+      );
+      for (const x of r.conflicts) lines.push(`CONFLICT recorded: ${x.holder} also holds ${x.pattern}.`);
+      return lines.join('\n');
+    },
+  }),
+  define({
+    name: 'release',
+    description: 'Release your claims: the paths as you claimed them, or all: true.',
+    input: z.object({
+      paths: claimPaths.optional(),
+      all: z.boolean().optional().describe('Release every claim you hold'),
+    }),
+    async run({ c }, a) {
+      if (Boolean(a.all) === (a.paths !== undefined)) throw new CoordError('usage', 'give either "paths" or all: true');
+      const released = await claimBook(c).release(a.all ? 'all' : (a.paths ?? []));
+      return released.length ? `Released ${released.map((x) => x.pattern).join(', ')}.` : 'You held no claims.';
+    },
+  }),
+  define({
+    name: 'claims',
+    description: 'The file claims in force: who holds which paths, exclusive or shared, why, and for how long.',
+    input: z.object({ mine: z.boolean().optional().describe('Only your own claims') }),
+    async run({ c }, a) {
+      const book = claimBook(c);
+      const live = book.list();
+      const now = book.clock();
+      const shown = live.filter((x) => !a.mine || x.instance === c.instance);
+      if (shown.length === 0) return 'No claims in force.';
+      const rows = shown.map((x) => claimLine(x, live, c.instance, now));
+      if (shown.some((x) => x.reason)) rows.push(QUOTED_NOTE);
+      return rows.join('\n');
     },
   }),
   define({

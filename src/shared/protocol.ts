@@ -23,6 +23,8 @@ export interface ViewMessage extends Message {
   unread: boolean;
   mentionsMe: boolean;
   alert: boolean;
+  /** `path:line[-end]` places in `text` that name a workspace file (links); offsets into `text`. */
+  codeRefs?: Array<{ start: number; end: number; path: string; line: number; endLine: number }>;
 }
 
 export interface PanelInfo {
@@ -68,6 +70,8 @@ export type WebviewToHost =
   | { type: 'filter'; requestId?: number; query: string }
   | { type: 'reveal'; key: string }
   | { type: 'openTarget'; target: string }
+  /** A `path:line` link: the host checks the path is a workspace file, then opens it at those lines. */
+  | { type: 'openCodeRef'; path: string; line: number; endLine: number }
   /** The closed-room banner's Reopen button: the host runs Reopen Chatroom for this room (it asks for a reason). */
   | { type: 'reopen' }
   | { type: 'rendered'; count: number; unreadShown: number };

@@ -6,6 +6,7 @@
 import type { ViewMessage } from '../shared/protocol';
 import { startReply } from './composer';
 import { post } from './hostBridge';
+import { renderWithCodeRefs } from './codeLinks';
 import { messageLabel, refText, renderText } from './messageText';
 import { earlierButton, el, empty, icon, list, scroller } from './pageLayout';
 import { observeUnread } from './readTracking';
@@ -60,7 +61,7 @@ function renderMessage(m: ViewMessage, children: Map<string, ViewMessage[]>, sho
     article.append(parent);
   }
   const body = el('div', { class: 'text' });
-  renderText(body, m.text);
+  renderWithCodeRefs(body, m.text, m.codeRefs, renderText, post);
   article.append(body);
   li.append(article);
 

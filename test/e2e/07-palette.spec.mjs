@@ -30,6 +30,10 @@ const EFFECT = {
   // Reload Directory shows nothing of its own: checked by its row being first and Enter opening nothing else.
   'coordination.refresh': { nothing: true },
   'coordination.markAllRead': { statusBar: /Marked \d+ read/ },
+  'coordination.claimFiles': { prompt: 'Claim which paths or globs?' },
+  'coordination.releaseClaims': { prompt: 'Release which claims?', orToast: 'you hold no claims' },
+  'coordination.listClaims': { prompt: 'Claims in force', orToast: 'no claims in force' },
+  'coordination.sendSelection': { prompt: /Send .+ to…/, orToast: 'open a file and select the lines to send' },
 };
 
 function paletteCommands(root) {

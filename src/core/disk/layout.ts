@@ -49,6 +49,10 @@ export class Layout {
   get lockDir(): string {
     return `${this.lockTarget}.lock`;
   }
+  /** File claims (src/core/claims); the older tools ignore it. */
+  get claimsFile(): string {
+    return path.join(this.dataDir, 'claims.json');
+  }
   get logCheckpoint(): string {
     return path.join(this.dataDir, LOG_CHECKPOINT);
   }

@@ -15,6 +15,7 @@ import { conversationMessages, referableRefs, toViewMessages, unreadIn } from '.
 import { conversationOf, messageKey } from '../common/messageFormat';
 import { errorMessage, reportError } from '../common/reportError';
 import { CoordinationService } from '../service/coordinationService';
+import { attachCodeRefs, openCodeRef } from './codeRefLinks';
 
 export function normaliseTarget(target: string): string {
   const t = target.trim();
@@ -112,6 +113,10 @@ export class ThreadPanel extends Disposable {
         case 'openTarget':
           await vscode.commands.executeCommand('coordination.openChatroom', { target: m.target });
           break;
+        case 'openCodeRef':
+          if (!(await openCodeRef(m.path, m.line, m.endLine)))
+            void vscode.window.showWarningMessage(`Agent Coordination: ${m.path} is not a file in this workspace.`);
+          break;
         case 'reopen':
           // As if picked from the tree: the command asks for the reason and shows its own errors.
           if (this.target.startsWith('#'))
@@ -196,7 +201,7 @@ export class ThreadPanel extends Disposable {
     } catch {
       // A room that is gone has nothing unread.
     }
-    return toViewMessages(c, me, list, new Set(unread.map(messageKey)));
+    return attachCodeRefs(toViewMessages(c, me, list, new Set(unread.map(messageKey))));
   }
 
   private info(): PanelInfo {
