@@ -13,9 +13,10 @@ import { readingArea } from './commands/readingCommands';
 import { roomsArea } from './commands/roomsCommands';
 import { statusArea } from './commands/statusCommands';
 import { setupArea } from './commands/setupCommands';
+import { attentionArea } from './commands/attentionCommands';
 
 /** Every area, in the order `coord help` lists them. */
-const AREAS: CommandArea[] = [messagingArea, readingArea, roomsArea, statusArea, setupArea];
+const AREAS: CommandArea[] = [messagingArea, readingArea, attentionArea, roomsArea, statusArea, setupArea];
 
 function buildProgram(): { program: Command; listing: Array<[string, string[]]> } {
   const program = new Command('coord');

@@ -43,6 +43,13 @@ export class Layout {
   get logCheckpoint(): string {
     return path.join(this.dataDir, '.coord-log-index.json');
   }
+  /** Acknowledgements and the humans (attention/acksFile.ts, attention/humansFile.ts): ours, appended under the lock. */
+  get acksFile(): string {
+    return path.join(this.dataDir, 'coord-acks.txt');
+  }
+  get humansFile(): string {
+    return path.join(this.dataDir, 'coord-humans.txt');
+  }
 
   instanceStatus(id: string): string {
     return path.join(this.dataDir, `status_${id}.txt`);

@@ -53,7 +53,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Layout } from './layout';
 import { DirectoryStore, StoredMessage } from './store';
-import { Message, MessageRef } from './model';
+import { Message, MessageRef, RawMessage } from './model';
+import { messageFromStored } from './attention/importance';
 import { listFiles, readRange, readTextIfExists } from './fsutil';
 import { parseChatroomStatusFile } from './formats/chatroomStatus';
 import { MessageSearchIndex, PostingIndex, searchIndexFor } from './searchIndex';
@@ -370,7 +371,7 @@ function parseSourceBlocks(
 // ------------------------------------------------------------ the delta
 
 /** A message appended since the base was written. */
-interface DeltaMessage extends Message {
+interface DeltaMessage extends RawMessage {
   room: string | null;
   to: string | null;
   lastLine: number | null;
@@ -1235,7 +1236,7 @@ class CachedCorpus implements SearchCorpus {
   message(i: number): Message {
     const dm = this.d(i);
     if (dm)
-      return {
+      return messageFromStored({
         number: dm.number,
         id: dm.id,
         time: dm.time,
@@ -1243,10 +1244,10 @@ class CachedCorpus implements SearchCorpus {
         target: dm.target,
         text: dm.text,
         replyTo: dm.replyTo,
-      };
+      });
     const reply = this.m(i, 7);
     const number = this.m(i, 0);
-    return {
+    return messageFromStored({
       number: number === 0 ? null : number,
       id: this.id(i),
       time: this.time(i),
@@ -1254,7 +1255,7 @@ class CachedCorpus implements SearchCorpus {
       target: this.target(i),
       text: this.text(i),
       replyTo: reply > 0 ? reply : reply === -1 ? (this.header.replyIds[i] ?? null) : null,
-    };
+    });
   }
 
   /** The delta's postings, documents numbered after the base's. */

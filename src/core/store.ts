@@ -22,7 +22,7 @@ import {
 import * as fs from 'fs';
 import * as path from 'path';
 import { Layout } from './layout';
-import { Chatroom, InstanceStatus, Message } from './model';
+import { Chatroom, InstanceStatus, Message, RawMessage } from './model';
 import { parseLogLine } from './formats/messagesLog';
 import { parseTranscript, TranscriptBlock, TranscriptEvent } from './formats/transcript';
 import { parsePythonDm } from './formats/pythonDm';
@@ -33,6 +33,7 @@ import { isValidRoomName } from './names';
 import { fileStamp, listFiles, readRange, readTextIfExists } from './fsutil';
 import { countLines, totalLines } from './lines';
 import { timestampToMillis } from './time';
+import { messageFromStored } from './attention/importance';
 
 interface TranscriptRef {
   /** Key of the source file (see SourceState.key). */
@@ -40,7 +41,7 @@ interface TranscriptRef {
   block: TranscriptBlock;
 }
 
-export interface StoredMessage extends Message {
+export interface StoredMessage extends RawMessage {
   seq: number;
   /** Written as a direct message (DM: line or a DM file) rather than an @-message. */
   dm: boolean;
@@ -813,7 +814,15 @@ function markCovers(markTime: string | undefined, messageTime: string): boolean 
 }
 
 export function toMessage(m: StoredMessage): Message {
-  return { number: m.number, id: m.id, time: m.time, from: m.from, target: m.target, text: m.text, replyTo: m.replyTo };
+  return messageFromStored({
+    number: m.number,
+    id: m.id,
+    time: m.time,
+    from: m.from,
+    target: m.target,
+    text: m.text,
+    replyTo: m.replyTo,
+  });
 }
 
 export function roomFromEvents(name: string, events: TranscriptEvent[]): Chatroom {
