@@ -33,7 +33,7 @@ export interface AckReport {
   owed: AckEntry[];
 }
 
-/** Acks that belong to a message: by someone other than its sender, not older than it (an older one belongs to a replaced log). */
+/** Acks that belong to a message: by others than its sender, not older than it (older: a replaced log). */
 export function acksFor(m: Message, acks: readonly AckRecord[]): AckRecord[] {
   const seen = new Set<string>();
   return acks.filter((a) => {

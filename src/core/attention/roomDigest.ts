@@ -14,7 +14,7 @@ export interface RoomDigest {
   ackRequested: Array<number | string>;
   /** Threads that grew: the thread's first message and how many replies were added. */
   threads: Array<{ root: number | string; added: number }>;
-  /** One line, e.g. "5 new: 3 from instance-2, 2 from instance-3 · urgent #12 · ack asked #13 · threads grew #8 (+2)". */
+  /** One line, e.g. "5 new …: 3 from instance-2, 2 from instance-3 · urgent #12 · threads grew #8 (+2)". */
   summary: string;
 }
 
