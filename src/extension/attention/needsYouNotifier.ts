@@ -1,0 +1,90 @@
+/**
+ * Notifications for new "Needs you" entries, each with its one-click actions
+ * (Reply / Acknowledge / Open). Rate-limited by the core's
+ * NotificationThrottle: a burst of agent messages gives one summary toast.
+ * Muted rooms (coordination.notifications.mutedRooms) and a "quiet until"
+ * snooze silence notifications; the entries stay in the queue.
+ */
+import * as vscode from 'vscode';
+import { isSilenced, NotificationThrottle, queueLabel } from '../../core';
+import type { Notice, QueueEntry, QueueReason } from '../../core';
+import { inertText, snippet } from '../model';
+import { NeedsYouModel } from './needsYouModel';
+
+export const QUIET_UNTIL_KEY = 'coordination.quietUntil';
+
+export class NeedsYouNotifier implements vscode.Disposable {
+  /** What was shown, newest last (for tests and diagnostics). */
+  readonly shown: Notice[] = [];
+  private readonly throttle: NotificationThrottle;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly model: NeedsYouModel,
+    private readonly context: vscode.ExtensionContext,
+  ) {
+    this.throttle = new NotificationThrottle((n) => this.show(n));
+    this.disposables.push(
+      { dispose: () => this.throttle.dispose() },
+      model.onDidChange((change) => {
+        const keys = new Set(change.entries.map((e) => e.key));
+        this.throttle.retain((k) => keys.has(k));
+        if (change.first) return;
+        const now = Date.now();
+        const muted = mutedRooms();
+        const quiet = this.quietUntil();
+        this.throttle.add(change.added.filter((e) => !isSilenced(e, muted, quiet, now)));
+      }),
+    );
+  }
+
+  quietUntil(): number {
+    return this.context.workspaceState.get<number>(QUIET_UNTIL_KEY, 0);
+  }
+
+  async setQuietUntil(time: number): Promise<void> {
+    await this.context.workspaceState.update(QUIET_UNTIL_KEY, time);
+  }
+
+  private show(notice: Notice): void {
+    if (!vscode.workspace.getConfiguration('coordination').get<boolean>('notifications.mentions', true)) return;
+    this.shown.push(notice);
+    if (this.shown.length > 100) this.shown.splice(0, this.shown.length - 100);
+    if (notice.kind === 'single') {
+      const e = notice.entry;
+      const buttons = ['Reply', ...(e.actions.includes('ack') ? ['Acknowledge'] : []), 'Open'];
+      void vscode.window.showInformationMessage(inertText(snippet(e.title, 200)), ...buttons).then((pick) => {
+        const command =
+          pick === 'Reply' ? 'reply' : pick === 'Acknowledge' ? 'acknowledge' : pick === 'Open' ? 'open' : null;
+        if (command)
+          void vscode.commands.executeCommand(`coordination.queue.${command}`, { key: e.key, fromTree: true });
+      });
+      return;
+    }
+    void vscode.window
+      .showInformationMessage(`Agent Coordination: ${summaryText(notice.entries)}`, 'Show', 'Quiet for 1 Hour')
+      .then((pick) => {
+        if (pick === 'Show') void vscode.commands.executeCommand('coordination.showNeedsYou');
+        else if (pick === 'Quiet for 1 Hour') void this.setQuietUntil(Date.now() + 3600_000);
+      });
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+/** "12 new items need you: 1 urgent, 3 ack requested, 8 to you". */
+export function summaryText(entries: readonly QueueEntry[]): string {
+  const counts = new Map<QueueReason, number>();
+  for (const e of entries) counts.set(e.kind, (counts.get(e.kind) ?? 0) + 1);
+  const parts = [...counts].map(([k, n]) => `${n} ${queueLabel(k).toLowerCase()}`);
+  return `${entries.length} new items need you: ${parts.join(', ')}`;
+}
+
+export function mutedRooms(): string[] {
+  const list = vscode.workspace.getConfiguration('coordination').get<unknown>('notifications.mutedRooms', []);
+  return Array.isArray(list)
+    ? list.filter((x): x is string => typeof x === 'string').map((r) => r.replace(/^#/, ''))
+    : [];
+}

@@ -1,0 +1,47 @@
+/** The status-bar item for the "Needs you" queue: how many things wait on you; a click shows them. */
+import * as vscode from 'vscode';
+import { queueLabel } from '../../core';
+import { inertText, snippet } from '../model';
+import { NeedsYouModel } from './needsYouModel';
+
+const LISTED = 10;
+
+export class NeedsYouStatusBar implements vscode.Disposable {
+  readonly item: vscode.StatusBarItem;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly model: NeedsYouModel) {
+    this.item = vscode.window.createStatusBarItem('coordination.needsYou', vscode.StatusBarAlignment.Left, 49);
+    this.item.name = 'Agent Coordination: needs you';
+    this.item.command = 'coordination.showNeedsYou';
+    this.disposables.push(
+      this.item,
+      model.onDidChange(() => this.update()),
+    );
+  }
+
+  update(): void {
+    const entries = this.model.entries;
+    if (entries.length === 0) {
+      this.item.hide();
+      return;
+    }
+    const urgent = entries.some((e) => e.kind === 'urgent');
+    this.item.text = `$(${urgent ? 'flame' : 'bell-dot'}) ${entries.length} need${entries.length === 1 ? 's' : ''} you`;
+    this.item.backgroundColor = urgent ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+    const tip = new vscode.MarkdownString(undefined, true);
+    tip.isTrusted = false;
+    tip.appendMarkdown('**Needs you**\n\n');
+    for (const e of entries.slice(0, LISTED))
+      tip.appendText(`• ${queueLabel(e.kind)}: ${inertText(snippet(e.title, 100))}\n`);
+    if (entries.length > LISTED) tip.appendText(`… and ${entries.length - LISTED} more\n`);
+    tip.appendMarkdown('\nClick to show the queue.');
+    this.item.tooltip = tip;
+    this.item.accessibilityInformation = { label: `Agent Coordination: ${entries.length} items need you` };
+    this.item.show();
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
