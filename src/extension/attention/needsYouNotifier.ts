@@ -7,15 +7,17 @@
  */
 import * as vscode from 'vscode';
 import { isSilenced, NotificationThrottle, queueLabel } from '../../core';
-import type { Notice, QueueEntry, QueueReason } from '../../core';
-import { inertText, snippet } from '../model';
+import type { Message, Notice, QueueEntry, QueueReason } from '../../core';
+import { inertText, refLabel, snippet } from '../model';
 import { NeedsYouModel } from './needsYouModel';
 
 export const QUIET_UNTIL_KEY = 'coordination.quietUntil';
 
 export class NeedsYouNotifier implements vscode.Disposable {
-  /** What was shown, newest last (for tests and diagnostics). */
-  readonly shown: Notice[] = [];
+  /** Notifications shown, newest last (for tests and diagnostics). */
+  readonly notices: Notice[] = [];
+  /** The messages those notifications were about, newest last. */
+  readonly shown: Message[] = [];
   private readonly throttle: NotificationThrottle;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -48,12 +50,17 @@ export class NeedsYouNotifier implements vscode.Disposable {
 
   private show(notice: Notice): void {
     if (!vscode.workspace.getConfiguration('coordination').get<boolean>('notifications.mentions', true)) return;
-    this.shown.push(notice);
-    if (this.shown.length > 100) this.shown.splice(0, this.shown.length - 100);
+    this.notices.push(notice);
+    const messages = (notice.kind === 'single' ? [notice.entry] : notice.entries).flatMap((e) =>
+      e.message && e.kind !== 'stuck' ? [e.message] : [],
+    );
+    this.shown.push(...messages);
+    for (const list of [this.notices, this.shown] as unknown[][])
+      if (list.length > 100) list.splice(0, list.length - 100);
     if (notice.kind === 'single') {
       const e = notice.entry;
       const buttons = ['Reply', ...(e.actions.includes('ack') ? ['Acknowledge'] : []), 'Open'];
-      void vscode.window.showInformationMessage(inertText(snippet(e.title, 200)), ...buttons).then((pick) => {
+      void vscode.window.showInformationMessage(noticeText(e), ...buttons).then((pick) => {
         const command =
           pick === 'Reply' ? 'reply' : pick === 'Acknowledge' ? 'acknowledge' : pick === 'Open' ? 'open' : null;
         if (command)
@@ -72,6 +79,20 @@ export class NeedsYouNotifier implements vscode.Disposable {
   dispose(): void {
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** One entry as a sentence: "Question: instance-3 mentioned you in #testing (#12): …" (message text made inert). */
+export function noticeText(e: QueueEntry): string {
+  const m = e.message;
+  if (e.kind === 'stuck' || !m) return inertText(snippet(e.title, 200));
+  const toMe = e.reasons.includes('question') || e.reasons.includes('direct');
+  const head = !m.target.startsWith('#')
+    ? `${m.from} wrote to you`
+    : toMe
+      ? `${m.from} mentioned you in ${m.target}`
+      : `${m.from} in ${m.target}`;
+  const kind = e.kind === 'direct' ? '' : `${queueLabel(e.kind)}: `;
+  return inertText(`${kind}${head} (${refLabel(m)}): ${snippet(m.text, 160)}`);
 }
 
 /** "12 new items need you: 1 urgent, 3 ack requested, 8 to you". */

@@ -37,7 +37,9 @@ export class NeedsYouStatusBar implements vscode.Disposable {
     if (entries.length > LISTED) tip.appendText(`… and ${entries.length - LISTED} more\n`);
     tip.appendMarkdown('\nClick to show the queue.');
     this.item.tooltip = tip;
-    this.item.accessibilityInformation = { label: `Agent Coordination: ${entries.length} items need you` };
+    this.item.accessibilityInformation = {
+      label: `Needs you: ${entries.length} item${entries.length === 1 ? '' : 's'}`,
+    };
     this.item.show();
   }
 
