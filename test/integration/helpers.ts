@@ -83,6 +83,20 @@ export function writeAsOtherProcess(as: string, target: string, text: string): {
   return { via: 'library', stdout: r.stdout };
 }
 
+/** Runs `coord --dir <the workspace's directory> --as <as> ...args --json` as its own process; returns the parsed output. */
+export function coordAs<T = unknown>(as: string, ...args: string[]): T {
+  const env = { ...process.env };
+  delete env.CLAUDE_INSTANCE_ID;
+  delete env.ELECTRON_RUN_AS_NODE;
+  const r = spawnSync(
+    process.env.COORD_NODE || findNode(),
+    [path.join(REPO_ROOT, 'dist', 'cli.js'), '--dir', coordDir(), '--as', as, ...args, '--json'],
+    { encoding: 'utf8', env, timeout: 30_000 },
+  );
+  if (r.status !== 0) throw new Error(`coord ${args[0]} failed (${r.status}): ${r.stderr || r.error}`);
+  return JSON.parse(r.stdout) as T;
+}
+
 /** A node binary: the extension host's own when it is node (code-server), else `node` on PATH. */
 function findNode(): string {
   return process.versions.electron ? 'node' : process.execPath;
