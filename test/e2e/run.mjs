@@ -18,7 +18,7 @@ import { Workbench } from './lib.mjs';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
 const OUT = join(ROOT, 'test-results', 'e2e');
-const STAGE_CAP_MS = Number(process.env.COORD_E2E_CAP_MS || 230_000);
+const STAGE_CAP_MS = Number(process.env.COORD_E2E_CAP_MS || 420_000);
 const VIEWPORT = { width: 1280, height: 800 };
 
 const argv = process.argv.slice(2);
