@@ -32,6 +32,7 @@ import {
 import { StatusBar, sortedTargets } from './statusBar';
 import { runSearchQuickPick } from './search';
 import { DocumentProvider } from './documents';
+import { sendOptionsOf } from './attention/sendOptions';
 
 type Args = Record<string, unknown>;
 
@@ -128,7 +129,7 @@ export function registerCommands(deps: CommandDeps): void {
         prompt: `Message to ${target}`,
         placeHolder: 'Message text (use @instance to mention someone)',
       }));
-    const sent = await service.write(`sent to ${target}`, () => c.send(target, text));
+    const sent = await service.write(`sent to ${target}`, () => c.send(target, text, sendOptionsOf(args)));
     if (!programmatic(args))
       void vscode.window.setStatusBarMessage(`$(check) Sent to ${sent.target} (${refLabel(sent)})`, 4000);
     return sent;
@@ -140,7 +141,9 @@ export function registerCommands(deps: CommandDeps): void {
     const peer = str(args, 'peer', 'to', 'target') ?? (await pickInstance(service, 'Send a direct message to…', self));
     const text =
       str(args, 'text') ?? (await askText({ prompt: `Direct message to ${peer}`, placeHolder: 'Message text' }));
-    const sent = await service.write(`sent a direct message to ${peer}`, () => c.sendDm(peer.replace(/^@/, ''), text));
+    const sent = await service.write(`sent a direct message to ${peer}`, () =>
+      c.sendDm(peer.replace(/^@/, ''), text, sendOptionsOf(args)),
+    );
     if (!programmatic(args))
       void vscode.window.setStatusBarMessage(`$(check) Sent to ${sent.target} (${refLabel(sent)})`, 4000);
     return sent;
@@ -158,7 +161,7 @@ export function registerCommands(deps: CommandDeps): void {
         prompt: `Reply to ${parent.from} (${refLabel(parent)}): ${inertText(snippet(parent.text, 80))}`,
         placeHolder: 'Reply text',
       }));
-    const sent = await service.write(`replied to ${refText}`, () => c.reply(ref, text));
+    const sent = await service.write(`replied to ${refText}`, () => c.reply(ref, text, sendOptionsOf(args)));
     if (!programmatic(args))
       void vscode.window.setStatusBarMessage(`$(check) Replied in ${sent.target} (${refLabel(sent)})`, 4000);
     return sent;

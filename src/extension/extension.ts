@@ -8,7 +8,8 @@ import { CoordinationService } from './service';
 import { CoordinationTree, Node, ROOM_SCHEME } from './tree';
 import { ThreadPanels } from './threadPanel';
 import { StatusBar, UnreadSummary } from './statusBar';
-import { MentionNotifier } from './notifications';
+import { NeedsYou } from './attention/needsYou';
+import type { NeedsYouNotifier } from './attention/needsYouNotifier';
 import { registerCommands } from './commands';
 import { DOC_SCHEME, DocumentProvider } from './documents';
 
@@ -23,7 +24,9 @@ export interface CoordinationApi {
   treeView: vscode.TreeView<Node>;
   panels: ThreadPanels;
   statusBar: StatusBar;
-  notifier: MentionNotifier;
+  /** Notifications for what needs you (mentions included). */
+  notifier: NeedsYouNotifier;
+  needsYou: NeedsYou;
   /** Resolves when the directory has been loaded (or found missing). */
   whenLoaded(): Promise<void>;
   /** Milliseconds activate() took. */
@@ -53,7 +56,8 @@ export function activate(context: vscode.ExtensionContext): CoordinationApi {
   });
   const panels = new ThreadPanels(context.extensionUri, service);
   const documents = new DocumentProvider();
-  const notifier = new MentionNotifier(service);
+  const needsYou = new NeedsYou(context, service);
+  const notifier = needsYou.notifier;
   context.subscriptions.push(
     log,
     service,
@@ -62,7 +66,7 @@ export function activate(context: vscode.ExtensionContext): CoordinationApi {
     panels,
     documents,
     statusBar,
-    notifier,
+    needsYou,
     vscode.window.registerFileDecorationProvider(tree),
     vscode.workspace.registerTextDocumentContentProvider(DOC_SCHEME, documents),
     service.onDidChange(() => tree.refresh()),
@@ -75,7 +79,17 @@ export function activate(context: vscode.ExtensionContext): CoordinationApi {
 
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms (room decorations: ${ROOM_SCHEME})`);
-  return { service, tree, treeView, panels, statusBar, notifier, whenLoaded: () => service.whenLoaded(), activationMs };
+  return {
+    service,
+    tree,
+    treeView,
+    panels,
+    statusBar,
+    notifier,
+    needsYou,
+    whenLoaded: () => service.whenLoaded(),
+    activationMs,
+  };
 }
 
 export function deactivate(): void {

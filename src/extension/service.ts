@@ -64,7 +64,11 @@ export class CoordinationService implements vscode.Disposable {
     this.disposables.push(
       this.changeEmitter,
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('coordination.directory') || e.affectsConfiguration('coordination.instanceId')) {
+        if (
+          e.affectsConfiguration('coordination.directory') ||
+          e.affectsConfiguration('coordination.instanceId') ||
+          e.affectsConfiguration('coordination.humanId')
+        ) {
           this.log.info('settings changed; reloading');
           void this.load();
         }
@@ -164,10 +168,13 @@ export class CoordinationService implements vscode.Disposable {
   }
 
   private async resolveIdentity(): Promise<string | null> {
+    const human = vscode.workspace.getConfiguration('coordination').get<string>('humanId', '').trim();
     const configured = vscode.workspace.getConfiguration('coordination').get<string>('instanceId', '').trim();
     const remembered = this.context.workspaceState.get<string>(IDENTITY_STATE_KEY);
     const env = process.env.CLAUDE_INSTANCE_ID?.trim();
     for (const [source, value] of [
+      // The human watching the agents acts as the human identity when one is configured.
+      ['setting coordination.humanId', human],
       ['setting coordination.instanceId', configured],
       ['workspace', remembered],
       ['$CLAUDE_INSTANCE_ID', env],
