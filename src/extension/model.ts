@@ -80,6 +80,7 @@ export function toViewMessages(
   list: Message[],
   unreadKeys: Set<string>,
 ): ViewMessage[] {
+  const owed = me !== null ? owedRefs(coord) : new Set<string>();
   const parentCache = new Map<string, Message | null>();
   const parentOf = (ref: MessageRef): Message | null => {
     const k = String(ref);
@@ -116,9 +117,17 @@ export function toViewMessages(
       mine: me !== null && m.from === me,
       unread: unreadKeys.has(key),
       mentionsMe: me !== null && m.from !== me && mentionsInstance(m.text, me),
-      alert: isAlert(m.text),
+      alert: m.importance === 'urgent' || isAlert(m.text),
+      importance: m.importance,
+      ackRequired: m.ackRequired,
+      ackOwed: m.ackRequired && owed.has(String(messageRef(m))),
     };
   });
+}
+
+/** The messages the identity still owes an acknowledgement for, by reference. */
+function owedRefs(coord: Coordination): Set<string> {
+  return new Set(coord.acks({ pendingOnly: true }).owe.map((e) => String(messageRef(e.status.message))));
 }
 
 /** Unread messages of one conversation ("#room" / "@peer") for the identity. */

@@ -2,6 +2,7 @@
 import * as crypto from 'crypto';
 import * as vscode from 'vscode';
 import { Message } from '../core';
+import type { SendOptions } from '../core';
 import { CompletionNames, HostToWebview, PAGE_SIZE, PanelInfo, ViewMessage, WebviewToHost } from '../shared/protocol';
 import { conversationMessages, conversationOf, messageKey, referableRefs, toViewMessages, unreadIn } from './model';
 import { CoordinationService, errorMessage, isUserError } from './service';
@@ -89,11 +90,23 @@ export class ThreadPanel implements vscode.Disposable {
     );
     // The first page is computed now so it is ready when the script starts.
     this.post({ type: 'init', info: this.info(), names: this.names() });
+    this.postDigest();
     this.sendMessages('init');
   }
 
   reveal(): void {
     this.panel.reveal(undefined, false);
+  }
+
+  /** "Since you last looked": a room's unread messages summed up, before the panel marks them read. */
+  private postDigest(): void {
+    if (!this.target.startsWith('#') || !this.service.loaded || !this.service.identity) return;
+    try {
+      const digest = this.service.coordination.roomDigest(this.target.slice(1));
+      if (digest.count > 0) this.post({ type: 'digest', summary: digest.summary });
+    } catch (error) {
+      this.service.log.warn(`digest for ${this.target}: ${errorMessage(error)}`);
+    }
   }
 
   /** Loads enough history to include `key` and asks the webview to scroll to it. */
@@ -126,7 +139,11 @@ export class ThreadPanel implements vscode.Disposable {
           for (const p of this.pending.splice(0)) void this.panel.webview.postMessage(p);
           break;
         case 'send':
-          await this.send(m.text, m.replyTo);
+          await this.send(m.text, m.replyTo, { importance: m.importance, ack: m.ack === true });
+          break;
+        case 'ack':
+          if (typeof m.ref === 'number' || typeof m.ref === 'string')
+            await this.service.write(`acknowledged ${m.ref} in ${this.target}`, (c) => c.ack([m.ref]));
           break;
         case 'loadEarlier':
           this.firstLoaded = Math.max(0, this.firstLoaded - PAGE_SIZE);
@@ -168,13 +185,15 @@ export class ThreadPanel implements vscode.Disposable {
     }
   }
 
-  private async send(text: string, replyTo: number | string | null): Promise<void> {
+  private async send(text: string, replyTo: number | string | null, options: SendOptions): Promise<void> {
     try {
       const sent = await this.service.write(
         `sent to ${this.target}${replyTo !== null ? ` (reply to ${replyTo})` : ''}`,
         (c) => {
-          if (replyTo !== null) return c.reply(replyTo, text);
-          return this.target.startsWith('@') ? c.sendDm(this.target.slice(1), text) : c.send(this.target, text);
+          if (replyTo !== null) return c.reply(replyTo, text, options);
+          return this.target.startsWith('@')
+            ? c.sendDm(this.target.slice(1), text, options)
+            : c.send(this.target, text, options);
         },
       );
       this.post({ type: 'sendResult', ok: true, key: messageKey(sent) });

@@ -22,6 +22,10 @@ export interface ViewMessage {
   unread: boolean;
   mentionsMe: boolean;
   alert: boolean;
+  importance: 'urgent' | 'high' | 'normal' | 'low';
+  ackRequired: boolean;
+  /** The sender asked for an ack and I have not given it: the message shows an Acknowledge button. */
+  ackOwed: boolean;
 }
 
 export interface PanelInfo {
@@ -58,11 +62,20 @@ export type HostToWebview =
   | { type: 'sendResult'; ok: true; key: string }
   | { type: 'sendResult'; ok: false; error: string }
   | { type: 'filterResult'; query: string; messages: ViewMessage[]; error?: string }
-  | { type: 'focusComposer'; replyTo?: string };
+  | { type: 'focusComposer'; replyTo?: string }
+  /** "Since you last looked", shown above the first unread message when a room opens. */
+  | { type: 'digest'; summary: string };
 
 export type WebviewToHost =
   | { type: 'ready' }
-  | { type: 'send'; text: string; replyTo: number | string | null }
+  | {
+      type: 'send';
+      text: string;
+      replyTo: number | string | null;
+      importance?: 'urgent' | 'high' | 'normal' | 'low';
+      ack?: boolean;
+    }
+  | { type: 'ack'; ref: number | string }
   | { type: 'loadEarlier' }
   | { type: 'markRead'; refs: Array<number | string> }
   | { type: 'filter'; query: string }

@@ -29,6 +29,9 @@ let firstRender = true;
 const sentRead = new Set<string>();
 const readQueue = new Map<string, number | string>();
 let filterQuery = '';
+/** "Since you last looked" for this opening of the room, and the message it stands above. */
+let digestText: string | null = null;
+let digestBefore: string | null = null;
 
 // ------------------------------------------------------------------ DOM
 
@@ -109,7 +112,28 @@ const completions = el('ul', {
 });
 const sendButton = el('button', { type: 'submit', class: 'send', title: 'Send (Enter)' }, icon('send'), ' Send');
 const error = el('p', { class: 'error', role: 'alert' });
-composer.append(replyBanner, el('div', { class: 'composer-row' }, textarea, sendButton), completions, error);
+const importanceSelect = el('select', { class: 'importance', 'aria-label': 'Importance' });
+for (const level of ['normal', 'urgent', 'high', 'low'])
+  importanceSelect.append(el('option', { value: level }, level[0].toUpperCase() + level.slice(1)));
+const ackToggle = el('input', { type: 'checkbox', class: 'ack-toggle', id: 'ack-toggle' });
+const composerOptions = el(
+  'div',
+  { class: 'composer-options' },
+  el('label', { class: 'importance-label' }, 'Importance ', importanceSelect),
+  el(
+    'label',
+    { for: 'ack-toggle', title: 'Recipients are asked to acknowledge it (coord ack N)' },
+    ackToggle,
+    ' Ask for an ack',
+  ),
+);
+composer.append(
+  replyBanner,
+  el('div', { class: 'composer-row' }, textarea, sendButton),
+  composerOptions,
+  completions,
+  error,
+);
 
 app.append(header, scroller, composer, live);
 
@@ -218,6 +242,34 @@ function renderMessage(
   if (m.unread) head.append(el('span', { class: 'badge unread-badge' }, icon('circle-filled'), ' unread'));
   if (m.mentionsMe) head.append(el('span', { class: 'badge mention-badge' }, icon('mention'), ' mentions you'));
   if (m.alert) head.append(el('span', { class: 'badge alert-badge' }, icon('warning'), ' alert'));
+  if (m.importance !== 'normal')
+    head.append(
+      el(
+        'span',
+        { class: `badge importance-badge importance-${m.importance}` },
+        icon(m.importance === 'urgent' ? 'flame' : m.importance === 'high' ? 'arrow-up' : 'arrow-down'),
+        ` ${m.importance}`,
+      ),
+    );
+  if (m.ackRequired) head.append(el('span', { class: 'badge ack-badge' }, icon('pass'), ' ack requested'));
+  if (m.ackOwed) {
+    const ackButton = el(
+      'button',
+      {
+        type: 'button',
+        class: 'ack',
+        title: `Acknowledge ${refText(m)}`,
+        'aria-label': `Acknowledge ${m.from}, ${refText(m)}`,
+      },
+      icon('pass'),
+      ' Acknowledge',
+    );
+    ackButton.addEventListener('click', () => {
+      ackButton.disabled = true;
+      post({ type: 'ack', ref: m.ref });
+    });
+    head.append(ackButton);
+  }
   const actions = el('span', { class: 'actions' });
   const replyButton = el(
     'button',
@@ -278,6 +330,24 @@ function renderMessage(
   return li;
 }
 
+/** The digest goes above the first message that was unread when the room opened. */
+function placeDigest(): void {
+  if (!digestText) return;
+  if (digestBefore === null)
+    digestBefore = list.querySelector<HTMLElement>('article.unread')?.getAttribute('data-key') ?? null;
+  const at = digestBefore
+    ? list.querySelector<HTMLElement>(`article[data-key="${CSS.escape(digestBefore)}"]`)?.closest('ol.messages > li')
+    : null;
+  const item = el(
+    'li',
+    { class: 'digest', role: 'note', 'aria-label': 'Since you last looked' },
+    icon('history'),
+    ` ${digestText}`,
+  );
+  if (at) list.insertBefore(item, at);
+  else list.prepend(item);
+}
+
 function countDescendants(key: string, children: Map<string, ViewMessage[]>): number {
   let n = 0;
   for (const c of children.get(key) ?? []) n += 1 + countDescendants(c.key, children);
@@ -304,6 +374,7 @@ function render(reason: string): void {
     } else roots.push(m);
   }
   list.replaceChildren(...roots.map((m) => renderMessage(m, children, 0, true)));
+  placeDigest();
   empty.hidden = messages.length > 0;
   earlierButton.hidden = !hasEarlier;
   earlierButton.disabled = false;
@@ -451,7 +522,13 @@ function send(): void {
   sending = true;
   sendButton.disabled = true;
   error.textContent = '';
-  post({ type: 'send', text, replyTo: replyTo ? replyTo.ref : null });
+  post({
+    type: 'send',
+    text,
+    replyTo: replyTo ? replyTo.ref : null,
+    importance: importanceSelect.value as ViewMessage['importance'],
+    ack: ackToggle.checked,
+  });
 }
 
 composer.addEventListener('submit', (e) => {
@@ -717,6 +794,8 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
       sendButton.disabled = info?.closed ?? false;
       if (m.ok) {
         textarea.value = '';
+        importanceSelect.value = 'normal';
+        ackToggle.checked = false;
         clearReply();
         error.textContent = '';
         scroller.scrollTop = scroller.scrollHeight;
@@ -726,6 +805,10 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
       break;
     case 'filterResult':
       if (m.query === filterQuery) showFilter(m);
+      break;
+    case 'digest':
+      digestText = m.summary;
+      if (messages.length > 0) render('digest');
       break;
     case 'focusComposer':
       if (m.replyTo) {

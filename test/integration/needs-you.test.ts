@@ -91,6 +91,52 @@ describe('the "Needs you" queue follows other processes', function () {
     await waitFor('done: gone', async () => (await entry(`msg:${m.number}`)) === undefined);
   });
 
+  it('the thread panel: a digest of what is new, importance and ack from the composer, Acknowledge on a message', async () => {
+    const api = await getApi();
+    api.panels.get('#general')?.dispose();
+    coordAs('instance-1', 'mark-read', 'all');
+    const u = coordAs<Message>('instance-2', 'send', '#general', '--urgent', '--ack', 'Freeze merges');
+    coordAs<Message>('instance-3', 'send', '#general', 'Noted');
+    await waitFor(
+      'the extension to see them',
+      () => api.service.coordination.checkUnread({ room: 'general' }).length === 2,
+    );
+    const panel = api.panels.open('#general');
+    const digest = panel.posted.find((p) => p.type === 'digest');
+    assert.deepStrictEqual(digest, {
+      type: 'digest',
+      summary: `2 new since you last looked: 1 from instance-2, 1 from instance-3 · urgent #${u.number} · ack asked #${u.number}`,
+    });
+    const shown = await waitFor('the urgent message in the panel', () => {
+      for (const p of [...panel.posted].reverse())
+        if (p.type === 'messages') return p.messages.find((m) => m.number === u.number);
+      return undefined;
+    });
+    assert.deepStrictEqual(
+      [shown.importance, shown.ackRequired, shown.ackOwed, shown.alert],
+      ['urgent', true, true, true],
+    );
+
+    await panel.handle({ type: 'ack', ref: u.number! });
+    assert.deepStrictEqual(
+      fresh('instance-2')
+        .acks()
+        .owed.find((e) => e.status.message.number === u.number)
+        ?.status.acked.map((a) => a.by),
+      [ME],
+    );
+    await panel.handle({
+      type: 'send',
+      text: 'Merges frozen until 16:00',
+      replyTo: null,
+      importance: 'high',
+      ack: true,
+    });
+    const mine = fresh().checkChatroom('general').pop()!;
+    assert.deepStrictEqual([mine.text, mine.importance, mine.ackRequired], ['Merges frozen until 16:00', 'high', true]);
+    panel.dispose();
+  });
+
   it('coordination.humanId makes the window act as that human and registers it for @human', async () => {
     const api = await getApi();
     const config = vscode.workspace.getConfiguration('coordination');
