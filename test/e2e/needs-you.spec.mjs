@@ -120,6 +120,9 @@ export default [
     name: 'Needs You: acknowledge from a notification',
     timeout: 90_000,
     async run(wb) {
+      // Earlier entries may still wait to be notified, or a cooldown run: let both pass, so this entry is
+      // notified on its own (with its buttons) rather than inside a summary.
+      await new Promise((r) => setTimeout(r, 34_000));
       await wb.dismissNotifications();
       const m = await wb.coordJson(
         'instance-2',
@@ -128,8 +131,8 @@ export default [
         '--ack',
         'Rollback plan is in the PR description: please confirm you read it',
       );
-      // Notifications wait for arrivals to pause, and after one is shown the next waits for a cooldown.
-      const toast = await wb.toast('please confirm you read it', 60_000);
+      // Shown once arrivals pause (2.5 s).
+      const toast = await wb.toast('please confirm you read it', 20_000);
       assert((await toast.innerText()).includes('instance-2 wrote to you'), 'the notification says who and where');
       await toast.getByRole('button', { name: 'Acknowledge' }).click();
       await waitUntil('the ack on disk', async () => {
@@ -147,7 +150,7 @@ export default [
   },
   {
     name: 'Needs You: a burst of 50 agent messages gives at most one summary notification',
-    timeout: 150_000,
+    timeout: 180_000,
     async run(wb) {
       await wb.dismissNotifications();
       // Let any cooldown from earlier notifications run out, so this burst is measured on its own.
@@ -182,8 +185,8 @@ export default [
         { timeout: 40_000 },
       );
       wb.log(`summary: ${summary}`);
-      // Long enough for a second one to show if the burst were split.
-      await new Promise((r) => setTimeout(r, 5_000));
+      // Past the cooldown after a notification: a split burst would show its second part by now.
+      await new Promise((r) => setTimeout(r, 34_000));
       const toasts = await toastsSeen(wb);
       wb.log(`toasts during the burst: ${JSON.stringify(toasts)}`);
       assertEqual(toasts.length, 1, 'notifications for 50 messages');

@@ -36,7 +36,7 @@ export class NotificationThrottle {
     options: ThrottleOptions = {},
   ) {
     this.quietMs = options.quietMs ?? 2500;
-    this.maxWaitMs = options.maxWaitMs ?? 15000;
+    this.maxWaitMs = options.maxWaitMs ?? 45000;
     this.cooldownMs = options.cooldownMs ?? 30000;
     this.now = options.now ?? Date.now;
     this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
