@@ -80,9 +80,9 @@ export default [
       await waitUntil('the three new entries in Needs You', async () => {
         const rows = await queueLabels(wb);
         const want = [
-          'Urgent: instance-3 in #testing',
-          'Ack requested: instance-2 in #backend',
-          'Question for you: instance-4 to you',
+          'instance-3 in #testing: CI is red on main',
+          'instance-2 in #backend: @instance-1 I am changing the sessions schema',
+          'instance-4 to you: Should the banner say',
         ];
         return want.every((w) => rows.some((r) => r.startsWith(w))) || pending(rows.join(' | '));
       });
@@ -96,7 +96,22 @@ export default [
             .catch(() => '')) ?? '';
         return /^Needs you: \d+ items?$/.test(label) || pending(label);
       });
+      // Open the thread from its row: the digest of what is new sits above the new messages, the message
+      // asks for an ack with a badge and a button.
+      await queueRow(wb, 'I am changing the sessions schema').click();
+      const backend = await wb.thread('#backend');
+      const digest = backend.locator('li.digest');
+      await digest.waitFor();
+      const digestText = (await digest.innerText()).trim();
+      assert(/^\d+ new since you last looked: .*ack asked #\d+/.test(digestText), `the digest: ${digestText}`);
+      const asked = backend.message('I am changing the sessions schema');
+      await asked.locator('button.ack').waitFor();
+      assert(
+        (await backend.read(asked)).badges.some((b) => b.includes('ack requested')),
+        'the ack badge',
+      );
       await wb.dismissNotifications();
+      await wb.page.mouse.move(900, 700);
       await wb.shot('needs-you');
 
       // Acknowledge inline, from the row.

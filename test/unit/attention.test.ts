@@ -337,6 +337,7 @@ describe('notification throttle', () => {
     kind: 'direct',
     reasons: ['direct'],
     title: `m${n}`,
+    summary: `m${n}`,
     time: '',
     target: '#r',
     actions: ['reply', 'open'],

@@ -19,8 +19,10 @@ export interface QueueEntry {
   /** The main reason (the first of `reasons` in queue order). */
   kind: QueueReason;
   reasons: QueueReason[];
-  /** One line for a list or a notification (untrusted text included: escape it where shown). */
+  /** One line for a list or a notification: the label of its kind, then its summary (untrusted text: escape it). */
   title: string;
+  /** The title without its kind's label: "instance-3 in #testing: CI is red". */
+  summary: string;
   /** When it started waiting. */
   time: string;
   /** Where "open" goes: "#room" or "@peer". */
@@ -83,11 +85,13 @@ export function needsYou(input: NeedsYouInput): QueueEntry[] {
     if (toMe && unread) reasons.push('direct');
     if (reasons.length === 0) continue;
     const actions: QueueAction[] = reasons.includes('ack') ? ['reply', 'ack', 'open'] : ['reply', 'open'];
+    const summary = `${m.from} ${m.target.startsWith('#') ? `in ${m.target}` : 'to you'}: ${firstLine(m.text)}`;
     entries.push({
       key: `msg:${m.number ?? `id:${m.id}`}`,
       kind: reasons[0],
       reasons,
-      title: `${LABEL[reasons[0]]}: ${m.from} ${m.target.startsWith('#') ? `in ${m.target}` : 'to you'}: ${firstLine(m.text)}`,
+      title: `${LABEL[reasons[0]]}: ${summary}`,
+      summary,
       time: m.time,
       target: m.target.startsWith('#') ? m.target : `@${m.from}`,
       actions,
@@ -97,11 +101,14 @@ export function needsYou(input: NeedsYouInput): QueueEntry[] {
   for (const s of input.stuck) {
     if (s.agent === me) continue;
     const oldest = s.waiting[0];
+    const idle = s.idleMs === null ? 'never active here' : `idle ${Math.round(s.idleMs / 60000)} min`;
+    const summary = `${s.agent}, ${s.waiting.length} unread addressed to it, ${idle}`;
     entries.push({
       key: `stuck:${s.agent}`,
       kind: 'stuck',
       reasons: ['stuck'],
-      title: `${LABEL.stuck}: ${s.agent}, ${s.waiting.length} unread addressed to it, idle ${s.idleMs === null ? 'since ever' : `${Math.round(s.idleMs / 60000)} min`}`,
+      title: `${LABEL.stuck}: ${summary}`,
+      summary,
       time: oldest?.time ?? '',
       target: `@${s.agent}`,
       actions: ['reply', 'open'],

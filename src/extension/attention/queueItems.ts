@@ -20,11 +20,12 @@ export function queueIcon(entry: QueueEntry): vscode.ThemeIcon {
 
 /** The row: its title (untrusted text made inert), when, and its actions as context value `queue.<action>.<action>`. */
 export function queueTreeItem(entry: QueueEntry): vscode.TreeItem {
-  const item = new vscode.TreeItem(inertText(snippet(entry.title, 140)), vscode.TreeItemCollapsibleState.None);
+  // The icon and the description say the kind; the label is who, where and what.
+  const item = new vscode.TreeItem(inertText(snippet(entry.summary, 140)), vscode.TreeItemCollapsibleState.None);
   item.id = `queue:${entry.key}`;
   item.contextValue = `queue.${entry.actions.join('.')}`;
   item.iconPath = queueIcon(entry);
-  item.description = `${entry.reasons.length > 1 ? `${entry.reasons.slice(1).map(queueLabel).join(', ')} · ` : ''}${entry.time ? relativeTime(entry.time) : ''}`;
+  item.description = `${entry.reasons.map(queueLabel).join(', ')}${entry.time ? ` · ${relativeTime(entry.time)}` : ''}`;
   item.tooltip = `${inertText(entry.title)}\n${entry.reasons.map(queueLabel).join(' · ')}${entry.time ? ` · since ${entry.time}` : ''}`;
   item.accessibilityInformation = { label: `Needs you: ${inertText(entry.title)}` };
   item.command = { command: 'coordination.queue.open', title: 'Open', arguments: [{ key: entry.key }] };
