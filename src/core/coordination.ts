@@ -47,6 +47,7 @@ import { formatHuman, HUMAN_ALIAS, HumanEntry, parseHumans } from './attention/h
 import { DEFAULT_STUCK_AFTER_MS, findStuckAgents, latestActivity, StuckAgent } from './attention/stuckAgents';
 import { needsYou, QueueEntry } from './attention/needsYou';
 import { roomDigest, RoomDigest } from './attention/roomDigest';
+import { sameRef } from './attention/addressing';
 
 export interface OpenOptions {
   /** The coordination directory; default $COORDINATION_DIR or the nearest `coordination/`. */
@@ -135,6 +136,7 @@ export class Coordination {
   private attentionVersion = 0;
   private ackRecords: AckRecord[] = [];
   private humanEntries: HumanEntry[] = [];
+  private activityCache: { stamp: string; map: Map<string, string> } | null = null;
   private viewCache: {
     version: number;
     all: StoredMessage[];
@@ -578,9 +580,7 @@ export class Coordination {
     const time = this.timestamp();
     const result = await this.locked(() => {
       const current = parseAcks(readTextIfExists(this.layout.acksFile));
-      const fresh = targets.filter(
-        (m) => !current.some((a) => a.by === me && (m.number !== null ? a.ref === m.number : a.ref === m.id)),
-      );
+      const fresh = targets.filter((m) => !current.some((a) => a.by === me && sameRef(a.ref, m)));
       this.registerSelf(me);
       if (fresh.length > 0) {
         appendWhole(
@@ -618,11 +618,7 @@ export class Coordination {
   stuckAgents(opts: { stuckAfterMs?: number } = {}): StuckAgent[] {
     const view = this.attentionView();
     const humans = this.humanEntries.map((h) => h.id);
-    const activity = latestActivity([
-      ...this.actionLog().map((a) => ({ id: a.instance, time: a.time })),
-      ...view.messages.map((m) => ({ id: m.from, time: m.time })),
-      ...Object.entries(this.statuses()).map(([id, st]) => ({ id, time: st.updated })),
-    ]);
+    const activity = this.lastActivity(view.messages);
     return findStuckAgents({
       agents: this.knownInstances().filter((id) => !humans.includes(id)),
       humans,
@@ -657,6 +653,19 @@ export class Coordination {
   roomDigest(room: string): RoomDigest {
     const fresh = this.checkUnread({ room });
     return roomDigest(fresh, this.checkChatroom(room));
+  }
+
+  /** Each id's latest activity: a message, a logged action, a status. Cached while nothing changed. */
+  private lastActivity(messages: Message[]): Map<string, string> {
+    const stamp = `${this.version};${fileStamp(this.layout.actionLog)}`;
+    if (this.activityCache?.stamp === stamp) return this.activityCache.map;
+    const map = latestActivity([
+      ...this.actionLog().map((a) => ({ id: a.instance, time: a.time })),
+      ...messages.map((m) => ({ id: m.from, time: m.time })),
+      ...Object.entries(this.statuses()).map(([id, st]) => ({ id, time: st.updated })),
+    ]);
+    this.activityCache = { stamp, map };
+    return map;
   }
 
   /** Every message as the public shape, with the stored one behind each (for read state and visibility). */

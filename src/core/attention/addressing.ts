@@ -7,8 +7,6 @@ import type { Message } from '../model';
 import { mentionsInstance } from '../coordination';
 import { HUMAN_ALIAS } from './humansFile';
 
-const HUMAN_MENTION_RE = new RegExp(`(^|[^A-Za-z0-9._-])@${HUMAN_ALIAS}(?![A-Za-z0-9_-])`);
-
 export function recipientOf(m: Message): string | null {
   return m.target.startsWith('@') ? m.target.slice(1) : null;
 }
@@ -23,7 +21,7 @@ export function addresses(m: Message, id: string, humans: readonly string[]): bo
   const to = recipientOf(m);
   if (to !== null) return to === id;
   if (mentionsInstance(m.text, id)) return true;
-  return humans.includes(id) && HUMAN_MENTION_RE.test(m.text);
+  return humans.includes(id) && mentionsInstance(m.text, HUMAN_ALIAS);
 }
 
 /** Every id among `known` that the message addresses. */

@@ -6,7 +6,7 @@
  */
 import type { Message } from '../model';
 import { timestampToMillis } from '../time';
-import { addresses } from './addressing';
+import { addresseesOf } from './addressing';
 
 export interface StuckAgent {
   agent: string;
@@ -38,25 +38,35 @@ export const DEFAULT_STUCK_AFTER_MS = 15 * 60 * 1000;
 export function findStuckAgents(input: StuckInput): StuckAgent[] {
   const now = input.now.getTime();
   const cutoff = now - input.stuckAfterMs;
-  const out: StuckAgent[] = [];
-  for (const agent of [...input.agents].sort()) {
-    const last = input.lastActivity.get(agent) ?? null;
-    const lastMs = last === null ? NaN : timestampToMillis(last);
-    if (!Number.isNaN(lastMs) && lastMs > cutoff) continue;
-    const waiting = input.messages.filter((m) => {
-      const t = timestampToMillis(m.time);
-      return (
-        !Number.isNaN(t) &&
-        t <= cutoff &&
-        addresses(m, agent, input.humans) &&
-        input.visibleTo(m, agent) &&
-        !input.isRead(m, agent)
-      );
-    });
-    if (waiting.length === 0) continue;
-    out.push({ agent, waiting, lastActivity: last, idleMs: Number.isNaN(lastMs) ? null : now - lastMs });
+  // Only agents idle for the whole threshold can be stuck; one pass over the messages finds what waits for them.
+  const idle = new Map<string, number>();
+  for (const agent of input.agents) {
+    const last = input.lastActivity.get(agent);
+    const lastMs = last === undefined ? NaN : timestampToMillis(last);
+    if (Number.isNaN(lastMs) || lastMs <= cutoff) idle.set(agent, lastMs);
   }
-  return out;
+  if (idle.size === 0) return [];
+  const candidates = [...idle.keys()];
+  const waiting = new Map<string, Message[]>();
+  for (const m of input.messages) {
+    const t = timestampToMillis(m.time);
+    if (Number.isNaN(t) || t > cutoff) continue;
+    for (const agent of addresseesOf(m, candidates, input.humans)) {
+      if (!idle.has(agent) || !input.visibleTo(m, agent) || input.isRead(m, agent)) continue;
+      const list = waiting.get(agent) ?? [];
+      list.push(m);
+      waiting.set(agent, list);
+    }
+  }
+  return [...waiting.keys()].sort().map((agent) => {
+    const lastMs = idle.get(agent)!;
+    return {
+      agent,
+      waiting: waiting.get(agent)!,
+      lastActivity: input.lastActivity.get(agent) ?? null,
+      idleMs: Number.isNaN(lastMs) ? null : now - lastMs,
+    };
+  });
 }
 
 /** The latest of each id's times, from any number of (id, time) sources. */

@@ -18,6 +18,7 @@ export interface QueueChange {
 
 /** How often the queue is recomputed without a change on disk (stuck agents age). */
 const CLOCK_TICK_MS = 60_000;
+const UPDATE_DELAY_MS = 15;
 
 export class NeedsYouModel implements vscode.Disposable {
   private current: QueueEntry[] = [];
@@ -30,9 +31,17 @@ export class NeedsYouModel implements vscode.Disposable {
 
   constructor(private readonly service: CoordinationService) {
     const tick = setInterval(() => this.update(true), CLOCK_TICK_MS);
+    // After the listeners that show unread counts have run and their updates have left the host.
+    let pending: NodeJS.Timeout | null = null;
     this.disposables.push(
       this.emitter,
-      service.onDidChange(() => this.update()),
+      service.onDidChange(() => {
+        pending ??= setTimeout(() => {
+          pending = null;
+          this.update();
+        }, UPDATE_DELAY_MS);
+      }),
+      { dispose: () => (pending ? clearTimeout(pending) : undefined) },
       { dispose: () => clearInterval(tick) },
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('coordination.stuckAfterMinutes')) this.update(true);
