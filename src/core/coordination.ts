@@ -3,51 +3,51 @@
  * DirectoryStore and writes every file the older tools read, under one lock.
  * The CLI and the extension are thin shells over this class.
  */
-import * as fs from 'fs';
 import * as path from 'path';
-import { CoordError } from './errors';
-import { Layout } from './layout';
-import { Chatroom, InstanceStatus, Message, MessageRef, Notifications } from './model';
-import { DirectoryStore, ReadState, StoredMessage, roomFromEvents, toMessage } from './store';
-import { withLock as withDirectoryLock } from './lock';
-import { appendWhole, ensureDir, fileStamp, listFiles, readTextIfExists, touch, writeAtomic } from './fsutil';
-import { scanLog, readLogLines } from './logIndex';
-import { formatLogLine, parseLogLine } from './formats/messagesLog';
-import { resolveLogTarget } from './messageIdentity';
-import { formatBlock, formatSystemLine, parseTranscript } from './formats/transcript';
-import { formatPythonDmLine } from './formats/pythonDm';
-import {
-  CHATROOM_STATUS_HEADER,
-  ChatroomStatusEntry,
-  formatChatroomStatusFile,
-  formatChatroomStatusLine,
-  parseChatroomStatusFile,
-} from './formats/chatroomStatus';
-import { formatInstanceStatusFile, parseInstanceStatusFile, parseStatusTxt, upsertStatusTxt } from './formats/statuses';
-import { formatReadMark, upsertPosition } from './formats/readMarks';
-import { ActionEntry, formatActionLine, parseActionLog } from './formats/actionLog';
+import { CoordError } from './common/errors';
+import { Chatroom, InstanceStatus, Message, MessageRef, Notifications } from './common/messageTypes';
 import {
   assertInstanceId,
   assertRoomName,
-  dmPair,
   isValidInstanceId,
   isValidRoomName,
   listChoices,
   stripSigil,
-} from './names';
-import { formatTimestamp } from './time';
-import { MAX_MESSAGE_BYTES } from './text';
-import { assertCoordinationDir, initDirectory, resolveDirectory } from './directory';
-import { runSearch, SearchOptions } from './search';
-import { searchIndexFor } from './searchIndex';
-import { encodeAttention, messageFromStored, SendOptions } from './attention/importance';
+} from './common/names';
+import { MAX_MESSAGE_BYTES } from './common/text';
+import { formatTimestamp } from './common/time';
+import { assertCoordinationDir, resolveDirectory } from './disk/directory';
+import { readTextIfExists, writeAtomic } from './disk/fsutil';
+import { Layout } from './disk/layout';
+import { ActionEntry, parseActionLog } from './formats/actionLog';
+import { ChatroomStatusEntry } from './formats/chatroomStatus';
+import { formatLogLine } from './formats/messagesLog';
+import { formatInstanceStatusFile, upsertStatusTxt } from './formats/statuses';
+import { knownInstances } from './read/instances';
+import { findLogMessage } from './read/logLookup';
+import { ReadState } from './read/readState';
+import { roomsWithoutLog, roomWithDescription } from './read/roomLookup';
+import { bareNameRule, readStatusEntries } from './read/rooms';
+import { DirectoryStore, StoredMessage, toMessage } from './read/store';
+import { runSearch, SearchOptions } from './search/searchEngine';
+import { searchIndexFor } from './search/memoryIndex';
+import { appendLogLine, newMessageId, OutgoingMessage, writeTranscriptCopies } from './write/messageWrites';
+import { advancePositions, appendReadMarks, markInboxBlocksRead } from './write/readMarkWrites';
+import { writeNewRoom, writeRoomStatus } from './write/roomWrites';
+import { initDirectory } from './write/initDirectory';
+import { WriteSession } from './write/writeSession';
+import { mentionsInstance } from './common/mentions';
+import { encodeAttention, messageFromStored, SendOptions } from './formats/attentionTags';
+import { AckRecord, formatAck, parseAcks } from './formats/acksFile';
+import { formatHuman, HUMAN_ALIAS, HumanEntry, parseHumans } from './formats/humansFile';
+import { appendWhole, fileStamp } from './disk/fsutil';
 import { AckReport, ackReport } from './attention/ackLedger';
-import { AckRecord, formatAck, parseAcks } from './attention/acksFile';
-import { formatHuman, HUMAN_ALIAS, HumanEntry, parseHumans } from './attention/humansFile';
+import { sameRef } from './attention/addressing';
 import { DEFAULT_STUCK_AFTER_MS, findStuckAgents, latestActivity, StuckAgent } from './attention/stuckAgents';
 import { needsYou, QueueEntry } from './attention/needsYou';
 import { roomDigest, RoomDigest } from './attention/roomDigest';
-import { sameRef } from './attention/addressing';
+
+export { mentionsInstance };
 
 export interface OpenOptions {
   /** The coordination directory; default $COORDINATION_DIR or the nearest `coordination/`. */
@@ -129,9 +129,9 @@ export function initCoordination(
 export class Coordination {
   readonly layout: Layout;
   private readonly store: DirectoryStore;
+  private readonly writes: WriteSession;
   private loaded = false;
   private wroteSinceRefresh = false;
-  private registered: string | null = null;
   private attentionStamp = '';
   private attentionVersion = 0;
   private ackRecords: AckRecord[] = [];
@@ -151,6 +151,11 @@ export class Coordination {
   ) {
     this.layout = new Layout(dir);
     this.store = new DirectoryStore(dir);
+    this.writes = new WriteSession(
+      this.layout,
+      () => this.timestamp(),
+      () => (this.wroteSinceRefresh = true),
+    );
   }
 
   // ------------------------------------------------------------ reading
@@ -379,13 +384,8 @@ export class Coordination {
     const me = this.requireInstance();
     checkText(text);
     const resolved = this.resolveTarget(target);
-    return this.writeMessage({
-      from: me,
-      target: resolved,
-      dm: false,
-      text: encodeAttention(text, options),
-      replyTo: null,
-    });
+    const stored = encodeAttention(text, options);
+    return this.writeMessage({ from: me, target: resolved, dm: false, text: stored, replyTo: null });
   }
 
   async sendDm(peer: string, text: string, options: SendOptions = {}): Promise<Message> {
@@ -422,7 +422,8 @@ export class Coordination {
       if (parent.from !== me && parent.to !== me) {
         throw new CoordError(
           'invalid-input',
-          `message ${describeRef(ref)} is a direct message between ${parent.from} and ${parent.to}; you (${me}) can only reply to your own conversations`,
+          `message ${describeRef(ref)} is a direct message between ${parent.from} and ${parent.to}; ` +
+            `you (${me}) can only reply to your own conversations`,
         );
       }
       const other = parent.from === me ? parent.to : parent.from;
@@ -454,26 +455,13 @@ export class Coordination {
     const unique = [...new Set(targets)];
     const fresh = unique.filter((m) => !reads.isRead(m));
     const time = this.timestamp();
-    return this.locked(() => {
-      this.registerSelf(me);
-      let marks = '';
-      let receipts = '';
-      for (const m of fresh) {
-        if (m.number === null) {
-          marks += formatReadMark(m.id, time);
-          continue;
-        }
-        for (let line = m.number; line <= (m.lastLine ?? m.number); line++) {
-          marks += formatReadMark(line, time);
-          receipts += `[${time}] READ-RECEIPT: ${me} read message ${line}\n`;
-        }
-      }
-      if (marks) appendWhole(this.layout.readMarks(me), marks);
-      if (receipts) appendWhole(this.layout.readReceipts, receipts);
-      this.markInboxBlocksRead(me, fresh);
-      if (refs === 'all') this.advancePositions(me);
+    return this.writes.locked(() => {
+      this.writes.registerSelf(me);
+      appendReadMarks(this.layout, me, fresh, time);
+      markInboxBlocksRead(this.layout, (key) => this.store.sourceKind(key), me, fresh);
+      if (refs === 'all') advancePositions(this.layout, this.store.transcriptLines(), me);
       const summary = refs === 'all' ? `All ${fresh.length} messages marked as read` : describeMarked(fresh);
-      this.logAction(me, refs === 'all' ? 'MARK_READ_ALL' : 'MARK_READ', summary);
+      this.writes.logAction(me, refs === 'all' ? 'MARK_READ_ALL' : 'MARK_READ', summary);
       return { marked: fresh.map((m) => m.number ?? m.id), alreadyRead: unique.length - fresh.length };
     });
   }
@@ -483,15 +471,16 @@ export class Coordination {
     const room = assertRoomName(stripSigil(name.trim(), '#'));
     checkField(description, 'description');
     const time = this.timestamp();
-    return this.locked(() => {
-      const existing = loadRoomsLight(this.layout).find((r) => r.name.toLowerCase() === room.toLowerCase());
+    return this.writes.locked(() => {
+      const { room: existing } = this.lookupRoom(room);
       if (existing) {
         throw new CoordError(
           'conflict',
-          `chatroom '${existing.name}' already exists (names are unique regardless of case); pick another name or use #${existing.name}`,
+          `chatroom '${existing.name}' already exists (names are unique regardless of case); ` +
+            `pick another name or use #${existing.name}`,
         );
       }
-      this.registerSelf(me);
+      this.writes.registerSelf(me);
       const entry: ChatroomStatusEntry = {
         name: room,
         status: 'open',
@@ -500,13 +489,12 @@ export class Coordination {
         modified: time,
         reason: '',
       };
-      const current = readTextIfExists(this.layout.chatroomStatus);
-      const head = current === '' ? CHATROOM_STATUS_HEADER : current.endsWith('\n') ? '' : '\n';
-      appendWhole(this.layout.chatroomStatus, `${head}${formatChatroomStatusLine(entry)}\n`);
-      let transcript = formatSystemLine(time, `Chatroom '${room}' created by ${me}`);
-      if (description.trim()) transcript += formatSystemLine(time, `Description: ${description.trim()}`);
-      appendWhole(this.layout.chatroom(room), transcript);
-      this.logAction(me, 'CHATROOM_CREATED', `Created chatroom '${room}' with description: ${description.trim()}`);
+      writeNewRoom(this.layout, entry, description.trim());
+      this.writes.logAction(
+        me,
+        'CHATROOM_CREATED',
+        `Created chatroom '${room}' with description: ${description.trim()}`,
+      );
       return { ...entry, description: description.trim() };
     });
   }
@@ -528,11 +516,11 @@ export class Coordination {
       );
     checkField(text, 'status');
     const status = { instance: me, text: text.trim().replace(/\s*[\r\n]+\s*/g, ' '), updated: this.timestamp() };
-    return this.locked(() => {
-      this.registerSelf(me);
+    return this.writes.locked(() => {
+      this.writes.registerSelf(me);
       writeAtomic(this.layout.instanceStatus(me), formatInstanceStatusFile(status));
       writeAtomic(this.layout.statusTxt, upsertStatusTxt(readTextIfExists(this.layout.statusTxt), status));
-      this.logAction(me, 'UPDATE_STATUS', `Status updated to: ${status.text}`);
+      this.writes.logAction(me, 'UPDATE_STATUS', `Status updated to: ${status.text}`);
       return { text: status.text, updated: status.updated };
     });
   }
@@ -547,13 +535,13 @@ export class Coordination {
   /** Registers a human (default: this identity) so agents can reach it as `@human` or by id. */
   async registerHuman(id?: string): Promise<{ human: HumanEntry; created: boolean }> {
     const who = assertInstanceId(id === undefined ? this.requireInstance() : stripSigil(id.trim(), '@'), 'human id');
-    return this.locked(() => {
+    return this.writes.locked(() => {
       const existing = this.humans().find((h) => h.id === who);
       if (existing) return { human: existing, created: false };
-      this.registerSelf(who);
+      this.writes.registerSelf(who);
       const human = { id: who, since: this.timestamp() };
       appendWhole(this.layout.humansFile, formatHuman(human));
-      this.logAction(this.instance ?? who, 'REGISTER_HUMAN', `Registered ${who} as a human`);
+      this.writes.logAction(this.instance ?? who, 'REGISTER_HUMAN', `Registered ${who} as a human`);
       return { human, created: true };
     });
   }
@@ -578,16 +566,16 @@ export class Coordination {
         );
     }
     const time = this.timestamp();
-    const result = await this.locked(() => {
+    const result = await this.writes.locked(() => {
       const current = parseAcks(readTextIfExists(this.layout.acksFile));
       const fresh = targets.filter((m) => !current.some((a) => a.by === me && sameRef(a.ref, m)));
-      this.registerSelf(me);
+      this.writes.registerSelf(me);
       if (fresh.length > 0) {
         appendWhole(
           this.layout.acksFile,
           fresh.map((m) => formatAck({ ref: m.number ?? m.id, by: me, time })).join(''),
         );
-        this.logAction(me, 'ACK', `Acknowledged ${fresh.map((m) => describeRef(m.number ?? m.id)).join(', ')}`);
+        this.writes.logAction(me, 'ACK', `Acknowledged ${fresh.map((m) => describeRef(m.number ?? m.id)).join(', ')}`);
       }
       return {
         acked: fresh.map((m) => m.number ?? m.id),
@@ -704,15 +692,6 @@ export class Coordination {
 
   // ------------------------------------------------------------ internals
 
-  /** Every write runs here: under the directory lock, and later reads see it. */
-  private async locked<T>(fn: () => T | Promise<T>): Promise<T> {
-    try {
-      return await withDirectoryLock(this.layout.lockTarget, fn);
-    } finally {
-      this.wroteSinceRefresh = true;
-    }
-  }
-
   private timestamp(): string {
     return formatTimestamp(this.now());
   }
@@ -734,7 +713,8 @@ export class Coordination {
       const range = count > 0 ? `numbers run from 1 to ${count}` : 'the log has no numbered messages yet';
       throw new CoordError(
         'not-found',
-        `no message ${describeRef(ref)}: ${range}; legacy messages are referred to by their 8-hex id (see check-chatroom)`,
+        `no message ${describeRef(ref)}: ${range}; ` +
+          'legacy messages are referred to by their 8-hex id (see check-chatroom)',
       );
     }
     return m;
@@ -746,16 +726,15 @@ export class Coordination {
       throw new CoordError(
         'invalid-input',
         `empty target: send to #room or @instance (rooms: ${listChoices(
-          loadRoomsLight(this.layout).map((r) => r.name),
+          this.lookupRoom('').rooms.map((r) => r.name),
           '#',
         )})`,
       );
     }
     if (target.startsWith('@')) return `@${this.requireKnownInstance(target.slice(1))}`;
     if (target.startsWith('#')) return `#${this.requireOpenRoom(target.slice(1)).name}`;
-    const rooms = loadRoomsLight(this.layout);
-    if (rooms.some((r) => r.name.toLowerCase() === target.toLowerCase()))
-      return `#${this.requireOpenRoom(target).name}`;
+    const { room, rooms } = this.lookupRoom(target);
+    if (room) return `#${this.requireOpenRoom(target).name}`;
     if (this.knownInstances().includes(target) || target === HUMAN_ALIAS)
       return `@${this.requireKnownInstance(target)}`;
     throw new CoordError(
@@ -767,18 +746,35 @@ export class Coordination {
     );
   }
 
+  /**
+   * A room by name under the room rule, and every room (for error messages).
+   * The status file and the transcripts answer most lookups; only a name they
+   * do not know needs the store, which reads the log for rooms the older tools
+   * wrote to without creating them.
+   */
+  private lookupRoom(name: string): { room: Chatroom | undefined; rooms: Chatroom[] } {
+    const lower = name.toLowerCase();
+    const light = roomsWithoutLog(this.layout);
+    const hit = light.get(lower);
+    if (hit) return { room: hit, rooms: [...light.values()] };
+    this.refresh();
+    const all = this.store.chatrooms();
+    return { room: all.get(lower), rooms: [...all.values()] };
+  }
+
   private requireOpenRoom(name: string): Chatroom {
     if (!isValidRoomName(name)) assertRoomName(name);
-    const rooms = loadRoomsLight(this.layout);
-    const room = rooms.find((r) => r.name.toLowerCase() === name.toLowerCase());
+    const { room, rooms } = this.lookupRoom(name);
     if (!room) throw this.unknownRoom(name, rooms);
     if (room.status === 'closed') {
+      const open = listChoices(
+        rooms.filter((r) => r.status === 'open').map((r) => r.name),
+        '#',
+      );
       throw new CoordError(
         'closed',
-        `chatroom #${room.name} is closed${room.reason ? ` (${room.reason})` : ''}; reopen it with 'coord reopen-chatroom ${room.name} REASON' or pick an open room: ${listChoices(
-          rooms.filter((r) => r.status === 'open').map((r) => r.name),
-          '#',
-        )}`,
+        `chatroom #${room.name} is closed${room.reason ? ` (${room.reason})` : ''}; ` +
+          `reopen it with 'coord reopen-chatroom ${room.name} REASON' or pick an open room: ${open}`,
       );
     }
     return room;
@@ -801,7 +797,8 @@ export class Coordination {
     if (!known.includes(id)) {
       throw new CoordError(
         'not-found',
-        `unknown instance '${id}': known instances are ${listChoices(known, '@')} (an instance becomes known once it runs coord or coordination.py as itself)`,
+        `unknown instance '${id}': known instances are ${listChoices(known, '@')} ` +
+          '(an instance becomes known once it runs coord or coordination.py as itself)',
       );
     }
     return id;
@@ -814,9 +811,8 @@ export class Coordination {
     checkField(reason, 'reason');
     const time = this.timestamp();
     const verb = status === 'closed' ? 'close' : 'reopen';
-    return this.locked(() => {
-      const rooms = loadRoomsLight(this.layout);
-      const room = rooms.find((r) => r.name.toLowerCase() === roomName.toLowerCase());
+    return this.writes.locked(() => {
+      const { room, rooms } = this.lookupRoom(roomName);
       if (!room) throw this.unknownRoom(roomName, rooms);
       if (room.status === status) {
         throw new CoordError(
@@ -824,38 +820,14 @@ export class Coordination {
           `chatroom #${room.name} is already ${status === 'open' ? 'open' : 'closed'}; nothing to ${verb}`,
         );
       }
-      this.registerSelf(me);
-      const lines = parseChatroomStatusFile(readTextIfExists(this.layout.chatroomStatus));
-      const updated: ChatroomStatusEntry = {
-        name: room.name,
-        status,
-        creator: room.creator,
-        created: room.created,
-        modified: time,
-        reason: status === 'closed' ? reason.trim() : '',
-      };
-      let replaced = false;
-      const next = lines.flatMap((l) => {
-        if (l.kind !== 'entry' || l.entry.name.toLowerCase() !== room.name.toLowerCase()) return [l];
-        if (replaced) return [];
-        replaced = true;
-        return [{ kind: 'entry' as const, entry: updated }];
-      });
-      if (!replaced) next.push({ kind: 'entry', entry: updated });
-      if (next.length === 0 || next[0].kind === 'entry')
-        next.unshift(...parseChatroomStatusFile(CHATROOM_STATUS_HEADER));
-      writeAtomic(this.layout.chatroomStatus, formatChatroomStatusFile(next));
-      const [event, reasonLabel] = status === 'closed' ? ['closed', 'Closure reason'] : ['reopened', 'Reopen reason'];
-      let transcript = formatSystemLine(time, `Chatroom ${event} by ${me}`);
-      if (reason.trim()) transcript += formatSystemLine(time, `${reasonLabel}: ${reason.trim()}`);
-      appendWhole(this.layout.chatroom(room.name), transcript);
-      const action = status === 'closed' ? 'CHATROOM_CLOSED' : 'CHATROOM_REOPENED';
-      this.logAction(
+      this.writes.registerSelf(me);
+      writeRoomStatus(this.layout, room, { status, reason: reason.trim(), by: me, time });
+      this.writes.logAction(
         me,
-        action,
+        status === 'closed' ? 'CHATROOM_CLOSED' : 'CHATROOM_REOPENED',
         `${status === 'closed' ? 'Closed' : 'Reopened'} chatroom '${room.name}' - Reason: ${reason.trim()}`,
       );
-      return { ...updated, description: room.description };
+      return roomWithDescription(this.layout, room.name)!;
     });
   }
 
@@ -863,46 +835,26 @@ export class Coordination {
   private findParent(ref: MessageRef): StoredMessage {
     const asNumber = typeof ref === 'number' ? ref : /^#?\d+$/.test(ref) ? Number(ref.replace('#', '')) : null;
     if (asNumber === null || this.loaded) return this.requireMessage(ref);
-    const found = findLogMessageLight(this.layout, asNumber, this.knownRoomNames());
-    if (!found) return this.requireMessage(ref);
-    return found;
+    const found = findLogMessage(this.layout, asNumber, bareNameRule(this.layout, readStatusEntries(this.layout)));
+    return found ? { ...found, seq: 0, refs: [] } : this.requireMessage(ref);
   }
 
-  private knownRoomNames(): Set<string> {
-    return new Set(loadRoomsLight(this.layout).map((r) => r.name));
-  }
-
-  private async writeMessage(input: {
-    from: string;
-    target: string;
-    dm: boolean;
-    text: string;
-    replyTo: number | string | null;
-    replyToSender?: string;
-  }): Promise<Message> {
+  private async writeMessage(input: OutgoingMessage): Promise<Message> {
     const time = this.timestamp();
     const id = newMessageId();
-    const line = formatLogLine({
-      time,
-      from: input.from,
-      target: input.target,
-      dm: input.dm,
-      text: input.text,
-      replyTo: input.replyTo,
-      replyToSender: input.replyToSender,
-    });
-    return this.locked(() => {
+    const line = formatLogLine({ ...input, time });
+    return this.writes.locked(() => {
       // Checked again under the lock: a room may have closed since.
       if (input.target.startsWith('#')) this.requireOpenRoom(input.target.slice(1));
-      this.registerSelf(input.from);
+      this.writes.registerSelf(input.from);
       const number = appendLogLine(this.layout, line);
-      this.writeTranscriptCopies(input, time, id);
+      writeTranscriptCopies(this.layout, input, time, id);
       const action = input.replyTo !== null ? 'REPLY_MESSAGE' : input.dm ? 'SEND_DM' : 'SEND_MESSAGE';
       const details =
         input.replyTo !== null
           ? `Replied to message #${input.replyTo} from ${input.replyToSender ?? ''} | To: ${input.target} | ID: ${id}`
           : `To: ${input.dm ? input.target.slice(1) : input.target} | ID: ${id}`;
-      this.logAction(input.from, action, details);
+      this.writes.logAction(input.from, action, details);
       return messageFromStored({
         number,
         id,
@@ -914,96 +866,9 @@ export class Coordination {
       });
     });
   }
-
-  /** The bash tools read transcripts, the Python tool its DM files: keep both current. */
-  private writeTranscriptCopies(
-    input: {
-      from: string;
-      target: string;
-      dm: boolean;
-      text: string;
-      replyTo: number | string | null;
-      replyToSender?: string;
-    },
-    time: string,
-    id: string,
-  ): void {
-    const shown =
-      input.replyTo !== null ? `${replyPrefix(input.replyTo, input.replyToSender)}${input.text}` : input.text;
-    if (input.target.startsWith('#')) {
-      appendWhole(
-        this.layout.chatroom(input.target.slice(1)),
-        formatBlock({ time, from: input.from, id, text: shown }),
-      );
-      return;
-    }
-    const to = input.target.slice(1);
-    if (input.dm) {
-      ensureDir(this.layout.dmsDir);
-      appendWhole(this.layout.pythonDm(input.from, to), formatPythonDmLine(time, input.from, shown));
-      const [a, b] = dmPair(input.from, to);
-      appendWhole(
-        path.join(this.layout.dmsDir, `${a}_${b}.txt`),
-        formatBlock({ time, from: input.from, to, id, text: shown, status: `unread by ${to}` }),
-      );
-    } else {
-      ensureDir(this.layout.inboxesDir);
-      appendWhole(this.layout.inbox(to), formatBlock({ time, from: input.from, id, text: shown, status: 'unread' }));
-    }
-  }
-
-  /** Like the Python tool: an instance that writes has its read-status file (and so is known). */
-  private registerSelf(me: string): void {
-    if (this.registered === me && fs.existsSync(this.layout.readMarks(me))) return;
-    this.registered = me;
-    for (const dir of this.layout.allDirs) if (!fs.existsSync(dir)) ensureDir(dir);
-    touch(this.layout.readMarks(me));
-  }
-
-  private logAction(me: string, action: string, details: string): void {
-    appendWhole(this.layout.actionLog, formatActionLine({ time: this.timestamp(), instance: me, action, details }));
-  }
-
-  private markInboxBlocksRead(me: string, messages: StoredMessage[]): void {
-    const inboxFile = this.layout.inbox(me);
-    const lines = new Set<number>();
-    for (const m of messages) {
-      for (const ref of m.refs) {
-        const source = this.store.sourceKind(ref.source);
-        if (source?.kind === 'inbox' && source.name === me && ref.block.status === 'unread') {
-          for (let l = ref.block.firstLine; l <= ref.block.lastLine; l++) lines.add(l);
-        }
-      }
-    }
-    if (lines.size === 0) return;
-    const text = readTextIfExists(inboxFile);
-    const physical = text.split('\n');
-    const updated = physical.map((line, i) => (lines.has(i + 1) && line === 'STATUS: unread' ? 'STATUS: read' : line));
-    writeAtomic(inboxFile, updated.join('\n'));
-  }
-
-  private advancePositions(me: string): void {
-    let text = readTextIfExists(this.layout.positions(me));
-    const before = text;
-    for (const t of this.store.transcriptLines()) {
-      if (t.kind === 'dm' && !t.name.split('_').includes(me)) continue;
-      text = upsertPosition(text, { kind: t.kind, name: t.name, lines: t.lines });
-    }
-    if (text !== before) writeAtomic(this.layout.positions(me), text);
-  }
 }
 
 // ---------------------------------------------------------------- helpers
-
-/**
- * An 8-hex id like the older tools' (uuid4()[:8]). Math.random is enough for
- * a display id and spares every CLI start the cost of loading node:crypto.
- */
-function newMessageId(): string {
-  return Math.floor(Math.random() * 0x100000000)
-    .toString(16)
-    .padStart(8, '0');
-}
 
 function lastN<T>(list: T[], limit?: number): T[] {
   return limit !== undefined && limit > 0 && list.length > limit ? list.slice(list.length - limit) : list;
@@ -1014,20 +879,6 @@ function isBetween(m: StoredMessage, me: string, other?: string): boolean {
   if (!involved) return false;
   if (other === undefined) return true;
   return m.from === other || m.to === other;
-}
-
-const mentionPatterns = new Map<string, RegExp>();
-
-/** True when the text @-mentions the instance (or @all). */
-export function mentionsInstance(text: string, instance: string): boolean {
-  if (!text.includes('@')) return false;
-  let re = mentionPatterns.get(instance);
-  if (!re) {
-    const escaped = instance.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    re = new RegExp(`(^|[^A-Za-z0-9._-])@(${escaped}(?![A-Za-z0-9_-])|all\\b)`);
-    mentionPatterns.set(instance, re);
-  }
-  return re.test(text);
 }
 
 function checkText(text: string): void {
@@ -1062,117 +913,4 @@ function describeMarked(messages: StoredMessage[]): string {
     .slice(0, 20)
     .map((m) => m.number ?? m.id)
     .join(', ')}${messages.length > 20 ? ', …' : ''}`;
-}
-
-function replyPrefix(replyTo: number | string, sender?: string): string {
-  const from = sender ? ` from ${sender}` : '';
-  return typeof replyTo === 'number' ? `[REPLY to msg #${replyTo}${from}] ` : `[REPLY to ID ${replyTo}${from}] `;
-}
-
-/** Appends one log line under the held lock and returns its number. */
-function appendLogLine(layout: Layout, line: string): number {
-  const before = scanLog(layout.messagesLog, layout.logCheckpoint, true);
-  // A torn last line (a crashed writer) keeps its number; ours starts on a line of its own.
-  const prefix = before.count.partial ? '\n' : '';
-  const data = Buffer.from(`${prefix}${line}\n`, 'utf8');
-  appendWhole(layout.messagesLog, data, false);
-  const expected = before.lines + 1;
-  let size = -1;
-  try {
-    size = fs.statSync(layout.messagesLog).size;
-  } catch {
-    /* checked below */
-  }
-  if (size === before.size + data.length) return expected;
-  // Another tool (which does not lock) wrote at the same moment: find our line.
-  const after = scanLog(layout.messagesLog, layout.logCheckpoint, false);
-  const candidates = readLogLines(layout.messagesLog, after.marks, before.lines + 1, after.lines);
-  const index = candidates.indexOf(line);
-  return index >= 0 ? before.lines + 1 + index : expected;
-}
-
-/** Rooms from the status file and the room transcripts, without reading the log. */
-/**
- * Rooms from the status file and the room transcripts, without reading the
- * log. Cached per directory while the status file, the chatrooms/ listing and
- * the transcripts that decide a room's state (those without a status line)
- * are unchanged: a stat each instead of a parse on every send.
- */
-export function loadRoomsLight(layout: Layout): Chatroom[] {
-  const cached = roomCache.get(layout.root);
-  if (cached && cached.stamp === roomStamp(layout, cached.transcriptOnly)) return cached.rooms;
-  const rooms = new Map<string, Chatroom>();
-  for (const l of parseChatroomStatusFile(readTextIfExists(layout.chatroomStatus))) {
-    if (l.kind !== 'entry' || !isValidRoomName(l.entry.name) || rooms.has(l.entry.name.toLowerCase())) continue;
-    rooms.set(l.entry.name.toLowerCase(), { ...l.entry, description: '' });
-  }
-  const transcriptOnly: string[] = [];
-  for (const name of listFiles(layout.chatroomsDir)) {
-    const room = name.slice(0, -4);
-    if (!isValidRoomName(room) || rooms.has(room.toLowerCase())) continue;
-    const events = parseTranscript(readTextIfExists(layout.chatroom(room))).flatMap((i) =>
-      i.kind === 'system' ? [i] : [],
-    );
-    rooms.set(room.toLowerCase(), roomFromEvents(room, events));
-    transcriptOnly.push(room);
-  }
-  const list = [...rooms.values()];
-  roomCache.set(layout.root, { stamp: roomStamp(layout, transcriptOnly), transcriptOnly, rooms: list });
-  return list;
-}
-
-const roomCache = new Map<string, { stamp: string; transcriptOnly: string[]; rooms: Chatroom[] }>();
-
-function roomStamp(layout: Layout, transcriptOnly: string[]): string {
-  return [layout.chatroomStatus, layout.chatroomsDir, ...transcriptOnly.map((r) => layout.chatroom(r))]
-    .map(fileStamp)
-    .join(';');
-}
-
-export function knownInstances(layout: Layout, self: string | null): string[] {
-  const ids = new Set<string>();
-  for (const name of listFiles(layout.readStatusDir)) {
-    const m = /^(.+?)(_positions)?\.txt$/.exec(name);
-    if (m && !name.startsWith('dm_') && isValidInstanceId(m[1])) ids.add(m[1]);
-  }
-  for (const e of parseStatusTxt(readTextIfExists(layout.statusTxt)))
-    if (isValidInstanceId(e.instance)) ids.add(e.instance);
-  for (const h of parseHumans(readTextIfExists(layout.humansFile))) ids.add(h.id);
-  for (const name of listFiles(layout.dataDir)) {
-    const m = /^status_(.+)\.txt$/.exec(name);
-    if (m && isValidInstanceId(m[1]) && parseInstanceStatusFile(m[1], '[x] y') !== null) ids.add(m[1]);
-  }
-  if (self) ids.add(self);
-  return [...ids].sort();
-}
-
-/** Reads message `number` (and a Python reply's parent, if it needs one) straight from the log. */
-function findLogMessageLight(layout: Layout, number: number, rooms: Set<string>): StoredMessage | null {
-  const scan = scanLog(layout.messagesLog, layout.logCheckpoint, false);
-  if (number < 1 || number > scan.lines) return null;
-  const from = Math.max(1, number - 200);
-  const lines = readLogLines(layout.messagesLog, scan.marks, from, number);
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const parsed = parseLogLine(lines[i]);
-    if (!parsed) continue; // a continuation line: its message starts above
-    const ownNumber = from + i;
-    const parentOf = (n: number) => (n < ownNumber ? (findLogMessageLight(layout, n, rooms) ?? undefined) : undefined);
-    const place = resolveLogTarget(parsed.rawTarget, parsed.from, parsed.dm, parsed.replyTo, parentOf, (name) =>
-      rooms.has(name),
-    );
-    return {
-      number: ownNumber,
-      id: '',
-      time: parsed.time,
-      from: parsed.from,
-      text: parsed.text,
-      replyTo: parsed.replyTo,
-      seq: 0,
-      dm: parsed.dm,
-      ...place,
-      lastLine: number,
-      refs: [],
-    };
-  }
-  return null;
 }

@@ -4,9 +4,9 @@
  * addressing.ts); a room message that addresses nobody is owed by "anyone":
  * the first ack by someone other than the sender settles it.
  */
-import type { Message } from '../model';
-import { timestampToMillis } from '../time';
-import type { AckRecord } from './acksFile';
+import type { Message } from '../common/messageTypes';
+import { timestampToMillis } from '../common/time';
+import type { AckRecord } from '../formats/acksFile';
 import { addresseesOf, sameRef } from './addressing';
 
 export interface AckStatus {

@@ -3,9 +3,9 @@
  * and stuck-agent detection: the recipient of an @-message or DM; in a room,
  * the instances it @-mentions (`@all` is everyone, `@human` the humans).
  */
-import type { Message } from '../model';
-import { mentionsInstance } from '../coordination';
-import { HUMAN_ALIAS } from './humansFile';
+import type { Message } from '../common/messageTypes';
+import { mentionsInstance } from '../common/mentions';
+import { HUMAN_ALIAS } from '../formats/humansFile';
 
 export function recipientOf(m: Message): string | null {
   return m.target.startsWith('@') ? m.target.slice(1) : null;

@@ -4,8 +4,8 @@
  * there; an entry leaves when the thing is done, whichever tool did it (read,
  * acked in data/coord-acks.txt, answered by a reply).
  */
-import type { Message } from '../model';
-import type { AckRecord } from './acksFile';
+import type { Message } from '../common/messageTypes';
+import type { AckRecord } from '../formats/acksFile';
 import { ackStatus, owes } from './ackLedger';
 import { addresses, isQuestion, recipientOf, refOf, sameRef } from './addressing';
 import type { StuckAgent } from './stuckAgents';

@@ -3,7 +3,7 @@
  * messages, shown above them when the room opens. The same messages always
  * give the same digest (sorted, no clock).
  */
-import type { Message } from '../model';
+import type { Message } from '../common/messageTypes';
 import { refOf, sameRef } from './addressing';
 
 export interface RoomDigest {

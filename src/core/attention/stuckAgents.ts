@@ -4,8 +4,8 @@
  * read, updated a status, any logged action) for that long either. A pure
  * function of the state and a clock, so tests control time.
  */
-import type { Message } from '../model';
-import { timestampToMillis } from '../time';
+import type { Message } from '../common/messageTypes';
+import { timestampToMillis } from '../common/time';
 import { addresseesOf } from './addressing';
 
 export interface StuckAgent {
