@@ -1,7 +1,7 @@
 /**
  * Commands for what needs the human: the "Needs You" rows' one-click actions
- * (reply, acknowledge, open), Show What Needs You, Acknowledge Message, Send
- * Message with Importance or Ack, per-room mute and the "quiet until" snooze.
+ * (reply, acknowledge, open), Show What Needs You, Acknowledge Message, Post
+ * with Importance or Ack, per-room mute and the "quiet until" snooze.
  */
 import * as vscode from 'vscode';
 import { IMPORTANCE_LEVELS, queueLabel } from '../../core';
