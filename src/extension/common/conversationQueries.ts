@@ -33,15 +33,7 @@ export function toViewMessages(
     const parent = m.replyTo !== null ? parentOf(m.replyTo) : null;
     const key = messageKey(m);
     return {
-      number: m.number,
-      id: m.id,
-      time: m.time,
-      from: m.from,
-      target: m.target,
-      text: m.text,
-      replyTo: m.replyTo,
-      importance: m.importance,
-      ackRequired: m.ackRequired,
+      ...m,
       key,
       ref: messageRef(m),
       parentKey: parent ? messageKey(parent) : null,
