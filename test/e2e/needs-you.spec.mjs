@@ -135,9 +135,9 @@ export default [
     name: 'Needs You: acknowledge from a notification',
     timeout: 90_000,
     async run(wb) {
-      // Earlier entries may still wait to be notified, or a cooldown run: let both pass, so this entry is
+      // Earlier entries may still wait for arrivals to pause (4 s): let them go first, so this entry is
       // notified on its own (with its buttons) rather than inside a summary.
-      await new Promise((r) => setTimeout(r, 34_000));
+      await new Promise((r) => setTimeout(r, 6_000));
       await wb.dismissNotifications();
       const m = await wb.coordJson(
         'instance-2',
@@ -146,7 +146,7 @@ export default [
         '--ack',
         'Rollback plan is in the PR description: please confirm you read it',
       );
-      // Shown once arrivals pause (2.5 s).
+      // Shown once arrivals pause (4 s).
       const toast = await wb.toast('please confirm you read it', 20_000);
       assert((await toast.innerText()).includes('instance-2 wrote to you'), 'the notification says who and where');
       await toast.getByRole('button', { name: 'Acknowledge' }).click();
@@ -168,8 +168,8 @@ export default [
     timeout: 180_000,
     async run(wb) {
       await wb.dismissNotifications();
-      // Let any cooldown from earlier notifications run out, so this burst is measured on its own.
-      await new Promise((r) => setTimeout(r, 31_000));
+      // Let entries from earlier tests be notified first, so this burst is measured on its own.
+      await new Promise((r) => setTimeout(r, 6_000));
       await watchToasts(wb);
       const started = Date.now();
       await burst(wb, 50, 6, (i) => [
@@ -200,8 +200,8 @@ export default [
         { timeout: 40_000 },
       );
       wb.log(`summary: ${summary}`);
-      // Past the cooldown after a notification: a split burst would show its second part by now.
-      await new Promise((r) => setTimeout(r, 34_000));
+      // Well past the quiet time: a split burst would have shown its second part by now.
+      await new Promise((r) => setTimeout(r, 10_000));
       const toasts = await toastsSeen(wb);
       wb.log(`toasts during the burst: ${JSON.stringify(toasts)}`);
       assertEqual(toasts.length, 1, 'notifications for 50 messages');

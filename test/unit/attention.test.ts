@@ -346,10 +346,11 @@ describe('notification throttle', () => {
   it('a burst of 50 gives one summary; a lone entry is shown on its own', () => {
     const c = clock();
     const shown: Notice[] = [];
-    const t = new NotificationThrottle((n) => shown.push(n), c);
+    const t = new NotificationThrottle((n) => shown.push(n) > 0, c);
+    // 50 arrivals over 30 s, a pause under the quiet time between each.
     for (let i = 0; i < 50; i++) {
       t.add([entry(i)]);
-      c.advance(300);
+      c.advance(600);
     }
     c.advance(5000);
     assert.strictEqual(shown.length, 1);
@@ -364,9 +365,9 @@ describe('notification throttle', () => {
   it('holds what comes during the cooldown for one later summary, and drops what was done meanwhile', () => {
     const c = clock();
     const shown: Notice[] = [];
-    const t = new NotificationThrottle((n) => shown.push(n), { ...c, cooldownMs: 30_000 });
+    const t = new NotificationThrottle((n) => shown.push(n) > 0, { ...c, cooldownMs: 30_000 });
     t.add([entry(1)]);
-    c.advance(3000);
+    c.advance(5000);
     assert.strictEqual(shown.length, 1);
     t.add([entry(2), entry(3), entry(4)]);
     c.advance(10_000);
@@ -374,6 +375,19 @@ describe('notification throttle', () => {
     t.retain((k) => k !== 'msg:3');
     c.advance(30_000);
     assert.deepStrictEqual(shown[1].kind === 'summary' && shown[1].entries.map((e) => e.key), ['msg:2', 'msg:4']);
+  });
+
+  it('a notification that was not shown (notifications off) starts no cooldown', () => {
+    const c = clock();
+    const shown: Notice[] = [];
+    let on = false;
+    const t = new NotificationThrottle((n) => on && shown.push(n) > 0, { ...c, cooldownMs: 30_000 });
+    t.add([entry(1)]);
+    c.advance(5000);
+    on = true;
+    t.add([entry(2)]);
+    c.advance(5000);
+    assert.deepStrictEqual(shown, [{ kind: 'single', entry: entry(2) }]);
   });
 
   it('mutes rooms and snoozes until a time', () => {

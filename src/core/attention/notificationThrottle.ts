@@ -2,9 +2,10 @@
  * Rate-limits notifications for new queue entries, with an injectable clock
  * and timer so tests drive time. New entries wait until arrivals pause
  * (`quietMs`, at most `maxWaitMs` after the first); then one entry is shown
- * on its own (with its actions) and several as ONE summary. After showing,
- * nothing is shown for `cooldownMs`; what arrives meanwhile is summarised
- * once when it ends. Muted rooms and a "quiet until" time drop entries.
+ * on its own (with its actions) and several as ONE summary, so a burst of
+ * agent messages gives one toast. An optional `cooldownMs` after a shown
+ * notification holds what arrives meanwhile for one later summary. Muted
+ * rooms and a "quiet until" time drop entries (see isSilenced).
  */
 import type { QueueEntry } from './needsYou';
 
@@ -32,12 +33,13 @@ export class NotificationThrottle {
   private readonly clearTimer: (handle: unknown) => void;
 
   constructor(
-    private readonly show: (notice: Notice) => void,
+    /** Returns false when nothing was shown (notifications off): no cooldown starts. */
+    private readonly show: (notice: Notice) => boolean,
     options: ThrottleOptions = {},
   ) {
-    this.quietMs = options.quietMs ?? 2500;
+    this.quietMs = options.quietMs ?? 4000;
     this.maxWaitMs = options.maxWaitMs ?? 45000;
-    this.cooldownMs = options.cooldownMs ?? 30000;
+    this.cooldownMs = options.cooldownMs ?? 0;
     this.now = options.now ?? Date.now;
     this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
     this.clearTimer = options.clearTimer ?? ((h) => clearTimeout(h as NodeJS.Timeout));
@@ -74,8 +76,10 @@ export class NotificationThrottle {
     const entries = this.pending;
     this.pending = [];
     if (entries.length === 0) return;
-    this.coolUntil = this.now() + this.cooldownMs;
-    this.show(entries.length === 1 ? { kind: 'single', entry: entries[0] } : { kind: 'summary', entries });
+    const shown = this.show(
+      entries.length === 1 ? { kind: 'single', entry: entries[0] } : { kind: 'summary', entries },
+    );
+    if (shown) this.coolUntil = this.now() + this.cooldownMs;
   }
 }
 

@@ -166,8 +166,8 @@ export class CoordinationService extends Disposable {
       // The human watching the agents acts as the human identity when one is configured.
       ['setting coordination.humanId', human],
       ['setting coordination.instanceId', configured],
-      ['workspace', remembered],
       ['$CLAUDE_INSTANCE_ID', env],
+      ['workspace', remembered],
     ] as const) {
       if (!value) continue;
       if (isValidInstanceId(value)) return value;

@@ -32,7 +32,7 @@ export class NeedsYouNotifier extends Disposable {
       model.onDidChange((change) => {
         const keys = new Set(change.entries.map((e) => e.key));
         this.throttle.retain((k) => keys.has(k));
-        if (change.first) return;
+        if (change.first || !notificationsOn()) return;
         const now = Date.now();
         const muted = mutedRooms();
         const quiet = this.quietUntil();
@@ -49,8 +49,9 @@ export class NeedsYouNotifier extends Disposable {
     await this.context.workspaceState.update(QUIET_UNTIL_KEY, time);
   }
 
-  private show(notice: Notice): void {
-    if (!vscode.workspace.getConfiguration('coordination').get<boolean>('notifications.mentions', true)) return;
+  /** Returns whether anything was shown. */
+  private show(notice: Notice): boolean {
+    if (!notificationsOn()) return false;
     this.notices.push(notice);
     const messages = (notice.kind === 'single' ? [notice.entry] : notice.entries).flatMap((e) =>
       e.message && e.kind !== 'stuck' ? [e.message] : [],
@@ -67,7 +68,7 @@ export class NeedsYouNotifier extends Disposable {
         if (command)
           void vscode.commands.executeCommand(`coordination.queue.${command}`, { key: e.key, fromTree: true });
       });
-      return;
+      return true;
     }
     void vscode.window
       .showInformationMessage(`Agent Coordination: ${summaryText(notice.entries)}`, 'Show', 'Quiet for 1 Hour')
@@ -75,6 +76,7 @@ export class NeedsYouNotifier extends Disposable {
         if (pick === 'Show') void vscode.commands.executeCommand('coordination.showNeedsYou');
         else if (pick === 'Quiet for 1 Hour') void this.setQuietUntil(Date.now() + 3600_000);
       });
+    return true;
   }
 }
 
@@ -98,6 +100,11 @@ export function summaryText(entries: readonly QueueEntry[]): string {
   for (const e of entries) counts.set(e.kind, (counts.get(e.kind) ?? 0) + 1);
   const parts = [...counts].map(([k, n]) => `${n} ${queueLabel(k).toLowerCase()}`);
   return `${entries.length} new items need you: ${parts.join(', ')}`;
+}
+
+/** coordination.notifications.mentions: whether "Needs you" entries notify at all. */
+function notificationsOn(): boolean {
+  return vscode.workspace.getConfiguration('coordination').get<boolean>('notifications.mentions', true);
 }
 
 export function mutedRooms(): string[] {
