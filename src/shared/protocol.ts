@@ -4,7 +4,7 @@
  * request the webview waits on carries a requestId that the host's reply
  * repeats, so a reply is matched to its request, never to a later one.
  */
-import type { Importance, Message, MessageRef } from '../core/index';
+import type { Importance, Message, MessageRef } from '../core/common/messageTypes';
 
 /**
  * A message as the webview shows it: the core's Message plus what the host
