@@ -18,7 +18,7 @@ describe('the "Needs you" queue follows other processes', function () {
 
   it('an @-message asking a question with --ack appears; an ack and a reply by the CLI remove it', async () => {
     const api = await getApi();
-    const m = coordAs<Message>('instance-3', 'send', `@${ME}`, '--ack', 'Is the schema final?');
+    const m = await coordAs<Message>('instance-3', 'send', `@${ME}`, '--ack', 'Is the schema final?');
     const key = `msg:${m.number}`;
     const shown = await waitFor('the entry', () => entry(key), 10_000);
     assert.deepStrictEqual(shown.reasons, ['ack', 'question', 'direct']);
@@ -28,12 +28,12 @@ describe('the "Needs you" queue follows other processes', function () {
     );
     await waitFor('the status-bar item', () => /need/.test(api.needsYou.statusBar.item.text));
 
-    coordAs('instance-1', 'ack', String(m.number));
+    await coordAs('instance-1', 'ack', String(m.number));
     await waitFor('acked and read: only the question is left', async () => {
       const e = await entry(key);
       return e !== undefined && e.reasons.join() === 'question';
     });
-    coordAs('instance-1', 'reply', String(m.number), 'Yes, final.');
+    await coordAs('instance-1', 'reply', String(m.number), 'Yes, final.');
     await waitFor('answered: gone', async () => (await entry(key)) === undefined);
     await waitFor(
       'gone from the tree',
@@ -42,16 +42,16 @@ describe('the "Needs you" queue follows other processes', function () {
   });
 
   it('an urgent alert appears and leaves when it is read in another process', async () => {
-    const m = coordAs<Message>('instance-2', 'send', '#general', '--urgent', 'Production is down');
+    const m = await coordAs<Message>('instance-2', 'send', '#general', '--urgent', 'Production is down');
     const e = await waitFor('the urgent entry', () => entry(`msg:${m.number}`));
     assert.strictEqual(e.kind, 'urgent');
     assert.strictEqual(e.message?.text, 'Production is down');
-    coordAs('instance-1', 'mark-read', String(m.number));
+    await coordAs('instance-1', 'mark-read', String(m.number));
     await waitFor('read: gone', async () => (await entry(`msg:${m.number}`)) === undefined);
   });
 
   it('Acknowledge on a queue entry writes the ack where the sender sees it', async () => {
-    const m = coordAs<Message>('instance-3', 'send', '#general', '--ack', `@${ME} new deploy window at 14:00`);
+    const m = await coordAs<Message>('instance-3', 'send', '#general', '--ack', `@${ME} new deploy window at 14:00`);
     const key = `msg:${m.number}`;
     await waitFor('the ack entry', async () => (await entry(key))?.reasons.includes('ack'));
     await vscode.commands.executeCommand('coordination.queue.acknowledge', { key });
@@ -67,7 +67,7 @@ describe('the "Needs you" queue follows other processes', function () {
 
   it('a new entry notifies once, with its actions', async () => {
     const api = await getApi();
-    const m = coordAs<Message>('instance-2', 'send-dm', ME, '--ack', 'Please review PR 12');
+    const m = await coordAs<Message>('instance-2', 'send-dm', ME, '--ack', 'Please review PR 12');
     // The notifier waits for arrivals to pause, and holds anything new for a while after it showed something.
     const notice = await waitFor(
       'the notification',
@@ -87,16 +87,16 @@ describe('the "Needs you" queue follows other processes', function () {
     ).length;
     assert.ok(again <= 1, 'not notified twice');
     await vscode.commands.executeCommand('coordination.queue.reply', { key: `msg:${m.number}`, text: 'Looking now' });
-    coordAs('instance-1', 'ack', String(m.number));
+    await coordAs('instance-1', 'ack', String(m.number));
     await waitFor('done: gone', async () => (await entry(`msg:${m.number}`)) === undefined);
   });
 
   it('the thread panel: a digest of what is new, importance and ack from the composer, Acknowledge on a message', async () => {
     const api = await getApi();
     api.panels.get('#general')?.dispose();
-    coordAs('instance-1', 'mark-read', 'all');
-    const u = coordAs<Message>('instance-2', 'send', '#general', '--urgent', '--ack', 'Freeze merges');
-    coordAs<Message>('instance-3', 'send', '#general', 'Noted');
+    await coordAs('instance-1', 'mark-read', 'all');
+    const u = await coordAs<Message>('instance-2', 'send', '#general', '--urgent', '--ack', 'Freeze merges');
+    await coordAs<Message>('instance-3', 'send', '#general', 'Noted');
     await waitFor(
       'the extension to see them',
       () => api.service.coordination.checkUnread({ room: 'general' }).length === 2,
@@ -148,7 +148,7 @@ describe('the "Needs you" queue follows other processes', function () {
           .humans()
           .some((h) => h.id === 'pat'),
       );
-      const m = coordAs<Message>('instance-3', 'send', '@human', 'Can I rotate the keys?');
+      const m = await coordAs<Message>('instance-3', 'send', '@human', 'Can I rotate the keys?');
       assert.strictEqual(m.target, '@pat');
       await waitFor("in pat's queue", async () => (await entry(`msg:${m.number}`))?.kind === 'question');
     } finally {
