@@ -107,12 +107,15 @@ export const attentionActions: CommandArea = ({ service, needsYou }) => {
     'coordination.showNeedsYou': async (args: Args | undefined) => {
       await service.whenLoaded();
       await vscode.commands.executeCommand(`${NEEDS_YOU_VIEW}.focus`);
-      if (args !== undefined) return model.entries;
       model.update();
+      if (args !== undefined) return model.entries;
       if (model.entries.length === 0) {
         void vscode.window.showInformationMessage('Agent Coordination: nothing needs you.');
         return model.entries;
       }
+      // From the palette: the queue as a list, and the picked entry opened.
+      const entry = await entryOf(undefined, 'What needs you (pick one to open it)', () => true);
+      await vscode.commands.executeCommand('coordination.openChatroom', openArgs(entry));
       return model.entries;
     },
 
