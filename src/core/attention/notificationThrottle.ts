@@ -54,11 +54,6 @@ export class NotificationThrottle {
     this.schedule(now);
   }
 
-  /** Entries that are done before being shown are not shown. */
-  retain(stillQueued: (key: string) => boolean): void {
-    this.pending = this.pending.filter((e) => stillQueued(e.key));
-  }
-
   dispose(): void {
     if (this.timer !== null) this.clearTimer(this.timer);
     this.timer = null;

@@ -30,8 +30,6 @@ export class NeedsYouNotifier extends Disposable {
     this._register({ dispose: () => this.throttle.dispose() });
     this._register(
       model.onDidChange((change) => {
-        const keys = new Set(change.entries.map((e) => e.key));
-        this.throttle.retain((k) => keys.has(k));
         if (change.first || !notificationsOn()) return;
         const now = Date.now();
         const muted = mutedRooms();
