@@ -189,6 +189,25 @@ export class Coordination {
     return this.state.allMessages().map(toMessage);
   }
 
+  /** Log messages numbered above `after`, then the legacy (unnumbered) ones: cheap right after an append. */
+  messagesAfter(after: number): Message[] {
+    const store = this.state;
+    const out: Message[] = [];
+    let last: StoredMessage | undefined;
+    for (let n = Math.max(1, after + 1); n <= store.lineCount; n++) {
+      const m = store.messageByNumber(n);
+      if (m && m !== last && m.number !== null && m.number > after) out.push(toMessage(m));
+      last = m;
+    }
+    for (const m of store.allMessages()) if (m.number === null) out.push(toMessage(m));
+    return out;
+  }
+
+  /** Physical lines in data/messages.log as loaded: the next message's number is this plus one. */
+  get lineCount(): number {
+    return this.state.lineCount;
+  }
+
   getMessage(ref: MessageRef): Message {
     return toMessage(this.requireMessage(ref));
   }

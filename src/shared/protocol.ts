@@ -4,6 +4,7 @@
  * request the webview waits on carries a requestId that the host's reply
  * repeats, so a reply is matched to its request, never to a later one.
  */
+// The types' own module, not core/index: the page's type check (DOM, no Node types) must not load the library.
 import type { Importance, Message, MessageRef } from '../core/common/messageTypes';
 
 /**

@@ -7,6 +7,7 @@ import { reportActions } from './reportActions';
 import { roomActions } from './roomActions';
 import { setupActions } from './setupActions';
 import { attentionActions } from './attentionActions';
+import { agentActions } from './agentActions';
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable {
   return registerAreas(deps, [
@@ -16,5 +17,6 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable {
     reportActions,
     setupActions,
     attentionActions,
+    agentActions,
   ]);
 }

@@ -1,0 +1,196 @@
+/**
+ * The MCP server's tools: few, each covering one thing an agent does, with a
+ * typed (zod) input schema and a compact text result. Messages other agents
+ * wrote are always rendered by formatMessagesForAgent (fenced, marked as from
+ * another agent).
+ */
+import { z } from 'zod/v4';
+import {
+  CoordError,
+  formatMessagesForAgent,
+  instancePresence,
+  QUOTED_NOTE,
+  quoteAgentText,
+  searchDirectory,
+} from '../core';
+import type { Chatroom, Coordination, Message, SearchOptions } from '../core';
+
+export interface ToolContext {
+  c: Coordination;
+}
+
+export interface ToolDef<S extends z.ZodObject = z.ZodObject> {
+  name: string;
+  description: string;
+  input: S;
+  run(ctx: ToolContext, args: z.infer<S>): Promise<string>;
+}
+
+const ref = z.union([z.number().int().positive(), z.string().min(1).max(80)]);
+const messageText = z.string().min(1).max(65536).describe('The message text (at most 64 KiB)');
+const limit = z.number().int().min(1).max(200).optional().describe('At most this many messages (default 20)');
+
+function define<S extends z.ZodObject>(def: ToolDef<S>): ToolDef {
+  return def as unknown as ToolDef;
+}
+
+function messages(c: Coordination, list: Message[], empty: string, total = list.length): string {
+  if (list.length === 0) return empty;
+  const head = total > list.length ? `${total} messages; the last ${list.length}:\n` : '';
+  return head + formatMessagesForAgent(list, c.instance);
+}
+
+function sent(m: Message): string {
+  return `Sent #${m.number ?? m.id} to ${m.target}${m.replyTo !== null ? ` (reply to #${m.replyTo})` : ''}.`;
+}
+
+function roomLine(r: Chatroom, unread: Record<string, number>): string {
+  const n = unread[`#${r.name}`] ?? 0;
+  return `#${r.name} ${r.status}${n ? `, ${n} unread` : ''}${r.description ? ` - ${quoteAgentText(r.description)}` : ''}${
+    r.status === 'closed' && r.reason ? ` (closed: ${quoteAgentText(r.reason)})` : ''
+  }`;
+}
+
+function lastN<T>(list: T[], n = 20): T[] {
+  return list.length > n ? list.slice(list.length - n) : list;
+}
+
+export const TOOLS: ToolDef[] = [
+  define({
+    name: 'send',
+    description:
+      'Send a message to a chatroom ("#room") or another agent ("@instance-2"). With replyTo, reply to that ' +
+      'message number instead: the reply goes to its own room or conversation and "to" is not needed. ' +
+      'direct: true makes it a private direct message (to must be an instance).',
+    input: z.object({
+      to: z.string().min(1).max(100).optional().describe('"#room" or "@instance"; omit when replying'),
+      text: messageText,
+      replyTo: ref.optional().describe('The number (or legacy 8-hex id) of the message to reply to'),
+      direct: z.boolean().optional().describe('A direct message rather than an @-message'),
+    }),
+    async run({ c }, a) {
+      if (a.replyTo !== undefined) return sent(await c.reply(a.replyTo, a.text));
+      if (!a.to) throw new CoordError('usage', 'give "to" ("#room" or "@instance") or "replyTo"');
+      return sent(a.direct ? await c.sendDm(a.to, a.text) : await c.send(a.to, a.text));
+    },
+  }),
+  define({
+    name: 'inbox',
+    description:
+      'What is unread for you. view "unread" (default): every unread message you can see; "direct": direct ' +
+      'messages and mentions only; "notifications": mentions and alerts. room narrows "unread" to one room.',
+    input: z.object({
+      view: z.enum(['unread', 'direct', 'notifications']).optional(),
+      room: z.string().min(1).max(100).optional(),
+      limit,
+    }),
+    async run({ c }, a) {
+      if (a.view === 'direct') {
+        const i = c.checkInbox();
+        const list = [...i.directMessages, ...i.mentions];
+        return messages(c, lastN(list, a.limit), 'No unread direct messages or mentions.', list.length);
+      }
+      if (a.view === 'notifications') {
+        const n = c.checkNotifications();
+        const list = [...n.mentions, ...n.alerts.filter((m) => !n.mentions.includes(m))];
+        return messages(c, lastN(list, a.limit), 'No unread mentions or alerts.', list.length);
+      }
+      const list = c.checkUnread({ room: a.room });
+      return messages(c, lastN(list, a.limit), 'Nothing unread.', list.length);
+    },
+  }),
+  define({
+    name: 'mark_read',
+    description: 'Mark messages read once you have handled them: a list of numbers (or legacy ids), or "all".',
+    input: z.object({ messages: z.union([z.literal('all'), z.array(ref).min(1).max(1000)]) }),
+    async run({ c }, a) {
+      const r = await c.markRead(a.messages);
+      return `Marked ${r.marked.length} read${r.alreadyRead ? `; ${r.alreadyRead} already were` : ''}.`;
+    },
+  }),
+  define({
+    name: 'search',
+    description: 'Search every message (ranked words; mode "exact" for a substring, "regex" for a pattern).',
+    input: z.object({
+      query: z.string().min(1).max(1000),
+      mode: z.enum(['ranked', 'exact', 'regex']).optional(),
+      room: z.string().min(1).max(100).optional(),
+      from: z.string().min(1).max(64).optional().describe('Only messages from this instance'),
+      limit,
+    }),
+    async run({ c }, a) {
+      const opts: SearchOptions = {
+        exact: a.mode === 'exact',
+        regex: a.mode === 'regex',
+        room: a.room,
+        from: a.from,
+        limit: a.limit ?? 20,
+      };
+      const found = searchDirectory(c.dir, c.instance, a.query, opts);
+      return messages(c, found, 'No messages match.');
+    },
+  }),
+  define({
+    name: 'thread',
+    description: 'A message and every reply to it, oldest first.',
+    input: z.object({ message: ref.describe('The message number (or legacy 8-hex id)') }),
+    async run({ c }, a) {
+      return messages(c, c.thread(a.message), 'No such thread.');
+    },
+  }),
+  define({
+    name: 'rooms',
+    description:
+      'Chatrooms. action "list" (default): every room with status and your unread count; "read": a room\'s ' +
+      'latest messages; "create" (text: a description), "close" and "reopen" (text: the reason).',
+    input: z.object({
+      action: z.enum(['list', 'read', 'create', 'close', 'reopen']).optional(),
+      name: z.string().min(1).max(100).optional().describe('The room, with or without "#"'),
+      text: z.string().max(2000).optional(),
+      limit,
+    }),
+    async run({ c }, a) {
+      const action = a.action ?? 'list';
+      if (action === 'list') {
+        const unread = c.instance ? c.unreadCounts().byTarget : {};
+        const rooms = c.listChatrooms();
+        return rooms.length ? [...rooms.map((r) => roomLine(r, unread)), QUOTED_NOTE].join('\n') : 'No chatrooms yet.';
+      }
+      if (!a.name) throw new CoordError('usage', `"${action}" needs the room's name`);
+      if (action === 'read') return messages(c, c.checkChatroom(a.name, { limit: a.limit ?? 20 }), 'No messages yet.');
+      const room =
+        action === 'create'
+          ? await c.createChatroom(a.name, a.text ?? '')
+          : action === 'close'
+            ? await c.closeChatroom(a.name, a.text ?? '')
+            : await c.reopenChatroom(a.name, a.text ?? '');
+      return `#${room.name} is ${room.status}.`;
+    },
+  }),
+  define({
+    name: 'status',
+    description: 'Set your status line: what you are working on now, for the other agents to see.',
+    input: z.object({ text: z.string().min(1).max(2000) }),
+    async run({ c }, a) {
+      const s = await c.updateStatus(a.text);
+      return `Status set at ${s.updated}.`;
+    },
+  }),
+  define({
+    name: 'who',
+    description: 'Who is here: every known agent, its status, when it was last active, and your unread count.',
+    input: z.object({}),
+    async run({ c }) {
+      const rows = instancePresence(c).map(
+        (p) =>
+          `${p.instance}${p.instance === c.instance ? ' (you)' : ''}: ${p.active ? 'active' : 'idle'}` +
+          `${p.lastActive ? `, last seen ${p.lastActive}` : ''}` +
+          `${p.status ? ` - status: ${quoteAgentText(p.status.text)}` : ''}`,
+      );
+      if (rows.some((r) => r.includes(' - status: '))) rows.push(QUOTED_NOTE);
+      const unread = c.instance ? c.unreadCounts() : null;
+      if (unread) rows.push(`You have ${unread.total} unread (${unread.mentions} mentioning you).`);
+      return rows.join('\n') || 'Nobody has used the coordination directory yet.';
+    },
+  }),
+];
