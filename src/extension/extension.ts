@@ -9,7 +9,11 @@ import { ThreadPanels } from './panels/threadPanels';
 import { CoordinationService } from './service/coordinationService';
 import { ChatroomsView } from './views/chatroomsView';
 import { CoordinationTree, Node } from './views/chatroomsTree';
-import { MentionNotifier } from './views/mentionNotifier';
+import { HumanRegistration } from './service/humanRegistration';
+import { NeedsYouModel } from './service/needsYouModel';
+import { NeedsYouNotifier } from './views/needsYouNotifier';
+import { NeedsYouStatusBar } from './views/needsYouStatusBar';
+import { NeedsYouView } from './views/needsYouView';
 import { ReportDocuments } from './views/reportDocuments';
 import { StatusBar } from './views/statusBar';
 import { ClaimsModel } from './service/claimsModel';
@@ -24,7 +28,9 @@ export interface CoordinationApi {
   treeView: vscode.TreeView<Node>;
   panels: ThreadPanels;
   statusBar: StatusBar;
-  notifier: MentionNotifier;
+  /** Notifications for what needs you (mentions included). */
+  notifier: NeedsYouNotifier;
+  needsYou: { model: NeedsYouModel; view: NeedsYouView; statusBar: NeedsYouStatusBar; notifier: NeedsYouNotifier };
   /** File claims: the model, the Claims view (with the Explorer badges) and the edit warnings. */
   claims: { model: ClaimsModel; view: ClaimsView; warnings: ClaimWarnings };
   /** Resolves when the directory has been loaded (or found missing). */
@@ -42,7 +48,9 @@ export function activate(context: vscode.ExtensionContext): CoordinationApi {
   const chatrooms = new ChatroomsView(service);
   const panels = new ThreadPanels(context.extensionUri, service);
   const documents = new ReportDocuments();
-  const notifier = new MentionNotifier(service);
+  const model = new NeedsYouModel(service);
+  const notifier = new NeedsYouNotifier(model, context);
+  const needsYou = { model, view: new NeedsYouView(model), statusBar: new NeedsYouStatusBar(model), notifier };
   const claimsModel = new ClaimsModel(service);
   const claims = { model: claimsModel, view: new ClaimsView(claimsModel), warnings: new ClaimWarnings(claimsModel) };
   context.subscriptions.push(
@@ -52,12 +60,16 @@ export function activate(context: vscode.ExtensionContext): CoordinationApi {
     chatrooms,
     panels,
     documents,
+    model,
+    needsYou.view,
+    needsYou.statusBar,
     notifier,
     claims.model,
     claims.view,
     claims.warnings,
     new CodeRefHovers(service),
-    registerCommands({ service, panels, documents }),
+    new HumanRegistration(service),
+    registerCommands({ service, panels, documents, needsYou }),
   );
 
   // Heavy work after activate() returns.
@@ -75,6 +87,7 @@ export function activate(context: vscode.ExtensionContext): CoordinationApi {
     statusBar,
     notifier,
     claims,
+    needsYou,
     whenLoaded: () => service.whenLoaded(),
     activationMs,
   };

@@ -90,11 +90,32 @@ export const TOOLS: ToolDef[] = [
       text: messageText,
       replyTo: ref.optional().describe('The number (or legacy 8-hex id) of the message to reply to'),
       direct: z.boolean().optional().describe('A direct message rather than an @-message'),
+      importance: z
+        .enum(['urgent', 'high', 'normal', 'low'])
+        .optional()
+        .describe('How much it matters (default normal)'),
+      ack: z.boolean().optional().describe('Ask the recipients to acknowledge it (the "ack" tool)'),
     }),
     async run({ c }, a) {
-      if (a.replyTo !== undefined) return sent(await c.reply(a.replyTo, a.text));
+      const options = { importance: a.importance, ack: a.ack };
+      if (a.replyTo !== undefined) return sent(await c.reply(a.replyTo, a.text, options));
       if (!a.to) throw new CoordError('usage', 'give "to" ("#room" or "@instance") or "replyTo"');
-      return sent(a.direct ? await c.sendDm(a.to, a.text) : await c.send(a.to, a.text));
+      return sent(a.direct ? await c.sendDm(a.to, a.text, options) : await c.send(a.to, a.text, options));
+    },
+  }),
+  define({
+    name: 'ack',
+    description:
+      'Acknowledge messages that asked for it (this also marks them read); with no messages, list the ' +
+      'acknowledgements you still owe.',
+    input: z.object({ messages: z.array(ref).max(1000).optional() }),
+    async run({ c }, a) {
+      if (!a.messages || a.messages.length === 0) {
+        const owe = c.acks({ pendingOnly: true }).owe.map((e) => e.status.message);
+        return messages(c, owe, 'You owe no acknowledgements.');
+      }
+      const r = await c.ack(a.messages);
+      return `Acknowledged ${r.acked.length}${r.alreadyAcked.length ? `; ${r.alreadyAcked.length} already were` : ''}.`;
     },
   }),
   define({

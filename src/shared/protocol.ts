@@ -5,7 +5,7 @@
  * repeats, so a reply is matched to its request, never to a later one.
  */
 // The types' own module, not core/index: the page's type check (DOM, no Node types) must not load the library.
-import type { Message, MessageRef } from '../core/common/messageTypes';
+import type { Importance, Message, MessageRef } from '../core/common/messageTypes';
 
 /**
  * A message as the webview shows it: the core's Message plus what the host
@@ -25,6 +25,8 @@ export interface ViewMessage extends Message {
   alert: boolean;
   /** `path:line[-end]` places in `text` that name a workspace file (links); offsets into `text`. */
   codeRefs?: Array<{ start: number; end: number; path: string; line: number; endLine: number }>;
+  /** The sender asked for an ack and I have not given it: the message shows an Acknowledge button. */
+  ackOwed: boolean;
 }
 
 export interface PanelInfo {
@@ -60,11 +62,21 @@ export type HostToWebview =
   | { type: 'reveal'; key: string }
   | { type: 'sendResult'; requestId?: number; ok: true; key: string }
   | { type: 'sendResult'; requestId?: number; ok: false; error: string }
-  | { type: 'filterResult'; requestId?: number; query: string; messages: ViewMessage[]; error?: string };
+  | { type: 'filterResult'; requestId?: number; query: string; messages: ViewMessage[]; error?: string }
+  /** "Since you last looked", shown above the first unread message when a room opens. */
+  | { type: 'digest'; summary: string };
 
 export type WebviewToHost =
   | { type: 'ready' }
-  | { type: 'send'; requestId?: number; text: string; replyTo: MessageRef | null }
+  | {
+      type: 'send';
+      requestId?: number;
+      text: string;
+      replyTo: MessageRef | null;
+      importance?: Importance;
+      ack?: boolean;
+    }
+  | { type: 'ack'; ref: MessageRef }
   | { type: 'loadEarlier' }
   | { type: 'markRead'; refs: MessageRef[] }
   | { type: 'filter'; requestId?: number; query: string }

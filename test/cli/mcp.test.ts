@@ -67,6 +67,7 @@ describe('coord mcp (MCP server over stdio)', function () {
   it('lists few tools, each with a typed input schema', async () => {
     const { tools } = await client.listTools();
     assert.deepStrictEqual(tools.map((t) => t.name).sort(), [
+      'ack',
       'claim',
       'claims',
       'inbox',
@@ -83,6 +84,33 @@ describe('coord mcp (MCP server over stdio)', function () {
     assert.strictEqual(send.inputSchema.type, 'object');
     assert.deepStrictEqual(send.inputSchema.required, ['text']);
     assert.ok(send.description && send.description.length > 40);
+  });
+
+  it('send takes importance and ack; the ack tool lists what is owed and acknowledges', async () => {
+    const mine = text(
+      await client.callTool({
+        name: 'send',
+        arguments: { to: '#backend', text: 'schema frozen', importance: 'urgent', ack: true },
+      }),
+    );
+    const n = Number(/Sent #(\d+)/.exec(mine)![1]);
+    const b = runCoord(['thread', String(n), '--json'], { dir, as: 'agent-b' });
+    assert.deepStrictEqual(
+      JSON.parse(b.stdout).map((m: { importance: string; ackRequired: boolean }) => [m.importance, m.ackRequired]),
+      [['urgent', true]],
+    );
+    const asked = runCoord(['send', '@agent-a', '--ack', 'confirm the rollback plan', '--json'], {
+      dir,
+      as: 'agent-b',
+    });
+    const q = JSON.parse(asked.stdout).number as number;
+    assert.match(text(await client.callTool({ name: 'ack', arguments: {} })), /confirm the rollback plan/);
+    assert.match(text(await client.callTool({ name: 'ack', arguments: { messages: [q] } })), /^Acknowledged 1\.$/);
+    const owed = JSON.parse(runCoord(['acks', '--json'], { dir, as: 'agent-b' }).stdout);
+    assert.deepStrictEqual(
+      owed.owed.map((e: { status: { acked: Array<{ by: string }> } }) => e.status.acked.map((x) => x.by)),
+      [['agent-a']],
+    );
   });
 
   it('lists the inbox and every room as resources', async () => {

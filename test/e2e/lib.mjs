@@ -156,7 +156,7 @@ export class Workbench {
   tree() {
     return this.page
       .locator(
-        '.pane:has(.pane-header[aria-label*="Chatrooms"]) .monaco-list, [id="workbench.view.extension.coordination"] .monaco-list',
+        '.pane:has(.pane-header[aria-label*="Chatrooms"]) .monaco-list, [id="workbench.view.extension.coordination"] .pane:not(:has(.pane-header[aria-label*="Needs You"])) .monaco-list',
       )
       .first();
   }

@@ -56,6 +56,8 @@ describe('messages handed to an agent (agentText)', () => {
           target: '@a',
           text: 'hi\u202e\u001b',
           replyTo: 1,
+          importance: 'normal',
+          ackRequired: false,
         },
       ],
       'a',

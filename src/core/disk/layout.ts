@@ -59,6 +59,13 @@ export class Layout {
   get searchIndex(): string {
     return path.join(this.dataDir, SEARCH_INDEX);
   }
+  /** Acknowledgements and the humans (formats/acksFile.ts, formats/humansFile.ts): ours, appended under the lock. */
+  get acksFile(): string {
+    return path.join(this.dataDir, 'coord-acks.txt');
+  }
+  get humansFile(): string {
+    return path.join(this.dataDir, 'coord-humans.txt');
+  }
   /** What the hooks already handed to one instance's agent (see core/live/delivery.ts). */
   deliveryCursor(id: string): string {
     return path.join(this.dataDir, `${DELIVERY_CURSOR}${id}.json`);

@@ -6,6 +6,7 @@ import { readingActions } from './readingActions';
 import { reportActions } from './reportActions';
 import { roomActions } from './roomActions';
 import { setupActions } from './setupActions';
+import { attentionActions } from './attentionActions';
 import { agentActions } from './agentActions';
 import { codeActions } from './codeActions';
 
@@ -16,6 +17,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable {
     readingActions,
     reportActions,
     setupActions,
+    attentionActions,
     agentActions,
     codeActions,
   ]);
