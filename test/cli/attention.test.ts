@@ -41,8 +41,8 @@ describe('coord: importance, acknowledgements, the human', function () {
       ],
     );
     // Python numbers every line as before, and reads the tags as part of an ordinary text.
-    const numbers = python(dir, 'numbers');
-    const byNumber = new Map(Object.entries(numbers).map(([line, n]) => [n as number, line]));
+    const lines: string[] = python(dir, 'lines');
+    const byNumber = new Map(lines.map((line, i) => [i + 1, line]));
     assert.match(byNumber.get(sent[0].number)!, /instance-1 -> #general: \[urgent\] \[please ack\] Deploy frozen$/);
     assert.match(byNumber.get(sent[1].number)!, /DM: instance-1 -> instance-3: \[high\] Rebase please$/);
     assert.match(byNumber.get(sent[2].number)!, /instance-2 -> #general: \[low\] fyi: docs moved$/);

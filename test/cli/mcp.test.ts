@@ -86,33 +86,6 @@ describe('coord mcp (MCP server over stdio)', function () {
     assert.ok(send.description && send.description.length > 40);
   });
 
-  it('send takes importance and ack; the ack tool lists what is owed and acknowledges', async () => {
-    const mine = text(
-      await client.callTool({
-        name: 'send',
-        arguments: { to: '#backend', text: 'schema frozen', importance: 'urgent', ack: true },
-      }),
-    );
-    const n = Number(/Sent #(\d+)/.exec(mine)![1]);
-    const b = runCoord(['thread', String(n), '--json'], { dir, as: 'agent-b' });
-    assert.deepStrictEqual(
-      JSON.parse(b.stdout).map((m: { importance: string; ackRequired: boolean }) => [m.importance, m.ackRequired]),
-      [['urgent', true]],
-    );
-    const asked = runCoord(['send', '@agent-a', '--ack', 'confirm the rollback plan', '--json'], {
-      dir,
-      as: 'agent-b',
-    });
-    const q = JSON.parse(asked.stdout).number as number;
-    assert.match(text(await client.callTool({ name: 'ack', arguments: {} })), /confirm the rollback plan/);
-    assert.match(text(await client.callTool({ name: 'ack', arguments: { messages: [q] } })), /^Acknowledged 1\.$/);
-    const owed = JSON.parse(runCoord(['acks', '--json'], { dir, as: 'agent-b' }).stdout);
-    assert.deepStrictEqual(
-      owed.owed.map((e: { status: { acked: Array<{ by: string }> } }) => e.status.acked.map((x) => x.by)),
-      [['agent-a']],
-    );
-  });
-
   it('lists the inbox and every room as resources', async () => {
     const { resources } = await client.listResources();
     const uris = resources.map((r) => r.uri);
@@ -267,5 +240,31 @@ describe('coord mcp (MCP server over stdio)', function () {
     assert.match(text(await client.callTool({ name: 'rooms', arguments: {} })), /#general/);
     const log = runCoord(['check-chatroom', 'general', '--json'], { dir, as: 'agent-a' });
     assert.ok(!log.stdout.includes('xxxxxxxxxx'));
+  });
+  it('send takes importance and ack; the ack tool lists what is owed and acknowledges', async () => {
+    const mine = text(
+      await client.callTool({
+        name: 'send',
+        arguments: { to: '#backend', text: 'schema frozen', importance: 'urgent', ack: true },
+      }),
+    );
+    const n = Number(/Sent #(\d+)/.exec(mine)![1]);
+    const b = runCoord(['thread', String(n), '--json'], { dir, as: 'agent-b' });
+    assert.deepStrictEqual(
+      JSON.parse(b.stdout).map((m: { importance: string; ackRequired: boolean }) => [m.importance, m.ackRequired]),
+      [['urgent', true]],
+    );
+    const asked = runCoord(['send', '@agent-a', '--ack', 'confirm the rollback plan', '--json'], {
+      dir,
+      as: 'agent-b',
+    });
+    const q = JSON.parse(asked.stdout).number as number;
+    assert.match(text(await client.callTool({ name: 'ack', arguments: {} })), /confirm the rollback plan/);
+    assert.match(text(await client.callTool({ name: 'ack', arguments: { messages: [q] } })), /^Acknowledged 1\.$/);
+    const owed = JSON.parse(runCoord(['acks', '--json'], { dir, as: 'agent-b' }).stdout);
+    assert.deepStrictEqual(
+      owed.owed.map((e: { status: { acked: Array<{ by: string }> } }) => e.status.acked.map((x) => x.by)),
+      [['agent-a']],
+    );
   });
 });
