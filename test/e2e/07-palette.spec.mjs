@@ -30,6 +30,8 @@ const EFFECT = {
   // Reload Directory shows nothing of its own: checked by its row being first and Enter opening nothing else.
   'coordination.refresh': { nothing: true },
   'coordination.markAllRead': { statusBar: /Marked \d+ read/ },
+  'coordination.connectAgent': { prompt: 'Connect an Agent' },
+  'coordination.openAgentTerminal': { prompt: 'Open a terminal for which agent?' },
 };
 
 function paletteCommands(root) {
