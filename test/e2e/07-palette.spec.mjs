@@ -39,6 +39,8 @@ const EFFECT = {
   'coordination.sendWithImportance': { prompt: 'How important is it?' },
   'coordination.muteRoom': { prompt: 'Mute or unmute notifications from which room?' },
   'coordination.quietNotifications': { prompt: 'Quiet "Needs you" notifications' },
+  'coordination.connectAgent': { prompt: 'Connect an Agent' },
+  'coordination.openAgentTerminal': { prompt: 'Open a terminal for which agent?' },
 };
 
 function paletteCommands(root) {

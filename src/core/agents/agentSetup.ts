@@ -11,12 +11,12 @@
  *   cursor  .cursor/mcp.json (mcpServers), .cursor/hooks.json (version 1)
  *   gemini  .gemini/settings.json (mcpServers and hooks)
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CoordError } from '../common/errors';
 import { ensureDir, readTextIfExists, writeAtomic } from '../disk/fsutil';
 import { AgentKind, HookPhase, vendorEvent } from './hookEvents';
+import { runHook } from './agentHooks';
 import { insertJson, parseJsonText } from './jsonEdit';
 
 export const SERVER_NAME = 'coord';
@@ -316,20 +316,35 @@ export function checkAgent(o: SetupOptions): AgentCheck {
   if (hooks.length === 0) problems.push(`no coord hooks: run coord setup ${o.agent}`);
   let works = false;
   if (hookCommand) {
-    const event = vendorEvent(o.agent, 'session-start')!;
-    const r = spawnSync('/bin/sh', ['-c', hookCommand.replace(/ hook \S+ /, ` hook ${event} `)], {
-      cwd: o.projectDir,
-      input: JSON.stringify({ hook_event_name: event, cwd: o.projectDir }),
-      encoding: 'utf8',
-      timeout: 15000,
-    });
-    if (r.status !== 0)
-      problems.push(`the hook command failed (exit ${r.status}): ${(r.stderr || '').trim().split('\n')[0]}`);
-    else if (r.stdout.trim() === '')
-      problems.push('the hook ran but said nothing: no coordination directory or identity (see data/.coord-hooks.log)');
-    else works = true;
+    // The installed command is not run through a shell (a cloned project's config is not ours to execute):
+    // its program must exist, and the hook itself runs here with the identity and directory it names.
+    const words = hookCommand.split(' ').map((w) => w.replace(/^'(.*)'$/, '$1'));
+    const program = words[0];
+    const script = words[1]?.endsWith('.js') ? words[1] : null;
+    const found = program.includes('/') ? fs.existsSync(program) : onPath(program);
+    if (!found) problems.push(`the hook runs '${program}', which is not there`);
+    else if (script && !fs.existsSync(script)) problems.push(`the hook runs ${script}, which is not there`);
+    else {
+      const flag = (name: string) => (words.indexOf(name) > 0 ? words[words.indexOf(name) + 1] : undefined);
+      const event = vendorEvent(o.agent, 'session-start')!;
+      const out = runHook({
+        event,
+        agent: o.agent,
+        payload: JSON.stringify({ hook_event_name: event, cwd: o.projectDir }),
+        dir: flag('--dir'),
+        instance: flag('--as'),
+        cwd: o.projectDir,
+      });
+      if (out === '')
+        problems.push('the hook said nothing: no coordination directory or identity (see data/.coord-hooks.log)');
+      else works = true;
+    }
   }
   return { agent: o.agent, files, installed, works, problems };
+}
+
+function onPath(program: string): boolean {
+  return (process.env.PATH ?? '').split(path.delimiter).some((d) => d && fs.existsSync(path.join(d, program)));
 }
 
 function findOurHook(events: Record<string, unknown>): string | null {

@@ -8,7 +8,7 @@ import type { Coordination } from '../coordination';
 import type { InstanceStatus } from '../common/messageTypes';
 import { timestampToMillis } from '../common/time';
 
-export const ACTIVE_WINDOW_MS = 10 * 60 * 1000;
+export const ACTIVE_WINDOW_MS = 30 * 60 * 1000;
 /** How far back in the log a last message is looked for: anyone active lately wrote within these lines. */
 const RECENT_LINES = 2000;
 
