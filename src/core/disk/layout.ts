@@ -5,6 +5,7 @@ import { dmPair } from '../common/names';
 const LOCK_TARGET = '.coord';
 const LOG_CHECKPOINT = '.coord-log-index.json';
 const SEARCH_INDEX = '.coord-search-index';
+const WRITE_INTENT = '.coord-write-intent.json';
 
 export class Layout {
   constructor(readonly root: string) {}
@@ -53,6 +54,10 @@ export class Layout {
   get searchIndex(): string {
     return path.join(this.dataDir, SEARCH_INDEX);
   }
+  /** A message write's pending copies (see write/writeIntent.ts). */
+  get writeIntent(): string {
+    return path.join(this.dataDir, WRITE_INTENT);
+  }
 
   instanceStatus(id: string): string {
     return path.join(this.dataDir, `status_${id}.txt`);
@@ -98,6 +103,7 @@ export function isBookkeepingPath(fsPath: string): boolean {
   return (
     base.startsWith(LOG_CHECKPOINT) ||
     base.startsWith(SEARCH_INDEX) ||
+    base.startsWith(WRITE_INTENT) ||
     /\.\d+$/.test(base) ||
     /\.tmp(?:-[^/\\]*)?$/i.test(base) ||
     /\.tmp-/i.test(base)
