@@ -31,7 +31,7 @@ import { bareNameRule, readStatusEntries } from './read/rooms';
 import { DirectoryStore, StoredMessage, toMessage } from './read/store';
 import { runSearch, SearchOptions } from './search/searchEngine';
 import { searchIndexFor } from './search/memoryIndex';
-import { appendLogLine, newMessageId, OutgoingMessage, writeTranscriptCopies } from './write/messageWrites';
+import { newMessageId, OutgoingMessage, transcriptCopies } from './write/messageWrites';
 import { advancePositions, appendReadMarks, markInboxBlocksRead } from './write/readMarkWrites';
 import { writeNewRoom, writeRoomStatus } from './write/roomWrites';
 import { initDirectory } from './write/initDirectory';
@@ -866,14 +866,16 @@ export class Coordination {
       // Checked again under the lock: a room may have closed since.
       if (input.target.startsWith('#')) this.requireOpenRoom(input.target.slice(1));
       this.writes.registerSelf(input.from);
-      const number = appendLogLine(this.layout, line);
-      writeTranscriptCopies(this.layout, input, time, id);
       const action = input.replyTo !== null ? 'REPLY_MESSAGE' : input.dm ? 'SEND_DM' : 'SEND_MESSAGE';
       const details =
         input.replyTo !== null
           ? `Replied to message #${input.replyTo} from ${input.replyToSender ?? ''} | To: ${input.target} | ID: ${id}`
           : `To: ${input.dm ? input.target.slice(1) : input.target} | ID: ${id}`;
-      this.writes.logAction(input.from, action, details);
+      const copies = [
+        ...transcriptCopies(this.layout, input, time, id),
+        this.writes.actionLine(input.from, action, details),
+      ];
+      const number = this.writes.writeMessage(line, copies);
       return messageFromStored({
         number,
         id,

@@ -18,6 +18,8 @@ export type ErrorCode =
 export class CoordError extends Error {
   readonly code: ErrorCode;
   readonly exitCode: number;
+  /** For 'io' errors: the file system's error code (ENOSPC, EACCES, ...). */
+  fsCode?: string;
 
   constructor(code: ErrorCode, message: string) {
     super(message.replace(/\s*\n\s*/g, ' '));
@@ -34,6 +36,12 @@ export function isCoordError(error: unknown): error is CoordError {
 /** Turns a Node fs error into a one-line CoordError that names the file and the fix. */
 export function ioError(error: unknown, what: string): CoordError {
   if (error instanceof CoordError) return error;
+  const made = describeIoError(error, what);
+  made.fsCode = (error as NodeJS.ErrnoException).code;
+  return made;
+}
+
+function describeIoError(error: unknown, what: string): CoordError {
   const err = error as NodeJS.ErrnoException;
   const path = err.path ? ` (${err.path})` : '';
   switch (err.code) {

@@ -7,6 +7,7 @@ const LOG_CHECKPOINT = '.coord-log-index.json';
 const SEARCH_INDEX = '.coord-search-index';
 const DELIVERY_CURSOR = '.coord-delivery-';
 const HOOK_LOG = '.coord-hooks.log';
+const WRITE_INTENT = '.coord-write-intent.json';
 
 export class Layout {
   constructor(readonly root: string) {}
@@ -74,6 +75,10 @@ export class Layout {
   get hookLog(): string {
     return path.join(this.dataDir, HOOK_LOG);
   }
+  /** A message write's pending copies (see write/writeIntent.ts). */
+  get writeIntent(): string {
+    return path.join(this.dataDir, WRITE_INTENT);
+  }
 
   instanceStatus(id: string): string {
     return path.join(this.dataDir, `status_${id}.txt`);
@@ -122,6 +127,7 @@ export function isBookkeepingPath(fsPath: string): boolean {
     base.startsWith(SEARCH_INDEX) ||
     base.startsWith(DELIVERY_CURSOR) ||
     base.startsWith(HOOK_LOG) ||
+    base.startsWith(WRITE_INTENT) ||
     /\.\d+$/.test(base) ||
     /\.tmp(?:-[^/\\]*)?$/i.test(base) ||
     /\.tmp-/i.test(base)

@@ -1,7 +1,8 @@
 /**
  * One inter-process write lock per coordination directory: data/.coord.lock,
- * a directory made with an atomic mkdir, holding an `owner` file (pid, host,
- * the process's start time, a random token). The older tools do not lock;
+ * a directory made with an atomic mkdir, holding one empty directory whose
+ * name says who owns it (pid, the process's start time, a random token, the
+ * host): a name, not a file, so that taking the lock needs no free disk space. The older tools do not lock;
  * every writer of ours does, so our writes never interleave with each other.
  *
  * A lock is never taken from a live holder: while its owner process runs
@@ -27,7 +28,7 @@ import { allOrNothing } from './fsutil';
 const STALE_MS = 2000;
 const WAIT_MS = 15000;
 const REFRESH_MS = 1000;
-const OWNER = 'owner';
+const OWNER_PREFIX = 'owner-';
 
 /**
  * Runs `fn` holding the directory's lock. Within one process the lock is
@@ -155,18 +156,17 @@ function tryAcquire(dir: string): Held | null {
     return null;
   }
   const token = crypto.randomBytes(12).toString('hex');
-  const owner = { pid: process.pid, host: os.hostname(), start: processStart(process.pid), token };
+  const owner: Owner = { pid: process.pid, start: processStart(process.pid), token, host: os.hostname() };
   try {
-    fs.writeFileSync(path.join(dir, OWNER), JSON.stringify(owner), { mode: 0o600, flag: 'wx' });
+    fs.mkdirSync(path.join(dir, ownerName(owner)), { mode: 0o700 });
   } catch (error) {
-    // Taken away between our mkdir and this write (see takeOver), or a full disk.
+    // Taken away between our two mkdirs (see takeOver), or no room for another directory.
     try {
       fs.rmdirSync(dir);
     } catch {
       /* not ours any more */
     }
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EEXIST')
-      return null;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
   }
   const held: Held = { dir, token, timer: setInterval(() => refresh(held), REFRESH_MS) };
@@ -177,20 +177,28 @@ function tryAcquire(dir: string): Held | null {
 
 interface Owner {
   pid: number;
-  host: string;
   start: string | null;
   token: string;
+  host: string;
 }
 
+function ownerName(o: Owner): string {
+  return `${OWNER_PREFIX}${o.pid}-${o.start ?? 'x'}-${o.token}-${Buffer.from(o.host).toString('hex')}`;
+}
+
+/** The lock's owner (null when it has none, or more than one), and its entries as text to compare. */
 function readOwner(dir: string): { text: string; owner: Owner | null } {
-  let text = '';
+  let names: string[];
   try {
-    text = fs.readFileSync(path.join(dir, OWNER), 'utf8');
-    const owner = JSON.parse(text) as Owner;
-    return { text, owner: Number.isSafeInteger(owner.pid) && typeof owner.token === 'string' ? owner : null };
+    names = fs.readdirSync(dir).filter((n) => n.startsWith(OWNER_PREFIX));
   } catch {
-    return { text, owner: null };
+    return { text: '', owner: null };
   }
+  const text = names.sort().join('/');
+  const m = names.length === 1 ? /^owner-(\d+)-(\w+)-([0-9a-f]+)-([0-9a-f]*)$/.exec(names[0]) : null;
+  if (!m) return { text, owner: null };
+  const start = m[2] === 'x' ? null : m[2];
+  return { text, owner: { pid: Number(m[1]), start, token: m[3], host: Buffer.from(m[4], 'hex').toString() } };
 }
 
 /** Whether a lock's holder is gone, and what identifies the lock that was judged (its owner text and mtime). */

@@ -4,6 +4,7 @@
  * the bash and Python DM files). Called under the directory lock.
  */
 import * as fs from 'fs';
+import * as path from 'path';
 import { Layout } from '../disk/layout';
 import { appendWhole, ensureDir } from '../disk/fsutil';
 import { readLogLines, scanLog } from '../disk/logCheckpoint';
@@ -53,24 +54,36 @@ export function appendLogLine(layout: Layout, line: string): number {
   return index >= 0 ? before.lines + 1 + index : expected;
 }
 
-/** The bash tools read transcripts, the Python tool its DM files: keep both current. */
-export function writeTranscriptCopies(layout: Layout, input: OutgoingMessage, time: string, id: string): void {
+/** One append a message write makes besides its log line. */
+export interface PlannedAppend {
+  file: string;
+  text: string;
+}
+
+/** The bash tools read transcripts, the Python tool its DM files: the copies that keep both current. */
+export function transcriptCopies(layout: Layout, input: OutgoingMessage, time: string, id: string): PlannedAppend[] {
   const shown =
     input.replyTo !== null ? `${formatReplyPrefix(input.replyTo, input.replyToSender)}${input.text}` : input.text;
-  if (input.target.startsWith('#')) {
-    appendWhole(layout.chatroom(input.target.slice(1)), formatBlock({ time, from: input.from, id, text: shown }));
-    return;
-  }
+  if (input.target.startsWith('#'))
+    return [
+      { file: layout.chatroom(input.target.slice(1)), text: formatBlock({ time, from: input.from, id, text: shown }) },
+    ];
   const to = input.target.slice(1);
   if (input.dm) {
-    ensureDir(layout.dmsDir);
-    appendWhole(layout.pythonDm(input.from, to), formatPythonDmLine(time, input.from, shown));
-    appendWhole(
-      layout.bashDm(input.from, to),
-      formatBlock({ time, from: input.from, to, id, text: shown, status: `unread by ${to}` }),
-    );
-  } else {
-    ensureDir(layout.inboxesDir);
-    appendWhole(layout.inbox(to), formatBlock({ time, from: input.from, id, text: shown, status: 'unread' }));
+    return [
+      { file: layout.pythonDm(input.from, to), text: formatPythonDmLine(time, input.from, shown) },
+      {
+        file: layout.bashDm(input.from, to),
+        text: formatBlock({ time, from: input.from, to, id, text: shown, status: `unread by ${to}` }),
+      },
+    ];
+  }
+  return [{ file: layout.inbox(to), text: formatBlock({ time, from: input.from, id, text: shown, status: 'unread' }) }];
+}
+
+export function writeAppends(appends: PlannedAppend[]): void {
+  for (const a of appends) {
+    ensureDir(path.dirname(a.file));
+    appendWhole(a.file, a.text);
   }
 }

@@ -4,7 +4,8 @@
  */
 import { Chatroom } from '../common/messageTypes';
 import { Layout } from '../disk/layout';
-import { appendWhole, readTextIfExists, writeAtomic } from '../disk/fsutil';
+import * as fs from 'fs';
+import { appendWhole, readRange, readTextIfExists, writeAtomic } from '../disk/fsutil';
 import {
   CHATROOM_STATUS_HEADER,
   ChatroomStatusEntry,
@@ -42,20 +43,45 @@ export function writeRoomStatus(
     modified: change.time,
     reason: change.status === 'closed' ? change.reason : '',
   };
-  const lines = parseChatroomStatusFile(readTextIfExists(layout.chatroomStatus));
-  let replaced = false;
-  const next = lines.flatMap((l) => {
-    if (l.kind !== 'entry' || l.entry.name.toLowerCase() !== room.name.toLowerCase()) return [l];
-    if (replaced) return [];
-    replaced = true;
-    return [{ kind: 'entry' as const, entry: updated }];
+  rewriteKeepingAppends(layout.chatroomStatus, (current) => {
+    const lines = parseChatroomStatusFile(current);
+    let replaced = false;
+    const next = lines.flatMap((l) => {
+      if (l.kind !== 'entry' || l.entry.name.toLowerCase() !== room.name.toLowerCase()) return [l];
+      if (replaced) return [];
+      replaced = true;
+      return [{ kind: 'entry' as const, entry: updated }];
+    });
+    if (!replaced) next.push({ kind: 'entry', entry: updated });
+    if (next.length === 0 || next[0].kind === 'entry') next.unshift(...parseChatroomStatusFile(CHATROOM_STATUS_HEADER));
+    return formatChatroomStatusFile(next);
   });
-  if (!replaced) next.push({ kind: 'entry', entry: updated });
-  if (next.length === 0 || next[0].kind === 'entry') next.unshift(...parseChatroomStatusFile(CHATROOM_STATUS_HEADER));
-  writeAtomic(layout.chatroomStatus, formatChatroomStatusFile(next));
   const [event, label] = change.status === 'closed' ? ['closed', 'Closure reason'] : ['reopened', 'Reopen reason'];
   let transcript = formatSystemLine(change.time, `Chatroom ${event} by ${change.by}`);
   if (change.reason) transcript += formatSystemLine(change.time, `${label}: ${change.reason}`);
   appendWhole(layout.chatroom(room.name), transcript);
   return updated;
+}
+
+/**
+ * Rewrites a file the older tools append to without a lock (the Python tool
+ * adds rooms to data/chatroom-status.txt): lines appended while we rewrote
+ * went to the old file, which we still hold open, and are carried over.
+ */
+function rewriteKeepingAppends(file: string, transform: (text: string) => string): void {
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+  } catch {
+    /* not there yet: nothing to keep */
+  }
+  try {
+    const read = fd === null ? Buffer.alloc(0) : readRange(fd, 0, fs.fstatSync(fd).size);
+    writeAtomic(file, transform(read.toString('utf8')));
+    if (fd === null) return;
+    const size = fs.fstatSync(fd).size;
+    if (size > read.length) appendWhole(file, readRange(fd, read.length, size));
+  } finally {
+    if (fd !== null) fs.closeSync(fd);
+  }
 }

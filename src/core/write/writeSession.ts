@@ -4,12 +4,16 @@
  */
 import * as fs from 'fs';
 import { Layout } from '../disk/layout';
-import { appendWhole, ensureDir, touch } from '../disk/fsutil';
+import { ensureDir, touch } from '../disk/fsutil';
 import { withLock } from '../disk/lock';
 import { formatActionLine } from '../formats/actionLog';
+import { removeLeftoverTempFiles } from './leftovers';
+import { appendLogLine, PlannedAppend, writeAppends } from './messageWrites';
+import { clearIntent, completeTornWrite, recordIntent } from './writeIntent';
 
 export class WriteSession {
   private registered: string | null = null;
+  private tidied = false;
 
   constructor(
     readonly layout: Layout,
@@ -18,13 +22,40 @@ export class WriteSession {
     private readonly afterWrite: () => void,
   ) {}
 
-  /** Runs `fn` under the directory lock; a synchronous body lands all or not at all. */
-  async locked<T>(fn: () => T | Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` under the directory lock; a synchronous body lands all or not
+   * at all. What a writer killed mid-write left is completed or removed first.
+   */
+  async locked<T>(fn: () => T): Promise<T> {
     try {
-      return await withLock(this.layout.lockTarget, fn);
+      return await withLock(this.layout.lockTarget, () => {
+        completeTornWrite(this.layout);
+        if (!this.tidied) removeLeftoverTempFiles(this.layout);
+        this.tidied = true;
+        return fn();
+      });
     } finally {
       this.afterWrite();
     }
+  }
+
+  /**
+   * Writes one message: the log line (which numbers and commits it), then its
+   * copies, recorded beforehand so a torn write can be completed.
+   */
+  writeMessage(logLine: string, copies: PlannedAppend[]): number {
+    recordIntent(this.layout, logLine, copies);
+    const number = appendLogLine(this.layout, logLine);
+    writeAppends(copies);
+    clearIntent(this.layout);
+    return number;
+  }
+
+  actionLine(me: string, action: string, details: string): PlannedAppend {
+    return {
+      file: this.layout.actionLog,
+      text: formatActionLine({ time: this.timestamp(), instance: me, action, details }),
+    };
   }
 
   /** Like the Python tool: an instance that writes has its read-status file (and so is known). */
@@ -36,6 +67,6 @@ export class WriteSession {
   }
 
   logAction(me: string, action: string, details: string): void {
-    appendWhole(this.layout.actionLog, formatActionLine({ time: this.timestamp(), instance: me, action, details }));
+    writeAppends([this.actionLine(me, action, details)]);
   }
 }

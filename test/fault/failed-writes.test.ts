@@ -1,0 +1,115 @@
+/**
+ * A write that fails creates nothing (not even the writer's read-status file,
+ * which would make it a known instance), a message write torn between its log
+ * line and its copies is completed by the next writer, and the temporary files
+ * of atomic writes a killed writer left are removed. Real processes.
+ */
+import * as assert from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { CLI, freshDir, runCoord, snapshotTree, tempDir } from '../support/helpers';
+
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  return Number(r.stdout);
+}
+
+describe('failed and torn writes leave nothing behind (real processes)', function () {
+  this.timeout(60000);
+
+  it('a send refused with EACCES creates no read-status file and changes nothing', function () {
+    if (process.getuid?.() !== 0 || spawnSync('setpriv', ['--version']).status !== 0) this.skip();
+    const parent = tempDir('coord-perm-');
+    fs.chmodSync(parent, 0o755);
+    const bin = path.join(parent, 'bin');
+    fs.mkdirSync(bin, { mode: 0o755 });
+    for (const f of ['cli.js', 'cli-main.js']) fs.copyFileSync(path.join(path.dirname(CLI), f), path.join(bin, f));
+    const dir = path.join(parent, 'coordination');
+    assert.strictEqual(runCoord(['init', dir]).code, 0);
+    // Everything the user's own: only messages.log is read-only.
+    const walk = (p: string) => {
+      fs.chownSync(p, 65534, 65534);
+      if (fs.statSync(p).isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
+    };
+    walk(dir);
+    fs.chmodSync(path.join(dir, 'data', 'messages.log'), 0o400);
+    const before = snapshotTree(dir);
+    const r = spawnSync(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, path.join(bin, 'cli.js')].concat([
+        '--dir',
+        dir,
+        '--as',
+        'instance-9',
+        'send',
+        '#general',
+        'refused',
+      ]),
+      { encoding: 'utf8' },
+    );
+    if (r.status !== 0 && /EACCES.*cli/.test(r.stderr)) this.skip();
+    assert.strictEqual(r.status, 3, r.stderr);
+    assert.match(r.stderr, /^coord: error: .*permission denied/);
+    assert.ok(!fs.existsSync(path.join(dir, 'read-status', 'instance-9.txt')), 'the refused writer became known');
+    assert.deepStrictEqual(snapshotTree(dir), before);
+    assert.ok(!fs.existsSync(path.join(dir, 'data', '.coord.lock')));
+  });
+
+  it('a message torn between its log line and its copies is completed by the next writer', () => {
+    const dir = freshDir();
+    // What `coord send '#general' torn` leaves when killed right after its log line (it recorded its copies first).
+    const line = '[2026-01-01 10:00:00] instance-1 -> #general: torn';
+    const block = '[2026-01-01 10:00:00] FROM: instance-1\nID: 0badc0de\nMESSAGE: torn\n---\n';
+    const action = '[2026-01-01 10:00:00] instance-1: SEND_MESSAGE - To: #general | ID: 0badc0de\n';
+    const general = path.join(dir, 'chatrooms', 'general.txt');
+    const actionLog = path.join(dir, 'data', 'action-log.txt');
+    fs.writeFileSync(
+      path.join(dir, 'data', '.coord-write-intent.json'),
+      JSON.stringify({
+        log: { line, sizeBefore: 0 },
+        appends: [
+          { file: general, text: block, sizeBefore: fs.statSync(general).size },
+          { file: actionLog, text: action, sizeBefore: fs.statSync(actionLog).size },
+        ],
+      }),
+    );
+    fs.appendFileSync(path.join(dir, 'data', 'messages.log'), `${line}\n`);
+    const r = runCoord(['--json', 'send', '#general', 'next'], { dir, as: 'instance-2' });
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.strictEqual(JSON.parse(r.stdout).number, 2);
+    assert.ok(fs.readFileSync(general, 'utf8').includes(block), 'the torn message got its transcript block');
+    assert.ok(fs.readFileSync(actionLog, 'utf8').includes(action));
+    assert.ok(!fs.existsSync(path.join(dir, 'data', '.coord-write-intent.json')));
+    const shown = JSON.parse(runCoord(['--json', 'check-chatroom', 'general'], { dir, as: 'instance-2' }).stdout);
+    assert.deepStrictEqual(
+      shown.map((m: { number: number; id: string }) => [m.number, m.id]),
+      [
+        [1, '0badc0de'],
+        [2, JSON.parse(r.stdout).id],
+      ],
+    );
+  });
+
+  it('temporary files of killed writers are removed by the next write; a live writer keeps its own', () => {
+    const dir = freshDir();
+    const dead = deadPid();
+    const old = new Date(Date.now() - 3_600_000);
+    const leftovers = [
+      `data/status.txt.tmp-${dead}-0`,
+      `read-status/instance-1_positions.txt.tmp-${dead}-3`,
+      `data/.coord-search-index.${dead}.1700000000000.tmp`,
+      'data/chatroom-status.txt.1234567890',
+    ];
+    for (const f of leftovers) {
+      fs.writeFileSync(path.join(dir, f), 'half');
+      fs.utimesSync(path.join(dir, f), old, old);
+    }
+    const live = `data/status.txt.tmp-${process.pid}-0`;
+    fs.writeFileSync(path.join(dir, live), 'in progress');
+    const r = runCoord(['send', '#general', 'hello'], { dir, as: 'instance-1' });
+    assert.strictEqual(r.code, 0, r.stderr);
+    for (const f of leftovers) assert.ok(!fs.existsSync(path.join(dir, f)), `${f} was left`);
+    assert.ok(fs.existsSync(path.join(dir, live)), "a running writer's temporary file was removed");
+  });
+});
