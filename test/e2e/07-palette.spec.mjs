@@ -30,6 +30,9 @@ const EFFECT = {
   // Reload Directory shows nothing of its own: checked by its row being first and Enter opening nothing else.
   'coordination.refresh': { nothing: true },
   'coordination.markAllRead': { statusBar: /Marked \d+ read/ },
+  // The agent picker's rows (the palette's own row only says "Connect an Agent…").
+  'coordination.connectAgent': { prompt: /Claude Code[\s\S]*Codex[\s\S]*Cursor[\s\S]*Gemini CLI/ },
+  'coordination.openAgentTerminal': { prompt: 'Open a terminal for which agent?' },
 };
 
 function paletteCommands(root) {
