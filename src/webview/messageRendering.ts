@@ -15,11 +15,22 @@ import { byKey, collapsed, hasEarlier, messages, saveCollapsed, total } from './
 
 let firstRender = true;
 
-function renderMessage(m: ViewMessage, children: Map<string, ViewMessage[]>, showParent: boolean): HTMLLIElement {
-  const li = el('li', { class: 'item' });
-  const article = el('article', { class: 'message', tabindex: '-1', 'data-key': m.key, 'aria-label': messageLabel(m) });
+/**
+ * What each rendered article or replies toggle shows, so that an update
+ * rebuilds only what changed: a message that stays the same keeps its element
+ * (no flicker, no lost selection), and read marks landing change the unread
+ * state in place.
+ */
+const shown = new WeakMap<Element, string>();
+
+/** Everything an article shows except its unread state. */
+function articleSignature(m: ViewMessage, parentLink: boolean): string {
+  return JSON.stringify([{ ...m, unread: false }, parentLink]);
+}
+
+function buildArticle(m: ViewMessage, parentLink: boolean): HTMLElement {
+  const article = el('article', { class: 'message', tabindex: '-1', 'data-key': m.key });
   if (m.mine) article.classList.add('mine');
-  if (m.unread) article.classList.add('unread');
   if (m.mentionsMe) article.classList.add('mentions-me');
   if (m.alert) article.classList.add('alert');
 
@@ -29,7 +40,6 @@ function renderMessage(m: ViewMessage, children: Map<string, ViewMessage[]>, sho
   head.append(
     el('span', { class: 'ref', title: m.number !== null ? 'Message number' : 'Legacy message id' }, refText(m)),
   );
-  if (m.unread) head.append(el('span', { class: 'badge unread-badge' }, icon('circle-filled'), ' unread'));
   if (m.mentionsMe) head.append(el('span', { class: 'badge mention-badge' }, icon('mention'), ' mentions you'));
   if (m.alert) head.append(el('span', { class: 'badge alert-badge' }, icon('warning'), ' alert'));
   appendAttention(head, m);
@@ -44,12 +54,12 @@ function renderMessage(m: ViewMessage, children: Map<string, ViewMessage[]>, sho
     },
     icon('reply'),
   );
-  replyButton.addEventListener('click', () => startReply(m));
+  replyButton.addEventListener('click', () => startReply(byKey.get(m.key) ?? m));
   actions.append(replyButton);
   head.append(actions);
   article.append(head);
 
-  if (m.parentLabel && (showParent || !m.parentKey || !byKey.has(m.parentKey))) {
+  if (parentLink) {
     const parent = el(
       'button',
       { type: 'button', class: 'parent-link', title: 'Show the message this replies to' },
@@ -65,31 +75,79 @@ function renderMessage(m: ViewMessage, children: Map<string, ViewMessage[]>, sho
   const body = el('div', { class: 'text' });
   renderWithCodeRefs(body, m.text, m.codeRefs, renderText, post);
   article.append(body);
-  li.append(article);
+  shown.set(article, articleSignature(m, parentLink));
+  return article;
+}
+
+/** The unread class, badge and label of an article, set in place. */
+function applyUnread(article: HTMLElement, m: ViewMessage): void {
+  article.classList.toggle('unread', m.unread);
+  article.setAttribute('aria-label', messageLabel(m));
+  const badge = article.querySelector(':scope > .meta > .unread-badge');
+  if (m.unread && !badge)
+    article
+      .querySelector(':scope > .meta > .ref')
+      ?.after(el('span', { class: 'badge unread-badge' }, icon('circle-filled'), ' unread'));
+  else if (!m.unread && badge) badge.remove();
+}
+
+function buildToggle(key: string, count: number, isCollapsed: boolean, repliesId: string): HTMLElement {
+  const toggle = el(
+    'button',
+    { type: 'button', class: 'toggle', 'aria-expanded': String(!isCollapsed), 'aria-controls': repliesId },
+    icon(isCollapsed ? 'chevron-right' : 'chevron-down'),
+    ` ${count} repl${count === 1 ? 'y' : 'ies'}`,
+  );
+  toggle.addEventListener('click', () => {
+    if (collapsed.has(key)) collapsed.delete(key);
+    else collapsed.add(key);
+    saveCollapsed();
+    render('toggle');
+  });
+  shown.set(toggle, `${count}|${isCollapsed}`);
+  return toggle;
+}
+
+/** The list item of `m` (its article, then its folded or unfolded replies), updating `li` when given. */
+function renderItem(
+  m: ViewMessage,
+  children: Map<string, ViewMessage[]>,
+  showParent: boolean,
+  li: HTMLLIElement = el('li', { class: 'item' }),
+): HTMLLIElement {
+  const parentLink = !!m.parentLabel && (showParent || !m.parentKey || !byKey.has(m.parentKey));
+  let article = li.querySelector<HTMLElement>(':scope > article');
+  if (!article || shown.get(article) !== articleSignature(m, parentLink)) {
+    const fresh = buildArticle(m, parentLink);
+    if (article) article.replaceWith(fresh);
+    else li.prepend(fresh);
+    article = fresh;
+  }
+  applyUnread(article, m);
 
   const kids = children.get(m.key) ?? [];
-  if (kids.length > 0) {
-    const isCollapsed = collapsed.has(m.key);
-    const count = countDescendants(m.key, children);
-    const repliesId = `replies-${m.key.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-    const toggle = el(
-      'button',
-      { type: 'button', class: 'toggle', 'aria-expanded': String(!isCollapsed), 'aria-controls': repliesId },
-      icon(isCollapsed ? 'chevron-right' : 'chevron-down'),
-      ` ${count} repl${count === 1 ? 'y' : 'ies'}`,
-    );
-    toggle.addEventListener('click', () => {
-      if (collapsed.has(m.key)) collapsed.delete(m.key);
-      else collapsed.add(m.key);
-      saveCollapsed();
-      render('toggle');
-    });
-    li.append(toggle);
-    const ol = el('ol', { class: 'replies', id: repliesId, role: 'list', 'aria-label': `Replies to ${m.from}` });
-    if (isCollapsed) ol.hidden = true;
-    else for (const k of kids) ol.append(renderMessage(k, children, false));
-    li.append(ol);
+  let toggle = li.querySelector<HTMLElement>(':scope > button.toggle');
+  let replies = li.querySelector<HTMLOListElement>(':scope > ol.replies');
+  if (kids.length === 0) {
+    toggle?.remove();
+    replies?.remove();
+    return li;
   }
+  const isCollapsed = collapsed.has(m.key);
+  const count = countDescendants(m.key, children);
+  const repliesId = `replies-${m.key.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  if (!toggle || shown.get(toggle) !== `${count}|${isCollapsed}`) {
+    const fresh = buildToggle(m.key, count, isCollapsed, repliesId);
+    if (toggle) toggle.replaceWith(fresh);
+    else article.after(fresh);
+    toggle = fresh;
+  }
+  if (!replies) {
+    replies = el('ol', { class: 'replies', id: repliesId, role: 'list', 'aria-label': `Replies to ${m.from}` });
+    toggle.after(replies);
+  }
+  replies.hidden = isCollapsed;
+  reconcile(replies, isCollapsed ? [] : kids, children, false);
   return li;
 }
 
@@ -115,6 +173,26 @@ function appendAttention(head: HTMLElement, m: ViewMessage): void {
     post({ type: 'ack', ref: m.ref });
   });
   head.append(ack);
+}
+
+/** Makes `container`'s items show `items` in order, keeping (and updating) the item of every key it already has. */
+function reconcile(
+  container: HTMLElement,
+  items: ViewMessage[],
+  children: Map<string, ViewMessage[]>,
+  showParent: boolean,
+): void {
+  const existing = new Map<string, HTMLLIElement>();
+  for (const li of container.children) {
+    const key = li.querySelector(':scope > article')?.getAttribute('data-key');
+    if (key) existing.set(key, li as HTMLLIElement);
+  }
+  items.forEach((m, i) => {
+    const li = renderItem(m, children, showParent, existing.get(m.key));
+    const at = container.children[i];
+    if (at !== li) container.insertBefore(li, at ?? null);
+  });
+  while (container.children.length > items.length) container.lastElementChild?.remove();
 }
 
 function countDescendants(key: string, children: Map<string, ViewMessage[]>): number {
@@ -145,7 +223,7 @@ export function render(reason: string): void {
       children.set(m.parentKey, kids);
     } else roots.push(m);
   }
-  list.replaceChildren(...roots.map((m) => renderMessage(m, children, true)));
+  reconcile(list, roots, children, true);
   placeDigest();
   showListChrome();
   earlierButton.disabled = false;

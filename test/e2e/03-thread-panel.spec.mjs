@@ -1,6 +1,6 @@
 // The thread panel driven as a person drives it: paging back with "Load
-// earlier messages", @mentions highlighted in the page, and the composer's
-// @/# completion.
+// earlier messages", @mentions highlighted in the page, the composer's
+// @/# completion, and updates that leave the messages already shown in place.
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assert, assertEqual, pending, waitUntil } from './lib.mjs';
@@ -120,6 +120,46 @@ export default [
         (await panel.messages().allInnerTexts()).filter((t) => t.includes(`ask ${second}`)).length,
         0,
         'nothing was sent',
+      );
+    },
+  },
+  {
+    name: 'read marks and new messages update the page in place: a message already shown keeps its element',
+    timeout: 90_000,
+    async run(wb) {
+      await wb.coord('instance-2', 'create-chatroom', 'inplace', 'Updates without flicker');
+      for (const n of [1, 2, 3]) await wb.coord('instance-2', 'send', '#inplace', `in place ${n}`);
+      await wb.openCoordinationView();
+      await waitUntil(
+        '#inplace in the tree',
+        async () => (await wb.treeRows()).some((r) => r.startsWith('#inplace')) || pending(await wb.treeRows()),
+      );
+      const panel = await wb.openFromTree('#inplace');
+      await waitUntil('the three messages', async () => (await panel.messages().count()) === 3);
+      // The elements shown now, kept in the page itself.
+      await panel.frame.evaluate(() => {
+        window.keptArticles = [...document.querySelectorAll('ol.messages article.message')];
+      });
+      const [first] = await wb.coordJson('instance-2', 'check-chatroom', 'inplace');
+      assertEqual(first.text, 'in place 1', 'the first message of #inplace');
+      await wb.coord('instance-3', 'reply', String(first.number), 'in place reply');
+      await wb.coord('instance-3', 'send', '#inplace', 'in place 4');
+      // The page marks what it shows read; the host's update then shows every message read.
+      await waitUntil('the reply and the new message shown, and every message read', async () => {
+        const seen = await panel.frame.evaluate(() => ({
+          shown: document.querySelectorAll('ol.messages article.message').length,
+          unread: document.querySelectorAll('ol.messages article.message.unread, .unread-badge').length,
+          replies: document.querySelectorAll('ol.replies article.message').length,
+        }));
+        return (seen.shown === 5 && seen.unread === 0 && seen.replies === 1) || pending(seen);
+      });
+      const kept = await panel.frame.evaluate(() =>
+        window.keptArticles.map((a) => (a.isConnected ? a.querySelector('.text').textContent : 'replaced')),
+      );
+      assertEqual(
+        JSON.stringify(kept),
+        JSON.stringify(['in place 1', 'in place 2', 'in place 3']),
+        'the messages shown before the updates, still the same elements',
       );
     },
   },

@@ -39,7 +39,8 @@ const EFFECT = {
   'coordination.sendWithImportance': { prompt: 'How important is it?' },
   'coordination.muteRoom': { prompt: 'Mute or unmute notifications from which room?' },
   'coordination.quietNotifications': { prompt: 'Quiet "Needs you" notifications' },
-  'coordination.connectAgent': { prompt: 'Connect an Agent' },
+  // The agent picker's rows (the palette's own row only says "Connect an Agent…").
+  'coordination.connectAgent': { prompt: /Claude Code[\s\S]*Codex[\s\S]*Cursor[\s\S]*Gemini CLI/ },
   'coordination.openAgentTerminal': { prompt: 'Open a terminal for which agent?' },
 };
 

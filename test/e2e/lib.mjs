@@ -359,13 +359,13 @@ export class Workbench {
     await waitUntil(`the ${label} tab to open`, async () => {
       if (await this.tab(label).isVisible()) return true;
       // A row whose command went stale is an error VS Code shows in a toast: fail on it at once.
-      failed = await this.page
-        .locator('.notification-toast', { hasText: /command not found/i })
-        .first()
-        // Without a short timeout innerText() waits the default 15 s for a toast that is not there.
-        .innerText({ timeout: 200 })
-        .catch(() => '');
-      if (failed) return true;
+      // (isVisible() looks once; innerText() would wait for a toast that should never come, and
+      // with it this whole poll, for the default 15 s.)
+      const toast = this.page.locator('.notification-toast', { hasText: /command not found/i }).first();
+      if (await toast.isVisible()) {
+        failed = await toast.innerText();
+        return true;
+      }
       return pending(
         await this.page
           .locator('.tabs-container .tab')
