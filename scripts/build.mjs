@@ -30,6 +30,8 @@ const common = {
 const entries = [
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli-main.js' },
   { entryPoints: ['src/core/index.ts'], outfile: 'dist/core.js' },
+  // The NATS backend, loaded lazily by core/backend/openBackend.ts only when a server is configured.
+  { entryPoints: ['src/core/nats/openNats.ts'], outfile: 'dist/nats.js' },
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   {
     entryPoints: ['src/webview/main.ts'],

@@ -6,16 +6,17 @@
  */
 import { Command, CommanderError } from 'commander';
 import { CoordError, isCoordError, sanitizeForTerminal } from '../core';
-import { print } from './cliContext';
+import { closeOpened, print } from './cliContext';
 import type { CommandArea } from './cliContext';
 import { messagingArea } from './commands/messagingCommands';
 import { readingArea } from './commands/readingCommands';
 import { roomsArea } from './commands/roomsCommands';
 import { statusArea } from './commands/statusCommands';
 import { setupArea } from './commands/setupCommands';
+import { serverArea } from './commands/serverCommands';
 
 /** Every area, in the order `coord help` lists them. */
-const AREAS: CommandArea[] = [messagingArea, readingArea, roomsArea, statusArea, setupArea];
+const AREAS: CommandArea[] = [messagingArea, readingArea, roomsArea, statusArea, serverArea, setupArea];
 
 function buildProgram(): { program: Command; listing: Array<[string, string[]]> } {
   const program = new Command('coord');
@@ -108,6 +109,8 @@ export async function main(argv: string[]): Promise<void> {
       `unexpected failure: ${(error as Error)?.message ?? String(error)}; please report it with the command you ran`,
       70,
     );
+  } finally {
+    await closeOpened();
   }
 }
 

@@ -8,7 +8,8 @@ import * as path from 'path';
 import { CoordError } from './errors';
 import { Layout } from './layout';
 import { Chatroom, InstanceStatus, Message, MessageRef, Notifications } from './model';
-import { DirectoryStore, ReadState, StoredMessage, roomFromEvents, toMessage } from './store';
+import { DirectoryStore, StoredMessage, roomFromEvents, toMessage } from './store';
+import type { MessageStore, ReadView } from './backend/messageStore';
 import { withLock as withDirectoryLock } from './lock';
 import { appendWhole, ensureDir, fileStamp, listFiles, readTextIfExists, touch, writeAtomic } from './fsutil';
 import { scanLog, readLogLines } from './logIndex';
@@ -113,10 +114,18 @@ export function initCoordination(
   };
 }
 
+/**
+ * The operations over one coordination. The rules (visibility, unread,
+ * mentions, threads, search, validation) live here and read a MessageStore;
+ * the directory's writes are the protected persist* methods, which another
+ * backend (src/core/nats) overrides while keeping every rule.
+ */
 export class Coordination {
   readonly layout: Layout;
   private readonly store: DirectoryStore;
-  private loaded = false;
+  /** What the rules read: the directory store, or another backend's replica. */
+  private readonly reader: MessageStore;
+  protected loaded = false;
   private wroteSinceRefresh = false;
   private registered: string | null = null;
 
@@ -124,10 +133,25 @@ export class Coordination {
     readonly dir: string,
     readonly instance: string | null,
     private readonly now: () => Date,
+    reader?: MessageStore,
   ) {
     this.layout = new Layout(dir);
     this.store = new DirectoryStore(dir);
+    this.reader = reader ?? this.store;
   }
+
+  /** Which backend stands behind the operations (see backend/coordinationBackend.ts). */
+  get backend(): 'directory' | 'nats' {
+    return 'directory';
+  }
+
+  /** Change events: the directory has none of its own (callers watch its files and call refresh()). */
+  onChange(_listener: () => void): () => void {
+    return () => undefined;
+  }
+
+  /** Nothing to release for a directory. */
+  async close(): Promise<void> {}
 
   // ------------------------------------------------------------ reading
 
@@ -135,18 +159,18 @@ export class Coordination {
   refresh(): boolean {
     this.loaded = true;
     this.wroteSinceRefresh = false;
-    return this.store.refresh();
+    return this.reader.refresh();
   }
 
   /** Increases whenever the loaded state changes. */
   get version(): number {
-    return this.store.version;
+    return this.reader.version;
   }
 
   /** The store, refreshed first when nothing is loaded yet or this object wrote since. */
-  private get state(): DirectoryStore {
+  protected get state(): MessageStore {
     if (!this.loaded || this.wroteSinceRefresh) this.refresh();
-    return this.store;
+    return this.reader;
   }
 
   messages(): Message[] {
@@ -230,7 +254,7 @@ export class Coordination {
     return this.instance !== null && (m.to === this.instance || m.from === this.instance);
   }
 
-  private readState(): ReadState {
+  protected readState(): ReadView {
     return this.state.readState(this.requireInstance());
   }
 
@@ -239,7 +263,7 @@ export class Coordination {
     return lastN(this.unreadStored(opts.room), opts.limit).map(toMessage);
   }
 
-  private unreadStored(room?: string): StoredMessage[] {
+  protected unreadStored(room?: string): StoredMessage[] {
     const me = this.requireInstance();
     const rooms = this.state.chatrooms();
     const reads = this.readState();
@@ -400,6 +424,22 @@ export class Coordination {
     const unique = [...new Set(targets)];
     const fresh = unique.filter((m) => !reads.isRead(m));
     const time = this.timestamp();
+    const summary = refs === 'all' ? `All ${fresh.length} messages marked as read` : describeMarked(fresh);
+    await this.persistReadMarks(me, fresh, time, refs === 'all', {
+      action: refs === 'all' ? 'MARK_READ_ALL' : 'MARK_READ',
+      details: summary,
+    });
+    return { marked: fresh.map((m) => m.number ?? m.id), alreadyRead: unique.length - fresh.length };
+  }
+
+  /** Python's marks, the read receipts, bash's inbox STATUS lines and (for 'all') positions. */
+  protected persistReadMarks(
+    me: string,
+    fresh: StoredMessage[],
+    time: string,
+    all: boolean,
+    action: { action: string; details: string },
+  ): Promise<void> {
     return this.locked(() => {
       this.registerSelf(me);
       let marks = '';
@@ -417,10 +457,8 @@ export class Coordination {
       if (marks) appendWhole(this.layout.readMarks(me), marks);
       if (receipts) appendWhole(this.layout.readReceipts, receipts);
       this.markInboxBlocksRead(me, fresh);
-      if (refs === 'all') this.advancePositions(me);
-      const summary = refs === 'all' ? `All ${fresh.length} messages marked as read` : describeMarked(fresh);
-      this.logAction(me, refs === 'all' ? 'MARK_READ_ALL' : 'MARK_READ', summary);
-      return { marked: fresh.map((m) => m.number ?? m.id), alreadyRead: unique.length - fresh.length };
+      if (all) this.advancePositions(me);
+      this.logAction(me, action.action, action.details);
     });
   }
 
@@ -429,31 +467,39 @@ export class Coordination {
     const room = assertRoomName(stripSigil(name.trim(), '#'));
     checkField(description, 'description');
     const time = this.timestamp();
+    const entry: ChatroomStatusEntry = {
+      name: room,
+      status: 'open',
+      creator: me,
+      created: time,
+      modified: time,
+      reason: '',
+    };
+    return this.persistNewRoom(entry, description.trim(), {
+      action: 'CHATROOM_CREATED',
+      details: `Created chatroom '${room}' with description: ${description.trim()}`,
+    });
+  }
+
+  /** Adds the status-file line and the transcript's SYSTEM lines, unless the name is taken (checked under the lock). */
+  protected persistNewRoom(
+    entry: ChatroomStatusEntry,
+    description: string,
+    action: { action: string; details: string },
+  ): Promise<Chatroom> {
+    const { name: room, creator: me, created: time } = entry;
     return this.locked(() => {
       const existing = loadRoomsLight(this.layout).find((r) => r.name.toLowerCase() === room.toLowerCase());
-      if (existing) {
-        throw new CoordError(
-          'conflict',
-          `chatroom '${existing.name}' already exists (names are unique regardless of case); pick another name or use #${existing.name}`,
-        );
-      }
+      if (existing) throw roomExistsError(existing);
       this.registerSelf(me);
-      const entry: ChatroomStatusEntry = {
-        name: room,
-        status: 'open',
-        creator: me,
-        created: time,
-        modified: time,
-        reason: '',
-      };
       const current = readTextIfExists(this.layout.chatroomStatus);
       const head = current === '' ? CHATROOM_STATUS_HEADER : current.endsWith('\n') ? '' : '\n';
       appendWhole(this.layout.chatroomStatus, `${head}${formatChatroomStatusLine(entry)}\n`);
       let transcript = formatSystemLine(time, `Chatroom '${room}' created by ${me}`);
-      if (description.trim()) transcript += formatSystemLine(time, `Description: ${description.trim()}`);
+      if (description) transcript += formatSystemLine(time, `Description: ${description}`);
       appendWhole(this.layout.chatroom(room), transcript);
-      this.logAction(me, 'CHATROOM_CREATED', `Created chatroom '${room}' with description: ${description.trim()}`);
-      return { ...entry, description: description.trim() };
+      this.logAction(me, action.action, action.details);
+      return { ...entry, description };
     });
   }
 
@@ -474,12 +520,20 @@ export class Coordination {
       );
     checkField(text, 'status');
     const status = { instance: me, text: text.trim().replace(/\s*[\r\n]+\s*/g, ' '), updated: this.timestamp() };
+    await this.persistStatus(status, { action: 'UPDATE_STATUS', details: `Status updated to: ${status.text}` });
+    return { text: status.text, updated: status.updated };
+  }
+
+  /** status_<id>.txt for Python, status.txt for bash, under the lock. */
+  protected persistStatus(
+    status: { instance: string; text: string; updated: string },
+    action: { action: string; details: string },
+  ): Promise<void> {
     return this.locked(() => {
-      this.registerSelf(me);
-      writeAtomic(this.layout.instanceStatus(me), formatInstanceStatusFile(status));
+      this.registerSelf(status.instance);
+      writeAtomic(this.layout.instanceStatus(status.instance), formatInstanceStatusFile(status));
       writeAtomic(this.layout.statusTxt, upsertStatusTxt(readTextIfExists(this.layout.statusTxt), status));
-      this.logAction(me, 'UPDATE_STATUS', `Status updated to: ${status.text}`);
-      return { text: status.text, updated: status.updated };
+      this.logAction(status.instance, action.action, action.details);
     });
   }
 
@@ -494,11 +548,11 @@ export class Coordination {
     }
   }
 
-  private timestamp(): string {
+  protected timestamp(): string {
     return formatTimestamp(this.now());
   }
 
-  private requireInstance(): string {
+  protected requireInstance(): string {
     if (this.instance === null) {
       throw new CoordError(
         'no-identity',
@@ -508,7 +562,7 @@ export class Coordination {
     return this.instance;
   }
 
-  private requireMessage(ref: MessageRef): StoredMessage {
+  protected requireMessage(ref: MessageRef): StoredMessage {
     const m = this.state.messageByRef(ref);
     if (!m) {
       const count = this.state.lineCount;
@@ -521,20 +575,25 @@ export class Coordination {
     return m;
   }
 
-  private resolveTarget(raw: string): string {
+  /** Every room, as writes check them: the directory reads them without the log. */
+  protected currentRooms(): Chatroom[] {
+    return loadRoomsLight(this.layout);
+  }
+
+  protected resolveTarget(raw: string): string {
     const target = raw.trim();
     if (target === '' || target === '#' || target === '@') {
       throw new CoordError(
         'invalid-input',
         `empty target: send to #room or @instance (rooms: ${listChoices(
-          loadRoomsLight(this.layout).map((r) => r.name),
+          this.currentRooms().map((r) => r.name),
           '#',
         )})`,
       );
     }
     if (target.startsWith('@')) return `@${this.requireKnownInstance(target.slice(1))}`;
     if (target.startsWith('#')) return `#${this.requireOpenRoom(target.slice(1)).name}`;
-    const rooms = loadRoomsLight(this.layout);
+    const rooms = this.currentRooms();
     if (rooms.some((r) => r.name.toLowerCase() === target.toLowerCase()))
       return `#${this.requireOpenRoom(target).name}`;
     if (this.knownInstances().includes(target)) return `@${target}`;
@@ -547,9 +606,9 @@ export class Coordination {
     );
   }
 
-  private requireOpenRoom(name: string): Chatroom {
+  protected requireOpenRoom(name: string): Chatroom {
     if (!isValidRoomName(name)) assertRoomName(name);
-    const rooms = loadRoomsLight(this.layout);
+    const rooms = this.currentRooms();
     const room = rooms.find((r) => r.name.toLowerCase() === name.toLowerCase());
     if (!room) throw this.unknownRoom(name, rooms);
     if (room.status === 'closed') {
@@ -564,7 +623,7 @@ export class Coordination {
     return room;
   }
 
-  private unknownRoom(name: string, rooms: Chatroom[]): CoordError {
+  protected unknownRoom(name: string, rooms: Chatroom[]): CoordError {
     return new CoordError(
       'not-found',
       `unknown chatroom '${name}': open rooms are ${listChoices(
@@ -574,7 +633,7 @@ export class Coordination {
     );
   }
 
-  private requireKnownInstance(id: string): string {
+  protected requireKnownInstance(id: string): string {
     assertInstanceId(id, 'recipient');
     const known = this.knownInstances();
     if (!known.includes(id)) {
@@ -591,28 +650,24 @@ export class Coordination {
     const roomName = stripSigil(name.trim(), '#');
     assertRoomName(roomName);
     checkField(reason, 'reason');
-    const time = this.timestamp();
-    const verb = status === 'closed' ? 'close' : 'reopen';
+    return this.persistRoomStatus(me, roomName, status, reason.trim(), this.timestamp());
+  }
+
+  /** Rewrites the room's status line and adds the transcript's SYSTEM lines, under the lock. */
+  protected persistRoomStatus(
+    me: string,
+    roomName: string,
+    status: 'open' | 'closed',
+    reason: string,
+    time: string,
+  ): Promise<Chatroom> {
     return this.locked(() => {
       const rooms = loadRoomsLight(this.layout);
       const room = rooms.find((r) => r.name.toLowerCase() === roomName.toLowerCase());
       if (!room) throw this.unknownRoom(roomName, rooms);
-      if (room.status === status) {
-        throw new CoordError(
-          'conflict',
-          `chatroom #${room.name} is already ${status === 'open' ? 'open' : 'closed'}; nothing to ${verb}`,
-        );
-      }
+      const { updated, action } = roomStatusChange(room, status, reason, time);
       this.registerSelf(me);
       const lines = parseChatroomStatusFile(readTextIfExists(this.layout.chatroomStatus));
-      const updated: ChatroomStatusEntry = {
-        name: room.name,
-        status,
-        creator: room.creator,
-        created: room.created,
-        modified: time,
-        reason: status === 'closed' ? reason.trim() : '',
-      };
       let replaced = false;
       const next = lines.flatMap((l) => {
         if (l.kind !== 'entry' || l.entry.name.toLowerCase() !== room.name.toLowerCase()) return [l];
@@ -626,20 +681,15 @@ export class Coordination {
       writeAtomic(this.layout.chatroomStatus, formatChatroomStatusFile(next));
       const [event, reasonLabel] = status === 'closed' ? ['closed', 'Closure reason'] : ['reopened', 'Reopen reason'];
       let transcript = formatSystemLine(time, `Chatroom ${event} by ${me}`);
-      if (reason.trim()) transcript += formatSystemLine(time, `${reasonLabel}: ${reason.trim()}`);
+      if (reason) transcript += formatSystemLine(time, `${reasonLabel}: ${reason}`);
       appendWhole(this.layout.chatroom(room.name), transcript);
-      const action = status === 'closed' ? 'CHATROOM_CLOSED' : 'CHATROOM_REOPENED';
-      this.logAction(
-        me,
-        action,
-        `${status === 'closed' ? 'Closed' : 'Reopened'} chatroom '${room.name}' - Reason: ${reason.trim()}`,
-      );
+      this.logAction(me, action.action, action.details);
       return { ...updated, description: room.description };
     });
   }
 
   /** Finds a parent without loading the whole log when it is referred to by number. */
-  private findParent(ref: MessageRef): StoredMessage {
+  protected findParent(ref: MessageRef): StoredMessage {
     const asNumber = typeof ref === 'number' ? ref : /^#?\d+$/.test(ref) ? Number(ref.replace('#', '')) : null;
     if (asNumber === null || this.loaded) return this.requireMessage(ref);
     const found = findLogMessageLight(this.layout, asNumber, this.knownRoomNames());
@@ -651,14 +701,7 @@ export class Coordination {
     return new Set(loadRoomsLight(this.layout).map((r) => r.name));
   }
 
-  private async writeMessage(input: {
-    from: string;
-    target: string;
-    dm: boolean;
-    text: string;
-    replyTo: number | string | null;
-    replyToSender?: string;
-  }): Promise<Message> {
+  protected async writeMessage(input: MessageInput): Promise<Message> {
     const time = this.timestamp();
     const id = newMessageId();
     const line = formatLogLine({
@@ -670,19 +713,24 @@ export class Coordination {
       replyTo: input.replyTo,
       replyToSender: input.replyToSender,
     });
+    const action = input.replyTo !== null ? 'REPLY_MESSAGE' : input.dm ? 'SEND_DM' : 'SEND_MESSAGE';
+    const details =
+      input.replyTo !== null
+        ? `Replied to message #${input.replyTo} from ${input.replyToSender ?? ''} | To: ${input.target} | ID: ${id}`
+        : `To: ${input.dm ? input.target.slice(1) : input.target} | ID: ${id}`;
+    return this.persistMessage({ ...input, time, id, line, action, details });
+  }
+
+  /** Appends the log line (its number is the line's), the transcript copies and the action, under the lock. */
+  protected persistMessage(w: MessageWrite): Promise<Message> {
     return this.locked(() => {
       // Checked again under the lock: a room may have closed since.
-      if (input.target.startsWith('#')) this.requireOpenRoom(input.target.slice(1));
-      this.registerSelf(input.from);
-      const number = appendLogLine(this.layout, line);
-      this.writeTranscriptCopies(input, time, id);
-      const action = input.replyTo !== null ? 'REPLY_MESSAGE' : input.dm ? 'SEND_DM' : 'SEND_MESSAGE';
-      const details =
-        input.replyTo !== null
-          ? `Replied to message #${input.replyTo} from ${input.replyToSender ?? ''} | To: ${input.target} | ID: ${id}`
-          : `To: ${input.dm ? input.target.slice(1) : input.target} | ID: ${id}`;
-      this.logAction(input.from, action, details);
-      return { number, id, time, from: input.from, target: input.target, text: input.text, replyTo: input.replyTo };
+      if (w.target.startsWith('#')) this.requireOpenRoom(w.target.slice(1));
+      this.registerSelf(w.from);
+      const number = appendLogLine(this.layout, w.line);
+      this.writeTranscriptCopies(w, w.time, w.id);
+      this.logAction(w.from, w.action, w.details);
+      return { number, id: w.id, time: w.time, from: w.from, target: w.target, text: w.text, replyTo: w.replyTo };
     });
   }
 
@@ -765,6 +813,59 @@ export class Coordination {
 }
 
 // ---------------------------------------------------------------- helpers
+
+/** A message about to be written, before the backend gives it its number. */
+export interface MessageInput {
+  from: string;
+  target: string;
+  dm: boolean;
+  text: string;
+  replyTo: number | string | null;
+  replyToSender?: string;
+}
+
+/** A message ready to persist: its time, id, log line and the action-log entry. */
+export interface MessageWrite extends MessageInput {
+  time: string;
+  id: string;
+  line: string;
+  action: string;
+  details: string;
+}
+
+/** Room names are unique regardless of case. */
+export function roomExistsError(existing: Chatroom): CoordError {
+  return new CoordError(
+    'conflict',
+    `chatroom '${existing.name}' already exists (names are unique regardless of case); pick another name or use #${existing.name}`,
+  );
+}
+
+/** Closing or reopening a room: the new entry and the action-log line, or a conflict when nothing changes. */
+export function roomStatusChange(
+  room: Chatroom,
+  status: 'open' | 'closed',
+  reason: string,
+  time: string,
+): { updated: ChatroomStatusEntry; action: { action: string; details: string } } {
+  if (room.status === status) {
+    const verb = status === 'closed' ? 'close' : 'reopen';
+    throw new CoordError('conflict', `chatroom #${room.name} is already ${status}; nothing to ${verb}`);
+  }
+  const updated: ChatroomStatusEntry = {
+    name: room.name,
+    status,
+    creator: room.creator,
+    created: room.created,
+    modified: time,
+    reason: status === 'closed' ? reason : '',
+  };
+  const action = {
+    action: status === 'closed' ? 'CHATROOM_CLOSED' : 'CHATROOM_REOPENED',
+    details: `${status === 'closed' ? 'Closed' : 'Reopened'} chatroom '${room.name}' - Reason: ${reason}`,
+  };
+  return { updated, action };
+}
 
 /**
  * An 8-hex id like the older tools' (uuid4()[:8]). Math.random is enough for

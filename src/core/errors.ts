@@ -27,8 +27,13 @@ export class CoordError extends Error {
   }
 }
 
+/** Also true for a CoordError from another bundle (the lazily loaded dist/nats.js has its own copy of the class). */
 export function isCoordError(error: unknown): error is CoordError {
-  return error instanceof CoordError;
+  if (error instanceof CoordError) return true;
+  const e = error as { name?: unknown; exitCode?: unknown; code?: unknown } | null;
+  return (
+    error instanceof Error && e?.name === 'CoordError' && typeof e.exitCode === 'number' && typeof e.code === 'string'
+  );
 }
 
 /** Turns a Node fs error into a one-line CoordError that names the file and the fix. */

@@ -10,3 +10,8 @@ export { isBookkeepingPath } from './layout';
 export { searchDirectory } from './searchCache';
 export { sanitizeForTerminal, escapeMessageText, unescapeMessageText } from './text';
 export { isValidInstanceId, isValidRoomName } from './names';
+export { openBackend, loadNats } from './backend/openBackend';
+export type { BackendOptions } from './backend/openBackend';
+export type { CoordinationBackend } from './backend/coordinationBackend';
+export { serverOptionsFrom, describeServer } from './backend/serverOptions';
+export type { ServerOptions, ServerFlags } from './backend/serverOptions';

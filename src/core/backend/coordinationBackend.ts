@@ -1,0 +1,55 @@
+/**
+ * The backend boundary: every operation the CLI, the MCP server and the
+ * extension use, whichever backend stands behind it (the coordination
+ * directory, or a NATS JetStream server). Reads are synchronous over state
+ * the backend keeps current; writes are async.
+ */
+import type { Coordination } from '../coordination';
+
+/** The operations (Coordination's public surface) plus change events and closing. */
+export type CoordinationBackend = Pick<
+  Coordination,
+  | 'dir'
+  | 'instance'
+  | 'version'
+  | 'refresh'
+  | 'messages'
+  | 'getMessage'
+  | 'listChatrooms'
+  | 'getChatroom'
+  | 'checkChatroom'
+  | 'checkDm'
+  | 'conversations'
+  | 'thread'
+  | 'isVisible'
+  | 'checkUnread'
+  | 'unreadCounts'
+  | 'checkNotifications'
+  | 'checkInbox'
+  | 'search'
+  | 'warmSearchIndex'
+  | 'statuses'
+  | 'knownInstances'
+  | 'actionLog'
+  | 'systemStatus'
+  | 'systemSummary'
+  | 'send'
+  | 'sendDm'
+  | 'reply'
+  | 'markRead'
+  | 'createChatroom'
+  | 'closeChatroom'
+  | 'reopenChatroom'
+  | 'updateStatus'
+> & {
+  /** 'directory' or 'nats'. */
+  readonly backend: 'directory' | 'nats';
+  /**
+   * Calls `listener` after the state changed (another process or machine
+   * wrote). The directory backend has no push of its own: its callers watch
+   * the files and call refresh(); there this returns a no-op disposer.
+   */
+  onChange(listener: () => void): () => void;
+  /** Releases connections; the object is unusable afterwards. */
+  close(): Promise<void>;
+};
