@@ -21,6 +21,7 @@ const stages = [
   mochaStage('unit', 'out/test/unit/**/*.test.js'),
   mochaStage('cli', 'out/test/cli/**/*.test.js', 120000),
   mochaStage('fault', 'out/test/fault/**/*.test.js', 300000),
+  mochaStage('nats', 'out/test/nats/**/*.test.js', 300000),
   {
     name: 'integration',
     present: () => existsSync(join(root, 'scripts/vscode-host.mjs')),

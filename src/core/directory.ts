@@ -96,6 +96,9 @@ export function assertNoLinkedSubdirs(dir: string): void {
   }
 }
 
+/** The room every new coordination starts with (a directory by `init`, a NATS server on first use). */
+export const INITIAL_ROOM = { name: 'general', creator: 'system' } as const;
+
 /** Creates the layout (directories 700, files 600) and a #general room; keeps what exists. */
 export function initDirectory(dir: string, time: string): { created: boolean } {
   const existed = looksLikeCoordinationDir(dir);
@@ -105,10 +108,13 @@ export function initDirectory(dir: string, time: string): { created: boolean } {
   for (const d of layout.allDirs) ensureDir(d);
   for (const f of [layout.messagesLog, layout.actionLog, layout.readReceipts]) touch(f);
   if (!fs.existsSync(layout.chatroomStatus)) {
-    appendWhole(layout.chatroomStatus, `${CHATROOM_STATUS_HEADER}general:open:system:${time}:${time}:\n`);
+    appendWhole(
+      layout.chatroomStatus,
+      `${CHATROOM_STATUS_HEADER}${INITIAL_ROOM.name}:open:${INITIAL_ROOM.creator}:${time}:${time}:\n`,
+    );
   }
-  if (!fs.existsSync(layout.chatroom('general'))) {
-    appendWhole(layout.chatroom('general'), `[CHATROOM CREATED: ${time} by system]\n`);
+  if (!fs.existsSync(layout.chatroom(INITIAL_ROOM.name))) {
+    appendWhole(layout.chatroom(INITIAL_ROOM.name), `[CHATROOM CREATED: ${time} by ${INITIAL_ROOM.creator}]\n`);
   }
   return { created: !existed };
 }

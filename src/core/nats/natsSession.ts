@@ -18,6 +18,8 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import { Kvm, type KV } from '@nats-io/kv';
 import { CoordError } from '../errors';
 import { describeServer, type ServerOptions } from '../backend/serverOptions';
+import { INITIAL_ROOM } from '../directory';
+import { formatTimestamp } from '../time';
 
 export const MESSAGES_STREAM = 'COORD_MESSAGES';
 export const ACTIONS_STREAM = 'COORD_ACTIONS';
@@ -44,7 +46,7 @@ export class NatsSession {
     readonly timeoutMs: number,
   ) {}
 
-  static async open(options: ServerOptions): Promise<NatsSession> {
+  static async open(options: ServerOptions & { now?: () => Date }): Promise<NatsSession> {
     const server = describeServer(options.url);
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const nc = await connectBounded(options, server, timeoutMs);
@@ -58,8 +60,13 @@ export class NatsSession {
       await ensureStream(jsm, ACTIONS_STREAM, ACTION_SUBJECT_PREFIX + '>', replicas, server);
       const kvm = new Kvm(js);
       const kv = {} as Record<BucketName, KV>;
-      for (const [key, bucket] of Object.entries(BUCKETS) as Array<[BucketName, string]>)
-        kv[key] = await openBucket(jsm, kvm, bucket, replicas, server);
+      let fresh = false;
+      for (const [key, bucket] of Object.entries(BUCKETS) as Array<[BucketName, string]>) {
+        const opened = await openBucket(jsm, kvm, bucket, replicas, server);
+        kv[key] = opened.kv;
+        if (key === 'rooms') fresh = opened.created;
+      }
+      if (fresh) await seedInitialRoom(kv.rooms, options.now ?? (() => new Date()));
       return new NatsSession(nc, js, jsm, kv, server, timeoutMs);
     } catch (error) {
       await nc.close().catch(() => undefined);
@@ -264,20 +271,28 @@ async function openBucket(
   bucket: string,
   replicas: number,
   server: string,
-): Promise<KV> {
+): Promise<{ kv: KV; created: boolean }> {
   try {
     // open() with bindOnly does not check that the bucket exists: its stream does.
     await jsm.streams.info(`KV_${bucket}`);
-    return await kvm.open(bucket, { bindOnly: true });
+    return { kv: await kvm.open(bucket, { bindOnly: true }), created: false };
   } catch (error) {
     if (!/not found/i.test(errorText(error))) throw serverSetupError(bucket, server, error);
   }
   try {
-    return await kvm.create(bucket, { replicas, history: 1 });
+    return { kv: await kvm.create(bucket, { replicas, history: 1 }), created: true };
   } catch (error) {
-    if (/already in use|already exists/i.test(errorText(error))) return kvm.open(bucket, { bindOnly: true });
+    if (/already in use|already exists/i.test(errorText(error)))
+      return { kv: await kvm.open(bucket, { bindOnly: true }), created: false };
     throw serverSetupError(bucket, server, error);
   }
+}
+
+/** A new server starts with the same room as a new directory. */
+async function seedInitialRoom(rooms: KV, now: () => Date): Promise<void> {
+  const time = formatTimestamp(now());
+  const room = { ...INITIAL_ROOM, status: 'open', created: time, modified: time, reason: '', description: '' };
+  await rooms.create(INITIAL_ROOM.name, JSON.stringify(room)).catch(() => undefined);
 }
 
 function serverSetupError(what: string, server: string, error: unknown): CoordError {

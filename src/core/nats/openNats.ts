@@ -16,7 +16,7 @@ export async function openNatsCoordination(
   now: () => Date = () => new Date(),
 ): Promise<NatsCoordination> {
   if (instance !== null) assertInstanceId(instance, 'instance id (--as / CLAUDE_INSTANCE_ID)');
-  const session = await NatsSession.open(server);
+  const session = await NatsSession.open({ ...server, now });
   const replica = new NatsReplica(session);
   try {
     await replica.start();
