@@ -92,9 +92,9 @@ export class NatsServer {
 }
 
 /**
- * A single server with JetStream. `config` is extra configuration text
- * (e.g. authorization), `template` a config file whose ports/paths are
- * replaced: {{PORT}}, {{STORE}}, {{WS_PORT}}.
+ * A single server with JetStream. `extra` is more configuration text;
+ * `template` a config file (scripts/nats/*.conf) whose listen address, store
+ * directory and websocket port are replaced.
  */
 export async function startServer(
   opts: { extra?: string; template?: string; wsPort?: number } = {},
@@ -104,11 +104,13 @@ export async function startServer(
   const store = path.join(dir, 'jetstream');
   let config: string;
   if (opts.template) {
+    // The documented configs (scripts/nats/*.conf) as they are, on test ports and a temporary store.
     config = fs
       .readFileSync(opts.template, 'utf8')
-      .replace(/\{\{PORT\}\}/g, String(port))
-      .replace(/\{\{STORE\}\}/g, store)
-      .replace(/\{\{WS_PORT\}\}/g, String(opts.wsPort ?? 0));
+      .replace(/^listen: .*$/m, `listen: 127.0.0.1:${port}`)
+      .replace(/store_dir: .*$/m, `store_dir: "${store}"`)
+      .replace(/(websocket \{[^}]*?)port: \d+/s, `$1port: ${opts.wsPort ?? 0}`)
+      .replace(/(websocket \{[^}]*?)host: \S+/s, `$1host: 127.0.0.1`);
   } else {
     config = `listen: 127.0.0.1:${port}\njetstream { store_dir: "${store}" }\n${opts.extra ?? ''}\n`;
   }

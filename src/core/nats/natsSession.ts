@@ -12,6 +12,7 @@
  *   KV coord-reads         key = instance                JSON {numbers: "1-20,25"}
  */
 import * as fs from 'fs';
+import * as net from 'net';
 import { connect } from '@nats-io/transport-node';
 import { credsAuthenticator, headers, type NatsConnection, type ConnectionOptions } from '@nats-io/nats-core';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
@@ -186,29 +187,51 @@ async function connectBounded(options: ServerOptions, server: string, timeoutMs:
       keyFile: options.tls.key,
     };
   }
-  let timer: NodeJS.Timeout | undefined;
-  const bound = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new CoordError(
-            'io',
-            `no answer from the NATS server ${server} within ${Math.round(timeoutMs / 1000)} s; check the address and port, that nats-server runs there and that no firewall is in the way`,
-          ),
-        ),
-      timeoutMs,
+  // The client leaves its socket open after a connect timeout (the process would hang): probe first.
+  await probeServers(opts.servers as string[], server, timeoutMs);
+  try {
+    return await connect(opts);
+  } catch (error) {
+    throw connectError(error, server);
+  }
+}
+
+/**
+ * Resolves once one of the servers greets (a NATS server sends INFO at once);
+ * a refused connection or silence until the deadline is an error naming the server.
+ */
+async function probeServers(urls: string[], server: string, timeoutMs: number): Promise<void> {
+  const tcp = urls.filter((u) => !/^wss?:/i.test(u));
+  if (tcp.length === 0) return;
+  const results = await Promise.all(tcp.map((u) => probe(u, timeoutMs)));
+  if (results.some((r) => r === null)) return;
+  const refused = results.find((r) => r !== 'silent');
+  if (refused) throw connectError(new Error(refused), server);
+  throw new CoordError(
+    'io',
+    `no answer from the NATS server ${server} within ${Math.round(timeoutMs / 1000)} s; check the address and port, that nats-server runs there and that no firewall is in the way`,
+  );
+}
+
+/** null when the server greeted; else 'silent' or the socket error. */
+function probe(url: string, timeoutMs: number): Promise<string | null> {
+  const m = /^(?:(?:nats|tls):\/\/)?(?:[^@/]*@)?(\[[^\]]+\]|[^:/]+)(?::(\d+))?$/i.exec(url);
+  if (!m) return Promise.resolve(null); // let the client report it
+  const host = m[1].replace(/^\[|\]$/g, '');
+  const port = Number(m[2] ?? 4222);
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (result: string | null) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result);
+    };
+    const timer = setTimeout(() => done('silent'), timeoutMs);
+    socket.once('data', () => done(null));
+    socket.once('error', (e: NodeJS.ErrnoException) =>
+      done(`${e.code === 'ECONNREFUSED' ? 'connection refused' : (e.code ?? 'error')}: ${e.message}`),
     );
   });
-  try {
-    const pending = connect(opts);
-    pending.catch(() => undefined);
-    return await Promise.race([pending, bound]);
-  } catch (error) {
-    if (error instanceof CoordError) throw error;
-    throw connectError(error, server);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function connectError(error: unknown, server: string): CoordError {
