@@ -70,7 +70,7 @@ export class NatsCoordination extends Coordination {
     await this.registerWriter(w.from);
     const number = await this.session.publishMessage(w.from, w.line, w.id);
     await this.recordAction(w.from, w);
-    await this.replica.waitFor('messages', number);
+    await this.replica.settle('messages', number);
     return { number, id: w.id, time: w.time, from: w.from, target: w.target, text: w.text, replyTo: w.replyTo };
   }
 
@@ -90,7 +90,7 @@ export class NatsCoordination extends Coordination {
     });
     this.registeredSelf = true;
     await this.recordAction(me, action);
-    if (result) await this.replica.waitFor('reads', result.revision);
+    if (result) await this.replica.settle('reads', result.revision);
   }
 
   protected override async persistNewRoom(
@@ -105,7 +105,7 @@ export class NatsCoordination extends Coordination {
       return room;
     });
     await this.recordAction(entry.creator, action);
-    if (result) await this.replica.waitFor('rooms', result.revision);
+    if (result) await this.replica.settle('rooms', result.revision);
     return room;
   }
 
@@ -126,7 +126,7 @@ export class NatsCoordination extends Coordination {
     });
     if (!result || !action) throw new CoordError('io', `chatroom #${roomName} could not be updated`);
     await this.recordAction(me, action);
-    await this.replica.waitFor('rooms', result.revision);
+    await this.replica.settle('rooms', result.revision);
     return result.value;
   }
 
@@ -140,7 +140,7 @@ export class NatsCoordination extends Coordination {
       updated: status.updated,
     }));
     await this.recordAction(status.instance, action);
-    if (result) await this.replica.waitFor('statuses', result.revision);
+    if (result) await this.replica.settle('statuses', result.revision);
   }
 
   /** Like the directory's read-status file: an instance that writes has read marks, and so is known. */
@@ -150,13 +150,18 @@ export class NatsCoordination extends Coordination {
       current === null ? { numbers: '' } : undefined,
     );
     this.registeredSelf = true;
-    if (result) await this.replica.waitFor('reads', result.revision);
+    if (result) await this.replica.settle('reads', result.revision);
   }
 
+  /**
+   * The action-log entry of a write that is already stored: a failure here
+   * leaves the entry out rather than reporting the write as failed (which
+   * would invite a duplicate resend).
+   */
   private async recordAction(me: string, action: Action): Promise<void> {
     const entry = { time: this.nowStamp(), instance: me, action: action.action, details: action.details };
-    const seq = await this.session.publishAction(entry);
-    await this.replica.waitFor('actions', seq);
+    const seq = await this.session.publishAction(entry).catch(() => 0);
+    if (seq > 0) await this.replica.settle('actions', seq);
   }
 
   private nowStamp(): string {

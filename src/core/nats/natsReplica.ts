@@ -106,6 +106,16 @@ export class NatsReplica implements MessageStore {
     });
   }
 
+  /**
+   * After a write the server acknowledged: waits (bounded) until the replica
+   * has it, so a read right after sees it. Never fails: the write is done
+   * whatever the replica's lag, and reporting it as failed would invite a
+   * duplicate resend.
+   */
+  async settle(source: Source, at: number): Promise<void> {
+    await this.waitFor(source, at).catch(() => undefined);
+  }
+
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -170,7 +180,8 @@ export class NatsReplica implements MessageStore {
 
   private async consumeStream(stream: string, apply: (m: JsMsg) => void): Promise<void> {
     const consumer = await this.session.js.consumers.get(stream);
-    const messages: ConsumerMessages = await consumer.consume();
+    // Short pull requests: an ordered consumer whose node died is noticed (missed heartbeats) and recreated in ~2 s.
+    const messages: ConsumerMessages = await consumer.consume({ expires: 2000 });
     this.stops.push(() => messages.close());
     void (async () => {
       try {
