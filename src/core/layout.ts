@@ -40,6 +40,10 @@ export class Layout {
   get lockTarget(): string {
     return path.join(this.dataDir, '.coord');
   }
+  /** Where `coord bridge` keeps how far it mirrored (per bridge id). */
+  bridgeCursor(id: string): string {
+    return path.join(this.dataDir, `.coord-bridge-${id}.json`);
+  }
   get logCheckpoint(): string {
     return path.join(this.dataDir, '.coord-log-index.json');
   }
@@ -72,7 +76,7 @@ export class Layout {
 /**
  * Files our own writers touch besides the data itself: the lock directory
  * (mkdir, mtime refreshes, rmdir), the line-count checkpoint, the persisted
- * search index, and the temporary files of atomic writes (write-file-atomic's
+ * search index, a NATS bridge's cursor, and the temporary files of atomic writes (write-file-atomic's
  * `name.<digits>`, `*.tmp`, `*.tmp-*`). Every real change also writes a data
  * file, so events for these only restart the debounce.
  */
@@ -83,6 +87,7 @@ export function isBookkeepingPath(fsPath: string): boolean {
   return (
     base.startsWith('.coord-log-index.json') ||
     base.startsWith('.coord-search-index') ||
+    base.startsWith('.coord-bridge-') ||
     /\.\d+$/.test(base) ||
     /\.tmp(?:-[^/\\]*)?$/i.test(base) ||
     /\.tmp-/i.test(base)

@@ -26,6 +26,7 @@ import {
   type BucketName,
   ID_HEADER,
   MESSAGES_STREAM,
+  ORIGIN_HEADER,
   MESSAGE_SUBJECT_PREFIX,
   type NatsSession,
 } from './natsSession';
@@ -38,6 +39,8 @@ export class NatsReplica implements MessageStore {
   private refreshedVersion = -1;
   private messages: StoredMessage[] = [];
   private byId = new Map<string, StoredMessage>();
+  /** Messages a bridge copied from a directory: number -> the bridge's id. */
+  private origins = new Map<number, string>();
   private rooms = new Map<string, Chatroom>();
   private statusMap = new Map<string, InstanceStatus>();
   private readNumbers = new Map<string, Set<number>>();
@@ -171,6 +174,16 @@ export class NatsReplica implements MessageStore {
     return this.actions;
   }
 
+  /** The bridge that copied message `number` from a directory, if one did. */
+  originOf(number: number): string | undefined {
+    return this.origins.get(number);
+  }
+
+  /** By 8-hex id only (messageByRef reads an all-digit id as a number first). */
+  messageById(id: string): StoredMessage | undefined {
+    return this.byId.get(id);
+  }
+
   /** The read numbers of one instance as stored (for the compare-and-set update). */
   readNumbersOf(instance: string): Set<number> {
     return this.readNumbers.get(instance) ?? new Set();
@@ -256,6 +269,8 @@ export class NatsReplica implements MessageStore {
         };
     this.messages.push(stored);
     if (!this.byId.has(id)) this.byId.set(id, stored);
+    const origin = m.headers?.get(ORIGIN_HEADER);
+    if (origin) this.origins.set(number, origin);
     this.changed();
   }
 

@@ -30,6 +30,8 @@ export const BUCKETS = { rooms: 'coord-rooms', statuses: 'coord-statuses', reads
 export type BucketName = keyof typeof BUCKETS;
 /** Header carrying a message's 8-hex id. */
 export const ID_HEADER = 'Coord-Id';
+/** Header naming the bridge that copied a message from a directory (so it never goes back). */
+export const ORIGIN_HEADER = 'Coord-Origin';
 
 const DEFAULT_TIMEOUT_MS = 5000;
 /** A publish is retried (same Nats-Msg-Id, so never stored twice) while a cluster elects a new leader. */
@@ -80,10 +82,16 @@ export class NatsSession {
    * message number. Retried with the same Nats-Msg-Id until acknowledged, so
    * a lost acknowledgement never stores it twice.
    */
-  async publishMessage(from: string, line: string, id: string): Promise<number> {
+  async publishMessage(
+    from: string,
+    line: string,
+    id: string,
+    mirror?: { origin: string; msgID: string },
+  ): Promise<number> {
     const h = headers();
     h.set(ID_HEADER, id);
-    const msgID = `${from}-${id}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+    if (mirror) h.set(ORIGIN_HEADER, mirror.origin);
+    const msgID = mirror?.msgID ?? `${from}-${id}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
     const ack = await this.withRetry(`send as ${from}`, () =>
       this.js.publish(MESSAGE_SUBJECT_PREFIX + from, line, {
         msgID,

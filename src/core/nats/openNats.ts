@@ -30,3 +30,5 @@ export async function openNatsCoordination(
 
 export { NatsSession } from './natsSession';
 export { NatsReplica } from './natsReplica';
+export { Bridge } from './bridge';
+export type { BridgePass } from './bridge';
