@@ -9,7 +9,6 @@ import * as path from 'path';
 
 async function main(): Promise<void> {
   const [url, instance, runMs] = process.argv.slice(2);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const core = require(path.resolve(__dirname, '..', '..', '..', 'dist', 'core.js')) as typeof import('../../src/core');
   const c = await core.openBackend({ instance, server: { url } });
   const deadline = Date.now() + Number(runMs);

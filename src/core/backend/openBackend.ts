@@ -12,7 +12,10 @@ import type { CoordinationBackend } from './coordinationBackend';
 import { serverOptionsFrom, type ServerOptions } from './serverOptions';
 
 export interface BackendOptions extends OpenOptions {
-  /** The server; undefined: from the environment ($COORD_SERVER ...); null: the directory whatever the environment says. */
+  /**
+   * The server. Undefined: from the environment ($COORD_SERVER ...);
+   * null: the directory, whatever the environment says.
+   */
   server?: ServerOptions | null;
 }
 
