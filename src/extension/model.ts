@@ -1,5 +1,5 @@
 /** Small pure helpers shared by the views (no vscode imports). */
-import { Coordination, Message, MessageRef, isAlert, mentionsInstance } from '../core';
+import { type CoordinationBackend, Message, MessageRef, isAlert, mentionsInstance } from '../core';
 import { ViewMessage } from '../shared/protocol';
 
 export function messageKey(m: { number: number | null; id: string }): string {
@@ -75,7 +75,7 @@ export function snippet(text: string, max = 120): string {
 
 /** Resolves parents and read state for a batch of messages of one conversation. */
 export function toViewMessages(
-  coord: Coordination,
+  coord: CoordinationBackend,
   me: string | null,
   list: Message[],
   unreadKeys: Set<string>,
@@ -122,7 +122,7 @@ export function toViewMessages(
 }
 
 /** Unread messages of one conversation ("#room" / "@peer") for the identity. */
-export function unreadIn(coord: Coordination, me: string | null, target: string): Message[] {
+export function unreadIn(coord: CoordinationBackend, me: string | null, target: string): Message[] {
   if (me === null) return [];
   if (target.startsWith('#')) {
     try {
@@ -135,7 +135,7 @@ export function unreadIn(coord: Coordination, me: string | null, target: string)
 }
 
 /** Messages of one conversation, oldest first. */
-export function conversationMessages(coord: Coordination, me: string | null, target: string): Message[] {
+export function conversationMessages(coord: CoordinationBackend, me: string | null, target: string): Message[] {
   if (target.startsWith('#')) return coord.checkChatroom(target.slice(1));
   if (me === null) return [];
   return coord.checkDm(target.slice(1));
@@ -147,7 +147,7 @@ export function conversationMessages(coord: Coordination, me: string | null, tar
  * counted) instead of failing a whole batch of read marks.
  */
 export function referableRefs(
-  coord: Coordination,
+  coord: CoordinationBackend,
   refs: MessageRef[],
   onDropped?: (ref: MessageRef) => void,
 ): MessageRef[] {

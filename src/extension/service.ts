@@ -6,9 +6,12 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import {
-  Coordination,
+  type CoordinationBackend,
   Message,
+  describeServer,
+  openBackend,
   openCoordination,
+  serverOptionsFrom,
   looksLikeCoordinationDir,
   isValidInstanceId,
   isCoordError,
@@ -33,7 +36,9 @@ export interface UnreadSnapshot {
 export type ServiceState = 'idle' | 'loading' | 'ready' | 'no-directory' | 'error';
 
 export class CoordinationService implements vscode.Disposable {
-  private coord: Coordination | null = null;
+  private coord: CoordinationBackend | null = null;
+  /** Stops the server backend's change events (a directory is watched through VS Code instead). */
+  private stopBackendEvents: (() => void) | null = null;
   private watcher: vscode.FileSystemWatcher | null = null;
   private watcherDisposables: vscode.Disposable[] = [];
   private refreshTimer: NodeJS.Timeout | null = null;
@@ -43,7 +48,8 @@ export class CoordinationService implements vscode.Disposable {
   private askedForIdentity = false;
   private lastVersion = -1;
   private firstEventAt = 0;
-  private snapshot: { coord: Coordination; version: number; identity: string; value: UnreadSnapshot } | null = null;
+  private snapshot: { coord: CoordinationBackend; version: number; identity: string; value: UnreadSnapshot } | null =
+    null;
   /** Watcher events seen, those ignored as our own bookkeeping, and re-reads that found a change (diagnostics and tests). */
   readonly watchStats = { events: 0, ignored: 0, refreshes: 0, changes: 0 };
 
@@ -64,7 +70,11 @@ export class CoordinationService implements vscode.Disposable {
     this.disposables.push(
       this.changeEmitter,
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('coordination.directory') || e.affectsConfiguration('coordination.instanceId')) {
+        if (
+          e.affectsConfiguration('coordination.directory') ||
+          e.affectsConfiguration('coordination.instanceId') ||
+          e.affectsConfiguration('coordination.server')
+        ) {
           this.log.info('settings changed; reloading');
           void this.load();
         }
@@ -77,7 +87,7 @@ export class CoordinationService implements vscode.Disposable {
   }
 
   /** The loaded library; throws a one-line error when there is no directory. */
-  get coordination(): Coordination {
+  get coordination(): CoordinationBackend {
     if (!this.coord) {
       throw new UserError(
         this.state === 'no-directory'
@@ -119,8 +129,14 @@ export class CoordinationService implements vscode.Disposable {
   private async doLoad(): Promise<void> {
     const started = Date.now();
     this.state = 'loading';
-    const found = findDirectory();
     this.disposeWatcher();
+    this.closeBackend();
+    const server = serverOptionsFrom({ server: serverSetting() || undefined }, { ...process.env, COORD_SERVER: '' });
+    if (server) {
+      await this.loadServer(server, started);
+      return;
+    }
+    const found = findDirectory();
     if (!found) {
       this.coord = null;
       this.dir = null;
@@ -161,6 +177,32 @@ export class CoordinationService implements vscode.Disposable {
       `loaded ${found.dir}${folders.length > 1 ? ` (workspace folder '${found.folder?.name}')` : ''} as ${this.identity ?? '(no identity)'} in ${Date.now() - started} ms`,
     );
     this.changeEmitter.fire();
+  }
+
+  /** The conversation on a NATS server (setting coordination.server): its replica pushes changes. */
+  private async loadServer(server: NonNullable<ReturnType<typeof serverOptionsFrom>>, started: number): Promise<void> {
+    this.identity = await this.resolveIdentity();
+    this.coord = null;
+    const coord = await openBackend({ instance: this.identity ?? undefined, server });
+    this.coord = coord;
+    this.dir = describeServer(server.url);
+    this.folder = null;
+    this.lastVersion = coord.version;
+    this.stopBackendEvents = coord.onChange(() => this.scheduleRefresh());
+    this.state = 'ready';
+    this.lastError = null;
+    await setContext('coordination.hasDirectory', true);
+    await setContext('coordination.noDirectory', false);
+    this.log.info(`loaded ${this.dir} as ${this.identity ?? '(no identity)'} in ${Date.now() - started} ms`);
+    this.changeEmitter.fire();
+  }
+
+  private closeBackend(): void {
+    this.stopBackendEvents?.();
+    this.stopBackendEvents = null;
+    const previous = this.coord;
+    this.coord = null;
+    if (previous) void previous.close().catch(() => undefined);
   }
 
   private async resolveIdentity(): Promise<string | null> {
@@ -289,7 +331,7 @@ export class CoordinationService implements vscode.Disposable {
   }
 
   /** Runs a write, then refreshes at once so every view shows it. */
-  async write<T>(what: string, fn: (c: Coordination) => Promise<T>): Promise<T> {
+  async write<T>(what: string, fn: (c: CoordinationBackend) => Promise<T>): Promise<T> {
     const c = this.coordination;
     this.requireIdentity();
     const result = await fn(c);
@@ -301,6 +343,7 @@ export class CoordinationService implements vscode.Disposable {
   dispose(): void {
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
     this.disposeWatcher();
+    this.closeBackend();
     for (const d of this.disposables) d.dispose();
   }
 }
@@ -321,6 +364,11 @@ export function errorMessage(error: unknown): string {
 
 export function isUserError(error: unknown): boolean {
   return isCoordError(error) || error instanceof UserError;
+}
+
+/** The NATS server to use instead of the directory (setting coordination.server), or ''. */
+export function serverSetting(): string {
+  return vscode.workspace.getConfiguration('coordination').get<string>('server', '').trim();
 }
 
 export function directorySetting(): string {
