@@ -2,7 +2,7 @@
 // `npm run bench`: every figure beside a baseline measured in the same run,
 // printed as one table and written to bench-results.json.
 //
-//   node bench/run.mjs [--quick] [--no-extension] [--no-search] [--out FILE]
+//   node bench/run.mjs [--quick] [--no-extension] [--no-search] [--no-nats] [--out FILE]
 //
 // Rows (each { name, value, unit, baseline, baselineValue, ratio, goal, ok }):
 //   CLI send p50/p95            vs `node -e 0` (the floor for any Node CLI)
@@ -11,6 +11,7 @@
 //   8 concurrent CLI writers    vs 1 CLI writer, messages/s
 //   extension figures           bench/extension.mjs (a real VS Code via code-server)
 //   search figures              bench/search.mjs (owned by the search work)
+//   NATS backend figures        bench/nats.mjs (beside the directory backend)
 // Needs `node scripts/build.mjs` first (npm run bench does it).
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -310,6 +311,27 @@ if (!args.includes('--no-search') && existsSync(join(root, 'bench', 'search.mjs'
     process.stderr.write(`  search bench failed: ${error.stack ?? error}\n`);
     rows.push({
       name: 'search',
+      value: null,
+      unit: '',
+      baseline: null,
+      baselineValue: null,
+      ratio: null,
+      goal: '',
+      ok: null,
+      note: `not measured: ${String(error.message ?? error).split('\n')[0]}`,
+    });
+  }
+}
+
+// The NATS backend beside the directory (bench/nats.mjs; needs nats-server).
+if (!args.includes('--no-nats') && existsSync(join(root, 'bench', 'nats.mjs'))) {
+  try {
+    const { benchNats } = await import(pathToFileURL(join(root, 'bench', 'nats.mjs')).href);
+    for (const r of await benchNats({ quick })) row(r);
+  } catch (error) {
+    process.stderr.write(`  NATS bench failed: ${error.stack ?? error}\n`);
+    rows.push({
+      name: 'NATS backend',
       value: null,
       unit: '',
       baseline: null,
