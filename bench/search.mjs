@@ -57,9 +57,9 @@ async function loadLibrary(work) {
     entry,
     [
       `export { openCoordination } from ${JSON.stringify(join(root, 'src/core/coordination'))};`,
-      `export { DirectoryStore } from ${JSON.stringify(join(root, 'src/core/store'))};`,
-      `export { searchMessages } from ${JSON.stringify(join(root, 'src/core/search'))};`,
-      `export { searchDirectory, buildSearchCache } from ${JSON.stringify(join(root, 'src/core/searchCache'))};`,
+      `export { DirectoryStore } from ${JSON.stringify(join(root, 'src/core/read/store'))};`,
+      `export { searchMessages } from ${JSON.stringify(join(root, 'src/core/search/searchEngine'))};`,
+      `export { searchDirectory, buildSearchCache } from ${JSON.stringify(join(root, 'src/core/search/persistedIndex'))};`,
     ].join('\n'),
   );
   const cli = join(work, 'bench-cli.ts');
@@ -67,8 +67,8 @@ async function loadLibrary(work) {
   writeFileSync(
     cli,
     [
-      `import { resolveDirectory } from ${JSON.stringify(join(root, 'src/core/directory'))};`,
-      `import { searchDirectory } from ${JSON.stringify(join(root, 'src/core/searchCache'))};`,
+      `import { resolveDirectory } from ${JSON.stringify(join(root, 'src/core/disk/directory'))};`,
+      `import { searchDirectory } from ${JSON.stringify(join(root, 'src/core/search/persistedIndex'))};`,
       `const [dir, query, opts] = process.argv.slice(2);`,
       `const found = searchDirectory(resolveDirectory({ dir, env: process.env, cwd: process.cwd() }), null, query, JSON.parse(opts || '{}'));`,
       `process.stdout.write(JSON.stringify(found, null, 2) + '\\n');`,

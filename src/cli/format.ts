@@ -43,7 +43,9 @@ export function formatRooms(rooms: Chatroom[], unread?: Record<string, number>):
     .map((r) => {
       const count = unread?.[`#${r.name}`];
       const badge = count ? ` (${count} unread)` : '';
-      const head = `${r.status === 'open' ? '+' : '-'} #${clean(r.name).padEnd(width)} ${r.status.padEnd(6)} by ${clean(r.creator) || '?'}${badge}`;
+      const sign = r.status === 'open' ? '+' : '-';
+      const creator = clean(r.creator) || '?';
+      const head = `${sign} #${clean(r.name).padEnd(width)} ${r.status.padEnd(6)} by ${creator}${badge}`;
       const lines = [head];
       if (r.description) lines.push(`    ${clean(r.description)}`);
       if (r.status === 'closed' && r.reason) lines.push(`    closed: ${clean(r.reason)}`);
@@ -79,7 +81,8 @@ export function formatSystemStatus(s: SystemStatus): string {
 
 export function formatSystemSummary(s: SystemSummary): string {
   return [
-    `Instance: ${s.instance ?? '(no identity)'}    Messages: ${s.totalMessages}    Unread: ${s.unread}    Open chatrooms: ${s.activeChatrooms}`,
+    `Instance: ${s.instance ?? '(no identity)'}    Messages: ${s.totalMessages}    ` +
+      `Unread: ${s.unread}    Open chatrooms: ${s.activeChatrooms}`,
     'Statuses:',
     formatStatuses(s.statuses),
     'Recent activity:',
@@ -92,7 +95,8 @@ export function formatConversations(list: Conversation[]): string {
   return list
     .map((c) => {
       const last = c.last ? `\n    last: ${formatMessage(c.last).split('\n')[0]}` : '';
-      return `@${clean(c.peer)}  ${c.messages} message${c.messages === 1 ? '' : 's'}${c.unread ? `, ${c.unread} unread` : ''}${last}`;
+      const unread = c.unread ? `, ${c.unread} unread` : '';
+      return `@${clean(c.peer)}  ${c.messages} message${c.messages === 1 ? '' : 's'}${unread}${last}`;
     })
     .join('\n');
 }

@@ -3,44 +3,39 @@
  * DirectoryStore and writes every file the older tools read, under one lock.
  * The CLI and the extension are thin shells over this class.
  */
-import * as fs from 'fs';
 import * as path from 'path';
-import { CoordError } from './errors';
-import { Layout } from './layout';
-import { Chatroom, InstanceStatus, Message, MessageRef, Notifications } from './model';
-import { DirectoryStore, StoredMessage, roomFromEvents, toMessage } from './store';
-import type { MessageStore, ReadView } from './backend/messageStore';
-import { withLock as withDirectoryLock } from './lock';
-import { appendWhole, ensureDir, fileStamp, listFiles, readTextIfExists, touch, writeAtomic } from './fsutil';
-import { scanLog, readLogLines } from './logIndex';
-import { formatLogLine, parseLogLine } from './formats/messagesLog';
-import { resolveLogTarget } from './messageIdentity';
-import { formatBlock, formatSystemLine, parseTranscript } from './formats/transcript';
-import { formatPythonDmLine } from './formats/pythonDm';
-import {
-  CHATROOM_STATUS_HEADER,
-  ChatroomStatusEntry,
-  formatChatroomStatusFile,
-  formatChatroomStatusLine,
-  parseChatroomStatusFile,
-} from './formats/chatroomStatus';
-import { formatInstanceStatusFile, parseInstanceStatusFile, parseStatusTxt, upsertStatusTxt } from './formats/statuses';
-import { formatReadMark, upsertPosition } from './formats/readMarks';
-import { ActionEntry, formatActionLine, parseActionLog } from './formats/actionLog';
+import { CoordError } from './common/errors';
+import { Chatroom, InstanceStatus, Message, MessageRef, Notifications } from './common/messageTypes';
 import {
   assertInstanceId,
   assertRoomName,
-  dmPair,
   isValidInstanceId,
   isValidRoomName,
   listChoices,
   stripSigil,
-} from './names';
-import { formatTimestamp } from './time';
-import { MAX_MESSAGE_BYTES } from './text';
-import { assertCoordinationDir, initDirectory, resolveDirectory } from './directory';
-import { runSearch, SearchOptions } from './search';
-import { searchIndexFor } from './searchIndex';
+} from './common/names';
+import { MAX_MESSAGE_BYTES } from './common/text';
+import { formatTimestamp } from './common/time';
+import { assertCoordinationDir, resolveDirectory } from './disk/directory';
+import { readTextIfExists, writeAtomic } from './disk/fsutil';
+import { Layout } from './disk/layout';
+import { ActionEntry, parseActionLog } from './formats/actionLog';
+import { ChatroomStatusEntry } from './formats/chatroomStatus';
+import { formatLogLine } from './formats/messagesLog';
+import { formatInstanceStatusFile, upsertStatusTxt } from './formats/statuses';
+import { knownInstances } from './read/instances';
+import { findLogMessage } from './read/logLookup';
+import { roomsWithoutLog, roomWithDescription } from './read/roomLookup';
+import { bareNameRule, readStatusEntries } from './read/rooms';
+import { DirectoryStore, StoredMessage, toMessage } from './read/store';
+import type { MessageStore, ReadView } from './backend/messageStore';
+import { runSearch, SearchOptions } from './search/searchEngine';
+import { searchIndexFor } from './search/memoryIndex';
+import { appendLogLine, newMessageId, OutgoingMessage, writeTranscriptCopies } from './write/messageWrites';
+import { advancePositions, appendReadMarks, markInboxBlocksRead } from './write/readMarkWrites';
+import { writeNewRoom, writeRoomStatus } from './write/roomWrites';
+import { initDirectory } from './write/initDirectory';
+import { WriteSession } from './write/writeSession';
 
 export interface OpenOptions {
   /** The coordination directory; default $COORDINATION_DIR or the nearest `coordination/`. */
@@ -125,9 +120,9 @@ export class Coordination {
   private readonly store: DirectoryStore;
   /** What the rules read: the directory store, or another backend's replica. */
   private readonly reader: MessageStore;
+  private readonly writes: WriteSession;
   protected loaded = false;
   private wroteSinceRefresh = false;
-  private registered: string | null = null;
 
   constructor(
     readonly dir: string,
@@ -138,6 +133,11 @@ export class Coordination {
     this.layout = new Layout(dir);
     this.store = new DirectoryStore(dir);
     this.reader = reader ?? this.store;
+    this.writes = new WriteSession(
+      this.layout,
+      () => this.timestamp(),
+      () => (this.wroteSinceRefresh = true),
+    );
   }
 
   /** Which backend stands behind the operations (see backend/coordinationBackend.ts). */
@@ -399,7 +399,8 @@ export class Coordination {
       if (parent.from !== me && parent.to !== me) {
         throw new CoordError(
           'invalid-input',
-          `message ${describeRef(ref)} is a direct message between ${parent.from} and ${parent.to}; you (${me}) can only reply to your own conversations`,
+          `message ${describeRef(ref)} is a direct message between ${parent.from} and ${parent.to}; ` +
+            `you (${me}) can only reply to your own conversations`,
         );
       }
       const other = parent.from === me ? parent.to : parent.from;
@@ -432,33 +433,20 @@ export class Coordination {
     return { marked: fresh.map((m) => m.number ?? m.id), alreadyRead: unique.length - fresh.length };
   }
 
-  /** Python's marks, the read receipts, bash's inbox STATUS lines and (for 'all') positions. */
+  /** Python's marks, the read receipts, bash's inbox STATUS lines and (for 'all') positions, under the lock. */
   protected persistReadMarks(
     me: string,
     fresh: StoredMessage[],
     time: string,
     all: boolean,
-    action: { action: string; details: string },
+    action: ActionRecord,
   ): Promise<void> {
-    return this.locked(() => {
-      this.registerSelf(me);
-      let marks = '';
-      let receipts = '';
-      for (const m of fresh) {
-        if (m.number === null) {
-          marks += formatReadMark(m.id, time);
-          continue;
-        }
-        for (let line = m.number; line <= (m.lastLine ?? m.number); line++) {
-          marks += formatReadMark(line, time);
-          receipts += `[${time}] READ-RECEIPT: ${me} read message ${line}\n`;
-        }
-      }
-      if (marks) appendWhole(this.layout.readMarks(me), marks);
-      if (receipts) appendWhole(this.layout.readReceipts, receipts);
-      this.markInboxBlocksRead(me, fresh);
-      if (all) this.advancePositions(me);
-      this.logAction(me, action.action, action.details);
+    return this.writes.locked(() => {
+      this.writes.registerSelf(me);
+      appendReadMarks(this.layout, me, fresh, time);
+      markInboxBlocksRead(this.layout, (key) => this.store.sourceKind(key), me, fresh);
+      if (all) advancePositions(this.layout, this.store.transcriptLines(), me);
+      this.writes.logAction(me, action.action, action.details);
     });
   }
 
@@ -481,24 +469,14 @@ export class Coordination {
     });
   }
 
-  /** Adds the status-file line and the transcript's SYSTEM lines, unless the name is taken (checked under the lock). */
-  protected persistNewRoom(
-    entry: ChatroomStatusEntry,
-    description: string,
-    action: { action: string; details: string },
-  ): Promise<Chatroom> {
-    const { name: room, creator: me, created: time } = entry;
-    return this.locked(() => {
-      const existing = loadRoomsLight(this.layout).find((r) => r.name.toLowerCase() === room.toLowerCase());
+  /** The status-file line and the transcript's SYSTEM lines, unless the name is taken (checked under the lock). */
+  protected persistNewRoom(entry: ChatroomStatusEntry, description: string, action: ActionRecord): Promise<Chatroom> {
+    return this.writes.locked(() => {
+      const { room: existing } = this.lookupRoom(entry.name);
       if (existing) throw roomExistsError(existing);
-      this.registerSelf(me);
-      const current = readTextIfExists(this.layout.chatroomStatus);
-      const head = current === '' ? CHATROOM_STATUS_HEADER : current.endsWith('\n') ? '' : '\n';
-      appendWhole(this.layout.chatroomStatus, `${head}${formatChatroomStatusLine(entry)}\n`);
-      let transcript = formatSystemLine(time, `Chatroom '${room}' created by ${me}`);
-      if (description) transcript += formatSystemLine(time, `Description: ${description}`);
-      appendWhole(this.layout.chatroom(room), transcript);
-      this.logAction(me, action.action, action.details);
+      this.writes.registerSelf(entry.creator);
+      writeNewRoom(this.layout, entry, description);
+      this.writes.logAction(entry.creator, action.action, action.details);
       return { ...entry, description };
     });
   }
@@ -527,26 +505,17 @@ export class Coordination {
   /** status_<id>.txt for Python, status.txt for bash, under the lock. */
   protected persistStatus(
     status: { instance: string; text: string; updated: string },
-    action: { action: string; details: string },
+    action: ActionRecord,
   ): Promise<void> {
-    return this.locked(() => {
-      this.registerSelf(status.instance);
+    return this.writes.locked(() => {
+      this.writes.registerSelf(status.instance);
       writeAtomic(this.layout.instanceStatus(status.instance), formatInstanceStatusFile(status));
       writeAtomic(this.layout.statusTxt, upsertStatusTxt(readTextIfExists(this.layout.statusTxt), status));
-      this.logAction(status.instance, action.action, action.details);
+      this.writes.logAction(status.instance, action.action, action.details);
     });
   }
 
   // ------------------------------------------------------------ internals
-
-  /** Every write runs here: under the directory lock, and later reads see it. */
-  private async locked<T>(fn: () => T | Promise<T>): Promise<T> {
-    try {
-      return await withDirectoryLock(this.layout.lockTarget, fn);
-    } finally {
-      this.wroteSinceRefresh = true;
-    }
-  }
 
   protected timestamp(): string {
     return formatTimestamp(this.now());
@@ -569,15 +538,11 @@ export class Coordination {
       const range = count > 0 ? `numbers run from 1 to ${count}` : 'the log has no numbered messages yet';
       throw new CoordError(
         'not-found',
-        `no message ${describeRef(ref)}: ${range}; legacy messages are referred to by their 8-hex id (see check-chatroom)`,
+        `no message ${describeRef(ref)}: ${range}; ` +
+          'legacy messages are referred to by their 8-hex id (see check-chatroom)',
       );
     }
     return m;
-  }
-
-  /** Every room, as writes check them: the directory reads them without the log. */
-  protected currentRooms(): Chatroom[] {
-    return loadRoomsLight(this.layout);
   }
 
   protected resolveTarget(raw: string): string {
@@ -586,16 +551,15 @@ export class Coordination {
       throw new CoordError(
         'invalid-input',
         `empty target: send to #room or @instance (rooms: ${listChoices(
-          this.currentRooms().map((r) => r.name),
+          this.lookupRoom('').rooms.map((r) => r.name),
           '#',
         )})`,
       );
     }
     if (target.startsWith('@')) return `@${this.requireKnownInstance(target.slice(1))}`;
     if (target.startsWith('#')) return `#${this.requireOpenRoom(target.slice(1)).name}`;
-    const rooms = this.currentRooms();
-    if (rooms.some((r) => r.name.toLowerCase() === target.toLowerCase()))
-      return `#${this.requireOpenRoom(target).name}`;
+    const { room, rooms } = this.lookupRoom(target);
+    if (room) return `#${this.requireOpenRoom(target).name}`;
     if (this.knownInstances().includes(target)) return `@${target}`;
     throw new CoordError(
       'not-found',
@@ -606,18 +570,35 @@ export class Coordination {
     );
   }
 
+  /**
+   * A room by name under the room rule, and every room (for error messages).
+   * The status file and the transcripts answer most lookups; only a name they
+   * do not know needs the store, which reads the log for rooms the older tools
+   * wrote to without creating them.
+   */
+  protected lookupRoom(name: string): { room: Chatroom | undefined; rooms: Chatroom[] } {
+    const lower = name.toLowerCase();
+    const light = roomsWithoutLog(this.layout);
+    const hit = light.get(lower);
+    if (hit) return { room: hit, rooms: [...light.values()] };
+    this.refresh();
+    const all = this.store.chatrooms();
+    return { room: all.get(lower), rooms: [...all.values()] };
+  }
+
   protected requireOpenRoom(name: string): Chatroom {
     if (!isValidRoomName(name)) assertRoomName(name);
-    const rooms = this.currentRooms();
-    const room = rooms.find((r) => r.name.toLowerCase() === name.toLowerCase());
+    const { room, rooms } = this.lookupRoom(name);
     if (!room) throw this.unknownRoom(name, rooms);
     if (room.status === 'closed') {
+      const open = listChoices(
+        rooms.filter((r) => r.status === 'open').map((r) => r.name),
+        '#',
+      );
       throw new CoordError(
         'closed',
-        `chatroom #${room.name} is closed${room.reason ? ` (${room.reason})` : ''}; reopen it with 'coord reopen-chatroom ${room.name} REASON' or pick an open room: ${listChoices(
-          rooms.filter((r) => r.status === 'open').map((r) => r.name),
-          '#',
-        )}`,
+        `chatroom #${room.name} is closed${room.reason ? ` (${room.reason})` : ''}; ` +
+          `reopen it with 'coord reopen-chatroom ${room.name} REASON' or pick an open room: ${open}`,
       );
     }
     return room;
@@ -639,7 +620,8 @@ export class Coordination {
     if (!known.includes(id)) {
       throw new CoordError(
         'not-found',
-        `unknown instance '${id}': known instances are ${listChoices(known, '@')} (an instance becomes known once it runs coord or coordination.py as itself)`,
+        `unknown instance '${id}': known instances are ${listChoices(known, '@')} ` +
+          '(an instance becomes known once it runs coord or coordination.py as itself)',
       );
     }
     return id;
@@ -661,30 +643,14 @@ export class Coordination {
     reason: string,
     time: string,
   ): Promise<Chatroom> {
-    return this.locked(() => {
-      const rooms = loadRoomsLight(this.layout);
-      const room = rooms.find((r) => r.name.toLowerCase() === roomName.toLowerCase());
+    return this.writes.locked(() => {
+      const { room, rooms } = this.lookupRoom(roomName);
       if (!room) throw this.unknownRoom(roomName, rooms);
-      const { updated, action } = roomStatusChange(room, status, reason, time);
-      this.registerSelf(me);
-      const lines = parseChatroomStatusFile(readTextIfExists(this.layout.chatroomStatus));
-      let replaced = false;
-      const next = lines.flatMap((l) => {
-        if (l.kind !== 'entry' || l.entry.name.toLowerCase() !== room.name.toLowerCase()) return [l];
-        if (replaced) return [];
-        replaced = true;
-        return [{ kind: 'entry' as const, entry: updated }];
-      });
-      if (!replaced) next.push({ kind: 'entry', entry: updated });
-      if (next.length === 0 || next[0].kind === 'entry')
-        next.unshift(...parseChatroomStatusFile(CHATROOM_STATUS_HEADER));
-      writeAtomic(this.layout.chatroomStatus, formatChatroomStatusFile(next));
-      const [event, reasonLabel] = status === 'closed' ? ['closed', 'Closure reason'] : ['reopened', 'Reopen reason'];
-      let transcript = formatSystemLine(time, `Chatroom ${event} by ${me}`);
-      if (reason) transcript += formatSystemLine(time, `${reasonLabel}: ${reason}`);
-      appendWhole(this.layout.chatroom(room.name), transcript);
-      this.logAction(me, action.action, action.details);
-      return { ...updated, description: room.description };
+      const { action } = roomStatusChange(room, status, reason, time);
+      this.writes.registerSelf(me);
+      writeRoomStatus(this.layout, room, { status, reason, by: me, time });
+      this.writes.logAction(me, action.action, action.details);
+      return roomWithDescription(this.layout, room.name)!;
     });
   }
 
@@ -692,27 +658,14 @@ export class Coordination {
   protected findParent(ref: MessageRef): StoredMessage {
     const asNumber = typeof ref === 'number' ? ref : /^#?\d+$/.test(ref) ? Number(ref.replace('#', '')) : null;
     if (asNumber === null || this.loaded) return this.requireMessage(ref);
-    const found = findLogMessageLight(this.layout, asNumber, this.knownRoomNames());
-    if (!found) return this.requireMessage(ref);
-    return found;
+    const found = findLogMessage(this.layout, asNumber, bareNameRule(this.layout, readStatusEntries(this.layout)));
+    return found ? { ...found, seq: 0, refs: [] } : this.requireMessage(ref);
   }
 
-  private knownRoomNames(): Set<string> {
-    return new Set(loadRoomsLight(this.layout).map((r) => r.name));
-  }
-
-  protected async writeMessage(input: MessageInput): Promise<Message> {
+  protected async writeMessage(input: OutgoingMessage): Promise<Message> {
     const time = this.timestamp();
     const id = newMessageId();
-    const line = formatLogLine({
-      time,
-      from: input.from,
-      target: input.target,
-      dm: input.dm,
-      text: input.text,
-      replyTo: input.replyTo,
-      replyToSender: input.replyToSender,
-    });
+    const line = formatLogLine({ ...input, time });
     const action = input.replyTo !== null ? 'REPLY_MESSAGE' : input.dm ? 'SEND_DM' : 'SEND_MESSAGE';
     const details =
       input.replyTo !== null
@@ -723,109 +676,28 @@ export class Coordination {
 
   /** Appends the log line (its number is the line's), the transcript copies and the action, under the lock. */
   protected persistMessage(w: MessageWrite): Promise<Message> {
-    return this.locked(() => {
+    return this.writes.locked(() => {
       // Checked again under the lock: a room may have closed since.
       if (w.target.startsWith('#')) this.requireOpenRoom(w.target.slice(1));
-      this.registerSelf(w.from);
+      this.writes.registerSelf(w.from);
       const number = appendLogLine(this.layout, w.line);
-      this.writeTranscriptCopies(w, w.time, w.id);
-      this.logAction(w.from, w.action, w.details);
+      writeTranscriptCopies(this.layout, w, w.time, w.id);
+      this.writes.logAction(w.from, w.action, w.details);
       return { number, id: w.id, time: w.time, from: w.from, target: w.target, text: w.text, replyTo: w.replyTo };
     });
-  }
-
-  /** The bash tools read transcripts, the Python tool its DM files: keep both current. */
-  private writeTranscriptCopies(
-    input: {
-      from: string;
-      target: string;
-      dm: boolean;
-      text: string;
-      replyTo: number | string | null;
-      replyToSender?: string;
-    },
-    time: string,
-    id: string,
-  ): void {
-    const shown =
-      input.replyTo !== null ? `${replyPrefix(input.replyTo, input.replyToSender)}${input.text}` : input.text;
-    if (input.target.startsWith('#')) {
-      appendWhole(
-        this.layout.chatroom(input.target.slice(1)),
-        formatBlock({ time, from: input.from, id, text: shown }),
-      );
-      return;
-    }
-    const to = input.target.slice(1);
-    if (input.dm) {
-      ensureDir(this.layout.dmsDir);
-      appendWhole(this.layout.pythonDm(input.from, to), formatPythonDmLine(time, input.from, shown));
-      const [a, b] = dmPair(input.from, to);
-      appendWhole(
-        path.join(this.layout.dmsDir, `${a}_${b}.txt`),
-        formatBlock({ time, from: input.from, to, id, text: shown, status: `unread by ${to}` }),
-      );
-    } else {
-      ensureDir(this.layout.inboxesDir);
-      appendWhole(this.layout.inbox(to), formatBlock({ time, from: input.from, id, text: shown, status: 'unread' }));
-    }
-  }
-
-  /** Like the Python tool: an instance that writes has its read-status file (and so is known). */
-  private registerSelf(me: string): void {
-    if (this.registered === me && fs.existsSync(this.layout.readMarks(me))) return;
-    this.registered = me;
-    for (const dir of this.layout.allDirs) if (!fs.existsSync(dir)) ensureDir(dir);
-    touch(this.layout.readMarks(me));
-  }
-
-  private logAction(me: string, action: string, details: string): void {
-    appendWhole(this.layout.actionLog, formatActionLine({ time: this.timestamp(), instance: me, action, details }));
-  }
-
-  private markInboxBlocksRead(me: string, messages: StoredMessage[]): void {
-    const inboxFile = this.layout.inbox(me);
-    const lines = new Set<number>();
-    for (const m of messages) {
-      for (const ref of m.refs) {
-        const source = this.store.sourceKind(ref.source);
-        if (source?.kind === 'inbox' && source.name === me && ref.block.status === 'unread') {
-          for (let l = ref.block.firstLine; l <= ref.block.lastLine; l++) lines.add(l);
-        }
-      }
-    }
-    if (lines.size === 0) return;
-    const text = readTextIfExists(inboxFile);
-    const physical = text.split('\n');
-    const updated = physical.map((line, i) => (lines.has(i + 1) && line === 'STATUS: unread' ? 'STATUS: read' : line));
-    writeAtomic(inboxFile, updated.join('\n'));
-  }
-
-  private advancePositions(me: string): void {
-    let text = readTextIfExists(this.layout.positions(me));
-    const before = text;
-    for (const t of this.store.transcriptLines()) {
-      if (t.kind === 'dm' && !t.name.split('_').includes(me)) continue;
-      text = upsertPosition(text, { kind: t.kind, name: t.name, lines: t.lines });
-    }
-    if (text !== before) writeAtomic(this.layout.positions(me), text);
   }
 }
 
 // ---------------------------------------------------------------- helpers
 
-/** A message about to be written, before the backend gives it its number. */
-export interface MessageInput {
-  from: string;
-  target: string;
-  dm: boolean;
-  text: string;
-  replyTo: number | string | null;
-  replyToSender?: string;
+/** An action-log entry a write records. */
+export interface ActionRecord {
+  action: string;
+  details: string;
 }
 
 /** A message ready to persist: its time, id, log line and the action-log entry. */
-export interface MessageWrite extends MessageInput {
+export interface MessageWrite extends OutgoingMessage {
   time: string;
   id: string;
   line: string;
@@ -837,7 +709,8 @@ export interface MessageWrite extends MessageInput {
 export function roomExistsError(existing: Chatroom): CoordError {
   return new CoordError(
     'conflict',
-    `chatroom '${existing.name}' already exists (names are unique regardless of case); pick another name or use #${existing.name}`,
+    `chatroom '${existing.name}' already exists (names are unique regardless of case); ` +
+      `pick another name or use #${existing.name}`,
   );
 }
 
@@ -847,7 +720,7 @@ export function roomStatusChange(
   status: 'open' | 'closed',
   reason: string,
   time: string,
-): { updated: ChatroomStatusEntry; action: { action: string; details: string } } {
+): { updated: ChatroomStatusEntry; action: ActionRecord } {
   if (room.status === status) {
     const verb = status === 'closed' ? 'close' : 'reopen';
     throw new CoordError('conflict', `chatroom #${room.name} is already ${status}; nothing to ${verb}`);
@@ -865,16 +738,6 @@ export function roomStatusChange(
     details: `${status === 'closed' ? 'Closed' : 'Reopened'} chatroom '${room.name}' - Reason: ${reason}`,
   };
   return { updated, action };
-}
-
-/**
- * An 8-hex id like the older tools' (uuid4()[:8]). Math.random is enough for
- * a display id and spares every CLI start the cost of loading node:crypto.
- */
-function newMessageId(): string {
-  return Math.floor(Math.random() * 0x100000000)
-    .toString(16)
-    .padStart(8, '0');
 }
 
 function lastN<T>(list: T[], limit?: number): T[] {
@@ -934,116 +797,4 @@ function describeMarked(messages: StoredMessage[]): string {
     .slice(0, 20)
     .map((m) => m.number ?? m.id)
     .join(', ')}${messages.length > 20 ? ', …' : ''}`;
-}
-
-function replyPrefix(replyTo: number | string, sender?: string): string {
-  const from = sender ? ` from ${sender}` : '';
-  return typeof replyTo === 'number' ? `[REPLY to msg #${replyTo}${from}] ` : `[REPLY to ID ${replyTo}${from}] `;
-}
-
-/** Appends one log line under the held lock and returns its number. */
-function appendLogLine(layout: Layout, line: string): number {
-  const before = scanLog(layout.messagesLog, layout.logCheckpoint, true);
-  // A torn last line (a crashed writer) keeps its number; ours starts on a line of its own.
-  const prefix = before.count.partial ? '\n' : '';
-  const data = Buffer.from(`${prefix}${line}\n`, 'utf8');
-  appendWhole(layout.messagesLog, data, false);
-  const expected = before.lines + 1;
-  let size = -1;
-  try {
-    size = fs.statSync(layout.messagesLog).size;
-  } catch {
-    /* checked below */
-  }
-  if (size === before.size + data.length) return expected;
-  // Another tool (which does not lock) wrote at the same moment: find our line.
-  const after = scanLog(layout.messagesLog, layout.logCheckpoint, false);
-  const candidates = readLogLines(layout.messagesLog, after.marks, before.lines + 1, after.lines);
-  const index = candidates.indexOf(line);
-  return index >= 0 ? before.lines + 1 + index : expected;
-}
-
-/** Rooms from the status file and the room transcripts, without reading the log. */
-/**
- * Rooms from the status file and the room transcripts, without reading the
- * log. Cached per directory while the status file, the chatrooms/ listing and
- * the transcripts that decide a room's state (those without a status line)
- * are unchanged: a stat each instead of a parse on every send.
- */
-export function loadRoomsLight(layout: Layout): Chatroom[] {
-  const cached = roomCache.get(layout.root);
-  if (cached && cached.stamp === roomStamp(layout, cached.transcriptOnly)) return cached.rooms;
-  const rooms = new Map<string, Chatroom>();
-  for (const l of parseChatroomStatusFile(readTextIfExists(layout.chatroomStatus))) {
-    if (l.kind !== 'entry' || !isValidRoomName(l.entry.name) || rooms.has(l.entry.name.toLowerCase())) continue;
-    rooms.set(l.entry.name.toLowerCase(), { ...l.entry, description: '' });
-  }
-  const transcriptOnly: string[] = [];
-  for (const name of listFiles(layout.chatroomsDir)) {
-    const room = name.slice(0, -4);
-    if (!isValidRoomName(room) || rooms.has(room.toLowerCase())) continue;
-    const events = parseTranscript(readTextIfExists(layout.chatroom(room))).flatMap((i) =>
-      i.kind === 'system' ? [i] : [],
-    );
-    rooms.set(room.toLowerCase(), roomFromEvents(room, events));
-    transcriptOnly.push(room);
-  }
-  const list = [...rooms.values()];
-  roomCache.set(layout.root, { stamp: roomStamp(layout, transcriptOnly), transcriptOnly, rooms: list });
-  return list;
-}
-
-const roomCache = new Map<string, { stamp: string; transcriptOnly: string[]; rooms: Chatroom[] }>();
-
-function roomStamp(layout: Layout, transcriptOnly: string[]): string {
-  return [layout.chatroomStatus, layout.chatroomsDir, ...transcriptOnly.map((r) => layout.chatroom(r))]
-    .map(fileStamp)
-    .join(';');
-}
-
-export function knownInstances(layout: Layout, self: string | null): string[] {
-  const ids = new Set<string>();
-  for (const name of listFiles(layout.readStatusDir)) {
-    const m = /^(.+?)(_positions)?\.txt$/.exec(name);
-    if (m && !name.startsWith('dm_') && isValidInstanceId(m[1])) ids.add(m[1]);
-  }
-  for (const e of parseStatusTxt(readTextIfExists(layout.statusTxt)))
-    if (isValidInstanceId(e.instance)) ids.add(e.instance);
-  for (const name of listFiles(layout.dataDir)) {
-    const m = /^status_(.+)\.txt$/.exec(name);
-    if (m && isValidInstanceId(m[1]) && parseInstanceStatusFile(m[1], '[x] y') !== null) ids.add(m[1]);
-  }
-  if (self) ids.add(self);
-  return [...ids].sort();
-}
-
-/** Reads message `number` (and a Python reply's parent, if it needs one) straight from the log. */
-function findLogMessageLight(layout: Layout, number: number, rooms: Set<string>): StoredMessage | null {
-  const scan = scanLog(layout.messagesLog, layout.logCheckpoint, false);
-  if (number < 1 || number > scan.lines) return null;
-  const from = Math.max(1, number - 200);
-  const lines = readLogLines(layout.messagesLog, scan.marks, from, number);
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const parsed = parseLogLine(lines[i]);
-    if (!parsed) continue; // a continuation line: its message starts above
-    const ownNumber = from + i;
-    const parentOf = (n: number) => (n < ownNumber ? (findLogMessageLight(layout, n, rooms) ?? undefined) : undefined);
-    const place = resolveLogTarget(parsed.rawTarget, parsed.from, parsed.dm, parsed.replyTo, parentOf, (name) =>
-      rooms.has(name),
-    );
-    return {
-      number: ownNumber,
-      id: '',
-      time: parsed.time,
-      from: parsed.from,
-      text: parsed.text,
-      replyTo: parsed.replyTo,
-      seq: 0,
-      dm: parsed.dm,
-      ...place,
-      lastLine: number,
-      refs: [],
-    };
-  }
-  return null;
 }

@@ -4,22 +4,19 @@
  * fast on a directory of any size.
  */
 import * as vscode from 'vscode';
-import { CoordinationService } from './service';
-import { CoordinationTree, Node, ROOM_SCHEME } from './tree';
-import { ThreadPanels } from './threadPanel';
-import { StatusBar, UnreadSummary } from './statusBar';
-import { MentionNotifier } from './notifications';
-import { registerCommands } from './commands';
-import { DOC_SCHEME, DocumentProvider } from './documents';
+import { registerCommands } from './commands/allActions';
+import { ThreadPanels } from './panels/threadPanels';
+import { CoordinationService } from './service/coordinationService';
+import { ChatroomsView } from './views/chatroomsView';
+import { CoordinationTree, Node } from './views/chatroomsTree';
+import { MentionNotifier } from './views/mentionNotifier';
+import { ReportDocuments } from './views/reportDocuments';
+import { StatusBar } from './views/statusBar';
 
 /** What activate() returns: used by the integration tests and by other extensions. */
 export interface CoordinationApi {
   service: CoordinationService;
-  tree: {
-    getChildren(node?: Node): Node[];
-    getTreeItem(node: Node): vscode.TreeItem;
-    onDidChangeTreeData: vscode.Event<Node | Node[] | undefined | void>;
-  };
+  tree: CoordinationTree;
   treeView: vscode.TreeView<Node>;
   panels: ThreadPanels;
   statusBar: StatusBar;
@@ -34,47 +31,30 @@ export function activate(context: vscode.ExtensionContext): CoordinationApi {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('Agent Coordination', { log: true });
   const service = new CoordinationService(context, log);
-  const tree = new CoordinationTree(service);
-  const treeView = vscode.window.createTreeView('coordination.chatrooms', {
-    treeDataProvider: tree,
-    showCollapseAll: false,
-  });
   // The status bar listens first: it is what a person watches for a new message.
-  let badgeKey = '';
-  const statusBar = new StatusBar(service, (s: UnreadSummary | null) => {
-    const badge =
-      s && s.total > 0
-        ? { value: s.total, tooltip: `${s.total} unread${s.mentions ? `, ${s.mentions} mentions` : ''}` }
-        : undefined;
-    const key = badge ? `${badge.value}|${badge.tooltip}` : '';
-    if (key === badgeKey) return;
-    badgeKey = key;
-    treeView.badge = badge;
-  });
+  const statusBar = new StatusBar(service);
+  const chatrooms = new ChatroomsView(service);
   const panels = new ThreadPanels(context.extensionUri, service);
-  const documents = new DocumentProvider();
+  const documents = new ReportDocuments();
   const notifier = new MentionNotifier(service);
   context.subscriptions.push(
     log,
     service,
-    tree,
-    treeView,
+    statusBar,
+    chatrooms,
     panels,
     documents,
-    statusBar,
     notifier,
-    vscode.window.registerFileDecorationProvider(tree),
-    vscode.workspace.registerTextDocumentContentProvider(DOC_SCHEME, documents),
-    service.onDidChange(() => tree.refresh()),
+    registerCommands({ service, panels, documents }),
   );
-  registerCommands({ context, service, panels, statusBar, documents });
 
   // Heavy work after activate() returns.
   const handle = setImmediate(() => void service.load());
   context.subscriptions.push({ dispose: () => clearImmediate(handle) });
 
   const activationMs = performance.now() - started;
-  log.info(`activated in ${activationMs.toFixed(1)} ms (room decorations: ${ROOM_SCHEME})`);
+  log.info(`activated in ${activationMs.toFixed(1)} ms`);
+  const { tree, treeView } = chatrooms;
   return { service, tree, treeView, panels, statusBar, notifier, whenLoaded: () => service.whenLoaded(), activationMs };
 }
 

@@ -1,19 +1,19 @@
 /**
  * The typed message protocol between the extension host (ThreadPanel) and the
- * thread panel's webview script. Both sides import only types from here.
+ * thread panel's webview script. Both sides import only types from here. A
+ * request the webview waits on carries a requestId that the host's reply
+ * repeats, so a reply is matched to its request, never to a later one.
  */
+import type { Message, MessageRef } from '../core/index';
 
-/** A message as the webview shows it. `key` is unique in a panel: "n:12" or "i:70986932". */
-export interface ViewMessage {
+/**
+ * A message as the webview shows it: the core's Message plus what the host
+ * resolved for it. `key` is unique in a panel: "n:12" or "i:70986932".
+ */
+export interface ViewMessage extends Message {
   key: string;
   /** What to pass back for replies and read marks: the number, or the 8-hex id of a legacy message. */
-  ref: number | string;
-  number: number | null;
-  id: string;
-  time: string;
-  from: string;
-  target: string;
-  text: string;
+  ref: MessageRef;
   /** The parent's key when it could be resolved, else null. */
   parentKey: string | null;
   /** A short description of the parent ("#8 from instance-3") when the message is a reply. */
@@ -55,20 +55,19 @@ export type HostToWebview =
     }
   | { type: 'info'; info: PanelInfo; names: CompletionNames }
   | { type: 'reveal'; key: string }
-  | { type: 'sendResult'; ok: true; key: string }
-  | { type: 'sendResult'; ok: false; error: string }
-  | { type: 'filterResult'; query: string; messages: ViewMessage[]; error?: string }
-  | { type: 'focusComposer'; replyTo?: string };
+  | { type: 'sendResult'; requestId?: number; ok: true; key: string }
+  | { type: 'sendResult'; requestId?: number; ok: false; error: string }
+  | { type: 'filterResult'; requestId?: number; query: string; messages: ViewMessage[]; error?: string };
 
 export type WebviewToHost =
   | { type: 'ready' }
-  | { type: 'send'; text: string; replyTo: number | string | null }
+  | { type: 'send'; requestId?: number; text: string; replyTo: MessageRef | null }
   | { type: 'loadEarlier' }
-  | { type: 'markRead'; refs: Array<number | string> }
-  | { type: 'filter'; query: string }
+  | { type: 'markRead'; refs: MessageRef[] }
+  | { type: 'filter'; requestId?: number; query: string }
   | { type: 'reveal'; key: string }
   | { type: 'openTarget'; target: string }
-  /** The closed-room banner's Reopen button: the host runs Coordination: Reopen Chatroom for this room (it asks for a reason). */
+  /** The closed-room banner's Reopen button: the host runs Reopen Chatroom for this room (it asks for a reason). */
   | { type: 'reopen' }
   | { type: 'rendered'; count: number; unreadShown: number };
 

@@ -7,6 +7,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
+import type { Message } from '../../src/core';
 import { copySample, REPO_ROOT, runCoord, RunResult, snapshotTree, tempDir } from '../support/helpers';
 
 interface Generated {
@@ -24,15 +25,7 @@ async function generate(dir: string, messages: number): Promise<Generated> {
   return mod.generateDir(dir, { messages, seed: 7 });
 }
 
-interface Msg {
-  number: number | null;
-  id: string;
-  time: string;
-  from: string;
-  target: string;
-  text: string;
-  replyTo: number | string | null;
-}
+type Msg = Message;
 
 function json(r: RunResult): Msg[] {
   assert.strictEqual(r.code, 0, `exit ${r.code}: ${r.stderr}`);

@@ -51,7 +51,7 @@ describe('activation', () => {
     for (const t of [
       'Send Message',
       'Reply to Message',
-      'Send Direct Message',
+      'Direct Message an Instance',
       'Search Messages',
       'Create Chatroom',
       'Close Chatroom',
@@ -60,7 +60,7 @@ describe('activation', () => {
       'Open Chatroom',
       'Check Notifications',
       'Show Unread',
-      'Mark Read',
+      'Mark Messages Read',
       'Mark All Read',
       'Update My Status',
       'System Status',

@@ -1,9 +1,9 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Node } from '../../src/extension/tree';
-import { inertText } from '../../src/extension/model';
-import { REFRESH_MAX_WAIT_MS } from '../../src/extension/service';
+import type { Node } from '../../src/extension/views/chatroomsTree';
+import { inertText } from '../../src/extension/common/messageFormat';
+import { REFRESH_MAX_WAIT_MS } from '../../src/extension/service/coordinationService';
 import { isBookkeepingPath } from '../../src/core';
 import { spawn } from 'child_process';
 import { REPO_ROOT, coordDir, fresh, getApi, waitFor } from './helpers';

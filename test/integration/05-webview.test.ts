@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { HostToWebview, ViewMessage } from '../../src/shared/protocol';
-import type { ThreadPanel } from '../../src/extension/threadPanel';
+import type { ThreadPanel } from '../../src/extension/panels/threadPanel';
 import { ME, coordDir, fresh, getApi, readFile, waitFor, writeAsOtherProcess } from './helpers';
 
 const ROOM = 'paging';

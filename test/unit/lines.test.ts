@@ -2,8 +2,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
-import { countLines, splitLines, totalLines } from '../../src/core/lines';
-import { readLogLines, scanLog } from '../../src/core/logIndex';
+import { countLines, splitLines, totalLines } from '../../src/core/disk/lines';
+import { readLogLines, scanLog } from '../../src/core/disk/logCheckpoint';
 import { tempDir } from '../support/helpers';
 
 /** Python's own count: iterating a text-mode file (universal newlines). */

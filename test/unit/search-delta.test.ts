@@ -14,8 +14,8 @@ import {
   searchDirectoryDetailed,
   searchCachePath,
   MAX_DELTA_MESSAGES,
-} from '../../src/core/searchCache';
-import { SearchOptions } from '../../src/core/search';
+} from '../../src/core/search/persistedIndex';
+import { SearchOptions } from '../../src/core/search/searchEngine';
 import { tempDir, copySample, REPO_ROOT } from '../support/helpers';
 
 async function generate(dir: string, messages: number): Promise<void> {

@@ -7,9 +7,9 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { openCoordination, Coordination } from '../../src/core/coordination';
-import { searchDirectory, searchDirectoryDetailed, searchCachePath } from '../../src/core/searchCache';
-import { SearchOptions } from '../../src/core/search';
-import { Message } from '../../src/core/model';
+import { searchDirectory, searchDirectoryDetailed, searchCachePath } from '../../src/core/search/persistedIndex';
+import { SearchOptions } from '../../src/core/search/searchEngine';
+import { Message } from '../../src/core/common/messageTypes';
 import { tempDir, copySample, REPO_ROOT } from '../support/helpers';
 
 interface Generated {

@@ -1,8 +1,8 @@
 import * as assert from 'assert';
-import { escapeMessageText, sanitizeForTerminal, unescapeMessageText } from '../../src/core/text';
-import { assertInstanceId, assertRoomName, isValidInstanceId, isValidRoomName } from '../../src/core/names';
-import { CoordError } from '../../src/core/errors';
-import { parseTimeInput, timestampToMillis } from '../../src/core/time';
+import { escapeMessageText, sanitizeForTerminal, unescapeMessageText } from '../../src/core/common/text';
+import { assertInstanceId, assertRoomName, isValidInstanceId, isValidRoomName } from '../../src/core/common/names';
+import { CoordError } from '../../src/core/common/errors';
+import { parseTimeInput, timestampToMillis } from '../../src/core/common/time';
 
 describe('text escaping', () => {
   it('round-trips every control character and backslash', () => {

@@ -33,7 +33,8 @@ export const messagingArea: CommandArea = {
           cmd,
           m,
           () =>
-            `Replied ${out.messageRef(m)} in ${m.target} to ${typeof m.replyTo === 'number' ? '#' + m.replyTo : m.replyTo}`,
+            `Replied ${out.messageRef(m)} in ${m.target} to ` +
+            `${typeof m.replyTo === 'number' ? '#' + m.replyTo : m.replyTo}`,
         );
       });
 

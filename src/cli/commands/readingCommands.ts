@@ -33,7 +33,8 @@ export const readingArea: CommandArea = {
         emitFor(cmd, list, () =>
           list.length === 0
             ? 'All caught up: no unread messages'
-            : `${out.formatMessages(list, '')}\n(${list.length} unread; mark them with 'coord mark-read N', ranges like 10-20, or all)`,
+            : `${out.formatMessages(list, '')}\n(${list.length} unread; ` +
+              `mark them with 'coord mark-read N', ranges like 10-20, or all)`,
         );
       });
 
@@ -92,7 +93,9 @@ export const readingArea: CommandArea = {
         const json = globals(cmd).json;
         const list = c.checkChatroom(room, { limit: opts.limit ?? (json ? undefined : 50) });
         emitFor(cmd, list, () => {
-          const head = `#${sanitizeForTerminal(info.name)} (${info.status}${info.reason ? `: ${sanitizeForTerminal(info.reason)}` : ''})${info.description ? ` - ${sanitizeForTerminal(info.description)}` : ''}`;
+          const reason = info.reason ? `: ${sanitizeForTerminal(info.reason)}` : '';
+          const description = info.description ? ` - ${sanitizeForTerminal(info.description)}` : '';
+          const head = `#${sanitizeForTerminal(info.name)} (${info.status}${reason})${description}`;
           return `${head}\n${out.formatMessages(list, 'No messages yet')}`;
         });
       });

@@ -4,8 +4,8 @@
  * The directory's DirectoryStore and the NATS backend's in-memory replica
  * both provide it, so every rule runs over the same shapes on both.
  */
-import type { Chatroom, InstanceStatus } from '../model';
-import type { StoredMessage } from '../store';
+import type { Chatroom, InstanceStatus } from '../common/messageTypes';
+import type { StoredMessage } from '../read/store';
 
 /** Whether a message counts as read for one instance. */
 export interface ReadView {

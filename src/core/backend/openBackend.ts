@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { openCoordination, type OpenOptions } from '../coordination';
-import { CoordError } from '../errors';
+import { CoordError } from '../common/errors';
 import type { CoordinationBackend } from './coordinationBackend';
 import { serverOptionsFrom, type ServerOptions } from './serverOptions';
 

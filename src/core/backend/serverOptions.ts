@@ -4,7 +4,7 @@
  * $COORD_TLS_CA, $COORD_TLS_CERT, $COORD_TLS_KEY, $COORD_REPLICAS) or the
  * extension's settings. No server means the coordination directory.
  */
-import { CoordError } from '../errors';
+import { CoordError } from '../common/errors';
 
 export interface ServerOptions {
   /** One or more `nats://host:port` (or `tls://`) URLs, comma-separated. */

@@ -4,8 +4,8 @@
  *   [ts] instance-1: ACTION_TYPE - details       (older)
  * A line that does not start with `[` continues the entry above.
  */
-import { TIMESTAMP_SOURCE } from '../time';
-import { splitLines } from '../lines';
+import { TIMESTAMP_SOURCE } from '../common/time';
+import { splitLines } from '../disk/lines';
 
 export interface ActionEntry {
   time: string;

@@ -4,18 +4,12 @@
  * truncated times written by a bash bug (`2025-06-15 04:2025-06-15 06:14:58`)
  * are tolerated. Unparseable lines are kept verbatim on rewrite.
  */
-import { TIMESTAMP_SOURCE } from '../time';
-import { splitLines } from '../lines';
+import { RoomState } from '../common/messageTypes';
+import { TIMESTAMP_SOURCE } from '../common/time';
+import { splitLines } from '../disk/lines';
 
-export interface ChatroomStatusEntry {
-  name: string;
-  status: 'open' | 'closed';
-  creator: string;
-  /** A full timestamp, or '' when the file holds a truncated one. */
-  created: string;
-  modified: string;
-  reason: string;
-}
+/** One line of the file: a room's state. */
+export type ChatroomStatusEntry = RoomState;
 
 /** `raw` keeps an entry's original text so a rewrite leaves untouched lines byte for byte. */
 export type StatusFileLine =

@@ -10,8 +10,8 @@
  *
  * A line that fits none of these is a continuation of the message above.
  */
-import { TIMESTAMP_SOURCE } from '../time';
-import { escapeMessageText, unescapeMessageText } from '../text';
+import { TIMESTAMP_SOURCE } from '../common/time';
+import { escapeMessageText, unescapeMessageText } from '../common/text';
 
 export interface LogLine {
   time: string;
@@ -27,16 +27,23 @@ export interface LogLine {
 const LINE_RE = new RegExp(`^\\[(${TIMESTAMP_SOURCE})\\] (DM: )?([^\\s:]+) -> ([^\\s:]*): ?(.*)$`, 's');
 const REPLY_RE = /^\[REPLY to (?:msg #(\d+)|ID ([0-9a-f]{8}))(?: from [^\]]*)?\] ?/;
 
+/** A reply's `[REPLY to msg #N from X] ` prefix (log lines and transcripts alike) taken off its text. */
+export function splitReplyPrefix(text: string): { text: string; replyTo: number | string | null } {
+  const reply = REPLY_RE.exec(text);
+  if (!reply) return { text, replyTo: null };
+  return { text: text.slice(reply[0].length), replyTo: reply[1] !== undefined ? Number(reply[1]) : reply[2] };
+}
+
+/** The prefix a reply's text carries: `[REPLY to msg #N from X] ` (or `ID xxxxxxxx` for a legacy parent). */
+export function formatReplyPrefix(replyTo: number | string, sender?: string): string {
+  const from = sender ? ` from ${sender}` : '';
+  return typeof replyTo === 'number' ? `[REPLY to msg #${replyTo}${from}] ` : `[REPLY to ID ${replyTo}${from}] `;
+}
+
 export function parseLogLine(line: string): LogLine | null {
   const m = LINE_RE.exec(line);
   if (!m) return null;
-  let text = m[5];
-  let replyTo: number | string | null = null;
-  const reply = REPLY_RE.exec(text);
-  if (reply) {
-    replyTo = reply[1] !== undefined ? Number(reply[1]) : reply[2];
-    text = text.slice(reply[0].length);
-  }
+  const { text, replyTo } = splitReplyPrefix(m[5]);
   return { time: m[1], from: m[3], rawTarget: m[4], dm: m[2] !== undefined, text: unescapeMessageText(text), replyTo };
 }
 
@@ -53,14 +60,8 @@ export interface LogLineInput {
 
 /** One physical line, without its terminator. */
 export function formatLogLine(input: LogLineInput): string {
-  let prefix = '';
-  if (input.replyTo !== undefined && input.replyTo !== null) {
-    const from = input.replyToSender ? ` from ${input.replyToSender}` : '';
-    prefix =
-      typeof input.replyTo === 'number'
-        ? `[REPLY to msg #${input.replyTo}${from}] `
-        : `[REPLY to ID ${input.replyTo}${from}] `;
-  }
+  const prefix =
+    input.replyTo !== undefined && input.replyTo !== null ? formatReplyPrefix(input.replyTo, input.replyToSender) : '';
   const body = prefix + escapeMessageText(input.text);
   if (input.dm) return `[${input.time}] DM: ${input.from} -> ${input.target.replace(/^@/, '')}: ${body}`;
   return `[${input.time}] ${input.from} -> ${input.target}: ${body}`;

@@ -3,9 +3,9 @@
  * `[ts] sender: text`. Python writes text raw, so a line that does not start
  * with a timestamp continues the message above. We write text escaped.
  */
-import { TIMESTAMP_SOURCE } from '../time';
-import { splitLines } from '../lines';
-import { escapeMessageText, unescapeMessageText } from '../text';
+import { TIMESTAMP_SOURCE } from '../common/time';
+import { splitLines } from '../disk/lines';
+import { escapeMessageText, unescapeMessageText } from '../common/text';
 
 export interface PythonDmLine {
   time: string;

@@ -7,7 +7,7 @@
  *                                     transcript lines read (the sample's counts are lines)
  *   read-status/dm_<a>_<b>_reads.txt  `[ts] <id-prefix> read by <id>`
  */
-import { splitLines } from '../lines';
+import { splitLines } from '../disk/lines';
 
 export interface ReadMarks {
   /** Message number -> the latest time it was marked ('' when the line has no time). */
@@ -34,6 +34,11 @@ export function parseReadMarks(text: string): ReadMarks {
 
 export function formatReadMark(ref: number | string, time: string): string {
   return typeof ref === 'number' ? `${ref}: read at ${time}\n` : `id:${ref}: read at ${time}\n`;
+}
+
+/** A line of data/read-receipts.log, the Python tool's record of who read which log line. */
+export function formatReadReceipt(time: string, reader: string, line: number): string {
+  return `[${time}] READ-RECEIPT: ${reader} read message ${line}\n`;
 }
 
 export interface Position {

@@ -4,8 +4,8 @@
  *   data/status_<id>.txt    `[ts] text`, no trailing newline (Python)
  * The newest of the two wins for an instance.
  */
-import { TIMESTAMP_SOURCE } from '../time';
-import { splitLines } from '../lines';
+import { TIMESTAMP_SOURCE } from '../common/time';
+import { splitLines } from '../disk/lines';
 
 export interface StatusEntry {
   instance: string;

@@ -13,9 +13,9 @@
  * Quirks handled: blocks without `---`, a block glued to the end of the line
  * before it (`STATUS: read[ts] FROM: …`), bash-escaped `\!`.
  */
-import { TIMESTAMP_SOURCE } from '../time';
-import { splitLines } from '../lines';
-import { unescapeBashText } from '../text';
+import { TIMESTAMP_SOURCE } from '../common/time';
+import { splitLines } from '../disk/lines';
+import { unescapeBashText } from '../common/text';
 
 export interface TranscriptBlock {
   kind: 'message';
@@ -162,6 +162,11 @@ export function formatBlock(input: BlockInput): string {
     : `[${input.time}] FROM: ${input.from}`;
   const status = input.status ? `STATUS: ${input.status}\n` : '';
   return `${header}\nID: ${input.id}\nMESSAGE: ${guardBodyText(input.text)}\n${status}---\n`;
+}
+
+/** The header the bash tools open a new room's transcript with. */
+export function formatCreatedHeader(time: string, by: string): string {
+  return `[CHATROOM CREATED: ${time} by ${by}]\n`;
 }
 
 export function formatSystemLine(time: string, text: string): string {

@@ -12,12 +12,12 @@
 import { Coordination, MessageWrite, roomExistsError, roomStatusChange } from '../coordination';
 import type { ChatroomStatusEntry } from '../formats/chatroomStatus';
 import type { ActionEntry } from '../formats/actionLog';
-import type { Chatroom, Message, MessageRef } from '../model';
-import type { StoredMessage } from '../store';
+import type { Chatroom, Message, MessageRef } from '../common/messageTypes';
+import type { StoredMessage } from '../read/store';
 import { describeServer } from '../backend/serverOptions';
 import { formatNumberRanges, NatsReplica, parseNumberRanges } from './natsReplica';
 import type { NatsSession } from './natsSession';
-import { CoordError } from '../errors';
+import { CoordError } from '../common/errors';
 
 type Action = { action: string; details: string };
 
@@ -57,8 +57,10 @@ export class NatsCoordination extends Coordination {
       : [...all];
   }
 
-  protected override currentRooms(): Chatroom[] {
-    return [...this.state.chatrooms().values()];
+  /** Rooms come from the replica of the rooms bucket, kept current by its watcher. */
+  protected override lookupRoom(name: string): { room: Chatroom | undefined; rooms: Chatroom[] } {
+    const all = this.state.chatrooms();
+    return { room: all.get(name.toLowerCase()), rooms: [...all.values()] };
   }
 
   protected override findParent(ref: MessageRef): StoredMessage {
@@ -119,7 +121,7 @@ export class NatsCoordination extends Coordination {
     await this.registerWriter(me);
     let action: Action | null = null;
     const result = await this.session.updateKey<Chatroom>('rooms', roomKey(roomName), (current) => {
-      if (current === null) throw this.unknownRoom(roomName, this.currentRooms());
+      if (current === null) throw this.unknownRoom(roomName, this.lookupRoom(roomName).rooms);
       const change = roomStatusChange(current, status, reason, time);
       action = change.action;
       return { ...change.updated, description: current.description };

@@ -12,14 +12,14 @@
  */
 import type { JsMsg, ConsumerMessages } from '@nats-io/jetstream';
 import type { KvWatchEntry } from '@nats-io/kv';
-import type { Chatroom, InstanceStatus } from '../model';
+import type { Chatroom, InstanceStatus } from '../common/messageTypes';
 import type { ActionEntry } from '../formats/actionLog';
 import type { MessageStore, ReadView } from '../backend/messageStore';
-import { lookupMessageRef, type StoredMessage } from '../store';
+import { lookupMessageRef, type StoredMessage } from '../read/store';
 import { parseLogLine } from '../formats/messagesLog';
-import { resolveLogTarget } from '../messageIdentity';
-import { hashId } from '../messageIdentity';
-import { isValidInstanceId } from '../names';
+import { resolveLogTarget } from '../read/messageIdentity';
+import { hashId } from '../read/messageIdentity';
+import { isValidInstanceId } from '../common/names';
 import {
   ACTIONS_STREAM,
   BUCKETS,
@@ -30,7 +30,7 @@ import {
   MESSAGE_SUBJECT_PREFIX,
   type NatsSession,
 } from './natsSession';
-import { CoordError } from '../errors';
+import { CoordError } from '../common/errors';
 
 type Source = 'messages' | 'actions' | BucketName;
 

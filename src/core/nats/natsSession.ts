@@ -17,10 +17,10 @@ import { connect } from '@nats-io/transport-node';
 import { credsAuthenticator, headers, type NatsConnection, type ConnectionOptions } from '@nats-io/nats-core';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
-import { CoordError } from '../errors';
+import { CoordError } from '../common/errors';
 import { describeServer, type ServerOptions } from '../backend/serverOptions';
-import { INITIAL_ROOM } from '../directory';
-import { formatTimestamp } from '../time';
+import { INITIAL_ROOM } from '../write/initDirectory';
+import { formatTimestamp } from '../common/time';
 
 export const MESSAGES_STREAM = 'COORD_MESSAGES';
 export const ACTIONS_STREAM = 'COORD_ACTIONS';

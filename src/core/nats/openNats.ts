@@ -3,8 +3,8 @@
  * the replica and returns the backend. Nothing here is loaded unless a server
  * is configured.
  */
-import { assertInstanceId } from '../names';
-import { isCoordError } from '../errors';
+import { assertInstanceId } from '../common/names';
+import { isCoordError } from '../common/errors';
 import type { ServerOptions } from '../backend/serverOptions';
 import { NatsSession } from './natsSession';
 import { NatsReplica } from './natsReplica';

@@ -1,0 +1,52 @@
+import { CoordError } from './errors';
+
+/** Instance ids: letters, digits, `-`, `_`, `.`; not starting with a dot; at most 64. */
+const INSTANCE_RE = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
+/** Room names: the same alphabet (no `/`, `:` or spaces), no `..`. Unique regardless of case. */
+const ROOM_RE = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
+
+export function isValidInstanceId(id: string): boolean {
+  return INSTANCE_RE.test(id) && !id.includes('..');
+}
+
+export function isValidRoomName(name: string): boolean {
+  return ROOM_RE.test(name) && !name.includes('..');
+}
+
+export function assertInstanceId(id: string, what = 'instance id'): string {
+  if (!isValidInstanceId(id)) {
+    throw new CoordError(
+      'invalid-name',
+      `invalid ${what} ${JSON.stringify(id)}: ` +
+        "use 1-64 letters, digits, '-', '_' or '.', not starting with '.' (e.g. instance-1)",
+    );
+  }
+  return id;
+}
+
+export function assertRoomName(name: string): string {
+  if (!isValidRoomName(name)) {
+    throw new CoordError(
+      'invalid-name',
+      `invalid chatroom name ${JSON.stringify(name)}: ` +
+        "use 1-64 letters, digits, '-', '_' or '.', not starting with '.' (e.g. backend-api)",
+    );
+  }
+  return name;
+}
+
+/** Strips one leading `#` (rooms) or `@` (instances) that users often type. */
+export function stripSigil(name: string, sigil: '#' | '@'): string {
+  return name.startsWith(sigil) ? name.slice(1) : name;
+}
+
+/** DM conversations are keyed by the two ids sorted, as the Python tool names its files. */
+export function dmPair(a: string, b: string): [string, string] {
+  return a < b ? [a, b] : [b, a];
+}
+
+export function listChoices(names: Iterable<string>, sigil = ''): string {
+  const list = [...names].sort().map((n) => sigil + n);
+  if (list.length === 0) return 'none yet';
+  return list.length > 20 ? `${list.slice(0, 20).join(', ')}, … (${list.length} in all)` : list.join(', ');
+}

@@ -1,0 +1,208 @@
+/**
+ * File access with the directory's rules: new files 600, new directories
+ * 700, never following a symbolic link out of the directory, and appends that
+ * either land whole or not at all.
+ */
+import * as fs from 'fs';
+import writeFileAtomic from 'write-file-atomic';
+import { ioError } from '../common/errors';
+
+export const FILE_MODE = 0o600;
+export const DIR_MODE = 0o700;
+const NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
+
+export function ensureDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+  } catch (error) {
+    throw ioError(error, `create directory ${dir}`);
+  }
+}
+
+/** The file's text, or '' when it does not exist. Symbolic links are not read. */
+export function readTextIfExists(file: string): string {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | NOFOLLOW);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ELOOP' || code === 'EISDIR') return '';
+    throw ioError(error, `read ${file}`);
+  }
+  try {
+    return fs.readFileSync(fd, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EISDIR') return '';
+    throw ioError(error, `read ${file}`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Reads bytes [start, end) of a file. */
+export function readRange(fd: number, start: number, end: number): Buffer {
+  const length = Math.max(0, end - start);
+  const buf = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const n = fs.readSync(fd, buf, done, length - done, start + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done === length ? buf : buf.subarray(0, done);
+}
+
+const TAIL_BYTES = 64;
+
+/**
+ * The last bytes before `size`, as text to compare: a file whose tail at the
+ * size we read is unchanged has only grown since (the rule every incremental
+ * reader uses: the store, the log checkpoint, the persisted search index).
+ */
+export function fileTail(fd: number, size: number): string {
+  return readRange(fd, Math.max(0, size - TAIL_BYTES), size).toString('base64');
+}
+
+export function openForAppend(file: string): number {
+  try {
+    return fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_APPEND | fs.constants.O_CREAT | NOFOLLOW, FILE_MODE);
+  } catch (error) {
+    throw ioError(error, `open ${file} for writing`);
+  }
+}
+
+/**
+ * Appends `data` in one write. If the write fails part-way (a full disk), the
+ * file is cut back to its old length so no torn line is left behind.
+ * With `ownLine` (the default) the data starts on a line of its own: a file
+ * left ending mid-line (a crashed writer, a hand edit) gets a newline first,
+ * so a new block is never glued onto a torn one. messages.log passes false:
+ * its writer decides that itself, keeping Python's line numbers.
+ */
+export function appendWhole(file: string, data: string | Buffer, ownLine = true): void {
+  let buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  const fd = openForAppend(file);
+  let before = -1;
+  try {
+    before = fs.fstatSync(fd).size;
+    if (ownLine && before > 0 && buf.length > 0 && buf[0] !== 0x0a && readRange(fd, before - 1, before)[0] !== 0x0a) {
+      buf = Buffer.concat([Buffer.from('\n'), buf]);
+    }
+    let written = 0;
+    while (written < buf.length) written += fs.writeSync(fd, buf, written, buf.length - written);
+    journal?.push({ file, before, after: before + buf.length });
+  } catch (error) {
+    if (before >= 0) {
+      try {
+        fs.ftruncateSync(fd, before);
+      } catch {
+        /* best effort: report the original error */
+      }
+    }
+    throw ioError(error, `append to ${file}`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+interface JournalEntry {
+  file: string;
+  /** An append: the sizes before and after it. */
+  before?: number;
+  after?: number;
+  /** A rewrite: the old text (null: the file did not exist). */
+  old?: string | null;
+}
+
+let journal: JournalEntry[] | null = null;
+
+/**
+ * Runs `fn` (synchronous) so that its writes land all or not at all: when it
+ * throws (a full disk half-way through a message's several files), every file
+ * appendWhole grew inside it is cut back and every file writeAtomic replaced
+ * is put back, newest first, before the error goes on. An append is only cut
+ * back while the file still ends where ours did (a tool that does not lock
+ * may have appended since). Used by withLock around every locked write.
+ */
+export function allOrNothing<T>(fn: () => T): T {
+  const outer = journal;
+  const mine: JournalEntry[] = [];
+  journal = mine;
+  try {
+    return fn();
+  } catch (error) {
+    journal = null;
+    for (const entry of mine.reverse()) undo(entry);
+    mine.length = 0;
+    throw error;
+  } finally {
+    journal = outer;
+    outer?.push(...mine);
+  }
+}
+
+function undo(entry: JournalEntry): void {
+  try {
+    if (entry.old !== undefined) {
+      if (entry.old === null) fs.rmSync(entry.file, { force: true });
+      else writeFileAtomic.sync(entry.file, entry.old, { mode: FILE_MODE, fsync: false });
+      return;
+    }
+    const fd = fs.openSync(entry.file, fs.constants.O_RDWR | NOFOLLOW);
+    try {
+      if (fs.fstatSync(fd).size === entry.after) fs.ftruncateSync(fd, entry.before);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    /* best effort: the original error is what the user needs */
+  }
+}
+
+/** Whole-file rewrite: a temporary file renamed over the old one. */
+export function writeAtomic(file: string, text: string): void {
+  try {
+    if (isSymlink(file)) throw Object.assign(new Error('symbolic link'), { code: 'ELOOP', path: file });
+    if (journal) journal.push({ file, old: fs.existsSync(file) ? readTextIfExists(file) : null });
+    writeFileAtomic.sync(file, text, { mode: FILE_MODE, fsync: false });
+  } catch (error) {
+    throw ioError(error, `write ${file}`);
+  }
+}
+
+export function isSymlink(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+export function touch(file: string): void {
+  if (fs.existsSync(file)) return;
+  appendWhole(file, '');
+}
+
+/** Regular files (not links) in `dir` whose names end with `suffix`. */
+export function listFiles(dir: string, suffix = '.txt'): string[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith(suffix))
+    .map((e) => e.name)
+    .sort();
+}
+
+/** Size, modification time and inode: changes when a file is written or replaced; 'missing' when absent. */
+export function fileStamp(file: string): string {
+  try {
+    const st = fs.statSync(file);
+    return `${st.size}:${st.mtimeMs}:${st.ino}`;
+  } catch {
+    return 'missing';
+  }
+}

@@ -1,0 +1,111 @@
+/** Where each file kind lives inside a coordination directory. */
+import * as path from 'path';
+import { dmPair } from '../common/names';
+
+const LOCK_TARGET = '.coord';
+const LOG_CHECKPOINT = '.coord-log-index.json';
+const SEARCH_INDEX = '.coord-search-index';
+const BRIDGE_CURSOR = '.coord-bridge-';
+
+export class Layout {
+  constructor(readonly root: string) {}
+
+  get dataDir(): string {
+    return path.join(this.root, 'data');
+  }
+  get chatroomsDir(): string {
+    return path.join(this.root, 'chatrooms');
+  }
+  get inboxesDir(): string {
+    return path.join(this.root, 'inboxes');
+  }
+  get dmsDir(): string {
+    return path.join(this.root, 'dms');
+  }
+  get readStatusDir(): string {
+    return path.join(this.root, 'read-status');
+  }
+
+  get messagesLog(): string {
+    return path.join(this.dataDir, 'messages.log');
+  }
+  get actionLog(): string {
+    return path.join(this.dataDir, 'action-log.txt');
+  }
+  get chatroomStatus(): string {
+    return path.join(this.dataDir, 'chatroom-status.txt');
+  }
+  get readReceipts(): string {
+    return path.join(this.dataDir, 'read-receipts.log');
+  }
+  get statusTxt(): string {
+    return path.join(this.dataDir, 'status.txt');
+  }
+  /** Our bookkeeping files, which the older tools ignore: the write lock, the line-count checkpoint, the index. */
+  get lockTarget(): string {
+    return path.join(this.dataDir, LOCK_TARGET);
+  }
+  get lockDir(): string {
+    return `${this.lockTarget}.lock`;
+  }
+  /** Where `coord bridge` keeps how far it mirrored (per bridge id). */
+  bridgeCursor(id: string): string {
+    return path.join(this.dataDir, `${BRIDGE_CURSOR}${id}.json`);
+  }
+  get logCheckpoint(): string {
+    return path.join(this.dataDir, LOG_CHECKPOINT);
+  }
+  get searchIndex(): string {
+    return path.join(this.dataDir, SEARCH_INDEX);
+  }
+
+  instanceStatus(id: string): string {
+    return path.join(this.dataDir, `status_${id}.txt`);
+  }
+  chatroom(room: string): string {
+    return path.join(this.chatroomsDir, `${room}.txt`);
+  }
+  inbox(id: string): string {
+    return path.join(this.inboxesDir, `${id}.txt`);
+  }
+  /** The bash tools' DM transcript of a pair: `a_b.txt`, the two ids sorted. */
+  bashDm(a: string, b: string): string {
+    const [x, y] = dmPair(a, b);
+    return path.join(this.dmsDir, `${x}_${y}.txt`);
+  }
+  pythonDm(a: string, b: string): string {
+    const [x, y] = dmPair(a, b);
+    return path.join(this.dmsDir, `dm_${x}_${y}.txt`);
+  }
+  readMarks(id: string): string {
+    return path.join(this.readStatusDir, `${id}.txt`);
+  }
+  positions(id: string): string {
+    return path.join(this.readStatusDir, `${id}_positions.txt`);
+  }
+
+  get allDirs(): string[] {
+    return [this.dataDir, this.chatroomsDir, this.inboxesDir, this.dmsDir, this.readStatusDir];
+  }
+}
+
+/**
+ * Files our own writers touch besides the data itself: the lock directory
+ * (mkdir, mtime refreshes, rmdir), the line-count checkpoint, the persisted
+ * search index, a NATS bridge's cursor, and the temporary files of atomic writes (write-file-atomic's
+ * `name.<digits>`, `*.tmp`, `*.tmp-*`). Every real change also writes a data
+ * file, so events for these only restart the debounce.
+ */
+export function isBookkeepingPath(fsPath: string): boolean {
+  const parts = fsPath.split(/[\\/]/);
+  if (parts.some((p) => p === `${LOCK_TARGET}.lock`)) return true;
+  const base = parts[parts.length - 1] ?? '';
+  return (
+    base.startsWith(LOG_CHECKPOINT) ||
+    base.startsWith(SEARCH_INDEX) ||
+    base.startsWith(BRIDGE_CURSOR) ||
+    /\.\d+$/.test(base) ||
+    /\.tmp(?:-[^/\\]*)?$/i.test(base) ||
+    /\.tmp-/i.test(base)
+  );
+}

@@ -1,0 +1,178 @@
+/**
+ * Knowing how many lines data/messages.log has without reading it all.
+ *
+ * A checkpoint (data/.coord-log-index.json) records the size, the line count,
+ * the last bytes before that size, and the byte offset of every 1024th line.
+ * Counting then reads only the bytes added since; a file that shrank or whose
+ * bytes at the checkpoint differ (edited by hand) is counted from scratch.
+ * The checkpoint is a cache: deleting it is always safe.
+ */
+import * as fs from 'fs';
+import { EMPTY_COUNT, LineCount, totalLines } from './lines';
+import { fileTail, readRange, readTextIfExists, writeAtomic } from './fsutil';
+
+const MARK_EVERY = 1024;
+const SAVE_AFTER_BYTES = 256 * 1024;
+const CHUNK = 1 << 20;
+
+interface Checkpoint {
+  version: 1;
+  size: number;
+  count: LineCount;
+  tail: string;
+  /** [lineNumber, byteOffset] for lines 1, 1025, 2049, … */
+  marks: Array<[number, number]>;
+}
+
+export interface LogScan {
+  size: number;
+  lines: number;
+  count: LineCount;
+  marks: Array<[number, number]>;
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** Extends a count over `buf` (which starts at byte `base`), recording line-start marks. */
+function scan(buf: Buffer, base: number, count: LineCount, marks: Array<[number, number]>): LineCount {
+  let { terminators, endsWithCR } = count;
+  let partial = count.partial;
+  const markLineStart = (offset: number) => {
+    const line = terminators + 1;
+    if (line % MARK_EVERY === 1 && (marks.length === 0 || marks[marks.length - 1][0] < line))
+      marks.push([line, offset]);
+  };
+  if (!partial && !endsWithCR && terminators === 0 && buf.length > 0) markLineStart(base);
+  if (buf.indexOf(CR) === -1) {
+    for (let i = buf.indexOf(LF); i !== -1; i = buf.indexOf(LF, i + 1)) {
+      if (i === 0 && endsWithCR) {
+        endsWithCR = false;
+        continue;
+      }
+      terminators++;
+      if (i + 1 < buf.length) markLineStart(base + i + 1);
+    }
+  } else {
+    for (let i = 0; i < buf.length; i++) {
+      const b = buf[i];
+      if (b === LF && ((i === 0 && endsWithCR) || (i > 0 && buf[i - 1] === CR))) continue;
+      if (b === LF || b === CR) {
+        terminators++;
+        const next = i + 1;
+        const startsAt = b === CR && buf[next] === LF ? next + 1 : next;
+        if (startsAt < buf.length) markLineStart(base + startsAt);
+      }
+    }
+  }
+  const last = buf[buf.length - 1];
+  if (buf.length > 0) {
+    partial = last !== LF && last !== CR;
+    endsWithCR = last === CR;
+  }
+  return { terminators, partial, endsWithCR };
+}
+
+function loadCheckpoint(file: string): Checkpoint | null {
+  try {
+    // Never through a symbolic link, and only a checkpoint that could be true.
+    const cp = JSON.parse(readTextIfExists(file)) as Checkpoint;
+    const sane =
+      cp.version === 1 &&
+      Array.isArray(cp.marks) &&
+      Number.isSafeInteger(cp.size) &&
+      cp.size >= 0 &&
+      typeof cp.tail === 'string' &&
+      typeof cp.count === 'object' &&
+      cp.count !== null &&
+      Number.isSafeInteger(cp.count.terminators) &&
+      cp.count.terminators >= 0 &&
+      cp.count.terminators <= cp.size &&
+      (cp.size > 0 || (cp.count.terminators === 0 && !cp.count.partial));
+    return sane ? cp : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Counts the lines of the log, reading only what the checkpoint has not seen.
+ * With `save`, a checkpoint that lags far behind is brought up to date (the
+ * caller must hold the write lock).
+ */
+export function scanLog(logFile: string, checkpointFile: string, save = false): LogScan {
+  let fd: number;
+  try {
+    fd = fs.openSync(logFile, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+  } catch {
+    return { size: 0, lines: 0, count: EMPTY_COUNT, marks: [] };
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const cp = loadCheckpoint(checkpointFile);
+    const valid = cp !== null && cp.size <= size && fileTail(fd, cp.size) === cp.tail;
+    let count = valid ? cp.count : EMPTY_COUNT;
+    const marks: Array<[number, number]> = valid ? cp.marks.slice() : [];
+    let offset = valid ? cp.size : 0;
+    while (offset < size) {
+      const end = Math.min(size, offset + CHUNK);
+      count = scan(readRange(fd, offset, end), offset, count, marks);
+      offset = end;
+    }
+    if (save && (!valid || size - cp.size >= SAVE_AFTER_BYTES)) {
+      const next: Checkpoint = { version: 1, size, count, tail: fileTail(fd, size), marks };
+      try {
+        writeAtomic(checkpointFile, JSON.stringify(next));
+      } catch {
+        /* a cache: never fail a write for it */
+      }
+    }
+    return { size, lines: totalLines(count), count, marks };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Reads physical lines [from, to] (1-based, inclusive) using the marks to
+ * start near them. Returns fewer when the file is shorter.
+ */
+export function readLogLines(logFile: string, marks: Array<[number, number]>, from: number, to: number): string[] {
+  let start: [number, number] = [1, 0];
+  for (const mark of marks)
+    if (mark[0] <= from) start = mark;
+    else break;
+  let fd: number;
+  try {
+    fd = fs.openSync(logFile, 'r');
+  } catch {
+    return [];
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const out: string[] = [];
+    let line = start[0];
+    let offset = start[1];
+    let pending = '';
+    let skipLeadingLF = false;
+    while (offset < size && line <= to) {
+      const end = Math.min(size, offset + CHUNK);
+      let chunk = readRange(fd, offset, end).toString('latin1');
+      offset = end;
+      if (skipLeadingLF && chunk.startsWith('\n')) chunk = chunk.slice(1);
+      const text = pending + chunk;
+      // A chunk ending in "\r" ends a line; a "\n" opening the next chunk belongs to it.
+      skipLeadingLF = text.endsWith('\r');
+      const parts = text.split(/\r\n|\r|\n/);
+      pending = parts.pop() ?? '';
+      for (const part of parts) {
+        if (line >= from && line <= to) out.push(part);
+        line++;
+      }
+    }
+    if (pending !== '' && line >= from && line <= to) out.push(pending);
+    return out.map((l) => Buffer.from(l, 'latin1').toString('utf8'));
+  } finally {
+    fs.closeSync(fd);
+  }
+}

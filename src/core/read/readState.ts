@@ -1,0 +1,73 @@
+/**
+ * Whether a message counts as read for one instance. Every tool records it
+ * its own way (Python: read-status/<id>.txt marks by number or id; bash:
+ * inbox STATUS lines, DM "read by" lines, transcript positions, DM receipts):
+ * any record that says so wins.
+ */
+import * as path from 'path';
+import { Layout } from '../disk/layout';
+import { listFiles, readTextIfExists } from '../disk/fsutil';
+import { parseDmReads, parsePositions, parseReadMarks, positionsByKey, ReadMarks } from '../formats/readMarks';
+import { SourceKind } from './sources';
+import { StoredMessage, TranscriptRef } from './storedMessage';
+
+/** Whether a message counts as read for one instance: any record that says so wins. */
+export class ReadState {
+  readonly marks: ReadMarks;
+  private positions: Map<string, number>;
+  private dmReceipts: Map<string, string[]> = new Map();
+
+  constructor(
+    private store: { layout: Layout; sourceKind(key: string): { kind: SourceKind; name: string } | undefined },
+    readonly instance: string,
+  ) {
+    const layout = store.layout;
+    this.marks = parseReadMarks(readTextIfExists(layout.readMarks(instance)));
+    this.positions = positionsByKey(parsePositions(readTextIfExists(layout.positions(instance))));
+    for (const name of listFiles(layout.readStatusDir)) {
+      const m = /^dm_(.+)_reads\.txt$/.exec(name);
+      if (!m) continue;
+      const prefixes = parseDmReads(readTextIfExists(path.join(layout.readStatusDir, name)))
+        .filter((r) => r.reader === instance)
+        .map((r) => r.idPrefix);
+      this.dmReceipts.set(m[1], prefixes);
+    }
+  }
+
+  isRead(m: StoredMessage): boolean {
+    if (m.from === this.instance) return true;
+    if (m.number !== null && markCovers(this.marks.numbers.get(m.number), m.time)) return true;
+    if (this.marks.ids.has(m.id)) return true;
+    for (const ref of m.refs) if (this.refSaysRead(ref)) return true;
+    return false;
+  }
+
+  private refSaysRead(ref: TranscriptRef): boolean {
+    const source = this.store.sourceKind(ref.source);
+    if (!source) return false;
+    const status = ref.block.status;
+    if (source.kind === 'inbox' && source.name === this.instance && status === 'read') return true;
+    if (source.kind === 'bashDm' && status === `read by ${this.instance}`) return true;
+    const positionKey =
+      source.kind === 'room' ? `chatroom:${source.name}` : source.kind === 'bashDm' ? `dm:${source.name}` : null;
+    if (positionKey) {
+      const pos = this.positions.get(positionKey);
+      if (pos !== undefined && ref.block.lastLine <= pos) return true;
+    }
+    if (source.kind === 'bashDm' && ref.block.id) {
+      const prefixes = this.dmReceipts.get(source.name) ?? [];
+      if (prefixes.some((p) => ref.block.id!.startsWith(p))) return true;
+    }
+    return false;
+  }
+}
+
+/**
+ * A mark made before the message was written belongs to an older log that
+ * was since replaced (the legacy sample's marks point at a log that is gone).
+ */
+function markCovers(markTime: string | undefined, messageTime: string): boolean {
+  if (markTime === undefined) return false;
+  if (markTime === '' || messageTime === '') return true;
+  return markTime >= messageTime;
+}

@@ -1,0 +1,197 @@
+/**
+ * The delta: messages appended since the persisted index's base was written,
+ * read from the new bytes alone and matched the way the store matches them
+ * (the same log-line reader, source reader and block matching), so the base
+ * plus the delta lists exactly what a fresh load would. Every change a delta
+ * cannot represent exactly (see persistedIndex.ts) answers null: rebuild.
+ */
+import * as fs from 'fs';
+import { Layout } from '../disk/layout';
+import { fileTail, readRange } from '../disk/fsutil';
+import { decodeLines } from '../disk/lines';
+import { attachBlock, BlockMatcher } from '../read/blockMatching';
+import { continueLogMessage, orphanLogLine, readLogLine } from '../read/logMessages';
+import { PlacedMessage } from '../read/messageIdentity';
+import { ByTime } from '../read/messagesByTime';
+import { bareNameRule, readStatusEntries } from '../read/rooms';
+import { readSourceText, SourceBlock, stampSources } from '../read/sources';
+import { blocksDigest, DeltaMessage, MAX_DELTA_BYTES, MAX_DELTA_MESSAGES, sameStamp } from './indexFormat';
+import type { CachedCorpus } from './indexReader';
+
+/**
+ * The messages appended since the base, in corpus order; null when the change
+ * is not a pure growth the delta can represent exactly (rebuild), 'moved' when
+ * the log grew while we read (try again).
+ */
+export function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[] | null | 'moved' {
+  const h = base.header;
+  const baseSize = Math.max(0, h.log.size);
+  let seq = 0;
+  const logMsgs: DeltaMessage[] = [];
+  const byLine = new Map<number, DeltaMessage>();
+  const isRoomName = bareNameRule(layout, readStatusEntries(layout));
+  const parentOf = (n: number): PlacedMessage | undefined => {
+    if (n < 1 || n > h.log.lines) return byLine.get(n);
+    const p = base.findNumber(n);
+    return p >= 0 ? { room: base.room(p), target: base.target(p), from: base.from(p), to: base.to(p) } : undefined;
+  };
+  let totalLines = h.log.lines;
+  let logSize = -1;
+  let bytes = 0;
+
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(layout.messagesLog, 'r');
+  } catch {
+    if (h.log.size > 0) return null;
+  }
+  if (fd !== null) {
+    try {
+      logSize = fs.fstatSync(fd).size;
+      if (logSize < baseSize) return null;
+      if (baseSize > 0 && fileTail(fd, baseSize) !== h.log.tail) return null;
+      if (logSize > baseSize) {
+        if (h.log.partial) return null;
+        if (logSize - baseSize > MAX_DELTA_BYTES) return null;
+        bytes += logSize - baseSize;
+        const { lines, rest } = decodeLines(readRange(fd, baseSize, logSize), h.log.endsCR);
+        if (rest !== '') lines.push(rest);
+        for (const line of lines) {
+          const number = ++totalLines;
+          let fields = readLogLine(line, number, parentOf, isRoomName);
+          if (!fields) {
+            const owner = logMsgs[logMsgs.length - 1];
+            if (owner) {
+              continueLogMessage(owner, line, number);
+              byLine.set(number, owner);
+              continue;
+            }
+            if (h.logCount > 0) return null; // continues a base message
+            fields = orphanLogLine(line, number);
+          }
+          const m: DeltaMessage = { ...fields, parent: -1, claimed: [], idFromBlock: false, seq: seq++ };
+          logMsgs.push(m);
+          byLine.set(number, m);
+        }
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  // A new line that pairs with (or duplicates) a base message: the fresh load may match them differently.
+  for (const m of logMsgs) if (base.hasShape(m)) return null;
+
+  // Transcripts.
+  const sources = stampSources(layout);
+  const present = new Set(sources.map((s) => s.rel));
+  for (const rel of Object.keys(h.files)) if (!present.has(rel)) return null;
+  const toNames = new Set(h.toNames);
+  const logByTime = new ByTime<DeltaMessage>();
+  for (const m of logMsgs) logByTime.add(m);
+  const legacy: DeltaMessage[] = [];
+  const legacyById = new Map<string, DeltaMessage>();
+  for (const source of sources) {
+    const old = h.files[source.rel];
+    if (old && sameStamp(old, source.stamp)) continue;
+    if (!old && source.kind === 'room' && toNames.has(source.name)) return null;
+    let blocks: SourceBlock[];
+    const sfd = fs.openSync(source.file, 'r');
+    try {
+      const size = fs.fstatSync(sfd).size;
+      const appended =
+        old !== undefined &&
+        source.kind !== 'pythonDm' &&
+        old.clean &&
+        old.ino === source.stamp.ino &&
+        size > old.size &&
+        fileTail(sfd, old.size) === old.tail;
+      if (appended) {
+        if ((bytes += size - old.size) > MAX_DELTA_BYTES) return null;
+        blocks = readSourceText(source, readRange(sfd, old.size, size).toString('utf8'), old.lines).blocks;
+      } else {
+        if ((bytes += size - (old?.size ?? 0)) > MAX_DELTA_BYTES) return null;
+        const all = readSourceText(source, readRange(sfd, 0, size).toString('utf8'), 0).blocks;
+        const n = old?.blocks ?? 0;
+        if (all.length < n || (n > 0 && blocksDigest(all.slice(0, n).map((b) => b.block)) !== old!.digest)) return null;
+        blocks = all.slice(n);
+      }
+    } finally {
+      fs.closeSync(sfd);
+    }
+    // A block that pairs with a base message: the fresh load may match it differently.
+    let pairsWithBase = false;
+    const matcher: BlockMatcher<DeltaMessage> = {
+      logMessage: (shape) => {
+        if (base.hasShape(shape)) pairsWithBase = true;
+        return logByTime.find(shape, (m) => !m.claimed.includes(source.key));
+      },
+      idFromBlock: (m) => m.idFromBlock,
+      claim: (m, _log, block) => {
+        m.claimed.push(source.key);
+        if (block.id) m.idFromBlock = true;
+      },
+      legacyById,
+      addLegacy: (fields) => {
+        const m: DeltaMessage = { ...fields, parent: -1, claimed: [], idFromBlock: false, seq: seq++ };
+        legacy.push(m);
+        return m;
+      },
+    };
+    for (const block of blocks) {
+      attachBlock(matcher, source.key, block);
+      if (pairsWithBase) return null;
+    }
+  }
+  // The log moved while we read the transcripts: a block may be missing its line.
+  if (logSize !== currentSize(layout.messagesLog)) return 'moved';
+
+  // Order: legacy messages merge in by time; they must all land after the base.
+  for (const m of legacy) {
+    if ((h.maxLegacyTime !== null && !(m.time > h.maxLegacyTime)) || (h.maxLogTime !== null && m.time < h.maxLogTime))
+      return null;
+  }
+  if (logMsgs.length > 0 && h.maxTrailingTime !== null && !(logMsgs[0].time > h.maxTrailingTime)) return null;
+  legacy.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.seq - b.seq));
+  const out: DeltaMessage[] = [];
+  let j = 0;
+  for (const m of logMsgs) {
+    while (j < legacy.length && legacy[j].time < m.time) out.push(legacy[j++]);
+    out.push(m);
+  }
+  while (j < legacy.length) out.push(legacy[j++]);
+  if (out.length > MAX_DELTA_MESSAGES) return null;
+
+  // Ids and replies: nothing new may collide with a base id or resolve a base message's dangling reply.
+  if (h.unresolvedFrom > 0 && h.unresolvedFrom <= totalLines) return null;
+  const unresolvedIds = new Set(h.unresolvedIds);
+  for (const m of out) if (unresolvedIds.has(m.id) || base.hasId(m.id)) return null;
+  const position = new Map<DeltaMessage, number>(out.map((m, k) => [m, h.count + k]));
+  for (const m of out) {
+    if (m.replyTo === null) continue;
+    const ref = typeof m.replyTo === 'number' ? String(m.replyTo) : m.replyTo.replace(/^#/, '');
+    if (/^\d+$/.test(ref)) {
+      const n = Number(ref);
+      if (n <= h.log.lines) m.parent = base.findNumber(n);
+      else {
+        const p = byLine.get(n);
+        m.parent = p ? position.get(p)! : -1;
+      }
+    } else {
+      const inBase = base.find(ref);
+      if (inBase >= 0) m.parent = inBase;
+      else {
+        const p = legacyById.get(ref) ?? out.find((x) => x.id === ref);
+        m.parent = p ? position.get(p)! : -1;
+      }
+    }
+  }
+  return out;
+}
+
+function currentSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return -1;
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * The CLI's fast path: a persisted search index beside the data,
+ * data/.coord-search-index, so `coord search` answers without loading the
+ * whole directory.
+ *
+ * The file is a *base segment*: for every message in allMessages() order, the
+ * fields the search filters and prints (number, id, time, sender, target, room,
+ * recipient, the parent a reply points at), the text, and the ranked engine's
+ * postings (searchEngine.ts: per term, (doc * 4 + field, frequency | field length
+ * << 16) pairs, with per-field document counts) and field-length sums; plus
+ * the state of the files it was built from (the log's size and last bytes;
+ * each transcript's size, mtime, inode, last bytes, line count, and a digest
+ * of its message blocks). A query reads the header, the small vocabulary, the
+ * postings of the terms it reaches and single rows of what it prints.
+ *
+ * Agents write all the time, so the directory is almost never exactly the
+ * base's. When it only grew (the log's old bytes are intact; a transcript only
+ * gained blocks, either appended after a clean end or, when rewritten, with its
+ * old blocks unchanged, as `mark-read` does to an inbox), the new bytes are
+ * parsed into a *delta*: the new messages, matched against each other the way
+ * the store matches log lines and transcript blocks, and appended after the
+ * base. Every case where that could differ from loading the directory afresh
+ * (a new block or line that might pair with a base message, a legacy message
+ * that would sort inside the base, a reply the new lines would resolve, a new
+ * room file that would change how an old bare target reads, ...) is detected
+ * and answered the slow way instead. Ranked queries score the base's postings
+ * and the delta's together with the combined document count and field-length
+ * sums, so scores equal a fresh index's.
+ *
+ * When the delta grows past MAX_DELTA_MESSAGES (or its log bytes past
+ * MAX_DELTA_BYTES), or anything else changed, the directory is loaded through
+ * the store, the query is answered from that, and the base is rewritten
+ * (atomically: a temporary file renamed over it). It is a cache: deleting it
+ * is always safe; a directory we cannot write to is simply searched the slow
+ * way. A failed search (bad regex, empty query) never writes it.
+ *
+ * Layout: "CSI1", u32 header length, header JSON, then 4-byte-aligned sections
+ * named in the header.
+ */
+import * as fs from 'fs';
+import { Message } from '../common/messageTypes';
+import { Layout } from '../disk/layout';
+import { fileTail, readRange } from '../disk/fsutil';
+import { DirectoryStore } from '../read/store';
+import { StampedSource, stampSources } from '../read/sources';
+import { searchIndexFor } from './memoryIndex';
+import { checkQuery, runSearch, SearchOptions } from './searchEngine';
+import { LogState, sameStamp } from './indexFormat';
+import { computeDelta } from './indexDelta';
+import { openCache } from './indexReader';
+import { writeSearchCache } from './indexWriter';
+
+export { MAX_DELTA_MESSAGES } from './indexFormat';
+
+export interface SearchDirectoryResult {
+  messages: Message[];
+  /**
+   * 'cache' when answered from the persisted index as is, 'delta' when from
+   * the index plus the messages appended since, 'rebuilt' when the directory
+   * was loaded (and the index rewritten).
+   */
+  source: 'cache' | 'delta' | 'rebuilt';
+}
+
+export function searchCachePath(dir: string): string {
+  return new Layout(dir).searchIndex;
+}
+
+/**
+ * Searches a coordination directory the fastest way available: the persisted
+ * index (plus what was appended since) when it still describes the files, else
+ * a full load (which rewrites it). `dir` must already be resolved (see
+ * resolveDirectory); `instance` is unused by search today and kept for a
+ * future visibility filter.
+ */
+export function searchDirectory(
+  dir: string,
+  instance: string | null,
+  query: string,
+  opts: SearchOptions = {},
+): Message[] {
+  return searchDirectoryDetailed(dir, instance, query, opts).messages;
+}
+
+export function searchDirectoryDetailed(
+  dir: string,
+  _instance: string | null,
+  query: string,
+  opts: SearchOptions = {},
+): SearchDirectoryResult {
+  // A query that cannot run fails before any file is read or written.
+  checkQuery(query, opts);
+  const layout = new Layout(dir);
+  const cached = openCache(layout);
+  if (cached) {
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const delta = computeDelta(layout, cached);
+        if (delta === 'moved') continue;
+        if (delta === null) break;
+        cached.setDelta(delta);
+        return { messages: runSearch(cached, query, opts), source: delta.length > 0 ? 'delta' : 'cache' };
+      }
+    } finally {
+      cached.close();
+    }
+  }
+  const files = stampSources(layout);
+  const log = readLogState(layout);
+  const store = new DirectoryStore(dir);
+  store.refresh();
+  const index = searchIndexFor(store);
+  const messages = runSearch(index, query, opts);
+  // Only a state that did not move while we loaded is worth recording.
+  if (log !== null && sameStamps(files, stampSources(layout)) && sameLog(log, readLogState(layout))) {
+    try {
+      writeSearchCache(layout, store, index, log, files);
+    } catch {
+      /* a cache: never fail a search for it */
+    }
+  }
+  return { messages, source: 'rebuilt' };
+}
+
+/** Builds (or refreshes) the persisted index now; returns false when the directory kept changing. */
+export function buildSearchCache(dir: string): boolean {
+  const layout = new Layout(dir);
+  const files = stampSources(layout);
+  const log = readLogState(layout);
+  const store = new DirectoryStore(dir);
+  store.refresh();
+  const index = searchIndexFor(store);
+  if (log === null || !sameStamps(files, stampSources(layout)) || !sameLog(log, readLogState(layout))) return false;
+  writeSearchCache(layout, store, index, log, files);
+  return true;
+}
+
+function sameStamps(a: StampedSource[], b: StampedSource[]): boolean {
+  return a.length === b.length && a.every((s, i) => s.rel === b[i].rel && sameStamp(s.stamp, b[i].stamp));
+}
+function readLogState(layout: Layout): LogState | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(layout.messagesLog, 'r');
+  } catch {
+    return { size: -1, tail: '', lines: 0, endsCR: false, partial: false };
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const last = size > 0 ? readRange(fd, size - 1, size)[0] : 0x0a;
+    return {
+      size,
+      tail: fileTail(fd, size),
+      lines: 0,
+      endsCR: last === 0x0d,
+      partial: last !== 0x0a && last !== 0x0d,
+    };
+  } catch {
+    return null;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function sameLog(a: LogState, b: LogState | null): boolean {
+  return b !== null && a.size === b.size && a.tail === b.tail;
+}
