@@ -53,17 +53,19 @@ describe('NATS: per-agent credentials', function () {
     ioError(spoof, /refused to send as instance-2 \(Permissions Violation for Publish to "coord\.msg\.instance-2"\)/);
     const statusSpoof = as('instance-1', 'secret-1', 'instance-2', ['update-status', 'hijacked']);
     ioError(statusSpoof, /Permissions Violation for Publish to "\$KV\.coord-statuses\.instance-2"/);
-    const marksSpoof = as('instance-1', 'secret-1', 'instance-2', ['mark-read', '1']);
-    ioError(marksSpoof, /Permissions Violation/);
+    assert.strictEqual(as('instance-1', 'secret-1', 'instance-1', ['send', 'general', 'three']).code, 0);
+    const marksSpoof = as('instance-1', 'secret-1', 'instance-2', ['mark-read', '3']);
+    ioError(marksSpoof, /Permissions Violation for Publish to "\$KV\.coord-reads\.instance-2"/);
 
     const list = JSON.parse(as('instance-2', 'secret-2', 'instance-2', ['check-chatroom', 'general']).stdout);
     assert.deepStrictEqual(
       list.map((m: { number: number; from: string; text: string }) => `${m.number} ${m.from} ${m.text}`),
-      ['1 instance-1 one', '2 instance-2 two'],
+      ['1 instance-1 one', '2 instance-2 two', '3 instance-1 three'],
     );
     const summary = JSON.parse(as('instance-2', 'secret-2', 'instance-2', ['system-summary']).stdout);
     assert.strictEqual(summary.statuses['instance-2'].text, 'mine');
-    assert.strictEqual(summary.unread, 0);
+    // Message 3 is still unread for instance-2: the spoofed mark was not stored.
+    assert.strictEqual(summary.unread, 1);
   });
 
   it('a wrong password is one line naming the server and the settings to check', () => {
