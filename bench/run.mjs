@@ -330,17 +330,8 @@ if (!args.includes('--no-nats') && existsSync(join(root, 'bench', 'nats.mjs'))) 
     for (const r of await benchNats({ quick })) row(r);
   } catch (error) {
     process.stderr.write(`  NATS bench failed: ${error.stack ?? error}\n`);
-    rows.push({
-      name: 'NATS backend',
-      value: null,
-      unit: '',
-      baseline: null,
-      baselineValue: null,
-      ratio: null,
-      goal: '',
-      ok: null,
-      note: `not measured: ${String(error.message ?? error).split('\n')[0]}`,
-    });
+    const note = `not measured: ${String(error.message ?? error).split('\n')[0]}`;
+    rows.push({ name: 'NATS backend', value: null, unit: '', baseline: null, baselineValue: null, note });
   }
 }
 
