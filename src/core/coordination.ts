@@ -29,6 +29,7 @@ import { roomsWithoutLog, roomWithDescription } from './read/roomLookup';
 import { bareNameRule, readStatusEntries } from './read/rooms';
 import { DirectoryStore, StoredMessage, toMessage } from './read/store';
 import type { MessageStore, ReadView } from './backend/messageStore';
+import { watchDirectory } from './backend/directoryWatch';
 import { runSearch, SearchOptions } from './search/searchEngine';
 import { searchIndexFor } from './search/memoryIndex';
 import { appendLogLine, newMessageId, OutgoingMessage, writeTranscriptCopies } from './write/messageWrites';
@@ -145,9 +146,9 @@ export class Coordination {
     return 'directory';
   }
 
-  /** Change events: the directory has none of its own (callers watch its files and call refresh()). */
-  onChange(_listener: () => void): () => void {
-    return () => undefined;
+  /** Calls `listener` after another process changed the directory (fs.watch, debounced, then refresh()). */
+  onChange(listener: () => void): () => void {
+    return watchDirectory(this.layout, () => this.refresh(), listener);
   }
 
   /** Nothing to release for a directory. */

@@ -46,8 +46,8 @@ export type CoordinationBackend = Pick<
   readonly backend: 'directory' | 'nats';
   /**
    * Calls `listener` after the state changed (another process or machine
-   * wrote). The directory backend has no push of its own: its callers watch
-   * the files and call refresh(); there this returns a no-op disposer.
+   * wrote): the NATS replica's consumer and watchers, or fs.watch on the
+   * directory. Returns the function that stops it.
    */
   onChange(listener: () => void): () => void;
   /** Releases connections; the object is unusable afterwards. */
