@@ -34,7 +34,7 @@ const entries = [
   { entryPoints: ['src/core/nats/openNats.ts'], outfile: 'dist/nats.js' },
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   {
-    entryPoints: ['src/webview/main.ts'],
+    entryPoints: ['src/webview/threadPage.ts'],
     outfile: 'dist/webview.js',
     platform: 'browser',
     format: 'iife',
