@@ -66,7 +66,9 @@ function overview(program: Command, listing: Array<[string, string[]]>): string 
     }
     lines.push('');
   }
-  lines.push('Global options: --dir PATH, --as ID, --json.  Each command has --help.');
+  lines.push(
+    'Global options: --dir PATH, --as ID, --json, --server URL (a NATS server instead of the directory).  Each command has --help.',
+  );
   return lines.join('\n');
 }
 
