@@ -308,6 +308,13 @@ for (const make of [directoryBackend, natsBackend]) {
           (e: Error) => e.name === 'CoordError' && /is closed/.test(e.message),
         );
         assert.deepStrictEqual(texts(one.search('library')), ['from the library @lib-2']);
+        // The index follows later messages (written here or elsewhere).
+        await two.send('#general', 'a later library note');
+        await waitFor(() => one.search('later').length === 1, one);
+        assert.deepStrictEqual(texts(one.search('library')).sort(), [
+          'a later library note',
+          'from the library @lib-2',
+        ]);
         assert.strictEqual(one.statuses()['lib-2']?.text, 'library status');
       } finally {
         await one.close();
