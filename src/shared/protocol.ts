@@ -4,7 +4,8 @@
  * request the webview waits on carries a requestId that the host's reply
  * repeats, so a reply is matched to its request, never to a later one.
  */
-import type { Message, MessageRef } from '../core/index';
+// The types' own module, not core/index: the page's type check (DOM, no Node types) must not load the library.
+import type { Message, MessageRef } from '../core/common/messageTypes';
 
 /**
  * A message as the webview shows it: the core's Message plus what the host
