@@ -2,7 +2,7 @@
 // `npm run bench`: every figure beside a baseline measured in the same run,
 // printed as one table and written to bench-results.json.
 //
-//   node bench/run.mjs [--quick] [--no-extension] [--no-search] [--no-agents] [--out FILE]
+//   node bench/run.mjs [--quick] [--no-extension] [--no-search] [--no-agents] [--no-nats] [--out FILE]
 //
 // Rows (each { name, value, unit, baseline, baselineValue, ratio, goal, ok }).
 // A row with a goal is checked against it and shows PASS or FAIL; any FAIL
@@ -15,6 +15,7 @@
 //   extension figures           bench/extension.mjs (a real VS Code via code-server)
 //   search figures              bench/search.mjs (owned by the search work)
 //   agent figures               bench/agents.mjs (MCP call, send -> wait wake-up, hook vs node -e 0; --no-agents skips)
+//   NATS backend figures        bench/nats.mjs (beside the directory backend)
 // Needs `node scripts/build.mjs` first (npm run bench does it).
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -340,6 +341,18 @@ if (!args.includes('--no-agents')) {
     for (const r of await benchAgents({ quick })) row(r);
   } catch (error) {
     benchFailed('agents', error);
+  }
+}
+
+// The NATS backend beside the directory (bench/nats.mjs; needs nats-server).
+if (!args.includes('--no-nats') && existsSync(join(root, 'bench', 'nats.mjs'))) {
+  try {
+    const { benchNats } = await import(pathToFileURL(join(root, 'bench', 'nats.mjs')).href);
+    for (const r of await benchNats({ quick })) row(r);
+  } catch (error) {
+    process.stderr.write(`  NATS bench failed: ${error.stack ?? error}\n`);
+    const note = `not measured: ${String(error.message ?? error).split('\n')[0]}`;
+    rows.push({ name: 'NATS backend', value: null, unit: '', baseline: null, baselineValue: null, note });
   }
 }
 

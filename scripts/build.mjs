@@ -36,6 +36,8 @@ const entries = [
   { entryPoints: ['src/mcp/mcpServer.ts'], outfile: 'dist/mcp.js' },
   // The hook's no-news answer, tried by dist/cli.js before it loads the CLI (see hookFastPath.ts).
   { entryPoints: ['src/core/agents/hookFastPath.ts'], outfile: 'dist/hook.js' },
+  // The NATS backend, loaded lazily by core/backend/openBackend.ts only when a server is configured.
+  { entryPoints: ['src/core/nats/openNats.ts'], outfile: 'dist/nats.js' },
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   {
     entryPoints: ['src/webview/threadPage.ts'],

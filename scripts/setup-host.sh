@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need and a fresh machine lacks:
-# Debian's Chromium (for the browser tests) and code-server 4.100.3 (a real
+# Debian's Chromium (for the browser tests), Debian's nats-server (for the
+# NATS backend) and code-server 4.100.3 (a real
 # VS Code 1.100 that runs offline). Idempotent: a second run does nothing.
 # The host lives outside the repo so every clone on the machine shares it.
 set -euo pipefail
@@ -29,6 +30,14 @@ link_ripgrep() {
   mkdir -p "$rg_dir" && ln -sfn "$(command -v rg)" "$rg_dir/rg"
 }
 
+# The NATS backend's tests and `npm start -- --nats` run Debian's nats-server.
+install_nats_server() {
+  if command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ]; then return; fi
+  log "installing Debian nats-server (apt)"
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nats-server >/dev/null 2>&1 || { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nats-server >/dev/null; }
+}
+
 install_code_server() {
   if [ -f "$HOST_DIR/.complete" ] && [ -f "$ENTRY" ]; then link_ripgrep; return; fi
   log "installing code-server 4.100.3 into $HOST_DIR (about 2 minutes, once)"
@@ -49,7 +58,8 @@ install_code_server() {
 case "${1:-all}" in
   chromium) install_chromium ;;
   code-server) install_code_server ;;
-  all) install_chromium; install_code_server ;;
+  nats-server) install_nats_server ;;
+  all) install_chromium; install_nats_server; install_code_server ;;
   path) echo "$ENTRY" ;;
-  *) echo "usage: setup-host.sh [all|chromium|code-server|path]" >&2; exit 2 ;;
+  *) echo "usage: setup-host.sh [all|chromium|nats-server|code-server|path]" >&2; exit 2 ;;
 esac

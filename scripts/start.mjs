@@ -2,11 +2,13 @@
 // `npm start`: set up what is missing, build, seed a demo coordination
 // directory, keep a simulator posting through the CLI, and serve VS Code in
 // the browser with the extension loaded. Ctrl-C stops everything it started.
-//   npm start [-- --port 8080] [--no-simulator] [--keep]   (--keep: reuse an existing demo/)
+//   npm start [-- --port 8080] [--no-simulator] [--keep] [--nats]   (--keep: reuse an existing demo/;
+//   --nats: the agents talk through a local NATS JetStream server, see scripts/nats/demo.mjs)
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEMO_SERVER, startNatsDemo } from './nats/demo.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -52,21 +54,24 @@ writeFileSync(
 );
 
 const children = [];
+const nats = args.includes('--nats');
+if (nats) children.push(...(await startNatsDemo({ root, coordDir, keep: args.includes('--keep') })));
 const serve = spawn(process.execPath, ['scripts/vscode-host.mjs', 'serve', '--workspace', workspace, '--port', port], {
   cwd: root,
   stdio: 'inherit',
 });
 children.push(serve);
 if (!args.includes('--no-simulator')) {
-  const sim = spawn(process.execPath, ['scripts/demo/simulate.mjs', coordDir, '--every', '8'], {
+  const where = nats ? ['--server', DEMO_SERVER] : [];
+  const sim = spawn(process.execPath, ['scripts/demo/simulate.mjs', coordDir, '--every', '8', ...where], {
     cwd: root,
     stdio: 'inherit',
   });
   children.push(sim);
-  console.log('\n> simulator: an agent posts through `coord` every 8 seconds');
+  console.log(`\n> simulator: an agent posts through \`coord\` every 8 seconds${nats ? ` to ${DEMO_SERVER}` : ''}`);
 }
 console.log(
-  `\nCLI in the demo:  node dist/cli.js --dir ${coordDir} --as instance-1 check-unread\nCtrl-C stops everything.\n`,
+  `\nCLI in the demo:  node dist/cli.js ${nats ? `--server ${DEMO_SERVER}` : `--dir ${coordDir}`} --as instance-1 check-unread\nCtrl-C stops everything.\n`,
 );
 
 let stopping = false;

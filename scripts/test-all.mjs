@@ -52,6 +52,7 @@ const stages = [
   mochaStage('unit'),
   mochaStage('cli', 120000),
   mochaStage('fault', 300000),
+  mochaStage('nats', 300000),
   {
     name: 'integration',
     prerequisite: () =>

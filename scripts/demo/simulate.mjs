@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Keeps a demo conversation alive: every few seconds one of four agents posts
 // through the real `coord` CLI (a separate process, as agents do).
-// Usage: node scripts/demo/simulate.mjs DIR [--every SECONDS] [--count N]
+// Usage: node scripts/demo/simulate.mjs DIR [--every SECONDS] [--count N] [--server nats://host:4222]
 import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,8 @@ const args = process.argv.slice(2);
 const dir = resolve(args[0] ?? 'demo/coordination');
 const every = Number(args[args.indexOf('--every') + 1] || 6) * 1000;
 const count = args.includes('--count') ? Number(args[args.indexOf('--count') + 1]) : Infinity;
+// With --server the agents post to a NATS server instead of the directory.
+const where = args.includes('--server') ? ['--server', args[args.indexOf('--server') + 1]] : ['--dir', dir];
 
 const SCRIPT = [
   ['instance-2', ['send', '#backend', 'Row lock added to the refresh path; both concurrent refreshes now serialize.']],
@@ -30,7 +32,7 @@ let timer = null;
 function post() {
   const [as, argv] = SCRIPT[step % SCRIPT.length];
   step++;
-  const child = spawn(process.execPath, [cli, '--dir', dir, '--as', as, ...argv], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [cli, ...where, '--as', as, ...argv], { stdio: ['ignore', 'ignore', 'inherit'] });
   child.on('exit', () => {
     if (step >= count) process.exit(0);
   });

@@ -5,13 +5,16 @@
  * line in main.ts.
  */
 import { Command, Option } from 'commander';
-import { Coordination, openCoordination } from '../core';
+import { openBackend, serverOptionsFrom, type CoordinationBackend } from '../core';
 import { positiveInt } from './args';
 
 export interface GlobalOptions {
   dir?: string;
   as?: string;
   json?: boolean;
+  /** NATS server (the Server area adds --server and --creds). */
+  server?: string;
+  creds?: string;
 }
 
 /** A group of commands, listed under its title by `coord help`. */
@@ -46,13 +49,23 @@ export function emitFor(cmd: Command, json: unknown, human: () => string): void 
   emit(globals(cmd), json, human);
 }
 
-/** Async so that a backend which must connect first can stand behind the same call. */
-export async function open(global: GlobalOptions): Promise<Coordination> {
-  return openCoordination({ dir: global.dir, instance: global.as });
+const opened: CoordinationBackend[] = [];
+
+/** The directory, or the NATS server when --server / $COORD_SERVER names one (connecting first). */
+export async function open(global: GlobalOptions): Promise<CoordinationBackend> {
+  const server = serverOptionsFrom({ server: global.server, creds: global.creds });
+  const backend = await openBackend({ dir: global.dir, instance: global.as, server });
+  opened.push(backend);
+  return backend;
 }
 
-export function openFor(cmd: Command): Promise<Coordination> {
+export function openFor(cmd: Command): Promise<CoordinationBackend> {
   return open(globals(cmd));
+}
+
+/** Closes what open() connected (a NATS connection keeps the process alive). */
+export async function closeOpened(): Promise<void> {
+  await Promise.all(opened.splice(0).map((b) => b.close().catch(() => undefined)));
 }
 
 export function limitOption(): Option {

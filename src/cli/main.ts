@@ -6,7 +6,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { CoordError, isCoordError, sanitizeForTerminal } from '../core';
-import { print } from './cliContext';
+import { closeOpened, print } from './cliContext';
 import type { CommandArea } from './cliContext';
 import { messagingArea } from './commands/messagingCommands';
 import { readingArea } from './commands/readingCommands';
@@ -17,6 +17,7 @@ import { attentionArea } from './commands/attentionCommands';
 import { liveArea } from './commands/liveCommands';
 import { agentsArea } from './commands/agentsCommands';
 import { claimsArea } from './commands/claimsCommands';
+import { serverArea } from './commands/serverCommands';
 
 /** Every area, in the order `coord help` lists them. */
 const AREAS: CommandArea[] = [
@@ -28,6 +29,7 @@ const AREAS: CommandArea[] = [
   liveArea,
   agentsArea,
   claimsArea,
+  serverArea,
   setupArea,
 ];
 
@@ -79,7 +81,9 @@ function overview(program: Command, listing: Array<[string, string[]]>): string 
     }
     lines.push('');
   }
-  lines.push('Global options: --dir PATH, --as ID, --json.  Each command has --help.');
+  lines.push(
+    'Global options: --dir PATH, --as ID, --json, --server URL (a NATS server instead of the directory).  Each command has --help.',
+  );
   return lines.join('\n');
 }
 
@@ -122,6 +126,8 @@ export async function main(argv: string[]): Promise<void> {
       `unexpected failure: ${(error as Error)?.message ?? String(error)}; please report it with the command you ran`,
       70,
     );
+  } finally {
+    await closeOpened();
   }
 }
 

@@ -25,10 +25,11 @@ import { formatLogLine } from './formats/messagesLog';
 import { formatInstanceStatusFile, upsertStatusTxt } from './formats/statuses';
 import { knownInstances } from './read/instances';
 import { findLogMessage } from './read/logLookup';
-import { ReadState } from './read/readState';
 import { roomsWithoutLog, roomWithDescription } from './read/roomLookup';
 import { bareNameRule, readStatusEntries } from './read/rooms';
 import { DirectoryStore, StoredMessage, toMessage } from './read/store';
+import type { MessageStore, ReadView } from './backend/messageStore';
+import { watchDirectory } from './backend/directoryWatch';
 import { runSearch, SearchOptions } from './search/searchEngine';
 import { searchIndexFor } from './search/memoryIndex';
 import { newMessageId, OutgoingMessage, transcriptCopies } from './write/messageWrites';
@@ -126,11 +127,19 @@ export function initCoordination(
   };
 }
 
+/**
+ * The operations over one coordination. The rules (visibility, unread,
+ * mentions, threads, search, validation) live here and read a MessageStore;
+ * the directory's writes are the protected persist* methods, which another
+ * backend (src/core/nats) overrides while keeping every rule.
+ */
 export class Coordination {
   readonly layout: Layout;
   private readonly store: DirectoryStore;
+  /** What the rules read: the directory store, or another backend's replica. */
+  private readonly reader: MessageStore;
   private readonly writes: WriteSession;
-  private loaded = false;
+  protected loaded = false;
   private wroteSinceRefresh = false;
   private attentionStamp = '';
   private attentionVersion = 0;
@@ -148,9 +157,11 @@ export class Coordination {
     readonly dir: string,
     readonly instance: string | null,
     private readonly now: () => Date,
+    reader?: MessageStore,
   ) {
     this.layout = new Layout(dir);
     this.store = new DirectoryStore(dir);
+    this.reader = reader ?? this.store;
     this.writes = new WriteSession(
       this.layout,
       () => this.timestamp(),
@@ -158,13 +169,26 @@ export class Coordination {
     );
   }
 
+  /** Which backend stands behind the operations (see backend/coordinationBackend.ts). */
+  get backend(): 'directory' | 'nats' {
+    return 'directory';
+  }
+
+  /** Calls `listener` after another process changed the directory (fs.watch, debounced, then refresh()). */
+  onChange(listener: () => void): () => void {
+    return watchDirectory(this.layout, () => this.refresh(), listener);
+  }
+
+  /** Nothing to release for a directory. */
+  async close(): Promise<void> {}
+
   // ------------------------------------------------------------ reading
 
   /** Re-reads what changed on disk; returns true when anything did. */
   refresh(): boolean {
     this.loaded = true;
     this.wroteSinceRefresh = false;
-    const changed = this.store.refresh();
+    const changed = this.reader.refresh();
     const stamp = fileStamp(this.layout.acksFile) + ';' + fileStamp(this.layout.humansFile);
     if (stamp === this.attentionStamp) return changed;
     this.attentionStamp = stamp;
@@ -176,13 +200,13 @@ export class Coordination {
 
   /** Increases whenever the loaded state changes. */
   get version(): number {
-    return this.store.version + this.attentionVersion;
+    return this.reader.version + this.attentionVersion;
   }
 
   /** The store, refreshed first when nothing is loaded yet or this object wrote since. */
-  private get state(): DirectoryStore {
+  protected get state(): MessageStore {
     if (!this.loaded || this.wroteSinceRefresh) this.refresh();
-    return this.store;
+    return this.reader;
   }
 
   messages(): Message[] {
@@ -195,7 +219,7 @@ export class Coordination {
     const out: Message[] = [];
     let last: StoredMessage | undefined;
     for (let n = Math.max(1, after + 1); n <= store.lineCount; n++) {
-      const m = store.messageByNumber(n);
+      const m = store.messageByRef(n);
       if (m && m !== last && m.number !== null && m.number > after) out.push(toMessage(m));
       last = m;
     }
@@ -289,7 +313,7 @@ export class Coordination {
     return who !== null && (m.to === who || m.from === who);
   }
 
-  private readState(): ReadState {
+  protected readState(): ReadView {
     return this.state.readState(this.requireInstance());
   }
 
@@ -298,7 +322,7 @@ export class Coordination {
     return lastN(this.unreadStored(opts.room), opts.limit).map(toMessage);
   }
 
-  private unreadStored(room?: string): StoredMessage[] {
+  protected unreadStored(room?: string): StoredMessage[] {
     const me = this.requireInstance();
     const rooms = this.state.chatrooms();
     const reads = this.readState();
@@ -474,14 +498,28 @@ export class Coordination {
     const unique = [...new Set(targets)];
     const fresh = unique.filter((m) => !reads.isRead(m));
     const time = this.timestamp();
+    const summary = refs === 'all' ? `All ${fresh.length} messages marked as read` : describeMarked(fresh);
+    await this.persistReadMarks(me, fresh, time, refs === 'all', {
+      action: refs === 'all' ? 'MARK_READ_ALL' : 'MARK_READ',
+      details: summary,
+    });
+    return { marked: fresh.map((m) => m.number ?? m.id), alreadyRead: unique.length - fresh.length };
+  }
+
+  /** Python's marks, the read receipts, bash's inbox STATUS lines and (for 'all') positions, under the lock. */
+  protected persistReadMarks(
+    me: string,
+    fresh: StoredMessage[],
+    time: string,
+    all: boolean,
+    action: ActionRecord,
+  ): Promise<void> {
     return this.writes.locked(() => {
       this.writes.registerSelf(me);
       appendReadMarks(this.layout, me, fresh, time);
       markInboxBlocksRead(this.layout, (key) => this.store.sourceKind(key), me, fresh);
-      if (refs === 'all') advancePositions(this.layout, this.store.transcriptLines(), me);
-      const summary = refs === 'all' ? `All ${fresh.length} messages marked as read` : describeMarked(fresh);
-      this.writes.logAction(me, refs === 'all' ? 'MARK_READ_ALL' : 'MARK_READ', summary);
-      return { marked: fresh.map((m) => m.number ?? m.id), alreadyRead: unique.length - fresh.length };
+      if (all) advancePositions(this.layout, this.store.transcriptLines(), me);
+      this.writes.logAction(me, action.action, action.details);
     });
   }
 
@@ -490,31 +528,29 @@ export class Coordination {
     const room = assertRoomName(stripSigil(name.trim(), '#'));
     checkField(description, 'description');
     const time = this.timestamp();
+    const entry: ChatroomStatusEntry = {
+      name: room,
+      status: 'open',
+      creator: me,
+      created: time,
+      modified: time,
+      reason: '',
+    };
+    return this.persistNewRoom(entry, description.trim(), {
+      action: 'CHATROOM_CREATED',
+      details: `Created chatroom '${room}' with description: ${description.trim()}`,
+    });
+  }
+
+  /** The status-file line and the transcript's SYSTEM lines, unless the name is taken (checked under the lock). */
+  protected persistNewRoom(entry: ChatroomStatusEntry, description: string, action: ActionRecord): Promise<Chatroom> {
     return this.writes.locked(() => {
-      const { room: existing } = this.lookupRoom(room);
-      if (existing) {
-        throw new CoordError(
-          'conflict',
-          `chatroom '${existing.name}' already exists (names are unique regardless of case); ` +
-            `pick another name or use #${existing.name}`,
-        );
-      }
-      this.writes.registerSelf(me);
-      const entry: ChatroomStatusEntry = {
-        name: room,
-        status: 'open',
-        creator: me,
-        created: time,
-        modified: time,
-        reason: '',
-      };
-      writeNewRoom(this.layout, entry, description.trim());
-      this.writes.logAction(
-        me,
-        'CHATROOM_CREATED',
-        `Created chatroom '${room}' with description: ${description.trim()}`,
-      );
-      return { ...entry, description: description.trim() };
+      const { room: existing } = this.lookupRoom(entry.name);
+      if (existing) throw roomExistsError(existing);
+      this.writes.registerSelf(entry.creator);
+      writeNewRoom(this.layout, entry, description);
+      this.writes.logAction(entry.creator, action.action, action.details);
+      return { ...entry, description };
     });
   }
 
@@ -535,12 +571,20 @@ export class Coordination {
       );
     checkField(text, 'status');
     const status = { instance: me, text: text.trim().replace(/\s*[\r\n]+\s*/g, ' '), updated: this.timestamp() };
+    await this.persistStatus(status, { action: 'UPDATE_STATUS', details: `Status updated to: ${status.text}` });
+    return { text: status.text, updated: status.updated };
+  }
+
+  /** status_<id>.txt for Python, status.txt for bash, under the lock. */
+  protected persistStatus(
+    status: { instance: string; text: string; updated: string },
+    action: ActionRecord,
+  ): Promise<void> {
     return this.writes.locked(() => {
-      this.writes.registerSelf(me);
-      writeAtomic(this.layout.instanceStatus(me), formatInstanceStatusFile(status));
+      this.writes.registerSelf(status.instance);
+      writeAtomic(this.layout.instanceStatus(status.instance), formatInstanceStatusFile(status));
       writeAtomic(this.layout.statusTxt, upsertStatusTxt(readTextIfExists(this.layout.statusTxt), status));
-      this.writes.logAction(me, 'UPDATE_STATUS', `Status updated to: ${status.text}`);
-      return { text: status.text, updated: status.updated };
+      this.writes.logAction(status.instance, action.action, action.details);
     });
   }
 
@@ -711,11 +755,11 @@ export class Coordination {
 
   // ------------------------------------------------------------ internals
 
-  private timestamp(): string {
+  protected timestamp(): string {
     return formatTimestamp(this.now());
   }
 
-  private requireInstance(): string {
+  protected requireInstance(): string {
     if (this.instance === null) {
       throw new CoordError(
         'no-identity',
@@ -725,7 +769,7 @@ export class Coordination {
     return this.instance;
   }
 
-  private requireMessage(ref: MessageRef): StoredMessage {
+  protected requireMessage(ref: MessageRef): StoredMessage {
     const m = this.state.messageByRef(ref);
     if (!m) {
       const count = this.state.lineCount;
@@ -739,7 +783,7 @@ export class Coordination {
     return m;
   }
 
-  private resolveTarget(raw: string): string {
+  protected resolveTarget(raw: string): string {
     const target = raw.trim();
     if (target === '' || target === '#' || target === '@') {
       throw new CoordError(
@@ -771,7 +815,7 @@ export class Coordination {
    * do not know needs the store, which reads the log for rooms the older tools
    * wrote to without creating them.
    */
-  private lookupRoom(name: string): { room: Chatroom | undefined; rooms: Chatroom[] } {
+  protected lookupRoom(name: string): { room: Chatroom | undefined; rooms: Chatroom[] } {
     const lower = name.toLowerCase();
     const light = roomsWithoutLog(this.layout);
     const hit = light.get(lower);
@@ -781,7 +825,7 @@ export class Coordination {
     return { room: all.get(lower), rooms: [...all.values()] };
   }
 
-  private requireOpenRoom(name: string): Chatroom {
+  protected requireOpenRoom(name: string): Chatroom {
     if (!isValidRoomName(name)) assertRoomName(name);
     const { room, rooms } = this.lookupRoom(name);
     if (!room) throw this.unknownRoom(name, rooms);
@@ -799,7 +843,7 @@ export class Coordination {
     return room;
   }
 
-  private unknownRoom(name: string, rooms: Chatroom[]): CoordError {
+  protected unknownRoom(name: string, rooms: Chatroom[]): CoordError {
     return new CoordError(
       'not-found',
       `unknown chatroom '${name}': open rooms are ${listChoices(
@@ -809,7 +853,7 @@ export class Coordination {
     );
   }
 
-  private requireKnownInstance(raw: string): string {
+  protected requireKnownInstance(raw: string): string {
     const known = this.knownInstances();
     const id = raw === HUMAN_ALIAS && !known.includes(HUMAN_ALIAS) ? this.theHuman() : raw;
     assertInstanceId(id, 'recipient');
@@ -828,68 +872,123 @@ export class Coordination {
     const roomName = stripSigil(name.trim(), '#');
     assertRoomName(roomName);
     checkField(reason, 'reason');
-    const time = this.timestamp();
-    const verb = status === 'closed' ? 'close' : 'reopen';
+    return this.persistRoomStatus(me, roomName, status, reason.trim(), this.timestamp());
+  }
+
+  /** Rewrites the room's status line and adds the transcript's SYSTEM lines, under the lock. */
+  protected persistRoomStatus(
+    me: string,
+    roomName: string,
+    status: 'open' | 'closed',
+    reason: string,
+    time: string,
+  ): Promise<Chatroom> {
     return this.writes.locked(() => {
       const { room, rooms } = this.lookupRoom(roomName);
       if (!room) throw this.unknownRoom(roomName, rooms);
-      if (room.status === status) {
-        throw new CoordError(
-          'conflict',
-          `chatroom #${room.name} is already ${status === 'open' ? 'open' : 'closed'}; nothing to ${verb}`,
-        );
-      }
+      const { action } = roomStatusChange(room, status, reason, time);
       this.writes.registerSelf(me);
-      writeRoomStatus(this.layout, room, { status, reason: reason.trim(), by: me, time });
-      this.writes.logAction(
-        me,
-        status === 'closed' ? 'CHATROOM_CLOSED' : 'CHATROOM_REOPENED',
-        `${status === 'closed' ? 'Closed' : 'Reopened'} chatroom '${room.name}' - Reason: ${reason.trim()}`,
-      );
+      writeRoomStatus(this.layout, room, { status, reason, by: me, time });
+      this.writes.logAction(me, action.action, action.details);
       return roomWithDescription(this.layout, room.name)!;
     });
   }
 
   /** Finds a parent without loading the whole log when it is referred to by number. */
-  private findParent(ref: MessageRef): StoredMessage {
+  protected findParent(ref: MessageRef): StoredMessage {
     const asNumber = typeof ref === 'number' ? ref : /^#?\d+$/.test(ref) ? Number(ref.replace('#', '')) : null;
     if (asNumber === null || this.loaded) return this.requireMessage(ref);
     const found = findLogMessage(this.layout, asNumber, bareNameRule(this.layout, readStatusEntries(this.layout)));
     return found ? { ...found, seq: 0, refs: [] } : this.requireMessage(ref);
   }
 
-  private async writeMessage(input: OutgoingMessage): Promise<Message> {
+  protected async writeMessage(input: OutgoingMessage): Promise<Message> {
     const time = this.timestamp();
     const id = newMessageId();
     const line = formatLogLine({ ...input, time });
+    const action = input.replyTo !== null ? 'REPLY_MESSAGE' : input.dm ? 'SEND_DM' : 'SEND_MESSAGE';
+    const details =
+      input.replyTo !== null
+        ? `Replied to message #${input.replyTo} from ${input.replyToSender ?? ''} | To: ${input.target} | ID: ${id}`
+        : `To: ${input.dm ? input.target.slice(1) : input.target} | ID: ${id}`;
+    return this.persistMessage({ ...input, time, id, line, action, details });
+  }
+
+  /** Appends the log line (its number is the line's), the transcript copies and the action, under the lock. */
+  protected persistMessage(w: MessageWrite): Promise<Message> {
     return this.writes.locked(() => {
       // Checked again under the lock: a room may have closed since.
-      if (input.target.startsWith('#')) this.requireOpenRoom(input.target.slice(1));
-      this.writes.registerSelf(input.from);
-      const action = input.replyTo !== null ? 'REPLY_MESSAGE' : input.dm ? 'SEND_DM' : 'SEND_MESSAGE';
-      const details =
-        input.replyTo !== null
-          ? `Replied to message #${input.replyTo} from ${input.replyToSender ?? ''} | To: ${input.target} | ID: ${id}`
-          : `To: ${input.dm ? input.target.slice(1) : input.target} | ID: ${id}`;
+      if (w.target.startsWith('#')) this.requireOpenRoom(w.target.slice(1));
+      this.writes.registerSelf(w.from);
       const copies = [
-        ...transcriptCopies(this.layout, input, time, id),
-        this.writes.actionLine(input.from, action, details),
+        ...transcriptCopies(this.layout, w, w.time, w.id),
+        this.writes.actionLine(w.from, w.action, w.details),
       ];
-      const number = this.writes.writeMessage(line, copies);
+      const number = this.writes.writeMessage(w.line, copies);
       return messageFromStored({
         number,
-        id,
-        time,
-        from: input.from,
-        target: input.target,
-        text: input.text,
-        replyTo: input.replyTo,
+        id: w.id,
+        time: w.time,
+        from: w.from,
+        target: w.target,
+        text: w.text,
+        replyTo: w.replyTo,
       });
     });
   }
 }
 
 // ---------------------------------------------------------------- helpers
+
+/** An action-log entry a write records. */
+export interface ActionRecord {
+  action: string;
+  details: string;
+}
+
+/** A message ready to persist: its time, id, log line and the action-log entry. */
+export interface MessageWrite extends OutgoingMessage {
+  time: string;
+  id: string;
+  line: string;
+  action: string;
+  details: string;
+}
+
+/** Room names are unique regardless of case. */
+export function roomExistsError(existing: Chatroom): CoordError {
+  return new CoordError(
+    'conflict',
+    `chatroom '${existing.name}' already exists (names are unique regardless of case); ` +
+      `pick another name or use #${existing.name}`,
+  );
+}
+
+/** Closing or reopening a room: the new entry and the action-log line, or a conflict when nothing changes. */
+export function roomStatusChange(
+  room: Chatroom,
+  status: 'open' | 'closed',
+  reason: string,
+  time: string,
+): { updated: ChatroomStatusEntry; action: ActionRecord } {
+  if (room.status === status) {
+    const verb = status === 'closed' ? 'close' : 'reopen';
+    throw new CoordError('conflict', `chatroom #${room.name} is already ${status}; nothing to ${verb}`);
+  }
+  const updated: ChatroomStatusEntry = {
+    name: room.name,
+    status,
+    creator: room.creator,
+    created: room.created,
+    modified: time,
+    reason: status === 'closed' ? reason : '',
+  };
+  const action = {
+    action: status === 'closed' ? 'CHATROOM_CLOSED' : 'CHATROOM_REOPENED',
+    details: `${status === 'closed' ? 'Closed' : 'Reopened'} chatroom '${room.name}' - Reason: ${reason}`,
+  };
+  return { updated, action };
+}
 
 function lastN<T>(list: T[], limit?: number): T[] {
   return limit !== undefined && limit > 0 && list.length > limit ? list.slice(list.length - limit) : list;

@@ -49,3 +49,8 @@ export { parseClaimTtl, formatTimeLeft, claimClock } from './claims/claimClock';
 export { installGuardHook, uninstallGuardHook, GUARD_OFF_ENV } from './claims/guardHook';
 export { findCodeRefs, formatCodeRef, formatSelectionQuote } from './claims/codeRefs';
 export type { CodeRef } from './claims/codeRefs';
+export { openBackend, loadNats } from './backend/openBackend';
+export type { BackendOptions } from './backend/openBackend';
+export type { CoordinationBackend } from './backend/coordinationBackend';
+export { serverOptionsFrom, describeServer } from './backend/serverOptions';
+export type { ServerOptions, ServerFlags } from './backend/serverOptions';

@@ -71,7 +71,7 @@ describe('the test runner (scripts/test-all.mjs)', function () {
   it('fails on a mistyped stage name with a clear message and exit 2', () => {
     const r = runner(make(`it('a', () => {});`), ['unti']);
     assert.strictEqual(r.code, 2, r.out);
-    assert.match(r.out, /test-all: unknown stage 'unti': the stages are unit, cli, fault, integration, e2e/);
+    assert.match(r.out, /test-all: unknown stage 'unti': the stages are unit, cli, fault, nats, integration, e2e/);
     assert.strictEqual(r.last, '0 passed, 1 failed');
   });
 

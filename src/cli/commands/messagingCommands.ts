@@ -72,8 +72,9 @@ export const messagingArea: CommandArea = {
         if (opts.exact && opts.regex) throw new CoordError('usage', 'choose one of --exact and --regex');
         const query = words.join(' ');
         const c = await openFor(cmd);
-        // The persisted index answers without loading the whole directory when it is current.
-        const found = searchDirectory(c.dir, c.instance, query, opts);
+        // The persisted index answers without loading the whole directory when it is current;
+        // a server's replica is in memory.
+        const found = c.backend === 'nats' ? c.search(query, opts) : searchDirectory(c.dir, c.instance, query, opts);
         emitFor(cmd, found, () =>
           found.length === 0
             ? `No messages match '${sanitizeForTerminal(query)}'`

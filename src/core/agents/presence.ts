@@ -4,7 +4,7 @@
  * "Active" means within the last few minutes; the extension adds its own
  * terminals. Reads only what the store holds (no file is read for this).
  */
-import type { Coordination } from '../coordination';
+import type { CoordinationBackend } from '../backend/coordinationBackend';
 import type { InstanceStatus } from '../common/messageTypes';
 import { timestampToMillis } from '../common/time';
 
@@ -20,7 +20,11 @@ export interface Presence {
   active: boolean;
 }
 
-export function instancePresence(c: Coordination, now: Date = new Date(), windowMs = ACTIVE_WINDOW_MS): Presence[] {
+export function instancePresence(
+  c: CoordinationBackend,
+  now: Date = new Date(),
+  windowMs = ACTIVE_WINDOW_MS,
+): Presence[] {
   const statuses = c.statuses();
   const last = new Map<string, string>();
   const offer = (id: string, time: string) => {

@@ -27,6 +27,14 @@ export class CoordError extends Error {
     this.code = code;
     this.exitCode = code === 'usage' ? 2 : code === 'io' || code === 'locked' ? 3 : 1;
   }
+
+  /** Also true for a CoordError from another bundle: the lazily loaded dist/nats.js has its own copy of this class. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    const e = value as { name?: unknown; exitCode?: unknown; code?: unknown } | null;
+    return (
+      value instanceof Error && e?.name === 'CoordError' && typeof e.exitCode === 'number' && typeof e.code === 'string'
+    );
+  }
 }
 
 export function isCoordError(error: unknown): error is CoordError {

@@ -8,6 +8,7 @@ const SEARCH_INDEX = '.coord-search-index';
 const DELIVERY_CURSOR = '.coord-delivery-';
 const HOOK_LOG = '.coord-hooks.log';
 const WRITE_INTENT = '.coord-write-intent.json';
+const BRIDGE_CURSOR = '.coord-bridge-';
 
 export class Layout {
   constructor(readonly root: string) {}
@@ -53,6 +54,10 @@ export class Layout {
   /** File claims (src/core/claims); the older tools ignore it. */
   get claimsFile(): string {
     return path.join(this.dataDir, 'claims.json');
+  }
+  /** Where `coord bridge` keeps how far it mirrored (per bridge id). */
+  bridgeCursor(id: string): string {
+    return path.join(this.dataDir, `${BRIDGE_CURSOR}${id}.json`);
   }
   get logCheckpoint(): string {
     return path.join(this.dataDir, LOG_CHECKPOINT);
@@ -113,7 +118,7 @@ export class Layout {
 /**
  * Files our own writers touch besides the data itself: the lock directory
  * (mkdir, mtime refreshes, rmdir), the line-count checkpoint, the persisted
- * search index, the hooks' delivery cursors and log, and the temporary files
+ * search index, the hooks' delivery cursors and log, a NATS bridge's cursor, and the temporary files
  * of atomic writes (ours, `name.tmp-<pid>-<n>`; older versions'
  * `name.<digits>`, `*.tmp`, `*.tmp-*`). Every real change also writes a data
  * file, so events for these only restart the debounce.
@@ -128,6 +133,7 @@ export function isBookkeepingPath(fsPath: string): boolean {
     base.startsWith(DELIVERY_CURSOR) ||
     base.startsWith(HOOK_LOG) ||
     base.startsWith(WRITE_INTENT) ||
+    base.startsWith(BRIDGE_CURSOR) ||
     /\.\d+$/.test(base) ||
     /\.tmp(?:-[^/\\]*)?$/i.test(base) ||
     /\.tmp-/i.test(base)

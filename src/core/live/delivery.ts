@@ -8,7 +8,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Coordination } from '../coordination';
+import type { CoordinationBackend } from '../backend/coordinationBackend';
 import { Layout } from '../disk/layout';
 import type { Message } from '../common/messageTypes';
 import { fileStamp, listFiles, readTextIfExists, writeAtomic } from '../disk/fsutil';
@@ -71,7 +71,7 @@ export function sourcesStamp(layout: Layout, instance: string): string {
   return files.map(fileStamp).join(';');
 }
 
-function logHead(c: Coordination): string {
+function logHead(c: CoordinationBackend): string {
   const first = c.lineCount > 0 ? c.messagesAfter(0).find((m) => m.number !== null) : undefined;
   return first ? `${first.time}|${first.from}` : '';
 }
@@ -86,7 +86,7 @@ function isDelivered(state: DeliveryState, m: Message): boolean {
  * oldest first. A missing cursor means nothing was handed over; a replaced
  * log is resumed after the newest message handed over, by time.
  */
-export function pendingMessages(c: Coordination, state: DeliveryState | null): Message[] {
+export function pendingMessages(c: CoordinationBackend, state: DeliveryState | null): Message[] {
   const unread = c.checkUnread();
   if (!state) return unread;
   let view = state;
@@ -104,7 +104,7 @@ export function pendingMessages(c: Coordination, state: DeliveryState | null): M
  * fast path); '' when unknown.
  */
 export function advanceDelivery(
-  c: Coordination,
+  c: CoordinationBackend,
   state: DeliveryState | null,
   delivered: Message[],
   stillPending: Message[],

@@ -1,5 +1,6 @@
 /**
- * Follows a coordination directory as other processes write it: file-system
+ * Follows a coordination as other processes write it. Over NATS it listens to
+ * the backend's change events; for a directory it uses file-system
  * events (fs.watch on the directory and its subdirectories, so a file that is
  * replaced is still seen), then the store's incremental refresh, which reads
  * only the bytes appended since. No timer polls the disk.
@@ -10,7 +11,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Coordination } from '../coordination';
+import type { CoordinationBackend } from '../backend/coordinationBackend';
 import { isBookkeepingPath } from '../disk/layout';
 
 export interface FollowOptions {
@@ -33,14 +34,23 @@ export class DirectoryFollower {
   private dirty = false;
   private readonly settleMs: number;
   private readonly lockWaitMs: number;
+  private stopBackend: (() => void) | null = null;
 
   constructor(
-    readonly coordination: Coordination,
+    readonly coordination: CoordinationBackend,
     private readonly onChange: () => void,
     options: FollowOptions = {},
   ) {
     this.settleMs = options.settleMs ?? 5;
     this.lockWaitMs = options.lockWaitMs ?? 500;
+    if (coordination.backend === 'nats') {
+      // A server's replica is kept current by its consumers: follow its change events instead of files.
+      this.stopBackend = coordination.onChange(() => {
+        if (!this.closed) this.onChange();
+      });
+      if (options.initial) setImmediate(() => !this.closed && this.onChange());
+      return;
+    }
     this.arm();
     if (options.initial) {
       this.dirty = true;
@@ -51,6 +61,7 @@ export class DirectoryFollower {
   /** Stops watching; no callback runs after this returns. */
   close(): void {
     this.closed = true;
+    this.stopBackend?.();
     if (this.timer) clearTimeout(this.timer);
     for (const w of this.watchers.values()) w.close();
     this.watchers.clear();

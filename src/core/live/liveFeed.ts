@@ -7,7 +7,7 @@
  * sender and text); if that message is gone it says so and goes on with the
  * messages newer than it.
  */
-import type { Coordination } from '../coordination';
+import type { CoordinationBackend } from '../backend/coordinationBackend';
 import type { Chatroom, InstanceStatus, Message } from '../common/messageTypes';
 
 export type LiveEvent =
@@ -34,7 +34,7 @@ export class LiveFeed {
    * later messages the first `changes()` then returns).
    */
   constructor(
-    private readonly coordination: Coordination,
+    private readonly coordination: CoordinationBackend,
     since?: number,
   ) {
     coordination.refresh();

@@ -4,7 +4,7 @@
  * only direct messages and mentions, or only some rooms. It sleeps on
  * file-system events (DirectoryFollower), not on a timer.
  */
-import type { Coordination } from '../coordination';
+import type { CoordinationBackend } from '../backend/coordinationBackend';
 import { mentionsInstance } from '../coordination';
 import { CoordError } from '../common/errors';
 import type { Message } from '../common/messageTypes';
@@ -20,7 +20,7 @@ export interface WaitOptions {
   timeoutMs?: number;
 }
 
-export function waitForMessages(c: Coordination, opts: WaitOptions = {}): Promise<Message[] | null> {
+export function waitForMessages(c: CoordinationBackend, opts: WaitOptions = {}): Promise<Message[] | null> {
   const me = c.instance;
   if (!me) throw new CoordError('no-identity', 'no identity: pass --as ID or set CLAUDE_INSTANCE_ID');
   c.refresh();
@@ -28,7 +28,13 @@ export function waitForMessages(c: Coordination, opts: WaitOptions = {}): Promis
   const wanted = (m: Message) =>
     (!opts.mentionsOnly || m.target === `@${me}` || mentionsInstance(m.text, me)) &&
     (!rooms || (m.target.startsWith('#') && rooms.has(m.target.slice(1).toLowerCase())));
+  // A server has no directory for the delivery cursor: there, what arrives after the wait began counts.
+  const startLine = c.backend === 'nats' ? c.lineCount : 0;
   const take = (): Message[] | null => {
+    if (c.backend === 'nats') {
+      const fresh = c.messagesAfter(startLine).filter((m) => m.from !== me && c.isVisible(m) && wanted(m));
+      return fresh.length ? fresh : null;
+    }
     const state = readDelivery(c.layout, me);
     const pending = pendingMessages(c, state);
     const hits = pending.filter(wanted);

@@ -386,15 +386,11 @@ export class DirectoryStore {
    * when no message has that number (legacy ids can be all digits).
    */
   messageByRef(ref: number | string): StoredMessage | undefined {
-    if (typeof ref === 'number') return this.messageByNumber(ref);
-    const text = ref.replace(/^#/, '');
-    if (/^\d+$/.test(text)) {
-      const byNumber = this.messageByNumber(Number(text));
-      if (byNumber || ref.startsWith('#') || text.length !== 8) return byNumber;
-    }
-    const legacy = this.legacyById.get(text);
-    if (legacy) return legacy;
-    return this.allMessages().find((m) => m.id === text);
+    return lookupMessageRef(
+      ref,
+      (n) => this.messageByNumber(n),
+      (id) => this.legacyById.get(id) ?? this.allMessages().find((m) => m.id === id),
+    );
   }
 
   /**
@@ -492,4 +488,19 @@ export class DirectoryStore {
   sourceOf(key: string): SourceState | undefined {
     return this.sources.get(key);
   }
+}
+
+/** A message by number, `#N`, or 8-hex id; an 8-digit string is an id only when no message has that number. */
+export function lookupMessageRef(
+  ref: number | string,
+  byNumber: (n: number) => StoredMessage | undefined,
+  byId: (id: string) => StoredMessage | undefined,
+): StoredMessage | undefined {
+  if (typeof ref === 'number') return byNumber(ref);
+  const text = ref.replace(/^#/, '');
+  if (/^\d+$/.test(text)) {
+    const found = byNumber(Number(text));
+    if (found || ref.startsWith('#') || text.length !== 8) return found;
+  }
+  return byId(text);
 }

@@ -6,6 +6,9 @@ import { Layout } from '../disk/layout';
 import { CHATROOM_STATUS_HEADER, formatChatroomStatusLine } from '../formats/chatroomStatus';
 import { formatCreatedHeader } from '../formats/transcript';
 
+/** The room every new coordination starts with (a directory by `init`, a NATS server on first use). */
+export const INITIAL_ROOM = { name: 'general', creator: 'system' } as const;
+
 /** Creates the layout (directories 700, files 600) and a #general room; keeps what exists. */
 export function initDirectory(dir: string, time: string): { created: boolean } {
   const existed = looksLikeCoordinationDir(dir);
@@ -16,17 +19,17 @@ export function initDirectory(dir: string, time: string): { created: boolean } {
   for (const f of [layout.messagesLog, layout.actionLog, layout.readReceipts]) touch(f);
   if (!fs.existsSync(layout.chatroomStatus)) {
     const general = {
-      name: 'general',
+      name: INITIAL_ROOM.name,
       status: 'open' as const,
-      creator: 'system',
+      creator: INITIAL_ROOM.creator,
       created: time,
       modified: time,
       reason: '',
     };
     appendWhole(layout.chatroomStatus, `${CHATROOM_STATUS_HEADER}${formatChatroomStatusLine(general)}\n`);
   }
-  if (!fs.existsSync(layout.chatroom('general'))) {
-    appendWhole(layout.chatroom('general'), formatCreatedHeader(time, 'system'));
+  if (!fs.existsSync(layout.chatroom(INITIAL_ROOM.name))) {
+    appendWhole(layout.chatroom(INITIAL_ROOM.name), formatCreatedHeader(time, INITIAL_ROOM.creator));
   }
   return { created: !existed };
 }

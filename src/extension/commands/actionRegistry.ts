@@ -5,7 +5,7 @@
  * result and rejects with the one-line error; from the UI it shows the error.
  */
 import * as vscode from 'vscode';
-import type { Coordination } from '../../core';
+import type { CoordinationBackend } from '../../core';
 import { Cancelled, reportError } from '../common/reportError';
 import type { ThreadPanels } from '../panels/threadPanels';
 import type { CoordinationService } from '../service/coordinationService';
@@ -26,7 +26,7 @@ export interface CommandDeps {
 
 /** What an area's commands are given: the deps, the loaded library once loaded, and the identity or its error. */
 export interface AreaContext extends CommandDeps {
-  ready(): Promise<Coordination>;
+  ready(): Promise<CoordinationBackend>;
   me(): string;
 }
 

@@ -3,13 +3,13 @@
  * conversation's messages and unread ones, the view shape of a batch, and
  * which refs still resolve (pure: no vscode imports).
  */
-import { Coordination, Message, MessageRef, isAlert, mentionsInstance } from '../../core';
+import { type CoordinationBackend, Message, MessageRef, isAlert, mentionsInstance } from '../../core';
 import type { ViewMessage } from '../../shared/protocol';
 import { conversationOf, messageKey, messageRef, refLabel } from './messageFormat';
 
 /** Resolves parents and read state for a batch of messages of one conversation. */
 export function toViewMessages(
-  coord: Coordination,
+  coord: CoordinationBackend,
   me: string | null,
   list: Message[],
   unreadKeys: Set<string>,
@@ -53,19 +53,19 @@ export function toViewMessages(
 }
 
 /** The messages the identity still owes an acknowledgement for, by reference. */
-function owedRefs(coord: Coordination): Set<string> {
+function owedRefs(coord: CoordinationBackend): Set<string> {
   return new Set(coord.acks({ pendingOnly: true }).owe.map((e) => String(messageRef(e.status.message))));
 }
 
 /** Unread messages of one conversation ("#room" / "@peer") for the identity; throws for an unknown room. */
-export function unreadIn(coord: Coordination, me: string | null, target: string): Message[] {
+export function unreadIn(coord: CoordinationBackend, me: string | null, target: string): Message[] {
   if (me === null) return [];
   if (target.startsWith('#')) return coord.checkUnread({ room: target.slice(1) });
   return coord.checkUnread().filter((m) => !m.target.startsWith('#') && conversationOf(m, me) === target);
 }
 
 /** Messages of one conversation, oldest first. */
-export function conversationMessages(coord: Coordination, me: string | null, target: string): Message[] {
+export function conversationMessages(coord: CoordinationBackend, me: string | null, target: string): Message[] {
   if (target.startsWith('#')) return coord.checkChatroom(target.slice(1));
   if (me === null) return [];
   return coord.checkDm(target.slice(1));
@@ -77,7 +77,7 @@ export function conversationMessages(coord: Coordination, me: string | null, tar
  * counted) instead of failing a whole batch of read marks.
  */
 export function referableRefs(
-  coord: Coordination,
+  coord: CoordinationBackend,
   refs: MessageRef[],
   onDropped?: (ref: MessageRef) => void,
 ): MessageRef[] {

@@ -4,11 +4,20 @@
  * directory and tells the views when anything changed.
  */
 import * as vscode from 'vscode';
-import { Coordination, openCoordination, isValidInstanceId, isBookkeepingPath } from '../../core';
+import {
+  type CoordinationBackend,
+  type ServerOptions,
+  describeServer,
+  openBackend,
+  openCoordination,
+  isValidInstanceId,
+  isBookkeepingPath,
+  serverOptionsFrom,
+} from '../../core';
 import { Disposable } from '../common/dispose';
 import { UserError, errorMessage } from '../common/reportError';
 import { UnreadModel } from './unreadModel';
-import { directorySetting, findDirectory } from './workspaceDirectory';
+import { directorySetting, findDirectory, serverSetting } from './workspaceDirectory';
 
 export const IDENTITY_STATE_KEY = 'coordination.instanceId';
 /** Quiet time after the last watcher event before re-reading. */
@@ -19,7 +28,9 @@ export const REFRESH_MAX_WAIT_MS = 100;
 export type ServiceState = 'idle' | 'loading' | 'ready' | 'no-directory' | 'error';
 
 export class CoordinationService extends Disposable {
-  private coord: Coordination | null = null;
+  private coord: CoordinationBackend | null = null;
+  /** Stops the server backend's change events (a directory is watched through VS Code instead). */
+  private stopBackendEvents: (() => void) | null = null;
   private watcher: vscode.Disposable | null = null;
   private refreshTimer: NodeJS.Timeout | null = null;
   private readonly changeEmitter = this._register(new vscode.EventEmitter<void>());
@@ -54,7 +65,8 @@ export class CoordinationService extends Disposable {
         if (
           e.affectsConfiguration('coordination.directory') ||
           e.affectsConfiguration('coordination.instanceId') ||
-          e.affectsConfiguration('coordination.humanId')
+          e.affectsConfiguration('coordination.humanId') ||
+          e.affectsConfiguration('coordination.server')
         ) {
           this.log.info('settings changed; reloading');
           void this.load();
@@ -68,10 +80,11 @@ export class CoordinationService extends Disposable {
       }),
     );
     this._register({ dispose: () => this.stopWatching() });
+    this._register({ dispose: () => this.closeBackend() });
   }
 
   /** The loaded library; throws a one-line error when there is no directory. */
-  get coordination(): Coordination {
+  get coordination(): CoordinationBackend {
     if (!this.coord) {
       throw new UserError(
         this.state === 'no-directory'
@@ -113,8 +126,15 @@ export class CoordinationService extends Disposable {
   private async doLoad(): Promise<void> {
     const started = Date.now();
     this.state = 'loading';
-    const found = findDirectory();
     this.stopWatching();
+    this.closeBackend();
+    // Setting coordination.server: the conversation is on a NATS server (credentials from the environment).
+    const server = serverOptionsFrom({ server: serverSetting() || undefined }, { ...process.env, COORD_SERVER: '' });
+    if (server) {
+      await this.loadServer(server, started);
+      return;
+    }
+    const found = findDirectory();
     if (!found) {
       this.coord = null;
       this.dir = null;
@@ -155,6 +175,31 @@ export class CoordinationService extends Disposable {
       `loaded ${found.dir}${folders.length > 1 ? ` (workspace folder '${found.folder?.name}')` : ''} as ${this.identity ?? '(no identity)'} in ${Date.now() - started} ms`,
     );
     this.changeEmitter.fire();
+  }
+
+  /** The conversation on a NATS server: its replica pushes changes, so no file watcher. */
+  private async loadServer(server: ServerOptions, started: number): Promise<void> {
+    this.identity = await this.resolveIdentity();
+    const coord = await openBackend({ instance: this.identity ?? undefined, server });
+    this.coord = coord;
+    this.dir = describeServer(server.url);
+    this.folder = null;
+    this.lastVersion = coord.version;
+    this.stopBackendEvents = coord.onChange(() => this.scheduleRefresh());
+    this.state = 'ready';
+    this.lastError = null;
+    await setContext('coordination.hasDirectory', true);
+    await setContext('coordination.noDirectory', false);
+    this.log.info(`loaded ${this.dir} as ${this.identity ?? '(no identity)'} in ${Date.now() - started} ms`);
+    this.changeEmitter.fire();
+  }
+
+  private closeBackend(): void {
+    this.stopBackendEvents?.();
+    this.stopBackendEvents = null;
+    const previous = this.coord;
+    this.coord = null;
+    if (previous) void previous.close().catch(() => undefined);
   }
 
   private async resolveIdentity(): Promise<string | null> {
@@ -266,7 +311,7 @@ export class CoordinationService extends Disposable {
   }
 
   /** Runs a write, then refreshes at once so every view shows it. */
-  async write<T>(what: string, fn: (c: Coordination) => Promise<T>): Promise<T> {
+  async write<T>(what: string, fn: (c: CoordinationBackend) => Promise<T>): Promise<T> {
     const c = this.coordination;
     this.requireIdentity();
     const result = await fn(c);

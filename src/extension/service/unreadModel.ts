@@ -3,7 +3,7 @@
  * version of the directory, and read by the status bar, the view badge, the
  * tree's counts, the mention notifications and "Open Most Urgent Unread".
  */
-import { Coordination, Message } from '../../core';
+import { type CoordinationBackend, Message } from '../../core';
 import { conversationOf } from '../common/messageFormat';
 
 export interface UnreadSummary {
@@ -18,10 +18,10 @@ export interface UnreadSummary {
 }
 
 export class UnreadModel {
-  private cached: { coord: Coordination; version: number; identity: string; value: UnreadSummary } | null = null;
+  private cached: { coord: CoordinationBackend; version: number; identity: string; value: UnreadSummary } | null = null;
 
   /** `source` gives the loaded library and the identity, or null when either is missing. */
-  constructor(private readonly source: () => { coord: Coordination; identity: string } | null) {}
+  constructor(private readonly source: () => { coord: CoordinationBackend; identity: string } | null) {}
 
   /** The summary for the current version, or null without a directory or an identity. Throws what the core throws. */
   summary(): UnreadSummary | null {

@@ -3,6 +3,11 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { looksLikeCoordinationDir } from '../../core';
 
+/** The NATS server to use instead of the directory (setting coordination.server), or ''. */
+export function serverSetting(): string {
+  return vscode.workspace.getConfiguration('coordination').get<string>('server', '').trim();
+}
+
 export function directorySetting(): string {
   return (
     vscode.workspace.getConfiguration('coordination').get<string>('directory', 'coordination').trim() || 'coordination'

@@ -1,0 +1,65 @@
+/**
+ * The backend boundary: every operation the CLI, the MCP server and the
+ * extension use, whichever backend stands behind it (the coordination
+ * directory, or a NATS JetStream server). Reads are synchronous over state
+ * the backend keeps current; writes are async.
+ */
+import type { Coordination } from '../coordination';
+
+/** The operations (Coordination's public surface) plus change events and closing. */
+export type CoordinationBackend = Pick<
+  Coordination,
+  | 'dir'
+  | 'layout'
+  | 'lineCount'
+  | 'messagesAfter'
+  | 'ack'
+  | 'acks'
+  | 'humans'
+  | 'registerHuman'
+  | 'needsYou'
+  | 'stuckAgents'
+  | 'roomDigest'
+  | 'instance'
+  | 'version'
+  | 'refresh'
+  | 'messages'
+  | 'getMessage'
+  | 'listChatrooms'
+  | 'getChatroom'
+  | 'checkChatroom'
+  | 'checkDm'
+  | 'conversations'
+  | 'thread'
+  | 'isVisible'
+  | 'checkUnread'
+  | 'unreadCounts'
+  | 'checkNotifications'
+  | 'checkInbox'
+  | 'search'
+  | 'warmSearchIndex'
+  | 'statuses'
+  | 'knownInstances'
+  | 'actionLog'
+  | 'systemStatus'
+  | 'systemSummary'
+  | 'send'
+  | 'sendDm'
+  | 'reply'
+  | 'markRead'
+  | 'createChatroom'
+  | 'closeChatroom'
+  | 'reopenChatroom'
+  | 'updateStatus'
+> & {
+  /** 'directory' or 'nats'. */
+  readonly backend: 'directory' | 'nats';
+  /**
+   * Calls `listener` after the state changed (another process or machine
+   * wrote): the NATS replica's consumer and watchers, or fs.watch on the
+   * directory. Returns the function that stops it.
+   */
+  onChange(listener: () => void): () => void;
+  /** Releases connections; the object is unusable afterwards. */
+  close(): Promise<void>;
+};

@@ -1,0 +1,336 @@
+/**
+ * One behaviour suite, run against both backends: the coordination directory
+ * and a real nats-server with JetStream. Every CLI command as a real process,
+ * and the library API (openBackend) in-process, with the same assertions.
+ */
+import * as assert from 'assert';
+import { openBackend, type CoordinationBackend, type Message } from '../../src/core';
+import { freshDir, runCoord, runCoordAsync, type RunResult } from '../support/helpers';
+import { NatsServer, sleep, startServer } from './natsServer';
+
+interface Backend {
+  name: 'directory' | 'nats';
+  setup(): Promise<void>;
+  teardown(): Promise<void>;
+  /** `coord` as a process, as `as`, on this backend. */
+  coord(args: string[], as?: string, input?: string): RunResult;
+  coordAsync(args: string[], as: string): Promise<RunResult>;
+  open(instance: string): Promise<CoordinationBackend>;
+}
+
+function directoryBackend(): Backend {
+  let dir = '';
+  return {
+    name: 'directory',
+    async setup() {
+      dir = freshDir();
+    },
+    async teardown() {},
+    coord: (args, as, input) => runCoord(args, { dir, as, input }),
+    coordAsync: (args, as) => runCoordAsync(args, { dir, as }),
+    open: (instance) => openBackend({ dir, instance, server: null }),
+  };
+}
+
+function natsBackend(): Backend {
+  let server: NatsServer | null = null;
+  const env = () => ({ COORD_SERVER: server!.url });
+  return {
+    name: 'nats',
+    async setup() {
+      server = await startServer();
+    },
+    async teardown() {
+      await server?.stop();
+    },
+    coord: (args, as, input) => runCoord(args, { as, input, env: env() }),
+    coordAsync: (args, as) => runCoordAsync(['--server', server!.url, ...args], { as }),
+    open: (instance) => openBackend({ instance, server: { url: server!.url } }),
+  };
+}
+
+function json<T>(r: RunResult): T {
+  assert.strictEqual(r.code, 0, `exit ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+/** A user error: exit 1, one line on stderr starting `coord: error:`, nothing on stdout. */
+function userError(r: RunResult, pattern: RegExp): void {
+  assert.strictEqual(r.code, 1, `expected exit 1, got ${r.code}: ${r.stderr}${r.stdout}`);
+  assert.match(r.stderr, /^coord: error: [^\n]+\n$/);
+  assert.match(r.stderr, pattern);
+  assert.strictEqual(r.stdout, '');
+}
+
+const texts = (list: Message[]) => list.map((m) => m.text);
+
+for (const make of [directoryBackend, natsBackend]) {
+  const b = make();
+  describe(`behaviour on the ${b.name} backend`, function () {
+    this.timeout(120000);
+    beforeEach(() => b.setup());
+    afterEach(() => b.teardown());
+
+    const c = (args: string[], as?: string, input?: string) => b.coord(['--json', ...args], as, input);
+
+    it('rooms: create, list, case-insensitive uniqueness, close (sends refused), reopen', () => {
+      const room = json<{ name: string; status: string; creator: string; description: string }>(
+        c(['create-chatroom', 'backend', 'API', 'work'], 'instance-1'),
+      );
+      assert.deepStrictEqual(
+        [room.name, room.status, room.creator, room.description],
+        ['backend', 'open', 'instance-1', 'API work'],
+      );
+      userError(
+        c(['create-chatroom', 'BACKEND'], 'instance-2'),
+        /already exists \(names are unique regardless of case\)/,
+      );
+      const rooms = json<Array<{ name: string; status: string }>>(c(['list-chatrooms'], 'instance-1'));
+      assert.deepStrictEqual(
+        rooms.map((r) => `${r.name}:${r.status}`),
+        ['backend:open', 'general:open'],
+      );
+      const closed = json<{ status: string; reason: string }>(
+        c(['close-chatroom', 'backend', 'shipped'], 'instance-1'),
+      );
+      assert.deepStrictEqual([closed.status, closed.reason], ['closed', 'shipped']);
+      userError(c(['close-chatroom', 'backend'], 'instance-1'), /already closed; nothing to close/);
+      userError(c(['send', '#backend', 'late'], 'instance-2'), /chatroom #backend is closed \(shipped\)/);
+      assert.deepStrictEqual(json<Message[]>(c(['check-chatroom', 'backend'], 'instance-1')), []);
+      const reopened = json<{ status: string; reason: string }>(
+        c(['reopen-chatroom', 'backend', 'bugfix'], 'instance-2'),
+      );
+      assert.deepStrictEqual([reopened.status, reopened.reason], ['open', '']);
+      assert.strictEqual(json<Message>(c(['send', 'backend', 'after reopen'], 'instance-2')).number, 1);
+      userError(c(['close-chatroom', 'nope'], 'instance-1'), /unknown chatroom 'nope'/);
+    });
+
+    it('messages: numbers 1..N, replies in the parent room, threads, check-chatroom --limit', () => {
+      c(['create-chatroom', 'backend'], 'instance-1');
+      const m1 = json<Message>(c(['send', '#backend', 'schema v2 is in'], 'instance-1'));
+      const m2 = json<Message>(c(['send', 'general', 'hello all'], 'instance-2'));
+      const r1 = json<Message>(c(['reply', '1', 'which tables?'], 'instance-2'));
+      const r2 = json<Message>(c(['reply', String(r1.number), 'sessions'], 'instance-1'));
+      const piped = json<Message>(c(['send', '#backend', '--stdin'], 'instance-3', 'line one\nline two'));
+      assert.deepStrictEqual(
+        [m1, m2, r1, r2, piped].map((m) => [m.number, m.target, m.replyTo]),
+        [
+          [1, '#backend', null],
+          [2, '#general', null],
+          [3, '#backend', 1],
+          [4, '#backend', 3],
+          [5, '#backend', null],
+        ],
+      );
+      assert.match(m1.id, /^[0-9a-f]{8}$/);
+      assert.deepStrictEqual(texts(json<Message[]>(c(['thread', '1'], 'instance-3'))), [
+        'schema v2 is in',
+        'which tables?',
+        'sessions',
+      ]);
+      assert.deepStrictEqual(texts(json<Message[]>(c(['check-chatroom', 'backend', '--limit', '2'], 'instance-3'))), [
+        'sessions',
+        'line one\nline two',
+      ]);
+      // A message is found by its id as well as its number.
+      assert.strictEqual(json<Message[]>(c(['thread', m1.id], 'instance-3'))[0].number, 1);
+      userError(c(['reply', '99', 'x'], 'instance-1'), /no message #99: numbers run from 1 to 5/);
+      userError(c(['send', '#backend', '   '], 'instance-1'), /message text is empty/);
+      userError(c(['send', '#nowhere', 'x'], 'instance-1'), /unknown chatroom 'nowhere'/);
+      // Refused writes wrote nothing.
+      assert.strictEqual(json<{ totalMessages: number }>(c(['system-status'], 'instance-1')).totalMessages, 5);
+    });
+
+    it('direct messages: send-dm, @-messages, check-dm, check-inbox; others cannot see them', () => {
+      c(['update-status', 'here'], 'instance-2');
+      c(['update-status', 'here too'], 'instance-3');
+      const dm = json<Message>(c(['send-dm', 'instance-2', 'private note'], 'instance-1'));
+      const at = json<Message>(c(['send', '@instance-2', 'ping'], 'instance-1'));
+      assert.deepStrictEqual([dm.target, at.target], ['@instance-2', '@instance-2']);
+      userError(c(['send-dm', 'instance-1', 'me'], 'instance-1'), /a direct message needs another instance/);
+      userError(c(['send-dm', 'ghost', 'boo'], 'instance-1'), /unknown instance 'ghost'/);
+      const inbox = json<{ unread: number; directMessages: Message[] }>(c(['check-inbox'], 'instance-2'));
+      assert.deepStrictEqual([inbox.unread, texts(inbox.directMessages)], [2, ['private note', 'ping']]);
+      assert.deepStrictEqual(texts(json<Message[]>(c(['check-dm', 'instance-1'], 'instance-2'))), [
+        'private note',
+        'ping',
+      ]);
+      assert.deepStrictEqual(json<Message[]>(c(['check-dm'], 'instance-3')), []);
+      assert.deepStrictEqual(json<Message[]>(c(['check-unread'], 'instance-3')), []);
+      const reply = json<Message>(c(['reply', String(dm.number), 'got it'], 'instance-2'));
+      assert.strictEqual(reply.target, '@instance-1');
+      userError(
+        c(['reply', String(dm.number), 'me too'], 'instance-3'),
+        /you \(instance-3\) can only reply to your own/,
+      );
+    });
+
+    it('unread, mark-read (numbers, ranges, all) and notifications (mentions, @all, alerts)', () => {
+      c(['update-status', 'reading'], 'instance-2');
+      c(['send', 'general', 'plain one'], 'instance-1');
+      c(['send', 'general', 'hey @instance-2 look'], 'instance-1');
+      c(['send', 'general', 'URGENT: build is red'], 'instance-3');
+      c(['send', 'general', 'standup @all'], 'instance-3');
+      c(['send', 'general', 'my own'], 'instance-2');
+      const unread = json<Message[]>(c(['check-unread'], 'instance-2'));
+      assert.deepStrictEqual(
+        unread.map((m) => m.number),
+        [1, 2, 3, 4],
+      );
+      const n = json<{ mentions: Message[]; alerts: Message[] }>(c(['check-notifications'], 'instance-2'));
+      assert.deepStrictEqual(
+        n.mentions.map((m) => m.number),
+        [2, 4],
+      );
+      assert.deepStrictEqual(
+        n.alerts.map((m) => m.number),
+        [3],
+      );
+      assert.deepStrictEqual(json<{ marked: number[] }>(c(['mark-read', '1', '3-4'], 'instance-2')).marked, [1, 3, 4]);
+      assert.deepStrictEqual(
+        json<Message[]>(c(['check-unread'], 'instance-2')).map((m) => m.number),
+        [2],
+      );
+      const again = json<{ marked: number[]; alreadyRead: number }>(c(['mark-read', '1'], 'instance-2'));
+      assert.deepStrictEqual([again.marked, again.alreadyRead], [[], 1]);
+      assert.deepStrictEqual(json<{ marked: number[] }>(c(['mark-read', 'all'], 'instance-2')).marked, [2]);
+      assert.deepStrictEqual(json<Message[]>(c(['check-unread'], 'instance-2')), []);
+      // Another instance's marks are its own.
+      assert.strictEqual(json<Message[]>(c(['check-unread'], 'instance-4')).length, 5);
+      userError(c(['mark-read', '77'], 'instance-2'), /no message #77/);
+    });
+
+    it('search: ranked, --exact, --room, --from, --limit', () => {
+      c(['create-chatroom', 'backend'], 'instance-1');
+      c(['send', 'backend', 'the deploy failed on staging'], 'instance-1');
+      c(['send', 'general', 'lunch?'], 'instance-2');
+      c(['send', 'general', 'deploy again after the fix'], 'instance-2');
+      c(['send', 'backend', 'deploy deploy deploy'], 'instance-3');
+      const ranked = json<Message[]>(c(['search', 'deploy'], 'instance-1'));
+      assert.deepStrictEqual(ranked.map((m) => m.number).sort(), [1, 3, 4]);
+      assert.deepStrictEqual(
+        json<Message[]>(c(['search', 'deploy', '--room', 'general'], 'instance-1')).map((m) => m.number),
+        [3],
+      );
+      assert.deepStrictEqual(
+        json<Message[]>(c(['search', 'deploy', '--from', 'instance-3'], 'instance-1')).map((m) => m.number),
+        [4],
+      );
+      assert.deepStrictEqual(
+        json<Message[]>(c(['search', 'd on st', '--exact'], 'instance-1')).map((m) => m.number),
+        [1],
+      );
+      assert.strictEqual(json<Message[]>(c(['search', 'deploy', '--limit', '1'], 'instance-1')).length, 1);
+      assert.strictEqual(c(['search', '  '], 'instance-1').code, 1);
+    });
+
+    it('statuses, system-status, system-summary, action-log, validate-command, help', () => {
+      c(['update-status', 'Fixing\nthe race'], 'instance-1');
+      c(['send', 'general', 'hi'], 'instance-2');
+      const st = json<{ instances: string[]; totalMessages: number; activeChatrooms: number; unread: number }>(
+        c(['system-status'], 'instance-1'),
+      );
+      assert.deepStrictEqual(
+        [st.instances, st.totalMessages, st.activeChatrooms, st.unread],
+        [['instance-1', 'instance-2'], 1, 1, 1],
+      );
+      const sum = json<{ statuses: Record<string, { text: string }> }>(c(['system-summary'], 'instance-2'));
+      assert.strictEqual(sum.statuses['instance-1'].text, 'Fixing the race');
+      const log = json<Array<{ instance: string; action: string }>>(c(['action-log', '--limit', '2'], 'instance-1'));
+      assert.deepStrictEqual(
+        log.map((e) => `${e.instance} ${e.action}`),
+        ['instance-1 UPDATE_STATUS', 'instance-2 SEND_MESSAGE'],
+      );
+      userError(c(['update-status', ' '], 'instance-1'), /status text is empty/);
+      assert.strictEqual(c(['validate-command', 'send'], 'instance-1').code, 0);
+      assert.strictEqual(c(['validate-command', 'sned'], 'instance-1').code, 1);
+      assert.strictEqual(b.coord(['help']).code, 0);
+      const anonymous = b.coord(['send', 'general', 'x']);
+      assert.strictEqual(anonymous.code, 1);
+      assert.match(anonymous.stderr, /no identity: pass --as ID or set CLAUDE_INSTANCE_ID/);
+    });
+
+    it('8 concurrent writers: every message once, numbers 1..N without gaps', async () => {
+      const writers = Array.from({ length: 8 }, (_, i) => `w${i + 1}`);
+      await Promise.all(
+        writers.map(async (w) => {
+          for (let k = 0; k < 3; k++) {
+            const r = await b.coordAsync(['send', 'general', `${w} message ${k}`], w);
+            assert.strictEqual(r.code, 0, r.stderr);
+          }
+        }),
+      );
+      const all = json<Message[]>(c(['check-chatroom', 'general'], 'reader'));
+      assert.deepStrictEqual(
+        all.map((m) => m.number),
+        Array.from({ length: 24 }, (_, i) => i + 1),
+      );
+      assert.strictEqual(new Set(all.map((m) => m.text)).size, 24);
+    });
+
+    it('library: openBackend gives the same operations; another writer becomes visible', async () => {
+      const one = await b.open('lib-1');
+      const two = await b.open('lib-2');
+      try {
+        assert.strictEqual(one.backend, b.name);
+        const room = await one.createChatroom('lib', 'library room');
+        assert.strictEqual(room.name, 'lib');
+        const sent = await one.send('#lib', 'from the library @lib-2');
+        assert.strictEqual(sent.number, 1);
+        // The writer reads its own write at once.
+        assert.deepStrictEqual(texts(one.checkChatroom('lib')), ['from the library @lib-2']);
+        let changed = false;
+        const stop = two.onChange(() => (changed = true));
+        const reply = await one.reply(1, 'and a reply');
+        assert.strictEqual(reply.replyTo, 1);
+        // The other object hears of it: the replica's consumer (NATS) or fs.watch (directory).
+        const deadline = Date.now() + 5000;
+        while (!changed && Date.now() < deadline) await sleep(10);
+        assert.ok(changed, 'no change event within 5 s');
+        stop();
+        two.refresh();
+        assert.deepStrictEqual(texts(two.checkNotifications().mentions), ['from the library @lib-2']);
+        assert.deepStrictEqual(texts(two.thread(1)), ['from the library @lib-2', 'and a reply']);
+        assert.deepStrictEqual((await two.markRead('all')).marked, [1, 2]);
+        assert.strictEqual(two.unreadCounts().total, 0);
+        await two.updateStatus('library status');
+        await two.sendDm('lib-1', 'dm from two');
+        one.refresh();
+        await waitFor(() => one.conversations().length === 1, one);
+        assert.deepStrictEqual(
+          one.conversations().map((cv) => [cv.peer, cv.messages, cv.unread]),
+          [['lib-2', 1, 1]],
+        );
+        await one.closeChatroom('lib', 'done');
+        await waitFor(() => two.getChatroom('lib').status === 'closed', two);
+        await assert.rejects(
+          two.send('#lib', 'x'),
+          (e: Error) => e.name === 'CoordError' && /is closed/.test(e.message),
+        );
+        assert.deepStrictEqual(texts(one.search('library')), ['from the library @lib-2']);
+        // The index follows later messages (written here or elsewhere).
+        await two.send('#general', 'a later library note');
+        await waitFor(() => one.search('later').length === 1, one);
+        assert.deepStrictEqual(texts(one.search('library')).sort(), [
+          'a later library note',
+          'from the library @lib-2',
+        ]);
+        assert.strictEqual(one.statuses()['lib-2']?.text, 'library status');
+      } finally {
+        await one.close();
+        await two.close();
+      }
+    });
+  });
+}
+
+/** The directory reads on refresh(); the NATS replica is pushed: wait for either (bounded). */
+async function waitFor(cond: () => boolean, c: CoordinationBackend): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    c.refresh();
+    if (cond()) return;
+    if (Date.now() > deadline) throw new Error('condition not met within 5 s');
+    await sleep(10);
+  }
+}
