@@ -2,7 +2,7 @@
 // `npm run bench`: every figure beside a baseline measured in the same run,
 // printed as one table and written to bench-results.json.
 //
-//   node bench/run.mjs [--quick] [--no-extension] [--no-search] [--out FILE]
+//   node bench/run.mjs [--quick] [--no-extension] [--no-search] [--out FILE] [--scale N (bench/scale.mjs)]
 //
 // Rows (each { name, value, unit, baseline, baselineValue, ratio, goal, ok }):
 //   CLI send p50/p95            vs `node -e 0` (the floor for any Node CLI)
@@ -257,10 +257,21 @@ if (loadBefore > cpus().length * 0.5)
 process.stderr.write(
   `bench on ${cpus().length}x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}${quick ? ' (quick)' : ''}\n`,
 );
-benchCliLatency();
-const bigDir = benchBigLog();
-await benchThroughput();
-await benchConcurrentWriters();
+// --scale N: only the reading commands at 10k and N (bench/scale.mjs).
+const scale = args.includes('--scale') ? Number(args[args.indexOf('--scale') + 1]) : 0;
+const opt = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+if (scale) {
+  const { benchScale } = await import(pathToFileURL(join(root, 'bench', 'scale.mjs')).href);
+  for (const r of await benchScale({ work, scale, scaleDir: opt('--scale-dir'), baselineCli: opt('--baseline-cli') }))
+    row(r);
+  args.push('--no-extension', '--no-search');
+}
+if (!scale) benchCliLatency();
+const bigDir = scale ? null : benchBigLog();
+if (!scale) {
+  await benchThroughput();
+  await benchConcurrentWriters();
+}
 
 if (!args.includes('--no-extension')) {
   const ext = join(root, 'bench', 'extension.mjs');
