@@ -48,7 +48,7 @@ export function emitFor(cmd: Command, json: unknown, human: () => string): void 
 
 /** Async so that a backend which must connect first can stand behind the same call. */
 export async function open(global: GlobalOptions): Promise<Coordination> {
-  return openCoordination({ dir: global.dir, instance: global.as });
+  return openCoordination({ dir: global.dir, instance: global.as, fromSummary: true });
 }
 
 export function openFor(cmd: Command): Promise<Coordination> {

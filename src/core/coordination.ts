@@ -19,18 +19,21 @@ import { formatTimestamp } from './common/time';
 import { assertCoordinationDir, resolveDirectory } from './disk/directory';
 import { readTextIfExists, writeAtomic } from './disk/fsutil';
 import { Layout } from './disk/layout';
-import { ActionEntry, parseActionLog } from './formats/actionLog';
+import { ActionEntry, lastActions, parseActionLog } from './formats/actionLog';
 import { ChatroomStatusEntry } from './formats/chatroomStatus';
 import { formatLogLine } from './formats/messagesLog';
 import { formatInstanceStatusFile, upsertStatusTxt } from './formats/statuses';
 import { knownInstances } from './read/instances';
 import { findLogMessage } from './read/logLookup';
 import { ReadState } from './read/readState';
-import { roomsWithoutLog, roomWithDescription } from './read/roomLookup';
+import { roomsWithLogEvidence, roomsWithoutLog, roomWithDescription } from './read/roomLookup';
 import { bareNameRule, readStatusEntries } from './read/rooms';
 import { DirectoryStore, StoredMessage, toMessage } from './read/store';
 import { runSearch, SearchOptions } from './search/searchEngine';
 import { searchIndexFor } from './search/memoryIndex';
+import { CachedCorpus } from './search/indexReader';
+import { loadAndPersist, openSummary } from './search/persistedIndex';
+import { summaryRoomMessages, summaryThread } from './search/summaryReads';
 import { appendLogLine, newMessageId, OutgoingMessage, writeTranscriptCopies } from './write/messageWrites';
 import { advancePositions, appendReadMarks, markInboxBlocksRead } from './write/readMarkWrites';
 import { writeNewRoom, writeRoomStatus } from './write/roomWrites';
@@ -46,6 +49,12 @@ export interface OpenOptions {
   env?: NodeJS.ProcessEnv;
   /** Clock for timestamps (tests). */
   now?: () => Date;
+  /**
+   * Answer reads from the directory's persisted summary while nothing is
+   * loaded, reading only what each answer needs (one-shot processes such as
+   * the CLI); a long-lived reader that refreshes anyway leaves it off.
+   */
+  fromSummary?: boolean;
 }
 
 export interface SystemStatus {
@@ -93,7 +102,7 @@ export function openCoordination(options: OpenOptions = {}): Coordination {
   const dir = assertCoordinationDir(resolveDirectory({ dir: options.dir, env, cwd: options.cwd }));
   const instance = options.instance ?? (env.CLAUDE_INSTANCE_ID || undefined);
   if (instance !== undefined) assertInstanceId(instance, 'instance id (--as / CLAUDE_INSTANCE_ID)');
-  return new Coordination(dir, instance ?? null, options.now ?? (() => new Date()));
+  return new Coordination(dir, instance ?? null, options.now ?? (() => new Date()), options.fromSummary ?? false);
 }
 
 /** Creates a coordination directory (or completes one) and opens it. */
@@ -120,6 +129,7 @@ export class Coordination {
     readonly dir: string,
     readonly instance: string | null,
     private readonly now: () => Date,
+    private readonly fromSummary = false,
   ) {
     this.layout = new Layout(dir);
     this.store = new DirectoryStore(dir);
@@ -150,6 +160,39 @@ export class Coordination {
     return this.store;
   }
 
+  /**
+   * Runs `answer` on the summary when this object reads from it and has
+   * loaded nothing; undefined otherwise. A missing or stale summary is
+   * rebuilt from a full load (which then answers).
+   */
+  private viaSummary<T>(answer: (c: CachedCorpus) => T | undefined): T | undefined {
+    if (!this.fromSummary || this.loaded) return undefined;
+    const corpus = openSummary(this.layout);
+    if (!corpus) {
+      loadAndPersist(this.layout, () => {
+        this.refresh();
+        return this.store;
+      });
+      return undefined;
+    }
+    try {
+      return answer(corpus);
+    } finally {
+      corpus.close();
+    }
+  }
+
+  /** Every chatroom under the room rule, keyed by lower-cased name. */
+  private rooms(): Map<string, Chatroom> {
+    return (
+      this.viaSummary((c) => roomsWithLogEvidence(this.layout, c.logRooms())) ?? this.state.chatrooms()
+    );
+  }
+
+  private totalMessages(): number {
+    return this.viaSummary((c) => c.count) ?? this.state.allMessages().length;
+  }
+
   messages(): Message[] {
     return this.state.allMessages().map(toMessage);
   }
@@ -159,11 +202,11 @@ export class Coordination {
   }
 
   listChatrooms(): Chatroom[] {
-    return [...this.state.chatrooms().values()].sort((a, b) => a.name.localeCompare(b.name));
+    return [...this.rooms().values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
   getChatroom(name: string): Chatroom {
-    const room = this.state.chatrooms().get(stripSigil(name, '#').toLowerCase());
+    const room = this.rooms().get(stripSigil(name, '#').toLowerCase());
     if (!room) throw this.unknownRoom(stripSigil(name, '#'), this.listChatrooms());
     return room;
   }
@@ -171,6 +214,8 @@ export class Coordination {
   checkChatroom(name: string, opts: { limit?: number } = {}): Message[] {
     const room = this.getChatroom(name);
     const lower = room.name.toLowerCase();
+    const fast = this.viaSummary((c) => summaryRoomMessages(c, lower, opts.limit));
+    if (fast) return fast;
     const list = this.state.allMessages().filter((m) => m.room !== null && m.room.toLowerCase() === lower);
     return lastN(list, opts.limit).map(toMessage);
   }
@@ -201,6 +246,8 @@ export class Coordination {
 
   /** A message and every reply below it, depth first in time order. */
   thread(ref: MessageRef): Message[] {
+    const fast = this.viaSummary((c) => summaryThread(c, ref) ?? undefined);
+    if (fast) return fast;
     const root = this.requireMessage(ref);
     const children = new Map<string, StoredMessage[]>();
     for (const m of this.state.allMessages()) {
@@ -309,7 +356,8 @@ export class Coordination {
   }
 
   actionLog(opts: { limit?: number } = {}): ActionEntry[] {
-    return lastN(parseActionLog(readTextIfExists(this.layout.actionLog)), opts.limit);
+    if (opts.limit !== undefined && opts.limit > 0) return lastActions(this.layout.actionLog, opts.limit);
+    return parseActionLog(readTextIfExists(this.layout.actionLog));
   }
 
   systemStatus(): SystemStatus {
@@ -317,7 +365,7 @@ export class Coordination {
     const counts = this.instance ? this.unreadCounts() : { total: 0, mentions: 0 };
     return {
       instance: this.instance,
-      totalMessages: this.state.allMessages().length,
+      totalMessages: this.totalMessages(),
       unread: counts.total,
       mentions: counts.mentions,
       activeChatrooms: rooms.filter((r) => r.status === 'open').length,
@@ -330,7 +378,7 @@ export class Coordination {
   systemSummary(): SystemSummary {
     return {
       instance: this.instance,
-      totalMessages: this.state.allMessages().length,
+      totalMessages: this.totalMessages(),
       unread: this.instance ? this.unreadCounts().total : 0,
       activeChatrooms: this.listChatrooms().filter((r) => r.status === 'open').length,
       statuses: this.statuses(),

@@ -9,7 +9,7 @@ import { Message } from '../common/messageTypes';
 import { TranscriptBlock } from '../formats/transcript';
 
 export const MAGIC = 'CSI1';
-export const FORMAT_VERSION = 7;
+export const FORMAT_VERSION = 8;
 /** Int32 words per message row in the meta section. */
 export const META = 8;
 /** A delta larger than this is folded into a new base. */
@@ -64,6 +64,8 @@ export interface Header {
   unresolvedIds: string[];
   /** Recipients of log messages: a new room file with one of these names would change how a bare target reads. */
   toNames: string[];
+  /** Rooms log lines were sent to, [spelling, time of the first], in order of first use (the room rule's log evidence). */
+  logRooms: Array<[string, string]>;
 }
 
 export const sameStamp = (a: FileStamp, b: FileStamp) =>

@@ -126,6 +126,17 @@ export class CachedCorpus implements SearchCorpus {
     return lo < this.baseCount && this.word('idHash', lo) === key;
   }
 
+  /** Rooms log lines were sent to, with the time of the first, in order of first use (base, then delta). */
+  logRooms(): Array<{ name: string; time: string }> {
+    const seen = new Map<string, { name: string; time: string }>();
+    for (const [name, time] of this.header.logRooms) seen.set(name.toLowerCase(), { name, time });
+    for (const m of this.delta) {
+      if (m.number !== null && m.room !== null && m.room !== '' && !seen.has(m.room.toLowerCase()))
+        seen.set(m.room.toLowerCase(), { name: m.room, time: m.time });
+    }
+    return [...seen.values()];
+  }
+
   /** The base message owning log line n, or -1. */
   findNumber(n: number): number {
     // Log messages keep their order in the corpus (legacy rows, number 0, sit between them).

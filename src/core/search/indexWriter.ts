@@ -50,6 +50,11 @@ export function writeSearchCache(
   let unresolvedFrom = 0;
   const unresolvedIds: string[] = [];
   const toNames = new Set<string>();
+  const logRooms = new Map<string, [string, string]>();
+  for (const m of all) {
+    if (m.number !== null && m.room !== null && m.room !== '' && !logRooms.has(m.room.toLowerCase()))
+      logRooms.set(m.room.toLowerCase(), [m.room, m.time]);
+  }
   let trailing = true;
   for (let i = count - 1; i >= 0; i--) {
     const m = all[i];
@@ -183,6 +188,7 @@ export function writeSearchCache(
     unresolvedFrom,
     unresolvedIds,
     toNames: [...toNames],
+    logRooms: [...logRooms.values()],
   };
   // Section offsets depend on the header's length, which depends on them: reserve room for the digits.
   let headerBytes = Buffer.from(JSON.stringify(header));
