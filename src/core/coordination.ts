@@ -33,7 +33,7 @@ import { runSearch, SearchOptions } from './search/searchEngine';
 import { searchIndexFor } from './search/memoryIndex';
 import { CachedCorpus } from './search/indexReader';
 import { loadAndPersist, openSummary } from './search/persistedIndex';
-import { summaryRoomMessages, summaryThread } from './search/summaryReads';
+import { summaryRoomMessages, summaryThread, summaryUnread } from './search/summaryReads';
 import { appendLogLine, newMessageId, OutgoingMessage, writeTranscriptCopies } from './write/messageWrites';
 import { advancePositions, appendReadMarks, markInboxBlocksRead } from './write/readMarkWrites';
 import { writeNewRoom, writeRoomStatus } from './write/roomWrites';
@@ -273,7 +273,7 @@ export class Coordination {
     return this.visible(stored, this.state.chatrooms());
   }
 
-  private visible(m: StoredMessage, rooms: Map<string, Chatroom>): boolean {
+  private visible(m: Pick<StoredMessage, 'from' | 'room' | 'to'>, rooms: Map<string, Chatroom>): boolean {
     if (m.room !== null) return rooms.get(m.room.toLowerCase())?.status !== 'closed';
     return this.instance !== null && (m.to === this.instance || m.from === this.instance);
   }
@@ -289,18 +289,14 @@ export class Coordination {
 
   private unreadStored(room?: string): StoredMessage[] {
     const me = this.requireInstance();
-    const rooms = this.state.chatrooms();
-    const reads = this.readState();
+    const rooms = this.rooms();
     const roomLower = room === undefined ? undefined : this.getChatroom(room).name.toLowerCase();
-    return this.state
-      .allMessages()
-      .filter(
-        (m) =>
-          m.from !== me &&
-          this.visible(m, rooms) &&
-          (roomLower === undefined || m.room?.toLowerCase() === roomLower) &&
-          !reads.isRead(m),
-      );
+    const shown = (m: Pick<StoredMessage, 'from' | 'room' | 'to'>) =>
+      m.from !== me && this.visible(m, rooms) && (roomLower === undefined || m.room?.toLowerCase() === roomLower);
+    const fast = this.viaSummary((c) => summaryUnread(this.layout, c, me, shown));
+    if (fast) return fast;
+    const reads = this.readState();
+    return this.state.allMessages().filter((m) => shown(m) && !reads.isRead(m));
   }
 
   /** Unread counts per room ("#name") and per DM peer ("@id"). */

@@ -69,7 +69,7 @@ export function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[]
             if (h.logCount > 0) return null; // continues a base message
             fields = orphanLogLine(line, number);
           }
-          const m: DeltaMessage = { ...fields, parent: -1, claimed: [], idFromBlock: false, seq: seq++ };
+          const m: DeltaMessage = { ...fields, parent: -1, claimed: [], claimedLines: [], idFromBlock: false, seq: seq++ };
           logMsgs.push(m);
           byLine.set(number, m);
         }
@@ -128,11 +128,12 @@ export function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[]
       idFromBlock: (m) => m.idFromBlock,
       claim: (m, _log, block) => {
         m.claimed.push(source.key);
+        m.claimedLines.push(block.lastLine);
         if (block.id) m.idFromBlock = true;
       },
       legacyById,
       addLegacy: (fields) => {
-        const m: DeltaMessage = { ...fields, parent: -1, claimed: [], idFromBlock: false, seq: seq++ };
+        const m: DeltaMessage = { ...fields, parent: -1, claimed: [], claimedLines: [], idFromBlock: false, seq: seq++ };
         legacy.push(m);
         return m;
       },

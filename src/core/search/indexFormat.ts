@@ -9,7 +9,7 @@ import { Message } from '../common/messageTypes';
 import { TranscriptBlock } from '../formats/transcript';
 
 export const MAGIC = 'CSI1';
-export const FORMAT_VERSION = 8;
+export const FORMAT_VERSION = 9;
 /** Int32 words per message row in the meta section. */
 export const META = 8;
 /** A delta larger than this is folded into a new base. */
@@ -66,6 +66,8 @@ export interface Header {
   toNames: string[];
   /** Rooms log lines were sent to, [spelling, time of the first], in order of first use (the room rule's log evidence). */
   logRooms: Array<[string, string]>;
+  /** Source keys the refs section points into. */
+  sourceKeys: string[];
 }
 
 export const sameStamp = (a: FileStamp, b: FileStamp) =>
@@ -96,8 +98,9 @@ export interface DeltaMessage extends Message {
   lastLine: number | null;
   /** Position of its parent in the whole corpus, or -1. */
   parent: number;
-  /** Sources whose blocks it took (a source lends one block per message). */
+  /** Sources whose blocks it took (a source lends one block per message), and each block's last line. */
   claimed: string[];
+  claimedLines: number[];
   idFromBlock: boolean;
   seq: number;
 }

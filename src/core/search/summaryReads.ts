@@ -6,6 +6,12 @@
  * parent as messageByRef resolves it), so answers equal a full load's.
  */
 import { Message, MessageRef } from '../common/messageTypes';
+import { Layout } from '../disk/layout';
+import { readTextIfExists } from '../disk/fsutil';
+import { TranscriptBlock } from '../formats/transcript';
+import { ReadState } from '../read/readState';
+import { discoverSources, readSourceText, sourceFromKey } from '../read/sources';
+import { StoredMessage } from '../read/storedMessage';
 import { CachedCorpus } from './indexReader';
 
 /** Messages of one room (lower-cased name), oldest first: the last `limit` when given. */
@@ -38,4 +44,61 @@ export function summaryThread(c: CachedCorpus, ref: MessageRef): Message[] | nul
   };
   walk(root);
   return out;
+}
+
+/**
+ * The messages `shown` keeps (the caller's visibility rule) that the read
+ * records do not mark read for `me` (ReadState, the one rule), as stored
+ * messages whose transcript blocks are read from the files now where their
+ * state counts (statuses change in place): the reader's inbox, bash DM files.
+ */
+export function summaryUnread(
+  layout: Layout,
+  c: CachedCorpus,
+  me: string,
+  shown: (m: Pick<StoredMessage, 'from' | 'room' | 'to'>) => boolean,
+): StoredMessage[] {
+  const reads = new ReadState({ layout, sourceKind: sourceFromKey }, me);
+  const fresh = freshBlocks(layout, me);
+  const out: StoredMessage[] = [];
+  for (let i = 0; i < c.count; i++) {
+    const cheap = { from: c.from(i), room: c.room(i), to: c.to(i) };
+    if (!shown(cheap)) continue;
+    const m = storedRow(c, i, cheap, fresh);
+    if (!reads.isRead(m)) out.push(m);
+  }
+  return out;
+}
+
+type FreshBlocks = Map<string, Map<number, TranscriptBlock>>;
+
+/** Blocks whose status read state looks at, by source key and last line. */
+function freshBlocks(layout: Layout, me: string): FreshBlocks {
+  const out: FreshBlocks = new Map();
+  for (const source of discoverSources(layout)) {
+    if (!(source.kind === 'inbox' && source.name === me) && source.kind !== 'bashDm') continue;
+    const byLine = new Map<number, TranscriptBlock>();
+    for (const { block } of readSourceText(source, readTextIfExists(source.file), 0).blocks)
+      byLine.set(block.lastLine, block);
+    out.set(source.key, byLine);
+  }
+  return out;
+}
+
+function storedRow(
+  c: CachedCorpus,
+  i: number,
+  cheap: { from: string; room: string | null; to: string | null },
+  fresh: FreshBlocks,
+): StoredMessage {
+  const message = c.message(i);
+  const refs = c.refs(i).map(({ source, lastLine }) => ({
+    source,
+    block: fresh.get(source)?.get(lastLine) ?? stubBlock(lastLine),
+  }));
+  return { ...message, ...cheap, seq: i, dm: false, lastLine: c.lastLine(i), refs };
+}
+
+function stubBlock(lastLine: number): TranscriptBlock {
+  return { kind: 'message', time: '', from: '', to: null, id: null, text: '', status: null, firstLine: 0, lastLine };
 }
