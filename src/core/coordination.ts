@@ -33,7 +33,8 @@ import { runSearch, SearchOptions } from './search/searchEngine';
 import { searchIndexFor } from './search/memoryIndex';
 import { CachedCorpus } from './search/indexReader';
 import { loadAndPersist, openSummary } from './search/persistedIndex';
-import { summaryRoomMessages, summaryThread, summaryUnread } from './search/summaryReads';
+import { summaryRoomMessages, summaryThread, summaryTranscriptLines, summaryUnread } from './search/summaryReads';
+import { sourceFromKey } from './read/sources';
 import { appendLogLine, newMessageId, OutgoingMessage, writeTranscriptCopies } from './write/messageWrites';
 import { advancePositions, appendReadMarks, markInboxBlocksRead } from './write/readMarkWrites';
 import { writeNewRoom, writeRoomStatus } from './write/roomWrites';
@@ -184,9 +185,7 @@ export class Coordination {
 
   /** Every chatroom under the room rule, keyed by lower-cased name. */
   private rooms(): Map<string, Chatroom> {
-    return (
-      this.viaSummary((c) => roomsWithLogEvidence(this.layout, c.logRooms())) ?? this.state.chatrooms()
-    );
+    return this.viaSummary((c) => roomsWithLogEvidence(this.layout, c.logRooms())) ?? this.state.chatrooms();
   }
 
   private totalMessages(): number {
@@ -440,17 +439,19 @@ export class Coordination {
    */
   async markRead(refs: MessageRef[] | 'all'): Promise<MarkReadResult> {
     const me = this.requireInstance();
-    this.refresh();
-    const reads = this.readState();
+    // Marking all needs the unread messages and the transcripts' lengths: the summary has both.
+    const lines = refs === 'all' ? this.viaSummary((c) => summaryTranscriptLines(this.layout, c)) : undefined;
+    if (!lines) this.refresh();
     const targets: StoredMessage[] = refs === 'all' ? this.unreadStored() : refs.map((r) => this.requireMessage(r));
     const unique = [...new Set(targets)];
-    const fresh = unique.filter((m) => !reads.isRead(m));
+    const reads = lines ? null : this.readState();
+    const fresh = reads ? unique.filter((m) => !reads.isRead(m)) : unique;
     const time = this.timestamp();
     return this.writes.locked(() => {
       this.writes.registerSelf(me);
       appendReadMarks(this.layout, me, fresh, time);
-      markInboxBlocksRead(this.layout, (key) => this.store.sourceKind(key), me, fresh);
-      if (refs === 'all') advancePositions(this.layout, this.store.transcriptLines(), me);
+      markInboxBlocksRead(this.layout, sourceFromKey, me, fresh);
+      if (refs === 'all') advancePositions(this.layout, lines ?? this.store.transcriptLines(), me);
       const summary = refs === 'all' ? `All ${fresh.length} messages marked as read` : describeMarked(fresh);
       this.writes.logAction(me, refs === 'all' ? 'MARK_READ_ALL' : 'MARK_READ', summary);
       return { marked: fresh.map((m) => m.number ?? m.id), alreadyRead: unique.length - fresh.length };

@@ -69,7 +69,14 @@ export function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[]
             if (h.logCount > 0) return null; // continues a base message
             fields = orphanLogLine(line, number);
           }
-          const m: DeltaMessage = { ...fields, parent: -1, claimed: [], claimedLines: [], idFromBlock: false, seq: seq++ };
+          const m: DeltaMessage = {
+            ...fields,
+            parent: -1,
+            claimed: [],
+            claimedLines: [],
+            idFromBlock: false,
+            seq: seq++,
+          };
           logMsgs.push(m);
           byLine.set(number, m);
         }
@@ -133,7 +140,14 @@ export function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[]
       },
       legacyById,
       addLegacy: (fields) => {
-        const m: DeltaMessage = { ...fields, parent: -1, claimed: [], claimedLines: [], idFromBlock: false, seq: seq++ };
+        const m: DeltaMessage = {
+          ...fields,
+          parent: -1,
+          claimed: [],
+          claimedLines: [],
+          idFromBlock: false,
+          seq: seq++,
+        };
         legacy.push(m);
         return m;
       },

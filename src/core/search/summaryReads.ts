@@ -5,14 +5,17 @@
  * the store's allMessages() order and carry the fields the store gives (room,
  * parent as messageByRef resolves it), so answers equal a full load's.
  */
+import * as fs from 'fs';
 import { Message, MessageRef } from '../common/messageTypes';
 import { Layout } from '../disk/layout';
-import { readTextIfExists } from '../disk/fsutil';
+import { fileTail, readRange, readTextIfExists } from '../disk/fsutil';
+import { countLines, EMPTY_COUNT, totalLines } from '../disk/lines';
 import { TranscriptBlock } from '../formats/transcript';
 import { ReadState } from '../read/readState';
 import { discoverSources, readSourceText, sourceFromKey } from '../read/sources';
 import { StoredMessage } from '../read/storedMessage';
 import { CachedCorpus } from './indexReader';
+import { FileState } from './indexFormat';
 
 /** Messages of one room (lower-cased name), oldest first: the last `limit` when given. */
 export function summaryRoomMessages(c: CachedCorpus, lowerRoom: string, limit?: number): Message[] {
@@ -102,3 +105,53 @@ function storedRow(
 function stubBlock(lastLine: number): TranscriptBlock {
   return { kind: 'message', time: '', from: '', to: null, id: null, text: '', status: null, firstLine: 0, lastLine };
 }
+
+/**
+ * Lines in each room and bash DM transcript (for bash read positions), as the
+ * store counts them: the summary's count plus the lines appended after a
+ * clean end, or the whole file counted again when it changed otherwise.
+ */
+export function summaryTranscriptLines(
+  layout: Layout,
+  c: CachedCorpus,
+): Array<{ kind: 'chatroom' | 'dm'; name: string; lines: number }> {
+  const out: Array<{ kind: 'chatroom' | 'dm'; name: string; lines: number }> = [];
+  for (const source of discoverSources(layout)) {
+    if (source.kind !== 'room' && source.kind !== 'bashDm') continue;
+    out.push({
+      kind: source.kind === 'room' ? 'chatroom' : 'dm',
+      name: source.name,
+      lines: countFileLines(source.file, c.header.files[source.rel]),
+    });
+  }
+  return out;
+}
+
+function countFileLines(file: string, old: FileState | undefined): number {
+  let fd: number;
+  try {
+    if (!fs.lstatSync(file).isFile()) return 0;
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return 0;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    const appended =
+      old !== undefined &&
+      old.clean &&
+      old.ino === st.ino &&
+      st.size >= old.size &&
+      fileTail(fd, old.size) === old.tail;
+    let lines = appended ? old.lines : 0;
+    let count = EMPTY_COUNT;
+    for (let at = appended ? old.size : 0; at < st.size; at += CHUNK)
+      count = countLines(readRange(fd, at, Math.min(st.size, at + CHUNK)), count);
+    lines += totalLines(count);
+    return lines;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const CHUNK = 1 << 20;
