@@ -1,8 +1,10 @@
 // Extension figures in a real VS Code (code-server + Debian's Chromium through
 // playwright-core, scripts/vscode-host.mjs), on a workspace whose
 // coordination/ holds 100k messages (90k generated + one 10k-message room):
-//   - activation time (the extension's own measure of activate()), beside an
-//     eager in-process load of the same directory by the library
+//   - activation time (the extension's own measure of activate()), and beside
+//     it the background load that follows, until the first counts are shown
+//     (from the extension's own log: activate() start to the load's end, when
+//     the status bar gets its counts)
 //   - a write by another process -> the status bar's text in the browser DOM,
 //     p50/p95, beside a fresh `coord system-status` process reading the same
 //   - opening the 10k-message room in the thread panel until the webview
@@ -10,8 +12,18 @@
 //   - the extension host's memory after loading, beside a bare node process
 //     holding the same directory through the library
 //   import { benchExtension } from './bench/extension.mjs'  -> rows
+/* global document -- used inside page.waitForFunction, which runs in the browser */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync, rmSync, statSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  writeFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -138,6 +150,33 @@ exports.run = async function run() {
 };
 `;
 
+/**
+ * From the extension's log (its output channel, written with millisecond
+ * timestamps under the user-data directory): milliseconds from the start of
+ * activate() to the end of the first load, when the status bar gets its counts.
+ */
+function firstCountsMs(userData, activationMs) {
+  const files = [];
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else if (e.name.endsWith('Agent Coordination.log')) files.push(join(d, e.name));
+    }
+  };
+  walk(userData);
+  const text = files.map((f) => readFileSync(f, 'utf8')).find((t) => t.includes('activated in'));
+  if (!text) throw new Error(`no Agent Coordination log with an "activated in" line under ${userData}`);
+  const at = (re) => {
+    const m = new RegExp(`^(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}) .*${re}`, 'm').exec(text);
+    if (!m) throw new Error(`the extension log has no line matching ${re}:\n${text.slice(0, 2000)}`);
+    return Date.parse(m[1].replace(' ', 'T'));
+  };
+  // "activated in" is logged as activate() returns; "loaded ... in N ms" as the first load ends.
+  const afterActivation = at('loaded .* in \\d+ ms') - at('activated in');
+  if (afterActivation < 0) throw new Error('the extension log has its first load before its activation');
+  return activationMs + afterActivation;
+}
+
 /** The library loading the same directory in a bare node process: time and memory. */
 function libraryBaseline(dir) {
   const script = `
@@ -195,6 +234,7 @@ export async function benchExtension({ work, quick = false, log = (l) => process
     const m = await benchOut;
     clearTimeout(timer);
     if (m.error) throw new Error(m.error.split('\n')[0]);
+    const countsShownMs = firstCountsMs(join(server.tempDir, 'user-data'), m.activationMs);
 
     // Status bar latency: a write by this (other) process -> the text in the browser's DOM.
     const core = require(join(root, 'dist', 'core.js'));
@@ -272,18 +312,20 @@ export async function benchExtension({ work, quick = false, log = (l) => process
       name: 'extension activation on a 100k directory',
       value: m.activationMs,
       unit: 'ms',
-      baseline: 'library eager load of the same directory',
-      baselineValue: lib.ms,
+      baseline: 'then its background load until the first counts show',
+      baselineValue: countsShownMs,
+      noRatio: true,
       goal: '< 100 ms',
       ok: m.activationMs < 100,
     });
     rows.push({
-      name: 'extension: wait for its background load, from the bench module start',
-      value: m.loadWaitMs,
+      name: 'extension background load until the first counts show (from activate())',
+      value: countsShownMs,
       unit: 'ms',
-      baseline: 'library eager load of the same directory',
+      baseline: 'the library loading the same directory in a bare node',
       baselineValue: lib.ms,
-      goal: 'info',
+      goal: '<= 1.5x baseline',
+      ok: countsShownMs <= 1.5 * lib.ms,
     });
     rows.push({
       name: 'write by another process -> status bar (DOM) p50',
@@ -291,7 +333,6 @@ export async function benchExtension({ work, quick = false, log = (l) => process
       unit: 'ms',
       baseline: 'fresh coord system-status p50',
       baselineValue: quantile(cliSamples, 0.5),
-      goal: 'info',
       ...(breakdown
         ? {
             note: `medians: watcher event ${breakdown[0]} ms, state changed +${breakdown[1]} ms, DOM +${breakdown[2]} ms`,
@@ -313,7 +354,8 @@ export async function benchExtension({ work, quick = false, log = (l) => process
       unit: 'ms',
       baseline: 'open a 10-message room',
       baselineValue: m.smallRoomMs,
-      goal: 'info',
+      goal: '<= 1.5x baseline (paging keeps them equal)',
+      ok: m.bigRoomMs <= 1.5 * m.smallRoomMs,
     });
     rows.push({
       name: 'extension host memory (RSS) with 100k messages',
@@ -321,7 +363,6 @@ export async function benchExtension({ work, quick = false, log = (l) => process
       unit: 'MB',
       baseline: 'bare node + library holding the same directory',
       baselineValue: lib.rssMB,
-      goal: 'info',
     });
     rows.push({
       name: 'extension host heap used with 100k messages',
@@ -329,7 +370,6 @@ export async function benchExtension({ work, quick = false, log = (l) => process
       unit: 'MB',
       baseline: 'bare node process RSS',
       baselineValue: lib.bareRssMB,
-      goal: 'info',
     });
     log(`(extension saw ${m.messages} messages; status bar ${JSON.stringify(m.statusText)})`);
   } finally {

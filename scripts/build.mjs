@@ -32,7 +32,7 @@ const entries = [
   { entryPoints: ['src/core/index.ts'], outfile: 'dist/core.js' },
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   {
-    entryPoints: ['src/webview/main.ts'],
+    entryPoints: ['src/webview/threadPage.ts'],
     outfile: 'dist/webview.js',
     platform: 'browser',
     format: 'iife',

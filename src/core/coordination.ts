@@ -222,7 +222,7 @@ export class Coordination {
   /** Direct messages (@-messages and DMs) involving this instance, optionally with one peer. */
   checkDm(peer?: string, opts: { limit?: number } = {}): Message[] {
     const me = this.requireInstance();
-    const other = peer === undefined ? undefined : stripSigil(peer, '@');
+    const other = peer === undefined ? undefined : assertInstanceId(stripSigil(peer, '@'), 'instance');
     const list = this.state.allMessages().filter((m) => m.room === null && isBetween(m, me, other));
     return lastN(list, opts.limit).map(toMessage);
   }

@@ -142,7 +142,7 @@ describe('coord commands (as a process, on real directories)', function () {
     assert.strictEqual(json(as1(['reopen-chatroom', 'release', 'hotfix'])).status, 'open');
   });
 
-  it('check-chatroom prints [message]; human output shows the last 50', () => {
+  it('check-chatroom prints [message] and, for people, the room header and each message', () => {
     const list = json(as1(['check-chatroom', 'task-coordination']));
     assert.strictEqual(list.length, 13);
     assert.ok(list.every((m: any) => m.target === '#task-coordination' && m.number === null));

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { copySample, REPO_ROOT, runCoord } from '../support/helpers';
 import { openCoordination } from '../../src/core/coordination';
 
+/** A reader in Python written for the tests after FORMAT.md's rules (see its doc string), checked first below. */
 const ORACLE = path.join(REPO_ROOT, 'test/support/legacy_reader.py');
 
 function python(dir: string, ...args: string[]): any {
@@ -15,6 +16,37 @@ function python(dir: string, ...args: string[]): any {
 
 describe('round trip with the older tools', function () {
   this.timeout(60000);
+
+  it("the Python reader follows FORMAT.md's own examples (lone \\r, both mark shapes, status lines by shape)", () => {
+    const dir = copySample();
+    fs.writeFileSync(
+      path.join(dir, 'data/messages.log'),
+      '[2025-06-16 09:00:00] instance-2 -> #general: a\r\n[2025-06-16 09:00:01] instance-3 -> #general: b\r' +
+        '[2025-06-16 09:00:02] instance-3 -> #generalx: c\nspilled\n[2025-06-16 09:00:03] instance-1 -> coordination: d\n',
+    );
+    const lines = python(dir, 'lines');
+    assert.strictEqual(lines.length, 5, JSON.stringify(lines));
+    assert.ok(lines[1].endsWith('#general: b') && lines[3] === 'spilled');
+    assert.deepStrictEqual(
+      python(dir, 'room', 'general').map((r: [number, string]) => r[0]),
+      [1, 2],
+    );
+    fs.writeFileSync(
+      path.join(dir, 'read-status/x.txt'),
+      '3: read at 2025-06-15 05:00:00\n7:2025-06-15 05:00:00\n3:again\n',
+    );
+    assert.deepStrictEqual(python(dir, 'read', 'x'), [3, 7]);
+    fs.appendFileSync(
+      path.join(dir, 'data/chatroom-status.txt'),
+      '# a comment:open:x\ntrunc-room:open:instance-1:2025-06-15 04:2025-06-15 06:14:58:\nshut:closed:instance-1:2025-06-15 04:00:00:2025-06-15 05:00:00:done: really\n',
+    );
+    fs.writeFileSync(path.join(dir, 'chatrooms/transcript-only.txt'), '');
+    const rooms = python(dir, 'rooms');
+    assert.strictEqual(rooms['trunc-room'], 'open');
+    assert.strictEqual(rooms.shut, 'closed');
+    assert.strictEqual(rooms['transcript-only'], 'open');
+    assert.ok(!Object.keys(rooms).some((r) => r.startsWith('#')), 'comments are not rooms');
+  });
 
   it("numbers agree with Python's line counting, even after lone \\r and \\r\\n lines from others", () => {
     const dir = copySample();
@@ -30,9 +62,9 @@ describe('round trip with the older tools', function () {
       assert.strictEqual(r.code, 0, r.stderr);
       sent.push(JSON.parse(r.stdout));
     }
-    const numbers = python(dir, 'numbers');
+    const lines: string[] = python(dir, 'lines');
     for (const m of sent) {
-      const line = Object.keys(numbers).find((l) => numbers[l] === m.number)!;
+      const line = lines[m.number - 1];
       assert.ok(
         line.endsWith(`instance-1 -> #general: ${m.text.replace(/\n/g, '\\n').replace(/\r/g, '\\r')}`),
         `Python sees message ${m.number} at that number: ${line}`,
@@ -68,7 +100,7 @@ describe('round trip with the older tools', function () {
       runCoord(['create-chatroom', 'frontend', 'UI work: buttons'], { dir, as: 'instance-1' }).code,
       0,
     );
-    assert.ok(python(dir, 'rooms').includes('frontend'));
+    assert.strictEqual(python(dir, 'rooms').frontend, 'open');
     const ours = JSON.parse(runCoord(['list-chatrooms', '--json'], { dir }).stdout);
     assert.ok(ours.some((r: any) => r.name === 'frontend' && r.description === 'UI work: buttons'));
   });
@@ -82,8 +114,7 @@ describe('round trip with the older tools', function () {
     );
     const r = runCoord(['send', '#general', 'coord again', '--json'], { dir, as: 'instance-1' });
     assert.strictEqual(JSON.parse(r.stdout).number, 4);
-    const numbers = python(dir, 'numbers');
-    assert.strictEqual(Object.values(numbers).length, 4);
+    assert.strictEqual(python(dir, 'lines').length, 4);
     const unread = JSON.parse(runCoord(['check-unread', '--json'], { dir, as: 'instance-1' }).stdout);
     assert.deepStrictEqual(
       unread.filter((m: any) => m.number !== null).map((m: any) => [m.number, m.target]),

@@ -122,21 +122,19 @@ export class Workbench {
     return { unread: Number(m[1]), mentions: Number(m[2]), label };
   }
 
-  /** Closes every editor tab, notification toast and the welcome walkthrough. */
+  /** Closes every editor tab and notification toast. */
   async tidy() {
     await this.dismissNotifications();
-    await this.runCommandQuietly('View: Close All Editors');
+    await this.runCommand('View: Close All Editors');
+    await this.quickInput().waitFor({ state: 'hidden', timeout: 5000 });
   }
 
+  /** Clears every notification toast (through VS Code's own command) and waits until none shows. */
   async dismissNotifications() {
-    const page = this.page;
-    for (let i = 0; i < 10; i++) {
-      const close = page
-        .locator('.notification-toast .codicon-notifications-clear, .notification-toast .codicon-close')
-        .first();
-      if (!(await close.isVisible().catch(() => false))) break;
-      await close.click({ timeout: 2000 }).catch(() => {});
-    }
+    const toasts = this.page.locator('.notification-toast');
+    if ((await toasts.count()) === 0) return;
+    await this.runCommand('Notifications: Clear All Notifications');
+    await toasts.first().waitFor({ state: 'detached', timeout: 5_000 });
   }
 
   /** The Coordination container in the activity bar. */
@@ -212,48 +210,63 @@ export class Workbench {
     return this.page.locator('.quick-input-widget .quick-input-box input');
   }
 
-  /** Opens the command palette with F1 and runs a command by typing its title. */
-  async runCommand(title) {
-    const page = this.page;
-    const rows = this.quickInput().locator('.monaco-list-row');
-    const exact = rows
-      .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }) })
-      .first();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.closeQuickInput();
-        await page.keyboard.press('F1');
-        const box = this.quickInputBox();
-        await box.waitFor({ state: 'visible', timeout: 3_000 });
-        await box.fill(`>${title}`, { timeout: 3_000 });
-        // The row that is exactly this command (not a longer title that contains the words).
-        await exact.waitFor({ timeout: 5_000 });
-        break;
-      } catch (error) {
-        // A webview that is still loading can swallow F1, or take the focus back and close the palette.
-        if (attempt >= 3) throw error;
-        this.log?.(`the palette closed or did not open for "${title}" (a webview taking focus?); trying again`);
-        await page
-          .locator('.part.sidebar .composite.title')
-          .first()
-          .click()
-          .catch(() => {});
+  /**
+   * Waits until the keyboard focus has stopped moving (the same element, in the
+   * same frame, three polls in a row): a webview that is still loading takes
+   * the focus once it is ready, and would close a palette opened before that.
+   */
+  async focusSettled(timeout = 10_000) {
+    const where = async () => {
+      const parts = [];
+      for (const f of this.page.frames()) {
+        if (f.isDetached()) continue;
+        const active = await f
+          .evaluate(() =>
+            document.hasFocus()
+              ? `${document.readyState}:${document.activeElement?.tagName}.${document.activeElement?.className}`
+              : '',
+          )
+          .catch(() => '');
+        if (active) parts.push(`${f.url().slice(0, 80)} ${active}`);
       }
-    }
-    const first = (await rows.first().locator('.label-name').first().innerText()).trim();
-    if (first === title) await page.keyboard.press('Enter');
-    else await exact.click();
+      return parts.join(' | ');
+    };
+    let last = await where();
+    let same = 0;
+    await waitUntil(
+      'the keyboard focus to settle',
+      async () => {
+        const now = await where();
+        same = now === last ? same + 1 : 0;
+        last = now;
+        return same >= 2 || pending(now);
+      },
+      { timeout, every: 150 },
+    );
   }
 
-  async runCommandQuietly(title) {
-    try {
-      await this.runCommand(title);
-      await this.quickInput()
-        .waitFor({ state: 'hidden', timeout: 5000 })
-        .catch(() => {});
-    } catch {
-      await this.closeQuickInput();
-    }
+  /**
+   * Opens the command palette with F1 and runs a command by typing its exact
+   * title. One attempt: a palette that closes, or a title that puts another
+   * command first, fails the test.
+   */
+  async runCommand(title) {
+    const page = this.page;
+    await this.closeQuickInput();
+    await this.focusSettled();
+    await page.keyboard.press('F1');
+    const box = this.quickInputBox();
+    await box.waitFor({ state: 'visible', timeout: 5_000 });
+    await box.fill(`>${title}`);
+    const rows = this.quickInput().locator('.monaco-list-row');
+    // The row that is exactly this command (not a longer title that contains the words) must come first.
+    await rows
+      .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(title)}$`) }) })
+      .first()
+      .waitFor({ timeout: 5_000 });
+    const first = (await rows.first().locator('.label-name').first().innerText()).trim();
+    assertEqual(first, title, `the first palette row for ${JSON.stringify(title)}`);
+    await page.keyboard.press('Enter');
   }
 
   async closeQuickInput() {
@@ -263,9 +276,7 @@ export class Workbench {
         .catch(() => false)
     ) {
       await this.page.keyboard.press('Escape');
-      await this.quickInput()
-        .waitFor({ state: 'hidden', timeout: 5000 })
-        .catch(() => {});
+      await this.quickInput().waitFor({ state: 'hidden', timeout: 5000 });
     }
   }
 
@@ -338,32 +349,36 @@ export class Workbench {
     return new ThreadPanel(this, frame, target);
   }
 
-  /** Opens a room or DM by clicking its row in the Coordination tree. */
+  /** Opens a room or DM by clicking its row in the Coordination tree (one click: a lost click fails). */
   async openFromTree(label) {
     await this.openCoordinationView();
     await this.treeRow(label).click();
-    try {
-      await this.tab(label).waitFor({ timeout: 5_000 });
-    } catch {
-      // A click that lands while the tree is being refreshed can hit a stale
-      // command ("Actual command not found, wanted to execute …"); a person
-      // would click again, and so do we, but it is logged.
-      const error = await this.page
-        .locator('.notification-toast', { hasText: 'command not found' })
+    // Then away from the tree, as a hand does: a row's hover card would otherwise cover the panel.
+    await this.page.mouse.move(900, 52);
+    let failed = '';
+    await waitUntil(`the ${label} tab to open`, async () => {
+      if (await this.tab(label).isVisible()) return true;
+      // A row whose command went stale is an error VS Code shows in a toast: fail on it at once.
+      failed = await this.page
+        .locator('.notification-toast', { hasText: /command not found/i })
         .first()
         .innerText()
         .catch(() => '');
-      this.log?.(
-        `clicking ${label} in the tree opened nothing${error ? ` (notification: ${error.replace(/\s+/g, ' ').trim()})` : ''}; clicking again`,
+      if (failed) return true;
+      return pending(
+        await this.page
+          .locator('.tabs-container .tab')
+          .evaluateAll((tabs) =>
+            tabs.map(
+              (t) =>
+                `${t.textContent} ${Math.round(t.getBoundingClientRect().width)}px ${getComputedStyle(t).visibility}`,
+            ),
+          ),
       );
-      this.retries = (this.retries ?? 0) + 1;
-      await this.dismissNotifications();
-      await this.treeRow(label).click();
-      await this.tab(label).waitFor({ timeout: 10_000 });
-    }
+    });
+    if (failed) throw new AssertionError(`clicking ${label} in the tree failed: ${failed.replace(/\s+/g, ' ')}`);
     const panel = await this.thread(label);
     await panel.waitForMessages();
-    await panel.waitForFocus();
     return panel;
   }
 }
@@ -394,15 +409,11 @@ export class ThreadPanel {
       .last();
   }
 
-  /**
-   * Waits (up to 3 s, not an error) until the panel's document has the focus:
-   * a panel just opened takes it once loaded, and would otherwise close a
-   * palette opened in the meantime.
-   */
+  /** Waits until the panel's document has the focus: a panel just opened takes it once loaded. */
   async waitForFocus() {
     await waitUntil(`${this.target} to take the focus`, () => this.frame.evaluate(() => document.hasFocus()), {
-      timeout: 3_000,
-    }).catch(() => {});
+      timeout: 10_000,
+    });
   }
 
   async waitForMessages() {

@@ -3,13 +3,20 @@
 // this extension loaded from the working tree, driven by Debian's Chromium
 // through playwright-core, asserting what a person sees.
 //
-//   node test/e2e/run.mjs [--grep TEXT] [--headed] [--keep] [--bail]
+//   node test/e2e/run.mjs [--grep TEXT] [--headed] [--keep] [--bail] [--forbid-only]
+//
+// A test is { name, run(wb), workspace?, timeout?, skip?: 'why it cannot run here', only? }.
+// `only: true` runs just the tests marked so, and with --forbid-only (what
+// scripts/test-all.mjs passes) fails the run instead. A script error in a
+// webview, or a Content-Security-Policy violation anywhere, fails the test
+// during which it happened.
 //
 // Builds nothing (run `node scripts/build.mjs` first; `npm test` does).
 // Screenshots of every step go to test-results/e2e/; the log to
 // test-results/e2e/run.log. Writes {"passed","failed","skipped"} to
 // $COORD_COUNTS_FILE when set, and exits non-zero on any failure.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -17,7 +24,9 @@ import { Workbench } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
-const OUT = join(ROOT, 'test-results', 'e2e');
+const OUT = join(process.env.COORD_TEST_RESULTS || join(ROOT, 'test-results'), 'e2e');
+// Where the *.spec.mjs files are read from (the runner's own tests point it at a scratch directory).
+const SPECS = process.env.COORD_E2E_SPECS || HERE;
 const STAGE_CAP_MS = Number(process.env.COORD_E2E_CAP_MS || 230_000);
 const VIEWPORT = { width: 1280, height: 800 };
 
@@ -43,8 +52,7 @@ function browserLog(line) {
   appendFileSync(join(OUT, 'browser.log'), `${new Date().toISOString()} ${line}\n`);
 }
 
-const counts = { passed: 0, failed: 0, skipped: 0 };
-let staleTreeClicks = 0;
+const counts = { passed: 0, failed: 0, skipped: 0, skips: [] };
 const failures = [];
 function writeCounts() {
   const file = process.env.COORD_COUNTS_FILE;
@@ -100,6 +108,40 @@ async function demoWorkspace() {
   return ws;
 }
 
+/**
+ * A multi-root workspace (multi.code-workspace): folder `first` has no
+ * coordination directory, `second` and `third` each have one with a room of
+ * its own. The extension must use the first folder that has one (`second`).
+ */
+function multiRootWorkspace() {
+  const base = mkdtempSync(join(tmpdir(), 'coord-e2e-multi-'));
+  const cli = join(ROOT, 'dist', 'cli.js');
+  mkdirSync(join(base, 'first'));
+  writeFileSync(join(base, 'first', 'README.md'), '# no coordination directory here\n');
+  for (const [folder, room] of [
+    ['second', 'second-folder-room'],
+    ['third', 'third-folder-room'],
+  ]) {
+    const dir = join(base, folder, 'coordination');
+    const env = { ...process.env, CLAUDE_INSTANCE_ID: '' };
+    execFileSync(process.execPath, [cli, 'init', dir], { env });
+    execFileSync(process.execPath, [cli, '--dir', dir, '--as', 'instance-2', 'create-chatroom', room, 'x'], { env });
+  }
+  const file = join(base, 'multi.code-workspace');
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        folders: [{ path: 'first' }, { path: 'second' }, { path: 'third' }],
+        settings: { 'coordination.instanceId': 'instance-1' },
+      },
+      null,
+      2,
+    ),
+  );
+  return file;
+}
+
 function writeWorkspaceSettings(ws) {
   mkdirSync(join(ws, '.vscode'), { recursive: true });
   writeFileSync(
@@ -136,12 +178,12 @@ function writeUserSettings(userDataDir) {
 // ------------------------------------------------------------------ the suite
 
 async function loadTests() {
-  const files = readdirSync(HERE)
+  const files = readdirSync(SPECS)
     .filter((f) => f.endsWith('.spec.mjs'))
     .sort();
   const all = [];
   for (const f of files) {
-    const mod = await import(pathToFileURL(join(HERE, f)).href);
+    const mod = await import(pathToFileURL(join(SPECS, f)).href);
     for (const t of mod.default) all.push({ ...t, file: f });
   }
   return all.map((t, i) => ({ ...t, index: i + 1 }));
@@ -161,13 +203,27 @@ async function main() {
     if (!existsSync(join(ROOT, f))) throw new Error(`${f} is missing: run node scripts/build.mjs first`);
   }
   const tests = await loadTests();
-  const selected = grep ? tests.filter((t) => t.name.toLowerCase().includes(grep.toLowerCase())) : tests;
+  const only = tests.filter((t) => t.only);
+  if (only.length && flag('forbid-only')) {
+    for (const t of only) failures.push(`${pad(t.index)} ${t.name}: marked only: true (forbidden with --forbid-only)`);
+    counts.failed += only.length;
+    log(`only: true is forbidden here (--forbid-only): ${only.map((t) => t.name).join('; ')}`);
+    return;
+  }
+  const pool = only.length ? only : tests;
+  const selected = grep ? pool.filter((t) => t.name.toLowerCase().includes(grep.toLowerCase())) : pool;
   log(`${selected.length} of ${tests.length} tests selected; screenshots in ${relative(ROOT, OUT)}/`);
 
-  const workspaces = { demo: await demoWorkspace(), legacy: host.prepareTestWorkspace() };
+  const workspaces = {
+    demo: await demoWorkspace(),
+    legacy: host.prepareTestWorkspace(),
+    multi: multiRootWorkspace(),
+  };
   if (!flag('keep'))
     cleanups.push(() =>
-      [dirname(workspaces.demo), workspaces.legacy].forEach((ws) => rmSync(ws, { recursive: true, force: true })),
+      [dirname(workspaces.demo), workspaces.legacy, dirname(workspaces.multi)].forEach((ws) =>
+        rmSync(ws, { recursive: true, force: true }),
+      ),
     );
   else log(`keeping workspaces: ${Object.values(workspaces).join(' ')}`);
 
@@ -192,20 +248,23 @@ async function main() {
     log(`!! dialog (${d.type()}): ${d.message()}`);
     d.dismiss().catch(() => {});
   });
-  page.on('pageerror', (e) => browserLog(`[pageerror] ${e.message}`));
-  page.on('console', (m) => browserLog(`[console.${m.type()}] ${m.text()}`));
-  // In every frame, record Content-Security-Policy violations: a blocked inline script means HTML got in.
-  await context.addInitScript(() => {
-    window.__e2eCsp = [];
-    document.addEventListener('securitypolicyviolation', (e) =>
-      window.__e2eCsp.push(`${e.violatedDirective} ${e.blockedURI}`),
-    );
+  // Script errors in our webview and CSP violations in any frame fail the test that is running.
+  const pageProblems = [];
+  page.on('pageerror', (e) => {
+    browserLog(`[pageerror] ${e.message}\n${e.stack ?? ''}`);
+    if (/webview/i.test(`${e.stack ?? ''}`)) pageProblems.push(`script error in a webview: ${e.message}`);
+  });
+  page.on('console', (m) => {
+    browserLog(`[console.${m.type()}] ${m.text()} (${m.location()?.url ?? ''})`);
+    if (/Content Security Policy/i.test(m.text())) pageProblems.push(`CSP violation: ${m.text().slice(0, 200)}`);
   });
 
   let currentWorkspace = null;
   const open = async (which) => {
     if (currentWorkspace === which) return;
-    const url = host.workbenchUrl({ port: server.port, workspace: workspaces[which], extensionDevelopmentPath: ROOT });
+    let url = host.workbenchUrl({ port: server.port, workspace: workspaces[which], extensionDevelopmentPath: ROOT });
+    // A .code-workspace file opens as a (multi-root) workspace, not as a folder.
+    if (workspaces[which].endsWith('.code-workspace')) url = url.replace('/?folder=', '/?workspace=');
     await page.goto(url);
     const wb = new Workbench({ page, root: ROOT, workspace: workspaces[which] });
     await wb.waitForWorkbench();
@@ -219,6 +278,7 @@ async function main() {
     const workspace = test.workspace ?? 'demo';
     if (test.skip) {
       counts.skipped++;
+      counts.skips.push({ title: test.name, reason: typeof test.skip === 'string' ? test.skip : null });
       log(`- skip  ${prefix} ${test.name} (${test.skip})`);
       continue;
     }
@@ -235,8 +295,10 @@ async function main() {
       },
     });
     wb.dialogs = dialogs;
+    wb.pageProblems = pageProblems;
     wb.log = (l) => log(`      ${l}`);
     const dialogsBefore = dialogs.length;
+    const problemsBefore = pageProblems.length;
     let error = null;
     try {
       await open(workspace);
@@ -252,10 +314,10 @@ async function main() {
       ]).finally(() => clearTimeout(timer));
       if (dialogs.length > dialogsBefore)
         throw new Error(`a dialog appeared: ${JSON.stringify(dialogs.slice(dialogsBefore))}`);
+      if (pageProblems.length > problemsBefore) throw new Error(pageProblems.slice(problemsBefore).join('; '));
     } catch (e) {
       error = e;
     }
-    staleTreeClicks += wb.retries ?? 0;
     const ms = Date.now() - t0;
     const finalShot = join(OUT, `${prefix}-${slug(test.name)}${error ? '.FAILED' : ''}.png`);
     await page.screenshot({ path: finalShot }).catch(() => {});
@@ -302,7 +364,5 @@ if (failures.length) {
   log('failed:');
   for (const f of failures) log(`  ✗ ${f}`);
 }
-if (staleTreeClicks)
-  log(`note: ${staleTreeClicks} tree click(s) opened nothing the first time (stale tree command) and were repeated`);
 log(`${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped (${secs().trim()} s)`);
 process.exit(code);

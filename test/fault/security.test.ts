@@ -37,13 +37,25 @@ function firstLine(r: RunResult): string {
   return (r.stderr.split('\n')[0] || r.stdout.split('\n')[0] || '').slice(0, 110);
 }
 
-function expectRefused(r: RunResult, area: string, input: string): void {
-  assert.notStrictEqual(r.code, 0, `${input} was accepted: ${r.stdout}`);
+/**
+ * "Refused" as docs/SECURITY-TESTS.md defines it: a non-zero exit, exactly one
+ * stderr line `coord: error: ...` with no raw control character, an empty
+ * stdout, and no file changed under `root` (a byte-for-byte snapshot taken
+ * here, before `run`). With `area` the case goes in the table.
+ */
+function expectRefused(root: string, run: () => RunResult, area?: string, input?: string): RunResult {
+  const before = outsideSnapshot(root);
+  const r = run();
+  const what = input ?? 'the command';
+  assert.notStrictEqual(r.code, 0, `${what} was accepted: ${r.stdout}`);
   const lines = r.stderr.split('\n').filter(Boolean);
-  assert.strictEqual(lines.length, 1, `one error line: ${r.stderr}`);
+  assert.strictEqual(lines.length, 1, `${what}: one error line: ${r.stderr}`);
   assert.match(lines[0], /^coord: error: /);
-  assert.ok(!RAW_CONTROL.test(r.stderr), 'the error line carries no raw control characters');
-  record(area, input, `refused, exit ${r.code}: ${lines[0].replace(/^coord: error: /, '')}`);
+  assert.ok(!RAW_CONTROL.test(r.stderr), `${what}: the error line carries no raw control characters`);
+  assert.strictEqual(r.stdout, '', `${what}: nothing on stdout`);
+  assert.strictEqual(outsideSnapshot(root), before, `${what}: a file under ${root} changed`);
+  if (area) record(area, what, `refused, exit ${r.code}: ${lines[0].replace(/^coord: error: /, '')}`);
+  return r;
 }
 
 /** A directory with two known instances and an outside neighbour that must never change. */
@@ -90,15 +102,15 @@ describe('security: path traversal through every name', function () {
       const before = outsideSnapshot(parent);
       for (const command of roomCommands) {
         const args = command(room);
-        const r = runCoord(args, { dir, as: 'instance-1' });
-        assert.notStrictEqual(r.code, 0, `${args.join(' ')} accepted`);
-        assert.match(r.stderr, /^coord: error: [^\n]*\n$/);
+        const run = () => runCoord(args, { dir, as: 'instance-1' });
         if (command === roomCommands[1])
           expectRefused(
-            r,
+            parent,
+            run,
             'room name',
             `create-chatroom ${JSON.stringify(room.length > 20 ? room.slice(0, 12) + '… (65 chars)' : room)}`,
           );
+        else expectRefused(parent, run, undefined, args.join(' '));
       }
       assert.strictEqual(outsideSnapshot(parent), before, 'no file anywhere changed');
     });
@@ -119,20 +131,16 @@ describe('security: path traversal through every name', function () {
     it(`instance id ${JSON.stringify(id.length > 20 ? id.slice(0, 12) + '…' : id)} is refused as --as, CLAUDE_INSTANCE_ID, DM peer and @target`, () => {
       const { dir, parent } = setup();
       const before = outsideSnapshot(parent);
-      const asFlag = runCoord(['send', '#general', 'x'], { dir, as: id });
       expectRefused(
-        asFlag,
+        parent,
+        () => runCoord(['send', '#general', 'x'], { dir, as: id }),
         'instance id',
         `--as ${JSON.stringify(id.length > 20 ? id.slice(0, 12) + '… (65 chars)' : id)}`,
       );
-      const asEnv = runCoord(['send', '#general', 'x'], { dir, env: { CLAUDE_INSTANCE_ID: id } });
-      assert.notStrictEqual(asEnv.code, 0);
-      const dm = runCoord(['send-dm', id, 'x'], { dir, as: 'instance-1' });
-      assert.notStrictEqual(dm.code, 0);
-      const at = runCoord(['send', `@${id}`, 'x'], { dir, as: 'instance-1' });
-      assert.notStrictEqual(at.code, 0);
-      const checkDm = runCoord(['check-dm', id], { dir, as: 'instance-1' });
-      assert.ok(checkDm.code !== 0 || !checkDm.stdout.includes('TOP-SECRET'));
+      expectRefused(parent, () => runCoord(['send', '#general', 'x'], { dir, env: { CLAUDE_INSTANCE_ID: id } }));
+      expectRefused(parent, () => runCoord(['send-dm', id, 'x'], { dir, as: 'instance-1' }));
+      expectRefused(parent, () => runCoord(['send', `@${id}`, 'x'], { dir, as: 'instance-1' }));
+      expectRefused(parent, () => runCoord(['check-dm', id], { dir, as: 'instance-1' }));
       assert.strictEqual(outsideSnapshot(parent), before, 'no file anywhere changed');
     });
   }
@@ -147,10 +155,15 @@ describe('security: path traversal through every name', function () {
       path.join(parent, 'missing'),
       path.join(outside, 'secret.txt'),
     ]) {
-      const r = runCoord(['send', '#general', 'x'], { dir: d, as: 'instance-1' });
-      expectRefused(r, '--dir', `--dir ${d.replace(parent, '$TMP')}`);
-      const e = runCoord(['send', '#general', 'x'], { as: 'instance-1', env: { COORDINATION_DIR: d } });
-      assert.notStrictEqual(e.code, 0);
+      expectRefused(
+        parent,
+        () => runCoord(['send', '#general', 'x'], { dir: d, as: 'instance-1' }),
+        '--dir',
+        `--dir ${d.replace(parent, '$TMP')}`,
+      );
+      expectRefused(parent, () =>
+        runCoord(['send', '#general', 'x'], { as: 'instance-1', env: { COORDINATION_DIR: d } }),
+      );
     }
     assert.strictEqual(outsideSnapshot(parent), before);
   });
@@ -159,9 +172,14 @@ describe('security: path traversal through every name', function () {
     const { dir, parent } = setup();
     const before = outsideSnapshot(parent);
     for (const ref of ['../../etc/passwd', '1/../2', '0x10', '-1', '1e3', '99999999999999999999']) {
-      expectRefused(runCoord(['reply', ref, 'x'], { dir, as: 'instance-1' }), 'message ref', `reply ${ref}`);
-      assert.notStrictEqual(runCoord(['mark-read', ref], { dir, as: 'instance-1' }).code, 0);
-      assert.notStrictEqual(runCoord(['thread', ref], { dir, as: 'instance-1' }).code, 0);
+      expectRefused(
+        parent,
+        () => runCoord(['reply', ref, 'x'], { dir, as: 'instance-1' }),
+        'message ref',
+        `reply ${ref}`,
+      );
+      expectRefused(parent, () => runCoord(['mark-read', ref], { dir, as: 'instance-1' }));
+      expectRefused(parent, () => runCoord(['thread', ref], { dir, as: 'instance-1' }));
     }
     assert.strictEqual(outsideSnapshot(parent), before);
   });
@@ -218,17 +236,20 @@ describe('security: symbolic links inside the directory pointing outside it', fu
 
   for (const sub of ['chatrooms', 'data', 'inboxes', 'read-status', 'dms']) {
     it(`${sub}/ -> a directory outside: refused before anything is read or written`, () => {
-      const { dir, outside } = setup();
+      const { dir, outside, parent } = setup();
       const real = path.join(dir, sub);
       if (fs.existsSync(real)) fs.cpSync(real, outside, { recursive: true });
       fs.rmSync(real, { recursive: true, force: true });
       fs.symlinkSync(outside, real);
       const before = outsideSnapshot(outside);
-      const r = runCoord(['send', '#general', 'x'], { dir, as: 'instance-1' });
-      expectRefused(r, 'symlink (directory)', `${sub}/ -> outside directory; send`);
-      const read = runCoord(['check-chatroom', 'general'], { dir, as: 'instance-1' });
-      assert.notStrictEqual(read.code, 0);
-      assert.notStrictEqual(runCoord(['init', dir]).code, 0, 'init does not write through it either');
+      expectRefused(
+        parent,
+        () => runCoord(['send', '#general', 'x'], { dir, as: 'instance-1' }),
+        'symlink (directory)',
+        `${sub}/ -> outside directory; send`,
+      );
+      expectRefused(parent, () => runCoord(['check-chatroom', 'general'], { dir, as: 'instance-1' }));
+      expectRefused(parent, () => runCoord(['init', dir]), undefined, 'init through the link');
       assert.strictEqual(outsideSnapshot(outside), before);
     });
   }
@@ -564,8 +585,7 @@ describe('security: terminal escape sequences are neutralised', function () {
       ['nosuch\u001b[2Jcommand'],
       ['search', '--regex', '(\u001b['],
     ]) {
-      const r = runCoord(args, { dir, as: 'instance-1' });
-      assert.notStrictEqual(r.code, 0);
+      const r = expectRefused(path.dirname(dir), () => runCoord(args, { dir, as: 'instance-1' }));
       assert.ok(
         !RAW_CONTROL.test(r.stderr) && !RAW_CONTROL.test(r.stdout),
         `${JSON.stringify(args)} echoed a raw control character: ${JSON.stringify(r.stderr)}`,
@@ -583,21 +603,23 @@ describe('security: huge inputs are bounded', function () {
   this.timeout(120_000);
   it('a message over 64 KiB is refused (argument and stdin), exactly 64 KiB is accepted, nothing changes on refusal', () => {
     const dir = freshDir();
-    const before = snapshotTree(dir);
+    const root = path.dirname(dir);
     const tooBig = 'x'.repeat(64 * 1024 + 1);
     expectRefused(
-      runCoord(['send', '#general', tooBig], { dir, as: 'instance-1' }),
+      root,
+      () => runCoord(['send', '#general', tooBig], { dir, as: 'instance-1' }),
       'huge input',
       'send with a 64 KiB + 1 byte text',
     );
     const started = Date.now();
-    const stdin = runCoord(['send', '#general', '--stdin'], {
-      dir,
-      as: 'instance-1',
-      input: 'y'.repeat(20 * 1024 * 1024),
-    });
-    expectRefused(stdin, 'huge input', `send --stdin with 20 MiB (${Date.now() - started} ms)`);
-    assert.deepStrictEqual(snapshotTree(dir), before);
+    const stdin = expectRefused(root, () =>
+      runCoord(['send', '#general', '--stdin'], { dir, as: 'instance-1', input: 'y'.repeat(20 * 1024 * 1024) }),
+    );
+    record(
+      'huge input',
+      `send --stdin with 20 MiB (${Date.now() - started} ms)`,
+      `refused, exit ${stdin.code}: ${stdin.stderr.trim().replace(/^coord: error: /, '')}`,
+    );
     const exact = runCoord(['send', '#general', '--stdin'], { dir, as: 'instance-1', input: 'z'.repeat(64 * 1024) });
     assert.strictEqual(exact.code, 0, exact.stderr);
     record('huge input', 'send with exactly 64 KiB', 'accepted, one line');
@@ -606,7 +628,8 @@ describe('security: huge inputs are bounded', function () {
   it('a multi-byte text is measured in bytes, not characters', () => {
     const dir = freshDir();
     expectRefused(
-      runCoord(['send', '#general', '\u{1F600}'.repeat(16 * 1024 + 1)], { dir, as: 'instance-1' }),
+      path.dirname(dir),
+      () => runCoord(['send', '#general', '\u{1F600}'.repeat(16 * 1024 + 1)], { dir, as: 'instance-1' }),
       'huge input',
       '16385 emoji (64 KiB + 4 bytes of UTF-8)',
     );
@@ -616,32 +639,38 @@ describe('security: huge inputs are bounded', function () {
     const dir = freshDir();
     const long = 'd'.repeat(2001);
     expectRefused(
-      runCoord(['create-chatroom', 'big', long], { dir, as: 'instance-1' }),
+      path.dirname(dir),
+      () => runCoord(['create-chatroom', 'big', long], { dir, as: 'instance-1' }),
       'huge input',
       'create-chatroom with a 2001-character description',
     );
     expectRefused(
-      runCoord(['update-status', long], { dir, as: 'instance-1' }),
+      path.dirname(dir),
+      () => runCoord(['update-status', long], { dir, as: 'instance-1' }),
       'huge input',
       'update-status with 2001 characters',
     );
     expectRefused(
-      runCoord(['close-chatroom', 'general', long], { dir, as: 'instance-1' }),
+      path.dirname(dir),
+      () => runCoord(['close-chatroom', 'general', long], { dir, as: 'instance-1' }),
       'huge input',
       'close-chatroom with a 2001-character reason',
     );
     expectRefused(
-      runCoord(['mark-read', '1-100000000'], { dir, as: 'instance-1' }),
+      path.dirname(dir),
+      () => runCoord(['mark-read', '1-100000000'], { dir, as: 'instance-1' }),
       'huge input',
       'mark-read 1-100000000',
     );
     expectRefused(
-      runCoord(['mark-read', '99999999999999999999999'], { dir, as: 'instance-1' }),
+      path.dirname(dir),
+      () => runCoord(['mark-read', '99999999999999999999999'], { dir, as: 'instance-1' }),
       'huge input',
       'mark-read 99999999999999999999999',
     );
     expectRefused(
-      runCoord(['check-unread', '--limit', '1e309'], { dir, as: 'instance-1' }),
+      path.dirname(dir),
+      () => runCoord(['check-unread', '--limit', '1e309'], { dir, as: 'instance-1' }),
       'huge input',
       'check-unread --limit 1e309',
     );

@@ -12,6 +12,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CLI, runCoord, snapshotTree, tempDir } from '../support/helpers';
 import { Ack, checkDirectory } from './support/check';
+import { skipBecause } from '../support/skip';
 
 function tryMount(sizeKb: number): string | null {
   if (process.getuid?.() !== 0) return null;
@@ -65,7 +66,7 @@ describe('fault: full disk', function () {
   let mount: string | null = null;
   before(function () {
     mount = tryMount(96);
-    if (!mount) this.skip(); // not root, or mount(8) is not permitted here
+    if (!mount) skipBecause(this, 'a tmpfs mount needs root and a mount(8) this machine permits');
   });
   after(() => unmount(mount));
 
@@ -137,7 +138,7 @@ describe('fault: read-only file system', function () {
   let dir = '';
   before(function () {
     mount = tryMount(1024);
-    if (!mount) this.skip();
+    if (!mount) skipBecause(this, 'a tmpfs mount needs root and a mount(8) this machine permits');
     dir = path.join(mount, 'coordination');
     assert.strictEqual(runCoord(['init', dir]).code, 0);
     assert.strictEqual(runCoord(['send', '#general', 'written before'], { dir, as: 'instance-1' }).code, 0);
@@ -212,10 +213,12 @@ describe('fault: a directory this user may not write (unprivileged user)', funct
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   };
   before(function () {
-    if (process.getuid?.() !== 0 || spawnSync('setpriv', ['--version']).status !== 0) this.skip();
+    if (process.getuid?.() !== 0) skipBecause(this, 'running as another user needs root');
+    if (spawnSync('setpriv', ['--version']).status !== 0) skipBecause(this, 'setpriv(1) is not installed');
     const parent = tempDir('coord-perm-');
     fs.chmodSync(parent, 0o755);
-    // The checkout may sit where that user cannot read (a mode-700 temp dir): give it its own copy of the self-contained CLI.
+    // The checkout may sit where that user cannot read (a mode-700 temp dir):
+    // give it its own copy of the self-contained CLI.
     const bin = path.join(parent, 'bin');
     fs.mkdirSync(bin, { mode: 0o755 });
     for (const f of ['cli.js', 'cli-main.js', 'cli-main.js.cache'])
@@ -234,7 +237,9 @@ describe('fault: a directory this user may not write (unprivileged user)', funct
       if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
     };
     walk(dir);
-    if (asNobody(['system-status']).code !== 0) this.skip(); // the user cannot reach node or the repo here
+    // The unprivileged user must be able to run the CLI and read: otherwise the write failures below prove nothing.
+    const probe = asNobody(['system-status']);
+    assert.strictEqual(probe.code, 0, `the unprivileged user cannot run coord here: ${probe.stderr}`);
   });
 
   for (const [what, args] of WRITES.filter(([w]) => w !== 'send-dm' && w !== '@-message')) {

@@ -15,15 +15,15 @@ function log(dir: string): string {
   return path.join(dir, 'data', 'messages.log');
 }
 
-/** Python's own count of lines, when python3 is here (else our reference count). */
+/** Python's own count of lines: python3 must be here (the older tools are Python), and must answer. */
 function pythonCount(file: string): number {
   const r = spawnSync(
     'python3',
     ['-c', 'import sys\nprint(sum(1 for _ in open(sys.argv[1], encoding="utf-8", errors="replace")))', file],
     { encoding: 'utf8' },
   );
-  if (r.status === 0) return Number(r.stdout.trim());
-  return pythonLines(fs.readFileSync(file, 'latin1')).length;
+  assert.strictEqual(r.status, 0, `python3 could not count the lines of ${file}: ${r.error ?? r.stderr}`);
+  return Number(r.stdout.trim());
 }
 
 function sendJson(dir: string, text: string, as = 'instance-1'): { number: number; text: string } {

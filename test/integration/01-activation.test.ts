@@ -2,12 +2,24 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as vscode from 'vscode';
 import { EXTENSION_ID, ME, coordDir, fresh, getApi, waitFor } from './helpers';
+import { activeAtTestStart } from './index';
 
 describe('activation', () => {
   it('activates by itself on a workspace that holds coordination/', async () => {
     const ext = vscode.extensions.getExtension(EXTENSION_ID);
     assert.ok(ext, 'extension is installed');
     await waitFor('activation', () => ext.isActive, 20_000);
+  });
+
+  it('is activated by workspaceContains (before the tests start), not only by onStartupFinished', () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const events: string[] = ext.packageJSON.activationEvents;
+    for (const sub of ['data', 'chatrooms', 'inboxes']) {
+      assert.ok(events.includes(`workspaceContains:coordination/${sub}`), `workspaceContains:coordination/${sub}`);
+      assert.ok(fs.existsSync(`${coordDir()}/${sub}`), `the test workspace has coordination/${sub}`);
+    }
+    // VS Code awaits workspaceContains activations before it runs extension tests; onStartupFinished comes later.
+    assert.strictEqual(activeAtTestStart.value, true, 'active when the test run started');
   });
 
   it('returns from activate() quickly and loads the directory afterwards', async () => {

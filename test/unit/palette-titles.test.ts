@@ -4,8 +4,9 @@
  * platform/quickinput/browser/commandsQuickAccess.ts) keeps every command whose
  * label matches the typed text under or(matchesPrefix, matchesWords,
  * matchesContiguousSubString) and sorts the matches by recent use, then by
- * label; it does not rank an exact title first. So a title is only safe when
- * typing it matches no other command at all: below is a port of those three
+ * label; it does not rank an exact title first. (Its tf-idf "similar
+ * commands" come after every match, whatever was used recently.) So a title is
+ * only safe when typing it matches no other command: below is a port of those three
  * filters (base/common/filters.ts, without the Korean alternate characters our
  * ASCII titles never contain), run over package.json's titles.
  */
@@ -20,7 +21,12 @@ interface Contributed {
 }
 
 const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as {
-  contributes: { commands: Contributed[]; menus: { commandPalette?: Array<{ command: string; when?: string }> } };
+  contributes: {
+    commands: Contributed[];
+    menus: { commandPalette?: Array<{ command: string; when?: string }> };
+    viewsContainers: { activitybar: Array<{ id: string; title: string }> };
+    views: Record<string, Array<{ id: string; name: string }>>;
+  };
 };
 
 const SEPARATORS = new Set('()[]{}<>`\'"-/;:,.?!'.split('').map((c) => c.charCodeAt(0)));
@@ -73,6 +79,17 @@ function paletteCommands(): Array<{ command: string; label: string }> {
     .map((c) => ({ command: c.command, label: c.category ? `${c.category}: ${c.title}` : c.title }));
 }
 
+/** The palette commands VS Code adds for our views ("Coordination: Focus on Chatrooms View", "View: Show …"). */
+function viewCommands(): string[] {
+  const labels: string[] = [];
+  for (const container of pkg.contributes.viewsContainers.activitybar) {
+    labels.push(`View: Show ${container.title}`);
+    for (const view of pkg.contributes.views[container.id] ?? [])
+      labels.push(`${container.title}: Focus on ${view.name} View`);
+  }
+  return labels;
+}
+
 describe('palette titles', () => {
   it('the port of the palette filter agrees with what VS Code shows', () => {
     // Seen in the browser: typing the first lists the second too.
@@ -90,9 +107,9 @@ describe('palette titles', () => {
     const clashes: string[] = [];
     for (const typed of commands) {
       assert.ok(paletteMatches(typed.label, typed.label), typed.label);
-      for (const other of commands)
-        if (other !== typed && paletteMatches(typed.label, other.label))
-          clashes.push(`typing "${typed.label}" also lists "${other.label}"`);
+      for (const other of [...commands.map((c) => c.label), ...viewCommands()])
+        if (other !== typed.label && paletteMatches(typed.label, other))
+          clashes.push(`typing "${typed.label}" also lists "${other}"`);
     }
     assert.deepStrictEqual(clashes, []);
   });

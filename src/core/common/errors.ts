@@ -33,6 +33,7 @@ export function isCoordError(error: unknown): error is CoordError {
 
 /** Turns a Node fs error into a one-line CoordError that names the file and the fix. */
 export function ioError(error: unknown, what: string): CoordError {
+  if (error instanceof CoordError) return error;
   const err = error as NodeJS.ErrnoException;
   const path = err.path ? ` (${err.path})` : '';
   switch (err.code) {

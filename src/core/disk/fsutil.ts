@@ -4,7 +4,6 @@
  * either land whole or not at all.
  */
 import * as fs from 'fs';
-import writeFileAtomic from 'write-file-atomic';
 import { ioError } from '../common/errors';
 
 export const FILE_MODE = 0o600;
@@ -81,6 +80,9 @@ export function openForAppend(file: string): number {
  */
 export function appendWhole(file: string, data: string | Buffer, ownLine = true): void {
   let buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  guard?.();
+  // A file this append creates is removed again if the append (or the write it belongs to) fails.
+  const created = !fs.existsSync(file);
   const fd = openForAppend(file);
   let before = -1;
   try {
@@ -90,7 +92,7 @@ export function appendWhole(file: string, data: string | Buffer, ownLine = true)
     }
     let written = 0;
     while (written < buf.length) written += fs.writeSync(fd, buf, written, buf.length - written);
-    journal?.push({ file, before, after: before + buf.length });
+    journal?.push({ file, before, after: before + buf.length, created });
   } catch (error) {
     if (before >= 0) {
       try {
@@ -99,6 +101,7 @@ export function appendWhole(file: string, data: string | Buffer, ownLine = true)
         /* best effort: report the original error */
       }
     }
+    if (created) fs.rmSync(file, { force: true });
     throw ioError(error, `append to ${file}`);
   } finally {
     fs.closeSync(fd);
@@ -107,14 +110,17 @@ export function appendWhole(file: string, data: string | Buffer, ownLine = true)
 
 interface JournalEntry {
   file: string;
-  /** An append: the sizes before and after it. */
+  /** An append: the sizes before and after it, and whether it made the file. */
   before?: number;
   after?: number;
+  created?: boolean;
   /** A rewrite: the old text (null: the file did not exist). */
   old?: string | null;
 }
 
 let journal: JournalEntry[] | null = null;
+/** Checked before every write inside allOrNothing (the write lock is still ours). */
+let guard: (() => void) | null = null;
 
 /**
  * Runs `fn` (synchronous) so that its writes land all or not at all: when it
@@ -124,19 +130,23 @@ let journal: JournalEntry[] | null = null;
  * back while the file still ends where ours did (a tool that does not lock
  * may have appended since). Used by withLock around every locked write.
  */
-export function allOrNothing<T>(fn: () => T): T {
+export function allOrNothing<T>(fn: () => T, check?: () => void): T {
   const outer = journal;
+  const outerGuard = guard;
   const mine: JournalEntry[] = [];
   journal = mine;
+  guard = check ?? outerGuard;
   try {
     return fn();
   } catch (error) {
     journal = null;
+    guard = null;
     for (const entry of mine.reverse()) undo(entry);
     mine.length = 0;
     throw error;
   } finally {
     journal = outer;
+    guard = outerGuard;
     outer?.push(...mine);
   }
 }
@@ -145,15 +155,20 @@ function undo(entry: JournalEntry): void {
   try {
     if (entry.old !== undefined) {
       if (entry.old === null) fs.rmSync(entry.file, { force: true });
-      else writeFileAtomic.sync(entry.file, entry.old, { mode: FILE_MODE, fsync: false });
+      else replaceFile(entry.file, entry.old);
       return;
     }
     const fd = fs.openSync(entry.file, fs.constants.O_RDWR | NOFOLLOW);
+    let emptied = false;
     try {
-      if (fs.fstatSync(fd).size === entry.after) fs.ftruncateSync(fd, entry.before);
+      if (fs.fstatSync(fd).size === entry.after) {
+        fs.ftruncateSync(fd, entry.before);
+        emptied = entry.before === 0;
+      }
     } finally {
       fs.closeSync(fd);
     }
+    if (emptied && entry.created) fs.rmSync(entry.file, { force: true });
   } catch {
     /* best effort: the original error is what the user needs */
   }
@@ -163,10 +178,36 @@ function undo(entry: JournalEntry): void {
 export function writeAtomic(file: string, text: string): void {
   try {
     if (isSymlink(file)) throw Object.assign(new Error('symbolic link'), { code: 'ELOOP', path: file });
+    guard?.();
     if (journal) journal.push({ file, old: fs.existsSync(file) ? readTextIfExists(file) : null });
-    writeFileAtomic.sync(file, text, { mode: FILE_MODE, fsync: false });
+    replaceFile(file, text);
   } catch (error) {
     throw ioError(error, `write ${file}`);
+  }
+}
+
+let tempCount = 0;
+
+/** The text written to a temporary file beside `file` (see isTempPath), then renamed over it. */
+function replaceFile(file: string, text: string): void {
+  const tmp = `${file}.tmp-${process.pid}-${tempCount++}`;
+  try {
+    const fd = fs.openSync(
+      tmp,
+      fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | NOFOLLOW,
+      FILE_MODE,
+    );
+    try {
+      const buf = Buffer.from(text, 'utf8');
+      let written = 0;
+      while (written < buf.length) written += fs.writeSync(fd, buf, written, buf.length - written);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (error) {
+    fs.rmSync(tmp, { force: true });
+    throw error;
   }
 }
 

@@ -87,7 +87,7 @@ export class Layout {
 /**
  * Files our own writers touch besides the data itself: the lock directory
  * (mkdir, mtime refreshes, rmdir), the line-count checkpoint, the persisted
- * search index, and the temporary files of atomic writes (write-file-atomic's
+ * search index, and the temporary files of atomic writes (ours, `name.tmp-<pid>-<n>`; older versions'
  * `name.<digits>`, `*.tmp`, `*.tmp-*`). Every real change also writes a data
  * file, so events for these only restart the debounce.
  */

@@ -1,20 +1,33 @@
 /**
- * One inter-process write lock per coordination directory, with
- * proper-lockfile: an atomic mkdir of `data/.coord.lock` whose mtime the
- * holder refreshes; a holder that crashed leaves a lock that turns stale and
- * is taken over after STALE_MS. The older tools do not lock; every writer of
- * ours does, so our writes never interleave with each other. The lock is
- * taken with proper-lockfile's synchronous call (one mkdir when free) and
- * leased across back-to-back writes of one process (see withLock).
+ * One inter-process write lock per coordination directory: data/.coord.lock,
+ * a directory made with an atomic mkdir, holding an `owner` file (pid, host,
+ * the process's start time, a random token). The older tools do not lock;
+ * every writer of ours does, so our writes never interleave with each other.
+ *
+ * A lock is never taken from a live holder: while its owner process runs
+ * (same host; its pid alive with the recorded start time) it is held however
+ * long the holder works. A lock whose owner died is taken over at once; one
+ * without an owner file (being made, or made by an older coord, which only
+ * refreshes its mtime) once its mtime is STALE_MS old. The holder refreshes
+ * the mtime too (for those older versions) and, before every write, checks
+ * that the lock is still its own: a lock taken over anyway (an older version,
+ * a hand removal) aborts the write, and allOrNothing undoes what it wrote.
+ *
+ * Only while a lock is held are SIGINT and SIGTERM caught, to remove it
+ * before the process dies; any other time they end a command at once, even
+ * in the middle of long synchronous work (there is no handler to wait for).
  */
+import * as crypto from 'crypto';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
-import * as lockfile from 'proper-lockfile';
 import { CoordError, ioError } from '../common/errors';
 import { allOrNothing } from './fsutil';
 
-const STALE_MS = 2000; // proper-lockfile's minimum
+const STALE_MS = 2000;
 const WAIT_MS = 15000;
+const REFRESH_MS = 1000;
+const OWNER = 'owner';
 
 /**
  * Runs `fn` holding the directory's lock. Within one process the lock is
@@ -26,8 +39,8 @@ const WAIT_MS = 15000;
 export async function withLock<T>(target: string, fn: () => T | Promise<T>): Promise<T> {
   const lease = await obtainLease(target);
   try {
-    // A synchronous body lands all or not at all (see allOrNothing).
-    return await allOrNothing(fn);
+    // A synchronous body lands all or not at all, and only while the lock is still ours.
+    return await allOrNothing(fn, () => assertStillHeld(lease.held));
   } finally {
     relinquish(lease);
   }
@@ -35,9 +48,15 @@ export async function withLock<T>(target: string, fn: () => T | Promise<T>): Pro
 
 const MAX_LEASE_MS = 50;
 
+interface Held {
+  dir: string;
+  token: string;
+  timer: NodeJS.Timeout;
+}
+
 interface Lease {
   target: string;
-  release: () => void;
+  held: Held;
   since: number;
   busy: boolean;
   idle: NodeJS.Immediate | null;
@@ -50,8 +69,8 @@ async function obtainLease(target: string): Promise<Lease> {
   for (;;) {
     const lease = leases.get(target);
     if (!lease) {
-      const release = await acquireOrExplain(target);
-      const fresh: Lease = { target, release, since: Date.now(), busy: true, idle: null, waiters: [] };
+      const held = await acquireOrExplain(target);
+      const fresh: Lease = { target, held, since: Date.now(), busy: true, idle: null, waiters: [] };
       leases.set(target, fresh);
       return fresh;
     }
@@ -87,61 +106,235 @@ function relinquish(lease: Lease): void {
 function endLease(lease: Lease): void {
   if (leases.get(lease.target) !== lease || lease.busy) return;
   leases.delete(lease.target);
-  try {
-    lease.release();
-  } catch {
-    /* already gone (taken over as stale): nothing to release */
-  }
+  release(lease.held);
   for (const waiter of lease.waiters.splice(0)) waiter();
 }
 
-async function acquireOrExplain(target: string): Promise<() => void> {
+async function acquireOrExplain(target: string): Promise<Held> {
   try {
-    return await acquire(target);
+    return await acquire(`${target}.lock`);
   } catch (error) {
+    if (error instanceof CoordError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ELOCKED') {
-      throw new CoordError(
-        'locked',
-        `the coordination directory stayed locked for ${WAIT_MS / 1000}s (${target}.lock); ` +
-          'try again, or remove that lock directory if no coord process is running',
-      );
-    }
     if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM' || code === 'ENOSPC')
       throw ioError(error, 'lock the coordination directory for writing');
     throw new CoordError('io', `cannot lock the coordination directory (${target}.lock): ${(error as Error).message}`);
   }
 }
 
-/**
- * Waits up to WAIT_MS for the lock, retrying only while another process holds
- * it (ELOCKED, or ENOENT in a stale-lock takeover race). Any other failure (a read-only file system, no permission, a
- * full disk) is final at once instead of being retried for the whole wait.
- */
-async function acquire(target: string): Promise<() => void> {
+/** Waits up to WAIT_MS while another process holds the lock; any other failure is final at once. */
+async function acquire(dir: string): Promise<Held> {
   const deadline = Date.now() + WAIT_MS;
   // The lock lives in data/; a directory written only by the bash tools may not have it yet.
-  let parentReady = true;
   try {
-    fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
+    fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
   } catch {
-    parentReady = false; /* the lock attempt reports it */
+    /* the lock attempt reports it */
   }
   for (;;) {
+    const held = tryAcquire(dir);
+    if (held) return held;
+    if (Date.now() >= deadline) {
+      throw new CoordError(
+        'locked',
+        `the coordination directory stayed locked for ${WAIT_MS / 1000}s by ${describeOwner(dir)} (${dir}); ` +
+          'try again, or remove that lock directory if no coord process is running',
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1 + Math.random() * 24));
+  }
+}
+
+function tryAcquire(dir: string): Held | null {
+  try {
+    fs.mkdirSync(dir, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const seen = inspect(dir);
+    if (seen && seen.stale) takeOver(dir, seen.identity);
+    return null;
+  }
+  const token = crypto.randomBytes(12).toString('hex');
+  const owner = { pid: process.pid, host: os.hostname(), start: processStart(process.pid), token };
+  try {
+    fs.writeFileSync(path.join(dir, OWNER), JSON.stringify(owner), { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    // Taken away between our mkdir and this write (see takeOver), or a full disk.
     try {
-      // The synchronous call is one mkdir when the lock is free; waiting for a holder is async below.
-      return lockfile.lockSync(target, {
-        realpath: false,
-        stale: STALE_MS,
-        // A late refresh (a busy event loop) must never throw out of a timer.
-        onCompromised: () => undefined,
-      });
-    } catch (error) {
-      // ENOENT: the lock directory vanished between our mkdir and its mtime update, because
-      // another process removed it as stale at that moment (a crashed holder's lock): try again.
-      const code = (error as NodeJS.ErrnoException).code;
-      if ((code !== 'ELOCKED' && !(code === 'ENOENT' && parentReady)) || Date.now() >= deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 1 + Math.random() * 24));
+      fs.rmdirSync(dir);
+    } catch {
+      /* not ours any more */
+    }
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EEXIST')
+      return null;
+    throw error;
+  }
+  const held: Held = { dir, token, timer: setInterval(() => refresh(held), REFRESH_MS) };
+  held.timer.unref();
+  hold(held);
+  return held;
+}
+
+interface Owner {
+  pid: number;
+  host: string;
+  start: string | null;
+  token: string;
+}
+
+function readOwner(dir: string): { text: string; owner: Owner | null } {
+  let text = '';
+  try {
+    text = fs.readFileSync(path.join(dir, OWNER), 'utf8');
+    const owner = JSON.parse(text) as Owner;
+    return { text, owner: Number.isSafeInteger(owner.pid) && typeof owner.token === 'string' ? owner : null };
+  } catch {
+    return { text, owner: null };
+  }
+}
+
+/** Whether a lock's holder is gone, and what identifies the lock that was judged (its owner text and mtime). */
+function inspect(dir: string): { stale: boolean; identity: string } | null {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch {
+    return null; // released meanwhile: try again
+  }
+  const { text, owner } = readOwner(dir);
+  const identity = `${text}\u0000${st.mtimeMs}`;
+  if (owner && owner.host === os.hostname()) return { stale: !isAlive(owner), identity };
+  // No owner yet (being made, or an older coord's lock) or another host: only a refreshed mtime says it lives.
+  return { stale: Date.now() - st.mtimeMs > STALE_MS, identity };
+}
+
+function isAlive(owner: Owner): boolean {
+  try {
+    process.kill(owner.pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+  }
+  // The pid may have been reused by another process since: its start time tells.
+  const start = processStart(owner.pid);
+  return owner.start === null || start === null || start === owner.start;
+}
+
+/** The process's start time in clock ticks since boot (Linux), or null where /proc cannot say. */
+function processStart(pid: number): string | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Removes a stale lock: renamed aside first (only one contender can), then
+ * checked to be the lock judged stale. If a new holder slipped in between, it
+ * is put back; if that fails, that holder's next write check aborts its write.
+ */
+function takeOver(dir: string, identity: string): void {
+  const aside = `${dir}.stale-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+  try {
+    fs.renameSync(dir, aside);
+  } catch {
+    return; // another contender moved it first
+  }
+  let moved = '';
+  try {
+    moved = `${readOwner(aside).text}\u0000${fs.statSync(aside).mtimeMs}`;
+  } catch {
+    /* compared below */
+  }
+  if (moved !== identity) {
+    try {
+      fs.renameSync(aside, dir);
+      return;
+    } catch {
+      /* a third lock is in place */
     }
   }
+  fs.rmSync(aside, { recursive: true, force: true });
+}
+
+function refresh(held: Held): void {
+  try {
+    const now = new Date();
+    if (readOwner(held.dir).owner?.token === held.token) fs.utimesSync(held.dir, now, now);
+  } catch {
+    /* checked before each write */
+  }
+}
+
+/** Throws when the lock is no longer ours; refreshes its mtime when it is. */
+function assertStillHeld(held: Held): void {
+  if (readOwner(held.dir).owner?.token !== held.token) {
+    throw new CoordError(
+      'locked',
+      `the write lock (${held.dir}) was taken over by another process while this write held it; ` +
+        'nothing was written: try again',
+    );
+  }
+  refresh(held);
+}
+
+function describeOwner(dir: string): string {
+  const { owner } = readOwner(dir);
+  return owner ? `process ${owner.pid} on ${owner.host}` : 'another process';
+}
+
+function release(held: Held): void {
+  clearInterval(held.timer);
+  unhold(held);
+  if (readOwner(held.dir).owner?.token !== held.token) return; // taken over: not ours to remove
+  try {
+    fs.rmSync(held.dir, { recursive: true, force: true });
+  } catch {
+    /* the next writer finds our process gone and takes it over */
+  }
+}
+
+// ------------------------------------------------------------ signals
+
+const holding = new Set<Held>();
+let listening = false;
+let stopListening: NodeJS.Immediate | null = null;
+
+function hold(held: Held): void {
+  holding.add(held);
+  if (stopListening) clearImmediate(stopListening);
+  stopListening = null;
+  if (listening) return;
+  listening = true;
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', releaseAll);
+}
+
+function unhold(held: Held): void {
+  holding.delete(held);
+  // A signal that came during the last write is handled on the next turn of the event loop: listen until then.
+  if (holding.size === 0 && listening && !stopListening) stopListening = setImmediate(removeListeners);
+}
+
+function removeListeners(): void {
+  stopListening = null;
+  if (holding.size > 0 || !listening) return;
+  listening = false;
+  process.removeListener('SIGINT', onSignal);
+  process.removeListener('SIGTERM', onSignal);
+  process.removeListener('exit', releaseAll);
+}
+
+function releaseAll(): void {
+  for (const held of [...holding]) release(held);
+}
+
+/** Removes our locks, then lets the signal do what it would have done (unless someone else handles it). */
+function onSignal(signal: NodeJS.Signals): void {
+  releaseAll();
+  if (stopListening) clearImmediate(stopListening);
+  removeListeners();
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
 }

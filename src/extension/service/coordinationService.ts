@@ -159,8 +159,8 @@ export class CoordinationService extends Disposable {
     const env = process.env.CLAUDE_INSTANCE_ID?.trim();
     for (const [source, value] of [
       ['setting coordination.instanceId', configured],
-      ['workspace', remembered],
       ['$CLAUDE_INSTANCE_ID', env],
+      ['workspace', remembered],
     ] as const) {
       if (!value) continue;
       if (isValidInstanceId(value)) return value;

@@ -1,7 +1,7 @@
 /**
- * Takes the directory's write lock exactly as the library does (proper-lockfile
- * on data/.coord, stale 2 s), says "locked" and waits to be SIGKILLed while
- * holding it: the lock directory stays behind, as after a crash.
+ * Takes the directory's write lock as coord versions before the owner file did
+ * (proper-lockfile on data/.coord, stale 2 s: an mtime refreshed every second),
+ * says "locked" and waits to be killed while holding it.
  *   node lockHolder.js DIR
  */
 import * as path from 'path';

@@ -1,10 +1,9 @@
+/** The extension's file watcher (what it re-reads, and when) and the tree's refresh events, in real VS Code. */
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Node } from '../../src/extension/views/chatroomsTree';
-import { inertText } from '../../src/extension/common/messageFormat';
 import { REFRESH_MAX_WAIT_MS } from '../../src/extension/service/coordinationService';
-import { isBookkeepingPath } from '../../src/core';
 import { spawn } from 'child_process';
 import { REPO_ROOT, coordDir, fresh, getApi, waitFor } from './helpers';
 
@@ -29,59 +28,7 @@ function sendAsync(as: string, target: string, text: string): Promise<void> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('text from messages in notifications and prompts', () => {
-  it('cannot form a link: "](" is broken, the text otherwise kept', () => {
-    const hostile =
-      '@instance-1 [Mark all read](command:coordination.markAllRead) [site](https://example.com) [x] (y) <b>b</b>';
-    const shown = inertText(hostile);
-    assert.ok(!/\]\(/.test(shown), shown);
-    assert.ok(!/\[[^\]]+\]\((?:https?:|command:|file:)/i.test(shown), shown);
-    assert.strictEqual(
-      shown,
-      '@instance-1 [Mark all read] (command:coordination.markAllRead) [site] (https://example.com) [x] (y) <b>b</b>',
-    );
-    assert.strictEqual(inertText('[a]\n(command:x)'), '[a] (command:x)');
-  });
-
-  it('shows bidi controls as visible codes', () => {
-    assert.strictEqual(
-      inertText('Invoice \u202Efdp.exe\u202C and \u2067x\u2069 \u200F'),
-      'Invoice ⟨U+202E⟩fdp.exe⟨U+202C⟩ and ⟨U+2067⟩x⟨U+2069⟩ ⟨U+200F⟩',
-    );
-  });
-});
-
 describe('watching the directory', () => {
-  it('tells our own bookkeeping files from the data', () => {
-    const d = coordDir();
-    for (const p of [
-      'data/.coord.lock',
-      'data/.coord.lock/x',
-      'data/.coord-log-index.json',
-      'data/.coord-log-index.json.3141592653',
-      'data/.coord-search-index',
-      'data/.coord-search-index.123.1700000000000.tmp',
-      'data/messages.log.2718281828',
-      'read-status/instance-1.txt.tmp-abc',
-      'data/status.txt.tmp',
-    ]) {
-      assert.ok(isBookkeepingPath(path.join(d, p)), p);
-    }
-    for (const p of [
-      'data/messages.log',
-      'data/status.txt',
-      'data/status_instance-2.txt',
-      'chatrooms/v1.2.txt',
-      'read-status/instance-1.txt',
-      'read-status/instance-1_positions.txt',
-      'dms/dm_a_b.txt',
-      'inboxes/instance-1.txt',
-      'data/chatroom-status.txt',
-    ]) {
-      assert.ok(!isBookkeepingPath(path.join(d, p)), p);
-    }
-  });
-
   it('lock-directory churn alone re-reads nothing', async () => {
     const api = await getApi();
     const lock = path.join(coordDir(), 'data', '.coord.lock');

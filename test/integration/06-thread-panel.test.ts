@@ -88,7 +88,7 @@ describe('thread panel (webview)', () => {
     assert.ok(fresh().checkUnread({ room: ROOM }).length > 0, 'only what was visible');
   });
 
-  it('"load earlier" pages back until the first message', async () => {
+  it('the host answers "loadEarlier" with the earlier pages (the button is clicked in e2e 03-thread-panel)', async () => {
     await panel.handle({ type: 'loadEarlier' });
     assert.strictEqual(lastMessages(panel)!.messages.length, 400);
     assert.ok(lastMessages(panel)!.hasEarlier);
