@@ -56,8 +56,10 @@ const COMMANDS = [
   { name: 'check-unread --json', argv: () => ['--json', 'check-unread'], ms: null, mb: null },
   { name: 'search (first)', argv: () => ['search', 'rollback', 'canary'], ms: 10_000, mb: 600, once: true },
   { name: 'search (later)', argv: () => ['search', 'deploy', 'failing'], ms: 300, mb: null },
-  // Last: it changes the directory.
+  // It changes the directory: what follows is the state of an instance that keeps up with its messages.
   { name: 'mark-read all', argv: () => ['mark-read', 'all'], ms: 500, mb: 150, once: true },
+  { name: 'system-status, all read', argv: () => ['system-status'], ms: 500, mb: 150 },
+  { name: 'check-inbox, all read', argv: () => ['check-inbox'], ms: 500, mb: 150 },
 ];
 
 function measureAll(cli, dir) {

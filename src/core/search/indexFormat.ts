@@ -9,7 +9,7 @@ import { Message } from '../common/messageTypes';
 import { TranscriptBlock } from '../formats/transcript';
 
 export const MAGIC = 'CSI1';
-export const FORMAT_VERSION = 9;
+export const FORMAT_VERSION = 10;
 /** Int32 words per message row in the meta section. */
 export const META = 8;
 /** A delta larger than this is folded into a new base. */
@@ -25,6 +25,10 @@ export interface LogState {
   endsCR: boolean;
   /** The last line has no terminator. */
   partial: boolean;
+  /** The file's inode, modification time and a digest of its first bytes: an edit in place is a change, not growth. */
+  ino: number;
+  mtimeMs: number;
+  head: string;
 }
 
 export interface FileStamp {

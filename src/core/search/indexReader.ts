@@ -129,6 +129,13 @@ export class CachedCorpus implements SearchCorpus {
   private refStarts: Uint32Array | null = null;
   private refWords: Int32Array | null = null;
 
+  /** The log number of message i (null for a legacy message). */
+  number(i: number): number | null {
+    const dm = this.d(i);
+    if (dm) return dm.number;
+    return this.m(i, 0) === 0 ? null : this.m(i, 0);
+  }
+
   /** The last physical log line of message i (null for a legacy message). */
   lastLine(i: number): number | null {
     const dm = this.d(i);

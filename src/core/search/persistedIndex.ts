@@ -46,7 +46,7 @@ import { StampedSource, stampSources } from '../read/sources';
 import { MessageSearchIndex, searchIndexFor } from './memoryIndex';
 import { checkQuery, runSearch, SearchOptions } from './searchEngine';
 import { LogState, sameStamp } from './indexFormat';
-import { computeDelta } from './indexDelta';
+import { computeDelta, logHead } from './indexDelta';
 import { CachedCorpus, openCache } from './indexReader';
 import { writeSearchCache } from './indexWriter';
 
@@ -168,12 +168,16 @@ function readLogState(layout: Layout): LogState | null {
   try {
     fd = fs.openSync(layout.messagesLog, 'r');
   } catch {
-    return { size: -1, tail: '', lines: 0, endsCR: false, partial: false };
+    return { size: -1, tail: '', lines: 0, endsCR: false, partial: false, ino: 0, mtimeMs: 0, head: '' };
   }
   try {
-    const size = fs.fstatSync(fd).size;
+    const st = fs.fstatSync(fd);
+    const size = st.size;
     const last = size > 0 ? readRange(fd, size - 1, size)[0] : 0x0a;
     return {
+      ino: st.ino,
+      mtimeMs: st.mtimeMs,
+      head: logHead(fd, size),
       size,
       tail: fileTail(fd, size),
       lines: 0,
@@ -188,5 +192,5 @@ function readLogState(layout: Layout): LogState | null {
 }
 
 function sameLog(a: LogState, b: LogState | null): boolean {
-  return b !== null && a.size === b.size && a.tail === b.tail;
+  return b !== null && a.size === b.size && a.tail === b.tail && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
 }

@@ -63,14 +63,16 @@ export function summaryUnread(
 ): StoredMessage[] {
   const reads = new ReadState({ layout, sourceKind: sourceFromKey }, me);
   const fresh = freshBlocks(layout, me);
-  const out: StoredMessage[] = [];
+  // First what read state looks at (no text), then whole messages for the unread ones alone.
+  const unread: Array<[number, StoredMessage]> = [];
   for (let i = 0; i < c.count; i++) {
     const cheap = { from: c.from(i), room: c.room(i), to: c.to(i) };
     if (!shown(cheap)) continue;
-    const m = storedRow(c, i, cheap, fresh);
-    if (!reads.isRead(m)) out.push(m);
+    const m = lightRow(c, i, cheap, fresh);
+    if (!reads.isRead(m)) unread.push([i, m]);
   }
-  return out;
+  if (unread.length > 256) c.prepareScan();
+  return unread.map(([i, m]) => ({ ...m, ...c.message(i) }));
 }
 
 type FreshBlocks = Map<string, Map<number, TranscriptBlock>>;
@@ -88,18 +90,31 @@ function freshBlocks(layout: Layout, me: string): FreshBlocks {
   return out;
 }
 
-function storedRow(
+/** A row with what ReadState reads (sender, number, time, id, blocks); its text and target are filled in later. */
+function lightRow(
   c: CachedCorpus,
   i: number,
   cheap: { from: string; room: string | null; to: string | null },
   fresh: FreshBlocks,
 ): StoredMessage {
-  const message = c.message(i);
   const refs = c.refs(i).map(({ source, lastLine }) => ({
     source,
     block: fresh.get(source)?.get(lastLine) ?? stubBlock(lastLine),
   }));
-  return { ...message, ...cheap, seq: i, dm: false, lastLine: c.lastLine(i), refs };
+  const lastLine = c.lastLine(i);
+  return {
+    ...cheap,
+    number: lastLine === null ? null : c.number(i),
+    id: c.id(i),
+    time: c.time(i),
+    target: '',
+    text: '',
+    replyTo: null,
+    seq: i,
+    dm: false,
+    lastLine,
+    refs,
+  };
 }
 
 function stubBlock(lastLine: number): TranscriptBlock {
