@@ -71,7 +71,7 @@ describe('reading commands from the summary (as processes)', function () {
     await generate(dir, 20_000);
   });
 
-  /** Every command answers from the summary as a full load does; `rebuilt` says whether the summary must be rewritten first. */
+  /** Every command answers from the summary as a full load does; `rebuilt`: the summary must be rewritten first. */
   function expectSameAsFullLoad(rebuilt: boolean, as = 'instance-2') {
     const full = openCoordination({ dir, instance: as });
     for (const [args, call] of commands(dir)) {

@@ -68,7 +68,7 @@ export interface Header {
   unresolvedIds: string[];
   /** Recipients of log messages: a new room file with one of these names would change how a bare target reads. */
   toNames: string[];
-  /** Rooms log lines were sent to, [spelling, time of the first], in order of first use (the room rule's log evidence). */
+  /** Rooms log lines were sent to, [spelling, time of the first], in order of first use (the room rule's evidence). */
   logRooms: Array<[string, string]>;
   /** Source keys the refs section points into. */
   sourceKeys: string[];
