@@ -9,10 +9,11 @@
  * through its store, never the summary).
  */
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Coordination, openCoordination } from '../../src/core';
-import { REPO_ROOT, runCoord, tempDir } from '../support/helpers';
+import { CLI, REPO_ROOT, runCoord, tempDir } from '../support/helpers';
 
 async function generate(dir: string, messages: number): Promise<void> {
   const url = 'file://' + path.join(REPO_ROOT, 'scripts', 'generate-dir.mjs');
@@ -55,9 +56,18 @@ function commands(dir: string): Command[] {
   ];
 }
 
+/** The command's --json output (which may be large: a whole room, every unread message). */
 function answer(dir: string, args: string[], as = 'instance-2'): string {
-  const r = runCoord(['--json', ...args], { dir, as });
-  assert.strictEqual(r.code, 0, `coord ${args.join(' ')}: exit ${r.code}: ${r.stderr}`);
+  const env = { ...process.env };
+  delete env.CLAUDE_INSTANCE_ID;
+  delete env.COORDINATION_DIR;
+  const r = spawnSync(process.execPath, [CLI, '--dir', dir, '--as', as, '--json', ...args], {
+    encoding: 'utf8',
+    env,
+    maxBuffer: 1 << 30,
+    timeout: 300_000,
+  });
+  assert.strictEqual(r.status, 0, `coord ${args.join(' ')}: exit ${r.status}: ${r.stderr} ${r.error ?? ''}`);
   assert.strictEqual(r.stderr, '');
   return r.stdout;
 }
