@@ -2,7 +2,7 @@
 // `npm run bench`: every figure beside a baseline measured in the same run,
 // printed as one table and written to bench-results.json.
 //
-//   node bench/run.mjs [--quick] [--no-extension] [--no-search] [--out FILE] [--scale N (bench/scale.mjs)]
+//   node bench/run.mjs [--quick] [--no-extension] [--no-search] [--no-agents] [--out FILE] [--scale N (bench/scale.mjs)]
 //
 // Rows (each { name, value, unit, baseline, baselineValue, ratio, goal, ok }).
 // A row with a goal is checked against it and shows PASS or FAIL; any FAIL
@@ -14,6 +14,7 @@
 //   8 concurrent CLI writers    vs 1 CLI writer, messages/s
 //   extension figures           bench/extension.mjs (a real VS Code via code-server)
 //   search figures              bench/search.mjs (owned by the search work)
+//   agent figures               bench/agents.mjs (MCP call, send -> wait wake-up, hook vs node -e 0; --no-agents skips)
 // Needs `node scripts/build.mjs` first (npm run bench does it).
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -271,7 +272,7 @@ if (scale) {
   const { benchScale } = await import(pathToFileURL(join(root, 'bench', 'scale.mjs')).href);
   for (const r of await benchScale({ work, scale, scaleDir: opt('--scale-dir'), baselineCli: opt('--baseline-cli') }))
     row(r);
-  args.push('--no-extension', '--no-search');
+  args.push('--no-extension', '--no-search', '--no-agents');
 }
 if (!scale) benchCliLatency();
 const bigDir = scale ? null : benchBigLog();
@@ -319,23 +320,37 @@ if (!args.includes('--no-extension')) {
   }
 }
 
+/** A bench file that threw: one row saying so, the stack on stderr. */
+function benchFailed(name, error) {
+  process.stderr.write(`  ${name} bench failed: ${error.stack ?? error}\n`);
+  rows.push({
+    name,
+    value: null,
+    unit: '',
+    baseline: null,
+    baselineValue: null,
+    ratio: null,
+    goal: '',
+    ok: null,
+    note: `not measured: ${String(error.message ?? error).split('\n')[0]}`,
+  });
+}
+
 if (!args.includes('--no-search') && existsSync(join(root, 'bench', 'search.mjs'))) {
   try {
     const { benchSearch } = await import(pathToFileURL(join(root, 'bench', 'search.mjs')).href);
     for (const r of await benchSearch(quick ? { sizes: [10_000], rounds: 3, processRuns: 5 } : {})) row(r);
   } catch (error) {
-    process.stderr.write(`  search bench failed: ${error.stack ?? error}\n`);
-    rows.push({
-      name: 'search',
-      value: null,
-      unit: '',
-      baseline: null,
-      baselineValue: null,
-      ratio: null,
-      goal: '',
-      ok: null,
-      note: `not measured: ${String(error.message ?? error).split('\n')[0]}`,
-    });
+    benchFailed('search', error);
+  }
+}
+
+if (!args.includes('--no-agents')) {
+  try {
+    const { benchAgents } = await import(pathToFileURL(join(root, 'bench', 'agents.mjs')).href);
+    for (const r of await benchAgents({ quick })) row(r);
+  } catch (error) {
+    benchFailed('agents', error);
   }
 }
 

@@ -53,7 +53,6 @@ const COMMANDS = [
   { name: 'check-chatroom general (last 50)', argv: () => ['check-chatroom', 'general'], ms: 500, mb: 150 },
   { name: 'thread N', argv: (dir) => ['thread', threadRoot(dir)], ms: 500, mb: 150 },
   { name: 'check-inbox', argv: () => ['check-inbox'], ms: 500, mb: 150 },
-  { name: 'check-unread --json', argv: () => ['--json', 'check-unread'], ms: null, mb: null },
   { name: 'search (first)', argv: () => ['search', 'rollback', 'canary'], ms: 10_000, mb: 600, once: true },
   { name: 'search (later)', argv: () => ['search', 'deploy', 'failing'], ms: 300, mb: null },
   // It changes the directory: what follows is the state of an instance that keeps up with its messages.

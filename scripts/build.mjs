@@ -2,6 +2,8 @@
 // Bundles the shipped code with esbuild and compiles the tests with tsc.
 //   dist/cli.js        the `coord` command (one file, starts fast)
 //   dist/core.js       the library (`agent-coordination/core`)
+//   dist/mcp.js        the MCP server `coord mcp` loads
+//   dist/hook.js       the hooks' fast "nothing new" check, tried first by dist/cli.js
 //   dist/extension.js  the VS Code extension host module
 //   dist/webview.js    the thread panel's browser script
 //   dist/codicons/     the icon font the webview uses
@@ -30,6 +32,10 @@ const common = {
 const entries = [
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli-main.js' },
   { entryPoints: ['src/core/index.ts'], outfile: 'dist/core.js' },
+  // The MCP server (and its SDK) load only for `coord mcp`, keeping every other command's start fast.
+  { entryPoints: ['src/mcp/mcpServer.ts'], outfile: 'dist/mcp.js' },
+  // The hook's no-news answer, tried by dist/cli.js before it loads the CLI (see hookFastPath.ts).
+  { entryPoints: ['src/core/agents/hookFastPath.ts'], outfile: 'dist/hook.js' },
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   {
     entryPoints: ['src/webview/threadPage.ts'],
@@ -71,6 +77,11 @@ if (!skipTests) {
 function writeCliLauncher() {
   const launcher = `#!/usr/bin/env node
 'use strict';
+if (process.argv.includes('hook')) {
+  try {
+    if (require('./hook.js').quietHook(process.argv.slice(2), process.env)) return;
+  } catch {}
+}
 const fs = require('fs');
 const path = require('path');
 const vm = require('vm');

@@ -37,6 +37,11 @@ export const SHOTS = [
   { name: 'search', caption: '**Coordination: Search Messages** searches every message as you type' },
   { name: 'room-closed', caption: 'A room closed with **Coordination: Close Chatroom**, with its reason' },
   { name: 'legacy-view', caption: 'A directory written by the older Python and bash tools, read as it is' },
+  {
+    name: 'needs-you',
+    caption:
+      'What needs you: urgent alerts, acks you owe and questions to you, in the **Needs You** view and the status bar',
+  },
 ];
 
 const args = process.argv.slice(2);

@@ -1,6 +1,7 @@
 /** Parsing of the few argument shapes commander does not know. */
 import * as fs from 'fs';
-import { CoordError } from '../core';
+import type { Command } from 'commander';
+import { CoordError, parseDuration } from '../core';
 import type { MessageRef } from '../core';
 
 export function positiveInt(value: string, flag: string): number {
@@ -74,4 +75,21 @@ export function messageText(words: string[], fromStdin: boolean): string {
     }
   }
   return words.join(' ');
+}
+
+/** --urgent / --high / --low and --ack, for the commands that write a message. */
+export function addImportanceOptions(cmd: Command): Command {
+  return cmd
+    .option('--urgent', 'mark it urgent (older tools see "[urgent]" and count it as an alert)')
+    .option('--high', 'mark it high importance')
+    .option('--low', 'mark it low importance')
+    .option('--ack', 'ask the recipients to acknowledge it (coord ack N)');
+}
+
+/** A length of time such as 15m, 2h, 90s. */
+export function durationArg(value: string, flag: string): number {
+  const ms = parseDuration(value);
+  if (Number.isNaN(ms) || ms <= 0)
+    throw new CoordError('usage', `${flag} takes a length of time like 90s, 15m, 2h or 1d, not '${value}'`);
+  return ms;
 }

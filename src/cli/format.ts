@@ -23,9 +23,15 @@ function replyRef(replyTo: Message['replyTo']): string {
   return typeof replyTo === 'number' ? ` (re #${replyTo})` : ` (re id:${replyTo})`;
 }
 
+/** ` [urgent, please ack]` after the header when the sender asked for attention. */
+export function attentionBadge(m: Pick<Message, 'importance' | 'ackRequired'>): string {
+  const tags = [...(m.importance !== 'normal' ? [m.importance] : []), ...(m.ackRequired ? ['please ack'] : [])];
+  return tags.length ? ` [${tags.join(', ')}]` : '';
+}
+
 export function formatMessage(m: Message): string {
   const [first, ...rest] = clean(m.text).split('\n');
-  const head = `${messageRef(m)} ${m.time} ${clean(m.from)} -> ${clean(m.target)}${replyRef(m.replyTo)}: ${first}`;
+  const head = `${messageRef(m)} ${m.time} ${clean(m.from)} -> ${clean(m.target)}${replyRef(m.replyTo)}${attentionBadge(m)}: ${first}`;
   return rest.length === 0 ? head : [head, ...rest.map((l) => `    ${l}`)].join('\n');
 }
 

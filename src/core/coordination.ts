@@ -40,6 +40,18 @@ import { advancePositions, appendReadMarks, markInboxBlocksRead } from './write/
 import { writeNewRoom, writeRoomStatus } from './write/roomWrites';
 import { initDirectory } from './write/initDirectory';
 import { WriteSession } from './write/writeSession';
+import { mentionsInstance } from './common/mentions';
+import { encodeAttention, messageFromStored, SendOptions } from './formats/attentionTags';
+import { AckRecord, formatAck, parseAcks } from './formats/acksFile';
+import { formatHuman, HUMAN_ALIAS, HumanEntry, parseHumans } from './formats/humansFile';
+import { appendWhole, fileStamp } from './disk/fsutil';
+import { AckReport, ackReport } from './attention/ackLedger';
+import { sameRef } from './attention/addressing';
+import { DEFAULT_STUCK_AFTER_MS, findStuckAgents, latestActivity, StuckAgent } from './attention/stuckAgents';
+import { needsYou, QueueEntry } from './attention/needsYou';
+import { roomDigest, RoomDigest } from './attention/roomDigest';
+
+export { mentionsInstance };
 
 export interface OpenOptions {
   /** The coordination directory; default $COORDINATION_DIR or the nearest `coordination/`. */
@@ -85,6 +97,11 @@ export interface Conversation {
   last: Message | null;
 }
 
+export interface AckResult {
+  acked: MessageRef[];
+  alreadyAcked: MessageRef[];
+}
+
 export interface MarkReadResult {
   marked: MessageRef[];
   alreadyRead: number;
@@ -125,6 +142,17 @@ export class Coordination {
   private readonly writes: WriteSession;
   private loaded = false;
   private wroteSinceRefresh = false;
+  private attentionStamp = '';
+  private attentionVersion = 0;
+  private ackRecords: AckRecord[] = [];
+  private humanEntries: HumanEntry[] = [];
+  private activityCache: { stamp: string; map: Map<string, string> } | null = null;
+  private viewCache: {
+    version: number;
+    all: StoredMessage[];
+    messages: Message[];
+    back: Map<Message, StoredMessage>;
+  } | null = null;
 
   constructor(
     readonly dir: string,
@@ -147,12 +175,19 @@ export class Coordination {
   refresh(): boolean {
     this.loaded = true;
     this.wroteSinceRefresh = false;
-    return this.store.refresh();
+    const changed = this.store.refresh();
+    const stamp = fileStamp(this.layout.acksFile) + ';' + fileStamp(this.layout.humansFile);
+    if (stamp === this.attentionStamp) return changed;
+    this.attentionStamp = stamp;
+    this.attentionVersion++;
+    this.ackRecords = parseAcks(readTextIfExists(this.layout.acksFile));
+    this.humanEntries = parseHumans(readTextIfExists(this.layout.humansFile));
+    return true;
   }
 
   /** Increases whenever the loaded state changes. */
   get version(): number {
-    return this.store.version;
+    return this.store.version + this.attentionVersion;
   }
 
   /** The store, refreshed first when nothing is loaded yet or this object wrote since. */
@@ -194,6 +229,25 @@ export class Coordination {
 
   messages(): Message[] {
     return this.state.allMessages().map(toMessage);
+  }
+
+  /** Log messages numbered above `after`, then the legacy (unnumbered) ones: cheap right after an append. */
+  messagesAfter(after: number): Message[] {
+    const store = this.state;
+    const out: Message[] = [];
+    let last: StoredMessage | undefined;
+    for (let n = Math.max(1, after + 1); n <= store.lineCount; n++) {
+      const m = store.messageByNumber(n);
+      if (m && m !== last && m.number !== null && m.number > after) out.push(toMessage(m));
+      last = m;
+    }
+    for (const m of store.allMessages()) if (m.number === null) out.push(toMessage(m));
+    return out;
+  }
+
+  /** Physical lines in data/messages.log as loaded: the next message's number is this plus one. */
+  get lineCount(): number {
+    return this.state.lineCount;
   }
 
   getMessage(ref: MessageRef): Message {
@@ -273,8 +327,16 @@ export class Coordination {
   }
 
   private visible(m: Pick<StoredMessage, 'from' | 'room' | 'to'>, rooms: Map<string, Chatroom>): boolean {
+    return this.visibleTo(m, rooms, this.instance);
+  }
+
+  private visibleTo(
+    m: Pick<StoredMessage, 'from' | 'room' | 'to'>,
+    rooms: Map<string, Chatroom>,
+    who: string | null,
+  ): boolean {
     if (m.room !== null) return rooms.get(m.room.toLowerCase())?.status !== 'closed';
-    return this.instance !== null && (m.to === this.instance || m.from === this.instance);
+    return who !== null && (m.to === who || m.from === who);
   }
 
   private readState(): ReadState {
@@ -384,14 +446,15 @@ export class Coordination {
   // ------------------------------------------------------------ writing
 
   /** Sends to "#room" or "@instance" (a bare name is a room if one exists, else an instance). */
-  async send(target: string, text: string): Promise<Message> {
+  async send(target: string, text: string, options: SendOptions = {}): Promise<Message> {
     const me = this.requireInstance();
     checkText(text);
     const resolved = this.resolveTarget(target);
-    return this.writeMessage({ from: me, target: resolved, dm: false, text, replyTo: null });
+    const stored = encodeAttention(text, options);
+    return this.writeMessage({ from: me, target: resolved, dm: false, text: stored, replyTo: null });
   }
 
-  async sendDm(peer: string, text: string): Promise<Message> {
+  async sendDm(peer: string, text: string, options: SendOptions = {}): Promise<Message> {
     const me = this.requireInstance();
     checkText(text);
     const to = this.requireKnownInstance(stripSigil(peer.trim(), '@'));
@@ -403,11 +466,17 @@ export class Coordination {
           '@',
         )})`,
       );
-    return this.writeMessage({ from: me, target: `@${to}`, dm: true, text, replyTo: null });
+    return this.writeMessage({
+      from: me,
+      target: `@${to}`,
+      dm: true,
+      text: encodeAttention(text, options),
+      replyTo: null,
+    });
   }
 
   /** Replies in the parent's own room or conversation, threaded under it. */
-  async reply(ref: MessageRef, text: string): Promise<Message> {
+  async reply(ref: MessageRef, text: string, options: SendOptions = {}): Promise<Message> {
     const me = this.requireInstance();
     checkText(text);
     const parent = this.findParent(ref);
@@ -429,7 +498,14 @@ export class Coordination {
       target = `@${other}`;
     }
     const replyTo = parent.number ?? parent.id;
-    return this.writeMessage({ from: me, target, dm: parent.dm, text, replyTo, replyToSender: parent.from });
+    return this.writeMessage({
+      from: me,
+      target,
+      dm: parent.dm,
+      text: encodeAttention(text, options),
+      replyTo,
+      replyToSender: parent.from,
+    });
   }
 
   /**
@@ -517,6 +593,171 @@ export class Coordination {
     });
   }
 
+  // ------------------------------------------------------------ attention (see attention/)
+
+  /** The registered humans, in the order they registered. */
+  humans(): HumanEntry[] {
+    return parseHumans(readTextIfExists(this.layout.humansFile));
+  }
+
+  /** Registers a human (default: this identity) so agents can reach it as `@human` or by id. */
+  async registerHuman(id?: string): Promise<{ human: HumanEntry; created: boolean }> {
+    const who = assertInstanceId(id === undefined ? this.requireInstance() : stripSigil(id.trim(), '@'), 'human id');
+    return this.writes.locked(() => {
+      const existing = this.humans().find((h) => h.id === who);
+      if (existing) return { human: existing, created: false };
+      this.writes.registerSelf(who);
+      const human = { id: who, since: this.timestamp() };
+      appendWhole(this.layout.humansFile, formatHuman(human));
+      this.writes.logAction(this.instance ?? who, 'REGISTER_HUMAN', `Registered ${who} as a human`);
+      return { human, created: true };
+    });
+  }
+
+  /** Acknowledges messages (an ack is also a read). Acking twice is harmless; your own messages cannot be acked. */
+  async ack(refs: MessageRef[]): Promise<AckResult> {
+    const me = this.requireInstance();
+    if (refs.length === 0) throw new CoordError('usage', 'ack needs message numbers, e.g. coord ack 12 14');
+    this.refresh();
+    const rooms = this.state.chatrooms();
+    const targets = [...new Set(refs.map((r) => this.requireMessage(r)))];
+    for (const m of targets) {
+      if (m.from === me)
+        throw new CoordError(
+          'invalid-input',
+          `message ${describeRef(m.number ?? m.id)} is your own; acknowledgements come from the ones it was sent to (see coord acks)`,
+        );
+      if (!this.visibleTo(m, rooms, me))
+        throw new CoordError(
+          'invalid-input',
+          `message ${describeRef(m.number ?? m.id)} is not one you can see (a closed room, or another pair's conversation); nothing was acknowledged`,
+        );
+    }
+    const time = this.timestamp();
+    const result = await this.writes.locked(() => {
+      const current = parseAcks(readTextIfExists(this.layout.acksFile));
+      const fresh = targets.filter((m) => !current.some((a) => a.by === me && sameRef(a.ref, m)));
+      this.writes.registerSelf(me);
+      if (fresh.length > 0) {
+        appendWhole(
+          this.layout.acksFile,
+          fresh.map((m) => formatAck({ ref: m.number ?? m.id, by: me, time })).join(''),
+        );
+        this.writes.logAction(me, 'ACK', `Acknowledged ${fresh.map((m) => describeRef(m.number ?? m.id)).join(', ')}`);
+      }
+      return {
+        acked: fresh.map((m) => m.number ?? m.id),
+        alreadyAcked: targets.filter((m) => !fresh.includes(m)).map((m) => m.number ?? m.id),
+      };
+    });
+    await this.markRead(targets.map((m) => m.number ?? m.id));
+    return result;
+  }
+
+  /** What I still owe (acks asked of me) and what others owe me, with ages. */
+  acks(opts: { pendingOnly?: boolean } = {}): AckReport {
+    const me = this.requireInstance();
+    const view = this.attentionView();
+    return ackReport({
+      me,
+      messages: view.messages,
+      acks: this.ackRecords,
+      known: this.knownInstances(),
+      humans: this.humanEntries.map((h) => h.id),
+      visible: (m) => this.visibleTo(view.stored(m), view.rooms, me),
+      now: this.now(),
+      pendingOnly: !!opts.pendingOnly,
+    });
+  }
+
+  /** Agents with unread messages addressed to them and no activity for `stuckAfterMs` (humans are not agents). */
+  stuckAgents(opts: { stuckAfterMs?: number } = {}): StuckAgent[] {
+    const view = this.attentionView();
+    const humans = this.humanEntries.map((h) => h.id);
+    const activity = this.lastActivity(view.messages);
+    return findStuckAgents({
+      agents: this.knownInstances().filter((id) => !humans.includes(id)),
+      humans,
+      messages: view.messages,
+      isRead: (m, who) => this.store.readState(who).isRead(view.stored(m)),
+      visibleTo: (m, who) => this.visibleTo(view.stored(m), view.rooms, who),
+      lastActivity: activity,
+      now: this.now(),
+      stuckAfterMs: opts.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS,
+    });
+  }
+
+  /** What is waiting on this identity (see attention/needsYou.ts); `extra` adds other features' entries. */
+  needsYou(opts: { stuckAfterMs?: number; extra?: QueueEntry[] } = {}): QueueEntry[] {
+    const me = this.requireInstance();
+    const view = this.attentionView();
+    const reads = this.readState();
+    return needsYou({
+      me,
+      humans: this.humanEntries.map((h) => h.id),
+      known: this.knownInstances(),
+      messages: view.messages,
+      acks: this.ackRecords,
+      isRead: (m) => reads.isRead(view.stored(m)),
+      visible: (m) => this.visibleTo(view.stored(m), view.rooms, me),
+      stuck: this.stuckAgents(opts),
+      extra: opts.extra,
+    });
+  }
+
+  /** "Since you last looked" for a room: a digest of its messages this identity has not read. */
+  roomDigest(room: string): RoomDigest {
+    const fresh = this.checkUnread({ room });
+    return roomDigest(fresh, this.checkChatroom(room));
+  }
+
+  /** Each id's latest activity: a message, a logged action, a status. Cached while nothing changed. */
+  private lastActivity(messages: Message[]): Map<string, string> {
+    const stamp = `${this.version};${fileStamp(this.layout.actionLog)}`;
+    if (this.activityCache?.stamp === stamp) return this.activityCache.map;
+    const map = latestActivity([
+      ...this.actionLog().map((a) => ({ id: a.instance, time: a.time })),
+      ...messages.map((m) => ({ id: m.from, time: m.time })),
+      ...Object.entries(this.statuses()).map(([id, st]) => ({ id, time: st.updated })),
+    ]);
+    this.activityCache = { stamp, map };
+    return map;
+  }
+
+  /** Every message as the public shape, with the stored one behind each (for read state and visibility). */
+  private attentionView(): {
+    messages: Message[];
+    stored: (m: Message) => StoredMessage;
+    rooms: Map<string, Chatroom>;
+  } {
+    const all = this.state.allMessages();
+    if (this.viewCache?.version !== this.version || this.viewCache.all !== all) {
+      const messages = all.map(toMessage);
+      const back = new Map<Message, StoredMessage>(messages.map((m, i) => [m, all[i]]));
+      this.viewCache = { version: this.version, all, messages, back };
+    }
+    const { messages, back } = this.viewCache;
+    return {
+      messages,
+      stored: (m) => back.get(m) ?? this.requireMessage(m.number ?? m.id),
+      rooms: this.state.chatrooms(),
+    };
+  }
+
+  private theHuman(): string {
+    const humans = this.humans().map((h) => h.id);
+    if (humans.length === 1) return humans[0];
+    if (humans.length === 0)
+      throw new CoordError(
+        'not-found',
+        "no human is registered here, so @human reaches no one; a person registers with 'coord register-human ID' or the extension's coordination.humanId setting",
+      );
+    throw new CoordError(
+      'invalid-input',
+      `@human is ambiguous: the humans are ${listChoices(humans, '@')}; address one of them`,
+    );
+  }
+
   // ------------------------------------------------------------ internals
 
   private timestamp(): string {
@@ -562,7 +803,8 @@ export class Coordination {
     if (target.startsWith('#')) return `#${this.requireOpenRoom(target.slice(1)).name}`;
     const { room, rooms } = this.lookupRoom(target);
     if (room) return `#${this.requireOpenRoom(target).name}`;
-    if (this.knownInstances().includes(target)) return `@${target}`;
+    if (this.knownInstances().includes(target) || target === HUMAN_ALIAS)
+      return `@${this.requireKnownInstance(target)}`;
     throw new CoordError(
       'not-found',
       `unknown target '${target}': use #room (${listChoices(
@@ -616,9 +858,10 @@ export class Coordination {
     );
   }
 
-  private requireKnownInstance(id: string): string {
-    assertInstanceId(id, 'recipient');
+  private requireKnownInstance(raw: string): string {
     const known = this.knownInstances();
+    const id = raw === HUMAN_ALIAS && !known.includes(HUMAN_ALIAS) ? this.theHuman() : raw;
+    assertInstanceId(id, 'recipient');
     if (!known.includes(id)) {
       throw new CoordError(
         'not-found',
@@ -680,7 +923,15 @@ export class Coordination {
           ? `Replied to message #${input.replyTo} from ${input.replyToSender ?? ''} | To: ${input.target} | ID: ${id}`
           : `To: ${input.dm ? input.target.slice(1) : input.target} | ID: ${id}`;
       this.writes.logAction(input.from, action, details);
-      return { number, id, time, from: input.from, target: input.target, text: input.text, replyTo: input.replyTo };
+      return messageFromStored({
+        number,
+        id,
+        time,
+        from: input.from,
+        target: input.target,
+        text: input.text,
+        replyTo: input.replyTo,
+      });
     });
   }
 }
@@ -696,20 +947,6 @@ function isBetween(m: StoredMessage, me: string, other?: string): boolean {
   if (!involved) return false;
   if (other === undefined) return true;
   return m.from === other || m.to === other;
-}
-
-const mentionPatterns = new Map<string, RegExp>();
-
-/** True when the text @-mentions the instance (or @all). */
-export function mentionsInstance(text: string, instance: string): boolean {
-  if (!text.includes('@')) return false;
-  let re = mentionPatterns.get(instance);
-  if (!re) {
-    const escaped = instance.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    re = new RegExp(`(^|[^A-Za-z0-9._-])@(${escaped}(?![A-Za-z0-9_-])|all\\b)`);
-    mentionPatterns.set(instance, re);
-  }
-  return re.test(text);
 }
 
 function checkText(text: string): void {

@@ -9,9 +9,17 @@ import { ThreadPanels } from './panels/threadPanels';
 import { CoordinationService } from './service/coordinationService';
 import { ChatroomsView } from './views/chatroomsView';
 import { CoordinationTree, Node } from './views/chatroomsTree';
-import { MentionNotifier } from './views/mentionNotifier';
+import { HumanRegistration } from './service/humanRegistration';
+import { NeedsYouModel } from './service/needsYouModel';
+import { NeedsYouNotifier } from './views/needsYouNotifier';
+import { NeedsYouStatusBar } from './views/needsYouStatusBar';
+import { NeedsYouView } from './views/needsYouView';
 import { ReportDocuments } from './views/reportDocuments';
 import { StatusBar } from './views/statusBar';
+import { ClaimsModel } from './service/claimsModel';
+import { ClaimsView } from './views/claimsView';
+import { ClaimWarnings } from './views/claimWarnings';
+import { CodeRefHovers } from './views/codeRefHovers';
 
 /** What activate() returns: used by the integration tests and by other extensions. */
 export interface CoordinationApi {
@@ -20,7 +28,11 @@ export interface CoordinationApi {
   treeView: vscode.TreeView<Node>;
   panels: ThreadPanels;
   statusBar: StatusBar;
-  notifier: MentionNotifier;
+  /** Notifications for what needs you (mentions included). */
+  notifier: NeedsYouNotifier;
+  needsYou: { model: NeedsYouModel; view: NeedsYouView; statusBar: NeedsYouStatusBar; notifier: NeedsYouNotifier };
+  /** File claims: the model, the Claims view (with the Explorer badges) and the edit warnings. */
+  claims: { model: ClaimsModel; view: ClaimsView; warnings: ClaimWarnings };
   /** Resolves when the directory has been loaded (or found missing). */
   whenLoaded(): Promise<void>;
   /** Milliseconds activate() took. */
@@ -36,7 +48,11 @@ export function activate(context: vscode.ExtensionContext): CoordinationApi {
   const chatrooms = new ChatroomsView(service);
   const panels = new ThreadPanels(context.extensionUri, service);
   const documents = new ReportDocuments();
-  const notifier = new MentionNotifier(service);
+  const model = new NeedsYouModel(service);
+  const notifier = new NeedsYouNotifier(model, context);
+  const needsYou = { model, view: new NeedsYouView(model), statusBar: new NeedsYouStatusBar(model), notifier };
+  const claimsModel = new ClaimsModel(service);
+  const claims = { model: claimsModel, view: new ClaimsView(claimsModel), warnings: new ClaimWarnings(claimsModel) };
   context.subscriptions.push(
     log,
     service,
@@ -44,8 +60,16 @@ export function activate(context: vscode.ExtensionContext): CoordinationApi {
     chatrooms,
     panels,
     documents,
+    model,
+    needsYou.view,
+    needsYou.statusBar,
     notifier,
-    registerCommands({ service, panels, documents }),
+    claims.model,
+    claims.view,
+    claims.warnings,
+    new CodeRefHovers(service),
+    new HumanRegistration(service),
+    registerCommands({ service, panels, documents, needsYou }),
   );
 
   // Heavy work after activate() returns.
@@ -55,7 +79,18 @@ export function activate(context: vscode.ExtensionContext): CoordinationApi {
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms`);
   const { tree, treeView } = chatrooms;
-  return { service, tree, treeView, panels, statusBar, notifier, whenLoaded: () => service.whenLoaded(), activationMs };
+  return {
+    service,
+    tree,
+    treeView,
+    panels,
+    statusBar,
+    notifier,
+    claims,
+    needsYou,
+    whenLoaded: () => service.whenLoaded(),
+    activationMs,
+  };
 }
 
 export function deactivate(): void {

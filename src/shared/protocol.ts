@@ -4,7 +4,8 @@
  * request the webview waits on carries a requestId that the host's reply
  * repeats, so a reply is matched to its request, never to a later one.
  */
-import type { Message, MessageRef } from '../core/index';
+// The types' own module, not core/index: the page's type check (DOM, no Node types) must not load the library.
+import type { Importance, Message, MessageRef } from '../core/common/messageTypes';
 
 /**
  * A message as the webview shows it: the core's Message plus what the host
@@ -22,6 +23,10 @@ export interface ViewMessage extends Message {
   unread: boolean;
   mentionsMe: boolean;
   alert: boolean;
+  /** `path:line[-end]` places in `text` that name a workspace file (links); offsets into `text`. */
+  codeRefs?: Array<{ start: number; end: number; path: string; line: number; endLine: number }>;
+  /** The sender asked for an ack and I have not given it: the message shows an Acknowledge button. */
+  ackOwed: boolean;
 }
 
 export interface PanelInfo {
@@ -57,16 +62,28 @@ export type HostToWebview =
   | { type: 'reveal'; key: string }
   | { type: 'sendResult'; requestId?: number; ok: true; key: string }
   | { type: 'sendResult'; requestId?: number; ok: false; error: string }
-  | { type: 'filterResult'; requestId?: number; query: string; messages: ViewMessage[]; error?: string };
+  | { type: 'filterResult'; requestId?: number; query: string; messages: ViewMessage[]; error?: string }
+  /** "Since you last looked", shown above the first unread message when a room opens. */
+  | { type: 'digest'; summary: string };
 
 export type WebviewToHost =
   | { type: 'ready' }
-  | { type: 'send'; requestId?: number; text: string; replyTo: MessageRef | null }
+  | {
+      type: 'send';
+      requestId?: number;
+      text: string;
+      replyTo: MessageRef | null;
+      importance?: Importance;
+      ack?: boolean;
+    }
+  | { type: 'ack'; ref: MessageRef }
   | { type: 'loadEarlier' }
   | { type: 'markRead'; refs: MessageRef[] }
   | { type: 'filter'; requestId?: number; query: string }
   | { type: 'reveal'; key: string }
   | { type: 'openTarget'; target: string }
+  /** A `path:line` link: the host checks the path is a workspace file, then opens it at those lines. */
+  | { type: 'openCodeRef'; path: string; line: number; endLine: number }
   /** The closed-room banner's Reopen button: the host runs Reopen Chatroom for this room (it asks for a reason). */
   | { type: 'reopen' }
   | { type: 'rendered'; count: number; unreadShown: number };

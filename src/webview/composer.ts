@@ -6,6 +6,8 @@ import type { PanelInfo, ViewMessage } from '../shared/protocol';
 import { request } from './hostBridge';
 import { refText } from './messageText';
 import {
+  ackToggle,
+  importanceSelect,
   cancelReply,
   completions,
   composer,
@@ -54,11 +56,19 @@ async function send(): Promise<void> {
   sending = true;
   sendButton.disabled = true;
   error.textContent = '';
-  const result = await request({ type: 'send', text, replyTo: replyTo ? replyTo.ref : null });
+  const result = await request({
+    type: 'send',
+    text,
+    replyTo: replyTo ? replyTo.ref : null,
+    importance: importanceSelect.value as ViewMessage['importance'],
+    ack: ackToggle.checked,
+  });
   sending = false;
   sendButton.disabled = textarea.disabled;
   if (result.ok) {
     textarea.value = '';
+    importanceSelect.value = 'normal';
+    ackToggle.checked = false;
     clearReply();
     scroller.scrollTop = scroller.scrollHeight;
   } else error.textContent = result.error;

@@ -6,9 +6,11 @@
 import type { ViewMessage } from '../shared/protocol';
 import { startReply } from './composer';
 import { post } from './hostBridge';
+import { renderWithCodeRefs } from './codeLinks';
 import { messageLabel, refText, renderText } from './messageText';
 import { earlierButton, el, empty, icon, list, scroller } from './pageLayout';
 import { observeUnread } from './readTracking';
+import { placeDigest } from './digest';
 import { byKey, collapsed, hasEarlier, messages, saveCollapsed, total } from './threadState';
 
 let firstRender = true;
@@ -30,6 +32,7 @@ function renderMessage(m: ViewMessage, children: Map<string, ViewMessage[]>, sho
   if (m.unread) head.append(el('span', { class: 'badge unread-badge' }, icon('circle-filled'), ' unread'));
   if (m.mentionsMe) head.append(el('span', { class: 'badge mention-badge' }, icon('mention'), ' mentions you'));
   if (m.alert) head.append(el('span', { class: 'badge alert-badge' }, icon('warning'), ' alert'));
+  appendAttention(head, m);
   const actions = el('span', { class: 'actions' });
   const replyButton = el(
     'button',
@@ -60,7 +63,7 @@ function renderMessage(m: ViewMessage, children: Map<string, ViewMessage[]>, sho
     article.append(parent);
   }
   const body = el('div', { class: 'text' });
-  renderText(body, m.text);
+  renderWithCodeRefs(body, m.text, m.codeRefs, renderText, post);
   article.append(body);
   li.append(article);
 
@@ -88,6 +91,30 @@ function renderMessage(m: ViewMessage, children: Map<string, ViewMessage[]>, sho
     li.append(ol);
   }
   return li;
+}
+
+/** Importance and ack badges, and an Acknowledge button when I owe one. */
+function appendAttention(head: HTMLElement, m: ViewMessage): void {
+  if (m.importance !== 'normal') {
+    const glyph = m.importance === 'urgent' ? 'flame' : m.importance === 'high' ? 'arrow-up' : 'arrow-down';
+    head.append(
+      el('span', { class: `badge importance-badge importance-${m.importance}` }, icon(glyph), ` ${m.importance}`),
+    );
+  }
+  if (m.ackRequired) head.append(el('span', { class: 'badge ack-badge' }, icon('pass'), ' ack requested'));
+  if (!m.ackOwed) return;
+  const label = `Acknowledge ${m.from}, ${refText(m)}`;
+  const ack = el(
+    'button',
+    { type: 'button', class: 'ack', title: label, 'aria-label': label },
+    icon('pass'),
+    ' Acknowledge',
+  );
+  ack.addEventListener('click', () => {
+    ack.disabled = true;
+    post({ type: 'ack', ref: m.ref });
+  });
+  head.append(ack);
 }
 
 function countDescendants(key: string, children: Map<string, ViewMessage[]>): number {
@@ -119,6 +146,7 @@ export function render(reason: string): void {
     } else roots.push(m);
   }
   list.replaceChildren(...roots.map((m) => renderMessage(m, children, true)));
+  placeDigest();
   showListChrome();
   earlierButton.disabled = false;
   list.setAttribute('aria-label', `Messages (${messages.length} of ${total} shown)`);

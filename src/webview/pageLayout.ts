@@ -83,4 +83,25 @@ export const completions = el('ul', {
 });
 export const sendButton = el('button', { type: 'submit', class: 'send', title: 'Send (Enter)' }, icon('send'), ' Send');
 export const error = el('p', { class: 'error', role: 'alert' });
-composer.append(replyBanner, el('div', { class: 'composer-row' }, textarea, sendButton), completions, error);
+export const importanceSelect = el('select', { class: 'importance', 'aria-label': 'Importance' });
+for (const level of ['normal', 'urgent', 'high', 'low'])
+  importanceSelect.append(el('option', { value: level }, level[0].toUpperCase() + level.slice(1)));
+export const ackToggle = el('input', { type: 'checkbox', class: 'ack-toggle', id: 'ack-toggle' });
+const composerOptions = el(
+  'div',
+  { class: 'composer-options' },
+  el('label', { class: 'importance-label' }, 'Importance ', importanceSelect),
+  el(
+    'label',
+    { for: 'ack-toggle', title: 'Recipients are asked to acknowledge it (coord ack N)' },
+    ackToggle,
+    ' Ask for an ack',
+  ),
+);
+composer.append(
+  replyBanner,
+  el('div', { class: 'composer-row' }, textarea, sendButton),
+  composerOptions,
+  completions,
+  error,
+);

@@ -25,6 +25,7 @@ import {
   title,
 } from './pageLayout';
 import { forgetAppliedMarks } from './readTracking';
+import { setDigest } from './digest';
 import { messages, setInfo, setMessages } from './threadState';
 
 app.append(header, scroller, composer, live);
@@ -72,6 +73,10 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
     }
     case 'reveal':
       reveal(m.key);
+      break;
+    case 'digest':
+      setDigest(m.summary);
+      if (messages.length > 0) render('digest');
       break;
   }
 });

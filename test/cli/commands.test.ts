@@ -9,7 +9,7 @@ function json<T = any>(r: RunResult): T {
   return JSON.parse(r.stdout) as T;
 }
 
-const MESSAGE_KEYS = ['number', 'id', 'time', 'from', 'target', 'text', 'replyTo'];
+const MESSAGE_KEYS = ['number', 'id', 'time', 'from', 'target', 'text', 'replyTo', 'importance', 'ackRequired'];
 
 describe('coord commands (as a process, on real directories)', function () {
   this.timeout(60000);

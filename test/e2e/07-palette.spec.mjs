@@ -30,6 +30,15 @@ const EFFECT = {
   // Reload Directory shows nothing of its own: checked by its row being first and Enter opening nothing else.
   'coordination.refresh': { nothing: true },
   'coordination.markAllRead': { statusBar: /Marked \d+ read/ },
+  'coordination.claimFiles': { prompt: 'Claim which paths or globs?' },
+  'coordination.releaseClaims': { prompt: 'Release which claims?', orToast: 'you hold no claims' },
+  'coordination.listClaims': { prompt: 'Claims in force', orToast: 'no claims in force' },
+  'coordination.sendSelection': { prompt: /Send .+ to…/, orToast: 'open a file and select the lines to send' },
+  'coordination.showNeedsYou': { prompt: 'What needs you', orToast: 'nothing needs you' },
+  'coordination.acknowledge': { prompt: 'Acknowledge which messages?', orToast: 'you owe no acknowledgements' },
+  'coordination.sendWithImportance': { prompt: 'How important is it?' },
+  'coordination.muteRoom': { prompt: 'Mute or unmute notifications from which room?' },
+  'coordination.quietNotifications': { prompt: 'Quiet "Needs you" notifications' },
 };
 
 function paletteCommands(root) {

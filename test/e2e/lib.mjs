@@ -156,7 +156,7 @@ export class Workbench {
   tree() {
     return this.page
       .locator(
-        '.pane:has(.pane-header[aria-label*="Chatrooms"]) .monaco-list, [id="workbench.view.extension.coordination"] .monaco-list',
+        '.pane:has(.pane-header[aria-label*="Chatrooms"]) .monaco-list, [id="workbench.view.extension.coordination"] .pane:not(:has(.pane-header[aria-label*="Needs You"])) .monaco-list',
       )
       .first();
   }
@@ -362,7 +362,8 @@ export class Workbench {
       failed = await this.page
         .locator('.notification-toast', { hasText: /command not found/i })
         .first()
-        .innerText()
+        // Without a short timeout innerText() waits the default 15 s for a toast that is not there.
+        .innerText({ timeout: 200 })
         .catch(() => '');
       if (failed) return true;
       return pending(

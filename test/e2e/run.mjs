@@ -27,7 +27,8 @@ const ROOT = resolve(HERE, '..', '..');
 const OUT = join(process.env.COORD_TEST_RESULTS || join(ROOT, 'test-results'), 'e2e');
 // Where the *.spec.mjs files are read from (the runner's own tests point it at a scratch directory).
 const SPECS = process.env.COORD_E2E_SPECS || HERE;
-const STAGE_CAP_MS = Number(process.env.COORD_E2E_CAP_MS || 230_000);
+// Room for the Needs You spec (a burst of 50 agent processes, and waits for notifications to settle).
+const STAGE_CAP_MS = Number(process.env.COORD_E2E_CAP_MS || 420_000);
 const VIEWPORT = { width: 1280, height: 800 };
 
 const argv = process.argv.slice(2);

@@ -1,5 +1,5 @@
 /** Helpers for the integration suite (runs inside VS Code's extension host). */
-import { spawnSync } from 'child_process';
+import { execFile, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -81,6 +81,29 @@ export function writeAsOtherProcess(as: string, target: string, text: string): {
   const r = spawnSync(node, ['-e', script], { encoding: 'utf8', env, timeout: 30_000 });
   if (r.status !== 0) throw new Error(`library send failed (${r.status}): ${r.stderr || r.error}`);
   return { via: 'library', stdout: r.stdout };
+}
+
+/**
+ * Runs `coord --dir <the workspace's directory> --as <as> ...args --json` as its own process and parses its
+ * output. Asynchronous: the extension host (where the tests run) keeps turning its event loop, so a write
+ * lock it holds is released while the process waits for it.
+ */
+export function coordAs<T = unknown>(as: string, ...args: string[]): Promise<T> {
+  const env = { ...process.env };
+  delete env.CLAUDE_INSTANCE_ID;
+  delete env.ELECTRON_RUN_AS_NODE;
+  const argv = [path.join(REPO_ROOT, 'dist', 'cli.js'), '--dir', coordDir(), '--as', as, ...args, '--json'];
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.env.COORD_NODE || findNode(),
+      argv,
+      { encoding: 'utf8', env, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`coord ${args[0]} failed: ${stderr || error.message}`));
+        else resolve(JSON.parse(stdout) as T);
+      },
+    );
+  });
 }
 
 /** A node binary: the extension host's own when it is node (code-server), else `node` on PATH. */

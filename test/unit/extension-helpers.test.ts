@@ -8,10 +8,8 @@ import * as assert from 'assert';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  IDLE_AFTER_MS,
   conversationOf,
   inertText,
-  isIdle,
   refLabel,
   relativeTime,
   snippet,
@@ -105,8 +103,5 @@ describe('labels, conversations and times in the views', () => {
     assert.strictEqual(relativeTime(t, at + 86_400_000), '1 day ago');
     assert.strictEqual(relativeTime(t, at + 2 * 86_400_000), '2 days ago');
     assert.strictEqual(relativeTime('garbled'), 'garbled');
-    assert.strictEqual(isIdle(t, at + IDLE_AFTER_MS), false);
-    assert.strictEqual(isIdle(t, at + IDLE_AFTER_MS + 1), true);
-    assert.strictEqual(isIdle('never'), true);
   });
 });

@@ -1,34 +1,36 @@
 /** `coord` commands of the Messaging area. */
 import { Command, Option } from 'commander';
-import { CoordError, sanitizeForTerminal, searchDirectory } from '../../core';
+import { CoordError, sanitizeForTerminal, searchDirectory, sendOptionsFromFlags } from '../../core';
 import type { SearchOptions } from '../../core';
 import { emitFor, limitOption, openFor } from '../cliContext';
-import { messageRef, messageText, positiveInt } from '../args';
+import { addImportanceOptions, messageRef, messageText, positiveInt } from '../args';
 import * as out from '../format';
 import type { CommandArea } from '../cliContext';
+
+type SendFlags = { stdin?: boolean; urgent?: boolean; high?: boolean; low?: boolean; ack?: boolean };
 
 export const messagingArea: CommandArea = {
   title: 'Messaging',
   register(program: Command): void {
-    program
-      .command('send')
+    addImportanceOptions(program.command('send'))
       .description('send a message to #room or @instance')
       .argument('<target>', '#room or @instance')
       .argument('[message...]', 'the text (quote it); or - / --stdin to read it from stdin')
       .option('--stdin', 'read the text from stdin')
-      .action(async (target: string, words: string[], opts: { stdin?: boolean }, cmd: Command) => {
-        const m = await (await openFor(cmd)).send(target, messageText(words, !!opts.stdin));
+      .action(async (target: string, words: string[], opts: SendFlags, cmd: Command) => {
+        const m = await (await openFor(cmd)).send(target, messageText(words, !!opts.stdin), sendOptionsFromFlags(opts));
         emitFor(cmd, m, () => `Sent ${out.messageRef(m)} to ${m.target} (id ${m.id})`);
       });
 
-    program
-      .command('reply')
+    addImportanceOptions(program.command('reply'))
       .description('reply to a message; the reply goes to the same room or conversation')
       .argument('<number>', 'message number, or a legacy 8-hex id')
       .argument('[message...]', 'the text; or - / --stdin')
       .option('--stdin', 'read the text from stdin')
-      .action(async (ref: string, words: string[], opts: { stdin?: boolean }, cmd: Command) => {
-        const m = await (await openFor(cmd)).reply(messageRef(ref), messageText(words, !!opts.stdin));
+      .action(async (ref: string, words: string[], opts: SendFlags, cmd: Command) => {
+        const m = await (
+          await openFor(cmd)
+        ).reply(messageRef(ref), messageText(words, !!opts.stdin), sendOptionsFromFlags(opts));
         emitFor(
           cmd,
           m,
@@ -38,14 +40,13 @@ export const messagingArea: CommandArea = {
         );
       });
 
-    program
-      .command('send-dm')
+    addImportanceOptions(program.command('send-dm'))
       .description('send a direct message to an instance')
       .argument('<instance>', 'the recipient, e.g. instance-2')
       .argument('[message...]', 'the text; or - / --stdin')
       .option('--stdin', 'read the text from stdin')
-      .action(async (peer: string, words: string[], opts: { stdin?: boolean }, cmd: Command) => {
-        const m = await (await openFor(cmd)).sendDm(peer, messageText(words, !!opts.stdin));
+      .action(async (peer: string, words: string[], opts: SendFlags, cmd: Command) => {
+        const m = await (await openFor(cmd)).sendDm(peer, messageText(words, !!opts.stdin), sendOptionsFromFlags(opts));
         emitFor(cmd, m, () => `DM ${out.messageRef(m)} sent to ${m.target} (id ${m.id})`);
       });
 

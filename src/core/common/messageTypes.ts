@@ -1,5 +1,8 @@
 /** The shapes the core hands to the CLI, the extension and library users. */
 
+/** How much a message matters to its sender (see formats/attentionTags.ts for how it is stored). */
+export type Importance = 'urgent' | 'high' | 'normal' | 'low';
+
 /** A message as printed by `--json` and returned by the library. */
 export interface Message {
   /** Its line number in data/messages.log; null for a transcript-only legacy message. */
@@ -13,7 +16,13 @@ export interface Message {
   text: string;
   /** The parent's number, or a legacy parent's 8-hex id; null when not a reply. */
   replyTo: number | string | null;
+  importance: Importance;
+  /** The sender asked its recipients to acknowledge it (`coord ack N`). */
+  ackRequired: boolean;
 }
+
+/** A message with its text as stored (importance and ack tags still in it); see formats/attentionTags.ts. */
+export type RawMessage = Omit<Message, 'importance' | 'ackRequired'>;
 
 /** A room's state: what its line in data/chatroom-status.txt holds. */
 export interface RoomState {

@@ -30,12 +30,16 @@ export function timestampToMillis(text: string): number {
  */
 export function parseTimeInput(text: string, now: Date = new Date()): number {
   const trimmed = text.trim();
-  const relative = /^(\d+)\s*([smhdw])$/.exec(trimmed);
-  if (relative) {
-    const unit = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 }[relative[2] as 's'];
-    return now.getTime() - Number(relative[1]) * unit;
-  }
+  const relative = parseDuration(trimmed);
+  if (!Number.isNaN(relative)) return now.getTime() - relative;
   if (/^\d{4}-\d{2}-\d{2}$/.test(trimmed)) return timestampToMillis(`${trimmed} 00:00:00`);
   if (/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}$/.test(trimmed)) return timestampToMillis(`${trimmed.replace('T', ' ')}:00`);
   return timestampToMillis(trimmed.replace('T', ' '));
+}
+
+/** A length of time typed as `90s`, `30m`, `2h`, `7d`, `1w`, in milliseconds; NaN when it is not one. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+)\s*([smhdw])$/.exec(text.trim());
+  if (!m) return NaN;
+  return Number(m[1]) * { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 }[m[2] as 's'];
 }

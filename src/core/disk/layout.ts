@@ -5,6 +5,8 @@ import { dmPair } from '../common/names';
 const LOCK_TARGET = '.coord';
 const LOG_CHECKPOINT = '.coord-log-index.json';
 const SEARCH_INDEX = '.coord-search-index';
+const DELIVERY_CURSOR = '.coord-delivery-';
+const HOOK_LOG = '.coord-hooks.log';
 
 export class Layout {
   constructor(readonly root: string) {}
@@ -47,11 +49,30 @@ export class Layout {
   get lockDir(): string {
     return `${this.lockTarget}.lock`;
   }
+  /** File claims (src/core/claims); the older tools ignore it. */
+  get claimsFile(): string {
+    return path.join(this.dataDir, 'claims.json');
+  }
   get logCheckpoint(): string {
     return path.join(this.dataDir, LOG_CHECKPOINT);
   }
   get searchIndex(): string {
     return path.join(this.dataDir, SEARCH_INDEX);
+  }
+  /** Acknowledgements and the humans (formats/acksFile.ts, formats/humansFile.ts): ours, appended under the lock. */
+  get acksFile(): string {
+    return path.join(this.dataDir, 'coord-acks.txt');
+  }
+  get humansFile(): string {
+    return path.join(this.dataDir, 'coord-humans.txt');
+  }
+  /** What the hooks already handed to one instance's agent (see core/live/delivery.ts). */
+  deliveryCursor(id: string): string {
+    return path.join(this.dataDir, `${DELIVERY_CURSOR}${id}.json`);
+  }
+  /** Problems a hook met; hooks never fail the agent, they log here. */
+  get hookLog(): string {
+    return path.join(this.dataDir, HOOK_LOG);
   }
 
   instanceStatus(id: string): string {
@@ -87,7 +108,8 @@ export class Layout {
 /**
  * Files our own writers touch besides the data itself: the lock directory
  * (mkdir, mtime refreshes, rmdir), the line-count checkpoint, the persisted
- * search index, and the temporary files of atomic writes (ours, `name.tmp-<pid>-<n>`; older versions'
+ * search index, the hooks' delivery cursors and log, and the temporary files
+ * of atomic writes (ours, `name.tmp-<pid>-<n>`; older versions'
  * `name.<digits>`, `*.tmp`, `*.tmp-*`). Every real change also writes a data
  * file, so events for these only restart the debounce.
  */
@@ -98,6 +120,8 @@ export function isBookkeepingPath(fsPath: string): boolean {
   return (
     base.startsWith(LOG_CHECKPOINT) ||
     base.startsWith(SEARCH_INDEX) ||
+    base.startsWith(DELIVERY_CURSOR) ||
+    base.startsWith(HOOK_LOG) ||
     /\.\d+$/.test(base) ||
     /\.tmp(?:-[^/\\]*)?$/i.test(base) ||
     /\.tmp-/i.test(base)

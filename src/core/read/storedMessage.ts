@@ -1,5 +1,6 @@
 /** A message as the store holds it: the public Message plus where it lives and which transcript blocks copy it. */
-import { Message } from '../common/messageTypes';
+import { Message, RawMessage } from '../common/messageTypes';
+import { messageFromStored } from '../formats/attentionTags';
 import { TranscriptBlock } from '../formats/transcript';
 
 export interface TranscriptRef {
@@ -8,7 +9,7 @@ export interface TranscriptRef {
   block: TranscriptBlock;
 }
 
-export interface StoredMessage extends Message {
+export interface StoredMessage extends RawMessage {
   seq: number;
   /** Written as a direct message (DM: line or a DM file) rather than an @-message. */
   dm: boolean;
@@ -22,5 +23,13 @@ export interface StoredMessage extends Message {
 }
 
 export function toMessage(m: StoredMessage): Message {
-  return { number: m.number, id: m.id, time: m.time, from: m.from, target: m.target, text: m.text, replyTo: m.replyTo };
+  return messageFromStored({
+    number: m.number,
+    id: m.id,
+    time: m.time,
+    from: m.from,
+    target: m.target,
+    text: m.text,
+    replyTo: m.replyTo,
+  });
 }

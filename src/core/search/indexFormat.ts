@@ -5,7 +5,7 @@
  * built from, so a reader can tell what changed since (see indexDelta.ts).
  */
 import { fnv } from '../read/messageIdentity';
-import { Message } from '../common/messageTypes';
+import { RawMessage } from '../common/messageTypes';
 import { TranscriptBlock } from '../formats/transcript';
 
 export const MAGIC = 'CSI1';
@@ -95,7 +95,7 @@ function idKey(id: string): number {
 }
 
 /** A message appended since the base was written. */
-export interface DeltaMessage extends Message {
+export interface DeltaMessage extends RawMessage {
   dm: boolean;
   room: string | null;
   to: string | null;

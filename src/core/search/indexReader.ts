@@ -6,6 +6,7 @@
  */
 import * as fs from 'fs';
 import { Message, MessageRef } from '../common/messageTypes';
+import { messageFromStored } from '../formats/attentionTags';
 import { Layout } from '../disk/layout';
 import { readRange } from '../disk/fsutil';
 import { lowerBound, markMatchedEntries } from '../common/sortedSearch';
@@ -367,7 +368,7 @@ export class CachedCorpus implements SearchCorpus {
   message(i: number): Message {
     const dm = this.d(i);
     if (dm)
-      return {
+      return messageFromStored({
         number: dm.number,
         id: dm.id,
         time: dm.time,
@@ -375,10 +376,10 @@ export class CachedCorpus implements SearchCorpus {
         target: dm.target,
         text: dm.text,
         replyTo: dm.replyTo,
-      };
+      });
     const reply = this.m(i, 7);
     const number = this.m(i, 0);
-    return {
+    return messageFromStored({
       number: number === 0 ? null : number,
       id: this.id(i),
       time: this.time(i),
@@ -386,7 +387,7 @@ export class CachedCorpus implements SearchCorpus {
       target: this.target(i),
       text: this.text(i),
       replyTo: reply > 0 ? reply : reply === -1 ? (this.header.replyIds[i] ?? null) : null,
-    };
+    });
   }
 
   /** The delta's postings, documents numbered after the base's. */

@@ -11,6 +11,8 @@ import type { ThreadPanels } from '../panels/threadPanels';
 import type { CoordinationService } from '../service/coordinationService';
 import type { Node } from '../views/chatroomsTree';
 import type { ReportDocuments } from '../views/reportDocuments';
+import type { NeedsYouModel } from '../service/needsYouModel';
+import type { NeedsYouNotifier } from '../views/needsYouNotifier';
 
 export type Args = Record<string, unknown>;
 
@@ -18,6 +20,8 @@ export interface CommandDeps {
   service: CoordinationService;
   panels: ThreadPanels;
   documents: ReportDocuments;
+  /** The "Needs You" queue and its notifications (commands/attentionActions.ts). */
+  needsYou: { model: NeedsYouModel; notifier: NeedsYouNotifier };
 }
 
 /** What an area's commands are given: the deps, the loaded library once loaded, and the identity or its error. */

@@ -5,6 +5,7 @@ import { inertText, messageRef, refLabel, snippet } from '../common/messageForma
 import { askText, parseRef, pickInstance, pickMessage, pickTarget } from '../common/prompts';
 import { UserError } from '../common/reportError';
 import { normaliseTarget } from '../panels/threadPanel';
+import { sendOptionsOf } from './sendOptions';
 import { Args, CommandArea, confirm, str } from './actionRegistry';
 
 /** The reply's text: given, or asked for under the parent's sender, ref and first words (made inert). */
@@ -29,7 +30,7 @@ export const messagingActions: CommandArea = ({ service, ready, me }) => ({
         prompt: `Message to ${target}`,
         placeHolder: 'Message text (use @instance to mention someone)',
       }));
-    const sent = await service.write(`sent to ${target}`, () => c.send(target, text));
+    const sent = await service.write(`sent to ${target}`, () => c.send(target, text, sendOptionsOf(args)));
     confirm(args, `Sent to ${sent.target} (${refLabel(sent)})`);
     return sent;
   },
@@ -40,7 +41,9 @@ export const messagingActions: CommandArea = ({ service, ready, me }) => ({
     const peer = str(args, 'peer', 'to', 'target') ?? (await pickInstance(service, 'Send a direct message to…', self));
     const text =
       str(args, 'text') ?? (await askText({ prompt: `Direct message to ${peer}`, placeHolder: 'Message text' }));
-    const sent = await service.write(`sent a direct message to ${peer}`, () => c.sendDm(peer.replace(/^@/, ''), text));
+    const sent = await service.write(`sent a direct message to ${peer}`, () =>
+      c.sendDm(peer.replace(/^@/, ''), text, sendOptionsOf(args)),
+    );
     confirm(args, `Sent to ${sent.target} (${refLabel(sent)})`);
     return sent;
   },
@@ -51,7 +54,7 @@ export const messagingActions: CommandArea = ({ service, ready, me }) => ({
     const refText = str(args, 'ref', 'number', 'id') ?? (await pickMessage(service, 'Reply to which message?'));
     const ref = parseRef(refText);
     const text = await replyText(args, c.getMessage(ref));
-    const sent = await service.write(`replied to ${refText}`, () => c.reply(ref, text));
+    const sent = await service.write(`replied to ${refText}`, () => c.reply(ref, text, sendOptionsOf(args)));
     confirm(args, `Replied in ${sent.target} (${refLabel(sent)})`);
     return sent;
   },

@@ -14,6 +14,7 @@ export function toViewMessages(
   list: Message[],
   unreadKeys: Set<string>,
 ): ViewMessage[] {
+  const owed = me !== null ? owedRefs(coord) : new Set<string>();
   const parentCache = new Map<string, Message | null>();
   const parentOf = (ref: MessageRef): Message | null => {
     const k = String(ref);
@@ -32,13 +33,7 @@ export function toViewMessages(
     const parent = m.replyTo !== null ? parentOf(m.replyTo) : null;
     const key = messageKey(m);
     return {
-      number: m.number,
-      id: m.id,
-      time: m.time,
-      from: m.from,
-      target: m.target,
-      text: m.text,
-      replyTo: m.replyTo,
+      ...m,
       key,
       ref: messageRef(m),
       parentKey: parent ? messageKey(parent) : null,
@@ -51,9 +46,15 @@ export function toViewMessages(
       mine: me !== null && m.from === me,
       unread: unreadKeys.has(key),
       mentionsMe: me !== null && m.from !== me && mentionsInstance(m.text, me),
-      alert: isAlert(m.text),
+      alert: m.importance === 'urgent' || isAlert(m.text),
+      ackOwed: m.ackRequired && owed.has(String(messageRef(m))),
     };
   });
+}
+
+/** The messages the identity still owes an acknowledgement for, by reference. */
+function owedRefs(coord: Coordination): Set<string> {
+  return new Set(coord.acks({ pendingOnly: true }).owe.map((e) => String(messageRef(e.status.message))));
 }
 
 /** Unread messages of one conversation ("#room" / "@peer") for the identity; throws for an unknown room. */

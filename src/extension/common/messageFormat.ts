@@ -41,14 +41,6 @@ export function relativeTime(time: string, now = Date.now()): string {
   return `${d} day${d === 1 ? '' : 's'} ago`;
 }
 
-/** A status older than this counts as idle. */
-export const IDLE_AFTER_MS = 30 * 60 * 1000;
-
-export function isIdle(updated: string, now = Date.now()): boolean {
-  const t = timeMillis(updated);
-  return Number.isNaN(t) || now - t > IDLE_AFTER_MS;
-}
-
 /** "⟨U+202E⟩" for a bidi control, so its presence shows instead of reordering the text. */
 export function bidiEscape(ch: string): string {
   return `⟨U+${bidiHex(ch)}⟩`;

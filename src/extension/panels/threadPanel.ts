@@ -2,6 +2,7 @@
 import * as crypto from 'crypto';
 import * as vscode from 'vscode';
 import { Message } from '../../core';
+import type { SendOptions } from '../../core';
 import {
   CompletionNames,
   HostToWebview,
@@ -15,6 +16,7 @@ import { conversationMessages, referableRefs, toViewMessages, unreadIn } from '.
 import { conversationOf, messageKey } from '../common/messageFormat';
 import { errorMessage, reportError } from '../common/reportError';
 import { CoordinationService } from '../service/coordinationService';
+import { attachCodeRefs, openCodeRef } from './codeRefLinks';
 
 export function normaliseTarget(target: string): string {
   const t = target.trim();
@@ -50,7 +52,19 @@ export class ThreadPanel extends Disposable {
     this._register(this.panel.webview.onDidReceiveMessage((m: WebviewToHost) => void this.handle(m)));
     // The first page is computed now so it is ready when the script starts.
     this.post({ type: 'init', info: this.info(), names: this.names() });
+    this.postDigest();
     this.sendMessages('init');
+  }
+
+  /** "Since you last looked": a room's unread messages summed up, before the panel marks them read. */
+  private postDigest(): void {
+    if (!this.target.startsWith('#') || !this.service.loaded || !this.service.identity) return;
+    try {
+      const digest = this.service.coordination.roomDigest(this.target.slice(1));
+      if (digest.count > 0) this.post({ type: 'digest', summary: digest.summary });
+    } catch (error) {
+      this.service.log.warn(`digest for ${this.target}: ${errorMessage(error)}`);
+    }
   }
 
   reveal(): void {
@@ -86,7 +100,11 @@ export class ThreadPanel extends Disposable {
           for (const p of this.pending.splice(0)) void this.panel.webview.postMessage(p);
           break;
         case 'send':
-          await this.send(m.text, m.replyTo, m.requestId);
+          await this.send(m.text, m.replyTo, { importance: m.importance, ack: m.ack === true }, m.requestId);
+          break;
+        case 'ack':
+          if (typeof m.ref === 'number' || typeof m.ref === 'string')
+            await this.service.write(`acknowledged ${m.ref} in ${this.target}`, (c) => c.ack([m.ref]));
           break;
         case 'loadEarlier':
           this.firstLoaded = Math.max(0, this.firstLoaded - PAGE_SIZE);
@@ -112,6 +130,10 @@ export class ThreadPanel extends Disposable {
         case 'openTarget':
           await vscode.commands.executeCommand('coordination.openChatroom', { target: m.target });
           break;
+        case 'openCodeRef':
+          if (!(await openCodeRef(m.path, m.line, m.endLine)))
+            void vscode.window.showWarningMessage(`Agent Coordination: ${m.path} is not a file in this workspace.`);
+          break;
         case 'reopen':
           // As if picked from the tree: the command asks for the reason and shows its own errors.
           if (this.target.startsWith('#'))
@@ -128,13 +150,20 @@ export class ThreadPanel extends Disposable {
     }
   }
 
-  private async send(text: string, replyTo: number | string | null, requestId?: number): Promise<void> {
+  private async send(
+    text: string,
+    replyTo: number | string | null,
+    options: SendOptions,
+    requestId?: number,
+  ): Promise<void> {
     try {
       const sent = await this.service.write(
         `sent to ${this.target}${replyTo !== null ? ` (reply to ${replyTo})` : ''}`,
         (c) => {
-          if (replyTo !== null) return c.reply(replyTo, text);
-          return this.target.startsWith('@') ? c.sendDm(this.target.slice(1), text) : c.send(this.target, text);
+          if (replyTo !== null) return c.reply(replyTo, text, options);
+          return this.target.startsWith('@')
+            ? c.sendDm(this.target.slice(1), text, options)
+            : c.send(this.target, text, options);
         },
       );
       this.post({ type: 'sendResult', requestId, ok: true, key: messageKey(sent) });
@@ -196,7 +225,7 @@ export class ThreadPanel extends Disposable {
     } catch {
       // A room that is gone has nothing unread.
     }
-    return toViewMessages(c, me, list, new Set(unread.map(messageKey)));
+    return attachCodeRefs(toViewMessages(c, me, list, new Set(unread.map(messageKey))));
   }
 
   private info(): PanelInfo {

@@ -51,7 +51,11 @@ export class CoordinationService extends Disposable {
     super();
     this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('coordination.directory') || e.affectsConfiguration('coordination.instanceId')) {
+        if (
+          e.affectsConfiguration('coordination.directory') ||
+          e.affectsConfiguration('coordination.instanceId') ||
+          e.affectsConfiguration('coordination.humanId')
+        ) {
           this.log.info('settings changed; reloading');
           void this.load();
         }
@@ -154,10 +158,13 @@ export class CoordinationService extends Disposable {
   }
 
   private async resolveIdentity(): Promise<string | null> {
+    const human = vscode.workspace.getConfiguration('coordination').get<string>('humanId', '').trim();
     const configured = vscode.workspace.getConfiguration('coordination').get<string>('instanceId', '').trim();
     const remembered = this.context.workspaceState.get<string>(IDENTITY_STATE_KEY);
     const env = process.env.CLAUDE_INSTANCE_ID?.trim();
     for (const [source, value] of [
+      // The human watching the agents acts as the human identity when one is configured.
+      ['setting coordination.humanId', human],
       ['setting coordination.instanceId', configured],
       ['$CLAUDE_INSTANCE_ID', env],
       ['workspace', remembered],

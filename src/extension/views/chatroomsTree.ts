@@ -3,9 +3,9 @@
  * how each row looks, and the closed rooms' decoration. ChatroomsView shows it.
  */
 import * as vscode from 'vscode';
-import { Chatroom } from '../../core';
+import { Chatroom, instancePresence } from '../../core';
 import { Disposable } from '../common/dispose';
-import { isIdle, relativeTime, snippet } from '../common/messageFormat';
+import { relativeTime, snippet } from '../common/messageFormat';
 import { errorMessage } from '../common/reportError';
 import { CoordinationService } from '../service/coordinationService';
 
@@ -13,7 +13,16 @@ export type Node =
   | { kind: 'group'; group: 'rooms' | 'dms' | 'instances' }
   | { kind: 'room'; room: Chatroom; unread: number }
   | { kind: 'dm'; peer: string; unread: number; messages: number; lastTime: string | null }
-  | { kind: 'instance'; id: string; status: string | null; updated: string | null; self: boolean }
+  | {
+      kind: 'instance';
+      id: string;
+      status: string | null;
+      updated: string | null;
+      self: boolean;
+      /** Active within the last minutes (the core's presence rule), or an agent terminal of ours is open. */
+      live: boolean;
+      terminal: boolean;
+    }
   | { kind: 'message'; group: 'rooms' | 'dms' | 'instances'; text: string };
 
 const GROUP_LABELS = { rooms: 'Chatrooms', dms: 'Direct messages', instances: 'Instances' } as const;
@@ -48,7 +57,11 @@ export class CoordinationTree
   private signatures = new Map<string, string>();
   private rootKey: string | null = null;
 
-  constructor(private readonly service: CoordinationService) {
+  constructor(
+    private readonly service: CoordinationService,
+    /** Instances with an agent terminal of ours open. */
+    private readonly terminals: () => Set<string> = () => new Set(),
+  ) {
     super();
   }
 
@@ -112,14 +125,15 @@ export class CoordinationTree
           return list.length ? list : [{ kind: 'message', group: 'dms', text: 'No direct messages yet' }];
         }
         case 'instances': {
-          const statuses = c.statuses();
-          const ids = new Set([...c.knownInstances(), ...Object.keys(statuses)]);
-          return [...ids].sort().map((id) => ({
+          const terminals = this.terminals();
+          return instancePresence(c).map((p) => ({
             kind: 'instance',
-            id,
-            status: statuses[id]?.text ?? null,
-            updated: statuses[id]?.updated ?? null,
-            self: id === me,
+            id: p.instance,
+            status: p.status?.text ?? null,
+            updated: p.status?.updated ?? null,
+            self: p.instance === me,
+            live: p.active || terminals.has(p.instance),
+            terminal: terminals.has(p.instance),
           }));
         }
       }
@@ -197,7 +211,7 @@ function rowItem(node: Node): vscode.TreeItem {
       return item;
     }
     case 'instance': {
-      const idle = node.updated === null || isIdle(node.updated);
+      const idle = !node.live;
       const item = new vscode.TreeItem(node.self ? `${node.id} (you)` : node.id, vscode.TreeItemCollapsibleState.None);
       item.id = `instance:${node.id}`;
       item.contextValue = node.self ? 'instance.self' : 'instance';
@@ -207,7 +221,7 @@ function rowItem(node: Node): vscode.TreeItem {
       );
       const when = node.updated ? relativeTime(node.updated) : 'no status';
       item.description = `${idle ? 'idle · ' : ''}${node.status ? snippet(node.status, 60) + ' · ' : ''}${when}`;
-      item.tooltip = `${node.id}${node.self ? ' (you)' : ''}\n${node.status ?? 'No status yet'}\n${node.updated ? `Updated ${node.updated} (${when})` : ''}${idle ? '\nIdle' : ''}`;
+      item.tooltip = `${node.id}${node.self ? ' (you)' : ''}\n${node.status ?? 'No status yet'}\n${node.updated ? `Updated ${node.updated} (${when})` : ''}${idle ? '\nIdle' : ''}${node.terminal ? '\nAgent terminal open' : ''}`;
       item.accessibilityInformation = {
         label: `${node.id}${node.self ? ', you' : ''}, ${idle ? 'idle, ' : ''}${node.status ?? 'no status'}, ${when}`,
       };

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../common/dispose';
 import { CoordinationService } from '../service/coordinationService';
+import { AgentTerminals } from './agentTerminals';
 import { CoordinationTree, Node, OPEN_ROW_COMMAND, rowTarget } from './chatroomsTree';
 
 /** How long a click waits for VS Code to know a row again while its group refreshes. */
@@ -13,11 +14,15 @@ const ROW_WAIT_MS = 2000;
 export class ChatroomsView extends Disposable {
   readonly tree: CoordinationTree;
   readonly treeView: vscode.TreeView<Node>;
+  /** Agent terminals of ours: the tree shows their instances live. */
+  readonly terminals: AgentTerminals;
   private badgeKey = '';
 
   constructor(private readonly service: CoordinationService) {
     super();
-    this.tree = this._register(new CoordinationTree(service));
+    this.terminals = this._register(new AgentTerminals(service));
+    this.tree = this._register(new CoordinationTree(service, () => this.terminals.openIds));
+    this._register(this.terminals.onDidChange(() => this.tree.refresh()));
     this.treeView = this._register(
       vscode.window.createTreeView('coordination.chatrooms', { treeDataProvider: this.tree, showCollapseAll: false }),
     );

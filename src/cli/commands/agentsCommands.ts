@@ -1,0 +1,145 @@
+/**
+ * `coord` commands of the Agents area: the MCP server (`mcp`), the hooks an
+ * agent runs (`hook`), and `setup`, which installs both for an agent.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Command, Option } from 'commander';
+import { AGENT_KINDS, checkAgent, CoordError, runHook, sanitizeForTerminal, setupAgent } from '../../core';
+import type { AgentCheck, AgentKind, FileChange } from '../../core';
+import { emitFor, globals } from '../cliContext';
+import type { CommandArea } from '../cliContext';
+
+/** The MCP server is its own bundle (dist/mcp.js), so the SDK is loaded only by `coord mcp`. */
+interface McpModule {
+  runMcpServer(options: { dir?: string; instance?: string }): Promise<void>;
+}
+
+export const agentsArea: CommandArea = {
+  title: 'Agents',
+  register(program: Command): void {
+    program
+      .command('mcp')
+      .description('run the MCP server on stdin/stdout (what `coord setup` registers with an agent)')
+      .action(async (_opts: unknown, cmd: Command) => {
+        const g = globals(cmd);
+        const file = path.join(__dirname, 'mcp.js');
+        if (!fs.existsSync(file)) throw new CoordError('io', `${file} is missing; run npm run build`);
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bundle of its own, found at run time
+        const mod = require(file) as McpModule;
+        await mod.runMcpServer({ dir: g.dir, instance: g.as });
+      });
+
+    program
+      .command('hook')
+      .description("run as an agent's hook: read its JSON payload on stdin, print what its protocol expects")
+      .argument('<event>', "SessionStart, UserPromptSubmit, PostToolUse, Stop (or the agent's own name for them)")
+      .option('--agent <agent>', `whose protocol: ${AGENT_KINDS.join(', ')}`, 'claude')
+      .action(async (event: string, opts: { agent: string }, cmd: Command) => {
+        const g = globals(cmd);
+        const payload = process.stdin.isTTY ? '' : await readStdin();
+        const agent = (AGENT_KINDS as string[]).includes(opts.agent) ? (opts.agent as AgentKind) : 'claude';
+        const text = runHook({ event, agent, payload, dir: g.dir, instance: g.as });
+        if (text) process.stdout.write(text);
+      });
+
+    program
+      .command('setup')
+      .description("connect an agent: write coord's MCP server and hooks into its project config (--check: report)")
+      .argument('[agent]', AGENT_KINDS.join(' | '))
+      .option('--check', 'report what is installed for each agent and whether it works')
+      .option('--project <dir>', 'the project root (default: the current directory)')
+      .addOption(
+        new Option(
+          '--command <line>',
+          'how the agent should run coord (default: coord if on PATH, else node + this file)',
+        ),
+      )
+      .action(
+        async (
+          agent: string | undefined,
+          opts: { check?: boolean; project?: string; command?: string },
+          cmd: Command,
+        ) => {
+          const g = globals(cmd);
+          const projectDir = path.resolve(opts.project ?? process.cwd());
+          const command = opts.command ? opts.command.split(/\s+/).filter(Boolean) : defaultCommand();
+          const kinds = agent === undefined ? (opts.check ? AGENT_KINDS : []) : [parseAgent(agent)];
+          if (kinds.length === 0)
+            throw new CoordError('usage', `name the agent: coord setup ${AGENT_KINDS.join('|')} [--as ID]`);
+          const base = {
+            projectDir,
+            instance: g.as ?? (process.env.CLAUDE_INSTANCE_ID || undefined),
+            dir: g.dir,
+            command,
+          };
+          if (opts.check) {
+            const reports = kinds.map((k) => checkAgent({ ...base, agent: k }));
+            emitFor(cmd, reports, () => reports.map(formatCheck).join('\n'));
+            if (agent !== undefined && !reports[0].works) process.exitCode = 1;
+            return;
+          }
+          const changes = setupAgent({ ...base, agent: kinds[0] });
+          emitFor(cmd, { agent: kinds[0], changes }, () => {
+            const text = formatChanges(kinds[0], changes);
+            return base.instance
+              ? text
+              : `${text}\nNo --as given: start the agent with CLAUDE_INSTANCE_ID set (e.g. in an agent terminal).`;
+          });
+        },
+      );
+  },
+};
+
+function parseAgent(name: string): AgentKind {
+  if ((AGENT_KINDS as string[]).includes(name)) return name as AgentKind;
+  throw new CoordError(
+    'usage',
+    `unknown agent '${sanitizeForTerminal(name)}': choose one of ${AGENT_KINDS.join(', ')}`,
+  );
+}
+
+/** `coord` when the one on PATH is this very file, else node and the absolute path of this CLI. */
+function defaultCommand(): string[] {
+  const self = path.join(__dirname, 'cli.js');
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    try {
+      if (dir && fs.realpathSync(path.join(dir, 'coord')) === fs.realpathSync(self)) return ['coord'];
+    } catch {
+      /* not here */
+    }
+  }
+  return [process.execPath, self];
+}
+
+function formatChanges(agent: AgentKind, changes: FileChange[]): string {
+  const lines = changes.map((c) => `${c.action.padEnd(9)} ${c.file}: ${c.note}`);
+  lines.push(`Restart ${agent} in this project to load them; coord setup --check ${agent} tests the hook.`);
+  return lines.join('\n');
+}
+
+function formatCheck(r: AgentCheck): string {
+  const lines = [
+    `${r.agent}: ${r.installed ? 'installed' : 'not installed'}${r.installed ? (r.works ? ', works' : ', NOT working') : ''}`,
+  ];
+  for (const f of r.files)
+    lines.push(
+      `  ${f.exists ? 'found  ' : 'missing'} ${f.file}${f.mcp ? ' (MCP server)' : ''}${f.hooks.length ? ` (hooks: ${f.hooks.join(', ')})` : ''}`,
+    );
+  for (const p of r.problems) lines.push(`  - ${p}`);
+  return lines.join('\n');
+}
+
+function readStdin(): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    process.stdin.on('data', (d: Buffer) => {
+      // A payload is small; a flood is cut (and then fails to parse, which is harmless).
+      if (size < 4 * 1024 * 1024) chunks.push(d);
+      size += d.length;
+    });
+    process.stdin.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    process.stdin.on('error', () => resolve(''));
+  });
+}

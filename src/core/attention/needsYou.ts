@@ -1,0 +1,162 @@
+/**
+ * The "Needs you" queue: what is waiting on one person, as a pure function of
+ * the directory's state. Each message appears once, with every reason it is
+ * there; an entry leaves when the thing is done, whichever tool did it (read,
+ * acked in data/coord-acks.txt, answered by a reply).
+ */
+import type { Message } from '../common/messageTypes';
+import type { AckRecord } from '../formats/acksFile';
+import { ackStatus, owes } from './ackLedger';
+import { addresses, isQuestion, recipientOf, refOf, sameRef } from './addressing';
+import type { StuckAgent } from './stuckAgents';
+
+export type QueueReason = 'urgent' | 'ack' | 'question' | 'direct' | 'stuck' | 'claim-conflict';
+export type QueueAction = 'reply' | 'ack' | 'open' | 'open-file';
+
+export interface QueueEntry {
+  /** Stable across refreshes: `msg:12`, `msg:id:8abda4b6`, `stuck:instance-3`, `claim:<file>`. */
+  key: string;
+  /** The main reason (the first of `reasons` in queue order). */
+  kind: QueueReason;
+  reasons: QueueReason[];
+  /** One line for a list or a notification: the label of its kind, then its summary (untrusted text: escape it). */
+  title: string;
+  /** The title without its kind's label: "instance-3 in #testing: CI is red". */
+  summary: string;
+  /** When it started waiting. */
+  time: string;
+  /** Where "open" goes: "#room" or "@peer". */
+  target: string;
+  actions: QueueAction[];
+  message?: Message;
+  stuck?: StuckAgent;
+  /** For claim conflicts (see below): the file to open. */
+  file?: string;
+}
+
+/**
+ * Entries from other features, merged in queue order. Claim conflicts (file
+ * claims are another feature's) plug in here: kind 'claim-conflict', key
+ * `claim:<file>`, actions ['open-file', 'open'].
+ */
+export type QueueSource = () => QueueEntry[];
+
+export interface NeedsYouInput {
+  me: string;
+  humans: readonly string[];
+  known: readonly string[];
+  messages: readonly Message[];
+  acks: readonly AckRecord[];
+  /** Whether `me` has read `m`. */
+  isRead: (m: Message) => boolean;
+  /** Whether `me` can see `m`. */
+  visible: (m: Message) => boolean;
+  stuck: readonly StuckAgent[];
+  extra?: readonly QueueEntry[];
+}
+
+export const QUEUE_ORDER: readonly QueueReason[] = ['urgent', 'ack', 'question', 'direct', 'stuck', 'claim-conflict'];
+
+const LABEL: Record<QueueReason, string> = {
+  urgent: 'Urgent',
+  ack: 'Ack requested',
+  question: 'Question for you',
+  direct: 'To you',
+  stuck: 'Stuck',
+  'claim-conflict': 'Claim conflict',
+};
+
+export function queueLabel(reason: QueueReason): string {
+  return LABEL[reason];
+}
+
+export function needsYou(input: NeedsYouInput): QueueEntry[] {
+  const { me, humans } = input;
+  const answered = answeredRefs(input.messages, me);
+  const entries: QueueEntry[] = [];
+  for (const m of input.messages) {
+    if (m.from === me || !input.visible(m)) continue;
+    const unread = !input.isRead(m);
+    const toMe = addresses(m, me, humans);
+    const reasons: QueueReason[] = [];
+    if (m.importance === 'urgent' && unread) reasons.push('urgent');
+    if (m.ackRequired && owes(ackStatus(m, input.acks, input.known, humans), me)) reasons.push('ack');
+    if (toMe && isQuestion(m.text) && !answered(m)) reasons.push('question');
+    if (toMe && unread) reasons.push('direct');
+    if (reasons.length === 0) continue;
+    const actions: QueueAction[] = reasons.includes('ack') ? ['reply', 'ack', 'open'] : ['reply', 'open'];
+    const summary = `${m.from} ${m.target.startsWith('#') ? `in ${m.target}` : 'to you'}: ${firstLine(m.text)}`;
+    entries.push({
+      key: `msg:${m.number ?? `id:${m.id}`}`,
+      kind: reasons[0],
+      reasons,
+      title: `${LABEL[reasons[0]]}: ${summary}`,
+      summary,
+      time: m.time,
+      target: m.target.startsWith('#') ? m.target : `@${m.from}`,
+      actions,
+      message: m,
+    });
+  }
+  for (const s of input.stuck) {
+    if (s.agent === me) continue;
+    const oldest = s.waiting[0];
+    const idle = s.idleMs === null ? 'never active here' : `idle ${Math.round(s.idleMs / 60000)} min`;
+    const summary = `${s.agent}, ${s.waiting.length} unread addressed to it, ${idle}`;
+    entries.push({
+      key: `stuck:${s.agent}`,
+      kind: 'stuck',
+      reasons: ['stuck'],
+      title: `${LABEL.stuck}: ${summary}`,
+      summary,
+      time: oldest?.time ?? '',
+      target: `@${s.agent}`,
+      actions: ['reply', 'open'],
+      stuck: s,
+      message: oldest,
+    });
+  }
+  entries.push(...(input.extra ?? []));
+  return entries.sort(
+    (a, b) =>
+      QUEUE_ORDER.indexOf(a.kind) - QUEUE_ORDER.indexOf(b.kind) ||
+      a.time.localeCompare(b.time) ||
+      a.key.localeCompare(b.key),
+  );
+}
+
+/**
+ * Whether `me` has answered a message: replied to it, or (for a message sent
+ * to me directly) written to its sender in that conversation since.
+ */
+function answeredRefs(messages: readonly Message[], me: string): (m: Message) => boolean {
+  const repliedTo = new Set<string>();
+  const lastToPeer = new Map<string, string>();
+  for (const r of messages) {
+    if (r.from !== me) continue;
+    if (r.replyTo !== null) repliedTo.add(String(r.replyTo));
+    const peer = recipientOf(r);
+    if (peer !== null && (lastToPeer.get(peer) ?? '') < r.time) lastToPeer.set(peer, r.time);
+  }
+  return (m) => {
+    if (repliedTo.has(String(refOf(m)))) return true;
+    if (recipientOf(m) !== me) return false;
+    const last = lastToPeer.get(m.from);
+    return last !== undefined && last >= m.time && laterThanSame(messages, m, me);
+  };
+}
+
+/** A reply in the same second counts only if it comes after the question in the log. */
+function laterThanSame(messages: readonly Message[], q: Message, me: string): boolean {
+  let seen = false;
+  for (const m of messages) {
+    if (m === q || sameRef(refOf(q), m)) seen = true;
+    else if (seen && m.from === me && recipientOf(m) === q.from) return true;
+  }
+  return false;
+}
+
+function firstLine(text: string, max = 80): string {
+  const line = text.split('\n', 1)[0].trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}

@@ -1,0 +1,113 @@
+/**
+ * The "Needs you" queue as the extension sees it: computed by the core once
+ * per change of the directory (and once a minute, since "stuck" depends on
+ * the clock), with the entries that are new since the last look. Other
+ * features add entries through addSource() (claim conflicts plug in here).
+ */
+import * as vscode from 'vscode';
+import type { QueueEntry, QueueSource } from '../../core';
+import { Disposable } from '../common/dispose';
+import { errorMessage } from '../common/reportError';
+import { CoordinationService } from './coordinationService';
+
+export interface QueueChange {
+  entries: QueueEntry[];
+  /** Entries whose key was not in the queue before. */
+  added: QueueEntry[];
+  /** The first queue of a directory or identity: nothing in it is news. */
+  first: boolean;
+}
+
+/** How often the queue is recomputed without a change on disk (stuck agents age). */
+const CLOCK_TICK_MS = 60_000;
+const UPDATE_DELAY_MS = 15;
+
+export class NeedsYouModel extends Disposable {
+  private current: QueueEntry[] = [];
+  private signature = '';
+  private basis: { coord: unknown; identity: string | null; version: number } | null = null;
+  private readonly sources = new Set<QueueSource>();
+  private readonly emitter = this._register(new vscode.EventEmitter<QueueChange>());
+  readonly onDidChange = this.emitter.event;
+
+  constructor(private readonly service: CoordinationService) {
+    super();
+    const tick = setInterval(() => this.update(true), CLOCK_TICK_MS);
+    // After the listeners that show unread counts have run and their updates have left the host.
+    let pending: NodeJS.Timeout | null = null;
+    this._register(
+      service.onDidChange(() => {
+        pending ??= setTimeout(() => {
+          pending = null;
+          this.update();
+        }, UPDATE_DELAY_MS);
+      }),
+    );
+    this._register({ dispose: () => (pending ? clearTimeout(pending) : undefined) });
+    this._register({ dispose: () => clearInterval(tick) });
+    this._register(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('coordination.stuckAfterMinutes')) this.update(true);
+      }),
+    );
+  }
+
+  get entries(): QueueEntry[] {
+    return this.current;
+  }
+
+  find(key: string): QueueEntry | undefined {
+    return this.current.find((e) => e.key === key);
+  }
+
+  /** Adds entries from another feature (e.g. claim conflicts, kind 'claim-conflict'); recomputed with the queue. */
+  addSource(source: QueueSource): vscode.Disposable {
+    this.sources.add(source);
+    this.update(true);
+    return new vscode.Disposable(() => {
+      this.sources.delete(source);
+      this.update(true);
+    });
+  }
+
+  /** Recomputes when the directory, the identity or (with `force`) the clock moved on. */
+  update(force = false): void {
+    const service = this.service;
+    if (!service.loaded || !service.identity) {
+      this.publish([], true, null);
+      return;
+    }
+    const c = service.coordination;
+    const basis = { coord: c, identity: service.identity, version: c.version };
+    const same =
+      this.basis !== null &&
+      this.basis.coord === basis.coord &&
+      this.basis.identity === basis.identity &&
+      this.basis.version === basis.version;
+    if (same && !force) return;
+    const first = this.basis === null || this.basis.coord !== basis.coord || this.basis.identity !== basis.identity;
+    let entries: QueueEntry[];
+    try {
+      entries = c.needsYou({ stuckAfterMs: stuckAfterMs(), extra: [...this.sources].flatMap((s) => s()) });
+    } catch (error) {
+      service.log.warn(`needs you: ${errorMessage(error)}`);
+      return;
+    }
+    this.publish(entries, first, basis);
+  }
+
+  private publish(entries: QueueEntry[], first: boolean, basis: NeedsYouModel['basis']): void {
+    const before = new Set(this.current.map((e) => e.key));
+    this.basis = basis;
+    const signature = JSON.stringify(entries.map((e) => [e.key, e.reasons, e.title]));
+    if (signature === this.signature && !first) return;
+    this.signature = signature;
+    this.current = entries;
+    this.emitter.fire({ entries, added: first ? [] : entries.filter((e) => !before.has(e.key)), first });
+  }
+}
+
+export function stuckAfterMs(): number {
+  const minutes = vscode.workspace.getConfiguration('coordination').get<number>('stuckAfterMinutes', 15);
+  return Math.max(1, Number.isFinite(minutes) ? minutes : 15) * 60_000;
+}

@@ -1,0 +1,188 @@
+/**
+ * `coord setup <agent>` and `coord setup --check` on real project
+ * directories: fresh config files, existing ones (every existing entry kept
+ * byte for byte, nothing duplicated on a second run), and the check running
+ * the installed hook for real.
+ */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { CLI, runCoord, tempDir } from '../support/helpers';
+
+function project(): string {
+  const root = tempDir('coord-project-');
+  assert.strictEqual(runCoord(['init', path.join(root, 'coordination')]).code, 0);
+  return root;
+}
+
+function setup(root: string, args: string[]) {
+  return runCoord(['--as', 'agent-a', 'setup', ...args, '--project', root], { cwd: root });
+}
+
+const read = (root: string, file: string) => fs.readFileSync(path.join(root, file), 'utf8');
+const write = (root: string, file: string, text: string) => {
+  fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+  fs.writeFileSync(path.join(root, file), text);
+};
+
+/**
+ * Every line of `before` is in `after`, in order, unchanged: only whole lines were added (and, in JSON, the
+ * comma that must follow what used to be the last member).
+ */
+function assertOnlyAdded(before: string, after: string): void {
+  const lines = after.split('\n');
+  let at = 0;
+  for (const line of before.replace(/\n$/, '').split('\n')) {
+    let found = lines.indexOf(line, at);
+    if (found < 0) found = lines.indexOf(line + ',', at);
+    assert.ok(found >= 0, `line kept byte for byte: ${JSON.stringify(line)}\n--- after ---\n${after}`);
+    at = found + 1;
+  }
+}
+
+const hookCommand = (agent: string, event: string) =>
+  `${process.execPath} ${CLI} --as agent-a hook ${event} --agent ${agent}`;
+
+describe('coord setup (connecting an agent)', function () {
+  this.timeout(60000);
+
+  it('claude on a fresh project: .mcp.json and .claude/settings.json, then unchanged on a second run', () => {
+    const root = project();
+    const r = setup(root, ['claude']);
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.match(r.stdout, /created\s+.*\.mcp\.json: added MCP server 'coord'/);
+    assert.deepStrictEqual(JSON.parse(read(root, '.mcp.json')), {
+      mcpServers: { coord: { command: process.execPath, args: [CLI, 'mcp'], env: { CLAUDE_INSTANCE_ID: 'agent-a' } } },
+    });
+    const settings = JSON.parse(read(root, '.claude/settings.json'));
+    assert.deepStrictEqual(Object.keys(settings.hooks), ['SessionStart', 'UserPromptSubmit', 'PostToolUse', 'Stop']);
+    assert.deepStrictEqual(settings.hooks.Stop, [
+      { hooks: [{ type: 'command', command: hookCommand('claude', 'Stop'), timeout: 10 }] },
+    ]);
+    const before = [read(root, '.mcp.json'), read(root, '.claude/settings.json')];
+    const again = setup(root, ['claude']);
+    assert.match(again.stdout, /unchanged .*\.mcp\.json: already set up/);
+    assert.deepStrictEqual(
+      [read(root, '.mcp.json'), read(root, '.claude/settings.json')],
+      before,
+      'nothing duplicated',
+    );
+  });
+
+  it('claude on existing files: other servers, hooks and settings kept byte for byte', () => {
+    const root = project();
+    const mcp = '{\n    "mcpServers": {\n        "github": {"command": "gh-mcp", "args": ["--ro"]}\n    }\n}\n';
+    const settings = [
+      '{',
+      '  "permissions": { "allow": ["Bash(npm test)"] },',
+      '  "hooks": {',
+      '    "PostToolUse": [',
+      '      { "matcher": "Write|Edit", "hooks": [{ "type": "command", "command": "npx prettier --write" }] }',
+      '    ]',
+      '  }',
+      '}',
+      '',
+    ].join('\n');
+    write(root, '.mcp.json', mcp);
+    write(root, '.claude/settings.json', settings);
+    const r = setup(root, ['claude']);
+    assert.strictEqual(r.code, 0, r.stderr);
+    assertOnlyAdded(mcp, read(root, '.mcp.json'));
+    assertOnlyAdded(settings, read(root, '.claude/settings.json'));
+    const parsed = JSON.parse(read(root, '.claude/settings.json'));
+    assert.strictEqual(parsed.hooks.PostToolUse.length, 2);
+    assert.deepStrictEqual(parsed.hooks.PostToolUse[0].matcher, 'Write|Edit');
+    assert.deepStrictEqual(Object.keys(JSON.parse(read(root, '.mcp.json')).mcpServers), ['github', 'coord']);
+  });
+
+  it('codex: config.toml edited minimally, hooks.json written', () => {
+    const root = project();
+    const toml = [
+      '# team settings',
+      'model = "gpt-5-codex"',
+      '',
+      '[features]',
+      'web_search = true',
+      '',
+      '[mcp_servers.docs]',
+      'command = "docs-mcp"',
+      '',
+    ].join('\n');
+    write(root, '.codex/config.toml', toml);
+    const r = setup(root, ['codex']);
+    assert.strictEqual(r.code, 0, r.stderr);
+    const after = read(root, '.codex/config.toml');
+    assertOnlyAdded(toml, after);
+    assert.match(after, /\[features\]\ncodex_hooks = true\nweb_search = true/);
+    assert.match(
+      after,
+      new RegExp(
+        `\\[mcp_servers\\.coord\\]\\ncommand = "${process.execPath}"\\nargs = \\["${CLI}", "mcp"\\]\\n\\n\\[mcp_servers\\.coord\\.env\\]\\nCLAUDE_INSTANCE_ID = "agent-a"\\n$`,
+      ),
+    );
+    const hooks = JSON.parse(read(root, '.codex/hooks.json'));
+    assert.strictEqual(hooks.hooks.UserPromptSubmit[0].hooks[0].command, hookCommand('codex', 'UserPromptSubmit'));
+    const again = setup(root, ['codex']);
+    assert.strictEqual(again.code, 0);
+    assert.strictEqual(read(root, '.codex/config.toml'), after, 'no second table, no second flag');
+  });
+
+  it('cursor: .cursor/mcp.json and a version 1 hooks.json', () => {
+    const root = project();
+    assert.strictEqual(setup(root, ['cursor']).code, 0);
+    const hooks = JSON.parse(read(root, '.cursor/hooks.json'));
+    assert.strictEqual(hooks.version, 1);
+    assert.deepStrictEqual(Object.keys(hooks.hooks), ['sessionStart', 'postToolUse', 'stop']);
+    assert.deepStrictEqual(hooks.hooks.stop, [{ command: hookCommand('cursor', 'stop'), loop_limit: 1 }]);
+    assert.ok(JSON.parse(read(root, '.cursor/mcp.json')).mcpServers.coord);
+  });
+
+  it('gemini: settings.json with comments keeps them and its other settings', () => {
+    const root = project();
+    const text = '{\n  // my theme\n  "theme": "GitHub",\n  "mcpServers": {}\n}\n';
+    write(root, '.gemini/settings.json', text);
+    assert.strictEqual(setup(root, ['gemini']).code, 0);
+    const after = read(root, '.gemini/settings.json');
+    assert.ok(after.startsWith('{\n  // my theme\n  "theme": "GitHub",\n  "mcpServers": {\n    "coord": {'), after);
+    assert.match(after, /"AfterAgent": \[/);
+    assert.match(after, /"BeforeAgent": \[/);
+  });
+
+  it('--check reports what is installed and runs the hook', () => {
+    const root = project();
+    const before = setup(root, ['--check', 'claude']);
+    assert.strictEqual(before.code, 1);
+    assert.match(before.stdout, /claude: not installed/);
+    setup(root, ['claude']);
+    const after = setup(root, ['--check', 'claude']);
+    assert.strictEqual(after.code, 0, after.stdout + after.stderr);
+    assert.match(after.stdout, /claude: installed, works/);
+    const all = runCoord(['--as', 'agent-a', '--json', 'setup', '--check', '--project', root], { cwd: root });
+    const reports = JSON.parse(all.stdout);
+    assert.deepStrictEqual(
+      reports.map((x: { agent: string; installed: boolean }) => [x.agent, x.installed]),
+      [
+        ['claude', true],
+        ['codex', false],
+        ['cursor', false],
+        ['gemini', false],
+      ],
+    );
+  });
+
+  it('bad input: unknown agent, a config file that is not JSON; nothing written', () => {
+    const root = project();
+    const unknown = setup(root, ['banana']);
+    assert.strictEqual(unknown.code, 2);
+    assert.match(
+      unknown.stderr,
+      /^coord: error: unknown agent 'banana': choose one of claude, codex, cursor, gemini\n$/,
+    );
+    write(root, '.mcp.json', '{ "mcpServers": { oops } }');
+    const broken = setup(root, ['claude']);
+    assert.strictEqual(broken.code, 1);
+    assert.match(broken.stderr, /\.mcp\.json is not valid JSON/);
+    assert.strictEqual(read(root, '.mcp.json'), '{ "mcpServers": { oops } }');
+    assert.ok(!fs.existsSync(path.join(root, '.claude')));
+  });
+});
