@@ -198,14 +198,14 @@ describe('a reading command costs what it reads, not the size of the history', f
     return times.sort((a, b) => a - b)[2];
   }
 
-  it('10k vs 200k messages: each command takes well under 20x (a full load scales with the history)', async () => {
+  it('10k vs 200k messages: list-chatrooms, check-chatroom, thread take under 3x (a full load takes about 20x)', async () => {
     const small = path.join(tempDir('coord-cli-cost-'), 'coordination');
     const large = path.join(tempDir('coord-cli-cost-'), 'coordination');
     await generate(small, 10_000);
     await generate(large, 200_000);
-    // An instance that keeps up with its messages: unread answers cost what they print.
-    for (const dir of [small, large]) answer(dir, ['mark-read', 'all']);
-    for (const args of [['list-chatrooms'], ['check-chatroom', 'general'], ['thread', '3'], ['system-status']]) {
+    // Not yet the unread commands (system-status with an identity, check-inbox, mark-read all): they still
+    // check every row of the summary against the read marks, so their cost grows with the history.
+    for (const args of [['list-chatrooms'], ['check-chatroom', 'general'], ['thread', '3']]) {
       // Interleaved so that load on the machine hits both alike.
       const a = median(small, args);
       const b = median(large, args);
