@@ -3,6 +3,7 @@
 // printed as one table and written to bench-results.json.
 //
 //   node bench/run.mjs [--quick] [--no-extension] [--no-search] [--no-agents] [--no-nats] [--out FILE]
+//                      [--scale N (bench/scale.mjs)]
 //
 // Rows (each { name, value, unit, baseline, baselineValue, ratio, goal, ok }).
 // A row with a goal is checked against it and shows PASS or FAIL; any FAIL
@@ -266,10 +267,21 @@ if (loadBefore > cpus().length * 0.5)
 process.stderr.write(
   `bench on ${cpus().length}x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}${quick ? ' (quick)' : ''}\n`,
 );
-benchCliLatency();
-const bigDir = benchBigLog();
-await benchThroughput();
-await benchConcurrentWriters();
+// --scale N: only the reading commands at 10k and N (bench/scale.mjs).
+const scale = args.includes('--scale') ? Number(args[args.indexOf('--scale') + 1]) : 0;
+const opt = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+if (scale) {
+  const { benchScale } = await import(pathToFileURL(join(root, 'bench', 'scale.mjs')).href);
+  for (const r of await benchScale({ work, scale, scaleDir: opt('--scale-dir'), baselineCli: opt('--baseline-cli') }))
+    row(r);
+  args.push('--no-extension', '--no-search', '--no-agents');
+}
+if (!scale) benchCliLatency();
+const bigDir = scale ? null : benchBigLog();
+if (!scale) {
+  await benchThroughput();
+  await benchConcurrentWriters();
+}
 
 if (!args.includes('--no-extension')) {
   const ext = join(root, 'bench', 'extension.mjs');

@@ -54,7 +54,7 @@ const opened: CoordinationBackend[] = [];
 /** The directory, or the NATS server when --server / $COORD_SERVER names one (connecting first). */
 export async function open(global: GlobalOptions): Promise<CoordinationBackend> {
   const server = serverOptionsFrom({ server: global.server, creds: global.creds });
-  const backend = await openBackend({ dir: global.dir, instance: global.as, server });
+  const backend = await openBackend({ dir: global.dir, instance: global.as, server, fromSummary: true });
   opened.push(backend);
   return backend;
 }

@@ -19,19 +19,23 @@ import { formatTimestamp } from './common/time';
 import { assertCoordinationDir, resolveDirectory } from './disk/directory';
 import { readTextIfExists, writeAtomic } from './disk/fsutil';
 import { Layout } from './disk/layout';
-import { ActionEntry, parseActionLog } from './formats/actionLog';
+import { ActionEntry, lastActions, parseActionLog } from './formats/actionLog';
 import { ChatroomStatusEntry } from './formats/chatroomStatus';
 import { formatLogLine } from './formats/messagesLog';
 import { formatInstanceStatusFile, upsertStatusTxt } from './formats/statuses';
 import { knownInstances } from './read/instances';
 import { findLogMessage } from './read/logLookup';
-import { roomsWithoutLog, roomWithDescription } from './read/roomLookup';
+import { roomsWithLogEvidence, roomsWithoutLog, roomWithDescription } from './read/roomLookup';
 import { bareNameRule, readStatusEntries } from './read/rooms';
 import { DirectoryStore, StoredMessage, toMessage } from './read/store';
 import type { MessageStore, ReadView } from './backend/messageStore';
 import { watchDirectory } from './backend/directoryWatch';
 import { runSearch, SearchOptions } from './search/searchEngine';
 import { searchIndexFor } from './search/memoryIndex';
+import { CachedCorpus } from './search/indexReader';
+import { loadAndPersist, openSummary } from './search/persistedIndex';
+import { summaryRoomMessages, summaryThread, summaryTranscriptLines, summaryUnread } from './search/summaryReads';
+import { sourceFromKey } from './read/sources';
 import { newMessageId, OutgoingMessage, transcriptCopies } from './write/messageWrites';
 import { advancePositions, appendReadMarks, markInboxBlocksRead } from './write/readMarkWrites';
 import { writeNewRoom, writeRoomStatus } from './write/roomWrites';
@@ -59,6 +63,12 @@ export interface OpenOptions {
   env?: NodeJS.ProcessEnv;
   /** Clock for timestamps (tests). */
   now?: () => Date;
+  /**
+   * Answer reads from the directory's persisted summary while nothing is
+   * loaded, reading only what each answer needs (one-shot processes such as
+   * the CLI); a long-lived reader that refreshes anyway leaves it off.
+   */
+  fromSummary?: boolean;
 }
 
 export interface SystemStatus {
@@ -111,7 +121,13 @@ export function openCoordination(options: OpenOptions = {}): Coordination {
   const dir = assertCoordinationDir(resolveDirectory({ dir: options.dir, env, cwd: options.cwd }));
   const instance = options.instance ?? (env.CLAUDE_INSTANCE_ID || undefined);
   if (instance !== undefined) assertInstanceId(instance, 'instance id (--as / CLAUDE_INSTANCE_ID)');
-  return new Coordination(dir, instance ?? null, options.now ?? (() => new Date()));
+  return new Coordination(
+    dir,
+    instance ?? null,
+    options.now ?? (() => new Date()),
+    undefined,
+    options.fromSummary ?? false,
+  );
 }
 
 /** Creates a coordination directory (or completes one) and opens it. */
@@ -158,6 +174,7 @@ export class Coordination {
     readonly instance: string | null,
     private readonly now: () => Date,
     reader?: MessageStore,
+    private readonly fromSummary = false,
   ) {
     this.layout = new Layout(dir);
     this.store = new DirectoryStore(dir);
@@ -209,6 +226,37 @@ export class Coordination {
     return this.reader;
   }
 
+  /**
+   * Runs `answer` on the summary when this object reads from it and has
+   * loaded nothing; undefined otherwise. A missing or stale summary is
+   * rebuilt from a full load (which then answers).
+   */
+  private viaSummary<T>(answer: (c: CachedCorpus) => T | undefined): T | undefined {
+    if (!this.fromSummary || this.loaded) return undefined;
+    const corpus = openSummary(this.layout);
+    if (!corpus) {
+      loadAndPersist(this.layout, () => {
+        this.refresh();
+        return this.store;
+      });
+      return undefined;
+    }
+    try {
+      return answer(corpus);
+    } finally {
+      corpus.close();
+    }
+  }
+
+  /** Every chatroom under the room rule, keyed by lower-cased name. */
+  private roomsKnown(): Map<string, Chatroom> {
+    return this.viaSummary((c) => roomsWithLogEvidence(this.layout, c.logRooms())) ?? this.state.chatrooms();
+  }
+
+  private totalMessages(): number {
+    return this.viaSummary((c) => c.count) ?? this.state.allMessages().length;
+  }
+
   messages(): Message[] {
     return this.state.allMessages().map(toMessage);
   }
@@ -237,11 +285,11 @@ export class Coordination {
   }
 
   listChatrooms(): Chatroom[] {
-    return [...this.state.chatrooms().values()].sort((a, b) => a.name.localeCompare(b.name));
+    return [...this.roomsKnown().values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
   getChatroom(name: string): Chatroom {
-    const room = this.state.chatrooms().get(stripSigil(name, '#').toLowerCase());
+    const room = this.roomsKnown().get(stripSigil(name, '#').toLowerCase());
     if (!room) throw this.unknownRoom(stripSigil(name, '#'), this.listChatrooms());
     return room;
   }
@@ -249,6 +297,8 @@ export class Coordination {
   checkChatroom(name: string, opts: { limit?: number } = {}): Message[] {
     const room = this.getChatroom(name);
     const lower = room.name.toLowerCase();
+    const fast = this.viaSummary((c) => summaryRoomMessages(c, lower, opts.limit));
+    if (fast) return fast;
     const list = this.state.allMessages().filter((m) => m.room !== null && m.room.toLowerCase() === lower);
     return lastN(list, opts.limit).map(toMessage);
   }
@@ -279,6 +329,8 @@ export class Coordination {
 
   /** A message and every reply below it, depth first in time order. */
   thread(ref: MessageRef): Message[] {
+    const fast = this.viaSummary((c) => summaryThread(c, ref) ?? undefined);
+    if (fast) return fast;
     const root = this.requireMessage(ref);
     const children = new Map<string, StoredMessage[]>();
     for (const m of this.state.allMessages()) {
@@ -304,11 +356,15 @@ export class Coordination {
     return this.visible(stored, this.state.chatrooms());
   }
 
-  private visible(m: StoredMessage, rooms: Map<string, Chatroom>): boolean {
+  private visible(m: Pick<StoredMessage, 'from' | 'room' | 'to'>, rooms: Map<string, Chatroom>): boolean {
     return this.visibleTo(m, rooms, this.instance);
   }
 
-  private visibleTo(m: StoredMessage, rooms: Map<string, Chatroom>, who: string | null): boolean {
+  private visibleTo(
+    m: Pick<StoredMessage, 'from' | 'room' | 'to'>,
+    rooms: Map<string, Chatroom>,
+    who: string | null,
+  ): boolean {
     if (m.room !== null) return rooms.get(m.room.toLowerCase())?.status !== 'closed';
     return who !== null && (m.to === who || m.from === who);
   }
@@ -324,18 +380,14 @@ export class Coordination {
 
   protected unreadStored(room?: string): StoredMessage[] {
     const me = this.requireInstance();
-    const rooms = this.state.chatrooms();
-    const reads = this.readState();
+    const rooms = this.roomsKnown();
     const roomLower = room === undefined ? undefined : this.getChatroom(room).name.toLowerCase();
-    return this.state
-      .allMessages()
-      .filter(
-        (m) =>
-          m.from !== me &&
-          this.visible(m, rooms) &&
-          (roomLower === undefined || m.room?.toLowerCase() === roomLower) &&
-          !reads.isRead(m),
-      );
+    const shown = (m: Pick<StoredMessage, 'from' | 'room' | 'to'>) =>
+      m.from !== me && this.visible(m, rooms) && (roomLower === undefined || m.room?.toLowerCase() === roomLower);
+    const fast = this.viaSummary((c) => summaryUnread(this.layout, c, me, shown));
+    if (fast) return fast;
+    const reads = this.readState();
+    return this.state.allMessages().filter((m) => shown(m) && !reads.isRead(m));
   }
 
   /** Unread counts per room ("#name") and per DM peer ("@id"). */
@@ -391,7 +443,8 @@ export class Coordination {
   }
 
   actionLog(opts: { limit?: number } = {}): ActionEntry[] {
-    return lastN(parseActionLog(readTextIfExists(this.layout.actionLog)), opts.limit);
+    if (opts.limit !== undefined && opts.limit > 0) return lastActions(this.layout.actionLog, opts.limit);
+    return parseActionLog(readTextIfExists(this.layout.actionLog));
   }
 
   systemStatus(): SystemStatus {
@@ -399,7 +452,7 @@ export class Coordination {
     const counts = this.instance ? this.unreadCounts() : { total: 0, mentions: 0 };
     return {
       instance: this.instance,
-      totalMessages: this.state.allMessages().length,
+      totalMessages: this.totalMessages(),
       unread: counts.total,
       mentions: counts.mentions,
       activeChatrooms: rooms.filter((r) => r.status === 'open').length,
@@ -412,7 +465,7 @@ export class Coordination {
   systemSummary(): SystemSummary {
     return {
       instance: this.instance,
-      totalMessages: this.state.allMessages().length,
+      totalMessages: this.totalMessages(),
       unread: this.instance ? this.unreadCounts().total : 0,
       activeChatrooms: this.listChatrooms().filter((r) => r.status === 'open').length,
       statuses: this.statuses(),
@@ -492,17 +545,23 @@ export class Coordination {
    */
   async markRead(refs: MessageRef[] | 'all'): Promise<MarkReadResult> {
     const me = this.requireInstance();
-    this.refresh();
-    const reads = this.readState();
+    // Marking all needs the unread messages and the transcripts' lengths: the summary has both.
+    const lines = refs === 'all' ? this.viaSummary((c) => summaryTranscriptLines(this.layout, c)) : undefined;
+    if (!lines) this.refresh();
     const targets: StoredMessage[] = refs === 'all' ? this.unreadStored() : refs.map((r) => this.requireMessage(r));
     const unique = [...new Set(targets)];
-    const fresh = unique.filter((m) => !reads.isRead(m));
+    const reads = lines ? null : this.readState();
+    const fresh = reads ? unique.filter((m) => !reads.isRead(m)) : unique;
     const time = this.timestamp();
     const summary = refs === 'all' ? `All ${fresh.length} messages marked as read` : describeMarked(fresh);
-    await this.persistReadMarks(me, fresh, time, refs === 'all', {
-      action: refs === 'all' ? 'MARK_READ_ALL' : 'MARK_READ',
-      details: summary,
-    });
+    await this.persistReadMarks(
+      me,
+      fresh,
+      time,
+      refs === 'all',
+      { action: refs === 'all' ? 'MARK_READ_ALL' : 'MARK_READ', details: summary },
+      lines,
+    );
     return { marked: fresh.map((m) => m.number ?? m.id), alreadyRead: unique.length - fresh.length };
   }
 
@@ -513,12 +572,13 @@ export class Coordination {
     time: string,
     all: boolean,
     action: ActionRecord,
+    lines?: TranscriptLines,
   ): Promise<void> {
     return this.writes.locked(() => {
       this.writes.registerSelf(me);
       appendReadMarks(this.layout, me, fresh, time);
-      markInboxBlocksRead(this.layout, (key) => this.store.sourceKind(key), me, fresh);
-      if (all) advancePositions(this.layout, this.store.transcriptLines(), me);
+      markInboxBlocksRead(this.layout, sourceFromKey, me, fresh);
+      if (all) advancePositions(this.layout, lines ?? this.store.transcriptLines(), me);
       this.writes.logAction(me, action.action, action.details);
     });
   }
@@ -939,6 +999,9 @@ export class Coordination {
 }
 
 // ---------------------------------------------------------------- helpers
+
+/** Each transcript's length in lines, for bash's positions file. */
+type TranscriptLines = ReturnType<DirectoryStore['transcriptLines']>;
 
 /** An action-log entry a write records. */
 export interface ActionRecord {

@@ -4,7 +4,9 @@
  *   [ts] instance-1: ACTION_TYPE - details       (older)
  * A line that does not start with `[` continues the entry above.
  */
+import * as fs from 'fs';
 import { TIMESTAMP_SOURCE } from '../common/time';
+import { readRange } from '../disk/fsutil';
 import { splitLines } from '../disk/lines';
 
 export interface ActionEntry {
@@ -37,4 +39,34 @@ export function parseActionLog(text: string): ActionEntry[] {
 export function formatActionLine(e: ActionEntry): string {
   const details = e.details.replace(/\r\n|\r|\n/g, ' ');
   return `[${e.time}] ${e.instance} | ${e.action} | ${details}\n`;
+}
+
+/**
+ * The last `limit` entries, reading the file from its end only as far as
+ * they need (a growing window that starts at a line opening an entry).
+ */
+export function lastActions(file: string, limit: number): ActionEntry[] {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return [];
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    for (let span = 64 * 1024; ; span *= 4) {
+      const start = Math.max(0, size - span);
+      const text = readRange(fd, start, size).toString('utf8');
+      let lines = splitLines(text);
+      if (start > 0) {
+        // The first line may be cut, and lines before the first entry line belong to an earlier entry.
+        const first = lines.findIndex((l, k) => k > 0 && l.startsWith('[') && LOOSE_RE.test(l));
+        lines = first < 0 ? [] : lines.slice(first);
+      }
+      const entries = parseActionLog(lines.join('\n'));
+      if (start === 0 || entries.length >= limit) return entries.slice(Math.max(0, entries.length - limit));
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
 }

@@ -6,10 +6,11 @@
  * line are left out); a name not found here may still be a room the log
  * names, which only the store can tell.
  */
+import * as fs from 'fs';
 import { Chatroom } from '../common/messageTypes';
 import { isValidRoomName } from '../common/names';
 import { Layout } from '../disk/layout';
-import { fileStamp, listFiles, readTextIfExists } from '../disk/fsutil';
+import { fileStamp, listFiles, readRange, readTextIfExists } from '../disk/fsutil';
 import { TranscriptEvent } from '../formats/transcript';
 import { readStatusEntries, roomsFrom } from './rooms';
 import { readSourceText } from './sources';
@@ -44,6 +45,55 @@ export function roomWithDescription(layout: Layout, name: string): Chatroom | un
   return roomsFrom({ statusEntries: readStatusEntries(layout), transcripts: [{ name, events }], logRooms: [] }).get(
     name.toLowerCase(),
   );
+}
+
+/**
+ * Every room under the rule, given the log's evidence (rooms log lines were
+ * sent to, e.g. from the persisted summary) instead of reading the log. A room
+ * with a status line takes only its description and creation time from its
+ * transcript, so that is read from its start until both appear; a room
+ * without one is read whole (its SYSTEM lines decide its state).
+ */
+export function roomsWithLogEvidence(
+  layout: Layout,
+  logRooms: Iterable<{ name: string; time: string }>,
+): Map<string, Chatroom> {
+  const statusEntries = readStatusEntries(layout);
+  const listed = new Set(statusEntries.filter((e) => isValidRoomName(e.name)).map((e) => e.name.toLowerCase()));
+  const transcripts: Array<{ name: string; events: TranscriptEvent[] }> = [];
+  for (const file of listFiles(layout.chatroomsDir)) {
+    const name = file.slice(0, -4);
+    if (!isValidRoomName(name)) continue;
+    const events = listed.has(name.toLowerCase())
+      ? leadingEvents(name, layout.chatroom(name))
+      : readSourceText({ kind: 'room', name }, readTextIfExists(layout.chatroom(name)), 0).events;
+    transcripts.push({ name, events });
+  }
+  return roomsFrom({ statusEntries, transcripts, logRooms });
+}
+
+/** A transcript's SYSTEM lines up to its first description and creation line (all of them when it lacks one). */
+function leadingEvents(name: string, file: string): TranscriptEvent[] {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return [];
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    for (let span = 64 * 1024; ; span *= 4) {
+      const bytes = readRange(fd, 0, Math.min(size, span));
+      const whole = bytes.length >= size;
+      // Only whole lines: a cut block at the end is not read.
+      const end = whole ? bytes.length : bytes.lastIndexOf(0x0a) + 1;
+      const { events } = readSourceText({ kind: 'room', name }, bytes.toString('utf8', 0, end), 0);
+      if (whole || (events.some((e) => e.type === 'description') && events.some((e) => e.type === 'created')))
+        return events;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 const cache = new Map<string, { stamp: string; transcriptOnly: string[]; rooms: Map<string, Chatroom> }>();

@@ -40,6 +40,15 @@ export function discoverSources(layout: Layout): SourceFile[] {
   return found;
 }
 
+/** The kind and name a source key (see discoverSources) stands for. */
+export function sourceFromKey(key: string): { kind: SourceKind; name: string } | undefined {
+  const at = key.indexOf(':');
+  const kind = key.slice(0, at) as SourceKind;
+  const keyName = key.slice(at + 1);
+  if (kind === 'pythonDm') return keyName.startsWith('dm_') ? { kind, name: keyName.slice(3) } : undefined;
+  return kind === 'room' || kind === 'inbox' || kind === 'bashDm' ? { kind, name: keyName } : undefined;
+}
+
 export interface StampedSource extends SourceFile {
   stamp: { size: number; mtimeMs: number; ino: number };
 }

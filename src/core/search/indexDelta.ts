@@ -11,7 +11,7 @@ import { fileTail, readRange } from '../disk/fsutil';
 import { decodeLines } from '../disk/lines';
 import { attachBlock, BlockMatcher } from '../read/blockMatching';
 import { continueLogMessage, orphanLogLine, readLogLine } from '../read/logMessages';
-import { PlacedMessage } from '../read/messageIdentity';
+import { fnv, PlacedMessage } from '../read/messageIdentity';
 import { ByTime } from '../read/messagesByTime';
 import { bareNameRule, readStatusEntries } from '../read/rooms';
 import { readSourceText, SourceBlock, stampSources } from '../read/sources';
@@ -47,8 +47,14 @@ export function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[]
   }
   if (fd !== null) {
     try {
-      logSize = fs.fstatSync(fd).size;
+      const st = fs.fstatSync(fd);
+      logSize = st.size;
       if (logSize < baseSize) return null;
+      // Replaced, or edited in place (same size, new time), or its first bytes changed: not growth.
+      if (h.log.size >= 0) {
+        if (st.ino !== h.log.ino || (logSize === baseSize && st.mtimeMs !== h.log.mtimeMs)) return null;
+        if (logHead(fd, h.log.size) !== h.log.head) return null;
+      }
       if (baseSize > 0 && fileTail(fd, baseSize) !== h.log.tail) return null;
       if (logSize > baseSize) {
         if (h.log.partial) return null;
@@ -69,7 +75,14 @@ export function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[]
             if (h.logCount > 0) return null; // continues a base message
             fields = orphanLogLine(line, number);
           }
-          const m: DeltaMessage = { ...fields, parent: -1, claimed: [], idFromBlock: false, seq: seq++ };
+          const m: DeltaMessage = {
+            ...fields,
+            parent: -1,
+            claimed: [],
+            claimedLines: [],
+            idFromBlock: false,
+            seq: seq++,
+          };
           logMsgs.push(m);
           byLine.set(number, m);
         }
@@ -128,11 +141,19 @@ export function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[]
       idFromBlock: (m) => m.idFromBlock,
       claim: (m, _log, block) => {
         m.claimed.push(source.key);
+        m.claimedLines.push(block.lastLine);
         if (block.id) m.idFromBlock = true;
       },
       legacyById,
       addLegacy: (fields) => {
-        const m: DeltaMessage = { ...fields, parent: -1, claimed: [], idFromBlock: false, seq: seq++ };
+        const m: DeltaMessage = {
+          ...fields,
+          parent: -1,
+          claimed: [],
+          claimedLines: [],
+          idFromBlock: false,
+          seq: seq++,
+        };
         legacy.push(m);
         return m;
       },
@@ -186,6 +207,11 @@ export function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[]
     }
   }
   return out;
+}
+
+/** A digest of the log's first bytes, up to 64 KiB of the `size` it had (see LogState.head). */
+export function logHead(fd: number, size: number): string {
+  return fnv(readRange(fd, 0, Math.min(size, 64 * 1024)).toString('latin1')).toString(16);
 }
 
 function currentSize(file: string): number {

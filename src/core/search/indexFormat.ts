@@ -9,7 +9,7 @@ import { RawMessage } from '../common/messageTypes';
 import { TranscriptBlock } from '../formats/transcript';
 
 export const MAGIC = 'CSI1';
-export const FORMAT_VERSION = 7;
+export const FORMAT_VERSION = 10;
 /** Int32 words per message row in the meta section. */
 export const META = 8;
 /** A delta larger than this is folded into a new base. */
@@ -25,6 +25,10 @@ export interface LogState {
   endsCR: boolean;
   /** The last line has no terminator. */
   partial: boolean;
+  /** The file's inode, modification time and a digest of its first bytes: an edit in place is a change, not growth. */
+  ino: number;
+  mtimeMs: number;
+  head: string;
 }
 
 export interface FileStamp {
@@ -64,6 +68,10 @@ export interface Header {
   unresolvedIds: string[];
   /** Recipients of log messages: a new room file with one of these names would change how a bare target reads. */
   toNames: string[];
+  /** Rooms log lines were sent to, [spelling, time of the first], in order of first use (the room rule's evidence). */
+  logRooms: Array<[string, string]>;
+  /** Source keys the refs section points into. */
+  sourceKeys: string[];
 }
 
 export const sameStamp = (a: FileStamp, b: FileStamp) =>
@@ -94,8 +102,9 @@ export interface DeltaMessage extends RawMessage {
   lastLine: number | null;
   /** Position of its parent in the whole corpus, or -1. */
   parent: number;
-  /** Sources whose blocks it took (a source lends one block per message). */
+  /** Sources whose blocks it took (a source lends one block per message), and each block's last line. */
   claimed: string[];
+  claimedLines: number[];
   idFromBlock: boolean;
   seq: number;
 }

@@ -127,6 +127,48 @@ export class CachedCorpus implements SearchCorpus {
     return lo < this.baseCount && this.word('idHash', lo) === key;
   }
 
+  private refStarts: Uint32Array | null = null;
+  private refWords: Int32Array | null = null;
+
+  /** The log number of message i (null for a legacy message). */
+  number(i: number): number | null {
+    const dm = this.d(i);
+    if (dm) return dm.number;
+    return this.m(i, 0) === 0 ? null : this.m(i, 0);
+  }
+
+  /** The last physical log line of message i (null for a legacy message). */
+  lastLine(i: number): number | null {
+    const dm = this.d(i);
+    if (dm) return dm.lastLine;
+    return this.m(i, 0) === 0 ? null : this.m(i, 1);
+  }
+
+  /** The transcript blocks that copy message i: their source key and last line. */
+  refs(i: number): Array<{ source: string; lastLine: number }> {
+    const dm = this.d(i);
+    if (dm) return dm.claimed.map((source, k) => ({ source, lastLine: dm.claimedLines[k] }));
+    if (!this.refStarts) {
+      this.refStarts = this.u32('refStarts');
+      this.refWords = new Int32Array(this.section('refs').buffer);
+    }
+    const out: Array<{ source: string; lastLine: number }> = [];
+    for (let k = this.refStarts[i]; k < this.refStarts[i + 1]; k++)
+      out.push({ source: this.header.sourceKeys[this.refWords![k * 2]], lastLine: this.refWords![k * 2 + 1] });
+    return out;
+  }
+
+  /** Rooms log lines were sent to, with the time of the first, in order of first use (base, then delta). */
+  logRooms(): Array<{ name: string; time: string }> {
+    const seen = new Map<string, { name: string; time: string }>();
+    for (const [name, time] of this.header.logRooms) seen.set(name.toLowerCase(), { name, time });
+    for (const m of this.delta) {
+      if (m.number !== null && m.room !== null && m.room !== '' && !seen.has(m.room.toLowerCase()))
+        seen.set(m.room.toLowerCase(), { name: m.room, time: m.time });
+    }
+    return [...seen.values()];
+  }
+
   /** The base message owning log line n, or -1. */
   findNumber(n: number): number {
     // Log messages keep their order in the corpus (legacy rows, number 0, sit between them).
@@ -304,7 +346,7 @@ export class CachedCorpus implements SearchCorpus {
     return this.d(i)?.time ?? this.column('times', i);
   }
 
-  private id(i: number): string {
+  id(i: number): string {
     return this.d(i)?.id ?? this.column('ids', i);
   }
 

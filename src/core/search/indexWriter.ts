@@ -50,6 +50,11 @@ export function writeSearchCache(
   let unresolvedFrom = 0;
   const unresolvedIds: string[] = [];
   const toNames = new Set<string>();
+  const logRooms = new Map<string, [string, string]>();
+  for (const m of all) {
+    if (m.number !== null && m.room !== null && m.room !== '' && !logRooms.has(m.room.toLowerCase()))
+      logRooms.set(m.room.toLowerCase(), [m.room, m.time]);
+  }
   let trailing = true;
   for (let i = count - 1; i >= 0; i--) {
     const m = all[i];
@@ -93,6 +98,11 @@ export function writeSearchCache(
   const textParts: Buffer[] = [];
   const lowerText: string[] = [];
   const lowerWho: string[] = [];
+  // Which transcript blocks copy each message (source, last line): what read state needs of them.
+  const sourceKeys: string[] = [];
+  const sourceIds = new Map<string, number>();
+  const refStarts = new Uint32Array(count + 1);
+  const refWords: number[] = [];
   const textBytes = new Uint32Array(count + 1);
   const textChars = new Uint32Array(count + 1);
   let offset = 0;
@@ -111,6 +121,16 @@ export function writeSearchCache(
       meta[o + 7] = -1;
       replyIds[i] = m.replyTo;
     }
+    for (const ref of m.refs) {
+      let k = sourceIds.get(ref.source);
+      if (k === undefined) {
+        k = sourceKeys.length;
+        sourceKeys.push(ref.source);
+        sourceIds.set(ref.source, k);
+      }
+      refWords.push(k, ref.block.lastLine);
+    }
+    refStarts[i + 1] = refWords.length / 2;
     ids.push(m.id);
     lowerText.push(m.text.toLowerCase());
     lowerWho.push(`${m.from} ${m.target}`.toLowerCase());
@@ -165,6 +185,8 @@ export function writeSearchCache(
     ['post', typedBytes(post)],
     ['idHash', typedBytes(idHash)],
     ['timeOrder', typedBytes(timeOrder)],
+    ['refStarts', typedBytes(refStarts)],
+    ['refs', typedBytes(Int32Array.from(refWords))],
   ];
   const header: Header = {
     version: FORMAT_VERSION,
@@ -183,6 +205,8 @@ export function writeSearchCache(
     unresolvedFrom,
     unresolvedIds,
     toNames: [...toNames],
+    logRooms: [...logRooms.values()],
+    sourceKeys,
   };
   // Section offsets depend on the header's length, which depends on them: reserve room for the digits.
   let headerBytes = Buffer.from(JSON.stringify(header));

@@ -43,11 +43,11 @@ import { Layout } from '../disk/layout';
 import { fileTail, readRange } from '../disk/fsutil';
 import { DirectoryStore } from '../read/store';
 import { StampedSource, stampSources } from '../read/sources';
-import { searchIndexFor } from './memoryIndex';
+import { MessageSearchIndex, searchIndexFor } from './memoryIndex';
 import { checkQuery, runSearch, SearchOptions } from './searchEngine';
 import { LogState, sameStamp } from './indexFormat';
-import { computeDelta } from './indexDelta';
-import { openCache } from './indexReader';
+import { computeDelta, logHead } from './indexDelta';
+import { CachedCorpus, openCache } from './indexReader';
 import { writeSearchCache } from './indexWriter';
 
 export { MAX_DELTA_MESSAGES } from './indexFormat';
@@ -91,48 +91,73 @@ export function searchDirectoryDetailed(
   // A query that cannot run fails before any file is read or written.
   checkQuery(query, opts);
   const layout = new Layout(dir);
-  const cached = openCache(layout);
+  const cached = openSummary(layout);
   if (cached) {
     try {
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const delta = computeDelta(layout, cached);
-        if (delta === 'moved') continue;
-        if (delta === null) break;
-        cached.setDelta(delta);
-        return { messages: runSearch(cached, query, opts), source: delta.length > 0 ? 'delta' : 'cache' };
-      }
+      return { messages: runSearch(cached, query, opts), source: cached.count > cached.baseCount ? 'delta' : 'cache' };
     } finally {
       cached.close();
     }
   }
+  const { index } = loadAndPersist(layout, () => {
+    const store = new DirectoryStore(dir);
+    store.refresh();
+    return store;
+  });
+  return { messages: runSearch(index, query, opts), source: 'rebuilt' };
+}
+
+/**
+ * The persisted index plus the messages appended since (the directory's
+ * summary, which the reading commands use too), or null when it is missing or
+ * no longer describes the files (then loadAndPersist rebuilds it). The caller
+ * closes it.
+ */
+export function openSummary(layout: Layout): CachedCorpus | null {
+  const cached = openCache(layout);
+  if (!cached) return null;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const delta = computeDelta(layout, cached);
+    if (delta === 'moved') continue;
+    if (delta === null) break;
+    cached.setDelta(delta);
+    return cached;
+  }
+  cached.close();
+  return null;
+}
+
+/**
+ * Loads the directory through `load` and, when no file moved meanwhile,
+ * rewrites the persisted index from it (a cache: a failed write is ignored).
+ */
+export function loadAndPersist(
+  layout: Layout,
+  load: () => DirectoryStore,
+): { store: DirectoryStore; index: MessageSearchIndex; written: boolean } {
   const files = stampSources(layout);
   const log = readLogState(layout);
-  const store = new DirectoryStore(dir);
-  store.refresh();
+  const store = load();
   const index = searchIndexFor(store);
-  const messages = runSearch(index, query, opts);
   // Only a state that did not move while we loaded is worth recording.
-  if (log !== null && sameStamps(files, stampSources(layout)) && sameLog(log, readLogState(layout))) {
-    try {
-      writeSearchCache(layout, store, index, log, files);
-    } catch {
-      /* a cache: never fail a search for it */
-    }
+  if (log === null || !sameStamps(files, stampSources(layout)) || !sameLog(log, readLogState(layout)))
+    return { store, index, written: false };
+  try {
+    writeSearchCache(layout, store, index, log, files);
+    return { store, index, written: true };
+  } catch {
+    return { store, index, written: false };
   }
-  return { messages, source: 'rebuilt' };
 }
 
 /** Builds (or refreshes) the persisted index now; returns false when the directory kept changing. */
 export function buildSearchCache(dir: string): boolean {
   const layout = new Layout(dir);
-  const files = stampSources(layout);
-  const log = readLogState(layout);
-  const store = new DirectoryStore(dir);
-  store.refresh();
-  const index = searchIndexFor(store);
-  if (log === null || !sameStamps(files, stampSources(layout)) || !sameLog(log, readLogState(layout))) return false;
-  writeSearchCache(layout, store, index, log, files);
-  return true;
+  return loadAndPersist(layout, () => {
+    const store = new DirectoryStore(dir);
+    store.refresh();
+    return store;
+  }).written;
 }
 
 function sameStamps(a: StampedSource[], b: StampedSource[]): boolean {
@@ -143,12 +168,16 @@ function readLogState(layout: Layout): LogState | null {
   try {
     fd = fs.openSync(layout.messagesLog, 'r');
   } catch {
-    return { size: -1, tail: '', lines: 0, endsCR: false, partial: false };
+    return { size: -1, tail: '', lines: 0, endsCR: false, partial: false, ino: 0, mtimeMs: 0, head: '' };
   }
   try {
-    const size = fs.fstatSync(fd).size;
+    const st = fs.fstatSync(fd);
+    const size = st.size;
     const last = size > 0 ? readRange(fd, size - 1, size)[0] : 0x0a;
     return {
+      ino: st.ino,
+      mtimeMs: st.mtimeMs,
+      head: logHead(fd, size),
       size,
       tail: fileTail(fd, size),
       lines: 0,
@@ -163,5 +192,5 @@ function readLogState(layout: Layout): LogState | null {
 }
 
 function sameLog(a: LogState, b: LogState | null): boolean {
-  return b !== null && a.size === b.size && a.tail === b.tail;
+  return b !== null && a.size === b.size && a.tail === b.tail && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
 }

@@ -1,0 +1,122 @@
+// `npm run bench -- --scale N`: what the reading commands cost at N messages
+// beside the same commands at 10k, each a real `coord` process timed with
+// /usr/bin/time -v (wall time and peak RSS).
+//
+//   --scale N             the large size (e.g. 1000000)
+//   --scale-dir DIR       reuse a directory generated earlier with N messages
+//                         (scripts/generate-dir.mjs DIR --messages N --seed 1);
+//                         it is copied, never changed
+//   --baseline-cli FILE   also time an older build's dist/cli.js on the same
+//                         directories (its figures go in each row's note)
+//
+// Every command runs twice on each directory: the first run may build the
+// persisted summary (data/.coord-summary), the second is the steady state the
+// goals are about. Both are reported.
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = join(root, 'dist', 'cli.js');
+
+const cleanEnv = { ...process.env };
+delete cleanEnv.CLAUDE_INSTANCE_ID;
+delete cleanEnv.COORDINATION_DIR;
+delete cleanEnv.NODE_OPTIONS;
+
+/** Runs one CLI command under /usr/bin/time -v; returns { ms, mb }. */
+function timed(cli, dir, argv) {
+  const r = spawnSync('/usr/bin/time', ['-v', process.execPath, cli, '--dir', dir, '--as', 'instance-2', ...argv], {
+    encoding: 'utf8',
+    env: cleanEnv,
+    maxBuffer: 1 << 30,
+  });
+  if (r.status !== 0) throw new Error(`coord ${argv.join(' ')} failed (${r.status}): ${r.stderr.slice(-400)}`);
+  const wall = /Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)/.exec(r.stderr);
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
+  const ms = wall ? ((Number(wall[1] ?? 0) * 60 + Number(wall[2])) * 60 + Number(wall[3])) * 1000 : NaN;
+  return { ms, mb: rss ? Number(rss[1]) / 1024 : NaN };
+}
+
+/** A message near the end of the log that has a bash reply below it. */
+function threadRoot(dir) {
+  const log = readFileSync(join(dir, 'data', 'messages.log'));
+  const tail = log.subarray(Math.max(0, log.length - 200_000)).toString('utf8');
+  const hits = [...tail.matchAll(/\[REPLY to msg #(\d+) from/g)];
+  return hits.length ? hits[hits.length - 1][1] : '1';
+}
+
+const COMMANDS = [
+  { name: 'list-chatrooms', argv: () => ['list-chatrooms'], ms: 500, mb: 150 },
+  { name: 'system-status', argv: () => ['system-status'], ms: 500, mb: 150 },
+  { name: 'check-chatroom general (last 50)', argv: () => ['check-chatroom', 'general'], ms: 500, mb: 150 },
+  { name: 'thread N', argv: (dir) => ['thread', threadRoot(dir)], ms: 500, mb: 150 },
+  { name: 'check-inbox', argv: () => ['check-inbox'], ms: 500, mb: 150 },
+  { name: 'search (first)', argv: () => ['search', 'rollback', 'canary'], ms: 10_000, mb: 600, once: true },
+  { name: 'search (later)', argv: () => ['search', 'deploy', 'failing'], ms: 300, mb: null },
+  // It changes the directory: what follows is the state of an instance that keeps up with its messages.
+  { name: 'mark-read all', argv: () => ['mark-read', 'all'], ms: 500, mb: 150, once: true },
+  { name: 'system-status, all read', argv: () => ['system-status'], ms: 500, mb: 150 },
+  { name: 'check-inbox, all read', argv: () => ['check-inbox'], ms: 500, mb: 150 },
+];
+
+function measureAll(cli, dir) {
+  const out = new Map();
+  for (const c of COMMANDS) {
+    const argv = c.argv(dir);
+    const first = timed(cli, dir, argv);
+    const steady = c.once ? first : timed(cli, dir, argv);
+    out.set(c.name, { first, steady });
+  }
+  return out;
+}
+
+export async function benchScale({ work, scale, scaleDir, baselineCli }) {
+  const { generateDir } = await import(pathToFileURL(join(root, 'scripts', 'generate-dir.mjs')).href);
+  const make = (name, n, from) => {
+    const dir = join(work, name, 'coordination');
+    if (from) cpSync(from, dir, { recursive: true });
+    else generateDir(dir, { messages: n, seed: 1 });
+    return dir;
+  };
+  const small = make('scale-10k', 10_000);
+  const large = make(`scale-${scale}`, scale, scaleDir);
+  const now = { small: measureAll(CLI, small), large: measureAll(CLI, large) };
+  let old = null;
+  if (baselineCli && existsSync(baselineCli)) {
+    const smallOld = make('scale-10k-old', 10_000);
+    const largeOld = make(`scale-${scale}-old`, scale, scaleDir ?? large);
+    old = { small: measureAll(baselineCli, smallOld), large: measureAll(baselineCli, largeOld) };
+  }
+  const label = scale >= 1e6 ? `${scale / 1e6}M` : `${scale / 1e3}k`;
+  const rows = [];
+  for (const c of COMMANDS) {
+    const a = now.large.get(c.name);
+    const b = now.small.get(c.name);
+    const o = old?.large.get(c.name);
+    const note = (m) =>
+      `first run ${Math.round(a.first.ms)} ms / ${Math.round(a.first.mb)} MB` +
+      (o ? `; older build at ${label}: ${Math.round(o[m].ms)} ms / ${Math.round(o[m].mb)} MB` : '');
+    rows.push({
+      name: `${c.name} at ${label}, time`,
+      value: a.steady.ms,
+      unit: 'ms',
+      baseline: 'same at 10k',
+      baselineValue: b.steady.ms,
+      goal: c.ms ? `< ${c.ms} ms` : 'info',
+      check: c.ms ? (v) => v < c.ms : undefined,
+      note: note('steady'),
+    });
+    rows.push({
+      name: `${c.name} at ${label}, peak RSS`,
+      value: a.steady.mb,
+      unit: 'MB',
+      baseline: 'same at 10k',
+      baselineValue: b.steady.mb,
+      goal: c.mb ? `< ${c.mb} MB` : 'info',
+      check: c.mb ? (v) => v < c.mb : undefined,
+    });
+  }
+  return rows;
+}

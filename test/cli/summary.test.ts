@@ -1,0 +1,215 @@
+/**
+ * The reading commands answered from the directory's summary (the persisted
+ * index data/.coord-search-index plus what was appended since) equal the
+ * answers of a full load, as processes on a generated 20k-message directory:
+ * as built, after appends by `coord`, after raw appends in the older tools'
+ * formats, after the log was edited by hand, truncated or replaced (the
+ * summary is found stale and rebuilt), and with the summary deleted. The
+ * full load's answers come from the library in this process (it reads
+ * through its store, never the summary).
+ */
+import * as assert from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Coordination, openCoordination } from '../../src/core';
+import { CLI, REPO_ROOT, runCoord, tempDir } from '../support/helpers';
+
+async function generate(dir: string, messages: number): Promise<void> {
+  const url = 'file://' + path.join(REPO_ROOT, 'scripts', 'generate-dir.mjs');
+  const mod = await (
+    new Function('u', 'return import(u)') as (u: string) => Promise<{ generateDir: (d: string, o: object) => unknown }>
+  )(url);
+  mod.generateDir(dir, { messages, seed: 11 });
+}
+
+const summaryFile = (dir: string) => path.join(dir, 'data', '.coord-search-index');
+const stamp = (file: string) => {
+  const st = fs.statSync(file);
+  return `${st.ino}:${st.mtimeMs}:${st.size}`;
+};
+
+/** A message near the end of the log that has a reply (a bash reply names its parent). */
+function threadRoot(dir: string): string {
+  const log = fs.readFileSync(path.join(dir, 'data', 'messages.log'), 'utf8');
+  const hits = [...log.matchAll(/\[REPLY to msg #(\d+) from/g)];
+  return hits[hits.length - 1][1];
+}
+
+type Command = [string[], (c: Coordination) => unknown];
+
+/** Each reading command and the library call whose value its --json output prints. */
+function commands(dir: string): Command[] {
+  const root = threadRoot(dir);
+  return [
+    [['list-chatrooms'], (c) => c.listChatrooms()],
+    [['system-status'], (c) => c.systemStatus()],
+    [['system-summary'], (c) => c.systemSummary()],
+    [['check-chatroom', 'general'], (c) => c.checkChatroom('general')],
+    [['check-chatroom', 'OPS', '--limit', '7'], (c) => c.checkChatroom('OPS', { limit: 7 })],
+    [['thread', root], (c) => c.thread(Number(root))],
+    [['thread', '3'], (c) => c.thread(3)],
+    [['check-inbox'], (c) => c.checkInbox()],
+    [['check-unread'], (c) => c.checkUnread()],
+    [['check-unread', '--room', 'dev'], (c) => c.checkUnread({ room: 'dev' })],
+    [['check-notifications'], (c) => c.checkNotifications()],
+  ];
+}
+
+/** The command's --json output (which may be large: a whole room, every unread message). */
+function answer(dir: string, args: string[], as = 'instance-2'): string {
+  const env = { ...process.env };
+  delete env.CLAUDE_INSTANCE_ID;
+  delete env.COORDINATION_DIR;
+  const r = spawnSync(process.execPath, [CLI, '--dir', dir, '--as', as, '--json', ...args], {
+    encoding: 'utf8',
+    env,
+    maxBuffer: 1 << 30,
+    timeout: 300_000,
+  });
+  assert.strictEqual(r.status, 0, `coord ${args.join(' ')}: exit ${r.status}: ${r.stderr} ${r.error ?? ''}`);
+  assert.strictEqual(r.stderr, '');
+  return r.stdout;
+}
+
+describe('reading commands from the summary (as processes)', function () {
+  this.timeout(600_000);
+  let dir: string;
+
+  before(async () => {
+    dir = path.join(tempDir('coord-cli-summary-'), 'coordination');
+    await generate(dir, 20_000);
+  });
+
+  /** Every command answers from the summary as a full load does; `rebuilt`: the summary must be rewritten first. */
+  function expectSameAsFullLoad(rebuilt: boolean, as = 'instance-2') {
+    const full = openCoordination({ dir, instance: as });
+    for (const [args, call] of commands(dir)) {
+      const before = fs.existsSync(summaryFile(dir)) ? stamp(summaryFile(dir)) : null;
+      const fromSummary = JSON.parse(answer(dir, args, as)) as unknown;
+      assert.ok(fs.existsSync(summaryFile(dir)), 'the summary is there after a command');
+      if (!rebuilt) assert.strictEqual(stamp(summaryFile(dir)), before, `${args.join(' ')} read the summary as it was`);
+      rebuilt = false;
+      assert.deepStrictEqual(
+        fromSummary,
+        JSON.parse(JSON.stringify(call(full))),
+        `${args.join(' ')}: summary = full load`,
+      );
+    }
+  }
+
+  it('as generated: every reading command answers as a full load does, for several instances', () => {
+    expectSameAsFullLoad(true);
+    expectSameAsFullLoad(false, 'instance-4');
+    const status = JSON.parse(answer(dir, ['system-status'])) as { totalMessages: number; unread: number };
+    assert.ok(status.totalMessages >= 20_000);
+    assert.ok(status.unread > 0);
+  });
+
+  it('after sends and replies by coord, the summary is extended (not rebuilt) and still agrees', () => {
+    answer(dir, ['list-chatrooms']);
+    const before = stamp(summaryFile(dir));
+    for (const [as, args] of [
+      ['instance-1', ['send', '#general', 'hello @instance-2 from the summary test']],
+      ['instance-3', ['send', '@instance-2', 'a direct word']],
+      ['instance-3', ['reply', threadRoot(dir), 'a reply under the last thread']],
+      ['instance-1', ['send-dm', 'instance-2', 'urgent: a DM']],
+    ] as Array<[string, string[]]>) {
+      const r = runCoord(args, { dir, as });
+      assert.strictEqual(r.code, 0, r.stderr);
+    }
+    assert.strictEqual(stamp(summaryFile(dir)), before, 'writes do not touch the summary');
+    expectSameAsFullLoad(false);
+  });
+
+  it('after raw appends in the older tools’ formats (log line, room block, inbox block)', () => {
+    answer(dir, ['list-chatrooms']);
+    const t = '2025-07-01 10:00:00';
+    fs.appendFileSync(path.join(dir, 'data', 'messages.log'), `[${t}] instance-3 -> #general: python wrote this\n`);
+    fs.appendFileSync(
+      path.join(dir, 'chatrooms', 'general.txt'),
+      `[${t}] FROM: instance-3\nID: 7a7a7a7a\nMESSAGE: python wrote this\n---\n`,
+    );
+    fs.appendFileSync(
+      path.join(dir, 'data', 'messages.log'),
+      `[2025-07-01 10:00:05] instance-4 -> @instance-2: bash wrote this @instance-2\n`,
+    );
+    fs.appendFileSync(
+      path.join(dir, 'inboxes', 'instance-2.txt'),
+      `[2025-07-01 10:00:05] FROM: instance-4\nID: 5b5b5b5b\nMESSAGE: bash wrote this @instance-2\nSTATUS: unread\n---\n`,
+    );
+    expectSameAsFullLoad(false);
+    const last = JSON.parse(answer(dir, ['check-chatroom', 'general', '--limit', '1'])) as Array<{ id: string }>;
+    assert.strictEqual(last[0].id, '7a7a7a7a', 'the id comes from the transcript block');
+  });
+
+  it('after mark-read, the inbox statuses and read marks are read fresh', () => {
+    const unread = JSON.parse(answer(dir, ['check-unread'])) as Array<{ number: number }>;
+    const some = unread.slice(-5).map((m) => String(m.number));
+    assert.strictEqual(runCoord(['mark-read', ...some], { dir, as: 'instance-2' }).code, 0);
+    expectSameAsFullLoad(false);
+    const after = JSON.parse(answer(dir, ['check-unread'])) as Array<{ number: number }>;
+    assert.strictEqual(after.length, unread.length - 5);
+  });
+
+  it('after a hand edit of the log (same size), the summary is found stale, rebuilt, and agrees', () => {
+    answer(dir, ['list-chatrooms']);
+    const log = path.join(dir, 'data', 'messages.log');
+    const text = fs.readFileSync(log, 'utf8');
+    const at = text.indexOf('-> #dev: ') + 9;
+    fs.writeFileSync(log, text.slice(0, at) + 'EDITED' + text.slice(at + 6));
+    assert.strictEqual(fs.statSync(log).size, Buffer.byteLength(text));
+    expectSameAsFullLoad(true);
+  });
+
+  it('after a truncation of the log, and after it was replaced by another file', () => {
+    const log = path.join(dir, 'data', 'messages.log');
+    const lines = fs.readFileSync(log, 'utf8').split('\n');
+    fs.writeFileSync(log, lines.slice(0, 15_000).join('\n') + '\n');
+    expectSameAsFullLoad(true);
+    const replacement = `${log}.new`;
+    fs.writeFileSync(replacement, lines.slice(0, 12_000).reverse().join('\n') + '\n');
+    fs.renameSync(replacement, log);
+    expectSameAsFullLoad(true);
+  });
+
+  it('deleting the summary is always safe: the next command answers the same and writes it again', () => {
+    for (const [args] of commands(dir)) {
+      const withSummary = answer(dir, args);
+      fs.rmSync(summaryFile(dir));
+      assert.strictEqual(answer(dir, args), withSummary);
+      assert.ok(fs.existsSync(summaryFile(dir)));
+    }
+  });
+});
+
+describe('a reading command costs what it reads, not the size of the history', function () {
+  this.timeout(900_000);
+
+  /** Median wall time of a command, with its summary already built. */
+  function median(dir: string, args: string[]): number {
+    answer(dir, args);
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = process.hrtime.bigint();
+      answer(dir, args);
+      times.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    return times.sort((a, b) => a - b)[2];
+  }
+
+  it('10k vs 200k messages: list-chatrooms, check-chatroom, thread take under 3x (a full load takes about 20x)', async () => {
+    const small = path.join(tempDir('coord-cli-cost-'), 'coordination');
+    const large = path.join(tempDir('coord-cli-cost-'), 'coordination');
+    await generate(small, 10_000);
+    await generate(large, 200_000);
+    // Not yet the unread commands (system-status with an identity, check-inbox, mark-read all): they still
+    // check every row of the summary against the read marks, so their cost grows with the history.
+    for (const args of [['list-chatrooms'], ['check-chatroom', 'general'], ['thread', '3']]) {
+      // Interleaved so that load on the machine hits both alike.
+      const a = median(small, args);
+      const b = median(large, args);
+      assert.ok(b < a * 3, `${args.join(' ')}: ${Math.round(b)} ms at 200k vs ${Math.round(a)} ms at 10k`);
+    }
+  });
+});
