@@ -32,3 +32,19 @@ describe('identity and name collisions (as a process)', function () {
     assert.strictEqual(ok.code, 0, ok.stderr);
   });
 });
+
+describe('misleading errors (as a process)', function () {
+  this.timeout(60000);
+
+  it('a message number too large to be one says so, not "must be 1 or more"', () => {
+    const dir = freshDir();
+    for (const args of [
+      ['mark-read', '99999999999999999999999'],
+      ['reply', '99999999999999999999999', 'x'],
+    ]) {
+      const r = runCoord(args, { dir, as: 'instance-1' });
+      assert.strictEqual(r.code, 2, r.stderr);
+      assert.match(r.stderr, /^coord: error: message number '99999999999999999999999' is too large/);
+    }
+  });
+});
