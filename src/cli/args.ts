@@ -18,7 +18,12 @@ export function messageRef(value: string): MessageRef {
   if (/^\d{8}$/.test(text)) return text;
   if (/^#?\d+$/.test(text)) {
     const n = Number(text.replace('#', ''));
-    if (n < 1 || !Number.isSafeInteger(n)) throw new CoordError('usage', `message number '${value}' must be 1 or more`);
+    if (n < 1) throw new CoordError('usage', `message number '${value}' must be 1 or more`);
+    if (!Number.isSafeInteger(n))
+      throw new CoordError(
+        'usage',
+        `message number '${value}' is too large: numbers are log lines (see check-chatroom)`,
+      );
     return n;
   }
   if (/^(id:)?[0-9a-f]{8}$/i.test(text)) return text.replace(/^id:/i, '').toLowerCase();
@@ -44,6 +49,8 @@ export function markReadRefs(values: string[]): MessageRef[] | 'all' {
     const range = /^#?(\d+)\s*-\s*#?(\d+)$/.exec(token);
     if (range) {
       const [a, b] = [Number(range[1]), Number(range[2])];
+      if (!Number.isSafeInteger(b))
+        throw new CoordError('usage', `range '${token}' is too large: numbers are log lines (see check-chatroom)`);
       if (a < 1 || b < a)
         throw new CoordError('usage', `range '${token}' must go from low to high, starting at 1 (e.g. 10-20)`);
       if (b - a + 1 > MAX_RANGE)

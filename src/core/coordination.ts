@@ -13,6 +13,7 @@ import {
   isValidRoomName,
   listChoices,
   stripSigil,
+  trimName,
 } from './common/names';
 import { MAX_MESSAGE_BYTES } from './common/text';
 import { formatTimestamp } from './common/time';
@@ -585,7 +586,7 @@ export class Coordination {
 
   async createChatroom(name: string, description = ''): Promise<Chatroom> {
     const me = this.requireInstance();
-    const room = assertRoomName(stripSigil(name.trim(), '#'));
+    const room = assertRoomName(stripSigil(trimName(name), '#'));
     checkField(description, 'description');
     const time = this.timestamp();
     const entry: ChatroomStatusEntry = {
@@ -929,7 +930,7 @@ export class Coordination {
 
   private async setRoomStatus(name: string, status: 'open' | 'closed', reason: string): Promise<Chatroom> {
     const me = this.requireInstance();
-    const roomName = stripSigil(name.trim(), '#');
+    const roomName = stripSigil(trimName(name), '#');
     assertRoomName(roomName);
     checkField(reason, 'reason');
     return this.persistRoomStatus(me, roomName, status, reason.trim(), this.timestamp());

@@ -1,12 +1,17 @@
 import { CoordError } from './errors';
 
-/** Instance ids: letters, digits, `-`, `_`, `.`; not starting with a dot; at most 64. */
-const INSTANCE_RE = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
+/**
+ * Instance ids: letters, digits, `-`, `_`, `.`; starting with a letter, digit
+ * or `_` (not `.`, and not `-`, which reads as an option); at most 64. Names
+ * the read-status directory gives other meanings are refused: `X_positions`
+ * (bash's positions file of X) and `dm_...` (DM read receipts).
+ */
+const INSTANCE_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$/;
 /** Room names: the same alphabet (no `/`, `:` or spaces), no `..`. Unique regardless of case. */
-const ROOM_RE = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
+const ROOM_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$/;
 
 export function isValidInstanceId(id: string): boolean {
-  return INSTANCE_RE.test(id) && !id.includes('..');
+  return INSTANCE_RE.test(id) && !id.includes('..') && !id.endsWith('_positions') && !id.startsWith('dm_');
 }
 
 export function isValidRoomName(name: string): boolean {
@@ -18,7 +23,8 @@ export function assertInstanceId(id: string, what = 'instance id'): string {
     throw new CoordError(
       'invalid-name',
       `invalid ${what} ${JSON.stringify(id)}: ` +
-        "use 1-64 letters, digits, '-', '_' or '.', not starting with '.' (e.g. instance-1)",
+        "use 1-64 letters, digits, '-', '_' or '.', not starting with '.' or '-', " +
+        "not starting with 'dm_' nor ending with '_positions' (e.g. instance-1)",
     );
   }
   return id;
@@ -29,10 +35,15 @@ export function assertRoomName(name: string): string {
     throw new CoordError(
       'invalid-name',
       `invalid chatroom name ${JSON.stringify(name)}: ` +
-        "use 1-64 letters, digits, '-', '_' or '.', not starting with '.' (e.g. backend-api)",
+        "use 1-64 letters, digits, '-', '_' or '.', not starting with '.' or '-' (e.g. backend-api)",
     );
   }
   return name;
+}
+
+/** Trims spaces and tabs around a typed name (not line ends or other control characters: those make it invalid). */
+export function trimName(name: string): string {
+  return name.replace(/^[ \t]+|[ \t]+$/g, '');
 }
 
 /** Strips one leading `#` (rooms) or `@` (instances) that users often type. */

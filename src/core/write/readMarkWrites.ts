@@ -46,7 +46,10 @@ export function markInboxBlocksRead(
   if (lines.size === 0) return;
   const text = readTextIfExists(inboxFile);
   const physical = text.split('\n');
-  const updated = physical.map((line, i) => (lines.has(i + 1) && line === 'STATUS: unread' ? 'STATUS: read' : line));
+  // A CRLF inbox keeps its line ends.
+  const updated = physical.map((line, i) =>
+    lines.has(i + 1) && /^STATUS: unread\r?$/.test(line) ? line.replace('unread', 'read') : line,
+  );
   writeAtomic(inboxFile, updated.join('\n'));
 }
 

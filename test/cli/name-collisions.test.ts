@@ -1,0 +1,50 @@
+/** Ids and room names that would collide with other files or read as options are refused with a clear error. */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { freshDir, runCoord, snapshotTree } from '../support/helpers';
+
+describe('identity and name collisions (as a process)', function () {
+  this.timeout(60000);
+
+  const refused = (dir: string, args: string[], as: string | undefined, pattern: RegExp) => {
+    const before = snapshotTree(dir);
+    const r = runCoord(args, { dir, as });
+    assert.notStrictEqual(r.code, 0, r.stdout);
+    assert.match(r.stderr, /^coord: error: /);
+    assert.match(r.stderr, pattern);
+    assert.deepStrictEqual(snapshotTree(dir), before, `${args.join(' ')} changed files`);
+  };
+
+  it("an id naming another instance's positions file, a DM receipts file, or starting with '-' is refused", () => {
+    const dir = freshDir();
+    refused(dir, ['send', '#general', 'x'], 'instance-3_positions', /invalid instance id/);
+    refused(dir, ['send', '#general', 'x'], 'dm_a_b', /invalid instance id/);
+    refused(dir, ['--as=--help', 'send', '#general', 'x'], undefined, /invalid instance id/);
+    assert.ok(!fs.existsSync(path.join(dir, 'read-status', '--help.txt')));
+  });
+
+  it("room names starting with '-' or carrying line ends are refused, not trimmed", () => {
+    const dir = freshDir();
+    refused(dir, ['create-chatroom', '--', '--help', 'x'], 'instance-1', /invalid chatroom name/);
+    refused(dir, ['create-chatroom', 'room\r\n', 'x'], 'instance-1', /invalid chatroom name/);
+    const ok = runCoord(['create-chatroom', '  spaced  ', 'x'], { dir, as: 'instance-1' });
+    assert.strictEqual(ok.code, 0, ok.stderr);
+  });
+});
+
+describe('misleading errors (as a process)', function () {
+  this.timeout(60000);
+
+  it('a message number too large to be one says so, not "must be 1 or more"', () => {
+    const dir = freshDir();
+    for (const args of [
+      ['mark-read', '99999999999999999999999'],
+      ['reply', '99999999999999999999999', 'x'],
+    ]) {
+      const r = runCoord(args, { dir, as: 'instance-1' });
+      assert.strictEqual(r.code, 2, r.stderr);
+      assert.match(r.stderr, /^coord: error: message number '99999999999999999999999' is too large/);
+    }
+  });
+});
