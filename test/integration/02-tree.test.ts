@@ -79,6 +79,8 @@ describe('chatrooms tree', () => {
     assert.match(String(item.description), /^idle · .* ago$/, 'a 2025 status is idle');
     const self = nodes.find((n) => n.kind === 'instance' && n.id === ME)!;
     assert.strictEqual(label(api.tree.getTreeItem(self)), `${ME} (you)`);
+    // Whatever the age of its status, the user of this window is here.
+    assert.doesNotMatch(String(api.tree.getTreeItem(self).description), /^idle/, 'you are never idle');
   });
 
   it('shows the total unread count as the view badge', async () => {

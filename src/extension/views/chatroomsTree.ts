@@ -19,7 +19,7 @@ export type Node =
       status: string | null;
       updated: string | null;
       self: boolean;
-      /** Active within the last minutes (the core's presence rule), or an agent terminal of ours is open. */
+      /** You (this window), active lately (the core's presence rule), or an agent terminal of ours is open. */
       live: boolean;
       terminal: boolean;
     }
@@ -132,7 +132,7 @@ export class CoordinationTree
             status: p.status?.text ?? null,
             updated: p.status?.updated ?? null,
             self: p.instance === me,
-            live: p.active || terminals.has(p.instance),
+            live: p.instance === me || p.active || terminals.has(p.instance),
             terminal: terminals.has(p.instance),
           }));
         }
