@@ -986,15 +986,7 @@ export class Coordination {
         this.writes.actionLine(w.from, w.action, w.details),
       ];
       const number = this.writes.writeMessage(w.line, copies);
-      return messageFromStored({
-        number,
-        id: w.id,
-        time: w.time,
-        from: w.from,
-        target: w.target,
-        text: w.text,
-        replyTo: w.replyTo,
-      });
+      return writtenMessage(w, number);
     });
   }
 }
@@ -1017,6 +1009,19 @@ export interface MessageWrite extends OutgoingMessage {
   line: string;
   action: string;
   details: string;
+}
+
+/** The message a backend stored, as the operations return it. */
+export function writtenMessage(w: MessageWrite, number: number): Message {
+  return messageFromStored({
+    number,
+    id: w.id,
+    time: w.time,
+    from: w.from,
+    target: w.target,
+    text: w.text,
+    replyTo: w.replyTo,
+  });
 }
 
 /** Room names are unique regardless of case. */

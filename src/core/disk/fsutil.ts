@@ -20,18 +20,28 @@ export function ensureDir(dir: string): void {
 
 /** The file's text, or '' when it does not exist. Symbolic links are not read. */
 export function readTextIfExists(file: string): string {
+  return withFileIfExists(file, '', (fd) => fs.readFileSync(fd, 'utf8'));
+}
+
+/**
+ * Runs `read` on the open file and its size, or answers `missing` when the
+ * file does not exist (a symbolic link or a directory counts as missing). Any
+ * other failure, a permission problem above all, is an error that says so.
+ */
+export function withFileIfExists<T>(file: string, missing: T, read: (fd: number, size: number) => T): T {
   let fd: number;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | NOFOLLOW);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ELOOP' || code === 'EISDIR') return '';
+    if (code === 'ENOENT' || code === 'ELOOP' || code === 'EISDIR') return missing;
     throw ioError(error, `read ${file}`);
   }
   try {
-    return fs.readFileSync(fd, 'utf8');
+    return read(fd, fs.fstatSync(fd).size);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EISDIR') return '';
+    if ((error as NodeJS.ErrnoException).code === 'EISDIR') return missing;
+    if ((error as NodeJS.ErrnoException).errno === undefined) throw error; // not the file system's: ours to see
     throw ioError(error, `read ${file}`);
   } finally {
     fs.closeSync(fd);

@@ -4,9 +4,8 @@
  *   [ts] instance-1: ACTION_TYPE - details       (older)
  * A line that does not start with `[` continues the entry above.
  */
-import * as fs from 'fs';
 import { TIMESTAMP_SOURCE } from '../common/time';
-import { readRange } from '../disk/fsutil';
+import { readRange, withFileIfExists } from '../disk/fsutil';
 import { splitLines } from '../disk/lines';
 
 export interface ActionEntry {
@@ -46,14 +45,7 @@ export function formatActionLine(e: ActionEntry): string {
  * they need (a growing window that starts at a line opening an entry).
  */
 export function lastActions(file: string, limit: number): ActionEntry[] {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch {
-    return [];
-  }
-  try {
-    const size = fs.fstatSync(fd).size;
+  return withFileIfExists(file, [], (fd, size) => {
     for (let span = 64 * 1024; ; span *= 4) {
       const start = Math.max(0, size - span);
       const text = readRange(fd, start, size).toString('utf8');
@@ -66,7 +58,5 @@ export function lastActions(file: string, limit: number): ActionEntry[] {
       const entries = parseActionLog(lines.join('\n'));
       if (start === 0 || entries.length >= limit) return entries.slice(Math.max(0, entries.length - limit));
     }
-  } finally {
-    fs.closeSync(fd);
-  }
+  });
 }

@@ -9,8 +9,7 @@
  * name is taken by the first create; a close/reopen or a mark-read that lost
  * the race is re-read and re-applied).
  */
-import { Coordination, MessageWrite, roomExistsError, roomStatusChange } from '../coordination';
-import { messageFromStored } from '../formats/attentionTags';
+import { Coordination, MessageWrite, roomExistsError, roomStatusChange, writtenMessage } from '../coordination';
 import type { ChatroomStatusEntry } from '../formats/chatroomStatus';
 import type { ActionEntry } from '../formats/actionLog';
 import type { Chatroom, Message, MessageRef } from '../common/messageTypes';
@@ -74,15 +73,7 @@ export class NatsCoordination extends Coordination {
     const number = await this.session.publishMessage(w.from, w.line, w.id);
     await this.recordAction(w.from, w);
     await this.replica.settle('messages', number);
-    return messageFromStored({
-      number,
-      id: w.id,
-      time: w.time,
-      from: w.from,
-      target: w.target,
-      text: w.text,
-      replyTo: w.replyTo,
-    });
+    return writtenMessage(w, number);
   }
 
   protected override async persistReadMarks(

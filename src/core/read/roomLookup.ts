@@ -6,11 +6,10 @@
  * line are left out); a name not found here may still be a room the log
  * names, which only the store can tell.
  */
-import * as fs from 'fs';
 import { Chatroom } from '../common/messageTypes';
 import { isValidRoomName } from '../common/names';
 import { Layout } from '../disk/layout';
-import { fileStamp, listFiles, readRange, readTextIfExists } from '../disk/fsutil';
+import { fileStamp, listFiles, readRange, readTextIfExists, withFileIfExists } from '../disk/fsutil';
 import { TranscriptEvent } from '../formats/transcript';
 import { readStatusEntries, roomsFrom } from './rooms';
 import { readSourceText } from './sources';
@@ -74,14 +73,7 @@ export function roomsWithLogEvidence(
 
 /** A transcript's SYSTEM lines up to its first description and creation line (all of them when it lacks one). */
 function leadingEvents(name: string, file: string): TranscriptEvent[] {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch {
-    return [];
-  }
-  try {
-    const size = fs.fstatSync(fd).size;
+  return withFileIfExists(file, [], (fd, size) => {
     for (let span = 64 * 1024; ; span *= 4) {
       const bytes = readRange(fd, 0, Math.min(size, span));
       const whole = bytes.length >= size;
@@ -91,9 +83,7 @@ function leadingEvents(name: string, file: string): TranscriptEvent[] {
       if (whole || (events.some((e) => e.type === 'description') && events.some((e) => e.type === 'created')))
         return events;
     }
-  } finally {
-    fs.closeSync(fd);
-  }
+  });
 }
 
 const cache = new Map<string, { stamp: string; transcriptOnly: string[]; rooms: Map<string, Chatroom> }>();

@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import { CoordError } from '../common/errors';
 import { Layout } from '../disk/layout';
-import { appendWhole, readRange, writeAtomic } from '../disk/fsutil';
+import { appendWhole, readRange, withFileIfExists, writeAtomic } from '../disk/fsutil';
 import { PlannedAppend } from './messageWrites';
 
 interface Intent {
@@ -68,16 +68,7 @@ function sizeOf(file: string): number {
 
 /** Whether `text` was appended to `file` at or after byte `from` (others may have appended too). */
 function landedAfter(file: string, from: number, text: string): boolean {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch {
-    return false;
-  }
-  try {
-    const size = fs.fstatSync(fd).size;
+  return withFileIfExists(file, false, (fd, size) => {
     return readRange(fd, Math.max(0, from - 1), size).includes(Buffer.from(text, 'utf8'));
-  } finally {
-    fs.closeSync(fd);
-  }
+  });
 }
