@@ -148,7 +148,6 @@ export function generateDir(root, { messages = 10000, seed = 1, legacy = 3 } = {
     if (rand() < 0.005) text += '\nsecond line: ' + pick(WORDS) + ' ' + pick(WORDS);
 
     let kind = rand();
-    let replyTo = null;
     if (kumquatLeft > 0 && n >= kumquatFrom + (2 - kumquatLeft) * 100 && !plantedAt.has(n)) {
       kind = -1;
       from = 'instance-3';
@@ -185,7 +184,6 @@ export function generateDir(root, { messages = 10000, seed = 1, legacy = 3 } = {
         rooms.general.push(`${head} FROM: ${from}\nID: ${id}\nMESSAGE: ${text}\n---\n`);
         meta.push({ room: 'general', from, to: null });
       } else {
-        replyTo = parent;
         const prefix = `[REPLY to msg #${parent} from ${p.from}] `;
         log.push(`${head} ${from} -> #${p.room}: ${prefix}${escapeLog(text)}`);
         rooms[p.room].push(`${head} FROM: ${from}\nID: ${id}\nMESSAGE: ${prefix}${text}\n---\n`);

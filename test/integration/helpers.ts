@@ -12,7 +12,6 @@ export const ME = 'instance-1';
 
 /** The built library, loaded the way other processes load it. */
 export function core(): typeof Core {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(path.join(REPO_ROOT, 'dist', 'core.js'));
 }
 

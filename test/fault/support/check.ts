@@ -4,7 +4,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { REPO_ROOT } from '../../support/helpers';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 export const core = require(path.join(REPO_ROOT, 'dist', 'core.js')) as typeof import('../../../src/core');
 
 /** Lines as Python counts them (universal newlines); a final line without terminator counts. */

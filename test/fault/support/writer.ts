@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+
 const core = require(path.join(REPO_ROOT, 'dist', 'core.js')) as typeof import('../../../src/core');
 
 async function main(): Promise<void> {
