@@ -64,8 +64,10 @@ export function openFor(cmd: Command): Promise<CoordinationBackend> {
 }
 
 /** Closes what open() connected (a NATS connection keeps the process alive). */
-export async function closeOpened(): Promise<void> {
-  await Promise.all(opened.splice(0).map((b) => b.close().catch(() => undefined)));
+export async function closeOpened(succeeded: boolean): Promise<void> {
+  const list = opened.splice(0);
+  if (succeeded) for (const b of list) b.persistCaches();
+  await Promise.all(list.map((b) => b.close().catch(() => undefined)));
 }
 
 export function limitOption(): Option {

@@ -127,7 +127,7 @@ export async function main(argv: string[]): Promise<void> {
       70,
     );
   } finally {
-    await closeOpened();
+    await closeOpened(!process.exitCode);
   }
 }
 

@@ -158,6 +158,7 @@ export class Coordination {
   private readonly writes: WriteSession;
   protected loaded = false;
   private wroteSinceRefresh = false;
+  private summaryWanted = false;
   private attentionStamp = '';
   private attentionVersion = 0;
   private ackRecords: AckRecord[] = [];
@@ -200,6 +201,19 @@ export class Coordination {
   /** Nothing to release for a directory. */
   async close(): Promise<void> {}
 
+  /**
+   * Writes the summary (the persisted index) that a read looked for and did
+   * not find. Called once a command has succeeded: a refused one leaves no file.
+   */
+  persistCaches(): void {
+    if (!this.summaryWanted) return;
+    this.summaryWanted = false;
+    loadAndPersist(this.layout, () => {
+      this.refresh();
+      return this.store;
+    });
+  }
+
   // ------------------------------------------------------------ reading
 
   /** Re-reads what changed on disk; returns true when anything did. */
@@ -236,10 +250,8 @@ export class Coordination {
     if (!this.fromSummary || this.loaded) return undefined;
     const corpus = openSummary(this.layout);
     if (!corpus) {
-      loadAndPersist(this.layout, () => {
-        this.refresh();
-        return this.store;
-      });
+      // Answered by a full load now; the summary is written when the command has succeeded (persistCaches).
+      this.summaryWanted = true;
       return undefined;
     }
     try {

@@ -10,6 +10,7 @@ import type { Coordination } from '../coordination';
 export type CoordinationBackend = Pick<
   Coordination,
   | 'dir'
+  | 'persistCaches'
   | 'layout'
   | 'lineCount'
   | 'messagesAfter'
