@@ -64,7 +64,9 @@ export type HostToWebview =
   | { type: 'sendResult'; requestId?: number; ok: false; error: string }
   | { type: 'filterResult'; requestId?: number; query: string; messages: ViewMessage[]; error?: string }
   /** "Since you last looked", shown above the first unread message when a room opens. */
-  | { type: 'digest'; summary: string };
+  | { type: 'digest'; summary: string }
+  /** Whether the panel is on screen: a background tab marks nothing read. */
+  | { type: 'visibility'; visible: boolean };
 
 export type WebviewToHost =
   | { type: 'ready' }

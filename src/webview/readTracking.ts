@@ -35,11 +35,20 @@ export function observeUnread(): void {
   for (const a of list.querySelectorAll('article.unread')) observer.observe(a);
 }
 
+/** Set by the host: a panel in a background tab is not being read, whatever the document says. */
+let panelVisible = true;
+
+export function setPanelVisible(visible: boolean): void {
+  panelVisible = visible;
+  if (visible) scheduleReadFlush();
+}
+
 let readTimer: number | undefined;
 function scheduleReadFlush(): void {
-  if (readQueue.size === 0 || readTimer !== undefined) return;
+  if (readQueue.size === 0 || readTimer !== undefined || !panelVisible) return;
   readTimer = window.setTimeout(() => {
     readTimer = undefined;
+    if (!panelVisible) return; // flushed again when the panel comes back
     if (document.visibilityState !== 'visible') {
       scheduleReadFlush();
       return;

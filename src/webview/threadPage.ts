@@ -24,7 +24,7 @@ import {
   scroller,
   title,
 } from './pageLayout';
-import { forgetAppliedMarks } from './readTracking';
+import { forgetAppliedMarks, setPanelVisible } from './readTracking';
 import { setDigest } from './digest';
 import { messages, setInfo, setMessages } from './threadState';
 
@@ -77,6 +77,9 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
     case 'digest':
       setDigest(m.summary);
       if (messages.length > 0) render('digest');
+      break;
+    case 'visibility':
+      setPanelVisible(m.visible);
       break;
   }
 });

@@ -287,7 +287,9 @@ export class Workbench {
     return waitUntil(
       `the quick input to show ${JSON.stringify(text)}`,
       async () => {
-        const t = await q.innerText();
+        // What a person reads there: the widget's text and the input's placeholder (a quick pick's question).
+        const placeholder = (await this.quickInputBox().first().getAttribute('placeholder', { timeout: 1000 })) ?? '';
+        const t = `${placeholder}\n${await q.innerText()}`;
         return (typeof text === 'string' ? t.includes(text) : text.test(t)) ? t : false;
       },
       { timeout },

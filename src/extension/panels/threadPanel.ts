@@ -50,6 +50,10 @@ export class ThreadPanel extends Disposable {
     this.panel.webview.html = this.html();
     this._register(this.panel.onDidDispose(() => this.dispose()));
     this._register(this.panel.webview.onDidReceiveMessage((m: WebviewToHost) => void this.handle(m)));
+    // The page cannot tell a background tab from a visible one (its document stays 'visible'): the host can.
+    this._register(
+      this.panel.onDidChangeViewState(() => this.post({ type: 'visibility', visible: this.panel.visible })),
+    );
     // The first page is computed now so it is ready when the script starts.
     this.post({ type: 'init', info: this.info(), names: this.names() });
     this.postDigest();
