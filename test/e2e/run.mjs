@@ -133,7 +133,8 @@ function multiRootWorkspace() {
     file,
     JSON.stringify(
       {
-        folders: [{ path: 'first' }, { path: 'second' }, { path: 'third' }],
+        // Absolute: code-server resolved the relative form against the workspace file only some of the time.
+        folders: ['first', 'second', 'third'].map((f) => ({ path: join(base, f) })),
         settings: { 'coordination.instanceId': 'instance-1' },
       },
       null,
