@@ -14,17 +14,11 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ms, quantile, sleep } from './benchStats.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(root, 'dist', 'cli.js');
 const require = createRequire(import.meta.url);
-
-const quantile = (list, q) => {
-  const s = [...list].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
-};
-const ms = (ns) => Number(ns) / 1e6;
-const sleep = (t) => new Promise((r) => setTimeout(r, t));
 
 function cleanEnv() {
   const env = { ...process.env };

@@ -19,15 +19,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { quantile } from './benchStats.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(root, 'dist', 'cli.js');
 const require = createRequire(import.meta.url);
 
-const quantile = (list, q) => {
-  const s = [...list].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
-};
 const now = () => performance.timeOrigin + performance.now();
 const env = { ...process.env };
 delete env.CLAUDE_INSTANCE_ID;

@@ -24,6 +24,7 @@ import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir, totalmem, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ms, quantile } from './benchStats.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(root, 'dist', 'cli.js');
@@ -44,11 +45,6 @@ process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 
 // ------------------------------------------------------------------ helpers
 
-const ms = (ns) => Number(ns) / 1e6;
-const quantile = (list, q) => {
-  const s = [...list].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
-};
 const p50 = (l) => quantile(l, 0.5);
 const p95 = (l) => quantile(l, 0.95);
 const round = (v, d = 1) => (v === null || v === undefined ? null : Math.round(v * 10 ** d) / 10 ** d);

@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateDir } from '../scripts/generate-dir.mjs';
+import { quantile } from './benchStats.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(root, 'dist', 'cli.js');
@@ -80,10 +81,6 @@ async function loadLibrary(work) {
   return { lib: createRequire(import.meta.url)(join(work, 'bench-lib.cjs')) };
 }
 
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
 function timeQueries(fn, queries, rounds) {
   for (const q of queries) fn(q); // warm up
   const times = [];
@@ -94,8 +91,7 @@ function timeQueries(fn, queries, rounds) {
       times.push(performance.now() - t);
     }
   }
-  times.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), p95: percentile(times, 95) };
+  return { p50: quantile(times, 0.5), p95: quantile(times, 0.95) };
 }
 
 function processMedian(args, runs) {
@@ -109,8 +105,7 @@ function processMedian(args, runs) {
     times.push(performance.now() - t);
     if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr}`);
   }
-  times.sort((a, b) => a - b);
-  return percentile(times, 50);
+  return quantile(times, 0.5);
 }
 
 const gc = () => globalThis.gc?.();
@@ -233,16 +228,14 @@ export async function benchSearch({ sizes = [10_000, 100_000], rounds = 10, proc
         if (r.status !== 0 || !r.stdout.toString().includes(`bench kiwi ${i}`))
           throw new Error(`search after send missed the message: ${r.stderr}`);
       }
-      afterSend.sort((a, b) => a - b);
-      row(`coord search right after one send ${label}`, percentile(afterSend, 50), 'ms', 'node -e 0', bare, cliGoal);
+      row(`coord search right after one send ${label}`, quantile(afterSend, 0.5), 'ms', 'node -e 0', bare, cliGoal);
       // The first search ever: no index yet, so it loads the directory and writes the index.
       const first = [];
       for (let i = 0; i < 3; i++) {
         rmSync(join(dir, 'data', '.coord-search-index'), { force: true });
         first.push(processMedian(coordSearch(dir, 'zanzibar'), 1));
       }
-      first.sort((a, b) => a - b);
-      row(`coord search, no index yet (first search) ${label}`, percentile(first, 50), 'ms', 'node -e 0', bare);
+      row(`coord search, no index yet (first search) ${label}`, quantile(first, 0.5), 'ms', 'node -e 0', bare);
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
