@@ -27,6 +27,15 @@ export function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[]
   const h = base.header;
   const baseSize = Math.max(0, h.log.size);
   let seq = 0;
+  /** A message first seen in the appended bytes, numbered in corpus order. */
+  const fresh = (fields: Omit<DeltaMessage, 'parent' | 'claimed' | 'claimedLines' | 'idFromBlock' | 'seq'>) => ({
+    ...fields,
+    parent: -1,
+    claimed: [] as string[],
+    claimedLines: [] as number[],
+    idFromBlock: false,
+    seq: seq++,
+  });
   const logMsgs: DeltaMessage[] = [];
   const byLine = new Map<number, DeltaMessage>();
   const isRoomName = bareNameRule(layout, readStatusEntries(layout));
@@ -75,14 +84,7 @@ export function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[]
             if (h.logCount > 0) return null; // continues a base message
             fields = orphanLogLine(line, number);
           }
-          const m: DeltaMessage = {
-            ...fields,
-            parent: -1,
-            claimed: [],
-            claimedLines: [],
-            idFromBlock: false,
-            seq: seq++,
-          };
+          const m = fresh(fields);
           logMsgs.push(m);
           byLine.set(number, m);
         }
@@ -146,14 +148,7 @@ export function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[]
       },
       legacyById,
       addLegacy: (fields) => {
-        const m: DeltaMessage = {
-          ...fields,
-          parent: -1,
-          claimed: [],
-          claimedLines: [],
-          idFromBlock: false,
-          seq: seq++,
-        };
+        const m = fresh(fields);
         legacy.push(m);
         return m;
       },
