@@ -29,6 +29,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 import { quantile } from './benchStats.mjs';
+import { EXTENSION_ROWS } from './extensionRows.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -305,9 +306,8 @@ export async function benchExtension({ work, quick = false, log = (l) => process
       );
 
     rows.push({
-      name: 'extension activation on a 100k directory',
+      ...EXTENSION_ROWS.activation,
       value: m.activationMs,
-      unit: 'ms',
       baseline: 'then its background load until the first counts show',
       baselineValue: countsShownMs,
       noRatio: true,
@@ -315,18 +315,16 @@ export async function benchExtension({ work, quick = false, log = (l) => process
       ok: m.activationMs < 100,
     });
     rows.push({
-      name: 'extension background load until the first counts show (from activate())',
+      ...EXTENSION_ROWS.countsShown,
       value: countsShownMs,
-      unit: 'ms',
       baseline: 'the library loading the same directory in a bare node',
       baselineValue: lib.ms,
       goal: '<= 1.5x baseline',
       ok: countsShownMs <= 1.5 * lib.ms,
     });
     rows.push({
-      name: 'write by another process -> status bar (DOM) p50',
+      ...EXTENSION_ROWS.statusBarP50,
       value: quantile(samples, 0.5),
-      unit: 'ms',
       baseline: 'fresh coord system-status p50',
       baselineValue: quantile(cliSamples, 0.5),
       ...(breakdown
@@ -336,34 +334,30 @@ export async function benchExtension({ work, quick = false, log = (l) => process
         : {}),
     });
     rows.push({
-      name: 'write by another process -> status bar (DOM) p95',
+      ...EXTENSION_ROWS.statusBarP95,
       value: quantile(samples, 0.95),
-      unit: 'ms',
       baseline: 'fresh coord system-status p95',
       baselineValue: quantile(cliSamples, 0.95),
       goal: '< 300 ms',
       ok: quantile(samples, 0.95) < 300,
     });
     rows.push({
-      name: 'open a 10k-message room in the thread panel',
+      ...EXTENSION_ROWS.bigRoom,
       value: m.bigRoomMs,
-      unit: 'ms',
       baseline: 'open a 10-message room',
       baselineValue: m.smallRoomMs,
       goal: '<= 1.5x baseline (paging keeps them equal)',
       ok: m.bigRoomMs <= 1.5 * m.smallRoomMs,
     });
     rows.push({
-      name: 'extension host memory (RSS) with 100k messages',
+      ...EXTENSION_ROWS.memory,
       value: m.rssMB,
-      unit: 'MB',
       baseline: 'bare node + library holding the same directory',
       baselineValue: lib.rssMB,
     });
     rows.push({
-      name: 'extension host heap used with 100k messages',
+      ...EXTENSION_ROWS.heap,
       value: m.heapUsedMB,
-      unit: 'MB',
       baseline: 'bare node process RSS',
       baselineValue: lib.bareRssMB,
     });

@@ -25,6 +25,7 @@ import { cpus, loadavg, tmpdir, totalmem, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ms, quantile } from './benchStats.mjs';
+import { EXTENSION_ROWS } from './extensionRows.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(root, 'dist', 'cli.js');
@@ -282,16 +283,11 @@ if (!scale) {
 if (!args.includes('--no-extension')) {
   const ext = join(root, 'bench', 'extension.mjs');
   const notMeasured = (reason) => {
-    for (const name of [
-      'extension activation on a 100k directory',
-      'write by another process -> status bar p95',
-      'open a 10k-message room in the thread panel',
-      'extension host memory with 100k messages',
-    ]) {
+    for (const { name, unit } of Object.values(EXTENSION_ROWS)) {
       rows.push({
         name,
         value: null,
-        unit: name.includes('memory') ? 'MB' : 'ms',
+        unit,
         baseline: null,
         baselineValue: null,
         ratio: null,

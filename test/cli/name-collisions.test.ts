@@ -10,7 +10,9 @@ describe('identity and name collisions (as a process)', function () {
   const refused = (dir: string, args: string[], as: string | undefined, pattern: RegExp) => {
     const before = snapshotTree(dir);
     const r = runCoord(args, { dir, as });
-    assert.notStrictEqual(r.code, 0, r.stdout);
+    // A bad name is bad input a user can cause: exit 1 (README; 2 is for usage, 3 for I/O).
+    assert.strictEqual(r.code, 1, r.stderr);
+    assert.strictEqual(r.stdout, '');
     assert.match(r.stderr, /^coord: error: /);
     assert.match(r.stderr, pattern);
     assert.deepStrictEqual(snapshotTree(dir), before, `${args.join(' ')} changed files`);

@@ -79,7 +79,7 @@ describe('coord search (as a process)', function () {
     assert.deepStrictEqual(search(['zanzibr', '--exact']), []);
   });
 
-  it('--regex finds by pattern; an invalid one is one line on stderr, a non-zero exit, and no file written', () => {
+  it('--regex finds by pattern; an invalid one is one line on stderr, exit 1, and no file written', () => {
     assert.deepStrictEqual(
       numbers(search(['zan.ibar|quixot', '--regex'])),
       sorted([...info.planted.zanzibar, ...info.planted.quixotic]),
@@ -87,7 +87,8 @@ describe('coord search (as a process)', function () {
     fs.rmSync(indexFile(dir));
     const before = snapshotTree(dir);
     const r = runCoord(['search', 'zan(ibar', '--regex'], { dir });
-    assert.notStrictEqual(r.code, 0);
+    // Exit codes (README): 2 usage, 1 other bad input a user can cause, 3 I/O.
+    assert.strictEqual(r.code, 1, r.stderr);
     assert.strictEqual(r.stdout, '');
     assert.strictEqual(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(r.stderr, /invalid regular expression/);
@@ -121,8 +122,8 @@ describe('coord search (as a process)', function () {
       `thread of ${parent} holds ${at + 1}`,
     );
     const bad = runCoord(['search', 'x', '--since', 'yesterdayish'], { dir });
-    assert.notStrictEqual(bad.code, 0);
-    assert.match(bad.stderr, /--since/);
+    assert.strictEqual(bad.code, 1, bad.stderr);
+    assert.match(bad.stderr, /^coord: error: --since 'yesterdayish' is not a time/);
   });
 
   it('finds a message right after `coord send`, from the index plus the appended bytes (no rebuild)', () => {

@@ -182,6 +182,15 @@ export default [
         'the notification quotes the message',
       );
       await wb.shot('mention-notification');
+      // Once: after the notifier's quiet period (4 s, notificationThrottle.ts) nothing more about it shows.
+      // VS Code replaces a duplicate toast with a new one, so the first must still be the one on screen.
+      const shown = await toast.elementHandle();
+      await new Promise((r) => setTimeout(r, 5_000));
+      const about = wb.page.locator('.notification-toast', {
+        hasText: /test_refresh_rotation is green 50 times|new items need you/,
+      });
+      assertEqual(await about.count(), 1, 'notifications about the mention after the quiet period');
+      assert(await shown.evaluate((e) => e.isConnected), 'the notification was shown again (its toast was replaced)');
       // Open it from the notification.
       await toast.getByRole('button', { name: 'Open' }).click();
       const testing = await wb.thread('#testing');

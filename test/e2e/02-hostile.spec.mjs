@@ -156,6 +156,29 @@ export default [
       );
       assertEqual(await panel.frame.evaluate(() => document.body.dataset.probe ?? null), null, 'the probe script ran');
       wb.pageProblems.splice(seenBefore); // the probe is not a failure
+      // The runner sees a script error in the page too: a message whose every property throws on reading,
+      // handed to the page's own listeners, makes them throw (an uncaught error inside the webview's script).
+      const errorsBefore = wb.pageProblems.length;
+      await panel.frame.evaluate(() => {
+        const trap = new Proxy(
+          {},
+          {
+            get() {
+              throw new Error('e2e probe: a script error in the thread page');
+            },
+          },
+        );
+        window.dispatchEvent(new MessageEvent('message', { data: trap }));
+      });
+      await waitUntil(
+        'the script error probe to be reported',
+        () =>
+          wb.pageProblems
+            .slice(errorsBefore)
+            .some((p) => p.startsWith('script error in a webview: ') && p.includes('e2e probe')) ||
+          pending(wb.pageProblems),
+      );
+      wb.pageProblems.splice(errorsBefore); // nor is this one
 
       // The long unbroken string wraps inside the panel: no horizontal overflow.
       const L = seen.long;

@@ -8,7 +8,8 @@ import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { CLI, freshDir, runCoord, snapshotTree, tempDir } from '../support/helpers';
+import { freshDir, runCoord, snapshotTree } from '../support/helpers';
+import { NOBODY, nobodyCli } from './support/nobody';
 
 function deadPid(): number {
   const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
@@ -19,37 +20,19 @@ describe('failed and torn writes leave nothing behind (real processes)', functio
   this.timeout(60000);
 
   it('a send refused with EACCES creates no read-status file and changes nothing', function () {
-    if (process.getuid?.() !== 0 || spawnSync('setpriv', ['--version']).status !== 0) this.skip();
-    const parent = tempDir('coord-perm-');
-    fs.chmodSync(parent, 0o755);
-    const bin = path.join(parent, 'bin');
-    fs.mkdirSync(bin, { mode: 0o755 });
-    for (const f of ['cli.js', 'cli-main.js']) fs.copyFileSync(path.join(path.dirname(CLI), f), path.join(bin, f));
-    const dir = path.join(parent, 'coordination');
+    const nobody = nobodyCli(this);
+    const dir = path.join(nobody.parent, 'coordination');
     assert.strictEqual(runCoord(['init', dir]).code, 0);
     // Everything the user's own: only messages.log is read-only.
     const walk = (p: string) => {
-      fs.chownSync(p, 65534, 65534);
+      fs.chownSync(p, NOBODY, NOBODY);
       if (fs.statSync(p).isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
     };
     walk(dir);
     fs.chmodSync(path.join(dir, 'data', 'messages.log'), 0o400);
     const before = snapshotTree(dir);
-    const r = spawnSync(
-      'setpriv',
-      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, path.join(bin, 'cli.js')].concat([
-        '--dir',
-        dir,
-        '--as',
-        'instance-9',
-        'send',
-        '#general',
-        'refused',
-      ]),
-      { encoding: 'utf8' },
-    );
-    if (r.status !== 0 && /EACCES.*cli/.test(r.stderr)) this.skip();
-    assert.strictEqual(r.status, 3, r.stderr);
+    const r = nobody.run(dir, 'instance-9', ['send', '#general', 'refused']);
+    assert.strictEqual(r.code, 3, r.stderr);
     assert.match(r.stderr, /^coord: error: .*permission denied/);
     assert.ok(!fs.existsSync(path.join(dir, 'read-status', 'instance-9.txt')), 'the refused writer became known');
     assert.deepStrictEqual(snapshotTree(dir), before);

@@ -33,21 +33,19 @@ function outsideSnapshot(dir: string): string {
   return JSON.stringify([...snapshotTree(dir)].sort());
 }
 
-function firstLine(r: RunResult): string {
-  return (r.stderr.split('\n')[0] || r.stdout.split('\n')[0] || '').slice(0, 110);
-}
-
 /**
- * "Refused" as docs/SECURITY-TESTS.md defines it: a non-zero exit, exactly one
- * stderr line `coord: error: ...` with no raw control character, an empty
- * stdout, and no file changed under `root` (a byte-for-byte snapshot taken
- * here, before `run`). With `area` the case goes in the table.
+ * "Refused" as docs/SECURITY-TESTS.md defines it: the documented exit code
+ * (`exit`: 2 usage, 1 other bad input, 3 I/O), exactly one stderr line
+ * `coord: error: ...` with no raw control character, an empty stdout, and no
+ * file changed under `root` (a byte-for-byte snapshot taken here, before
+ * `run`). With `area` the case goes in the table.
  */
-function expectRefused(root: string, run: () => RunResult, area?: string, input?: string): RunResult {
+function expectRefused(root: string, exit: 1 | 2 | 3, run: () => RunResult, area?: string, input?: string): RunResult {
   const before = outsideSnapshot(root);
   const r = run();
   const what = input ?? 'the command';
   assert.notStrictEqual(r.code, 0, `${what} was accepted: ${r.stdout}`);
+  assert.strictEqual(r.code, exit, `${what}: exit code (${r.stderr.trim()})`);
   const lines = r.stderr.split('\n').filter(Boolean);
   assert.strictEqual(lines.length, 1, `${what}: one error line: ${r.stderr}`);
   assert.match(lines[0], /^coord: error: /);
@@ -106,11 +104,12 @@ describe('security: path traversal through every name', function () {
         if (command === roomCommands[1])
           expectRefused(
             parent,
+            1,
             run,
             'room name',
             `create-chatroom ${JSON.stringify(room.length > 20 ? room.slice(0, 12) + '… (65 chars)' : room)}`,
           );
-        else expectRefused(parent, run, undefined, args.join(' '));
+        else expectRefused(parent, 1, run, undefined, args.join(' '));
       }
       assert.strictEqual(outsideSnapshot(parent), before, 'no file anywhere changed');
     });
@@ -133,14 +132,15 @@ describe('security: path traversal through every name', function () {
       const before = outsideSnapshot(parent);
       expectRefused(
         parent,
+        1,
         () => runCoord(['send', '#general', 'x'], { dir, as: id }),
         'instance id',
         `--as ${JSON.stringify(id.length > 20 ? id.slice(0, 12) + '… (65 chars)' : id)}`,
       );
-      expectRefused(parent, () => runCoord(['send', '#general', 'x'], { dir, env: { CLAUDE_INSTANCE_ID: id } }));
-      expectRefused(parent, () => runCoord(['send-dm', id, 'x'], { dir, as: 'instance-1' }));
-      expectRefused(parent, () => runCoord(['send', `@${id}`, 'x'], { dir, as: 'instance-1' }));
-      expectRefused(parent, () => runCoord(['check-dm', id], { dir, as: 'instance-1' }));
+      expectRefused(parent, 1, () => runCoord(['send', '#general', 'x'], { dir, env: { CLAUDE_INSTANCE_ID: id } }));
+      expectRefused(parent, 1, () => runCoord(['send-dm', id, 'x'], { dir, as: 'instance-1' }));
+      expectRefused(parent, 1, () => runCoord(['send', `@${id}`, 'x'], { dir, as: 'instance-1' }));
+      expectRefused(parent, 1, () => runCoord(['check-dm', id], { dir, as: 'instance-1' }));
       assert.strictEqual(outsideSnapshot(parent), before, 'no file anywhere changed');
     });
   }
@@ -157,11 +157,12 @@ describe('security: path traversal through every name', function () {
     ]) {
       expectRefused(
         parent,
+        1,
         () => runCoord(['send', '#general', 'x'], { dir: d, as: 'instance-1' }),
         '--dir',
         `--dir ${d.replace(parent, '$TMP')}`,
       );
-      expectRefused(parent, () =>
+      expectRefused(parent, 1, () =>
         runCoord(['send', '#general', 'x'], { as: 'instance-1', env: { COORDINATION_DIR: d } }),
       );
     }
@@ -174,12 +175,13 @@ describe('security: path traversal through every name', function () {
     for (const ref of ['../../etc/passwd', '1/../2', '0x10', '-1', '1e3', '99999999999999999999']) {
       expectRefused(
         parent,
+        2,
         () => runCoord(['reply', ref, 'x'], { dir, as: 'instance-1' }),
         'message ref',
         `reply ${ref}`,
       );
-      expectRefused(parent, () => runCoord(['mark-read', ref], { dir, as: 'instance-1' }));
-      expectRefused(parent, () => runCoord(['thread', ref], { dir, as: 'instance-1' }));
+      expectRefused(parent, 2, () => runCoord(['mark-read', ref], { dir, as: 'instance-1' }));
+      expectRefused(parent, 2, () => runCoord(['thread', ref], { dir, as: 'instance-1' }));
     }
     assert.strictEqual(outsideSnapshot(parent), before);
   });
@@ -201,15 +203,19 @@ describe('security: symbolic links inside the directory pointing outside it', fu
     ['data/read-receipts.log', ['mark-read', '1'], 'instance-2'],
   ];
   for (const [rel, args, as = 'instance-1'] of fileLinks) {
-    it(`${rel} -> a file outside: '${args[0]}' never writes through it and no reader shows its content`, () => {
+    it(`${rel} -> a file outside: '${args[0]}' is refused (exit 3), nothing changes, no reader shows its content`, () => {
       const { dir, outside, parent } = setup();
       if (rel.startsWith('dms/')) fs.mkdirSync(path.join(dir, 'dms'), { recursive: true, mode: 0o700 });
       const link = path.join(dir, rel);
       fs.rmSync(link, { force: true });
       fs.symlinkSync(path.join(outside, 'secret.txt'), link);
-      const before = outsideSnapshot(outside);
-      const r = runCoord(args, { dir, as });
-      assert.strictEqual(outsideSnapshot(outside), before, 'the file outside is unchanged');
+      expectRefused(
+        parent,
+        3,
+        () => runCoord(args, { dir, as }),
+        'symlink (file)',
+        `${rel} -> outside file; ${args.join(' ')} as ${as}`,
+      );
       for (const read of [
         ['check-chatroom', 'general'],
         ['check-unread'],
@@ -223,14 +229,6 @@ describe('security: symbolic links inside the directory pointing outside it', fu
         assert.ok(!out.stdout.includes('TOP-SECRET'), `${read[0]} showed the outside file`);
       }
       assert.ok(fs.lstatSync(link).isSymbolicLink(), 'the link was not replaced either');
-      record(
-        'symlink (file)',
-        `${rel} -> outside file; ${args.join(' ')} as ${as}`,
-        r.code === 0
-          ? `exit 0: ${firstLine(r).slice(0, 60)}; outside unchanged, content never shown`
-          : `outside unchanged; refused, exit ${r.code}: ${r.stderr.trim().replace(/^coord: error: /, '')}`,
-      );
-      void parent;
     });
   }
 
@@ -244,12 +242,13 @@ describe('security: symbolic links inside the directory pointing outside it', fu
       const before = outsideSnapshot(outside);
       expectRefused(
         parent,
+        3,
         () => runCoord(['send', '#general', 'x'], { dir, as: 'instance-1' }),
         'symlink (directory)',
         `${sub}/ -> outside directory; send`,
       );
-      expectRefused(parent, () => runCoord(['check-chatroom', 'general'], { dir, as: 'instance-1' }));
-      expectRefused(parent, () => runCoord(['init', dir]), undefined, 'init through the link');
+      expectRefused(parent, 3, () => runCoord(['check-chatroom', 'general'], { dir, as: 'instance-1' }));
+      expectRefused(parent, 3, () => runCoord(['init', dir]), undefined, 'init through the link');
       assert.strictEqual(outsideSnapshot(outside), before);
     });
   }
@@ -282,19 +281,28 @@ describe('security: symbolic links inside the directory pointing outside it', fu
     assert.strictEqual(number, 2);
   });
 
-  it('a lock directory that is a link outside does not make a write go outside', () => {
+  // Accepted by design: the link has no owner entry and is older than 2 s, so the lock takes it for a
+  // stale lock and removes it (the link itself, renamed aside: src/core/disk/lock.ts takeOver), not what it names.
+  it('a lock directory that is a link outside is taken over as a stale lock: the link alone goes, outside untouched', () => {
     const { dir, outside } = setup();
-    fs.symlinkSync(outside, path.join(dir, 'data', '.coord.lock'));
+    const lock = path.join(dir, 'data', '.coord.lock');
+    fs.symlinkSync(outside, lock);
     const before = outsideSnapshot(outside);
-    const r = runCoord(['send', '#general', 'x'], { dir, as: 'instance-1' });
-    assert.strictEqual(outsideSnapshot(outside), before);
-    assert.ok(fs.existsSync(path.join(outside, 'secret.txt')));
+    const r = runCoord(['--json', 'send', '#general', 'x'], { dir, as: 'instance-1' });
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.strictEqual(r.stderr, '');
+    const number = JSON.parse(r.stdout).number;
+    assert.strictEqual(number, 2);
+    assert.strictEqual(outsideSnapshot(outside), before, 'the directory outside is unchanged');
+    assert.deepStrictEqual(
+      fs.readdirSync(path.join(dir, 'data')).filter((n) => n.startsWith('.coord.lock')),
+      [],
+      'the link (renamed aside) and the lock are gone',
+    );
     record(
       'symlink (lock)',
       'data/.coord.lock -> outside directory; send',
-      r.code === 0
-        ? 'sent after the stale link was replaced; outside untouched'
-        : `outside untouched; refused, exit ${r.code}: ${r.stderr.trim().replace(/^coord: error: /, '')}`,
+      `accepted: the link, ownerless and over 2 s old, is taken over as a stale lock and removed (the link only); message numbered ${number}; outside unchanged`,
     );
   });
 
@@ -591,15 +599,16 @@ describe('security: terminal escape sequences are neutralised', function () {
 
   it('errors that echo user input are neutralised too', () => {
     const dir = freshDir();
-    for (const args of [
-      ['send', '#\u001b[2Jroom', 'x'],
-      ['send', '@\u001b]52;c;eA==\u0007', 'x'],
-      ['reply', '\u001b[2J', 'x'],
-      ['check-chatroom', 'no\u009bsuch'],
-      ['nosuch\u001b[2Jcommand'],
-      ['search', '--regex', '(\u001b['],
-    ]) {
-      const r = expectRefused(path.dirname(dir), () => runCoord(args, { dir, as: 'instance-1' }));
+    const cases: Array<[1 | 2, string[]]> = [
+      [1, ['send', '#\u001b[2Jroom', 'x']],
+      [1, ['send', '@\u001b]52;c;eA==\u0007', 'x']],
+      [2, ['reply', '\u001b[2J', 'x']],
+      [1, ['check-chatroom', 'no\u009bsuch']],
+      [2, ['nosuch\u001b[2Jcommand']],
+      [1, ['search', '--regex', '(\u001b[']],
+    ];
+    for (const [exit, args] of cases) {
+      const r = expectRefused(path.dirname(dir), exit, () => runCoord(args, { dir, as: 'instance-1' }));
       assert.ok(
         !RAW_CONTROL.test(r.stderr) && !RAW_CONTROL.test(r.stdout),
         `${JSON.stringify(args)} echoed a raw control character: ${JSON.stringify(r.stderr)}`,
@@ -621,12 +630,13 @@ describe('security: huge inputs are bounded', function () {
     const tooBig = 'x'.repeat(64 * 1024 + 1);
     expectRefused(
       root,
+      1,
       () => runCoord(['send', '#general', tooBig], { dir, as: 'instance-1' }),
       'huge input',
       'send with a 64 KiB + 1 byte text',
     );
     const started = Date.now();
-    const stdin = expectRefused(root, () =>
+    const stdin = expectRefused(root, 1, () =>
       runCoord(['send', '#general', '--stdin'], { dir, as: 'instance-1', input: 'y'.repeat(20 * 1024 * 1024) }),
     );
     record(
@@ -643,6 +653,7 @@ describe('security: huge inputs are bounded', function () {
     const dir = freshDir();
     expectRefused(
       path.dirname(dir),
+      1,
       () => runCoord(['send', '#general', '\u{1F600}'.repeat(16 * 1024 + 1)], { dir, as: 'instance-1' }),
       'huge input',
       '16385 emoji (64 KiB + 4 bytes of UTF-8)',
@@ -654,36 +665,42 @@ describe('security: huge inputs are bounded', function () {
     const long = 'd'.repeat(2001);
     expectRefused(
       path.dirname(dir),
+      1,
       () => runCoord(['create-chatroom', 'big', long], { dir, as: 'instance-1' }),
       'huge input',
       'create-chatroom with a 2001-character description',
     );
     expectRefused(
       path.dirname(dir),
+      1,
       () => runCoord(['update-status', long], { dir, as: 'instance-1' }),
       'huge input',
       'update-status with 2001 characters',
     );
     expectRefused(
       path.dirname(dir),
+      1,
       () => runCoord(['close-chatroom', 'general', long], { dir, as: 'instance-1' }),
       'huge input',
       'close-chatroom with a 2001-character reason',
     );
     expectRefused(
       path.dirname(dir),
+      2,
       () => runCoord(['mark-read', '1-100000000'], { dir, as: 'instance-1' }),
       'huge input',
       'mark-read 1-100000000',
     );
     expectRefused(
       path.dirname(dir),
+      2,
       () => runCoord(['mark-read', '99999999999999999999999'], { dir, as: 'instance-1' }),
       'huge input',
       'mark-read 99999999999999999999999',
     );
     expectRefused(
       path.dirname(dir),
+      2,
       () => runCoord(['check-unread', '--limit', '1e309'], { dir, as: 'instance-1' }),
       'huge input',
       'check-unread --limit 1e309',

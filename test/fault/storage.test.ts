@@ -10,8 +10,9 @@ import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { CLI, runCoord, snapshotTree, tempDir } from '../support/helpers';
+import { RunResult, runCoord, snapshotTree, tempDir } from '../support/helpers';
 import { Ack, checkDirectory } from './support/check';
+import { NOBODY, nobodyCli } from './support/nobody';
 import { skipBecause } from '../support/skip';
 
 function tryMount(sizeKb: number): string | null {
@@ -192,46 +193,17 @@ describe('fault: read-only file system', function () {
 describe('fault: a directory this user may not write (unprivileged user)', function () {
   this.timeout(60_000);
   let dir = '';
-  let cli = CLI;
-  const asNobody = (args: string[]) => {
-    const r = spawnSync(
-      'setpriv',
-      [
-        '--reuid=65534',
-        '--regid=65534',
-        '--clear-groups',
-        process.execPath,
-        cli,
-        '--dir',
-        dir,
-        '--as',
-        'instance-2',
-        ...args,
-      ],
-      { encoding: 'utf8' },
-    );
-    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-  };
+  let asNobody: (args: string[]) => RunResult = () => assert.fail('before() did not run');
   before(function () {
-    if (process.getuid?.() !== 0) skipBecause(this, 'running as another user needs root');
-    if (spawnSync('setpriv', ['--version']).status !== 0) skipBecause(this, 'setpriv(1) is not installed');
-    const parent = tempDir('coord-perm-');
-    fs.chmodSync(parent, 0o755);
-    // The checkout may sit where that user cannot read (a mode-700 temp dir):
-    // give it its own copy of the self-contained CLI.
-    const bin = path.join(parent, 'bin');
-    fs.mkdirSync(bin, { mode: 0o755 });
-    for (const f of ['cli.js', 'cli-main.js', 'cli-main.js.cache'])
-      if (fs.existsSync(path.join(path.dirname(CLI), f)))
-        fs.copyFileSync(path.join(path.dirname(CLI), f), path.join(bin, f));
-    for (const f of fs.readdirSync(bin)) fs.chmodSync(path.join(bin, f), 0o755);
-    cli = path.join(bin, 'cli.js');
+    const nobody = nobodyCli(this);
+    asNobody = (args) => nobody.run(dir, 'instance-2', args);
+    const parent = nobody.parent;
     dir = path.join(parent, 'coordination');
     assert.strictEqual(runCoord(['init', dir]).code, 0);
     assert.strictEqual(runCoord(['send', '#general', 'hello'], { dir, as: 'instance-1' }).code, 0);
     // Readable by the user, writable by nobody but root.
     const walk = (p: string) => {
-      fs.chownSync(p, 65534, 65534);
+      fs.chownSync(p, NOBODY, NOBODY);
       const st = fs.statSync(p);
       fs.chmodSync(p, st.isDirectory() ? 0o500 : 0o400);
       if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));

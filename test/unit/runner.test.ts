@@ -93,11 +93,16 @@ describe('the test runner (scripts/test-all.mjs)', function () {
     assert.strictEqual(ci.last, '0 passed, 1 failed');
   });
 
-  it('under CI=true fails a stage that ran fewer tests than its minimum', () => {
-    const r = runner(make(`it('only one', () => {});`), ['unit'], { CI: 'true' });
-    assert.strictEqual(r.code, 1, r.out);
-    assert.match(r.out, /FAILED: it ran 1 tests, fewer than its minimum of \d+/);
-  });
+  for (const name of ['unit', 'cli', 'fault', 'nats']) {
+    it(`under CI=true fails the ${name} stage when it ran fewer tests than its minimum`, () => {
+      const out = make(null);
+      fs.renameSync(path.join(out, 'unit'), path.join(out, name));
+      fs.writeFileSync(path.join(out, name, 'x.test.js'), `it('only one', () => {});`);
+      const r = runner(out, [name], { CI: 'true' });
+      assert.strictEqual(r.code, 1, r.out);
+      assert.match(r.out, /FAILED: it ran 1 tests, fewer than its minimum of \d+/);
+    });
+  }
 
   it('under CI=true fails a skip that gives no reason, and lists one that does', () => {
     const many = Array.from({ length: 200 }, (_, i) => `it('t${i}', () => {});`).join('\n');

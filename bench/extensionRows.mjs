@@ -1,0 +1,11 @@
+// The rows bench/extension.mjs reports, named in one place: bench/run.mjs lists
+// the same rows as "not measured" when the extension bench cannot run.
+export const EXTENSION_ROWS = {
+  activation: { name: 'extension activation on a 100k directory', unit: 'ms' },
+  countsShown: { name: 'extension background load until the first counts show (from activate())', unit: 'ms' },
+  statusBarP50: { name: 'write by another process -> status bar (DOM) p50', unit: 'ms' },
+  statusBarP95: { name: 'write by another process -> status bar (DOM) p95', unit: 'ms' },
+  bigRoom: { name: 'open a 10k-message room in the thread panel', unit: 'ms' },
+  memory: { name: 'extension host memory (RSS) with 100k messages', unit: 'MB' },
+  heap: { name: 'extension host heap used with 100k messages', unit: 'MB' },
+};
