@@ -31,6 +31,13 @@ export default tseslint.config(
     },
   },
   {
+    // No line over 120 characters in src/: strings, template literals, URLs and regular expressions included.
+    files: ['src/**/*.ts'],
+    rules: {
+      'max-len': ['error', { code: 120, ignoreComments: false }],
+    },
+  },
+  {
     files: ['src/webview/**/*.ts', 'test/e2e/**/*.mjs'],
     languageOptions: { globals: { ...globals.browser, ...globals.node } },
   },

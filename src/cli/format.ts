@@ -31,7 +31,9 @@ export function attentionBadge(m: Pick<Message, 'importance' | 'ackRequired'>): 
 
 export function formatMessage(m: Message): string {
   const [first, ...rest] = clean(m.text).split('\n');
-  const head = `${messageRef(m)} ${m.time} ${clean(m.from)} -> ${clean(m.target)}${replyRef(m.replyTo)}${attentionBadge(m)}: ${first}`;
+  const head =
+    `${messageRef(m)} ${m.time} ${clean(m.from)} -> ${clean(m.target)}` +
+    `${replyRef(m.replyTo)}${attentionBadge(m)}: ${first}`;
   return rest.length === 0 ? head : [head, ...rest.map((l) => `    ${l}`)].join('\n');
 }
 

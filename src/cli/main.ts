@@ -82,7 +82,8 @@ function overview(program: Command, listing: Array<[string, string[]]>): string 
     lines.push('');
   }
   lines.push(
-    'Global options: --dir PATH, --as ID, --json, --server URL (a NATS server instead of the directory).  Each command has --help.',
+    'Global options: --dir PATH, --as ID, --json, --server URL (a NATS server instead of the directory).  ' +
+      'Each command has --help.',
   );
   return lines.join('\n');
 }

@@ -693,12 +693,14 @@ export class Coordination {
       if (m.from === me)
         throw new CoordError(
           'invalid-input',
-          `message ${describeRef(m.number ?? m.id)} is your own; acknowledgements come from the ones it was sent to (see coord acks)`,
+          `message ${describeRef(m.number ?? m.id)} is your own; ` +
+            'acknowledgements come from the ones it was sent to (see coord acks)',
         );
       if (!this.visibleTo(m, rooms, me))
         throw new CoordError(
           'invalid-input',
-          `message ${describeRef(m.number ?? m.id)} is not one you can see (a closed room, or another pair's conversation); nothing was acknowledged`,
+          `message ${describeRef(m.number ?? m.id)} is not one you can see ` +
+            "(a closed room, or another pair's conversation); nothing was acknowledged",
         );
     }
     const time = this.timestamp();
@@ -818,7 +820,8 @@ export class Coordination {
     if (humans.length === 0)
       throw new CoordError(
         'not-found',
-        "no human is registered here, so @human reaches no one; a person registers with 'coord register-human ID' or the extension's coordination.humanId setting",
+        'no human is registered here, so @human reaches no one; ' +
+          "a person registers with 'coord register-human ID' or the extension's coordination.humanId setting",
       );
     throw new CoordError(
       'invalid-input',

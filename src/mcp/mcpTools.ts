@@ -50,9 +50,11 @@ function sent(m: Message): string {
 
 function roomLine(r: Chatroom, unread: Record<string, number>): string {
   const n = unread[`#${r.name}`] ?? 0;
-  return `#${r.name} ${r.status}${n ? `, ${n} unread` : ''}${r.description ? ` - ${quoteAgentText(r.description)}` : ''}${
-    r.status === 'closed' && r.reason ? ` (closed: ${quoteAgentText(r.reason)})` : ''
-  }`;
+  return (
+    `#${r.name} ${r.status}${n ? `, ${n} unread` : ''}` +
+    `${r.description ? ` - ${quoteAgentText(r.description)}` : ''}` +
+    `${r.status === 'closed' && r.reason ? ` (closed: ${quoteAgentText(r.reason)})` : ''}`
+  );
 }
 
 function claimBook(c: Coordination): ClaimBook {
@@ -62,7 +64,8 @@ function claimBook(c: Coordination): ClaimBook {
 function claimLine(claim: Claim, live: Claim[], me: string | null, now: Date): string {
   const clashes = claimConflicts(claim, live);
   return (
-    `${claim.instance}${claim.instance === me ? ' (you)' : ''}: ${claim.pattern} ${claim.exclusive ? 'exclusive' : 'shared'}, ` +
+    `${claim.instance}${claim.instance === me ? ' (you)' : ''}: ` +
+    `${claim.pattern} ${claim.exclusive ? 'exclusive' : 'shared'}, ` +
     `${formatTimeLeft(claim.expires, now)} left${claim.reason ? ` - ${quoteAgentText(claim.reason)}` : ''}` +
     `${clashes.length ? ` CONFLICT with ${clashes.map((x) => `${x.instance} (${x.pattern})`).join(', ')}` : ''}`
   );

@@ -120,11 +120,12 @@ function formatChanges(agent: AgentKind, changes: FileChange[]): string {
 
 function formatCheck(r: AgentCheck): string {
   const lines = [
-    `${r.agent}: ${r.installed ? 'installed' : 'not installed'}${r.installed ? (r.works ? ', works' : ', NOT working') : ''}`,
+    `${r.agent}: ${!r.installed ? 'not installed' : r.works ? 'installed, works' : 'installed, NOT working'}`,
   ];
   for (const f of r.files)
     lines.push(
-      `  ${f.exists ? 'found  ' : 'missing'} ${f.file}${f.mcp ? ' (MCP server)' : ''}${f.hooks.length ? ` (hooks: ${f.hooks.join(', ')})` : ''}`,
+      `  ${f.exists ? 'found  ' : 'missing'} ${f.file}${f.mcp ? ' (MCP server)' : ''}` +
+        `${f.hooks.length ? ` (hooks: ${f.hooks.join(', ')})` : ''}`,
     );
   for (const p of r.problems) lines.push(`  - ${p}`);
   return lines.join('\n');

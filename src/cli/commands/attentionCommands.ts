@@ -16,7 +16,9 @@ function stuckAfterOption(flag: string): Option {
 
 function ackLine(e: AckEntry, mine: boolean): string {
   const m = e.status.message;
-  const head = `${out.messageRef(m)} ${formatAge(e.ageSeconds).padStart(4)} ago  ${clean(m.from)} -> ${clean(m.target)}: ${clean(m.text.split('\n')[0])}`;
+  const head =
+    `${out.messageRef(m)} ${formatAge(e.ageSeconds).padStart(4)} ago  ` +
+    `${clean(m.from)} -> ${clean(m.target)}: ${clean(m.text.split('\n')[0])}`;
   if (!mine) return `  ${head}`;
   const acked = e.status.acked.map((a) => `${clean(a.by)} (${a.time})`).join(', ') || 'nobody yet';
   const pending = e.status.anyone ? (e.status.done ? '' : 'anyone') : e.status.pending.map(clean).join(', ');
@@ -30,7 +32,11 @@ function queueLine(e: QueueEntry): string {
 
 function stuckLine(s: StuckAgent): string {
   const idle = s.lastActivity ? `last active ${s.lastActivity}` : 'never active here';
-  return `  ${clean(s.agent)}: ${s.waiting.length} unread addressed to it (oldest ${out.messageRef(s.waiting[0])} at ${s.waiting[0].time}); ${idle}`;
+  const oldest = s.waiting[0];
+  return (
+    `  ${clean(s.agent)}: ${s.waiting.length} unread addressed to it ` +
+    `(oldest ${out.messageRef(oldest)} at ${oldest.time}); ${idle}`
+  );
 }
 
 export const attentionArea: CommandArea = {
@@ -48,9 +54,8 @@ export const attentionArea: CommandArea = {
         emitFor(cmd, result, () => {
           const n = result.acked.length;
           const already = result.alreadyAcked.length ? ` (${result.alreadyAcked.length} already acknowledged)` : '';
-          return n === 0
-            ? `Nothing new to acknowledge${already}`
-            : `Acknowledged ${result.acked.map((r) => (typeof r === 'number' ? `#${r}` : `id:${r}`)).join(', ')}${already}`;
+          const ackedRefs = result.acked.map((r) => (typeof r === 'number' ? `#${r}` : `id:${r}`)).join(', ');
+          return n === 0 ? `Nothing new to acknowledge${already}` : `Acknowledged ${ackedRefs}${already}`;
         });
       });
 

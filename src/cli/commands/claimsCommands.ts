@@ -29,7 +29,8 @@ function claimLine(c: Claim, book: ClaimBook, live: Claim[], now: Date): string 
     : '';
   const kind = c.exclusive ? 'exclusive' : 'shared';
   return sanitizeForTerminal(
-    `${c.instance.padEnd(12)} ${c.pattern.padEnd(28)} ${kind.padEnd(9)} ${formatTimeLeft(c.expires, now).padStart(7)} left${c.reason ? `  ${c.reason}` : ''}${conflict}`,
+    `${c.instance.padEnd(12)} ${c.pattern.padEnd(28)} ${kind.padEnd(9)} ` +
+      `${formatTimeLeft(c.expires, now).padStart(7)} left${c.reason ? `  ${c.reason}` : ''}${conflict}`,
   );
 }
 
@@ -39,7 +40,8 @@ function git(root: string, args: string[]): string {
     const why = r.error ? r.error.message : (r.stderr || '').trim().split('\n')[0];
     throw new CoordError(
       'invalid-input',
-      `git ${args[0]} failed in ${root} (${why}); the guard needs the git repository that holds the coordination directory`,
+      `git ${args[0]} failed in ${root} (${why}); ` +
+        'the guard needs the git repository that holds the coordination directory',
     );
   }
   return r.stdout;
@@ -158,14 +160,17 @@ export const claimsArea: CommandArea = {
           const more = violations.length > 8 ? `; and ${violations.length - 8} more` : '';
           throw new CoordError(
             'conflict',
-            `commit refused: it touches files another instance holds exclusively: ${named}${more}; ask them to release, unstage those files, or skip the guard once with ${GUARD_OFF_ENV}=off git commit ...`,
+            `commit refused: it touches files another instance holds exclusively: ${named}${more}; ` +
+              'ask them to release, unstage those files, ' +
+              `or skip the guard once with ${GUARD_OFF_ENV}=off git commit ...`,
           );
         }
         emitFor(
           cmd,
           { checked: files.length, violations: [] },
           () =>
-            `coord guard: ${files.length} path${files.length === 1 ? '' : 's'} checked, none held exclusively by another instance`,
+            `coord guard: ${files.length} path${files.length === 1 ? '' : 's'} checked, ` +
+            'none held exclusively by another instance',
         );
       });
     guard.addHelpText('after', `\nThe hook runs 'coord guard check'; ${GUARD_OFF_ENV}=off skips it for one commit.`);

@@ -137,11 +137,14 @@ export function sessionBriefing(c: Coordination): string {
   const counts = c.unreadCounts();
   const inbox = c.checkInbox();
   const lines = [
-    `You are ${me} in the agent coordination directory ${c.dir}. Other AI agents working in this repository talk to you there.`,
+    `You are ${me} in the agent coordination directory ${c.dir}. ` +
+      'Other AI agents working in this repository talk to you there.',
     `Open rooms: ${rooms.length ? rooms.map((r) => `#${r.name}`).join(', ') : 'none'}.`,
-    `Unread: ${counts.total} message${counts.total === 1 ? '' : 's'} (${inbox.directMessages.length} direct, ${inbox.mentions.length} mentioning you).`,
+    `Unread: ${counts.total} message${counts.total === 1 ? '' : 's'} ` +
+      `(${inbox.directMessages.length} direct, ${inbox.mentions.length} mentioning you).`,
     `Answer with the coordination MCP tools if you have them (send, inbox, mark_read, …), else the shell: ` +
-      `coord send '#room' 'text', coord send-dm <instance> 'text', coord reply <number> 'text', coord check-unread, coord mark-read <numbers|all>.`,
+      `coord send '#room' 'text', coord send-dm <instance> 'text', coord reply <number> 'text', ` +
+      `coord check-unread, coord mark-read <numbers|all>.`,
     `New messages for you are added to your context as they arrive; mark them read once handled.`,
   ];
   const urgent = c

@@ -220,7 +220,9 @@ function applyCodexToml(o: SetupOptions, pendingWrites: PendingWrites): FileChan
   const notes: string[] = [];
   const entry = mcpEntry(o);
   if (!/^\s*\[mcp_servers\.(coord|"coord")\]\s*$/m.test(text)) {
-    let table = `[mcp_servers.${SERVER_NAME}]\ncommand = ${tomlString(entry.command)}\nargs = [${entry.args.map(tomlString).join(', ')}]\n`;
+    let table =
+      `[mcp_servers.${SERVER_NAME}]\ncommand = ${tomlString(entry.command)}\n` +
+      `args = [${entry.args.map(tomlString).join(', ')}]\n`;
     if (entry.env)
       table += `\n[mcp_servers.${SERVER_NAME}.env]\n${Object.entries(entry.env)
         .map(([k, v]) => `${k} = ${tomlString(v)}`)

@@ -60,7 +60,8 @@ function checkServerUrl(url: string): void {
     if (!URL_RE.test(part.trim()))
       throw new CoordError(
         'usage',
-        `'${describeServer(part.trim())}' is not a NATS server address; use nats://host:4222 (several: comma-separated)`,
+        `'${describeServer(part.trim())}' is not a NATS server address; ` +
+          'use nats://host:4222 (several: comma-separated)',
       );
   }
 }

@@ -169,7 +169,8 @@ export class ClaimBook {
         if (missing.length > 0) {
           throw new CoordError(
             'not-found',
-            `you (${me}) hold no claim on ${missing.join(', ')}; your claims: ${listChoices(mine.map((c) => c.pattern))}`,
+            `you (${me}) hold no claim on ${missing.join(', ')}; ` +
+              `your claims: ${listChoices(mine.map((c) => c.pattern))}`,
           );
         }
       }
@@ -253,14 +254,19 @@ export function guardViolations(paths: string[], live: Claim[], me: string | nul
 /** One line naming who holds what until when. */
 export function describeHold(claim: Claim, now: Date): string {
   const until = formatTimestamp(new Date(claim.expires)).slice(11, 16);
-  return `${claim.instance} holds ${claim.pattern}${claim.exclusive ? ' exclusively' : ''} until ${until} (${formatTimeLeft(claim.expires, now)} left)${claim.reason ? `, reason ${JSON.stringify(claim.reason)}` : ''}`;
+  return (
+    `${claim.instance} holds ${claim.pattern}${claim.exclusive ? ' exclusively' : ''} ` +
+    `until ${until} (${formatTimeLeft(claim.expires, now)} left)` +
+    `${claim.reason ? `, reason ${JSON.stringify(claim.reason)}` : ''}`
+  );
 }
 
 function refusal(pattern: string, clash: Claim, count: number, now: Date): CoordError {
   const more = count > 1 ? ` (and ${count - 1} more claim${count > 2 ? 's' : ''})` : '';
   return new CoordError(
     'conflict',
-    `cannot claim ${pattern}: ${describeHold(clash, now)}${more}; ask ${clash.instance}, wait, or pass --force to record the conflict`,
+    `cannot claim ${pattern}: ${describeHold(clash, now)}${more}; ` +
+      `ask ${clash.instance}, wait, or pass --force to record the conflict`,
   );
 }
 

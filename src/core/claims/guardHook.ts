@@ -39,7 +39,8 @@ if [ "$${GUARD_OFF_ENV}" = "off" ]; then
   exit 0
 fi
 if [ ! -x ${quote(cmd.node)} ] || [ ! -f ${quote(cmd.cli)} ]; then
-  echo "coord guard: ${cmd.cli.replace(/["$`\\]/g, '')} is gone; run 'coord guard install' again, or commit with ${GUARD_OFF_ENV}=off" >&2
+  echo "coord guard: ${cmd.cli.replace(/["$`\\]/g, '')} is gone;" \\
+    "run 'coord guard install' again, or commit with ${GUARD_OFF_ENV}=off" >&2
   exit 1
 fi
 exec ${quote(cmd.node)} ${quote(cmd.cli)} --dir ${quote(cmd.dir)} guard check
@@ -78,7 +79,8 @@ export function installGuardHook(hooksDir: string, cmd: GuardHookCommand): strin
       if (exists(chained)) {
         throw new CoordError(
           'conflict',
-          `both ${hook} and ${chained} exist and neither is coord's; move one of them away, then run 'coord guard install' again`,
+          `both ${hook} and ${chained} exist and neither is coord's; ` +
+            "move one of them away, then run 'coord guard install' again",
         );
       }
       fs.renameSync(hook, chained);
@@ -99,7 +101,8 @@ export function uninstallGuardHook(hooksDir: string): string {
   if (!exists(hook) || !isOurs(hook)) {
     throw new CoordError(
       'not-found',
-      `no coord guard hook in ${hooksDir}${exists(hook) ? ` (${hook} is not coord's and was left alone)` : ''}; nothing to uninstall`,
+      `no coord guard hook in ${hooksDir}` +
+        `${exists(hook) ? ` (${hook} is not coord's and was left alone)` : ''}; nothing to uninstall`,
     );
   }
   try {

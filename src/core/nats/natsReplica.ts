@@ -89,7 +89,8 @@ export class NatsReplica implements MessageStore {
         reject(
           new CoordError(
             'io',
-            `the NATS server ${this.session.server} did not deliver ${source} up to ${at} within ${Math.round((this.session.timeoutMs * 2) / 1000)} s; check the server's health`,
+            `the NATS server ${this.session.server} did not deliver ${source} up to ${at} ` +
+              `within ${Math.round((this.session.timeoutMs * 2) / 1000)} s; check the server's health`,
           ),
         );
       }, this.session.timeoutMs * 2);

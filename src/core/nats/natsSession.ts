@@ -159,7 +159,8 @@ export class NatsSession {
     if (isPermissionError(error)) return permissionError(what, this.server, error);
     return new CoordError(
       'io',
-      `cannot ${what} on the NATS server ${this.server}: ${errorText(error)}; check that the server (and its JetStream) is up and reachable`,
+      `cannot ${what} on the NATS server ${this.server}: ${errorText(error)}; ` +
+        'check that the server (and its JetStream) is up and reachable',
     );
   }
 }
@@ -183,7 +184,8 @@ async function connectBounded(options: ServerOptions, server: string, timeoutMs:
     } catch (error) {
       throw new CoordError(
         'usage',
-        `cannot read the credentials file ${options.creds} (${(error as NodeJS.ErrnoException).code ?? 'error'}); check --creds / COORD_CREDS`,
+        `cannot read the credentials file ${options.creds} ` +
+          `(${(error as NodeJS.ErrnoException).code ?? 'error'}); check --creds / COORD_CREDS`,
       );
     }
     opts.authenticator = credsAuthenticator(creds);
@@ -217,7 +219,8 @@ async function probeServers(urls: string[], server: string, timeoutMs: number): 
   if (refused) throw connectError(new Error(refused), server);
   throw new CoordError(
     'io',
-    `no answer from the NATS server ${server} within ${Math.round(timeoutMs / 1000)} s; check the address and port, that nats-server runs there and that no firewall is in the way`,
+    `no answer from the NATS server ${server} within ${Math.round(timeoutMs / 1000)} s; ` +
+      'check the address and port, that nats-server runs there and that no firewall is in the way',
   );
 }
 
@@ -247,7 +250,8 @@ function connectError(error: unknown, server: string): CoordError {
   if (/authori[sz]ation|authentication|permissions? violation|user.*expired/i.test(text))
     return new CoordError(
       'io',
-      `the NATS server ${server} refused the credentials (${text}); check --creds / COORD_CREDS, COORD_USER and COORD_PASSWORD, or COORD_TOKEN`,
+      `the NATS server ${server} refused the credentials (${text}); ` +
+        'check --creds / COORD_CREDS, COORD_USER and COORD_PASSWORD, or COORD_TOKEN',
     );
   if (/tls|certificate|ssl/i.test(text))
     return new CoordError(
@@ -256,14 +260,16 @@ function connectError(error: unknown, server: string): CoordError {
     );
   return new CoordError(
     'io',
-    `cannot connect to the NATS server ${server} (${text}); check that nats-server runs there, the host and port, and --server / COORD_SERVER`,
+    `cannot connect to the NATS server ${server} (${text}); ` +
+      'check that nats-server runs there, the host and port, and --server / COORD_SERVER',
   );
 }
 
 function jetStreamError(error: unknown, server: string): CoordError {
   return new CoordError(
     'io',
-    `the NATS server ${server} has no JetStream (${errorText(error)}); start nats-server with -js (or jetstream {} in its config)`,
+    `the NATS server ${server} has no JetStream (${errorText(error)}); ` +
+      'start nats-server with -js (or jetstream {} in its config)',
   );
 }
 
@@ -330,19 +336,24 @@ function serverSetupError(what: string, server: string, error: unknown): CoordEr
   if (isPermissionError(error))
     return new CoordError(
       'io',
-      `the NATS server ${server} does not let this user read or create ${what} (${errorText(error)}); ask its admin to create it (any coord with admin rights creates it on first use) or check the user's permissions`,
+      `the NATS server ${server} does not let this user read or create ${what} (${errorText(error)}); ` +
+        'ask its admin to create it (any coord with admin rights creates it on first use) ' +
+        "or check the user's permissions",
     );
   if (/jetstream not enabled|no responders/i.test(errorText(error))) return jetStreamError(error, server);
   return new CoordError(
     'io',
-    `cannot set up ${what} on the NATS server ${server} (${errorText(error)}); check the server's JetStream (limits, cluster health)`,
+    `cannot set up ${what} on the NATS server ${server} (${errorText(error)}); ` +
+      "check the server's JetStream (limits, cluster health)",
   );
 }
 
 function permissionError(what: string, server: string, error: unknown): CoordError {
   return new CoordError(
     'io',
-    `the NATS server ${server} refused to ${what} (${errorText(error)}); with per-agent credentials each agent may only write as itself: check --as / CLAUDE_INSTANCE_ID against the user in --creds / COORD_USER`,
+    `the NATS server ${server} refused to ${what} (${errorText(error)}); ` +
+      'with per-agent credentials each agent may only write as itself: ' +
+      'check --as / CLAUDE_INSTANCE_ID against the user in --creds / COORD_USER',
   );
 }
 

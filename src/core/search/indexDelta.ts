@@ -15,7 +15,7 @@ import { fnv, PlacedMessage } from '../read/messageIdentity';
 import { ByTime } from '../read/messagesByTime';
 import { bareNameRule, readStatusEntries } from '../read/rooms';
 import { readSourceText, SourceBlock, stampSources } from '../read/sources';
-import { blocksDigest, DeltaMessage, MAX_DELTA_BYTES, MAX_DELTA_MESSAGES, sameStamp } from './indexFormat';
+import { blocksDigest, DeltaMessage, MAX_DELTA_BYTES, MAX_DELTA_MESSAGES, onlyGrown, sameStamp } from './indexFormat';
 import type { CachedCorpus } from './indexReader';
 
 /**
@@ -116,10 +116,8 @@ export function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[]
       const appended =
         old !== undefined &&
         source.kind !== 'pythonDm' &&
-        old.clean &&
-        old.ino === source.stamp.ino &&
         size > old.size &&
-        fileTail(sfd, old.size) === old.tail;
+        onlyGrown(sfd, old, source.stamp.ino, size);
       if (appended) {
         if ((bytes += size - old.size) > MAX_DELTA_BYTES) return null;
         blocks = readSourceText(source, readRange(sfd, old.size, size).toString('utf8'), old.lines).blocks;

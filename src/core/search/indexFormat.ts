@@ -4,8 +4,9 @@
  * in the header. The header records the state of the files the index was
  * built from, so a reader can tell what changed since (see indexDelta.ts).
  */
+import { fileTail } from '../disk/fsutil';
 import { fnv } from '../read/messageIdentity';
-import { RawMessage } from '../common/messageTypes';
+import { StoredMessage } from '../read/storedMessage';
 import { TranscriptBlock } from '../formats/transcript';
 
 export const MAGIC = 'CSI1';
@@ -77,6 +78,14 @@ export interface Header {
 export const sameStamp = (a: FileStamp, b: FileStamp) =>
   a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
 
+/**
+ * The open file (`size` bytes, inode `ino`) is the one `old` describes with bytes appended after a complete block
+ * (or none): only the new bytes need reading.
+ */
+export function onlyGrown(fd: number, old: FileState, ino: number, size: number): boolean {
+  return old.clean && old.ino === ino && size >= old.size && fileTail(fd, old.size) === old.tail;
+}
+
 export /** An order-independent digest of a file's message blocks (what search sees of them). */
 function blocksDigest(blocks: TranscriptBlock[]): string {
   let a = 0;
@@ -94,17 +103,12 @@ function idKey(id: string): number {
   return /^[0-9a-f]{8}$/.test(id) ? parseInt(id, 16) : fnv(id, 0x811c9dc5);
 }
 
-/** A message appended since the base was written. */
-export interface DeltaMessage extends RawMessage {
-  dm: boolean;
-  room: string | null;
-  to: string | null;
-  lastLine: number | null;
+/** A message appended since the base was written: a stored one whose transcript copies are known by source. */
+export interface DeltaMessage extends Omit<StoredMessage, 'refs'> {
   /** Position of its parent in the whole corpus, or -1. */
   parent: number;
   /** Sources whose blocks it took (a source lends one block per message), and each block's last line. */
   claimed: string[];
   claimedLines: number[];
   idFromBlock: boolean;
-  seq: number;
 }

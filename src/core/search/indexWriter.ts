@@ -1,7 +1,7 @@
 /** Writes the persisted search index (format: indexFormat.ts) from a loaded store and its in-memory index. */
 import * as fs from 'fs';
 import { Layout } from '../disk/layout';
-import { readRange } from '../disk/fsutil';
+import { fileTail, withFileIfExists } from '../disk/fsutil';
 import { TranscriptBlock } from '../formats/transcript';
 import { DirectoryStore, StoredMessage } from '../read/store';
 import { StampedSource } from '../read/sources';
@@ -30,15 +30,15 @@ export function writeSearchCache(
   }
   const files: Record<string, FileState> = {};
   for (const s of sources) {
-    const tail = readTail(s.file, s.stamp.size);
+    const tail = withFileIfExists(s.file, '', (fd) => fileTail(fd, s.stamp.size));
     const blocks = blocksBySource.get(s.key) ?? [];
     files[s.rel] = {
       ...s.stamp,
-      tail: tail.toString('base64'),
+      tail,
       lines: store.sourceOf(s.key)?.lines ?? 0,
       blocks: blocks.length,
       digest: blocksDigest(blocks),
-      clean: tail.toString('latin1').endsWith('---\n'),
+      clean: Buffer.from(tail, 'base64').toString('latin1').endsWith('---\n'),
     };
   }
   // What the delta needs to know to stay exact.
@@ -265,13 +265,4 @@ function stringColumn(name: string, values: string[]): Array<[string, Buffer]> {
 
 function typedBytes(a: Int32Array | Uint32Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-}
-
-function readTail(file: string, size: number): Buffer {
-  const fd = fs.openSync(file, 'r');
-  try {
-    return readRange(fd, Math.max(0, size - 64), size);
-  } finally {
-    fs.closeSync(fd);
-  }
 }

@@ -74,15 +74,19 @@ export function runSearch(corpus: SearchCorpus, query: string, opts: SearchOptio
 
 /** Throws the error a query would fail with (empty, both modes, a bad regex or time) before any work is done. */
 export function checkQuery(query: string, opts: SearchOptions = {}): void {
+  refuseEmpty(query);
+  if (opts.exact && opts.regex) throw new CoordError('usage', 'choose one of --exact and --regex');
+  if (opts.regex) regexMatcher(query);
+  if (opts.since) checkedTime(opts.since, '--since');
+  if (opts.until) checkedTime(opts.until, '--until');
+}
+
+function refuseEmpty(query: string): void {
   if (!query.trim())
     throw new CoordError(
       'invalid-input',
       'search query is empty; give words to look for, e.g. coord search "deploy failed"',
     );
-  if (opts.exact && opts.regex) throw new CoordError('usage', 'choose one of --exact and --regex');
-  if (opts.regex) regexMatcher(query);
-  if (opts.since) checkedTime(opts.since, '--since');
-  if (opts.until) checkedTime(opts.until, '--until');
 }
 
 export function runSearchPositions(corpus: SearchCorpus, query: string, opts: SearchOptions = {}): number[] {
@@ -234,11 +238,7 @@ export function searchMessages(
   opts: SearchOptions,
   lookup: (ref: MessageRef) => StoredMessage | undefined,
 ): StoredMessage[] {
-  if (!query.trim())
-    throw new CoordError(
-      'invalid-input',
-      'search query is empty; give words to look for, e.g. coord search "deploy failed"',
-    );
+  refuseEmpty(query);
   const matcher = opts.regex ? regexMatcher(query) : substringMatcher(query);
   let pool = opts.recent !== undefined && opts.recent > 0 ? all.slice(-opts.recent) : all;
   pool = applyFilters(pool, opts, lookup);

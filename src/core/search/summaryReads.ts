@@ -8,14 +8,14 @@
 import * as fs from 'fs';
 import { Message, MessageRef } from '../common/messageTypes';
 import { Layout } from '../disk/layout';
-import { fileTail, readRange, readTextIfExists } from '../disk/fsutil';
+import { readRange, readTextIfExists } from '../disk/fsutil';
 import { countLines, EMPTY_COUNT, totalLines } from '../disk/lines';
 import { TranscriptBlock } from '../formats/transcript';
 import { ReadState } from '../read/readState';
 import { discoverSources, readSourceText, sourceFromKey } from '../read/sources';
 import { StoredMessage } from '../read/storedMessage';
 import { CachedCorpus } from './indexReader';
-import { FileState } from './indexFormat';
+import { FileState, onlyGrown } from './indexFormat';
 
 /** Messages of one room (lower-cased name), oldest first: the last `limit` when given. */
 export function summaryRoomMessages(c: CachedCorpus, lowerRoom: string, limit?: number): Message[] {
@@ -152,12 +152,7 @@ function countFileLines(file: string, old: FileState | undefined): number {
   }
   try {
     const st = fs.fstatSync(fd);
-    const appended =
-      old !== undefined &&
-      old.clean &&
-      old.ino === st.ino &&
-      st.size >= old.size &&
-      fileTail(fd, old.size) === old.tail;
+    const appended = old !== undefined && onlyGrown(fd, old, st.ino, st.size);
     let lines = appended ? old.lines : 0;
     let count = EMPTY_COUNT;
     for (let at = appended ? old.size : 0; at < st.size; at += CHUNK)

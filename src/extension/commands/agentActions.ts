@@ -58,7 +58,8 @@ export const agentActions: CommandArea = ({ service, ready }) => ({
     if (!programmatic(args))
       void vscode.window.showInformationMessage(
         written.length
-          ? `${AGENT_LABELS[agent]} connected as ${instance}: ${written.join(', ')}. Restart it in this project to load them.`
+          ? `${AGENT_LABELS[agent]} connected as ${instance}: ${written.join(', ')}. ` +
+              'Restart it in this project to load them.'
           : `${AGENT_LABELS[agent]} was already connected as ${instance}.`,
       );
     return changes;

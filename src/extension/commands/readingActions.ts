@@ -48,7 +48,8 @@ export const readingActions: CommandArea = (ctx) => {
       await pickAndOpen(
         ctx,
         items,
-        `${n.mentions.length} mention${n.mentions.length === 1 ? '' : 's'}, ${n.alerts.length} alert${n.alerts.length === 1 ? '' : 's'}`,
+        `${n.mentions.length} mention${n.mentions.length === 1 ? '' : 's'}, ` +
+          `${n.alerts.length} alert${n.alerts.length === 1 ? '' : 's'}`,
       );
       return n;
     },

@@ -34,7 +34,8 @@ export const reportActions: CommandArea = ({ service, documents, ready }) => ({
     const lines = [
       `# System summary`,
       '',
-      `${s.totalMessages} messages, ${s.unread} unread for ${s.instance ?? '(no identity)'}, ${s.activeChatrooms} open chatrooms.`,
+      `${s.totalMessages} messages, ${s.unread} unread for ${s.instance ?? '(no identity)'}, ` +
+        `${s.activeChatrooms} open chatrooms.`,
       '',
       '## Instances',
       '',

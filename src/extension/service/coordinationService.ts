@@ -88,7 +88,8 @@ export class CoordinationService extends Disposable {
     if (!this.coord) {
       throw new UserError(
         this.state === 'no-directory'
-          ? `no coordination directory in this workspace (looked for '${directorySetting()}'); run "Coordination: Initialize Directory"`
+          ? `no coordination directory in this workspace (looked for '${directorySetting()}'); ` +
+              'run "Coordination: Initialize Directory"'
           : 'the coordination directory is not loaded yet',
       );
     }
@@ -151,7 +152,8 @@ export class CoordinationService extends Disposable {
       if (folders.length > 1) {
         void vscode.window
           .showInformationMessage(
-            `Agent Coordination: none of the ${folders.length} workspace folders has a '${directorySetting()}' directory.`,
+            `Agent Coordination: none of the ${folders.length} workspace folders ` +
+              `has a '${directorySetting()}' directory.`,
             'Initialize Directory',
           )
           .then((pick) => pick && vscode.commands.executeCommand('coordination.initializeDirectory'));
@@ -172,7 +174,8 @@ export class CoordinationService extends Disposable {
     await setContext('coordination.noDirectory', false);
     const folders = vscode.workspace.workspaceFolders ?? [];
     this.log.info(
-      `loaded ${found.dir}${folders.length > 1 ? ` (workspace folder '${found.folder?.name}')` : ''} as ${this.identity ?? '(no identity)'} in ${Date.now() - started} ms`,
+      `loaded ${found.dir}${folders.length > 1 ? ` (workspace folder '${found.folder?.name}')` : ''} ` +
+        `as ${this.identity ?? '(no identity)'} in ${Date.now() - started} ms`,
     );
     this.changeEmitter.fire();
   }

@@ -190,12 +190,12 @@ function rowItem(node: Node): vscode.TreeItem {
       if (room.description) tip.appendMarkdown(`${escapeMd(room.description)}\n\n`);
       if (closed && room.reason) tip.appendMarkdown(`Closed: ${escapeMd(room.reason)}\n\n`);
       tip.appendMarkdown(
-        `${unread} unread · created by ${escapeMd(room.creator || 'unknown')}${room.created ? ` on ${room.created}` : ''}`,
+        `${unread} unread · created by ${escapeMd(room.creator || 'unknown')}` +
+          `${room.created ? ` on ${room.created}` : ''}`,
       );
       item.tooltip = tip;
-      item.accessibilityInformation = {
-        label: `Chatroom ${room.name}, ${closed ? `closed${room.reason ? `: ${room.reason}` : ''}` : `${unread} unread`}`,
-      };
+      const state = closed ? `closed${room.reason ? `: ${room.reason}` : ''}` : `${unread} unread`;
+      item.accessibilityInformation = { label: `Chatroom ${room.name}, ${state}` };
       return item;
     }
     case 'dm': {
@@ -206,7 +206,9 @@ function rowItem(node: Node): vscode.TreeItem {
       item.iconPath = new vscode.ThemeIcon(node.unread > 0 ? 'mail' : 'mail-read');
       item.description =
         node.unread > 0 ? `${node.unread} unread` : `${node.messages} message${node.messages === 1 ? '' : 's'}`;
-      item.tooltip = `Direct messages with ${node.peer}: ${node.messages} messages, ${node.unread} unread${node.lastTime ? `, last ${relativeTime(node.lastTime)}` : ''}`;
+      item.tooltip =
+        `Direct messages with ${node.peer}: ${node.messages} messages, ${node.unread} unread` +
+        `${node.lastTime ? `, last ${relativeTime(node.lastTime)}` : ''}`;
       item.accessibilityInformation = { label: `Direct messages with ${node.peer}, ${node.unread} unread` };
       return item;
     }
@@ -221,7 +223,10 @@ function rowItem(node: Node): vscode.TreeItem {
       );
       const when = node.updated ? relativeTime(node.updated) : 'no status';
       item.description = `${idle ? 'idle · ' : ''}${node.status ? snippet(node.status, 60) + ' · ' : ''}${when}`;
-      item.tooltip = `${node.id}${node.self ? ' (you)' : ''}\n${node.status ?? 'No status yet'}\n${node.updated ? `Updated ${node.updated} (${when})` : ''}${idle ? '\nIdle' : ''}${node.terminal ? '\nAgent terminal open' : ''}`;
+      item.tooltip =
+        `${node.id}${node.self ? ' (you)' : ''}\n${node.status ?? 'No status yet'}\n` +
+        `${node.updated ? `Updated ${node.updated} (${when})` : ''}` +
+        `${idle ? '\nIdle' : ''}${node.terminal ? '\nAgent terminal open' : ''}`;
       item.accessibilityInformation = {
         label: `${node.id}${node.self ? ', you' : ''}, ${idle ? 'idle, ' : ''}${node.status ?? 'no status'}, ${when}`,
       };

@@ -73,7 +73,9 @@ export class ClaimsView extends Disposable implements vscode.TreeDataProvider<Cl
     const conflicted = this.model.isConflicted(c);
     const item = new vscode.TreeItem(c.pattern, vscode.TreeItemCollapsibleState.None);
     item.id = `claim:${c.id}`;
-    item.description = `${c.exclusive ? 'exclusive' : 'shared'} · ${formatTimeLeft(c.expires, now)} left${conflicted ? ' · conflict' : ''}`;
+    item.description =
+      `${c.exclusive ? 'exclusive' : 'shared'} · ${formatTimeLeft(c.expires, now)} left` +
+      `${conflicted ? ' · conflict' : ''}`;
     item.tooltip = describeClaim(c, me, now, conflicted);
     const standing = conflicted ? 'conflict' : c.instance === me ? 'mine' : 'others';
     item.iconPath = new vscode.ThemeIcon(

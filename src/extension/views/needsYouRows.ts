@@ -26,7 +26,9 @@ export function queueTreeItem(entry: QueueEntry): vscode.TreeItem {
   item.contextValue = `queue.${entry.actions.join('.')}`;
   item.iconPath = queueIcon(entry);
   item.description = `${entry.reasons.map(queueLabel).join(', ')}${entry.time ? ` · ${relativeTime(entry.time)}` : ''}`;
-  item.tooltip = `${inertText(entry.title)}\n${entry.reasons.map(queueLabel).join(' · ')}${entry.time ? ` · since ${entry.time}` : ''}`;
+  item.tooltip =
+    `${inertText(entry.title)}\n${entry.reasons.map(queueLabel).join(' · ')}` +
+    `${entry.time ? ` · since ${entry.time}` : ''}`;
   item.accessibilityInformation = { label: `Needs you: ${inertText(entry.title)}` };
   item.command = { command: 'coordination.queue.open', title: 'Open', arguments: [{ key: entry.key }] };
   return item;

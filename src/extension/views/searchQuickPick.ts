@@ -76,7 +76,9 @@ export function runSearchQuickPick(service: CoordinationService, panels: ThreadP
         alwaysShow: true,
         message: m,
       }));
-      qp.title = `${room ? `Search ${room}` : 'Search messages'}: ${found.length} match${found.length === 1 ? '' : 'es'}${found.length > MAX_RESULTS ? ` (best ${MAX_RESULTS} shown)` : ''}`;
+      qp.title =
+        `${room ? `Search ${room}` : 'Search messages'}: ${found.length} match${found.length === 1 ? '' : 'es'}` +
+        `${found.length > MAX_RESULTS ? ` (best ${MAX_RESULTS} shown)` : ''}`;
       qp.busy = false;
     };
     qp.onDidChangeValue((value) => {
