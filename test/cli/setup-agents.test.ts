@@ -170,6 +170,19 @@ describe('coord setup (connecting an agent)', function () {
     );
   });
 
+  it('--check leaves the delivery cursor alone: a message sent before it is still delivered by the next hook', () => {
+    const root = project();
+    const dir = path.join(root, 'coordination');
+    assert.strictEqual(setup(root, ['claude']).code, 0);
+    assert.strictEqual(runCoord(['send', '#general', 'please look @agent-a'], { dir, as: 'agent-b' }).code, 0);
+    const check = setup(root, ['--check', 'claude']);
+    assert.strictEqual(check.code, 0, check.stdout + check.stderr);
+    assert.ok(!fs.existsSync(path.join(dir, 'data', '.coord-delivery-agent-a.json')), 'no delivery cursor written');
+    const tool = runCoord(['hook', 'PostToolUse'], { dir, as: 'agent-a', input: '{"hook_event_name":"PostToolUse"}' });
+    assert.strictEqual(tool.code, 0, tool.stderr);
+    assert.match(tool.stdout, /message #1 from agent-b \(#general, [^)]*\)\\nplease look @agent-a/);
+  });
+
   it('bad input: unknown agent, a config file that is not JSON; nothing written', () => {
     const root = project();
     const unknown = setup(root, ['banana']);

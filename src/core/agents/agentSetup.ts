@@ -334,6 +334,7 @@ export function checkAgent(o: SetupOptions): AgentCheck {
         dir: flag('--dir'),
         instance: flag('--as'),
         cwd: o.projectDir,
+        dryRun: true,
       });
       if (out === '')
         problems.push('the hook said nothing: no coordination directory or identity (see data/.coord-hooks.log)');
