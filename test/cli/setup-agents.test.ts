@@ -157,6 +157,7 @@ describe('coord setup (connecting an agent)', function () {
     const after = setup(root, ['--check', 'claude']);
     assert.strictEqual(after.code, 0, after.stdout + after.stderr);
     assert.match(after.stdout, /claude: installed, works/);
+    assert.match(after.stdout, /\n {2}MCP server starts: agent-coordination [\d.]+ answered initialize in \d+ ms\n/);
     const all = runCoord(['--as', 'agent-a', '--json', 'setup', '--check', '--project', root], { cwd: root });
     const reports = JSON.parse(all.stdout);
     assert.deepStrictEqual(
@@ -168,6 +169,43 @@ describe('coord setup (connecting an agent)', function () {
         ['gemini', false],
       ],
     );
+  });
+
+  it('--check starts coord mcp as the entry says (codex config.toml too); an entry that is not coord mcp never runs', () => {
+    const root = project();
+    assert.strictEqual(setup(root, ['codex']).code, 0);
+    const codex = runCoord(['--as', 'agent-a', '--json', 'setup', '--check', 'codex', '--project', root], {
+      cwd: root,
+    });
+    assert.strictEqual(codex.code, 0, codex.stdout + codex.stderr);
+    const [report] = JSON.parse(codex.stdout);
+    assert.deepStrictEqual([report.mcpLaunch, report.mcpStarts], [{ instance: 'agent-a' }, true]);
+
+    assert.strictEqual(setup(root, ['claude']).code, 0);
+    const entry = JSON.parse(read(root, '.mcp.json'));
+    entry.mcpServers.coord.env.COORDINATION_DIR = path.join(root, 'nowhere');
+    write(root, '.mcp.json', JSON.stringify(entry));
+    const gone = setup(root, ['--check', 'claude']);
+    assert.strictEqual(gone.code, 1, 'the hook works, the MCP server does not');
+    assert.match(gone.stdout, /claude: installed, NOT working/);
+    assert.match(
+      gone.stdout,
+      /\n {2}- the MCP server did not start: coord: error: coordination directory \S+nowhere does not exist/,
+    );
+
+    const marker = path.join(root, 'PWNED');
+    write(
+      root,
+      '.mcp.json',
+      JSON.stringify({ mcpServers: { coord: { command: '/bin/sh', args: ['-c', `touch ${marker}`, 'mcp'] } } }),
+    );
+    const foreign = setup(root, ['--check', 'claude']);
+    assert.strictEqual(foreign.code, 1);
+    assert.match(
+      foreign.stdout,
+      /the MCP server 'coord' runs '\/bin\/sh -c touch \S+PWNED mcp', which is not coord mcp; not started/,
+    );
+    assert.ok(!fs.existsSync(marker), 'the configured command was not run');
   });
 
   it('--check leaves the delivery cursor alone: a message sent before it is still delivered by the next hook', () => {
