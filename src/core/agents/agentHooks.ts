@@ -11,7 +11,8 @@
  * Gemini) or additional_context (Cursor); a Stop that should go on is
  * {"decision":"block","reason":…} (Claude, Codex), {"decision":"deny",…}
  * (Gemini) or {"followup_message":…} (Cursor). A hook never fails the agent:
- * any problem gives empty output and exit 0, and a line in data/.coord-hooks.log.
+ * any problem gives empty output and exit 0, and a line in data/.coord-hooks.log
+ * (without a coordination directory there is no data/ to log into: silent).
  */
 import type { Coordination } from '../coordination';
 import { openCoordination, mentionsInstance, isAlert } from '../coordination';
