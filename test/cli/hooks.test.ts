@@ -95,6 +95,19 @@ function assertExact(actual: string, expected: unknown): void {
   assert.strictEqual(actual, want);
 }
 
+/** Another agent writes one message to #general at `time`; the `event` hook hands exactly it over. */
+async function assertDeliversOne(dir: string, v: Vendor, event: string, n: number, time: string, text: string) {
+  await write(dir, time, (c) => c.send('#general', text));
+  const r = hook(dir, v.agent, event, fixture(v.agent, event));
+  assert.strictEqual(r.code, 0, r.stderr);
+  const context = [
+    '1 new coordination message for agent-a. Reply with coord reply <number> or the send tool; mark read with coord mark-read.',
+    NOTE,
+    block(`message #${n} from agent-b (#general, ${time})`, text),
+  ].join('\n');
+  assertExact(r.stdout, v.context(event, context));
+}
+
 describe('coord hook (agent hook protocols)', function () {
   this.timeout(120000);
 
@@ -129,39 +142,13 @@ describe('coord hook (agent hook protocols)', function () {
         assert.deepStrictEqual([prompt.code, prompt.stdout], [0, ''], 'the session start handed these over already');
       }
 
-      await write(dir, '2026-01-02 03:05:00', (c) => c.send('#general', 'build is green'));
-      const tool = hook(dir, v.agent, v.tool, fixture(v.agent, v.tool));
-      assert.strictEqual(tool.code, 0, tool.stderr);
-      assertExact(
-        tool.stdout,
-        v.context(
-          v.tool,
-          [
-            '1 new coordination message for agent-a. Reply with coord reply <number> or the send tool; mark read with coord mark-read.',
-            NOTE,
-            block('message #3 from agent-b (#general, 2026-01-02 03:05:00)', 'build is green'),
-          ].join('\n'),
-        ),
-      );
+      await assertDeliversOne(dir, v, v.tool, 3, '2026-01-02 03:05:00', 'build is green');
       const again = hook(dir, v.agent, v.tool, fixture(v.agent, v.tool));
       assert.deepStrictEqual([again.code, again.stdout], [0, ''], 'delivered once');
 
       let next = 4;
       if (v.prompt) {
-        await write(dir, '2026-01-02 03:05:30', (c) => c.send('#general', 'deploy window moved to 16:00'));
-        const prompt = hook(dir, v.agent, v.prompt, fixture(v.agent, v.prompt));
-        assert.strictEqual(prompt.code, 0, prompt.stderr);
-        assertExact(
-          prompt.stdout,
-          v.context(
-            v.prompt,
-            [
-              '1 new coordination message for agent-a. Reply with coord reply <number> or the send tool; mark read with coord mark-read.',
-              NOTE,
-              block('message #4 from agent-b (#general, 2026-01-02 03:05:30)', 'deploy window moved to 16:00'),
-            ].join('\n'),
-          ),
-        );
+        await assertDeliversOne(dir, v, v.prompt, 4, '2026-01-02 03:05:30', 'deploy window moved to 16:00');
         const twice = hook(dir, v.agent, v.tool, fixture(v.agent, v.tool));
         assert.deepStrictEqual(
           [twice.code, twice.stdout],

@@ -57,14 +57,14 @@ function assertSecondRunChangesNothing(root: string, agent: string, files: strin
   );
 }
 
-/** The hooks Gemini gets, in the order setup writes them. */
-const geminiHooks = () =>
+/** The hooks setup writes for a Claude-style agent, in its order: hooks.<Event> = [{ hooks: [{ type, command, … }] }]. */
+const nestedHooks = (agent: string, events: string[], extra: Record<string, unknown>) =>
   Object.fromEntries(
-    ['SessionStart', 'BeforeAgent', 'AfterTool', 'AfterAgent'].map((event) => [
-      event,
-      [{ hooks: [{ type: 'command', command: hookCommand('gemini', event), name: 'coord', timeout: 10000 }] }],
-    ]),
+    events.map((event) => [event, [{ hooks: [{ type: 'command', command: hookCommand(agent, event), ...extra }] }]]),
   );
+
+const geminiHooks = () =>
+  nestedHooks('gemini', ['SessionStart', 'BeforeAgent', 'AfterTool', 'AfterAgent'], { name: 'coord', timeout: 10000 });
 
 const mcpServerEntry = () => ({
   command: process.execPath,
@@ -176,14 +176,8 @@ describe('coord setup (connecting an agent)', function () {
         '',
       ].join('\n'),
     );
-    const hooks = JSON.parse(read(root, '.codex/hooks.json'));
-    assert.deepStrictEqual(hooks, {
-      hooks: Object.fromEntries(
-        ['SessionStart', 'UserPromptSubmit', 'PostToolUse', 'Stop'].map((event) => [
-          event,
-          [{ hooks: [{ type: 'command', command: hookCommand('codex', event), timeout: 10 }] }],
-        ]),
-      ),
+    assert.deepStrictEqual(JSON.parse(read(root, '.codex/hooks.json')), {
+      hooks: nestedHooks('codex', ['SessionStart', 'UserPromptSubmit', 'PostToolUse', 'Stop'], { timeout: 10 }),
     });
     assertSecondRunChangesNothing(root, 'codex', ['.codex/config.toml', '.codex/hooks.json']);
   });
