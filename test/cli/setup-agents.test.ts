@@ -57,7 +57,7 @@ function assertSecondRunChangesNothing(root: string, agent: string, files: strin
   );
 }
 
-/** The hooks setup writes for a Claude-style agent, in its order: hooks.<Event> = [{ hooks: [{ type, command, … }] }]. */
+/** The hooks setup writes for a Claude-style agent, in order: hooks.<Event> = [{ hooks: [{ type, command, … }] }]. */
 const nestedHooks = (agent: string, events: string[], extra: Record<string, unknown>) =>
   Object.fromEntries(
     events.map((event) => [event, [{ hooks: [{ type: 'command', command: hookCommand(agent, event), ...extra }] }]]),
