@@ -40,7 +40,7 @@ export { formatMessagesForAgent, quoteAgentText, QUOTED_NOTE, UNTRUSTED_NOTE } f
 export { instancePresence, ACTIVE_WINDOW_MS } from './agents/presence';
 export type { Presence } from './agents/presence';
 export { setupAgent, checkAgent, hookCommandLine, SERVER_NAME } from './agents/agentSetup';
-export type { SetupOptions, FileChange, AgentCheck } from './agents/agentSetup';
+export type { SetupOptions, FileChange, AgentCheck, McpLaunch } from './agents/agentSetup';
 export { ClaimBook, claimConflicts, guardViolations, describeHold, liveClaims } from './claims/claimBook';
 export type { ClaimOptions, ClaimResult, GuardViolation, ClaimBookOptions } from './claims/claimBook';
 export type { Claim, ClaimConflict } from './claims/claimFile';

@@ -5,7 +5,7 @@
  * core like the CLI: same identity rules (--as / CLAUDE_INSTANCE_ID, --dir /
  * COORDINATION_DIR / the nearest coordination/).
  *
- * Eight tools, compact text results; resources for the inbox and each room,
+ * Twelve tools (mcpTools.ts), compact text results; resources for the inbox and each room,
  * with subscriptions: a DirectoryFollower sees other processes' writes and
  * the server sends notifications/resources/updated for what changed.
  */
@@ -27,6 +27,10 @@ import { z } from 'zod/v4';
 import { DirectoryFollower, formatMessagesForAgent, isCoordError, LiveFeed, openCoordination } from '../core';
 import type { Coordination, Message } from '../core';
 import { TOOLS, ToolContext } from './mcpTools';
+
+// In this bundle (dist/mcp.js) too, so `coord setup --check` loads the SDK only when it has a server to try.
+export { probeMcpServer } from './mcpProbe';
+export type { McpProbe, McpProbeResult } from './mcpProbe';
 
 /** Arguments of one call, as JSON, may not exceed this (a message is at most 64 KiB). */
 export const MAX_ARGUMENT_BYTES = 256 * 1024;
@@ -155,7 +159,8 @@ export function createMcpServer(c: Coordination): { server: Server; close: () =>
     for (const e of feed.changes()) {
       if (e.type === 'message') {
         if (e.message.target.startsWith('#')) touched.add(ROOM_PREFIX + encodeURIComponent(e.message.target.slice(1)));
-        if (c.instance && e.message.from !== c.instance) touched.add(INBOX_URI);
+        // A DM between two others is in the log too, but never in this agent's inbox.
+        if (c.instance && e.message.from !== c.instance && c.isVisible(e.message)) touched.add(INBOX_URI);
       } else if (e.type === 'room') {
         touched.add(ROOM_PREFIX + encodeURIComponent(e.room.name));
         roomsChanged = true;

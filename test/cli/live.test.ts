@@ -7,6 +7,8 @@ import * as assert from 'assert';
 import { ChildProcessWithoutNullStreams, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { withLock } from '../../src/core/disk/lock';
+import { Layout } from '../../src/core/disk/layout';
 import { CLI, freshDir, runCoord, runCoordAsync } from '../support/helpers';
 
 interface Running {
@@ -47,6 +49,12 @@ function setup(): string {
     assert.strictEqual(runCoord(['update-status', 'ready'], { dir, as: id }).code, 0);
   assert.strictEqual(runCoord(['create-chatroom', 'backend', 'b'], { dir, as: 'w1' }).code, 0);
   return dir;
+}
+
+/** Sends one message and fails the test if the command failed. */
+async function send(dir: string, as: string, to: string, text: string): Promise<void> {
+  const r = await runCoordAsync(['send', to, text], { dir, as });
+  assert.strictEqual(r.code, 0, r.stderr);
 }
 
 /** Replaces data/messages.log the way a tool that rewrites it would: a new file renamed over the old one. */
@@ -131,6 +139,81 @@ describe('coord wait and coord watch (live, as processes)', function () {
     assert.strictEqual(r.code, 0, r.stderr);
     assert.match(r.stdout, /\[2\] 2026-11-25 09:00:00 w2 -> #general: written by a rewrite/);
     assert.doesNotMatch(r.stdout, /old news/);
+  });
+
+  it('watch without --json prints readable lines, message text and reasons with control characters inert', async () => {
+    const dir = setup();
+    await send(dir, 'w1', '#general', 'red \u001b[31malert\u001b[0m \u202eevil\u202c end\nsecond line');
+    // --since 0 replays that message: once it is out, the watch is following.
+    const watch = start(dir, 'me', ['watch', '--since', '0']);
+    const lines = () => watch.stdout().split('\n').filter(Boolean);
+    await until('the replayed message', () => lines().length >= 2);
+    assert.strictEqual((await runCoordAsync(['create-chatroom', 'ops', 'operations'], { dir, as: 'w1' })).code, 0);
+    await until('the new room', () => lines().length >= 3);
+    assert.strictEqual((await runCoordAsync(['update-status', 'busy \u0007 now'], { dir, as: 'w2' })).code, 0);
+    await until('the status', () => lines().length >= 4);
+    const closed = await runCoordAsync(['close-chatroom', 'ops', 'done\u001b]0;pwned\u0007'], { dir, as: 'w1' });
+    assert.strictEqual(closed.code, 0, closed.stderr);
+    await until('the closed room', () => lines().length >= 5);
+    watch.child.kill('SIGINT');
+    const r = await watch.done;
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      new RegExp(
+        '^\\[1\\] \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d w1 -> #general: ' +
+          'red \\\\x1b\\[31malert\\\\x1b\\[0m \\\\u202eevil\\\\u202c end\n    second line\n' +
+          '-- #ops created\n' +
+          '-- w2 status: busy \\\\x07 now\n' +
+          '-- #ops closed: done\\\\x1b\\]0;pwned\\\\x07\n$',
+      ),
+    );
+    assert.doesNotMatch(r.stdout, /[\u0000-\u0009\u000b-\u001f\u007f\u202a-\u202e\u2066-\u2069]/, 'nothing raw');
+  });
+
+  it('watch keeps every message once when the log is replaced while writers are still sending', async () => {
+    const dir = setup();
+    const watch = start(dir, 'me', ['--json', 'watch', '--since', '0']);
+    const messages = () =>
+      watch
+        .stdout()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+        .filter((e) => e.type === 'message')
+        .map((e) => e.message);
+    const perWriter = 8;
+    let sent = 0;
+    const writers = ['w1', 'w2', 'w3'].map(async (id) => {
+      for (let i = 0; i < perWriter; i++) {
+        await send(dir, id, '#general', `${id}-${i}`);
+        sent++;
+      }
+    });
+    await until('a few messages', () => messages().length >= 4);
+    // A tool that takes the lock (as every writer of ours does) rewrites the log with one line more.
+    await withLock(new Layout(dir).lockTarget, () =>
+      replaceLog(dir, '[2026-11-25 09:00:00] w2 -> #general: written by a rewrite'),
+    );
+    const sentAtReplace = sent;
+    await Promise.all(writers);
+    assert.ok(sentAtReplace < 3 * perWriter, `the writers were still sending (${sentAtReplace} sent)`);
+    const total = 3 * perWriter + 1;
+    await until(`${total} messages`, () => messages().length >= total);
+    await sleep(300); // anything after that would be a duplicate
+    watch.child.kill('SIGINT');
+    await watch.done;
+    const got = messages();
+    assert.deepStrictEqual(
+      got.map((m: { number: number }) => m.number),
+      Array.from({ length: total }, (_, i) => i + 1),
+      'each once, in order',
+    );
+    const expected = ['w1', 'w2', 'w3'].flatMap((id) => Array.from({ length: perWriter }, (_, i) => `${id}-${i}`));
+    assert.deepStrictEqual(
+      got.map((m: { text: string }) => m.text).sort(),
+      [...expected, 'written by a rewrite'].sort(),
+    );
   });
 
   it('watch streams messages, rooms and statuses as NDJSON, survives the log being replaced, resumes with --since', async () => {

@@ -219,6 +219,45 @@ describe('coord mcp (MCP server over stdio)', function () {
     assert.match(String((body.contents[0] as { text?: string }).text), /new work for @agent-a/);
   });
 
+  it('the inbox is updated for what this agent can see: not a DM between two others, a mention yes', async () => {
+    const own = freshDir();
+    for (const id of ['agent-a', 'agent-b', 'agent-c'])
+      assert.strictEqual(runCoord(['update-status', 'ready'], { dir: own, as: id }).code, 0);
+    const [a, c] = await Promise.all([connect(own, 'agent-a'), connect(own, 'agent-c')]);
+    try {
+      const seen = { a: [] as string[], c: [] as string[] };
+      const waiting = { a: () => undefined as void, c: () => undefined as void };
+      for (const who of ['a', 'c'] as const)
+        (who === 'a' ? a : c).setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+          seen[who].push(n.params.uri);
+          waiting[who]();
+        });
+      const arrived = (who: 'a' | 'c') =>
+        new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no inbox update for agent-${who} within 5 s`)), 5000);
+          waiting[who] = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      for (const client of [a, c]) await client.subscribeResource({ uri: 'coord://inbox' });
+      const toC = arrived('c');
+      const dm = await runCoordAsync(['send', '@agent-c', 'between the two of us'], { dir: own, as: 'agent-b' });
+      assert.strictEqual(dm.code, 0, dm.stderr);
+      await toC;
+      // agent-a's server watches the same files; give it the time agent-c's took and more.
+      await new Promise((r) => setTimeout(r, 500));
+      assert.deepStrictEqual(seen.a, [], "a DM between agent-b and agent-c is not in agent-a's inbox");
+      const toA = arrived('a');
+      const mention = await runCoordAsync(['send', '#general', 'over to you @agent-a'], { dir: own, as: 'agent-b' });
+      assert.strictEqual(mention.code, 0, mention.stderr);
+      await toA;
+      assert.deepStrictEqual(seen.a, ['coord://inbox']);
+    } finally {
+      await Promise.all([a.close(), c.close()]);
+    }
+  });
+
   it('unknown tool, bad arguments and oversize input are protocol errors; the server stays up', async () => {
     const unknown = await protocolError(client.callTool({ name: 'delete_everything', arguments: {} }));
     assert.match(unknown.message, /unknown tool 'delete_everything'/);

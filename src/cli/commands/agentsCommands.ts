@@ -9,11 +9,29 @@ import { AGENT_KINDS, checkAgent, CoordError, runHook, sanitizeForTerminal, setu
 import type { AgentCheck, AgentKind, FileChange } from '../../core';
 import { emitFor, globals } from '../cliContext';
 import type { CommandArea } from '../cliContext';
+import type { McpProbe, McpProbeResult } from '../../mcp/mcpProbe';
 
-/** The MCP server is its own bundle (dist/mcp.js), so the SDK is loaded only by `coord mcp`. */
+/** The MCP server is its own bundle (dist/mcp.js), so the SDK is loaded only by `coord mcp` and `setup --check`. */
 interface McpModule {
   runMcpServer(options: { dir?: string; instance?: string }): Promise<void>;
+  probeMcpServer(probe: McpProbe): Promise<McpProbeResult>;
 }
+
+function loadMcpModule(): McpModule {
+  const file = path.join(__dirname, 'mcp.js');
+  if (!fs.existsSync(file)) throw new CoordError('io', `${file} is missing; run npm run build`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bundle of its own, found at run time
+  return require(file) as McpModule;
+}
+
+/** How long `setup --check` gives the MCP server to start and answer initialize. */
+const MCP_CHECK_TIMEOUT_MS = 5000;
+
+type CheckReport = AgentCheck & {
+  /** Our `coord mcp`, started as the entry says, answered initialize (null: not tried, see problems). */
+  mcpStarts: boolean | null;
+  mcpAnswer?: string;
+};
 
 export const agentsArea: CommandArea = {
   title: 'Agents',
@@ -23,11 +41,7 @@ export const agentsArea: CommandArea = {
       .description('run the MCP server on stdin/stdout (what `coord setup` registers with an agent)')
       .action(async (_opts: unknown, cmd: Command) => {
         const g = globals(cmd);
-        const file = path.join(__dirname, 'mcp.js');
-        if (!fs.existsSync(file)) throw new CoordError('io', `${file} is missing; run npm run build`);
-        // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bundle of its own, found at run time
-        const mod = require(file) as McpModule;
-        await mod.runMcpServer({ dir: g.dir, instance: g.as });
+        await loadMcpModule().runMcpServer({ dir: g.dir, instance: g.as });
       });
 
     program
@@ -74,9 +88,10 @@ export const agentsArea: CommandArea = {
             command,
           };
           if (opts.check) {
-            const reports = kinds.map((k) => checkAgent({ ...base, agent: k }));
+            const reports: CheckReport[] = [];
+            for (const k of kinds) reports.push(await tryMcpServer(checkAgent({ ...base, agent: k }), projectDir));
             emitFor(cmd, reports, () => reports.map(formatCheck).join('\n'));
-            if (agent !== undefined && !reports[0].works) process.exitCode = 1;
+            if (agent !== undefined && !(reports[0].works && reports[0].mcpStarts)) process.exitCode = 1;
             return;
           }
           const changes = setupAgent({ ...base, agent: kinds[0] });
@@ -118,16 +133,31 @@ function formatChanges(agent: AgentKind, changes: FileChange[]): string {
   return lines.join('\n');
 }
 
-function formatCheck(r: AgentCheck): string {
+/** Starts our own `coord mcp` with the identity and directory the agent's entry names, and asks it to answer. */
+async function tryMcpServer(r: AgentCheck, projectDir: string): Promise<CheckReport> {
+  if (!r.mcpLaunch) return { ...r, mcpStarts: null };
+  const answer = await loadMcpModule().probeMcpServer({
+    cli: path.join(__dirname, 'cli.js'),
+    ...r.mcpLaunch,
+    cwd: projectDir,
+    timeoutMs: MCP_CHECK_TIMEOUT_MS,
+  });
+  if (answer.ok) return { ...r, mcpStarts: true, mcpAnswer: `${answer.server} answered initialize in ${answer.ms} ms` };
+  return { ...r, mcpStarts: false, problems: [...r.problems, `the MCP server did not start: ${answer.problem}`] };
+}
+
+function formatCheck(r: CheckReport): string {
+  const works = r.works && r.mcpStarts;
   const lines = [
-    `${r.agent}: ${!r.installed ? 'not installed' : r.works ? 'installed, works' : 'installed, NOT working'}`,
+    `${r.agent}: ${!r.installed ? 'not installed' : works ? 'installed, works' : 'installed, NOT working'}`,
   ];
   for (const f of r.files)
     lines.push(
       `  ${f.exists ? 'found  ' : 'missing'} ${f.file}${f.mcp ? ' (MCP server)' : ''}` +
         `${f.hooks.length ? ` (hooks: ${f.hooks.join(', ')})` : ''}`,
     );
-  for (const p of r.problems) lines.push(`  - ${p}`);
+  if (r.mcpStarts) lines.push(`  MCP server starts: ${r.mcpAnswer}`);
+  for (const p of r.problems) lines.push(`  - ${sanitizeForTerminal(p)}`);
   return lines.join('\n');
 }
 

@@ -11,7 +11,8 @@
  * Gemini) or additional_context (Cursor); a Stop that should go on is
  * {"decision":"block","reason":…} (Claude, Codex), {"decision":"deny",…}
  * (Gemini) or {"followup_message":…} (Cursor). A hook never fails the agent:
- * any problem gives empty output and exit 0, and a line in data/.coord-hooks.log.
+ * any problem gives empty output and exit 0, and a line in data/.coord-hooks.log
+ * (without a coordination directory there is no data/ to log into: silent).
  */
 import type { Coordination } from '../coordination';
 import { openCoordination, mentionsInstance, isAlert } from '../coordination';
@@ -45,7 +46,11 @@ export interface HookRequest {
   instance?: string;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Answer as usual but leave the delivery cursor as it was (`coord setup --check` trying the hook). */
+  dryRun?: boolean;
 }
+
+type SaveDelivery = (state: DeliveryState) => void;
 
 /** Most messages handed over in one hook; older ones are summarised with a count. */
 const MAX_PER_HOOK = 10;
@@ -79,15 +84,17 @@ export function runHook(req: HookRequest): string {
       return '';
     }
     const state = readDelivery(layout, instance);
+    const cursorLayout = layout;
+    const save: SaveDelivery = req.dryRun ? () => undefined : (next) => writeDelivery(cursorLayout, instance, next);
     // The common case on every tool call: no file changed since the last delivery. Stop always looks
     // (an unread direct message handed over earlier still keeps the agent going).
     if ((phase === 'tool' || phase === 'prompt') && state && nothingNewSince(layout, instance, state)) {
-      if (state.stopBlocked) writeDelivery(layout, instance, { ...state, stopBlocked: false });
+      if (state.stopBlocked) save({ ...state, stopBlocked: false });
       return '';
     }
     const stamp = sourcesStamp(layout, instance); // before reading: see advanceDelivery
     const c = openCoordination({ dir: layout.root, instance, env, cwd });
-    return handle(c, phase, req.agent, payload, state, stamp);
+    return handle(c, phase, req.agent, payload, state, stamp, save);
   } catch (error) {
     if (layout) logHookProblem(layout, `${req.event}: ${(error as Error)?.message ?? String(error)}`);
     return '';
@@ -112,21 +119,22 @@ function handle(
   payload: Record<string, unknown>,
   state: DeliveryState | null,
   stamp: string,
+  save: SaveDelivery,
 ): string {
   const me = c.instance!;
   const pending = pendingMessages(c, state);
-  if (phase === 'stop') return stop(c, agent, payload, state, pending, stamp);
+  if (phase === 'stop') return stop(c, agent, payload, state, pending, stamp, save);
   if (phase === 'prompt' && agent === 'cursor') return ''; // beforeSubmitPrompt cannot add context
   let text: string;
   if (phase === 'session-start') text = sessionBriefing(c);
   else {
     if (pending.length === 0) {
-      writeDelivery(c.layout, me, { ...advanceDelivery(c, state, [], [], stamp), stopBlocked: false });
+      save({ ...advanceDelivery(c, state, [], [], stamp), stopBlocked: false });
       return '';
     }
     text = newMessagesContext(pending, me);
   }
-  writeDelivery(c.layout, me, { ...advanceDelivery(c, state, pending, [], stamp), stopBlocked: false });
+  save({ ...advanceDelivery(c, state, pending, [], stamp), stopBlocked: false });
   return contextOutput(agent, phase, text);
 }
 
@@ -180,19 +188,20 @@ function stop(
   state: DeliveryState | null,
   pending: Message[],
   stamp: string,
+  save: SaveDelivery,
 ): string {
   const me = c.instance!;
   const continued =
     payload.stop_hook_active === true || (typeof payload.loop_count === 'number' && payload.loop_count > 0);
   const unchanged = state ?? advanceDelivery(c, state, [], pending, stamp);
   if (continued || state?.stopBlocked) {
-    writeDelivery(c.layout, me, { ...unchanged, stopBlocked: false });
+    save({ ...unchanged, stopBlocked: false });
     return '';
   }
   const announced = new Set(state?.announced ?? []);
   const urgent = c.checkUnread().filter((m) => isUrgentFor(m, me) && !announced.has(refOf(m)));
   if (urgent.length === 0) {
-    if (!state || state.stopBlocked) writeDelivery(c.layout, me, { ...unchanged, stopBlocked: false });
+    if (!state || state.stopBlocked) save({ ...unchanged, stopBlocked: false });
     return '';
   }
   const shown = urgent.slice(-MAX_PER_HOOK);
@@ -208,7 +217,7 @@ function stop(
     pending.filter((m) => !shown.includes(m)),
     stamp,
   );
-  writeDelivery(c.layout, me, {
+  save({
     ...delivered,
     stopBlocked: true,
     announced: [...announced, ...urgent.map(refOf)].slice(-500),

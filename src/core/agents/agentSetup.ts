@@ -272,7 +272,24 @@ export interface AgentCheck {
   installed: boolean;
   /** The SessionStart hook ran and answered in the agent's format. */
   works: boolean;
+  /**
+   * The identity and directory the MCP server entry names, when its program is there and it runs
+   * `coord mcp` and nothing else: what a caller that may start processes (the CLI) starts its own
+   * `coord mcp` with to see it answer. Null when there is no such entry (see problems).
+   */
+  mcpLaunch: McpLaunch | null;
   problems: string[];
+}
+
+export interface McpLaunch {
+  dir?: string;
+  instance?: string;
+}
+
+interface McpEntry {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
 }
 
 /** What is installed for one agent in the project, and whether its hook command runs. */
@@ -321,11 +338,8 @@ export function checkAgent(o: SetupOptions): AgentCheck {
     // The installed command is not run through a shell (a cloned project's config is not ours to execute):
     // its program must exist, and the hook itself runs here with the identity and directory it names.
     const words = hookCommand.split(' ').map((w) => w.replace(/^'(.*)'$/, '$1'));
-    const program = words[0];
-    const script = words[1]?.endsWith('.js') ? words[1] : null;
-    const found = program.includes('/') ? fs.existsSync(program) : onPath(program);
-    if (!found) problems.push(`the hook runs '${program}', which is not there`);
-    else if (script && !fs.existsSync(script)) problems.push(`the hook runs ${script}, which is not there`);
+    const missing = missingProgram('the hook', words[0], words[1]?.endsWith('.js') ? words[1] : null);
+    if (missing) problems.push(missing);
     else {
       const flag = (name: string) => (words.indexOf(name) > 0 ? words[words.indexOf(name) + 1] : undefined);
       const event = vendorEvent(o.agent, 'session-start')!;
@@ -336,13 +350,117 @@ export function checkAgent(o: SetupOptions): AgentCheck {
         dir: flag('--dir'),
         instance: flag('--as'),
         cwd: o.projectDir,
+        dryRun: true,
       });
       if (out === '')
         problems.push('the hook said nothing: no coordination directory or identity (see data/.coord-hooks.log)');
       else works = true;
     }
   }
-  return { agent: o.agent, files, installed, works, problems };
+  let mcpLaunch: McpLaunch | null = null;
+  if (mcp) {
+    const found = readMcpEntry(o);
+    if (typeof found === 'string') problems.push(found);
+    else {
+      const launch = launchOf(found.entry);
+      if (typeof launch === 'string') problems.push(`${found.file}: ${launch}`);
+      else mcpLaunch = launch;
+    }
+  }
+  return { agent: o.agent, files, installed, works, mcpLaunch, problems };
+}
+
+/** Why the program (and its script) a config entry runs cannot start, or null when both are there. */
+function missingProgram(what: string, program: string, script: string | null): string | null {
+  const found = program.includes('/') ? fs.existsSync(program) : onPath(program);
+  if (!found) return `${what} runs '${program}', which is not there`;
+  if (script && !fs.existsSync(script)) return `${what} runs ${script}, which is not there`;
+  return null;
+}
+
+/** The MCP server entry named coord, as written (or a reason it cannot be read). */
+function readMcpEntry(o: SetupOptions): { file: string; entry: McpEntry } | string {
+  if (o.agent === 'codex') {
+    const file = path.join(o.projectDir, '.codex', 'config.toml');
+    const entry = codexEntry(readTextIfExists(file));
+    return entry ? { file, entry } : `${file}: [mcp_servers.${SERVER_NAME}] is not in the form coord setup writes`;
+  }
+  for (const plan of jsonPlans(o)) {
+    if (!plan.inserts.some((ins) => ins.key === SERVER_NAME)) continue;
+    let raw: unknown;
+    try {
+      raw = get(parseJsonText(readTextIfExists(plan.file)), ['mcpServers', SERVER_NAME]);
+    } catch {
+      return `${plan.file} is not valid JSON`;
+    }
+    const e = raw as Partial<McpEntry> | undefined;
+    const env = e?.env ?? {};
+    if (
+      typeof e?.command === 'string' &&
+      (e.args === undefined || (Array.isArray(e.args) && e.args.every((a) => typeof a === 'string'))) &&
+      typeof env === 'object' &&
+      Object.values(env).every((v) => typeof v === 'string')
+    )
+      return { file: plan.file, entry: { command: e.command, args: e.args ?? [], env } };
+    return `${plan.file}: mcpServers.${SERVER_NAME} has no command and string args`;
+  }
+  return `no MCP server '${SERVER_NAME}'`;
+}
+
+/** [mcp_servers.coord] (and its .env table) as coord setup writes them: command, args and env as JSON-style strings. */
+function codexEntry(text: string): McpEntry | null {
+  const table = (name: string): string[] | null => {
+    const lines = text.split(/\r?\n/);
+    const at = lines.findIndex((l) => l.trim() === `[${name}]`);
+    if (at < 0) return null;
+    const end = lines.findIndex((l, i) => i > at && /^\s*\[/.test(l));
+    return lines.slice(at + 1, end < 0 ? undefined : end).filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+  };
+  const values = (lines: string[]): Record<string, unknown> | null => {
+    const out: Record<string, unknown> = {};
+    for (const line of lines) {
+      const m = /^\s*([A-Za-z0-9_-]+)\s*=\s*(.+?)\s*$/.exec(line);
+      if (!m) return null;
+      try {
+        out[m[1]] = JSON.parse(m[2]);
+      } catch {
+        return null;
+      }
+    }
+    return out;
+  };
+  const mainLines = table(`mcp_servers.${SERVER_NAME}`);
+  const main = mainLines && values(mainLines);
+  const env = values(table(`mcp_servers.${SERVER_NAME}.env`) ?? []);
+  const args = main?.args ?? [];
+  if (!main || !env || typeof main.command !== 'string' || !Array.isArray(args)) return null;
+  if (!args.every((a) => typeof a === 'string') || !Object.values(env).every((v) => typeof v === 'string')) return null;
+  return { command: main.command, args: args as string[], env: env as Record<string, string> };
+}
+
+/**
+ * The config is not ours to execute: an entry is only started when its program is there and its
+ * arguments are [script.js] [--dir D] [--as ID] mcp, and then the caller runs its own `coord mcp`.
+ */
+function launchOf(entry: McpEntry): McpLaunch | string {
+  const shown = [entry.command, ...entry.args].join(' ');
+  const args = [...entry.args];
+  const script = args[0]?.endsWith('.js') ? args.shift()! : null;
+  const program = path.basename(entry.command);
+  const runsCoord = script
+    ? /^node(\.exe)?$/i.test(program) && path.basename(script) === 'cli.js'
+    : /^coord(\.cmd|\.exe)?$/i.test(program);
+  const missing = missingProgram(`the MCP server '${SERVER_NAME}'`, entry.command, script);
+  if (missing) return missing;
+  const launch: McpLaunch = { dir: entry.env.COORDINATION_DIR, instance: entry.env.CLAUDE_INSTANCE_ID };
+  while (args.length > 1 && (args[0] === '--dir' || args[0] === '--as')) {
+    const [flag, value] = args.splice(0, 2);
+    if (flag === '--dir') launch.dir = value;
+    else launch.instance = value;
+  }
+  if (!runsCoord || args.length !== 1 || args[0] !== 'mcp')
+    return `the MCP server '${SERVER_NAME}' runs '${shown}', which is not coord mcp; not started`;
+  return launch;
 }
 
 function onPath(program: string): boolean {
