@@ -5,14 +5,22 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, Option } from 'commander';
-import { AGENT_KINDS, checkAgent, CoordError, runHook, sanitizeForTerminal, setupAgent } from '../../core';
-import type { AgentCheck, AgentKind, FileChange } from '../../core';
+import {
+  AGENT_KINDS,
+  checkAgent,
+  CoordError,
+  runHook,
+  sanitizeForTerminal,
+  serverOptionsFrom,
+  setupAgent,
+} from '../../core';
+import type { AgentCheck, AgentKind, FileChange, ServerOptions } from '../../core';
 import { emitFor, globals } from '../cliContext';
 import type { CommandArea } from '../cliContext';
 
 /** The MCP server is its own bundle (dist/mcp.js), so the SDK is loaded only by `coord mcp`. */
 interface McpModule {
-  runMcpServer(options: { dir?: string; instance?: string }): Promise<void>;
+  runMcpServer(options: { dir?: string; instance?: string; server?: ServerOptions | null }): Promise<void>;
 }
 
 export const agentsArea: CommandArea = {
@@ -23,11 +31,12 @@ export const agentsArea: CommandArea = {
       .description('run the MCP server on stdin/stdout (what `coord setup` registers with an agent)')
       .action(async (_opts: unknown, cmd: Command) => {
         const g = globals(cmd);
+        const server = serverOptionsFrom({ server: g.server, creds: g.creds });
         const file = path.join(__dirname, 'mcp.js');
         if (!fs.existsSync(file)) throw new CoordError('io', `${file} is missing; run npm run build`);
         // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bundle of its own, found at run time
         const mod = require(file) as McpModule;
-        await mod.runMcpServer({ dir: g.dir, instance: g.as });
+        await mod.runMcpServer({ dir: g.dir, instance: g.as, server });
       });
 
     program
