@@ -50,6 +50,7 @@ export { installGuardHook, uninstallGuardHook, GUARD_OFF_ENV } from './claims/gu
 export { findCodeRefs, formatCodeRef, formatSelectionQuote } from './claims/codeRefs';
 export type { CodeRef } from './claims/codeRefs';
 export { openBackend, loadNats } from './backend/openBackend';
+export { searchMessages } from './backend/searchMessages';
 export type { BackendOptions } from './backend/openBackend';
 export type { CoordinationBackend } from './backend/coordinationBackend';
 export { serverOptionsFrom, describeServer } from './backend/serverOptions';

@@ -1,13 +1,15 @@
 /**
- * `coord mcp`: the coordination directory as an MCP server over stdio (the
- * official SDK's low-level Server, so an unknown tool, bad arguments or an
- * oversize call are protocol errors and not tool results). A shell over the
- * core like the CLI: same identity rules (--as / CLAUDE_INSTANCE_ID, --dir /
- * COORDINATION_DIR / the nearest coordination/).
+ * `coord mcp`: the coordination as an MCP server over stdio (the official
+ * SDK's low-level Server, so an unknown tool, bad arguments or an oversize
+ * call are protocol errors and not tool results). A shell over the core like
+ * the CLI, on either backend: same identity rules (--as / CLAUDE_INSTANCE_ID),
+ * the directory (--dir / COORDINATION_DIR / the nearest coordination/) or a
+ * NATS server (--server / $COORD_SERVER).
  *
- * Twelve tools (mcpTools.ts), compact text results; resources for the inbox and each room,
- * with subscriptions: a DirectoryFollower sees other processes' writes and
- * the server sends notifications/resources/updated for what changed.
+ * Twelve tools (mcpTools.ts), compact text results; resources for the inbox and
+ * each room, with subscriptions: a DirectoryFollower sees other processes' (or
+ * machines') writes and the server sends notifications/resources/updated for
+ * what changed.
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
@@ -24,8 +26,8 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod/v4';
-import { DirectoryFollower, formatMessagesForAgent, isCoordError, LiveFeed, openCoordination } from '../core';
-import type { Coordination, Message } from '../core';
+import { DirectoryFollower, formatMessagesForAgent, isCoordError, LiveFeed, openBackend } from '../core';
+import type { CoordinationBackend, Message, ServerOptions } from '../core';
 import { TOOLS, ToolContext } from './mcpTools';
 
 // In this bundle (dist/mcp.js) too, so `coord setup --check` loads the SDK only when it has a server to try.
@@ -38,11 +40,12 @@ export const MAX_ARGUMENT_BYTES = 256 * 1024;
 export const INBOX_URI = 'coord://inbox';
 const ROOM_PREFIX = 'coord://rooms/';
 
-export function instructionsFor(c: Coordination): string {
+export function instructionsFor(c: CoordinationBackend): string {
   const me = c.instance;
+  const where =
+    c.backend === 'nats' ? `on the coordination server ${c.dir}` : `in the agent coordination directory ${c.dir}`;
   const who = me
-    ? `You are ${me} in the agent coordination directory ${c.dir}, ` +
-      'shared with other AI agents working in this repository.'
+    ? `You are ${me} ${where}, shared with other AI agents working in this repository.`
     : `No identity is set (CLAUDE_INSTANCE_ID / --as): you can read rooms, but sending and unread state need one.`;
   return [
     who,
@@ -56,7 +59,7 @@ export function instructionsFor(c: Coordination): string {
   ].join('\n');
 }
 
-export function createMcpServer(c: Coordination): { server: Server; close: () => void } {
+export function createMcpServer(c: CoordinationBackend): { server: Server; close: () => void } {
   const server = new Server(
     { name: 'agent-coordination', version: '0.1.0' },
     {
@@ -173,7 +176,7 @@ export function createMcpServer(c: Coordination): { server: Server; close: () =>
   return { server, close: () => follower.close() };
 }
 
-function readResource(c: Coordination, uri: string): string {
+function readResource(c: CoordinationBackend, uri: string): string {
   if (uri === INBOX_URI) {
     const unread = c.checkUnread();
     return unread.length ? render(c, unread.slice(-50), unread.length) : 'Nothing unread.';
@@ -191,14 +194,21 @@ function readResource(c: Coordination, uri: string): string {
   throw new McpError(ErrorCode.InvalidParams, `unknown resource '${uri}'; use ${INBOX_URI} or ${ROOM_PREFIX}<room>`);
 }
 
-function render(c: Coordination, shown: Message[], total: number): string {
+function render(c: CoordinationBackend, shown: Message[], total: number): string {
   const head = total > shown.length ? `${total} unread; the newest ${shown.length}:\n` : `${total} unread:\n`;
   return head + formatMessagesForAgent(shown, c.instance);
 }
 
-/** Runs the server on this process's stdin/stdout until the client goes away. */
-export async function runMcpServer(options: { dir?: string; instance?: string }): Promise<void> {
-  const c = openCoordination({ dir: options.dir, instance: options.instance });
+/**
+ * Runs the server on this process's stdin/stdout until the client goes away, on
+ * the NATS server when `server` names one, else in the directory.
+ */
+export async function runMcpServer(options: {
+  dir?: string;
+  instance?: string;
+  server?: ServerOptions | null;
+}): Promise<void> {
+  const c = await openBackend({ dir: options.dir, instance: options.instance, server: options.server });
   const { server, close } = createMcpServer(c);
   const transport = new StdioServerTransport();
   await new Promise<void>((resolve) => {
@@ -210,4 +220,5 @@ export async function runMcpServer(options: { dir?: string; instance?: string })
     process.stdin.once('end', () => void server.close().then(done, done));
     void server.connect(transport).catch(done);
   });
+  await c.close();
 }

@@ -15,12 +15,12 @@ import {
   instancePresence,
   QUOTED_NOTE,
   quoteAgentText,
-  searchDirectory,
+  searchMessages,
 } from '../core';
-import type { Chatroom, Claim, Coordination, Message, SearchOptions } from '../core';
+import type { Chatroom, Claim, CoordinationBackend, Message, SearchOptions } from '../core';
 
 export interface ToolContext {
-  c: Coordination;
+  c: CoordinationBackend;
 }
 
 export interface ToolDef<S extends z.ZodObject = z.ZodObject> {
@@ -38,7 +38,7 @@ function define<S extends z.ZodObject>(def: ToolDef<S>): ToolDef {
   return def as unknown as ToolDef;
 }
 
-function messages(c: Coordination, list: Message[], empty: string, total = list.length): string {
+function messages(c: CoordinationBackend, list: Message[], empty: string, total = list.length): string {
   if (list.length === 0) return empty;
   const head = total > list.length ? `${total} messages; the last ${list.length}:\n` : '';
   return head + formatMessagesForAgent(list, c.instance);
@@ -57,7 +57,7 @@ function roomLine(r: Chatroom, unread: Record<string, number>): string {
   );
 }
 
-function claimBook(c: Coordination): ClaimBook {
+function claimBook(c: CoordinationBackend): ClaimBook {
   return new ClaimBook(c.dir, c.instance);
 }
 
@@ -173,7 +173,7 @@ export const TOOLS: ToolDef[] = [
         from: a.from,
         limit: a.limit ?? 20,
       };
-      const found = searchDirectory(c.dir, c.instance, a.query, opts);
+      const found = searchMessages(c, a.query, opts);
       return messages(c, found, 'No messages match.');
     },
   }),

@@ -5,15 +5,23 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, Option } from 'commander';
-import { AGENT_KINDS, checkAgent, CoordError, runHook, sanitizeForTerminal, setupAgent } from '../../core';
-import type { AgentCheck, AgentKind, FileChange } from '../../core';
+import {
+  AGENT_KINDS,
+  checkAgent,
+  CoordError,
+  runHook,
+  sanitizeForTerminal,
+  serverOptionsFrom,
+  setupAgent,
+} from '../../core';
+import type { AgentCheck, AgentKind, FileChange, ServerOptions } from '../../core';
 import { emitFor, globals } from '../cliContext';
 import type { CommandArea } from '../cliContext';
 import type { McpProbe, McpProbeResult } from '../../mcp/mcpProbe';
 
 /** The MCP server is its own bundle (dist/mcp.js), so the SDK is loaded only by `coord mcp` and `setup --check`. */
 interface McpModule {
-  runMcpServer(options: { dir?: string; instance?: string }): Promise<void>;
+  runMcpServer(options: { dir?: string; instance?: string; server?: ServerOptions | null }): Promise<void>;
   probeMcpServer(probe: McpProbe): Promise<McpProbeResult>;
 }
 
@@ -41,7 +49,8 @@ export const agentsArea: CommandArea = {
       .description('run the MCP server on stdin/stdout (what `coord setup` registers with an agent)')
       .action(async (_opts: unknown, cmd: Command) => {
         const g = globals(cmd);
-        await loadMcpModule().runMcpServer({ dir: g.dir, instance: g.as });
+        const server = serverOptionsFrom({ server: g.server, creds: g.creds });
+        await loadMcpModule().runMcpServer({ dir: g.dir, instance: g.as, server });
       });
 
     program

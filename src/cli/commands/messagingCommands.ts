@@ -1,6 +1,6 @@
 /** `coord` commands of the Messaging area. */
 import { Command, Option } from 'commander';
-import { CoordError, sanitizeForTerminal, searchDirectory, sendOptionsFromFlags } from '../../core';
+import { CoordError, sanitizeForTerminal, searchMessages, sendOptionsFromFlags } from '../../core';
 import type { SearchOptions } from '../../core';
 import { emitFor, limitOption, openFor } from '../cliContext';
 import { addImportanceOptions, messageRef, messageText, positiveInt } from '../args';
@@ -74,7 +74,7 @@ export const messagingArea: CommandArea = {
         const c = await openFor(cmd);
         // The persisted index answers without loading the whole directory when it is current;
         // a server's replica is in memory.
-        const found = c.backend === 'nats' ? c.search(query, opts) : searchDirectory(c.dir, c.instance, query, opts);
+        const found = searchMessages(c, query, opts);
         emitFor(cmd, found, () =>
           found.length === 0
             ? `No messages match '${sanitizeForTerminal(query)}'`
