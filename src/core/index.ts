@@ -45,7 +45,8 @@ export { ClaimBook, claimConflicts, guardViolations, describeHold, liveClaims } 
 export type { ClaimOptions, ClaimResult, GuardViolation, ClaimBookOptions } from './claims/claimBook';
 export type { Claim, ClaimConflict } from './claims/claimFile';
 export { patternCovers, patternsOverlap } from './claims/claimPatterns';
-export { parseClaimTtl, formatTimeLeft, claimClock } from './claims/claimClock';
+export { parseClaimTtl, formatTimeLeft } from './claims/claimClock';
+export { coordClock } from './common/clock';
 export { installGuardHook, uninstallGuardHook, GUARD_OFF_ENV } from './claims/guardHook';
 export { findCodeRefs, formatCodeRef, formatSelectionQuote } from './claims/codeRefs';
 export type { CodeRef } from './claims/codeRefs';

@@ -212,6 +212,48 @@ describe('claims', function () {
     },
     { name: 'release with paths and --all', args: ['release', 'a', '--all'], as: 'i1', code: 2, error: /not both/ },
     { name: 'release with nothing', args: ['release'], as: 'i1', code: 2, error: /paths you claimed, or --all/ },
+    {
+      name: 'release --all by an instance never seen',
+      args: ['release', '--all'],
+      as: 'ghost',
+      code: 1,
+      error: /unknown instance 'ghost': known instances are @i1/,
+    },
+    {
+      name: 'an empty brace group',
+      args: ['claim', '{}'],
+      as: 'i1',
+      code: 1,
+      error: /'\{\}' has an empty brace group/,
+    },
+    {
+      name: 'an empty alternative',
+      args: ['claim', 'src/{,api}/x'],
+      as: 'i1',
+      code: 1,
+      error: /empty alternative/,
+    },
+    {
+      name: 'three stars in a row',
+      args: ['claim', 'src/***'],
+      as: 'i1',
+      code: 1,
+      error: /'src\/\*\*\*' has three or more stars in a row; use \*\*/,
+    },
+    {
+      name: 'a glob inside the coordination directory',
+      args: ['claim', 'coordination/**'],
+      as: 'i1',
+      code: 1,
+      error: /'coordination\/\*\*' lies inside the coordination directory \(coordination\/\)/,
+    },
+    {
+      name: 'the coordination directory itself, among alternatives',
+      args: ['claim', '{src,coordination}'],
+      as: 'i1',
+      code: 1,
+      error: /inside the coordination directory/,
+    },
   ];
   for (const bad of BAD) {
     it(`bad input: ${bad.name} gets one clear line and changes nothing`, () => {
