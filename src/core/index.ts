@@ -23,6 +23,7 @@ export type { HumanEntry } from './formats/humansFile';
 export { DEFAULT_STUCK_AFTER_MS } from './attention/stuckAgents';
 export type { StuckAgent } from './attention/stuckAgents';
 export { needsYou, queueLabel, QUEUE_ORDER } from './attention/needsYou';
+export { claimConflictEntries } from './attention/claimConflictQueue';
 export type { QueueEntry, QueueReason, QueueAction, QueueSource } from './attention/needsYou';
 export type { RoomDigest } from './attention/roomDigest';
 export { NotificationThrottle, isSilenced } from './attention/notificationThrottle';

@@ -104,6 +104,43 @@ describe('claims', function () {
     assert.match(r.stderr, /hold no claim on src\/\*\*/);
   });
 
+  it('a forced conflict needs the holders and the human (with the file to open) until release or expiry', () => {
+    const dir = freshDir();
+    ok(['register-human', 'alice'], 'alice', dir);
+    ok(['update-status', 'idle'], 'bystander', dir);
+    ok(['claim', 'src/api/x.ts', '--exclusive', '--ttl', '1h'], 'instance-1', dir);
+    ok(['claim', 'src/api/**', '--force'], 'instance-2', dir, at(1));
+    const queue = (as: string, env = at(2)) => JSON.parse(ok(['needs-you', '--json'], as, dir, env).stdout);
+    const [entry, ...rest] = queue('alice');
+    assert.deepStrictEqual(rest, []);
+    assert.strictEqual(entry.kind, 'claim-conflict');
+    assert.strictEqual(
+      entry.title,
+      'Claim conflict: instance-1 holds exclusive src/api/x.ts; instance-2 claimed shared src/api/** over it',
+    );
+    assert.strictEqual(entry.file, 'src/api/x.ts');
+    assert.deepStrictEqual(entry.actions, ['reply', 'open-file']);
+    assert.deepStrictEqual(
+      [entry.conflict.holder.instance, entry.conflict.forcer.instance],
+      ['instance-1', 'instance-2'],
+    );
+    assert.deepStrictEqual(
+      ['instance-1', 'instance-2', 'bystander'].map((as) => queue(as).map((e: { target: string }) => e.target)),
+      [['@instance-2'], ['@instance-1'], []],
+      'the two holders (each pointed at the other) and nobody else',
+    );
+    const text = ok(['needs-you'], 'alice', dir, at(2)).stdout;
+    assert.match(
+      text,
+      /^Needs you \(1\):\n {2}Claim conflict: instance-1 holds exclusive src\/api\/x\.ts; .* file: src\/api\/x\.ts$/m,
+    );
+    // Gone when the older claim expires, and when the forced one is released.
+    assert.deepStrictEqual(queue('alice', at(61)), []);
+    ok(['release', 'src/api/**'], 'instance-2', dir, at(3));
+    assert.deepStrictEqual(queue('alice', at(3)), []);
+    assert.match(ok(['needs-you'], 'alice', dir, at(3)).stdout, /Nothing needs you/);
+  });
+
   const RULES: Array<{ held: string[]; held2?: string; asked: string[]; refused: boolean; why: string }> = [
     { held: ['src/**', '--exclusive'], asked: ['src/a.ts'], refused: true, why: 'file inside an exclusive glob' },
     { held: ['src/**', '--exclusive'], asked: ['**/*.ts'], refused: true, why: 'glob crossing an exclusive glob' },

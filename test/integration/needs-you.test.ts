@@ -1,7 +1,9 @@
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import type { Message, QueueEntry } from '../../src/core';
-import { ME, coordAs, fresh, getApi, waitFor } from './helpers';
+import { ME, coordAs, fresh, getApi, waitFor, workspaceDir } from './helpers';
 
 /** The "Needs You" view's rows, as labels. */
 async function queueRows(): Promise<string[]> {
@@ -155,5 +157,36 @@ describe('the "Needs you" queue follows other processes', function () {
       await config.update('humanId', undefined, vscode.ConfigurationTarget.Workspace);
       await waitFor(`identity ${ME} again`, () => api.service.identity === ME && api.service.loaded);
     }
+  });
+
+  it('a claim conflict made by another process is queued with the holder, opens its file, and leaves on release', async () => {
+    const rel = 'conflicted/api.ts';
+    fs.mkdirSync(path.join(workspaceDir(), 'conflicted'), { recursive: true });
+    fs.writeFileSync(path.join(workspaceDir(), rel), 'export const api = 1;\n');
+    await coordAs('instance-1', 'claim', rel, '--exclusive', '--reason', 'api rework');
+    await coordAs('instance-2', 'claim', 'conflicted/**', '--force');
+    const shown = await waitFor('the conflict entry', async () =>
+      (await getApi()).needsYou.model.entries.find((e) => e.kind === 'claim-conflict'),
+    );
+    assert.strictEqual(
+      shown.title,
+      `Claim conflict: instance-1 holds exclusive ${rel}; instance-2 claimed shared conflicted/** over it`,
+    );
+    assert.deepStrictEqual([shown.file, shown.target, shown.actions], [rel, '@instance-2', ['reply', 'open-file']]);
+    await waitFor('the tree row', async () =>
+      (await queueRows()).some((l) => l.includes('instance-1 holds exclusive conflicted/api.ts')),
+    );
+
+    await vscode.commands.executeCommand('coordination.queue.open', { key: shown.key });
+    await waitFor(
+      'the file open in the editor',
+      () => vscode.window.activeTextEditor?.document.uri.fsPath === path.join(workspaceDir(), rel),
+    );
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+
+    await coordAs('instance-2', 'release', '--all');
+    await waitFor('released: gone', async () => (await entry(shown.key)) === undefined);
+    await waitFor('gone from the tree', async () => !(await queueRows()).some((l) => l.includes('conflicted/api.ts')));
+    await coordAs('instance-1', 'release', '--all');
   });
 });
