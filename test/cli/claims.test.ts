@@ -104,7 +104,7 @@ describe('claims', function () {
     assert.match(r.stderr, /hold no claim on src\/\*\*/);
   });
 
-  it('a forced conflict needs the holders and the human (with the file to open) until release or expiry', () => {
+  it('a forced conflict needs the holder and the human (with the file to open) until release or expiry', () => {
     const dir = freshDir();
     ok(['register-human', 'alice'], 'alice', dir);
     ok(['update-status', 'idle'], 'bystander', dir);
@@ -126,8 +126,8 @@ describe('claims', function () {
     );
     assert.deepStrictEqual(
       ['instance-1', 'instance-2', 'bystander'].map((as) => queue(as).map((e: { target: string }) => e.target)),
-      [['@instance-2'], ['@instance-1'], []],
-      'the two holders (each pointed at the other) and nobody else',
+      [['@instance-2'], [], []],
+      'the holder it was forced over (pointed at who forced it), not the one who forced it, nobody else',
     );
     const text = ok(['needs-you'], 'alice', dir, at(2)).stdout;
     assert.match(

@@ -1,10 +1,11 @@
 /**
  * Claim conflicts as "Needs you" entries (passed to needsYou as `extra`):
- * each pair of live claims that conflict (one was forced over the other) is
- * one entry, for the two holders and for the humans. The entry names the
- * holder (the older claim) and the one who claimed over it; "open" opens the
- * contested file (for two globs, the later claim's pattern). It leaves when
- * either claim is released or expires, since only live claims count.
+ * each pair of live claims that conflict (the later was forced over the
+ * older) is one entry, for the holder of the older claim and for the humans
+ * (the one who forced it knows already). The entry names the holder and who
+ * claimed over it; "open" opens the contested file (for two globs, the later
+ * claim's pattern). It leaves when either claim is released or expires,
+ * since only live claims count.
  */
 import type { Claim } from '../claims/claimFile';
 import { claimConflicts } from '../claims/claimBook';
@@ -23,7 +24,7 @@ export function claimConflictEntries(live: readonly Claim[], me: string, humans:
       const key = `claim:${holder.id}+${forcer.id}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      if (!humans.includes(me) && me !== holder.instance && me !== forcer.instance) continue;
+      if (me !== holder.instance && !humans.includes(me)) continue;
       const summary =
         `${holder.instance} holds ${kind(holder)} ${holder.pattern}; ` +
         `${forcer.instance} claimed ${kind(forcer)} ${forcer.pattern} over it`;
@@ -34,7 +35,7 @@ export function claimConflictEntries(live: readonly Claim[], me: string, humans:
         title: `${queueLabel('claim-conflict')}: ${summary}`,
         summary,
         time: formatTimestamp(new Date(forcer.created)),
-        target: `@${me === forcer.instance ? holder.instance : forcer.instance}`,
+        target: `@${forcer.instance}`,
         actions: ['reply', 'open-file'],
         file: contestedFile(holder.pattern, forcer.pattern),
         conflict: { holder, forcer },
