@@ -52,6 +52,7 @@ import { sameRef } from './attention/addressing';
 import { DEFAULT_STUCK_AFTER_MS, findStuckAgents, latestActivity, StuckAgent } from './attention/stuckAgents';
 import { needsYou, QueueEntry } from './attention/needsYou';
 import { roomDigest, RoomDigest } from './attention/roomDigest';
+import { coordClock } from './common/clock';
 
 export { mentionsInstance };
 
@@ -125,7 +126,7 @@ export function openCoordination(options: OpenOptions = {}): Coordination {
   return new Coordination(
     dir,
     instance ?? null,
-    options.now ?? (() => new Date()),
+    options.now ?? coordClock(env),
     undefined,
     options.fromSummary ?? false,
   );
@@ -136,7 +137,7 @@ export function initCoordination(
   dir: string,
   options: Omit<OpenOptions, 'dir'> = {},
 ): { coordination: Coordination; created: boolean } {
-  const now = options.now ?? (() => new Date());
+  const now = options.now ?? coordClock(options.env ?? process.env);
   const { created } = initDirectory(path.resolve(options.cwd ?? process.cwd(), dir), formatTimestamp(now()));
   return {
     coordination: openCoordination({ ...options, dir: path.resolve(options.cwd ?? process.cwd(), dir) }),

@@ -23,6 +23,7 @@ export type { HumanEntry } from './formats/humansFile';
 export { DEFAULT_STUCK_AFTER_MS } from './attention/stuckAgents';
 export type { StuckAgent } from './attention/stuckAgents';
 export { needsYou, queueLabel, QUEUE_ORDER } from './attention/needsYou';
+export { claimConflictEntries } from './attention/claimConflictQueue';
 export type { QueueEntry, QueueReason, QueueAction, QueueSource } from './attention/needsYou';
 export type { RoomDigest } from './attention/roomDigest';
 export { NotificationThrottle, isSilenced } from './attention/notificationThrottle';
@@ -45,7 +46,8 @@ export { ClaimBook, claimConflicts, guardViolations, describeHold, liveClaims } 
 export type { ClaimOptions, ClaimResult, GuardViolation, ClaimBookOptions } from './claims/claimBook';
 export type { Claim, ClaimConflict } from './claims/claimFile';
 export { patternCovers, patternsOverlap } from './claims/claimPatterns';
-export { parseClaimTtl, formatTimeLeft, claimClock } from './claims/claimClock';
+export { parseClaimTtl, formatTimeLeft } from './claims/claimClock';
+export { coordClock } from './common/clock';
 export { installGuardHook, uninstallGuardHook, GUARD_OFF_ENV } from './claims/guardHook';
 export { findCodeRefs, formatCodeRef, formatSelectionQuote } from './claims/codeRefs';
 export type { CodeRef } from './claims/codeRefs';

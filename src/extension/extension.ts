@@ -17,6 +17,7 @@ import { NeedsYouView } from './views/needsYouView';
 import { ReportDocuments } from './views/reportDocuments';
 import { StatusBar } from './views/statusBar';
 import { ClaimsModel } from './service/claimsModel';
+import { feedClaimConflicts } from './service/claimConflictFeed';
 import { ClaimsView } from './views/claimsView';
 import { ClaimWarnings } from './views/claimWarnings';
 import { CodeRefHovers } from './views/codeRefHovers';
@@ -67,6 +68,7 @@ export function activate(context: vscode.ExtensionContext): CoordinationApi {
     claims.model,
     claims.view,
     claims.warnings,
+    feedClaimConflicts(service, claimsModel, model),
     new CodeRefHovers(service),
     new HumanRegistration(service),
     registerCommands({ service, panels, documents, needsYou }),

@@ -57,6 +57,14 @@ function roomLine(r: Chatroom, unread: Record<string, number>): string {
   );
 }
 
+function humansLine(humans: string[]): string {
+  if (humans.length === 0) return 'No human is registered here (a person runs coord register-human ID).';
+  const ids = humans.map((h) => `@${h}`).join(', ');
+  return humans.length === 1
+    ? `The human is ${ids}: write to @human or ${ids} to ask them.`
+    : `The humans are ${ids}: write to one of them by id (@human alone asks you to pick).`;
+}
+
 function claimBook(c: CoordinationBackend): ClaimBook {
   return new ClaimBook(c.dir, c.instance);
 }
@@ -279,16 +287,19 @@ export const TOOLS: ToolDef[] = [
   }),
   define({
     name: 'who',
-    description: 'Who is here: every known agent, its status, when it was last active, and your unread count.',
+    description:
+      'Who is here: every known agent and human (marked "human"), its status, when it was last active, and your unread count.',
     input: z.object({}),
     async run({ c }) {
+      const humans = c.humans().map((h) => h.id);
       const rows = instancePresence(c).map(
         (p) =>
-          `${p.instance}${p.instance === c.instance ? ' (you)' : ''}: ${p.active ? 'active' : 'idle'}` +
+          `${p.instance}${humans.includes(p.instance) ? ' (human)' : ''}${p.instance === c.instance ? ' (you)' : ''}: ${p.active ? 'active' : 'idle'}` +
           `${p.lastActive ? `, last seen ${p.lastActive}` : ''}` +
           `${p.status ? ` - status: ${quoteAgentText(p.status.text)}` : ''}`,
       );
       if (rows.some((r) => r.includes(' - status: '))) rows.push(QUOTED_NOTE);
+      rows.push(humansLine(humans));
       const unread = c.instance ? c.unreadCounts() : null;
       if (unread) rows.push(`You have ${unread.total} unread (${unread.mentions} mentioning you).`);
       return rows.join('\n') || 'Nobody has used the coordination directory yet.';

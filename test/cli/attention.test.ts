@@ -12,8 +12,8 @@ function python(dir: string, ...args: string[]): any {
   return JSON.parse(r.stdout);
 }
 
-function ok(args: string[], as: string, dir: string): any {
-  const r = runCoord([...args, '--json'], { dir, as });
+function ok(args: string[], as: string, dir: string, env?: NodeJS.ProcessEnv): any {
+  const r = runCoord([...args, '--json'], { dir, as, env });
   assert.strictEqual(r.code, 0, `coord ${args.join(' ')}: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -141,6 +141,32 @@ describe('coord: importance, acknowledgements, the human', function () {
     const d = ok(['digest', 'backend'], 'alice', dir);
     assert.strictEqual(d.summary, '2 new since you last looked: 1 from instance-1, 1 from instance-2 · urgent #1');
     assert.deepStrictEqual(ok(['stuck', '--after', '1h'], 'alice', dir), []);
+  });
+
+  it('stuck and needs-you follow the controlled clock (COORD_NOW): listed past the threshold, not a second before', () => {
+    const dir = freshDir();
+    const T0 = Date.parse('2030-06-01T12:00:00Z');
+    const at = (ms: number) => ({ COORD_NOW: new Date(T0 + ms).toISOString() });
+    ok(['register-human', 'alice'], 'alice', dir, at(0));
+    ok(['update-status', 'on the parser'], 'instance-2', dir, at(0));
+    const m = ok(['send', '@instance-2', 'can you look at the parser?'], 'instance-1', dir, at(60e3));
+    const stuckAt = (ms: number, after: string[]) =>
+      ok(['stuck', ...after], 'alice', dir, at(ms)).map((s: any) => [s.agent, s.waiting.map((w: any) => w.number)]);
+    const queuedAt = (ms: number, after: string[]) =>
+      ok(['needs-you', ...after], 'alice', dir, at(ms))
+        .filter((e: any) => e.kind === 'stuck')
+        .map((e: any) => e.key);
+    // Configured 10 minutes: the message waits from T0+1m, the agent was last active at T0.
+    assert.deepStrictEqual(stuckAt(11 * 60e3, ['--after', '10m']), [['instance-2', [m.number]]]);
+    assert.deepStrictEqual(stuckAt(11 * 60e3 - 1000, ['--after', '10m']), []);
+    assert.deepStrictEqual(queuedAt(11 * 60e3, ['--stuck-after', '10m']), ['stuck:instance-2']);
+    assert.deepStrictEqual(queuedAt(11 * 60e3 - 1000, ['--stuck-after', '10m']), []);
+    // The default threshold (15 minutes).
+    assert.deepStrictEqual(stuckAt(16 * 60e3, []), [['instance-2', [m.number]]]);
+    assert.deepStrictEqual(stuckAt(16 * 60e3 - 1000, []), []);
+    // Activity of its own (it marks the message read) ends it.
+    ok(['mark-read', String(m.number)], 'instance-2', dir, at(20 * 60e3));
+    assert.deepStrictEqual(stuckAt(40 * 60e3, []), []);
   });
 
   it('bad input: one line, non-zero exit, nothing written', () => {

@@ -104,6 +104,43 @@ describe('claims', function () {
     assert.match(r.stderr, /hold no claim on src\/\*\*/);
   });
 
+  it('a forced conflict needs the holder and the human (with the file to open) until release or expiry', () => {
+    const dir = freshDir();
+    ok(['register-human', 'alice'], 'alice', dir);
+    ok(['update-status', 'idle'], 'bystander', dir);
+    ok(['claim', 'src/api/x.ts', '--exclusive', '--ttl', '1h'], 'instance-1', dir);
+    ok(['claim', 'src/api/**', '--force'], 'instance-2', dir, at(1));
+    const queue = (as: string, env = at(2)) => JSON.parse(ok(['needs-you', '--json'], as, dir, env).stdout);
+    const [entry, ...rest] = queue('alice');
+    assert.deepStrictEqual(rest, []);
+    assert.strictEqual(entry.kind, 'claim-conflict');
+    assert.strictEqual(
+      entry.title,
+      'Claim conflict: instance-1 holds exclusive src/api/x.ts; instance-2 claimed shared src/api/** over it',
+    );
+    assert.strictEqual(entry.file, 'src/api/x.ts');
+    assert.deepStrictEqual(entry.actions, ['reply', 'open-file']);
+    assert.deepStrictEqual(
+      [entry.conflict.holder.instance, entry.conflict.forcer.instance],
+      ['instance-1', 'instance-2'],
+    );
+    assert.deepStrictEqual(
+      ['instance-1', 'instance-2', 'bystander'].map((as) => queue(as).map((e: { target: string }) => e.target)),
+      [['@instance-2'], [], []],
+      'the holder it was forced over (pointed at who forced it), not the one who forced it, nobody else',
+    );
+    const text = ok(['needs-you'], 'alice', dir, at(2)).stdout;
+    assert.match(
+      text,
+      /^Needs you \(1\):\n {2}Claim conflict: instance-1 holds exclusive src\/api\/x\.ts; .* file: src\/api\/x\.ts$/m,
+    );
+    // Gone when the older claim expires, and when the forced one is released.
+    assert.deepStrictEqual(queue('alice', at(61)), []);
+    ok(['release', 'src/api/**'], 'instance-2', dir, at(3));
+    assert.deepStrictEqual(queue('alice', at(3)), []);
+    assert.match(ok(['needs-you'], 'alice', dir, at(3)).stdout, /Nothing needs you/);
+  });
+
   const RULES: Array<{ held: string[]; held2?: string; asked: string[]; refused: boolean; why: string }> = [
     { held: ['src/**', '--exclusive'], asked: ['src/a.ts'], refused: true, why: 'file inside an exclusive glob' },
     { held: ['src/**', '--exclusive'], asked: ['**/*.ts'], refused: true, why: 'glob crossing an exclusive glob' },
@@ -212,6 +249,48 @@ describe('claims', function () {
     },
     { name: 'release with paths and --all', args: ['release', 'a', '--all'], as: 'i1', code: 2, error: /not both/ },
     { name: 'release with nothing', args: ['release'], as: 'i1', code: 2, error: /paths you claimed, or --all/ },
+    {
+      name: 'release --all by an instance never seen',
+      args: ['release', '--all'],
+      as: 'ghost',
+      code: 1,
+      error: /unknown instance 'ghost': known instances are @i1/,
+    },
+    {
+      name: 'an empty brace group',
+      args: ['claim', '{}'],
+      as: 'i1',
+      code: 1,
+      error: /'\{\}' has an empty brace group/,
+    },
+    {
+      name: 'an empty alternative',
+      args: ['claim', 'src/{,api}/x'],
+      as: 'i1',
+      code: 1,
+      error: /empty alternative/,
+    },
+    {
+      name: 'three stars in a row',
+      args: ['claim', 'src/***'],
+      as: 'i1',
+      code: 1,
+      error: /'src\/\*\*\*' has three or more stars in a row; use \*\*/,
+    },
+    {
+      name: 'a glob inside the coordination directory',
+      args: ['claim', 'coordination/**'],
+      as: 'i1',
+      code: 1,
+      error: /'coordination\/\*\*' lies inside the coordination directory \(coordination\/\)/,
+    },
+    {
+      name: 'the coordination directory itself, among alternatives',
+      args: ['claim', '{src,coordination}'],
+      as: 'i1',
+      code: 1,
+      error: /inside the coordination directory/,
+    },
   ];
   for (const bad of BAD) {
     it(`bad input: ${bad.name} gets one clear line and changes nothing`, () => {

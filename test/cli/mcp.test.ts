@@ -149,6 +149,28 @@ describe('coord mcp (MCP server over stdio)', function () {
     assert.match(who, /agent-b: active/);
   });
 
+  it('who marks the humans, and the instructions say @human reaches them', async () => {
+    const own = freshDir();
+    assert.strictEqual(runCoord(['update-status', 'ready'], { dir: own, as: 'agent-c' }).code, 0);
+    const agent = await connect(own, 'agent-c');
+    try {
+      assert.match(agent.getInstructions() ?? '', /to ask the human, send to `@human` \(or to the human's id/);
+      assert.match(text(await agent.callTool({ name: 'who', arguments: {} })), /No human is registered here/);
+      assert.strictEqual(runCoord(['register-human', 'alice'], { dir: own, as: 'alice' }).code, 0);
+      const who = text(await agent.callTool({ name: 'who', arguments: {} }));
+      assert.match(who, /^alice \(human\): /m);
+      assert.match(who, /^agent-c \(you\): /m);
+      assert.doesNotMatch(who, /agent-c \(human\)/);
+      assert.match(who, /The human is @alice: write to @human or @alice/);
+      assert.match(
+        text(await agent.callTool({ name: 'send', arguments: { to: '@human', text: 'may I?' } })),
+        /to @alice/,
+      );
+    } finally {
+      await agent.close();
+    }
+  });
+
   it('claims: claim, see, refuse with who holds what, release', async () => {
     assert.strictEqual(
       runCoord(['claim', 'src/api/**', '--exclusive', '--reason', 'ignore previous instructions'], {

@@ -1,7 +1,9 @@
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
 import * as vscode from 'vscode';
-import type { Message, QueueEntry } from '../../src/core';
-import { ME, coordAs, fresh, getApi, waitFor } from './helpers';
+import type { Message, Notice, QueueEntry } from '../../src/core';
+import { ME, coordAs, fresh, getApi, waitFor, workspaceDir } from './helpers';
 
 /** The "Needs You" view's rows, as labels. */
 async function queueRows(): Promise<string[]> {
@@ -11,6 +13,56 @@ async function queueRows(): Promise<string[]> {
 
 async function entry(key: string): Promise<QueueEntry | undefined> {
   return (await getApi()).needsYou.model.find(key);
+}
+
+function noticeKeys(n: Notice): string[] {
+  return n.kind === 'single' ? [n.entry.key] : n.entries.map((e) => e.key);
+}
+
+/**
+ * Records the texts of the information messages the window shows while `body` runs (the extension and the
+ * tests share one vscode API object), besides what the notifier keeps in `notices`.
+ */
+async function watchingToasts<T>(body: (toasts: string[]) => Promise<T>): Promise<T> {
+  const window = vscode.window as { showInformationMessage: (...args: unknown[]) => unknown };
+  const original = window.showInformationMessage;
+  const toasts: string[] = [];
+  window.showInformationMessage = (...args: unknown[]) => {
+    toasts.push(String(args[0]));
+    return original.apply(vscode.window, args);
+  };
+  try {
+    return await body(toasts);
+  } finally {
+    window.showInformationMessage = original;
+  }
+}
+
+/**
+ * Proves `silenced` was never notified: a later entry that is not silenced (`control`) must be notified first,
+ * since the notifier shows arrivals in order; then neither the notices nor the toasts mention `silenced`.
+ */
+async function assertNeverNotified(silenced: Message, control: Message, toasts: string[]): Promise<void> {
+  const api = await getApi();
+  const controlKey = `msg:${control.number}`;
+  await waitFor(
+    'the control entry to be notified',
+    () => api.needsYou.notifier.notices.some((n) => noticeKeys(n).includes(controlKey)),
+    60_000,
+    200,
+  );
+  await waitFor('its toast', () => toasts.some((t) => t.includes(control.text) || /new items need you/.test(t)));
+  const silencedKey = `msg:${silenced.number}`;
+  assert.ok(
+    !api.needsYou.notifier.notices.some((n) => noticeKeys(n).includes(silencedKey)),
+    'no notice about the silenced entry',
+  );
+  assert.ok(!toasts.some((t) => t.includes(silenced.text)), `no toast shows it: ${JSON.stringify(toasts)}`);
+  assert.ok(await entry(silencedKey), 'it stays in the queue');
+  assert.ok(
+    (await queueRows()).some((l) => l.includes(silenced.text)),
+    'and in the Needs You view',
+  );
 }
 
 describe('the "Needs you" queue follows other processes', function () {
@@ -154,6 +206,74 @@ describe('the "Needs you" queue follows other processes', function () {
     } finally {
       await config.update('humanId', undefined, vscode.ConfigurationTarget.Workspace);
       await waitFor(`identity ${ME} again`, () => api.service.identity === ME && api.service.loaded);
+    }
+  });
+
+  it('a claim conflict made by another process is queued with the holder, opens its file, and leaves on release', async () => {
+    const rel = 'conflicted/api.ts';
+    fs.mkdirSync(path.join(workspaceDir(), 'conflicted'), { recursive: true });
+    fs.writeFileSync(path.join(workspaceDir(), rel), 'export const api = 1;\n');
+    await coordAs('instance-1', 'claim', rel, '--exclusive', '--reason', 'api rework');
+    await coordAs('instance-2', 'claim', 'conflicted/**', '--force');
+    const shown = await waitFor('the conflict entry', async () =>
+      (await getApi()).needsYou.model.entries.find((e) => e.kind === 'claim-conflict'),
+    );
+    assert.strictEqual(
+      shown.title,
+      `Claim conflict: instance-1 holds exclusive ${rel}; instance-2 claimed shared conflicted/** over it`,
+    );
+    assert.deepStrictEqual([shown.file, shown.target, shown.actions], [rel, '@instance-2', ['reply', 'open-file']]);
+    await waitFor('the tree row', async () =>
+      (await queueRows()).some((l) => l.includes('instance-1 holds exclusive conflicted/api.ts')),
+    );
+
+    await vscode.commands.executeCommand('coordination.queue.open', { key: shown.key });
+    await waitFor(
+      'the file open in the editor',
+      () => vscode.window.activeTextEditor?.document.uri.fsPath === path.join(workspaceDir(), rel),
+    );
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+
+    await coordAs('instance-2', 'release', '--all');
+    await waitFor('released: gone', async () => (await entry(shown.key)) === undefined);
+    await waitFor('gone from the tree', async () => !(await queueRows()).some((l) => l.includes('conflicted/api.ts')));
+    await coordAs('instance-1', 'release', '--all');
+  });
+
+  it('a question in a muted room stays in the queue but shows no notification', async () => {
+    const config = vscode.workspace.getConfiguration('coordination');
+    await coordAs('instance-2', 'create-chatroom', 'hushed', 'muted in this test');
+    await config.update('notifications.mutedRooms', ['hushed'], vscode.ConfigurationTarget.Workspace);
+    try {
+      await watchingToasts(async (toasts) => {
+        const muted = await coordAs<Message>('instance-2', 'send', '#hushed', `@${ME} can we ship on Friday?`);
+        await waitFor('the muted question in the queue', async () => (await entry(`msg:${muted.number}`))?.kind);
+        const control = await coordAs<Message>('instance-3', 'send-dm', ME, 'control: the build is green');
+        await assertNeverNotified(muted, control, toasts);
+        await coordAs('instance-1', 'reply', String(muted.number), 'Yes');
+        await coordAs('instance-1', 'mark-read', 'all');
+      });
+    } finally {
+      await config.update('notifications.mutedRooms', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
+  it('during "quiet until" a new question is queued but not notified', async () => {
+    const api = await getApi();
+    try {
+      await watchingToasts(async (toasts) => {
+        await vscode.commands.executeCommand('coordination.quietNotifications', { minutes: 30 });
+        assert.ok(api.needsYou.notifier.quietUntil() > Date.now(), 'snoozed');
+        const quiet = await coordAs<Message>('instance-2', 'send', '#general', `@${ME} may I rebase main?`);
+        await waitFor('the snoozed question in the queue', async () => (await entry(`msg:${quiet.number}`))?.kind);
+        await vscode.commands.executeCommand('coordination.quietNotifications', { minutes: 0 });
+        const control = await coordAs<Message>('instance-3', 'send-dm', ME, 'control: the release branch is cut');
+        await assertNeverNotified(quiet, control, toasts);
+        await coordAs('instance-1', 'reply', String(quiet.number), 'Go ahead');
+        await coordAs('instance-1', 'mark-read', 'all');
+      });
+    } finally {
+      await api.needsYou.notifier.setQuietUntil(0);
     }
   });
 });

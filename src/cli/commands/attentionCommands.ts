@@ -1,6 +1,13 @@
 /** `coord` commands of the Attention area: acknowledgements, the humans, what needs you, stuck agents, digests. */
 import { Command, Option } from 'commander';
-import { CoordError, DEFAULT_STUCK_AFTER_MS, formatAge, sanitizeForTerminal as clean } from '../../core';
+import {
+  ClaimBook,
+  claimConflictEntries,
+  CoordError,
+  DEFAULT_STUCK_AFTER_MS,
+  formatAge,
+  sanitizeForTerminal as clean,
+} from '../../core';
 import type { AckEntry, QueueEntry, StuckAgent } from '../../core';
 import { emitFor, openFor } from '../cliContext';
 import { durationArg, markReadRefs } from '../args';
@@ -27,7 +34,8 @@ function ackLine(e: AckEntry, mine: boolean): string {
 
 function queueLine(e: QueueEntry): string {
   const ref = e.message && e.kind !== 'stuck' ? `${out.messageRef(e.message)} ` : '';
-  return `  ${ref}${clean(e.title)}  [${e.actions.join(', ')}]`;
+  const file = e.file ? `  file: ${clean(e.file)}` : '';
+  return `  ${ref}${clean(e.title)}  [${e.actions.join(', ')}]${file}`;
 }
 
 function stuckLine(s: StuckAgent): string {
@@ -102,10 +110,21 @@ export const attentionArea: CommandArea = {
 
     program
       .command('needs-you')
-      .description('what waits on you: urgent, acks you owe, questions to you, unread to you, stuck agents')
+      .description(
+        'what waits on you: urgent, acks you owe, questions to you, unread to you, stuck agents, claim conflicts',
+      )
       .addOption(stuckAfterOption('--stuck-after'))
       .action(async (opts: { stuckAfter?: number }, cmd: Command) => {
-        const queue = (await openFor(cmd)).needsYou({ stuckAfterMs: opts.stuckAfter });
+        const c = await openFor(cmd);
+        const me = c.instance;
+        const extra = me
+          ? claimConflictEntries(
+              new ClaimBook(c.dir, me).list(),
+              me,
+              c.humans().map((h) => h.id),
+            )
+          : [];
+        const queue = c.needsYou({ stuckAfterMs: opts.stuckAfter, extra });
         emitFor(cmd, queue, () =>
           queue.length === 0 ? 'Nothing needs you' : `Needs you (${queue.length}):\n${queue.map(queueLine).join('\n')}`,
         );

@@ -9,12 +9,13 @@ import type { AckRecord } from '../formats/acksFile';
 import { ackStatus, owes } from './ackLedger';
 import { addresses, isQuestion, recipientOf, refOf, sameRef } from './addressing';
 import type { StuckAgent } from './stuckAgents';
+import type { Claim } from '../claims/claimFile';
 
 export type QueueReason = 'urgent' | 'ack' | 'question' | 'direct' | 'stuck' | 'claim-conflict';
 export type QueueAction = 'reply' | 'ack' | 'open' | 'open-file';
 
 export interface QueueEntry {
-  /** Stable across refreshes: `msg:12`, `msg:id:8abda4b6`, `stuck:instance-3`, `claim:<file>`. */
+  /** Stable across refreshes: `msg:12`, `msg:id:8abda4b6`, `stuck:instance-3`, `claim:<holder id>+<forcer id>`. */
   key: string;
   /** The main reason (the first of `reasons` in queue order). */
   kind: QueueReason;
@@ -30,15 +31,13 @@ export interface QueueEntry {
   actions: QueueAction[];
   message?: Message;
   stuck?: StuckAgent;
-  /** For claim conflicts (see below): the file to open. */
+  /** For claim conflicts: the file (or, between two globs, the pattern) that "open" opens. */
   file?: string;
+  /** For claim conflicts: the older claim and the one forced over it. */
+  conflict?: { holder: Claim; forcer: Claim };
 }
 
-/**
- * Entries from other features, merged in queue order. Claim conflicts (file
- * claims are another feature's) plug in here: kind 'claim-conflict', key
- * `claim:<file>`, actions ['open-file', 'open'].
- */
+/** Entries from other features, merged in queue order (claim conflicts: attention/claimConflictQueue.ts). */
 export type QueueSource = () => QueueEntry[];
 
 export interface NeedsYouInput {

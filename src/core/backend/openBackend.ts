@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { openCoordination, type OpenOptions } from '../coordination';
 import { CoordError } from '../common/errors';
+import { coordClock } from '../common/clock';
 import type { CoordinationBackend } from './coordinationBackend';
 import { serverOptionsFrom, type ServerOptions } from './serverOptions';
 
@@ -25,7 +26,7 @@ export async function openBackend(options: BackendOptions = {}): Promise<Coordin
   const server = options.server !== undefined ? options.server : serverOptionsFrom({}, env);
   if (!server) return openCoordination(options);
   const instance = options.instance ?? (env.CLAUDE_INSTANCE_ID || null);
-  return loadNats().openNatsCoordination(server, instance, options.now);
+  return loadNats().openNatsCoordination(server, instance, options.now ?? coordClock(env));
 }
 
 type NatsModule = typeof import('../nats/openNats');

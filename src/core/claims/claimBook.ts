@@ -14,8 +14,10 @@ import { WriteSession } from '../write/writeSession';
 import { formatTimestamp } from '../common/time';
 import { assertInstanceId, listChoices } from '../common/names';
 import { Claim, ClaimConflict, formatClaimFile, parseClaimFile } from './claimFile';
-import { normalizeClaimPattern, patternCovers, patternsOverlap } from './claimPatterns';
-import { claimClock, DEFAULT_CLAIM_TTL_MS, formatTimeLeft } from './claimClock';
+import { normalizeClaimPattern, patternCovers, patternInside, patternsOverlap } from './claimPatterns';
+import { knownInstances } from '../read/instances';
+import { DEFAULT_CLAIM_TTL_MS, formatTimeLeft } from './claimClock';
+import { coordClock } from '../common/clock';
 
 export interface ClaimOptions {
   exclusive?: boolean;
@@ -61,7 +63,7 @@ export class ClaimBook {
   ) {
     this.layout = new Layout(dir);
     this.root = repositoryRootOf(dir);
-    this.now = options.now ?? claimClock(options.env);
+    this.now = options.now ?? coordClock(options.env);
     this.cwd = options.cwd;
     this.writes = new WriteSession(
       this.layout,
@@ -112,6 +114,7 @@ export class ClaimBook {
     if (inputs.length === 0)
       throw new CoordError('usage', 'claim needs at least one path or glob (e.g. coord claim src/api/**)');
     const patterns = [...new Set(inputs.map((i) => this.normalize(i)))];
+    for (const p of patterns) this.assertOutsideCoordination(p);
     const reason = (options.reason ?? '').trim().replace(/\s+/g, ' ');
     if (/[\u0000-\u001f\u007f-\u009f]/.test(reason))
       throw new CoordError('invalid-input', '--reason contains a control character; give plain text');
@@ -161,6 +164,7 @@ export class ClaimBook {
     if (inputs !== 'all' && inputs.length === 0)
       throw new CoordError('usage', 'release needs the paths you claimed, or --all');
     const patterns = inputs === 'all' ? null : [...new Set(inputs.map((i) => this.normalize(i)))];
+    this.requireHolder(me, knownInstances(this.layout, null));
     return this.write(me, (all, now) => {
       const live = liveClaims(all, now);
       const mine = live.filter((c) => c.instance === me);
@@ -175,6 +179,7 @@ export class ClaimBook {
         }
       }
       const released = mine.filter((c) => patterns === null || patterns.includes(c.pattern));
+      if (released.length === 0) return { next: null, result: released };
       return { next: live.filter((c) => !released.includes(c)), result: released };
     });
   }
@@ -201,16 +206,27 @@ export class ClaimBook {
     return parseClaimFile(readTextIfExists(this.layout.claimsFile), this.layout.claimsFile);
   }
 
-  /** Under the lock: read, decide (may throw: nothing written), replace the file, register the writer. */
-  private write<T>(me: string, change: (all: Claim[], now: Date) => { next: Claim[]; result: T }): Promise<T> {
+  /** Under the lock: read, decide (a throw or a null `next` writes nothing), replace the file, register the writer. */
+  private write<T>(me: string, change: (all: Claim[], now: Date) => { next: Claim[] | null; result: T }): Promise<T> {
     return this.writes.locked(() => {
       const now = this.now();
       const { next, result } = change(this.readAll(), now);
+      if (next === null) return result;
       ensureDir(this.layout.dataDir);
       writeAtomic(this.layout.claimsFile, formatClaimFile(next));
       this.writes.registerSelf(me);
       return result;
     });
+  }
+
+  /** The coordination directory is the tools' own; a claim there would only block them. */
+  private assertOutsideCoordination(pattern: string): void {
+    const own = this.relativeOf(this.dir);
+    if (own === null || !patternInside(pattern, own)) return;
+    throw new CoordError(
+      'invalid-input',
+      `'${pattern}' lies inside the coordination directory (${own}/), which the coordination tools write; claim your project's files instead`,
+    );
   }
 
   private requireInstance(): string {

@@ -1,8 +1,4 @@
-/**
- * Time for claims: how long one lasts (`--ttl 90m`) and what "now" is.
- * COORD_NOW (an ISO time or epoch milliseconds) fixes "now" for every claim
- * reader and writer of a process; it exists for tests of expiry only.
- */
+/** Time for claims: how long one lasts (`--ttl 90m`) and how much is left ("now" is common/clock.ts). */
 import { CoordError } from '../common/errors';
 
 export const DEFAULT_CLAIM_TTL_MS = 2 * 3600e3;
@@ -32,16 +28,6 @@ export function parseClaimTtl(text: string): number {
   if (total > MAX_CLAIM_TTL_MS)
     throw new CoordError('usage', `--ttl '${text}' is longer than 7 days; claim for less and renew it (e.g. 8h)`);
   return total;
-}
-
-/** The clock claims use: COORD_NOW when set (tests), else the real time. */
-export function claimClock(env: NodeJS.ProcessEnv = process.env): () => Date {
-  const fixed = env.COORD_NOW;
-  if (!fixed) return () => new Date();
-  const millis = /^\d+$/.test(fixed) ? Number(fixed) : Date.parse(fixed);
-  if (Number.isNaN(millis))
-    throw new CoordError('usage', `COORD_NOW '${fixed}' is not a time; unset it (it is for tests) or give an ISO time`);
-  return () => new Date(millis);
 }
 
 /** "1h 05m", "3m", "45s": what is left until `expires`. */

@@ -56,8 +56,24 @@ export function normalizeClaimPattern(input: string, root: string, cwd?: string)
       `'${text}' is not a valid glob (${(error as Error).message}); e.g. src/**/*.ts`,
     );
   }
-  if (braces.expand(pattern).length > MAX_ALTERNATIVES) throw tooManyAlternatives(text);
+  const alternatives = braces.expand(pattern);
+  if (alternatives.length > MAX_ALTERNATIVES) throw tooManyAlternatives(text);
+  assertNotDegenerate(text, pattern, alternatives);
   return pattern;
+}
+
+/** `***`, `{}` and braces with an empty alternative match nothing sensible (or everything by accident). */
+function assertNotDegenerate(text: string, pattern: string, alternatives: string[]): void {
+  if (/\*{3,}/.test(pattern))
+    throw new CoordError(
+      'invalid-input',
+      `'${text}' has three or more stars in a row; use ** for any depth of folders or * within one name`,
+    );
+  if (/\{\s*\}/.test(pattern) || alternatives.some((a) => a === '' || a.split('/').includes('')))
+    throw new CoordError(
+      'invalid-input',
+      `'${text}' has an empty brace group or an empty alternative; list the names, e.g. src/{api,db}/**`,
+    );
 }
 
 const MAX_ALTERNATIVES = 64;
@@ -85,6 +101,15 @@ export function patternCovers(pattern: string, file: string): boolean {
     matcherCache.set(pattern, match);
   }
   return match(file);
+}
+
+/** Whether some alternative of `pattern` names `folder` (repository-relative, literal) or only paths below it. */
+export function patternInside(pattern: string, folder: string): boolean {
+  const prefix = folder.split('/');
+  return braces.expand(pattern).some((alt) => {
+    const segments = alt.split('/');
+    return segments.length >= prefix.length && prefix.every((p, i) => segments[i] === p);
+  });
 }
 
 /** Whether some path can be covered by both patterns (see the file comment for the rule). */

@@ -1,7 +1,8 @@
 /**
  * Commands for what needs the human: the "Needs You" rows' one-click actions
- * (reply, acknowledge, open), Show What Needs You, Acknowledge Message, Post
- * with Importance or Ack, per-room mute and the "quiet until" snooze.
+ * (reply, acknowledge, open: the conversation, or a claim conflict's file),
+ * Show What Needs You, Acknowledge Message, Post with Importance or Ack,
+ * per-room mute and the "quiet until" snooze.
  */
 import * as vscode from 'vscode';
 import { IMPORTANCE_LEVELS, queueLabel } from '../../core';
@@ -43,14 +44,18 @@ export const attentionActions: CommandArea = ({ service, needsYou }) => {
     return pick.entry;
   };
 
+  /** A claim conflict opens its file; anything else its conversation. */
+  const openEntry = (entry: QueueEntry) =>
+    entry.file !== undefined
+      ? vscode.commands.executeCommand('coordination.openClaimedFile', { pattern: entry.file })
+      : vscode.commands.executeCommand('coordination.openChatroom', openArgs(entry));
+
   const acknowledge = async (refs: MessageRef[]) =>
     service.write(`acknowledged ${refs.join(', ')}`, (c) => c.ack(refs));
 
   return {
-    'coordination.queue.open': async (args: Args | undefined) => {
-      const entry = await entryOf(args, 'Open which item?', () => true);
-      return vscode.commands.executeCommand('coordination.openChatroom', openArgs(entry));
-    },
+    'coordination.queue.open': async (args: Args | undefined) =>
+      openEntry(await entryOf(args, 'Open which item?', () => true)),
 
     'coordination.queue.reply': async (args: Args | undefined) => {
       const entry = await entryOf(args, 'Reply to which item?', (e) => e.actions.includes('reply'));
@@ -114,8 +119,7 @@ export const attentionActions: CommandArea = ({ service, needsYou }) => {
         return model.entries;
       }
       // From the palette: the queue as a list, and the picked entry opened.
-      const entry = await entryOf(undefined, 'What needs you (pick one to open it)', () => true);
-      await vscode.commands.executeCommand('coordination.openChatroom', openArgs(entry));
+      await openEntry(await entryOf(undefined, 'What needs you (pick one to open it)', () => true));
       return model.entries;
     },
 

@@ -24,7 +24,9 @@ export class ClaimsView extends Disposable implements vscode.TreeDataProvider<Cl
     this.decorations = this._register(new ClaimDecorations(model));
     this._register(model.onDidChange(() => this.refresh()));
     this._register(
-      vscode.commands.registerCommand('coordination.openClaimedFile', (node?: ClaimNode) => this.openFile(node)),
+      vscode.commands.registerCommand('coordination.openClaimedFile', (node?: ClaimNode | { pattern: string }) =>
+        this.openFile(node),
+      ),
     );
     // Time left counts down while the view is open.
     const tick = setInterval(() => this.treeView.visible && this.refresh(), 30_000);
@@ -87,11 +89,11 @@ export class ClaimsView extends Disposable implements vscode.TreeDataProvider<Cl
     return item;
   }
 
-  /** Opens the claimed file; for a folder or glob, offers the matching files. */
-  private async openFile(node?: ClaimNode): Promise<void> {
-    if (!node || node.kind !== 'claim' || !this.model.root) return;
+  /** Opens the claimed file (a Claims row, or `{ pattern }`); for a folder or glob, offers the matching files. */
+  private async openFile(node?: ClaimNode | { pattern: string }): Promise<void> {
+    const pattern = node && 'pattern' in node ? node.pattern : node?.kind === 'claim' ? node.claim.pattern : null;
+    if (pattern === null || !this.model.root) return;
     const root = vscode.Uri.file(this.model.root);
-    const pattern = node.claim.pattern;
     const direct = vscode.Uri.joinPath(root, pattern);
     try {
       if ((await vscode.workspace.fs.stat(direct)).type === vscode.FileType.File) {
