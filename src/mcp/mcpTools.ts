@@ -288,13 +288,15 @@ export const TOOLS: ToolDef[] = [
   define({
     name: 'who',
     description:
-      'Who is here: every known agent and human (marked "human"), its status, when it was last active, and your unread count.',
+      'Who is here: every known agent and human (marked "human"), its status, when it was last active, ' +
+      'and your unread count.',
     input: z.object({}),
     async run({ c }) {
       const humans = c.humans().map((h) => h.id);
       const rows = instancePresence(c).map(
         (p) =>
-          `${p.instance}${humans.includes(p.instance) ? ' (human)' : ''}${p.instance === c.instance ? ' (you)' : ''}: ${p.active ? 'active' : 'idle'}` +
+          `${p.instance}${humans.includes(p.instance) ? ' (human)' : ''}` +
+          `${p.instance === c.instance ? ' (you)' : ''}: ${p.active ? 'active' : 'idle'}` +
           `${p.lastActive ? `, last seen ${p.lastActive}` : ''}` +
           `${p.status ? ` - status: ${quoteAgentText(p.status.text)}` : ''}`,
       );

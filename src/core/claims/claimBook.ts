@@ -225,7 +225,8 @@ export class ClaimBook {
     if (own === null || !patternInside(pattern, own)) return;
     throw new CoordError(
       'invalid-input',
-      `'${pattern}' lies inside the coordination directory (${own}/), which the coordination tools write; claim your project's files instead`,
+      `'${pattern}' lies inside the coordination directory (${own}/), which the coordination tools write; ` +
+        "claim your project's files instead",
     );
   }
 
