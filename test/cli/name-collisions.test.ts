@@ -2,7 +2,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { freshDir, runCoord, snapshotTree } from '../support/helpers';
+import { freshDir, runCoord, snapshotTree, tempDir } from '../support/helpers';
 
 describe('identity and name collisions (as a process)', function () {
   this.timeout(60000);
@@ -46,5 +46,23 @@ describe('misleading errors (as a process)', function () {
       assert.strictEqual(r.code, 2, r.stderr);
       assert.match(r.stderr, /^coord: error: message number '99999999999999999999999' is too large/);
     }
+  });
+
+  const oneLineError = (r: { code: number; stdout: string; stderr: string }, code: number, pattern: RegExp) => {
+    assert.strictEqual(r.code, code, r.stderr);
+    assert.strictEqual(r.stdout, '');
+    const lines = r.stderr.split('\n').filter(Boolean);
+    assert.strictEqual(lines.length, 1, r.stderr);
+    assert.match(lines[0], /^coord: error: /);
+    assert.match(lines[0], pattern);
+  };
+
+  it('init under a loop of symbolic links names the loop, not "is a symbolic link"', () => {
+    const tmp = tempDir();
+    fs.symlinkSync('loop', path.join(tmp, 'loop'));
+    const r = runCoord(['init', path.join(tmp, 'loop', 'a', 'coord')]);
+    oneLineError(r, 3, new RegExp(`${path.join(tmp, 'loop')} is a loop of symbolic links`));
+    assert.doesNotMatch(r.stderr, /is a symbolic link;/);
+    assert.deepStrictEqual(fs.readdirSync(tmp), ['loop']);
   });
 });
