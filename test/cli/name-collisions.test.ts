@@ -65,4 +65,37 @@ describe('misleading errors (as a process)', function () {
     assert.doesNotMatch(r.stderr, /is a symbolic link;/);
     assert.deepStrictEqual(fs.readdirSync(tmp), ['loop']);
   });
+
+  it('text on stdin that is not UTF-8 (a bad byte, a lone surrogate) is refused at its byte offset', () => {
+    const dir = freshDir();
+    const cases: Array<[Buffer, RegExp]> = [
+      [Buffer.from([0x61, 0xc3, 0xa9, 0xff, 0x62]), /byte offset 3 \(0xff\) starts an invalid sequence/],
+      [
+        Buffer.from([0xef, 0xbf, 0xbd, 0x61, 0xed, 0xa0, 0x80]),
+        /byte offset 4 \(0xed\) starts a lone UTF-16 surrogate/,
+      ],
+      [Buffer.from([0x61, 0xe2, 0x82]), /byte offset 1 \(0xe2\)/],
+    ];
+    for (const [input, pattern] of cases) {
+      for (const args of [
+        ['send', '#general', '--stdin'],
+        ['send', '#general', '-'],
+      ]) {
+        const before = snapshotTree(dir);
+        const r = runCoord(args, { dir, as: 'instance-1', input });
+        oneLineError(r, 1, /the message on stdin is not valid UTF-8: /);
+        assert.match(r.stderr, pattern);
+        assert.deepStrictEqual(snapshotTree(dir), before, `${args.join(' ')} changed files`);
+      }
+    }
+    // A real U+FFFD is text like any other.
+    const ok = runCoord(['--json', 'send', '#general', '--stdin'], {
+      dir,
+      as: 'instance-1',
+      input: Buffer.from('ok \ufffd\n', 'utf8'),
+    });
+    assert.strictEqual(ok.code, 0, ok.stderr);
+    const shown = runCoord(['--json', 'check-chatroom', 'general'], { dir, as: 'instance-1' });
+    assert.ok(shown.stdout.includes('ok \ufffd'), shown.stdout);
+  });
 });

@@ -59,7 +59,14 @@ export interface RunResult {
 /** Runs the built `coord` as a process. */
 export function runCoord(
   args: string[],
-  opts: { as?: string; dir?: string; env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {},
+  opts: {
+    as?: string;
+    dir?: string;
+    env?: NodeJS.ProcessEnv;
+    input?: string | Buffer;
+    cwd?: string;
+    timeout?: number;
+  } = {},
 ): RunResult {
   const full = [...(opts.dir ? ['--dir', opts.dir] : []), ...(opts.as ? ['--as', opts.as] : []), ...args];
   const env = { ...process.env, ...opts.env };
@@ -71,7 +78,7 @@ export function runCoord(
     env,
     input: opts.input ?? '',
     cwd: opts.cwd ?? os.tmpdir(),
-    timeout: 60_000,
+    timeout: opts.timeout ?? 60_000,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
