@@ -66,6 +66,14 @@ describe('misleading errors (as a process)', function () {
     assert.deepStrictEqual(fs.readdirSync(tmp), ['loop']);
   });
 
+  it('init where directories cannot be made (/proc) fails at once with one line', function () {
+    if (!fs.existsSync('/proc/self')) this.skip();
+    const started = Date.now();
+    const r = runCoord(['init', '/proc/coord-no-such/coordination'], { timeout: 10_000 });
+    oneLineError(r, 3, /cannot create directory \/proc\/coord-no-such\/coordination: \/proc exists but/);
+    assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+  });
+
   it('text on stdin that is not UTF-8 (a bad byte, a lone surrogate) is refused at its byte offset', () => {
     const dir = freshDir();
     const cases: Array<[Buffer, RegExp]> = [

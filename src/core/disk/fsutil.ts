@@ -4,17 +4,45 @@
  * either land whole or not at all.
  */
 import * as fs from 'fs';
-import { ioError } from '../common/errors';
+import * as path from 'path';
+import { CoordError, ioError } from '../common/errors';
 
 export const FILE_MODE = 0o600;
 export const DIR_MODE = 0o700;
 const NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
 
+/**
+ * Creates `dir` and its missing parents, one mkdir each. Not Node's recursive
+ * mkdir: that retries for ever where a parent exists yet a child cannot be
+ * made (ENOENT under /proc) and reports a read-only file system as ENOENT.
+ */
 export function ensureDir(dir: string): void {
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); !existsOrUnknown(d); d = path.dirname(d)) missing.unshift(d);
+  for (const d of missing) {
+    try {
+      fs.mkdirSync(d, { mode: DIR_MODE });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' && fs.statSync(d, { throwIfNoEntry: false })?.isDirectory()) continue;
+      if (code === 'ENOENT')
+        throw new CoordError(
+          'io',
+          `cannot create directory ${dir}: ${path.dirname(d)} exists but does not let ${path.basename(d)} be ` +
+            'created in it (a virtual file system such as /proc or /sys?); choose a directory on an ordinary disk',
+        );
+      throw ioError(error, `create directory ${dir}`);
+    }
+  }
+}
+
+/** False only when nothing is at `file` (ENOENT); anything else is for mkdir to report. */
+function existsOrUnknown(file: string): boolean {
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+    fs.statSync(file);
+    return true;
   } catch (error) {
-    throw ioError(error, `create directory ${dir}`);
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT' || path.dirname(file) === file;
   }
 }
 
