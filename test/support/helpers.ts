@@ -56,6 +56,15 @@ export interface RunResult {
   stderr: string;
 }
 
+/** A realistic directory of `messages` messages written by scripts/generate-dir.mjs (fast: no CLI). */
+export async function generateDirectory(dir: string, messages: number, seed = 1): Promise<unknown> {
+  const url = 'file://' + path.join(REPO_ROOT, 'scripts', 'generate-dir.mjs');
+  const mod = await (
+    new Function('u', 'return import(u)') as (u: string) => Promise<{ generateDir: (d: string, o: object) => unknown }>
+  )(url);
+  return mod.generateDir(dir, { messages, seed });
+}
+
 /** Runs the built `coord` as a process. */
 export function runCoord(
   args: string[],
