@@ -3,6 +3,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { freshDir, runCoord, snapshotTree, tempDir } from '../support/helpers';
+import { skipBecause } from '../support/skip';
 
 describe('identity and name collisions (as a process)', function () {
   this.timeout(60000);
@@ -67,7 +68,7 @@ describe('misleading errors (as a process)', function () {
   });
 
   it('init where directories cannot be made (/proc) fails at once with one line', function () {
-    if (!fs.existsSync('/proc/self')) this.skip();
+    if (!fs.existsSync('/proc/self')) skipBecause(this, 'no /proc file system on this machine');
     const started = Date.now();
     const r = runCoord(['init', '/proc/coord-no-such/coordination'], { timeout: 10_000 });
     oneLineError(r, 3, /cannot create directory \/proc\/coord-no-such\/coordination: \/proc exists but/);

@@ -54,13 +54,14 @@ export function ioError(error: unknown, what: string): CoordError {
 
 function describeIoError(error: unknown, what: string): CoordError {
   const err = error as NodeJS.ErrnoException;
-  const path = err.path ? ` (${err.path})` : '';
+  const path = err.path && !what.endsWith(err.path) ? ` (${err.path})` : '';
   switch (err.code) {
     case 'EACCES':
     case 'EPERM':
       return new CoordError(
         'io',
-        `cannot ${what}: permission denied${path}; check the directory's owner and mode (chmod u+rw)`,
+        `cannot ${what}: permission denied${path}; check the owner and mode of it and the directories above it ` +
+          '(chmod u+rw a file, u+rwx a directory)',
       );
     case 'EROFS':
       return new CoordError(

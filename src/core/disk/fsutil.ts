@@ -52,19 +52,53 @@ export function readTextIfExists(file: string): string {
 }
 
 /**
- * Runs `read` on the open file and its size, or answers `missing` when the
- * file does not exist (a symbolic link or a directory counts as missing). Any
- * other failure, a permission problem above all, is an error that says so.
+ * Only ENOENT means "not there": any other failure to look at a file, a
+ * permission problem above all, is an error that says which file and what to do.
  */
-export function withFileIfExists<T>(file: string, missing: T, read: (fd: number, size: number) => T): T {
-  let fd: number;
+function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+/**
+ * The file open for reading, or null when it does not exist (a symbolic link
+ * or a directory counts as missing: never read through one). The caller closes it.
+ */
+export function openIfExists(file: string): number | null {
   try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | NOFOLLOW);
+    return fs.openSync(file, fs.constants.O_RDONLY | NOFOLLOW);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ELOOP' || code === 'EISDIR') return missing;
+    if (isMissing(error) || code === 'ELOOP' || code === 'EISDIR') return null;
     throw ioError(error, `read ${file}`);
   }
+}
+
+/** lstat of `file`, or null when nothing is there. */
+export function lstatIfExists(file: string): fs.Stats | null {
+  return statOrNull(file, fs.lstatSync);
+}
+
+/** stat of `file` (following links), or null when nothing is there. */
+export function statIfExists(file: string): fs.Stats | null {
+  return statOrNull(file, fs.statSync);
+}
+
+function statOrNull(file: string, stat: (file: string) => fs.Stats): fs.Stats | null {
+  try {
+    return stat(file);
+  } catch (error) {
+    if (isMissing(error)) return null;
+    throw ioError(error, `read ${file}`);
+  }
+}
+
+/**
+ * Runs `read` on the open file and its size, or answers `missing` when the
+ * file does not exist (see openIfExists).
+ */
+export function withFileIfExists<T>(file: string, missing: T, read: (fd: number, size: number) => T): T {
+  const fd = openIfExists(file);
+  if (fd === null) return missing;
   try {
     return read(fd, fs.fstatSync(fd).size);
   } catch (error) {
@@ -267,8 +301,9 @@ export function listFiles(dir: string, suffix = '.txt'): string[] {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return [];
+  } catch (error) {
+    if (isMissing(error)) return [];
+    throw ioError(error, `list ${dir}`);
   }
   return entries
     .filter((e) => e.isFile() && e.name.endsWith(suffix))
@@ -278,10 +313,6 @@ export function listFiles(dir: string, suffix = '.txt'): string[] {
 
 /** Size, modification time and inode: changes when a file is written or replaced; 'missing' when absent. */
 export function fileStamp(file: string): string {
-  try {
-    const st = fs.statSync(file);
-    return `${st.size}:${st.mtimeMs}:${st.ino}`;
-  } catch {
-    return 'missing';
-  }
+  const st = statIfExists(file);
+  return st === null ? 'missing' : `${st.size}:${st.mtimeMs}:${st.ino}`;
 }
