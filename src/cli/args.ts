@@ -1,7 +1,7 @@
 /** Parsing of the few argument shapes commander does not know. */
 import * as fs from 'fs';
 import type { Command } from 'commander';
-import { CoordError, parseDuration } from '../core';
+import { CoordError, decodeUtf8Strictly, parseDuration } from '../core';
 import type { MessageRef } from '../core';
 
 export function positiveInt(value: string, flag: string): number {
@@ -72,14 +72,16 @@ export function messageText(words: string[], fromStdin: boolean): string {
     if (words.length > 0 && !(words.length === 1 && words[0] === '-')) {
       throw new CoordError('usage', 'give the text either as arguments or on stdin (--stdin), not both');
     }
+    let bytes: Buffer;
     try {
-      return fs.readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+      bytes = fs.readFileSync(0);
     } catch {
       throw new CoordError(
         'usage',
         'could not read the message from stdin; pipe it in, e.g. echo "text" | coord send #general --stdin',
       );
     }
+    return decodeUtf8Strictly(bytes, 'the message on stdin').replace(/\r?\n$/, '');
   }
   return words.join(' ');
 }

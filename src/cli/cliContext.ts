@@ -7,6 +7,7 @@
 import { Command, Option } from 'commander';
 import { openBackend, serverOptionsFrom, type CoordinationBackend } from '../core';
 import { positiveInt } from './args';
+import { writeSafeJson } from './jsonOutput';
 
 export interface GlobalOptions {
   dir?: string;
@@ -31,18 +32,9 @@ export function print(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : text + '\n');
 }
 
-/** JSON.stringify leaves DEL, C1 controls and bidi overrides raw: write them as \u escapes too (same JSON value). */
-const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
-export function toSafeJson(value: unknown, indent: number | undefined = 2): string {
-  return JSON.stringify(value, null, indent).replace(
-    JSON_UNSAFE,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-}
-
 export function emit(global: GlobalOptions, json: unknown, human: () => string): void {
-  print(global.json ? toSafeJson(json) : human());
+  if (global.json) writeSafeJson(json);
+  else print(human());
 }
 
 export function emitFor(cmd: Command, json: unknown, human: () => string): void {

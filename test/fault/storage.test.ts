@@ -190,28 +190,42 @@ describe('fault: read-only file system', function () {
   });
 });
 
+/**
+ * A coordination directory (init, one message from instance-1, then `more`)
+ * owned by the unprivileged user with these modes, and a way to run
+ * `coord --as instance-2` on it as that user (support/nobody.ts).
+ */
+function directoryForNobody(
+  ctx: Mocha.Context,
+  modes: { dir: number; file: number },
+  more: (dir: string) => void = () => undefined,
+): { dir: string; asNobody: (args: string[]) => RunResult } {
+  const nobody = nobodyCli(ctx);
+  const dir = path.join(nobody.parent, 'coordination');
+  assert.strictEqual(runCoord(['init', dir]).code, 0);
+  assert.strictEqual(runCoord(['send', '#general', 'hello'], { dir, as: 'instance-1' }).code, 0);
+  more(dir);
+  const give = (p: string) => {
+    fs.chownSync(p, NOBODY, NOBODY);
+    const st = fs.statSync(p);
+    fs.chmodSync(p, st.isDirectory() ? modes.dir : modes.file);
+    if (st.isDirectory()) for (const e of fs.readdirSync(p)) give(path.join(p, e));
+  };
+  give(dir);
+  const asNobody = (args: string[]) => nobody.run(dir, 'instance-2', args);
+  // The unprivileged user must be able to run the CLI and read: else the failures the tests look for prove nothing.
+  const probe = asNobody(['system-status']);
+  assert.strictEqual(probe.code, 0, `the unprivileged user cannot run coord here: ${probe.stderr}`);
+  return { dir, asNobody };
+}
+
 describe('fault: a directory this user may not write (unprivileged user)', function () {
   this.timeout(60_000);
   let dir = '';
-  let asNobody: (args: string[]) => RunResult = () => assert.fail('before() did not run');
+  let asNobody: (args: string[]) => RunResult;
   before(function () {
-    const nobody = nobodyCli(this);
-    asNobody = (args) => nobody.run(dir, 'instance-2', args);
-    const parent = nobody.parent;
-    dir = path.join(parent, 'coordination');
-    assert.strictEqual(runCoord(['init', dir]).code, 0);
-    assert.strictEqual(runCoord(['send', '#general', 'hello'], { dir, as: 'instance-1' }).code, 0);
     // Readable by the user, writable by nobody but root.
-    const walk = (p: string) => {
-      fs.chownSync(p, NOBODY, NOBODY);
-      const st = fs.statSync(p);
-      fs.chmodSync(p, st.isDirectory() ? 0o500 : 0o400);
-      if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
-    };
-    walk(dir);
-    // The unprivileged user must be able to run the CLI and read: otherwise the write failures below prove nothing.
-    const probe = asNobody(['system-status']);
-    assert.strictEqual(probe.code, 0, `the unprivileged user cannot run coord here: ${probe.stderr}`);
+    ({ dir, asNobody } = directoryForNobody(this, { dir: 0o500, file: 0o400 }));
   });
 
   for (const [what, args] of WRITES.filter(([w]) => w !== 'send-dm' && w !== '@-message')) {
@@ -226,5 +240,83 @@ describe('fault: a directory this user may not write (unprivileged user)', funct
   it('reads still work', () => {
     const r = asNobody(['--json', 'check-chatroom', 'general']);
     assert.strictEqual(r.code, 0, r.stderr);
+  });
+});
+
+describe('fault: files this user may not read are errors, not missing (unprivileged user)', function () {
+  this.timeout(120_000);
+  let dir = '';
+  let asNobody: (args: string[]) => RunResult;
+  before(function () {
+    ({ dir, asNobody } = directoryForNobody(this, { dir: 0o700, file: 0o600 }, (d) => {
+      assert.strictEqual(runCoord(['send', '#general', 'hi @instance-2'], { dir: d, as: 'instance-1' }).code, 0);
+      assert.strictEqual(runCoord(['update-status', 'here'], { dir: d, as: 'instance-2' }).code, 0);
+      assert.ok(fs.existsSync(path.join(d, 'read-status', 'instance-2.txt')));
+    }));
+  });
+
+  /** With `rel` (a file or directory under the directory, '' for itself) at mode 000, each command fails saying so. */
+  const unreadable = (rel: string, commands: string[][], says: RegExp) => {
+    const target = path.join(dir, rel);
+    const mode = fs.statSync(target).mode & 0o777;
+    fs.chmodSync(target, 0);
+    try {
+      for (const args of commands) {
+        const before = snapshotTree(dir);
+        const r = asNobody(args);
+        expectCleanFailure(r, says);
+        assert.doesNotMatch(r.stderr, /no numbered messages|not a coordination directory|run 'coord init/);
+        assert.strictEqual(r.code, 3, `${args.join(' ')}: ${r.stderr}`);
+        assert.deepStrictEqual(snapshotTree(dir), before, `${args.join(' ')} changed files`);
+      }
+    } finally {
+      fs.chmodSync(target, mode);
+    }
+    const again = asNobody(['--json', 'check-unread']);
+    assert.strictEqual(again.code, 0, again.stderr);
+    assert.strictEqual((JSON.parse(again.stdout) as unknown[]).length, 2);
+  };
+  const denied = (file: string) =>
+    new RegExp(`cannot (read|list) ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: permission denied; `);
+
+  it('an unreadable messages.log: every read and write says so (no "no numbered messages yet")', () => {
+    unreadable(
+      'data/messages.log',
+      [
+        ['check-unread'],
+        ['--json', 'check-unread'],
+        ['list-chatrooms'],
+        ['check-chatroom', 'general'],
+        ['system-status'],
+        ['search', 'hello'],
+        ['reply', '1', 'x'],
+        ['send', '#general', 'x'],
+        ['mark-read', 'all'],
+      ],
+      denied(path.join(dir, 'data', 'messages.log')),
+    );
+  });
+
+  it('an unreadable transcript, room list, read marks or chatrooms/ directory says which', () => {
+    unreadable(
+      'chatrooms/general.txt',
+      [['check-chatroom', 'general'], ['check-unread']],
+      denied(path.join(dir, 'chatrooms', 'general.txt')),
+    );
+    unreadable(
+      'data/chatroom-status.txt',
+      [['list-chatrooms'], ['check-unread']],
+      denied(path.join(dir, 'data', 'chatroom-status.txt')),
+    );
+    unreadable(
+      'read-status/instance-2.txt',
+      [['check-unread']],
+      denied(path.join(dir, 'read-status', 'instance-2.txt')),
+    );
+    unreadable('chatrooms', [['list-chatrooms'], ['check-unread']], denied(path.join(dir, 'chatrooms')));
+  });
+
+  it('a coordination directory this user may not open is a permission error, not "run init"', () => {
+    unreadable('', [['system-status'], ['check-unread']], /permission denied; /);
   });
 });

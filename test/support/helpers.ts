@@ -56,10 +56,26 @@ export interface RunResult {
   stderr: string;
 }
 
+/** A realistic directory of `messages` messages written by scripts/generate-dir.mjs (fast: no CLI). */
+export async function generateDirectory(dir: string, messages: number, seed = 1): Promise<unknown> {
+  const url = 'file://' + path.join(REPO_ROOT, 'scripts', 'generate-dir.mjs');
+  const mod = await (
+    new Function('u', 'return import(u)') as (u: string) => Promise<{ generateDir: (d: string, o: object) => unknown }>
+  )(url);
+  return mod.generateDir(dir, { messages, seed });
+}
+
 /** Runs the built `coord` as a process. */
 export function runCoord(
   args: string[],
-  opts: { as?: string; dir?: string; env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {},
+  opts: {
+    as?: string;
+    dir?: string;
+    env?: NodeJS.ProcessEnv;
+    input?: string | Buffer;
+    cwd?: string;
+    timeout?: number;
+  } = {},
 ): RunResult {
   const full = [...(opts.dir ? ['--dir', opts.dir] : []), ...(opts.as ? ['--as', opts.as] : []), ...args];
   const env = { ...process.env, ...opts.env };
@@ -71,7 +87,7 @@ export function runCoord(
     env,
     input: opts.input ?? '',
     cwd: opts.cwd ?? os.tmpdir(),
-    timeout: 60_000,
+    timeout: opts.timeout ?? 60_000,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -2,7 +2,8 @@
 import { Command, Option } from 'commander';
 import { CoordError, DirectoryFollower, LiveFeed, sanitizeForTerminal, waitForMessages } from '../../core';
 import type { LiveEvent } from '../../core';
-import { globals, openFor, print, toSafeJson } from '../cliContext';
+import { globals, openFor, print } from '../cliContext';
+import { toSafeJson, writeSafeJson } from '../jsonOutput';
 import { positiveInt } from '../args';
 import * as out from '../format';
 import type { CommandArea } from '../cliContext';
@@ -35,7 +36,8 @@ export const liveArea: CommandArea = {
           process.exitCode = WAIT_TIMEOUT_EXIT;
           return;
         }
-        print(globals(cmd).json ? toSafeJson(found) : out.formatMessages(found, ''));
+        if (globals(cmd).json) writeSafeJson(found);
+        else print(out.formatMessages(found, ''));
       });
 
     program

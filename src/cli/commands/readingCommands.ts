@@ -6,6 +6,9 @@ import { markReadRefs } from '../args';
 import * as out from '../format';
 import type { CommandArea } from '../cliContext';
 
+/** check-unread's human output stops here (820,000 lines help nobody); --limit and --json give the rest. */
+const UNREAD_SHOWN = 200;
+
 export const readingArea: CommandArea = {
   title: 'Reading',
   register(program: Command): void {
@@ -25,17 +28,24 @@ export const readingArea: CommandArea = {
 
     program
       .command('check-unread')
-      .description('unread messages you can see (open rooms, @-messages and DMs to you), not your own')
+      .description(
+        'unread messages you can see (open rooms, @-messages and DMs to you), not your own; ' +
+          `the last ${UNREAD_SHOWN} unless --limit or --json`,
+      )
       .option('--room <room>', 'only this chatroom')
       .addOption(limitOption())
       .action(async (opts: { room?: string; limit?: number }, cmd: Command) => {
         const list = (await openFor(cmd)).checkUnread(opts);
-        emitFor(cmd, list, () =>
-          list.length === 0
-            ? 'All caught up: no unread messages'
-            : `${out.formatMessages(list, '')}\n(${list.length} unread; ` +
-              `mark them with 'coord mark-read N', ranges like 10-20, or all)`,
-        );
+        emitFor(cmd, list, () => {
+          if (list.length === 0) return 'All caught up: no unread messages';
+          const shown = opts.limit === undefined ? list.slice(-UNREAD_SHOWN) : list;
+          const more = list.length - shown.length;
+          return (
+            `${out.formatMessages(shown, '')}\n(${list.length} unread; ` +
+            `mark them with 'coord mark-read N', ranges like 10-20, or all)` +
+            (more > 0 ? `\n${more} more before these: use --limit N or --json` : '')
+          );
+        });
       });
 
     program

@@ -3,6 +3,9 @@
  * `message` is a single line that says what is wrong and how to fix it;
  * the CLI prints it as is and exits with `exitCode`.
  */
+import * as fs from 'fs';
+import * as path from 'path';
+
 export type ErrorCode =
   | 'usage'
   | 'not-found'
@@ -51,13 +54,14 @@ export function ioError(error: unknown, what: string): CoordError {
 
 function describeIoError(error: unknown, what: string): CoordError {
   const err = error as NodeJS.ErrnoException;
-  const path = err.path ? ` (${err.path})` : '';
+  const path = err.path && !what.endsWith(err.path) ? ` (${err.path})` : '';
   switch (err.code) {
     case 'EACCES':
     case 'EPERM':
       return new CoordError(
         'io',
-        `cannot ${what}: permission denied${path}; check the directory's owner and mode (chmod u+rw)`,
+        `cannot ${what}: permission denied${path}; check the owner and mode of it and the directories above it ` +
+          '(chmod u+rw a file, u+rwx a directory)',
       );
     case 'EROFS':
       return new CoordError(
@@ -70,12 +74,19 @@ function describeIoError(error: unknown, what: string): CoordError {
         'io',
         `cannot ${what}: no space left on the device${path}; free some space and try again (nothing was written)`,
       );
-    case 'ELOOP':
+    case 'ELOOP': {
+      const loop = err.path ? linkLoopIn(err.path) : null;
+      if (loop)
+        return new CoordError(
+          'io',
+          `cannot ${what}: ${loop} is a loop of symbolic links (following it never ends); fix or remove that link`,
+        );
       return new CoordError(
         'io',
         `cannot ${what}: ${err.path ?? 'a file'} is a symbolic link; ` +
           'coordination files must be regular files inside the directory',
       );
+    }
     case 'ENOTDIR':
     case 'EISDIR':
       return new CoordError(
@@ -85,4 +96,22 @@ function describeIoError(error: unknown, what: string): CoordError {
     default:
       return new CoordError('io', `cannot ${what}: ${err.message ?? String(error)}`);
   }
+}
+
+/**
+ * ELOOP means either "the last part is a link" (O_NOFOLLOW) or "too many
+ * links" (a link loop somewhere on the path): the first part of `file` whose
+ * links never end, or null when there is none.
+ */
+function linkLoopIn(file: string): string | null {
+  const parts = path.resolve(file).split(path.sep);
+  for (let i = 2; i <= parts.length; i++) {
+    const prefix = parts.slice(0, i).join(path.sep) || path.sep;
+    try {
+      fs.statSync(prefix);
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'ELOOP' ? prefix : null;
+    }
+  }
+  return null;
 }

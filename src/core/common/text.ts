@@ -6,6 +6,8 @@
  * Tab stays as it is. On read the same sequences are unescaped, plus the bash
  * tools' `\!` which stands for `!`. Unknown sequences are kept verbatim.
  */
+import { CoordError } from './errors';
+
 const NEEDS_ESCAPE = /[\\\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g;
 
 export function escapeMessageText(text: string): string {
@@ -70,3 +72,36 @@ export function sanitizeForTerminal(text: string): string {
 }
 
 export const MAX_MESSAGE_BYTES = 64 * 1024;
+
+/**
+ * `bytes` as UTF-8 text; bytes that are not UTF-8 (or a UTF-16 surrogate
+ * written as UTF-8) are refused, naming the first one's offset, instead of
+ * being silently replaced with U+FFFD.
+ */
+export function decodeUtf8Strictly(bytes: Buffer, what: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    const surrogate = bytes[at] === 0xed && bytes[at + 1] >= 0xa0 && bytes[at + 1] <= 0xbf;
+    throw new CoordError(
+      'invalid-input',
+      `${what} is not valid UTF-8: byte offset ${at} (0x${bytes[at].toString(16).padStart(2, '0')}) starts ` +
+        `${surrogate ? 'a lone UTF-16 surrogate' : 'an invalid sequence'}; send the text as UTF-8`,
+    );
+  }
+}
+
+/** Every replacement the lenient decoder made that is not a real U+FFFD (EF BF BD) marks a bad byte. */
+function firstInvalidUtf8(bytes: Buffer): number {
+  const text = bytes.toString('utf8');
+  let offset = 0;
+  let from = 0;
+  for (let i = text.indexOf('\ufffd'); i >= 0; i = text.indexOf('\ufffd', i + 1)) {
+    offset += Buffer.byteLength(text.slice(from, i));
+    from = i + 1;
+    if (bytes[offset] !== 0xef || bytes[offset + 1] !== 0xbf || bytes[offset + 2] !== 0xbd) return offset;
+    offset += 3;
+  }
+  return bytes.length;
+}

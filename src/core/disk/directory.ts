@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CoordError } from '../common/errors';
+import { statIfExists } from './fsutil';
 import { Layout } from './layout';
 
 export const DEFAULT_DIR_NAME = 'coordination';
@@ -19,21 +20,14 @@ export function resolveDirectory(opts: { dir?: string; env?: NodeJS.ProcessEnv; 
   }
 }
 
-/** A directory with at least one of the known sub-directories. */
+/**
+ * A directory with at least one of the known sub-directories. One this user
+ * may not look into is an error that says so, not "no coordination directory".
+ */
 export function looksLikeCoordinationDir(dir: string): boolean {
-  try {
-    if (!fs.statSync(dir).isDirectory()) return false;
-  } catch {
-    return false;
-  }
+  if (!statIfExists(dir)?.isDirectory()) return false;
   const layout = new Layout(dir);
-  return [layout.dataDir, layout.chatroomsDir, layout.inboxesDir].some((d) => {
-    try {
-      return fs.statSync(d).isDirectory();
-    } catch {
-      return false;
-    }
-  });
+  return [layout.dataDir, layout.chatroomsDir, layout.inboxesDir].some((d) => statIfExists(d)?.isDirectory());
 }
 
 export function assertCoordinationDir(dir: string | null): string {
@@ -44,15 +38,12 @@ export function assertCoordinationDir(dir: string | null): string {
         "pass --dir PATH, set COORDINATION_DIR, or create one with 'coord init'",
     );
   }
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(dir);
-  } catch {
+  const st = statIfExists(dir);
+  if (st === null)
     throw new CoordError(
       'no-directory',
       `coordination directory ${dir} does not exist; create it with 'coord init ${dir}' or pass the right --dir`,
     );
-  }
   if (!st.isDirectory())
     throw new CoordError('no-directory', `${dir} is not a directory; pass --dir with the coordination directory`);
   if (!looksLikeCoordinationDir(dir)) {

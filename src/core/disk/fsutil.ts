@@ -4,17 +4,45 @@
  * either land whole or not at all.
  */
 import * as fs from 'fs';
-import { ioError } from '../common/errors';
+import * as path from 'path';
+import { CoordError, ioError } from '../common/errors';
 
 export const FILE_MODE = 0o600;
 export const DIR_MODE = 0o700;
 const NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
 
+/**
+ * Creates `dir` and its missing parents, one mkdir each. Not Node's recursive
+ * mkdir: that retries for ever where a parent exists yet a child cannot be
+ * made (ENOENT under /proc) and reports a read-only file system as ENOENT.
+ */
 export function ensureDir(dir: string): void {
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); !existsOrUnknown(d); d = path.dirname(d)) missing.unshift(d);
+  for (const d of missing) {
+    try {
+      fs.mkdirSync(d, { mode: DIR_MODE });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' && fs.statSync(d, { throwIfNoEntry: false })?.isDirectory()) continue;
+      if (code === 'ENOENT')
+        throw new CoordError(
+          'io',
+          `cannot create directory ${dir}: ${path.dirname(d)} exists but does not let ${path.basename(d)} be ` +
+            'created in it (a virtual file system such as /proc or /sys?); choose a directory on an ordinary disk',
+        );
+      throw ioError(error, `create directory ${dir}`);
+    }
+  }
+}
+
+/** False only when nothing is at `file` (ENOENT); anything else is for mkdir to report. */
+function existsOrUnknown(file: string): boolean {
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+    fs.statSync(file);
+    return true;
   } catch (error) {
-    throw ioError(error, `create directory ${dir}`);
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT' || path.dirname(file) === file;
   }
 }
 
@@ -24,19 +52,53 @@ export function readTextIfExists(file: string): string {
 }
 
 /**
- * Runs `read` on the open file and its size, or answers `missing` when the
- * file does not exist (a symbolic link or a directory counts as missing). Any
- * other failure, a permission problem above all, is an error that says so.
+ * Only ENOENT means "not there": any other failure to look at a file, a
+ * permission problem above all, is an error that says which file and what to do.
  */
-export function withFileIfExists<T>(file: string, missing: T, read: (fd: number, size: number) => T): T {
-  let fd: number;
+function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+/**
+ * The file open for reading, or null when it does not exist (a symbolic link
+ * or a directory counts as missing: never read through one). The caller closes it.
+ */
+export function openIfExists(file: string): number | null {
   try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | NOFOLLOW);
+    return fs.openSync(file, fs.constants.O_RDONLY | NOFOLLOW);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ELOOP' || code === 'EISDIR') return missing;
+    if (isMissing(error) || code === 'ELOOP' || code === 'EISDIR') return null;
     throw ioError(error, `read ${file}`);
   }
+}
+
+/** lstat of `file`, or null when nothing is there. */
+export function lstatIfExists(file: string): fs.Stats | null {
+  return statOrNull(file, fs.lstatSync);
+}
+
+/** stat of `file` (following links), or null when nothing is there. */
+export function statIfExists(file: string): fs.Stats | null {
+  return statOrNull(file, fs.statSync);
+}
+
+function statOrNull(file: string, stat: (file: string) => fs.Stats): fs.Stats | null {
+  try {
+    return stat(file);
+  } catch (error) {
+    if (isMissing(error)) return null;
+    throw ioError(error, `read ${file}`);
+  }
+}
+
+/**
+ * Runs `read` on the open file and its size, or answers `missing` when the
+ * file does not exist (see openIfExists).
+ */
+export function withFileIfExists<T>(file: string, missing: T, read: (fd: number, size: number) => T): T {
+  const fd = openIfExists(file);
+  if (fd === null) return missing;
   try {
     return read(fd, fs.fstatSync(fd).size);
   } catch (error) {
@@ -239,8 +301,9 @@ export function listFiles(dir: string, suffix = '.txt'): string[] {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return [];
+  } catch (error) {
+    if (isMissing(error)) return [];
+    throw ioError(error, `list ${dir}`);
   }
   return entries
     .filter((e) => e.isFile() && e.name.endsWith(suffix))
@@ -250,10 +313,6 @@ export function listFiles(dir: string, suffix = '.txt'): string[] {
 
 /** Size, modification time and inode: changes when a file is written or replaced; 'missing' when absent. */
 export function fileStamp(file: string): string {
-  try {
-    const st = fs.statSync(file);
-    return `${st.size}:${st.mtimeMs}:${st.ino}`;
-  } catch {
-    return 'missing';
-  }
+  const st = statIfExists(file);
+  return st === null ? 'missing' : `${st.size}:${st.mtimeMs}:${st.ino}`;
 }

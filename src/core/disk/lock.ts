@@ -23,7 +23,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CoordError, ioError } from '../common/errors';
-import { allOrNothing } from './fsutil';
+import { allOrNothing, ensureDir } from './fsutil';
 
 const STALE_MS = 2000;
 const WAIT_MS = 15000;
@@ -128,7 +128,7 @@ async function acquire(dir: string): Promise<Held> {
   const deadline = Date.now() + WAIT_MS;
   // The lock lives in data/; a directory written only by the bash tools may not have it yet.
   try {
-    fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
+    ensureDir(path.dirname(dir));
   } catch {
     /* the lock attempt reports it */
   }

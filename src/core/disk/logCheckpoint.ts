@@ -9,7 +9,7 @@
  */
 import * as fs from 'fs';
 import { EMPTY_COUNT, LineCount, totalLines } from './lines';
-import { fileTail, readRange, readTextIfExists, writeAtomic } from './fsutil';
+import { fileTail, openIfExists, readRange, readTextIfExists, writeAtomic } from './fsutil';
 
 const MARK_EVERY = 1024;
 const SAVE_AFTER_BYTES = 256 * 1024;
@@ -101,12 +101,8 @@ function loadCheckpoint(file: string): Checkpoint | null {
  * caller must hold the write lock).
  */
 export function scanLog(logFile: string, checkpointFile: string, save = false): LogScan {
-  let fd: number;
-  try {
-    fd = fs.openSync(logFile, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
-  } catch {
-    return { size: 0, lines: 0, count: EMPTY_COUNT, marks: [] };
-  }
+  const fd = openIfExists(logFile);
+  if (fd === null) return { size: 0, lines: 0, count: EMPTY_COUNT, marks: [] };
   try {
     const size = fs.fstatSync(fd).size;
     const cp = loadCheckpoint(checkpointFile);
@@ -142,12 +138,8 @@ export function readLogLines(logFile: string, marks: Array<[number, number]>, fr
   for (const mark of marks)
     if (mark[0] <= from) start = mark;
     else break;
-  let fd: number;
-  try {
-    fd = fs.openSync(logFile, 'r');
-  } catch {
-    return [];
-  }
+  const fd = openIfExists(logFile);
+  if (fd === null) return [];
   try {
     const size = fs.fstatSync(fd).size;
     const out: string[] = [];

@@ -4,10 +4,9 @@
  * DM flag of the message it copies. The store and the persisted search
  * index's delta reader both read transcripts through here.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { Layout } from '../disk/layout';
-import { listFiles } from '../disk/fsutil';
+import { listFiles, lstatIfExists } from '../disk/fsutil';
 import { parsePythonDm } from '../formats/pythonDm';
 import { parseTranscript, TranscriptBlock, TranscriptEvent } from '../formats/transcript';
 import { splitDmPair } from './messageIdentity';
@@ -57,12 +56,8 @@ export interface StampedSource extends SourceFile {
 export function stampSources(layout: Layout): StampedSource[] {
   const out: StampedSource[] = [];
   for (const source of discoverSources(layout)) {
-    try {
-      const st = fs.lstatSync(source.file);
-      if (st.isFile()) out.push({ ...source, stamp: { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino } });
-    } catch {
-      /* gone */
-    }
+    const st = lstatIfExists(source.file);
+    if (st?.isFile()) out.push({ ...source, stamp: { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino } });
   }
   return out;
 }

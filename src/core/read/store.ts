@@ -14,7 +14,15 @@ import * as path from 'path';
 import { Chatroom, InstanceStatus } from '../common/messageTypes';
 import { timestampToMillis } from '../common/time';
 import { Layout } from '../disk/layout';
-import { fileStamp, fileTail, listFiles, readRange, readTextIfExists } from '../disk/fsutil';
+import {
+  fileStamp,
+  fileTail,
+  listFiles,
+  lstatIfExists,
+  openIfExists,
+  readRange,
+  readTextIfExists,
+} from '../disk/fsutil';
 import { countLines, decodeLines, totalLines } from '../disk/lines';
 import { ChatroomStatusEntry } from '../formats/chatroomStatus';
 import { parseInstanceStatusFile, parseStatusTxt } from '../formats/statuses';
@@ -135,10 +143,8 @@ export class DirectoryStore {
   // ---------------------------------------------------------------- the log
 
   private refreshLog(): void {
-    let fd: number;
-    try {
-      fd = fs.openSync(this.layout.messagesLog, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
-    } catch {
+    const fd = openIfExists(this.layout.messagesLog);
+    if (fd === null) {
       if (this.logParsedBytes > 0 || this.logMessages.length > 0) this.resetLog();
       return;
     }
@@ -303,15 +309,11 @@ export class DirectoryStore {
   }
 
   private refreshSource(source: SourceState): void {
-    let st: fs.Stats;
-    try {
-      st = fs.lstatSync(source.file);
-    } catch {
-      return;
-    }
-    if (!st.isFile()) return;
+    const st = lstatIfExists(source.file);
+    if (!st?.isFile()) return;
     if (st.size === source.size && st.mtimeMs === source.mtimeMs) return;
-    const fd = fs.openSync(source.file, 'r');
+    const fd = openIfExists(source.file);
+    if (fd === null) return;
     try {
       const appendOnly =
         source.size >= 0 &&

@@ -7,7 +7,7 @@
  */
 import * as fs from 'fs';
 import { Layout } from '../disk/layout';
-import { fileTail, readRange } from '../disk/fsutil';
+import { fileTail, lstatIfExists, openIfExists, readRange } from '../disk/fsutil';
 import { decodeLines } from '../disk/lines';
 import { attachBlock, BlockMatcher } from '../read/blockMatching';
 import { continueLogMessage, orphanLogLine, readLogLine } from '../read/logMessages';
@@ -48,12 +48,8 @@ export function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[]
   let logSize = -1;
   let bytes = 0;
 
-  let fd: number | null = null;
-  try {
-    fd = fs.openSync(layout.messagesLog, 'r');
-  } catch {
-    if (h.log.size > 0) return null;
-  }
+  const fd = openIfExists(layout.messagesLog);
+  if (fd === null && h.log.size > 0) return null;
   if (fd !== null) {
     try {
       const st = fs.fstatSync(fd);
@@ -110,7 +106,8 @@ export function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[]
     if (old && sameStamp(old, source.stamp)) continue;
     if (!old && source.kind === 'room' && toNames.has(source.name)) return null;
     let blocks: SourceBlock[];
-    const sfd = fs.openSync(source.file, 'r');
+    const sfd = openIfExists(source.file);
+    if (sfd === null) return null;
     try {
       const size = fs.fstatSync(sfd).size;
       const appended =
@@ -208,9 +205,6 @@ export function logHead(fd: number, size: number): string {
 }
 
 function currentSize(file: string): number {
-  try {
-    return fs.statSync(file).size;
-  } catch {
-    return -1;
-  }
+  const st = lstatIfExists(file);
+  return st === null ? -1 : st.size;
 }

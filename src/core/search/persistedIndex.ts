@@ -40,7 +40,7 @@
 import * as fs from 'fs';
 import { Message } from '../common/messageTypes';
 import { Layout } from '../disk/layout';
-import { fileTail, readRange } from '../disk/fsutil';
+import { fileTail, openIfExists, readRange } from '../disk/fsutil';
 import { DirectoryStore } from '../read/store';
 import { StampedSource, stampSources } from '../read/sources';
 import { MessageSearchIndex, searchIndexFor } from './memoryIndex';
@@ -164,12 +164,8 @@ function sameStamps(a: StampedSource[], b: StampedSource[]): boolean {
   return a.length === b.length && a.every((s, i) => s.rel === b[i].rel && sameStamp(s.stamp, b[i].stamp));
 }
 function readLogState(layout: Layout): LogState | null {
-  let fd: number;
-  try {
-    fd = fs.openSync(layout.messagesLog, 'r');
-  } catch {
-    return { size: -1, tail: '', lines: 0, endsCR: false, partial: false, ino: 0, mtimeMs: 0, head: '' };
-  }
+  const fd = openIfExists(layout.messagesLog);
+  if (fd === null) return { size: -1, tail: '', lines: 0, endsCR: false, partial: false, ino: 0, mtimeMs: 0, head: '' };
   try {
     const st = fs.fstatSync(fd);
     const size = st.size;

@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import { Message, MessageRef } from '../common/messageTypes';
 import { Layout } from '../disk/layout';
-import { readRange, readTextIfExists } from '../disk/fsutil';
+import { lstatIfExists, openIfExists, readRange, readTextIfExists } from '../disk/fsutil';
 import { countLines, EMPTY_COUNT, totalLines } from '../disk/lines';
 import { TranscriptBlock } from '../formats/transcript';
 import { ReadState } from '../read/readState';
@@ -143,13 +143,9 @@ export function summaryTranscriptLines(
 }
 
 function countFileLines(file: string, old: FileState | undefined): number {
-  let fd: number;
-  try {
-    if (!fs.lstatSync(file).isFile()) return 0;
-    fd = fs.openSync(file, 'r');
-  } catch {
-    return 0;
-  }
+  if (!lstatIfExists(file)?.isFile()) return 0;
+  const fd = openIfExists(file);
+  if (fd === null) return 0;
   try {
     const st = fs.fstatSync(fd);
     const appended = old !== undefined && onlyGrown(fd, old, st.ino, st.size);

@@ -5,7 +5,7 @@
 import { Chatroom } from '../common/messageTypes';
 import { Layout } from '../disk/layout';
 import * as fs from 'fs';
-import { appendWhole, readRange, readTextIfExists, writeAtomic } from '../disk/fsutil';
+import { appendWhole, openIfExists, readRange, readTextIfExists, writeAtomic } from '../disk/fsutil';
 import {
   CHATROOM_STATUS_HEADER,
   ChatroomStatusEntry,
@@ -69,12 +69,7 @@ export function writeRoomStatus(
  * went to the old file, which we still hold open, and are carried over.
  */
 function rewriteKeepingAppends(file: string, transform: (text: string) => string): void {
-  let fd: number | null = null;
-  try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
-  } catch {
-    /* not there yet: nothing to keep */
-  }
+  const fd = openIfExists(file);
   try {
     const read = fd === null ? Buffer.alloc(0) : readRange(fd, 0, fs.fstatSync(fd).size);
     writeAtomic(file, transform(read.toString('utf8')));
