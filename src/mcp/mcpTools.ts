@@ -56,7 +56,7 @@ function roomLine(r: Chatroom, unread: Record<string, number>): string {
 }
 
 function claimBook(c: Coordination): ClaimBook {
-  return new ClaimBook(c.dir, c.instance);
+  return c.claimBook();
 }
 
 function claimLine(claim: Claim, live: Claim[], me: string | null, now: Date): string {

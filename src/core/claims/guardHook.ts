@@ -14,14 +14,21 @@ export const GUARD_HOOK_NAME = 'pre-commit';
 export const CHAINED_HOOK_NAME = 'pre-commit.before-coord';
 export const GUARD_OFF_ENV = 'COORD_GUARD';
 
-export interface GuardHookCommand {
+export type GuardHookCommand = {
   /** Absolute path of the node executable. */
   node: string;
   /** Absolute path of the coord CLI script. */
   cli: string;
-  /** Absolute path of the coordination directory. */
-  dir: string;
-}
+} & (
+  | {
+      /** Absolute path of the coordination directory. */
+      dir: string;
+    }
+  | {
+      /** The NATS server, without credentials (the hook takes them from the environment: COORD_USER ...). */
+      server: string;
+    }
+);
 
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -42,7 +49,7 @@ if [ ! -x ${quote(cmd.node)} ] || [ ! -f ${quote(cmd.cli)} ]; then
   echo "coord guard: ${cmd.cli.replace(/["$`\\]/g, '')} is gone; run 'coord guard install' again, or commit with ${GUARD_OFF_ENV}=off" >&2
   exit 1
 fi
-exec ${quote(cmd.node)} ${quote(cmd.cli)} --dir ${quote(cmd.dir)} guard check
+exec ${quote(cmd.node)} ${quote(cmd.cli)} ${'server' in cmd ? `--server ${quote(cmd.server)}` : `--dir ${quote(cmd.dir)}`} guard check
 `;
 }
 
