@@ -258,7 +258,7 @@ function connectError(error: unknown, server: string): CoordError {
   if (/authori[sz]ation|authentication|permissions? violation|user.*expired/i.test(text))
     return new CoordError(
       'io',
-      `the NATS server ${server} refused the credentials (${text}); check --creds / COORD_CREDS, COORD_USER and COORD_PASSWORD, or COORD_TOKEN`,
+      `the NATS server ${server} refused the credentials (${text}); check --creds / COORD_CREDS, COORD_USER and COORD_PASSWORD, or COORD_TOKEN (or user:password@ in --server)`,
     );
   if (/tls|certificate|ssl/i.test(text))
     return new CoordError(
