@@ -5,7 +5,7 @@
  */
 import * as path from 'path';
 import { CoordError } from './common/errors';
-import { Chatroom, InstanceStatus, Message, MessageRef, Notifications } from './common/messageTypes';
+import { Chatroom, describeRef, InstanceStatus, Message, MessageRef, Notifications } from './common/messageTypes';
 import {
   assertInstanceId,
   assertRoomName,
@@ -44,17 +44,19 @@ import { initDirectory } from './write/initDirectory';
 import { WriteSession } from './write/writeSession';
 import { mentionsInstance } from './common/mentions';
 import { encodeAttention, messageFromStored, SendOptions } from './formats/attentionTags';
-import { AckRecord, formatAck, parseAcks } from './formats/acksFile';
+import { AckRecord, parseAcks } from './formats/acksFile';
+import { AckResult, AckWrite, planAcks } from './attention/ackWrites';
+import { ClaimBook, ClaimBookOptions } from './claims/claimBook';
 import { formatHuman, HUMAN_ALIAS, HumanEntry, parseHumans } from './formats/humansFile';
 import { appendWhole, fileStamp } from './disk/fsutil';
 import { AckReport, ackReport } from './attention/ackLedger';
-import { sameRef } from './attention/addressing';
 import { DEFAULT_STUCK_AFTER_MS, findStuckAgents, latestActivity, StuckAgent } from './attention/stuckAgents';
 import { needsYou, QueueEntry } from './attention/needsYou';
 import { roomDigest, RoomDigest } from './attention/roomDigest';
 import { coordClock } from './common/clock';
 
 export { mentionsInstance };
+export type { AckResult };
 
 export interface OpenOptions {
   /** The coordination directory; default $COORDINATION_DIR or the nearest `coordination/`. */
@@ -98,11 +100,6 @@ export interface Conversation {
   messages: number;
   unread: number;
   last: Message | null;
-}
-
-export interface AckResult {
-  acked: MessageRef[];
-  alreadyAcked: MessageRef[];
 }
 
 export interface MarkReadResult {
@@ -222,12 +219,12 @@ export class Coordination {
     this.loaded = true;
     this.wroteSinceRefresh = false;
     const changed = this.reader.refresh();
-    const stamp = fileStamp(this.layout.acksFile) + ';' + fileStamp(this.layout.humansFile);
+    const stamp = this.attentionStampNow();
     if (stamp === this.attentionStamp) return changed;
     this.attentionStamp = stamp;
     this.attentionVersion++;
-    this.ackRecords = parseAcks(readTextIfExists(this.layout.acksFile));
-    this.humanEntries = parseHumans(readTextIfExists(this.layout.humansFile));
+    this.ackRecords = this.storedAcks();
+    this.humanEntries = this.humans();
     return true;
   }
 
@@ -669,16 +666,37 @@ export class Coordination {
     return parseHumans(readTextIfExists(this.layout.humansFile));
   }
 
+  /** Every acknowledgement as stored now. */
+  protected storedAcks(): AckRecord[] {
+    return parseAcks(readTextIfExists(this.layout.acksFile));
+  }
+
+  /** Changes whenever the acknowledgements or the humans do. */
+  protected attentionStampNow(): string {
+    return fileStamp(this.layout.acksFile) + ';' + fileStamp(this.layout.humansFile);
+  }
+
   /** Registers a human (default: this identity) so agents can reach it as `@human` or by id. */
   async registerHuman(id?: string): Promise<{ human: HumanEntry; created: boolean }> {
     const who = assertInstanceId(id === undefined ? this.requireInstance() : stripSigil(id.trim(), '@'), 'human id');
+    return this.persistHuman({ id: who, since: this.timestamp() }, this.instance ?? who, {
+      action: 'REGISTER_HUMAN',
+      details: `Registered ${who} as a human`,
+    });
+  }
+
+  /** Appends the human unless already registered (checked under the lock). */
+  protected persistHuman(
+    human: HumanEntry,
+    actor: string,
+    action: ActionRecord,
+  ): Promise<{ human: HumanEntry; created: boolean }> {
     return this.writes.locked(() => {
-      const existing = this.humans().find((h) => h.id === who);
+      const existing = this.humans().find((h) => h.id === human.id);
       if (existing) return { human: existing, created: false };
-      this.writes.registerSelf(who);
-      const human = { id: who, since: this.timestamp() };
+      this.writes.registerSelf(human.id);
       appendWhole(this.layout.humansFile, formatHuman(human));
-      this.writes.logAction(this.instance ?? who, 'REGISTER_HUMAN', `Registered ${who} as a human`);
+      this.writes.logAction(actor, action.action, action.details);
       return { human, created: true };
     });
   }
@@ -704,25 +722,25 @@ export class Coordination {
             "(a closed room, or another pair's conversation); nothing was acknowledged",
         );
     }
-    const time = this.timestamp();
-    const result = await this.writes.locked(() => {
-      const current = parseAcks(readTextIfExists(this.layout.acksFile));
-      const fresh = targets.filter((m) => !current.some((a) => a.by === me && sameRef(a.ref, m)));
-      this.writes.registerSelf(me);
-      if (fresh.length > 0) {
-        appendWhole(
-          this.layout.acksFile,
-          fresh.map((m) => formatAck({ ref: m.number ?? m.id, by: me, time })).join(''),
-        );
-        this.writes.logAction(me, 'ACK', `Acknowledged ${fresh.map((m) => describeRef(m.number ?? m.id)).join(', ')}`);
-      }
-      return {
-        acked: fresh.map((m) => m.number ?? m.id),
-        alreadyAcked: targets.filter((m) => !fresh.includes(m)).map((m) => m.number ?? m.id),
-      };
-    });
+    const result = await this.persistAcks(me, (current) => planAcks(current, targets, me, this.timestamp()));
     await this.markRead(targets.map((m) => m.number ?? m.id));
     return result;
+  }
+
+  /** Appends the acks `plan` decides from the current records, under the lock. */
+  protected persistAcks(me: string, plan: (current: AckRecord[]) => AckWrite): Promise<AckResult> {
+    return this.writes.locked(() => {
+      const { lines, action, result } = plan(this.storedAcks());
+      this.writes.registerSelf(me);
+      if (lines !== '') appendWhole(this.layout.acksFile, lines);
+      if (action) this.writes.logAction(me, action.action, action.details);
+      return result;
+    });
+  }
+
+  /** The file claims of this coordination (data/claims.json), as this instance. */
+  claimBook(options: Omit<ClaimBookOptions, 'store'> = {}): ClaimBook {
+    return new ClaimBook(this.dir, this.instance, options);
   }
 
   /** What I still owe (acks asked of me) and what others owe me, with ages. */
@@ -750,7 +768,7 @@ export class Coordination {
       agents: this.knownInstances().filter((id) => !humans.includes(id)),
       humans,
       messages: view.messages,
-      isRead: (m, who) => this.store.readState(who).isRead(view.stored(m)),
+      isRead: (m, who) => this.state.readState(who).isRead(view.stored(m)),
       visibleTo: (m, who) => this.visibleTo(view.stored(m), view.rooms, who),
       lastActivity: activity,
       now: this.now(),
@@ -1105,10 +1123,6 @@ function checkText(text: string): void {
 function checkField(text: string, what: string): void {
   if (text.length > MAX_FIELD_LENGTH)
     throw new CoordError('invalid-input', `${what} is ${text.length} characters; keep it under ${MAX_FIELD_LENGTH}`);
-}
-
-function describeRef(ref: MessageRef): string {
-  return typeof ref === 'number' ? `#${ref}` : /^#?\d+$/.test(ref) ? `#${ref.replace('#', '')}` : `'${ref}'`;
 }
 
 function describeMarked(messages: StoredMessage[]): string {

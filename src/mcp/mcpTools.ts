@@ -66,7 +66,7 @@ function humansLine(humans: string[]): string {
 }
 
 function claimBook(c: CoordinationBackend): ClaimBook {
-  return new ClaimBook(c.dir, c.instance);
+  return c.claimBook();
 }
 
 function claimLine(claim: Claim, live: Claim[], me: string | null, now: Date): string {

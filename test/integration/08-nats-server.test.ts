@@ -101,4 +101,30 @@ describe('the extension on a NATS server (coordination.server)', () => {
     await vscode.commands.executeCommand('coordination.markAllRead', {});
     await waitFor('status bar 0', () => api.statusBar.item.text === '$(comment-discussion) 0');
   });
+
+  it("claims are the server's: one from another process shows within a second; the extension's go to the server", async () => {
+    const api = await getApi();
+    const patterns = () => api.claims.model.claims().map((c) => `${c.instance} ${c.pattern}`);
+    coordOnServer(server, 'instance-3', ['claim', 'shared/api.ts', '--exclusive']);
+    const sent = Date.now();
+    await waitFor('the claim from the server', () => patterns().includes('instance-3 shared/api.ts'), 5000, 10);
+    const latency = Date.now() - sent;
+    assert.ok(latency < 1000, `the claims model had it ${latency} ms after coord returned`);
+    await vscode.commands.executeCommand('coordination.claimFiles', {
+      paths: ['shared/docs.md'],
+      exclusive: false,
+      ttl: '30m',
+      reason: '',
+    });
+    const listed = spawnSync(
+      process.env.COORD_NODE || (process.versions.electron ? 'node' : process.execPath),
+      [path.join(REPO_ROOT, 'dist', 'cli.js'), '--server', server.url, '--json', 'claims'],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    const onServer = JSON.parse(listed.stdout) as Array<{ instance: string; pattern: string }>;
+    assert.deepStrictEqual(
+      onServer.map((c) => `${c.instance} ${c.pattern}`),
+      ['instance-3 shared/api.ts', `${api.service.identity} shared/docs.md`],
+    );
+  });
 });

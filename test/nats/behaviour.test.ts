@@ -250,6 +250,187 @@ for (const make of [directoryBackend, natsBackend]) {
       assert.match(anonymous.stderr, /no identity: pass --as ID or set CLAUDE_INSTANCE_ID/);
     });
 
+    it('importance flags, ack, acks, humans, register-human, needs-you, stuck, digest', async () => {
+      c(['update-status', 'on it'], 'instance-2');
+      const sent = [
+        json<Message>(c(['send', 'general', 'build is red @instance-2', '--urgent', '--ack'], 'instance-1')),
+        json<Message>(c(['send', 'general', 'review soon', '--high'], 'instance-1')),
+        json<Message>(c(['send', 'general', 'whenever', '--low'], 'instance-3')),
+        json<Message>(c(['send', 'general', 'plain'], 'instance-3')),
+      ];
+      const shown = json<Message[]>(c(['check-chatroom', 'general'], 'instance-2'));
+      for (const list of [sent, shown])
+        assert.deepStrictEqual(
+          list.map((m) => `${m.text}|${m.importance}|${m.ackRequired}`),
+          [
+            'build is red @instance-2|urgent|true',
+            'review soon|high|false',
+            'whenever|low|false',
+            'plain|normal|false',
+          ],
+        );
+      const both = c(['send', 'general', 'x', '--urgent', '--low'], 'instance-1');
+      assert.strictEqual(both.code, 2, both.stderr);
+      assert.match(both.stderr, /^coord: error: choose one importance, not --urgent and --low\n$/);
+
+      const queue = json<Array<{ key: string; reasons: string[] }>>(c(['needs-you'], 'instance-2'));
+      assert.deepStrictEqual(queue[0], { ...queue[0], key: 'msg:1', reasons: ['urgent', 'ack', 'direct'] });
+      const owe = json<{ owe: Array<{ status: { message: Message } }> }>(c(['acks', '--pending'], 'instance-2'));
+      assert.deepStrictEqual(
+        owe.owe.map((e) => e.status.message.number),
+        [1],
+      );
+      userError(c(['ack', '1'], 'instance-1'), /is your own/);
+      assert.deepStrictEqual(json<{ acked: number[] }>(c(['ack', '1', '2'], 'instance-2')).acked, [1, 2]);
+      assert.deepStrictEqual(json<{ acked: number[]; alreadyAcked: number[] }>(c(['ack', '1'], 'instance-2')), {
+        acked: [],
+        alreadyAcked: [1],
+      });
+      userError(c(['ack', '9'], 'instance-2'), /no message #9/);
+      // An ack is also a read; what it owed is gone from the queue.
+      assert.deepStrictEqual(
+        json<Message[]>(c(['check-unread'], 'instance-2')).map((m) => m.number),
+        [3, 4],
+      );
+      assert.deepStrictEqual(json<{ owe: unknown[] }>(c(['acks', '--pending'], 'instance-2')).owe, []);
+      assert.ok(!json<Array<{ key: string }>>(c(['needs-you'], 'instance-2')).some((e) => e.key === 'msg:1'));
+      const owed = json<{ owed: Array<{ status: { acked: Array<{ by: string }>; done: boolean } }> }>(
+        c(['acks'], 'instance-1'),
+      );
+      assert.deepStrictEqual(
+        owed.owed.map((e) => [e.status.acked.map((a) => a.by), e.status.done]),
+        [[['instance-2'], true]],
+      );
+
+      assert.deepStrictEqual(json<unknown[]>(c(['humans'], 'instance-1')), []);
+      userError(c(['send', '@human', 'hello'], 'instance-1'), /no human is registered here/);
+      const reg = json<{ human: { id: string }; created: boolean }>(c(['register-human'], 'alice'));
+      assert.deepStrictEqual([reg.human.id, reg.created], ['alice', true]);
+      assert.strictEqual(json<{ created: boolean }>(c(['register-human', 'alice'], 'instance-1')).created, false);
+      assert.deepStrictEqual(
+        json<Array<{ id: string }>>(c(['humans'], 'instance-3')).map((h) => h.id),
+        ['alice'],
+      );
+      assert.strictEqual(json<Message>(c(['send', '@human', 'a question for you?'], 'instance-1')).target, '@alice');
+      const aliceQueue = json<Array<{ key: string; kind: string }>>(c(['needs-you'], 'alice'));
+      assert.deepStrictEqual(
+        aliceQueue.map((e) => `${e.key} ${e.kind}`),
+        ['msg:1 urgent', 'msg:5 question'],
+      );
+
+      const digest = json<{ count: number; urgent: number[]; ackRequested: number[]; summary: string }>(
+        c(['digest', 'general'], 'instance-4'),
+      );
+      assert.deepStrictEqual([digest.count, digest.urgent, digest.ackRequested], [4, [1], [1]]);
+      assert.match(digest.summary, /^4 new/);
+
+      // instance-4 was mentioned by @all and has done nothing since: stuck once the threshold passed.
+      c(['send', 'general', 'standup @all'], 'instance-1');
+      await sleep(2100);
+      const stuck = json<Array<{ agent: string; waiting: Message[] }>>(c(['stuck', '--after', '1s'], 'instance-1'));
+      assert.deepStrictEqual(
+        stuck.map((s) => [s.agent, s.waiting.map((m) => m.number)]),
+        [
+          ['instance-2', [6]],
+          ['instance-3', [6]],
+        ],
+      );
+      const badAfter = c(['stuck', '--after', 'soon'], 'instance-1');
+      assert.strictEqual(badAfter.code, 2, badAfter.stderr);
+      assert.match(badAfter.stderr, /^coord: error: --after takes a length of time like 90s/);
+    });
+
+    it('claims: claim (exclusive, shared, force), claims, release, the guard check', () => {
+      const mine = json<{ claims: Array<{ pattern: string; exclusive: boolean }> }>(
+        c(['claim', 'src/api/**', '--exclusive', '--reason', 'schema change'], 'instance-1'),
+      );
+      assert.deepStrictEqual(
+        mine.claims.map((x) => [x.pattern, x.exclusive]),
+        [['src/api/**', true]],
+      );
+      userError(
+        c(['claim', 'src/api/users.ts'], 'instance-2'),
+        /cannot claim src\/api\/users\.ts: instance-1 holds src\/api\/\*\* exclusively/,
+      );
+      json(c(['claim', 'docs/guide.md'], 'instance-2'));
+      json(c(['claim', 'docs/**'], 'instance-3'));
+      const forced = json<{ conflicts: Array<{ holder: string }> }>(
+        c(['claim', 'src/api/users.ts', '--force'], 'instance-3'),
+      );
+      assert.deepStrictEqual(
+        forced.conflicts.map((x) => x.holder),
+        ['instance-1'],
+      );
+      const all = json<Array<{ instance: string; pattern: string; conflictsWith: string[] }>>(
+        c(['claims'], 'instance-2'),
+      );
+      assert.deepStrictEqual(
+        all.map((x) => `${x.instance} ${x.pattern} ${x.conflictsWith.length}`),
+        [
+          'instance-1 src/api/** 1',
+          'instance-2 docs/guide.md 0',
+          'instance-3 docs/** 0',
+          'instance-3 src/api/users.ts 1',
+        ],
+      );
+      assert.deepStrictEqual(
+        json<Array<{ pattern: string }>>(c(['claims', '--mine'], 'instance-3')).map((x) => x.pattern),
+        ['docs/**', 'src/api/users.ts'],
+      );
+      const refused = c(['guard', 'check', 'src/api/orders.ts', 'README.md'], 'instance-2');
+      userError(refused, /commit refused: .*src\/api\/orders\.ts \(instance-1 holds src\/api\/\*\* exclusively/);
+      assert.deepStrictEqual(
+        json<{ checked: number; violations: unknown[] }>(c(['guard', 'check', 'src/api/orders.ts'], 'instance-1')),
+        { checked: 1, violations: [] },
+      );
+      userError(c(['release', 'src/api/**'], 'instance-2'), /you \(instance-2\) hold no claim on src\/api\/\*\*/);
+      assert.deepStrictEqual(
+        json<Array<{ pattern: string }>>(c(['release', 'src/api/**'], 'instance-1')).map((x) => x.pattern),
+        ['src/api/**'],
+      );
+      assert.deepStrictEqual(
+        json<Array<{ pattern: string }>>(c(['release', '--all'], 'instance-3')).map((x) => x.pattern),
+        ['docs/**', 'src/api/users.ts'],
+      );
+      assert.deepStrictEqual(
+        json<Array<{ instance: string }>>(c(['claims'], 'instance-1')).map((x) => x.instance),
+        ['instance-2'],
+      );
+      json(c(['guard', 'check', 'src/api/orders.ts'], 'instance-2'));
+    });
+
+    it('compare-and-set races: one exclusive path, many claimers; many acks at once; nothing lost', async () => {
+      const claimers = Array.from({ length: 6 }, (_, i) => `racer-${i + 1}`);
+      const claims = await Promise.all(claimers.map((w) => b.coordAsync(['claim', 'src/hot.ts', '--exclusive'], w)));
+      const winners = claims.flatMap((r, i) => (r.code === 0 ? [claimers[i]] : []));
+      assert.strictEqual(winners.length, 1, claims.map((r) => `${r.code} ${r.stderr}`).join('\n'));
+      for (const r of claims.filter((x) => x.code !== 0)) assert.match(r.stderr, /cannot claim src\/hot\.ts/);
+      assert.deepStrictEqual(
+        json<Array<{ instance: string }>>(c(['claims'], 'reader')).map((x) => x.instance),
+        winners,
+      );
+
+      for (let i = 1; i <= 4; i++) c(['send', 'general', `please ack ${i}`, '--ack'], 'asker');
+      // Six instances ack message 1 at once (one key each), and one instance acks 1..4 in four processes (one key).
+      const acks = await Promise.all([
+        ...claimers.map((w) => b.coordAsync(['ack', '1'], w)),
+        ...[1, 2, 3, 4].map((n) => b.coordAsync(['ack', String(n)], 'acker')),
+      ]);
+      for (const r of acks) assert.strictEqual(r.code, 0, r.stderr);
+      const owed = json<{ owed: Array<{ status: { message: Message; acked: Array<{ by: string }> } }> }>(
+        c(['acks'], 'asker'),
+      );
+      assert.deepStrictEqual(
+        owed.owed.map((e) => [e.status.message.number, e.status.acked.map((a) => a.by).sort()]),
+        [
+          [1, ['acker', ...claimers]],
+          [2, ['acker']],
+          [3, ['acker']],
+          [4, ['acker']],
+        ],
+      );
+    });
+
     it('8 concurrent writers: every message once, numbers 1..N without gaps', async () => {
       const writers = Array.from({ length: 8 }, (_, i) => `w${i + 1}`);
       await Promise.all(
@@ -316,6 +497,45 @@ for (const make of [directoryBackend, natsBackend]) {
           'from the library @lib-2',
         ]);
         assert.strictEqual(one.statuses()['lib-2']?.text, 'library status');
+
+        // Attention: humans, importance, acks, what needs you, digests, stuck agents.
+        assert.deepStrictEqual(one.humans(), []);
+        assert.strictEqual((await two.registerHuman('lib-human')).created, true);
+        await waitFor(() => one.humans().length === 1, one);
+        assert.strictEqual((await one.registerHuman('lib-human')).created, false);
+        const asked = await one.send('#general', 'release now @lib-2', { importance: 'urgent', ack: true });
+        assert.deepStrictEqual([asked.importance, asked.ackRequired], ['urgent', true]);
+        await waitFor(() => two.needsYou().some((e) => e.key === `msg:${asked.number}`), two);
+        assert.deepStrictEqual(
+          two.acks({ pendingOnly: true }).owe.map((e) => e.status.message.number),
+          [asked.number],
+        );
+        assert.deepStrictEqual(two.roomDigest('general').urgent, [asked.number]);
+        assert.deepStrictEqual(await two.ack([asked.number!]), { acked: [asked.number], alreadyAcked: [] });
+        await assert.rejects(one.ack([asked.number!]), /is your own/);
+        await waitFor(() => one.acks().owed[0]?.status.done === true, one);
+        assert.deepStrictEqual(
+          one.acks().owed[0].status.acked.map((a) => a.by),
+          ['lib-2'],
+        );
+        assert.ok(!two.needsYou().some((e) => e.key === `msg:${asked.number}`));
+        assert.strictEqual(two.roomDigest('general').count, 0);
+        assert.deepStrictEqual(one.stuckAgents({ stuckAfterMs: 3_600_000 }), []);
+
+        // Claims through the backend: one exclusive path, two holders refused.
+        const book1 = one.claimBook({ root: '/repo' });
+        const book2 = two.claimBook({ root: '/repo' });
+        await book1.claim(['src/lib/**'], { exclusive: true });
+        await waitFor(() => book2.list().length === 1, two);
+        await assert.rejects(book2.claim(['src/lib/a.ts']), /cannot claim src\/lib\/a\.ts: lib-1 holds/);
+        assert.deepStrictEqual(
+          book2.guardCheck(['src/lib/a.ts']).map((v) => v.claim.instance),
+          ['lib-1'],
+        );
+        assert.deepStrictEqual(
+          (await book1.release('all')).map((x) => x.pattern),
+          ['src/lib/**'],
+        );
       } finally {
         await one.close();
         await two.close();

@@ -12,6 +12,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import { REPO_ROOT, runCoord, type RunResult } from '../support/helpers';
 import { freePort, NatsServer, startServer } from './natsServer';
+import { startCredsServer } from './credsServer';
 
 const PER_AGENT = path.join(REPO_ROOT, 'scripts', 'nats', 'per-agent.conf');
 
@@ -68,6 +69,36 @@ describe('NATS: per-agent credentials', function () {
     assert.strictEqual(summary.statuses['instance-2'].text, 'mine');
     // Message 3 is still unread for instance-2: the spoofed mark was not stored.
     assert.strictEqual(summary.unread, 1);
+  });
+
+  it('acks and human registration only as oneself; claims are shared', () => {
+    const asked = JSON.parse(
+      as('instance-1', 'secret-1', 'instance-1', ['send', 'general', 'ack please @instance-2', '--ack']).stdout,
+    ).number as number;
+    const ackSpoof = as('instance-1', 'secret-1', 'instance-2', ['ack', String(asked)]);
+    ioError(ackSpoof, /Permissions Violation for Publish to "\$KV\.coord-acks\.instance-2"/);
+    assert.strictEqual(as('instance-2', 'secret-2', 'instance-2', ['ack', String(asked)]).code, 0);
+    const report = JSON.parse(as('instance-1', 'secret-1', 'instance-1', ['acks']).stdout);
+    const entry = report.owed.find(
+      (e: { status: { message: { number: number } } }) => e.status.message.number === asked,
+    );
+    assert.deepStrictEqual(
+      entry.status.acked.map((a: { by: string }) => a.by),
+      ['instance-2'],
+    );
+
+    const humanSpoof = as('instance-1', 'secret-1', 'instance-1', ['register-human', 'instance-2']);
+    ioError(humanSpoof, /Permissions Violation for Publish to "\$KV\.coord-humans\.instance-2"/);
+    assert.strictEqual(as('instance-2', 'secret-2', 'instance-2', ['register-human']).code, 0);
+    assert.deepStrictEqual(
+      JSON.parse(as('instance-1', 'secret-1', 'instance-1', ['humans']).stdout).map((h: { id: string }) => h.id),
+      ['instance-2'],
+    );
+
+    assert.strictEqual(as('instance-1', 'secret-1', 'instance-1', ['claim', 'src/a.ts', '--exclusive']).code, 0);
+    const taken = as('instance-2', 'secret-2', 'instance-2', ['claim', 'src/a.ts']);
+    assert.strictEqual(taken.code, 1, taken.stderr);
+    assert.match(taken.stderr, /cannot claim src\/a\.ts: instance-1 holds src\/a\.ts exclusively/);
   });
 
   it("a message's sender is its subject's (the one the server checked), whatever its text claims", async () => {
@@ -147,5 +178,95 @@ describe('NATS: a server that is not there', function () {
       r.stderr,
       /^coord: error: 'http:\/\/example\.com\/x' is not a NATS server address; use nats:\/\/host:4222/,
     );
+  });
+});
+
+describe('NATS: credentials in --server, and a token', function () {
+  this.timeout(60000);
+
+  it('nats://user:password@host (percent-encoded): the right password connects, a wrong one is refused', async () => {
+    const server = await startServer({ extra: 'authorization { user: alice, password: "p@ss:word" }' });
+    const at = (credentials: string) => `nats://${credentials}@127.0.0.1:${server.port}`;
+    try {
+      const sent = runCoord(['--server', at('alice:p%40ss%3Aword'), '--json', 'send', 'general', 'hi'], {
+        as: 'instance-1',
+      });
+      assert.strictEqual(sent.code, 0, sent.stderr);
+      // The URL's credentials replace the environment's.
+      const withEnv = runCoord(['--server', at('alice:p%40ss%3Aword'), 'list-chatrooms'], {
+        as: 'instance-1',
+        env: { COORD_USER: 'bob', COORD_PASSWORD: 'wrong' },
+      });
+      assert.strictEqual(withEnv.code, 0, withEnv.stderr);
+      const viaEnv = runCoord(['--json', 'check-chatroom', 'general'], {
+        as: 'instance-2',
+        env: { COORD_SERVER: server.url, COORD_USER: 'alice', COORD_PASSWORD: 'p@ss:word' },
+      });
+      assert.deepStrictEqual(
+        JSON.parse(viaEnv.stdout).map((m: { text: string }) => m.text),
+        ['hi'],
+      );
+
+      const wrong = timed(() => runCoord(['--server', at('alice:nope'), 'send', 'general', 'x'], { as: 'instance-1' }));
+      ioError(wrong, new RegExp(`NATS server nats://127\\.0\\.0\\.1:${server.port} refused the credentials`));
+      assert.doesNotMatch(wrong.stderr, /nope/);
+      assert.ok(wrong.ms < 5000, `took ${wrong.ms} ms`);
+      ioError(runCoord(['--server', server.url, 'list-chatrooms'], { as: 'instance-1' }), /refused the credentials/);
+      const badEncoding = runCoord(['--server', at('alice:100%'), 'list-chatrooms'], { as: 'instance-1' });
+      assert.strictEqual(badEncoding.code, 2, badEncoding.stderr);
+      assert.match(badEncoding.stderr, /^coord: error: the credentials in 'nats:\/\/127\.0\.0\.1:\d+' are not valid/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('a creds file (--creds, COORD_CREDS): its user connects; a user the server does not trust is refused', async () => {
+    const { server, creds, foreignCreds } = await startCredsServer();
+    try {
+      const sent = runCoord(['--server', server.url, '--creds', creds, 'send', 'general', 'signed'], {
+        as: 'instance-1',
+      });
+      assert.strictEqual(sent.code, 0, sent.stderr);
+      const viaEnv = runCoord(['--json', 'check-chatroom', 'general'], {
+        as: 'instance-2',
+        env: { COORD_SERVER: server.url, COORD_CREDS: creds },
+      });
+      assert.deepStrictEqual(
+        JSON.parse(viaEnv.stdout).map((m: { text: string }) => m.text),
+        ['signed'],
+      );
+      const foreign = timed(() =>
+        runCoord(['--server', server.url, '--creds', foreignCreds, 'list-chatrooms'], { as: 'instance-1' }),
+      );
+      ioError(foreign, /refused the credentials .*check --creds \/ COORD_CREDS/);
+      assert.ok(foreign.ms < 5000, `took ${foreign.ms} ms`);
+      ioError(runCoord(['--server', server.url, 'list-chatrooms'], { as: 'instance-1' }), /refused the credentials/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('a token: nats://token@host, or COORD_TOKEN', async () => {
+    const server = await startServer({ extra: 'authorization { token: "s3cret-token" }' });
+    try {
+      const inUrl = runCoord(['--server', `nats://s3cret-token@127.0.0.1:${server.port}`, 'send', 'general', 'one'], {
+        as: 'instance-1',
+      });
+      assert.strictEqual(inUrl.code, 0, inUrl.stderr);
+      const inEnv = runCoord(['--json', 'check-chatroom', 'general'], {
+        as: 'instance-2',
+        env: { COORD_SERVER: server.url, COORD_TOKEN: 's3cret-token' },
+      });
+      assert.deepStrictEqual(
+        JSON.parse(inEnv.stdout).map((m: { text: string }) => m.text),
+        ['one'],
+      );
+      ioError(
+        runCoord(['--server', `nats://wrong@127.0.0.1:${server.port}`, 'list-chatrooms'], { as: 'instance-1' }),
+        /refused the credentials/,
+      );
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -17,9 +17,9 @@ import {
 import { emitFor, openFor } from '../cliContext';
 import type { CommandArea } from '../cliContext';
 
+/** The claims on the configured backend (the directory, or the NATS server). */
 async function bookFor(cmd: Command): Promise<ClaimBook> {
-  const coordination = await openFor(cmd);
-  return new ClaimBook(coordination.dir, coordination.instance, { cwd: process.cwd() });
+  return (await openFor(cmd)).claimBook({ cwd: process.cwd() });
 }
 
 function claimLine(c: Claim, book: ClaimBook, live: Claim[], now: Date): string {
@@ -111,7 +111,7 @@ export const claimsArea: CommandArea = {
       .option('--holder <id>', "only this instance's claims")
       .action(async (opts: { mine?: boolean; holder?: string }, cmd: Command) => {
         const coordination = await openFor(cmd);
-        const book = new ClaimBook(coordination.dir, coordination.instance, { cwd: process.cwd() });
+        const book = coordination.claimBook({ cwd: process.cwd() });
         if (opts.mine && coordination.instance === null)
           throw new CoordError('no-identity', '--mine needs an identity: pass --as ID or set CLAUDE_INSTANCE_ID');
         const holder = opts.holder ? book.requireHolder(opts.holder, coordination.knownInstances()) : undefined;
@@ -133,13 +133,17 @@ export const claimsArea: CommandArea = {
       .argument('[paths...]', 'for check: paths to check instead of the staged ones')
       .action(async (action: string, paths: string[], _opts: unknown, cmd: Command) => {
         const coordination = await openFor(cmd);
-        const book = new ClaimBook(coordination.dir, coordination.instance, { cwd: process.cwd() });
+        const book = coordination.claimBook({ cwd: process.cwd() });
         if (action === 'install' || action === 'uninstall') {
           if (paths.length > 0) throw new CoordError('usage', `guard ${action} takes no paths`);
           const hooks = path.resolve(book.root, git(book.root, ['rev-parse', '--git-path', 'hooks']).trim());
           const said =
             action === 'install'
-              ? installGuardHook(hooks, { node: process.execPath, cli: path.resolve(process.argv[1]), dir: book.dir })
+              ? installGuardHook(hooks, {
+                  node: process.execPath,
+                  cli: path.resolve(process.argv[1]),
+                  ...(coordination.backend === 'nats' ? { server: coordination.dir } : { dir: coordination.dir }),
+                })
               : uninstallGuardHook(hooks);
           emitFor(cmd, { action, hooks }, () => said);
           return;

@@ -21,6 +21,7 @@ export type CoordinationBackend = Pick<
   | 'needsYou'
   | 'stuckAgents'
   | 'roomDigest'
+  | 'claimBook'
   | 'instance'
   | 'version'
   | 'refresh'

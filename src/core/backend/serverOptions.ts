@@ -28,9 +28,10 @@ export interface ServerFlags {
 
 /** The server to use, or null for the directory. */
 export function serverOptionsFrom(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ServerOptions | null {
-  const url = (flags.server ?? env.COORD_SERVER ?? '').trim();
-  if (url === '') return null;
-  checkServerUrl(url);
+  const given = (flags.server ?? env.COORD_SERVER ?? '').trim();
+  if (given === '') return null;
+  checkServerUrl(given);
+  const { url, auth } = credentialsOutOfUrl(given);
   const tls =
     env.COORD_TLS_CA || env.COORD_TLS_CERT || env.COORD_TLS_KEY
       ? {
@@ -44,9 +45,11 @@ export function serverOptionsFrom(flags: ServerFlags, env: NodeJS.ProcessEnv = p
     throw new CoordError('usage', `COORD_REPLICAS is '${env.COORD_REPLICAS}'; give 1, 3 or 5`);
   return {
     url,
-    user: env.COORD_USER || undefined,
-    password: env.COORD_PASSWORD || undefined,
-    token: env.COORD_TOKEN || undefined,
+    ...(auth ?? {
+      user: env.COORD_USER || undefined,
+      password: env.COORD_PASSWORD || undefined,
+      token: env.COORD_TOKEN || undefined,
+    }),
     creds: flags.creds ?? (env.COORD_CREDS || undefined),
     tls,
     replicas,
@@ -65,6 +68,39 @@ function checkServerUrl(url: string): void {
       );
   }
 }
+
+/**
+ * `nats://user:password@host` or `nats://token@host` (percent-encoded): the
+ * client ignores credentials in a URL, so they are taken out here and given
+ * to it as options, instead of COORD_USER / COORD_PASSWORD / COORD_TOKEN.
+ */
+function credentialsOutOfUrl(given: string): { url: string; auth: Auth | null } {
+  let auth: Auth | null = null;
+  const parts = given.split(',').map((part) => {
+    const m = /^([a-z]+:\/\/)([^@/]*)@(.*)$/i.exec(part.trim());
+    if (!m) return part.trim();
+    const decoded = (text: string) => {
+      try {
+        return decodeURIComponent(text);
+      } catch {
+        throw new CoordError(
+          'usage',
+          `the credentials in '${describeServer(part.trim())}' are not valid percent-encoding; ` +
+            'encode reserved characters (e.g. %40 for @)',
+        );
+      }
+    };
+    const colon = m[2].indexOf(':');
+    auth ??=
+      colon < 0
+        ? { token: decoded(m[2]) }
+        : { user: decoded(m[2].slice(0, colon)), password: decoded(m[2].slice(colon + 1)) };
+    return m[1] + m[3];
+  });
+  return { url: parts.join(','), auth };
+}
+
+type Auth = Pick<ServerOptions, 'user' | 'password' | 'token'>;
 
 /** The server as shown in messages: without a password or token in it. */
 export function describeServer(url: string): string {

@@ -1,19 +1,20 @@
 /**
- * The claims of one coordination directory, seen by one instance: listing
- * (expired claims never show), claiming with the overlap rules, releasing,
- * and the commit guard's check. Writes go through the directory's lock and
- * replace data/claims.json atomically, so concurrent claimers never both win.
+ * The claims of one coordination, seen by one instance: listing (expired
+ * claims never show), claiming with the overlap rules, releasing, and the
+ * commit guard's check. The claims live in a ClaimStore (the directory's
+ * data/claims.json by default, a KV key on a NATS server), whose updates
+ * decide from the claims as stored, so concurrent claimers never both win.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { randomBytes } from 'crypto';
 import { CoordError } from '../common/errors';
 import { Layout } from '../disk/layout';
-import { ensureDir, fileStamp, readTextIfExists, writeAtomic } from '../disk/fsutil';
 import { WriteSession } from '../write/writeSession';
 import { formatTimestamp } from '../common/time';
 import { assertInstanceId, listChoices } from '../common/names';
-import { Claim, ClaimConflict, formatClaimFile, parseClaimFile } from './claimFile';
+import { Claim, ClaimConflict } from './claimFile';
+import { type ClaimChange, type ClaimStore, directoryClaimStore } from './claimStore';
 import { normalizeClaimPattern, patternCovers, patternInside, patternsOverlap } from './claimPatterns';
 import { knownInstances } from '../read/instances';
 import { DEFAULT_CLAIM_TTL_MS, formatTimeLeft } from './claimClock';
@@ -44,6 +45,12 @@ export interface ClaimBookOptions {
   /** Where relative inputs are taken from (the CLI passes its working directory). */
   cwd?: string;
   now?: () => Date;
+  /** Where the claims are kept; default data/claims.json in `dir`. */
+  store?: ClaimStore;
+  /** The repository the claims' paths are relative to; default the one holding `dir`. */
+  root?: string;
+  /** The instances the backend knows; default those with files in `dir`. */
+  known?: () => string[];
 }
 
 const MAX_REASON = 500;
@@ -54,7 +61,8 @@ export class ClaimBook {
   readonly root: string;
   private readonly now: () => Date;
   private readonly cwd?: string;
-  private readonly writes: WriteSession;
+  private readonly store: ClaimStore;
+  private readonly known: () => string[];
 
   constructor(
     readonly dir: string,
@@ -62,14 +70,20 @@ export class ClaimBook {
     options: ClaimBookOptions = {},
   ) {
     this.layout = new Layout(dir);
-    this.root = repositoryRootOf(dir);
+    this.root = options.root ?? repositoryRootOf(dir);
     this.now = options.now ?? coordClock(options.env);
     this.cwd = options.cwd;
-    this.writes = new WriteSession(
-      this.layout,
-      () => formatTimestamp(this.now()),
-      () => undefined,
-    );
+    this.known = options.known ?? (() => knownInstances(this.layout, null));
+    this.store =
+      options.store ??
+      directoryClaimStore(
+        this.layout,
+        new WriteSession(
+          this.layout,
+          () => formatTimestamp(this.now()),
+          () => undefined,
+        ),
+      );
   }
 
   /** "Now" for claims (COORD_NOW in tests). */
@@ -77,9 +91,9 @@ export class ClaimBook {
     return this.now();
   }
 
-  /** Changes whenever data/claims.json is written (for cheap polling). */
+  /** Changes whenever the claims are written (for cheap polling). */
   fileStamp(): string {
-    return fileStamp(this.layout.claimsFile);
+    return this.store.stamp();
   }
 
   /** Live claims, oldest first. */
@@ -122,7 +136,7 @@ export class ClaimBook {
       throw new CoordError('invalid-input', `--reason is ${reason.length} characters; keep it under ${MAX_REASON}`);
     const ttl = options.ttlMs ?? DEFAULT_CLAIM_TTL_MS;
     const exclusive = options.exclusive ?? false;
-    return this.write(me, (all, now) => {
+    return this.write((all, now) => {
       const live = liveClaims(all, now);
       const created = now.toISOString();
       const expires = new Date(now.getTime() + ttl).toISOString();
@@ -150,11 +164,18 @@ export class ClaimBook {
         });
       }
       const kept = live.filter((c) => !(c.instance === me && patterns.includes(c.pattern)));
-      if (conflicts.length > 0) {
-        const details = conflicts.map((c) => `${c.pattern} held by ${c.holder}`).join(', ');
-        this.writes.logAction(me, 'CLAIM_CONFLICT', `forced claim on ${forced.join(', ')} over ${details}`);
-      }
-      return { next: [...kept, ...fresh], result: { claims: fresh, conflicts } };
+      const actions =
+        conflicts.length > 0
+          ? [
+              {
+                action: 'CLAIM_CONFLICT',
+                details:
+                  `forced claim on ${forced.join(', ')} over ` +
+                  conflicts.map((c) => `${c.pattern} held by ${c.holder}`).join(', '),
+              },
+            ]
+          : [];
+      return { next: [...kept, ...fresh], result: { claims: fresh, conflicts }, actions };
     });
   }
 
@@ -164,8 +185,8 @@ export class ClaimBook {
     if (inputs !== 'all' && inputs.length === 0)
       throw new CoordError('usage', 'release needs the paths you claimed, or --all');
     const patterns = inputs === 'all' ? null : [...new Set(inputs.map((i) => this.normalize(i)))];
-    this.requireHolder(me, knownInstances(this.layout, null));
-    return this.write(me, (all, now) => {
+    this.requireHolder(me, this.known());
+    return this.write((all, now) => {
       const live = liveClaims(all, now);
       const mine = live.filter((c) => c.instance === me);
       if (patterns) {
@@ -179,8 +200,8 @@ export class ClaimBook {
         }
       }
       const released = mine.filter((c) => patterns === null || patterns.includes(c.pattern));
-      if (released.length === 0) return { next: null, result: released };
-      return { next: live.filter((c) => !released.includes(c)), result: released };
+      if (released.length === 0) return { next: null, result: released, actions: [] };
+      return { next: live.filter((c) => !released.includes(c)), result: released, actions: [] };
     });
   }
 
@@ -203,24 +224,18 @@ export class ClaimBook {
   }
 
   private readAll(): Claim[] {
-    return parseClaimFile(readTextIfExists(this.layout.claimsFile), this.layout.claimsFile);
+    return this.store.read();
   }
 
-  /** Under the lock: read, decide (a throw or a null `next` writes nothing), replace the file, register the writer. */
-  private write<T>(me: string, change: (all: Claim[], now: Date) => { next: Claim[] | null; result: T }): Promise<T> {
-    return this.writes.locked(() => {
-      const now = this.now();
-      const { next, result } = change(this.readAll(), now);
-      if (next === null) return result;
-      ensureDir(this.layout.dataDir);
-      writeAtomic(this.layout.claimsFile, formatClaimFile(next));
-      this.writes.registerSelf(me);
-      return result;
-    });
+  /** Read, decide (may throw: nothing written), replace the claims, register the writer. */
+  private write<T>(change: (all: Claim[], now: Date) => ClaimChange<T>): Promise<T> {
+    return this.store.update(this.requireInstance(), (all) => change(all, this.now()));
   }
 
   /** The coordination directory is the tools' own; a claim there would only block them. */
   private assertOutsideCoordination(pattern: string): void {
+    // On a NATS server `dir` names the server: there is no directory in the repository to keep claims out of.
+    if (!path.isAbsolute(this.dir)) return;
     const own = this.relativeOf(this.dir);
     if (own === null || !patternInside(pattern, own)) return;
     throw new CoordError(
@@ -293,8 +308,13 @@ function newClaimId(): string {
 
 /** The git top-level above the coordination directory (a `.git` folder or file), else the directory's parent. */
 export function repositoryRootOf(dir: string): string {
-  for (let d = path.dirname(dir); ; d = path.dirname(d)) {
+  return repositoryRootFrom(path.dirname(dir));
+}
+
+/** The git top-level holding `start` (a `.git` folder or file), else `start` itself. */
+export function repositoryRootFrom(start: string): string {
+  for (let d = start; ; d = path.dirname(d)) {
     if (fs.existsSync(path.join(d, '.git'))) return d;
-    if (path.dirname(d) === d) return path.dirname(dir);
+    if (path.dirname(d) === d) return start;
   }
 }

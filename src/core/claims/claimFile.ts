@@ -40,6 +40,11 @@ export function parseClaimFile(text: string, file: string): Claim[] {
       `${file} is not valid JSON (${(error as Error).message}); fix it by hand or delete it to drop every claim`,
     );
   }
+  return claimsFromData(data, file);
+}
+
+/** The claims of a parsed claims document (the file's, or a NATS key's value). */
+export function claimsFromData(data: unknown, file: string): Claim[] {
   const claims = (data as { claims?: unknown })?.claims;
   if (!Array.isArray(claims))
     throw new CoordError('io', `${file} has no "claims" list; fix it by hand or delete it to drop every claim`);
@@ -64,5 +69,9 @@ function isClaim(value: unknown): value is Claim {
 }
 
 export function formatClaimFile(claims: Claim[]): string {
-  return JSON.stringify({ format: FORMAT, version: 1, claims }, null, 2) + '\n';
+  return JSON.stringify(claimsDocument(claims), null, 2) + '\n';
+}
+
+export function claimsDocument(claims: Claim[]): { format: string; version: number; claims: Claim[] } {
+  return { format: FORMAT, version: 1, claims };
 }

@@ -14,18 +14,26 @@ export const GUARD_HOOK_NAME = 'pre-commit';
 export const CHAINED_HOOK_NAME = 'pre-commit.before-coord';
 export const GUARD_OFF_ENV = 'COORD_GUARD';
 
-export interface GuardHookCommand {
+export type GuardHookCommand = {
   /** Absolute path of the node executable. */
   node: string;
   /** Absolute path of the coord CLI script. */
   cli: string;
-  /** Absolute path of the coordination directory. */
-  dir: string;
-}
+} & (
+  | {
+      /** Absolute path of the coordination directory. */
+      dir: string;
+    }
+  | {
+      /** The NATS server, without credentials (the hook takes them from the environment: COORD_USER ...). */
+      server: string;
+    }
+);
 
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export function guardHookScript(cmd: GuardHookCommand): string {
+  const where = 'server' in cmd ? `--server ${quote(cmd.server)}` : `--dir ${quote(cmd.dir)}`;
   return `#!/bin/sh
 ${MARKER} (added by 'coord guard install'; 'coord guard uninstall' removes it)
 # Refuses a commit touching files another instance holds exclusively.
@@ -43,7 +51,7 @@ if [ ! -x ${quote(cmd.node)} ] || [ ! -f ${quote(cmd.cli)} ]; then
     "run 'coord guard install' again, or commit with ${GUARD_OFF_ENV}=off" >&2
   exit 1
 fi
-exec ${quote(cmd.node)} ${quote(cmd.cli)} --dir ${quote(cmd.dir)} guard check
+exec ${quote(cmd.node)} ${quote(cmd.cli)} ${where} guard check
 `;
 }
 

@@ -51,3 +51,8 @@ export interface Notifications {
 }
 
 export type MessageRef = number | string;
+
+/** A reference as shown in messages: `#12` for a number, `'ab12cd34'` for an id. */
+export function describeRef(ref: MessageRef): string {
+  return typeof ref === 'number' ? `#${ref}` : /^#?\d+$/.test(ref) ? `#${ref.replace('#', '')}` : `'${ref}'`;
+}

@@ -4,10 +4,11 @@
  * write waits until the replica has it, so a read right after sees it.
  *
  * Concurrency: a message's number is assigned by the stream (gap-free, the
- * same seen from every node); rooms and read marks change by compare-and-set
- * on their KV revision, so two machines never overwrite each other (a room
- * name is taken by the first create; a close/reopen or a mark-read that lost
- * the race is re-read and re-applied).
+ * same seen from every node); rooms, read marks, acknowledgements, humans and
+ * claims change by compare-and-set on their KV revision, so two machines
+ * never overwrite each other (a room name or a human is taken by the first
+ * create; a close/reopen, a mark-read, an ack or a claim that lost the race
+ * is re-read and decided again).
  */
 import { Coordination, MessageWrite, roomExistsError, roomStatusChange, writtenMessage } from '../coordination';
 import type { ChatroomStatusEntry } from '../formats/chatroomStatus';
@@ -18,6 +19,12 @@ import { describeServer } from '../backend/serverOptions';
 import { formatNumberRanges, NatsReplica, parseNumberRanges } from './natsReplica';
 import type { NatsSession } from './natsSession';
 import { CoordError } from '../common/errors';
+import { type AckRecord, parseAcks } from '../formats/acksFile';
+import type { HumanEntry } from '../formats/humansFile';
+import type { AckResult, AckWrite } from '../attention/ackWrites';
+import { ClaimBook, type ClaimBookOptions, repositoryRootFrom } from '../claims/claimBook';
+import { type Claim, claimsDocument, claimsFromData } from '../claims/claimFile';
+import type { ClaimChange, ClaimStore } from '../claims/claimStore';
 
 type Action = { action: string; details: string };
 
@@ -145,6 +152,83 @@ export class NatsCoordination extends Coordination {
     if (result) await this.replica.settle('statuses', result.revision);
   }
 
+  override humans(): HumanEntry[] {
+    return this.replica.humans();
+  }
+
+  protected override storedAcks(): AckRecord[] {
+    return this.replica.acks();
+  }
+
+  protected override attentionStampNow(): string {
+    return this.replica.attentionStamp();
+  }
+
+  /** Each acknowledger's records are one key, its own: decided again when another process of it got there first. */
+  protected override async persistAcks(me: string, plan: (current: AckRecord[]) => AckWrite): Promise<AckResult> {
+    await this.registerWriter(me);
+    let decided: AckWrite | null = null;
+    const stored = await this.session.updateKey<{ acks: string }>('acks', me, (current) => {
+      const text = current?.acks ?? '';
+      decided = plan(parseAcks(text));
+      return decided.lines === '' ? undefined : { acks: text + decided.lines };
+    });
+    const { action, result } = decided!;
+    if (action) await this.recordAction(me, action);
+    if (stored) await this.replica.settle('acks', stored.revision);
+    return result;
+  }
+
+  protected override async persistHuman(
+    human: HumanEntry,
+    actor: string,
+    action: Action,
+  ): Promise<{ human: HumanEntry; created: boolean }> {
+    let existing: HumanEntry | null = null;
+    const stored = await this.session.updateKey<{ since: string }>('humans', human.id, (current) => {
+      existing = current === null ? null : { id: human.id, since: current.since };
+      return current === null ? { since: human.since } : undefined;
+    });
+    if (existing) return { human: existing, created: false };
+    await this.recordAction(actor, action);
+    if (stored) await this.replica.settle('humans', stored.revision);
+    return { human, created: true };
+  }
+
+  /** Claims on the server; their paths are relative to the repository this process works in. */
+  override claimBook(options: Omit<ClaimBookOptions, 'store'> = {}): ClaimBook {
+    const root = options.root ?? repositoryRootFrom(options.cwd ?? process.cwd());
+    return new ClaimBook(this.dir, this.instance, {
+      ...options,
+      root,
+      store: this.claimStore(),
+      known: () => this.replica.knownInstances(null),
+    });
+  }
+
+  private claimStore(): ClaimStore {
+    return {
+      read: () => this.replica.claims(),
+      stamp: () => this.replica.claimsStamp(),
+      update: async <T>(me: string, change: (all: Claim[]) => ClaimChange<T>): Promise<T> => {
+        await this.registerWriter(me);
+        let decided: ClaimChange<T> | null = null;
+        const stored = await this.session.updateKey<ReturnType<typeof claimsDocument>>(
+          'claims',
+          CLAIMS_KEY,
+          (current) => {
+            decided = change(current === null ? [] : claimsFromData(current, 'the claims on the NATS server'));
+            return decided.next === null ? undefined : claimsDocument(decided.next);
+          },
+        );
+        const { result, actions } = decided!;
+        for (const a of actions) await this.recordAction(me, a);
+        if (stored) await this.replica.settle('claims', stored.revision);
+        return result;
+      },
+    };
+  }
+
   /** Like the directory's read-status file: an instance that writes has read marks, and so is known. */
   private async registerWriter(me: string): Promise<void> {
     if (this.registeredSelf || this.replica.knownInstances(null).includes(me)) return;
@@ -170,6 +254,9 @@ export class NatsCoordination extends Coordination {
     return this.timestamp();
   }
 }
+
+/** The one key holding every claim: whether a claim overlaps another is decided over all of them at once. */
+const CLAIMS_KEY = 'all';
 
 /** Room names are unique regardless of case: the key is the lower-case name. */
 function roomKey(name: string): string {

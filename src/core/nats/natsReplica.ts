@@ -1,7 +1,8 @@
 /**
  * The NATS backend's in-memory replica: messages from the COORD_MESSAGES
  * stream (an ordered consumer from sequence 1, then live), the action log
- * from COORD_ACTIONS, rooms, statuses and read marks from KV watchers. It is
+ * from COORD_ACTIONS, rooms, statuses, read marks, acknowledgements, the
+ * humans and the claims from KV watchers. It is
  * a MessageStore, so Coordination's rules (visibility, unread, mentions,
  * threads, search) run over it exactly as over the directory.
  *
@@ -14,6 +15,9 @@ import type { JsMsg, ConsumerMessages } from '@nats-io/jetstream';
 import type { KvWatchEntry } from '@nats-io/kv';
 import type { Chatroom, InstanceStatus } from '../common/messageTypes';
 import type { ActionEntry } from '../formats/actionLog';
+import { type AckRecord, parseAcks } from '../formats/acksFile';
+import type { HumanEntry } from '../formats/humansFile';
+import { type Claim, claimsFromData } from '../claims/claimFile';
 import type { MessageStore, ReadView } from '../backend/messageStore';
 import { lookupMessageRef, type StoredMessage } from '../read/store';
 import { parseLogLine } from '../formats/messagesLog';
@@ -45,7 +49,22 @@ export class NatsReplica implements MessageStore {
   private statusMap = new Map<string, InstanceStatus>();
   private readNumbers = new Map<string, Set<number>>();
   private actions: ActionEntry[] = [];
-  private applied: Record<Source, number> = { messages: 0, actions: 0, rooms: 0, statuses: 0, reads: 0 };
+  private ackMap = new Map<string, AckRecord[]>();
+  private humanMap = new Map<string, HumanEntry>();
+  private claimList: Claim[] = [];
+  /** Counts of applied changes to the acks and humans, and to the claims: their change stamps. */
+  private attentionChanges = 0;
+  private claimsChanges = 0;
+  private applied: Record<Source, number> = {
+    messages: 0,
+    actions: 0,
+    rooms: 0,
+    statuses: 0,
+    reads: 0,
+    acks: 0,
+    humans: 0,
+    claims: 0,
+  };
   private waiters: Array<{ source: Source; at: number; resolve: () => void; reject: (e: Error) => void }> = [];
   private listeners = new Set<() => void>();
   private stops: Array<() => Promise<unknown>> = [];
@@ -57,13 +76,9 @@ export class NatsReplica implements MessageStore {
   /** Starts the consumer and the watchers and resolves once everything on the server now is loaded. */
   async start(): Promise<void> {
     const s = this.session;
-    const targets: Record<Source, number> = {
-      messages: (await s.jsm.streams.info(MESSAGES_STREAM)).state.last_seq,
-      actions: (await s.jsm.streams.info(ACTIONS_STREAM)).state.last_seq,
-      rooms: 0,
-      statuses: 0,
-      reads: 0,
-    };
+    const targets = { ...this.applied };
+    targets.messages = (await s.jsm.streams.info(MESSAGES_STREAM)).state.last_seq;
+    targets.actions = (await s.jsm.streams.info(ACTIONS_STREAM)).state.last_seq;
     for (const bucket of Object.keys(BUCKETS) as BucketName[])
       targets[bucket] = (await s.kv[bucket].status()).streamInfo.state.last_seq;
     await this.consumeStream(MESSAGES_STREAM, (m) => this.applyMessage(m));
@@ -164,15 +179,39 @@ export class NatsReplica implements MessageStore {
 
   // ------------------------------------------------------------ NATS-only reads
 
-  /** Instances with read marks (every writer registers one) or a status, and `self`. */
+  /** Instances with read marks (every writer registers one), a status or registered as humans, and `self`. */
   knownInstances(self: string | null): string[] {
-    const ids = new Set<string>([...this.readNumbers.keys(), ...this.statusMap.keys()]);
+    const ids = new Set<string>([...this.readNumbers.keys(), ...this.statusMap.keys(), ...this.humanMap.keys()]);
     if (self) ids.add(self);
     return [...ids].filter((id) => isValidInstanceId(id)).sort();
   }
 
   actionLog(): ActionEntry[] {
     return this.actions;
+  }
+
+  /** Every acknowledgement, grouped by who acknowledged. */
+  acks(): AckRecord[] {
+    return [...this.ackMap.values()].flat();
+  }
+
+  /** The humans, in the order their keys were first seen (registration order). */
+  humans(): HumanEntry[] {
+    return [...this.humanMap.values()];
+  }
+
+  /** Changes whenever the acknowledgements or the humans do. */
+  attentionStamp(): string {
+    return String(this.attentionChanges);
+  }
+
+  /** Every stored claim (expired ones included) and a stamp that changes with them. */
+  claims(): Claim[] {
+    return this.claimList;
+  }
+
+  claimsStamp(): string {
+    return String(this.claimsChanges);
   }
 
   /** The bridge that copied message `number` from a directory, if one did. */
@@ -302,8 +341,21 @@ export class NatsReplica implements MessageStore {
       if (value && typeof value.text === 'string')
         this.statusMap.set(key, { text: value.text, updated: String(value.updated ?? '') });
       else this.statusMap.delete(key);
-    } else {
+    } else if (bucket === 'reads') {
       this.readNumbers.set(key, parseNumberRanges(typeof value?.numbers === 'string' ? value.numbers : ''));
+    } else if (bucket === 'acks') {
+      // Each record's acknowledger is its key (the only one an agent may write to, with per-agent credentials).
+      const records = parseAcks(typeof value?.acks === 'string' ? value.acks : '').filter((a) => a.by === key);
+      this.ackMap.set(key, records);
+      this.attentionChanges++;
+    } else if (bucket === 'humans') {
+      if (value && typeof value.since === 'string' && isValidInstanceId(key))
+        this.humanMap.set(key, { id: key, since: value.since });
+      else this.humanMap.delete(key);
+      this.attentionChanges++;
+    } else {
+      this.claimList = value ? safeClaims(value) : [];
+      this.claimsChanges++;
     }
     this.changed();
   }
@@ -339,6 +391,14 @@ function safeJson(text: string): Record<string, unknown> | null {
     return v && typeof v === 'object' ? (v as Record<string, unknown>) : null;
   } catch {
     return null;
+  }
+}
+
+function safeClaims(value: Record<string, unknown>): Claim[] {
+  try {
+    return claimsFromData(value, 'the claims on the NATS server');
+  } catch {
+    return [];
   }
 }
 

@@ -10,6 +10,10 @@
  *   KV coord-rooms         key = lower-case room name    JSON Chatroom
  *   KV coord-statuses      key = instance                JSON {text, updated}
  *   KV coord-reads         key = instance                JSON {numbers: "1-20,25"}
+ *   KV coord-acks          key = the acknowledger        JSON {acks: "<formats/acksFile.ts lines>"}
+ *   KV coord-humans        key = the human's id          JSON {since}
+ *   KV coord-claims        key = "all"                   JSON as data/claims.json (one key: overlaps are
+ *                                                        decided over every claim at once)
  */
 import * as fs from 'fs';
 import * as net from 'net';
@@ -26,7 +30,14 @@ export const MESSAGES_STREAM = 'COORD_MESSAGES';
 export const ACTIONS_STREAM = 'COORD_ACTIONS';
 export const MESSAGE_SUBJECT_PREFIX = 'coord.msg.';
 export const ACTION_SUBJECT_PREFIX = 'coord.act.';
-export const BUCKETS = { rooms: 'coord-rooms', statuses: 'coord-statuses', reads: 'coord-reads' } as const;
+export const BUCKETS = {
+  rooms: 'coord-rooms',
+  statuses: 'coord-statuses',
+  reads: 'coord-reads',
+  acks: 'coord-acks',
+  humans: 'coord-humans',
+  claims: 'coord-claims',
+} as const;
 export type BucketName = keyof typeof BUCKETS;
 /** Header carrying a message's 8-hex id. */
 export const ID_HEADER = 'Coord-Id';
@@ -251,7 +262,7 @@ function connectError(error: unknown, server: string): CoordError {
     return new CoordError(
       'io',
       `the NATS server ${server} refused the credentials (${text}); ` +
-        'check --creds / COORD_CREDS, COORD_USER and COORD_PASSWORD, or COORD_TOKEN',
+        'check --creds / COORD_CREDS, COORD_USER and COORD_PASSWORD, or COORD_TOKEN (or user:password@ in --server)',
     );
   if (/tls|certificate|ssl/i.test(text))
     return new CoordError(

@@ -5,7 +5,7 @@
  * appended after the base.
  */
 import * as fs from 'fs';
-import { Message, MessageRef } from '../common/messageTypes';
+import { Message, MessageRef, RawMessage } from '../common/messageTypes';
 import { messageFromStored } from '../formats/attentionTags';
 import { Layout } from '../disk/layout';
 import { readRange } from '../disk/fsutil';
@@ -366,9 +366,14 @@ export class CachedCorpus implements SearchCorpus {
   }
 
   message(i: number): Message {
+    return messageFromStored(this.stored(i));
+  }
+
+  /** Row `i` as stored: its text still carries the importance and ack tags. */
+  stored(i: number): RawMessage {
     const dm = this.d(i);
     if (dm)
-      return messageFromStored({
+      return {
         number: dm.number,
         id: dm.id,
         time: dm.time,
@@ -376,10 +381,10 @@ export class CachedCorpus implements SearchCorpus {
         target: dm.target,
         text: dm.text,
         replyTo: dm.replyTo,
-      });
+      };
     const reply = this.m(i, 7);
     const number = this.m(i, 0);
-    return messageFromStored({
+    return {
       number: number === 0 ? null : number,
       id: this.id(i),
       time: this.time(i),
@@ -387,7 +392,7 @@ export class CachedCorpus implements SearchCorpus {
       target: this.target(i),
       text: this.text(i),
       replyTo: reply > 0 ? reply : reply === -1 ? (this.header.replyIds[i] ?? null) : null,
-    });
+    };
   }
 
   /** The delta's postings, documents numbered after the base's. */

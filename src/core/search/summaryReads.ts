@@ -72,7 +72,8 @@ export function summaryUnread(
     if (!reads.isRead(m)) unread.push([i, m]);
   }
   if (unread.length > 256) c.prepareScan();
-  return unread.map(([i, m]) => ({ ...m, ...c.message(i) }));
+  // The stored row, not the Message: toMessage decodes the importance and ack tags from its text.
+  return unread.map(([i, m]) => ({ ...m, ...c.stored(i) }));
 }
 
 type FreshBlocks = Map<string, Map<number, TranscriptBlock>>;

@@ -14,8 +14,9 @@ import { Args, CommandArea, confirm, programmatic, str } from './actionRegistry'
 
 export const codeActions: CommandArea = ({ service, ready, me }) => {
   const book = async (): Promise<ClaimBook> => {
-    const c = await ready();
-    return new ClaimBook(c.dir, me(), { env: process.env });
+    await ready();
+    me();
+    return service.claimBook();
   };
 
   return {
@@ -66,8 +67,8 @@ export const codeActions: CommandArea = ({ service, ready, me }) => {
     },
 
     'coordination.listClaims': async () => {
-      const c = await ready();
-      const b = new ClaimBook(c.dir, service.identity, { env: process.env });
+      await ready();
+      const b = service.claimBook();
       const claims = b.list();
       if (claims.length === 0) {
         void vscode.window.showInformationMessage('Agent Coordination: no claims in force.');

@@ -7,6 +7,7 @@
  */
 import * as vscode from 'vscode';
 import { Claim, ClaimBook, claimConflicts, patternCovers, patternsOverlap } from '../../core';
+import type { CoordinationBackend } from '../../core';
 import { Disposable, disposeAll } from '../common/dispose';
 import { errorMessage } from '../common/reportError';
 import { CoordinationService } from './coordinationService';
@@ -24,6 +25,8 @@ export interface ClaimSummary {
 
 export class ClaimsModel extends Disposable {
   private book: ClaimBook | null = null;
+  /** The backend `book` was made from (a reload opens another). */
+  private bookBackend: CoordinationBackend | null = null;
   private live: Claim[] = [];
   private conflicted = new Set<string>();
   private stamp = '';
@@ -139,16 +142,20 @@ export class ClaimsModel extends Disposable {
   }
 
   private reopen(): void {
-    const dir = this.service.loaded ? this.service.dir : null;
+    const backend = this.service.loaded ? this.service.coordination : null;
     const identity = this.service.identity;
-    if (this.book && this.book.dir === dir && this.book.instance === identity) {
+    if (this.book && this.bookBackend === backend && this.book.instance === identity) {
       this.reload();
       return;
     }
     disposeAll(this.watcher);
-    this.book = dir ? new ClaimBook(dir, identity, { env: process.env }) : null;
+    this.book = backend ? this.service.claimBook() : null;
+    this.bookBackend = backend;
     this.stamp = '';
-    if (this.book) {
+    // A server's claims are polled through their cheap stamp (the replica is pushed); a directory's file is watched.
+    if (this.book && backend?.backend === 'nats') {
+      this.reload();
+    } else if (this.book) {
       const w = vscode.workspace.createFileSystemWatcher(
         new vscode.RelativePattern(vscode.Uri.file(this.book.layout.dataDir), 'claims.json'),
       );

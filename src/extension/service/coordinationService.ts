@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import {
+  type ClaimBook,
   type CoordinationBackend,
   type ServerOptions,
   describeServer,
@@ -94,6 +95,12 @@ export class CoordinationService extends Disposable {
       );
     }
     return this.coord;
+  }
+
+  /** The claims on the loaded backend; on a server, paths are relative to the first workspace folder's repository. */
+  claimBook(): ClaimBook {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    return this.coordination.claimBook({ env: process.env, ...(folder ? { cwd: folder } : {}) });
   }
 
   get loaded(): boolean {
