@@ -13,6 +13,7 @@ export interface McpProbe {
   cli: string;
   dir?: string;
   instance?: string;
+  server?: string;
   /** Where the agent would start it: the project root. */
   cwd: string;
   timeoutMs: number;
@@ -21,13 +22,19 @@ export interface McpProbe {
 export type McpProbeResult = { ok: true; ms: number; server: string } | { ok: false; problem: string };
 
 export async function probeMcpServer(o: McpProbe): Promise<McpProbeResult> {
-  // The entry's identity and directory alone count, not the ones this shell happens to have.
+  // The entry's identity, directory and server alone count, not the ones this shell happens to have.
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && k !== 'CLAUDE_INSTANCE_ID' && k !== 'COORDINATION_DIR') env[k] = v;
+    if (v !== undefined && !['CLAUDE_INSTANCE_ID', 'COORDINATION_DIR', 'COORD_SERVER'].includes(k)) env[k] = v;
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [o.cli, ...(o.dir ? ['--dir', o.dir] : []), ...(o.instance ? ['--as', o.instance] : []), 'mcp'],
+    args: [
+      o.cli,
+      ...(o.server ? ['--server', o.server] : []),
+      ...(o.dir ? ['--dir', o.dir] : []),
+      ...(o.instance ? ['--as', o.instance] : []),
+      'mcp',
+    ],
     env,
     cwd: o.cwd,
     stderr: 'pipe',

@@ -12,6 +12,7 @@ import {
   runHook,
   sanitizeForTerminal,
   serverOptionsFrom,
+  describeServer,
   setupAgent,
 } from '../../core';
 import type { AgentCheck, AgentKind, FileChange, ServerOptions } from '../../core';
@@ -62,7 +63,8 @@ export const agentsArea: CommandArea = {
         const g = globals(cmd);
         const payload = process.stdin.isTTY ? '' : await readStdin();
         const agent = (AGENT_KINDS as string[]).includes(opts.agent) ? (opts.agent as AgentKind) : 'claude';
-        const text = runHook({ event, agent, payload, dir: g.dir, instance: g.as });
+        const server = { server: g.server, creds: g.creds };
+        const text = await runHook({ event, agent, payload, dir: g.dir, instance: g.as, server });
         if (text) process.stdout.write(text);
       });
 
@@ -94,11 +96,13 @@ export const agentsArea: CommandArea = {
             projectDir,
             instance: g.as ?? (process.env.CLAUDE_INSTANCE_ID || undefined),
             dir: g.dir,
+            server: setupServer(g.server),
             command,
           };
           if (opts.check) {
             const reports: CheckReport[] = [];
-            for (const k of kinds) reports.push(await tryMcpServer(checkAgent({ ...base, agent: k }), projectDir));
+            for (const k of kinds)
+              reports.push(await tryMcpServer(await checkAgent({ ...base, agent: k }), projectDir));
             emitFor(cmd, reports, () => reports.map(formatCheck).join('\n'));
             if (agent !== undefined && !(reports[0].works && reports[0].mcpStarts)) process.exitCode = 1;
             return;
@@ -114,6 +118,19 @@ export const agentsArea: CommandArea = {
       );
   },
 };
+
+/** The --server that setup writes into the agent's config: checked, never with credentials (configs get committed). */
+function setupServer(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  const server = serverOptionsFrom({ server: url }, {});
+  if (server && describeServer(url) !== url)
+    throw new CoordError(
+      'usage',
+      `--server ${describeServer(url)} carries credentials, which setup would write into the project's config; ` +
+        'give the URL alone and the agent COORD_USER/COORD_PASSWORD, COORD_TOKEN or --creds in its environment',
+    );
+  return url;
+}
 
 function parseAgent(name: string): AgentKind {
   if ((AGENT_KINDS as string[]).includes(name)) return name as AgentKind;

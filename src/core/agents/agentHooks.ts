@@ -13,9 +13,13 @@
  * (Gemini) or {"followup_message":…} (Cursor). A hook never fails the agent:
  * any problem gives empty output and exit 0, and a line in data/.coord-hooks.log
  * (without a coordination directory there is no data/ to log into: silent).
+ * On a NATS server (--server / $COORD_SERVER) the same answers come from the
+ * server, and the delivery cursor is kept there.
  */
-import type { Coordination } from '../coordination';
 import { openCoordination, mentionsInstance, isAlert } from '../coordination';
+import type { CoordinationBackend } from '../backend/coordinationBackend';
+import { openBackend } from '../backend/openBackend';
+import { serverOptionsFrom, type ServerFlags } from '../backend/serverOptions';
 import { Layout } from '../disk/layout';
 import type { Message } from '../common/messageTypes';
 import { resolveDirectory } from '../disk/directory';
@@ -44,61 +48,83 @@ export interface HookRequest {
   payload: string;
   dir?: string;
   instance?: string;
+  /** --server / --creds as given; with none, $COORD_SERVER decides (the directory when unset). */
+  server?: ServerFlags;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   /** Answer as usual but leave the delivery cursor as it was (`coord setup --check` trying the hook). */
   dryRun?: boolean;
 }
 
-type SaveDelivery = (state: DeliveryState) => void;
+/** What a hook prints, and the delivery cursor after it (null: leave it as it is). */
+interface HookAnswer {
+  text: string;
+  next: DeliveryState | null;
+}
 
 /** Most messages handed over in one hook; older ones are summarised with a count. */
 const MAX_PER_HOOK = 10;
 
-/** What to print (possibly ''), never throwing. */
-export function runHook(req: HookRequest): string {
+/**
+ * What to print (possibly ''), never throwing. On a NATS server the cursor is
+ * kept there too; problems go to data/.coord-hooks.log of the directory the
+ * hook runs in, if there is one.
+ */
+export async function runHook(req: HookRequest): Promise<string> {
   const env = req.env ?? process.env;
   const payload = parsePayload(req.payload);
   const cwd = typeof payload?.cwd === 'string' && fs.existsSync(payload.cwd) ? payload.cwd : req.cwd;
   let layout: Layout | null = null;
   try {
     const dir = resolveDirectory({ dir: req.dir, env, cwd });
-    if (!dir) return '';
-    layout = new Layout(dir);
+    layout = dir ? new Layout(dir) : null;
+    const server = serverOptionsFrom(req.server ?? {}, env);
+    if (!server && !layout) return '';
     const phase = hookPhase(req.event);
-    if (!phase) {
-      logHookProblem(layout, `unknown hook event '${req.event}' (${req.agent}); nothing printed`);
-      return '';
-    }
-    if (payload === null) {
-      logHookProblem(layout, `${req.event}: stdin was not a JSON object (the agent's hook payload); nothing printed`);
-      return '';
-    }
     const instance = req.instance ?? (env.CLAUDE_INSTANCE_ID || undefined);
-    if (!instance || !isValidInstanceId(instance)) {
-      logHookProblem(layout, `${req.event}: no valid identity (--as or CLAUDE_INSTANCE_ID); nothing printed`);
+    const problem = !phase
+      ? `unknown hook event '${req.event}' (${req.agent}); nothing printed`
+      : payload === null
+        ? `${req.event}: stdin was not a JSON object (the agent's hook payload); nothing printed`
+        : !instance || !isValidInstanceId(instance)
+          ? `${req.event}: no valid identity (--as or CLAUDE_INSTANCE_ID); nothing printed`
+          : null;
+    if (problem !== null || !phase || !payload || !instance) {
+      if (layout && problem) logHookProblem(layout, problem);
       return '';
     }
+    if (server) {
+      const c = await openBackend({ instance, server, env });
+      try {
+        return await answer(c, respond(c, phase, req.agent, payload, await c.deliveryState(), ''), req.dryRun);
+      } finally {
+        await c.close();
+      }
+    }
+    if (!layout) return '';
     if (fs.existsSync(layout.lockDir)) {
       logHookProblem(layout, `${req.event}: the directory lock is held by a writer; delivery waits for the next hook`);
       return '';
     }
     const state = readDelivery(layout, instance);
-    const cursorLayout = layout;
-    const save: SaveDelivery = req.dryRun ? () => undefined : (next) => writeDelivery(cursorLayout, instance, next);
     // The common case on every tool call: no file changed since the last delivery. Stop always looks
     // (an unread direct message handed over earlier still keeps the agent going).
     if ((phase === 'tool' || phase === 'prompt') && state && nothingNewSince(layout, instance, state)) {
-      if (state.stopBlocked) save({ ...state, stopBlocked: false });
+      if (state.stopBlocked && !req.dryRun) writeDelivery(layout, instance, { ...state, stopBlocked: false });
       return '';
     }
     const stamp = sourcesStamp(layout, instance); // before reading: see advanceDelivery
     const c = openCoordination({ dir: layout.root, instance, env, cwd });
-    return handle(c, phase, req.agent, payload, state, stamp, save);
+    return await answer(c, respond(c, phase, req.agent, payload, state, stamp), req.dryRun);
   } catch (error) {
     if (layout) logHookProblem(layout, `${req.event}: ${(error as Error)?.message ?? String(error)}`);
     return '';
   }
+}
+
+async function answer(c: CoordinationBackend, a: HookAnswer, dryRun: boolean | undefined): Promise<string> {
+  if (a.next && !dryRun) await c.saveDeliveryState(a.next);
+  return a.text;
 }
 
 function parsePayload(text: string): Record<string, unknown> | null {
@@ -112,40 +138,39 @@ function parsePayload(text: string): Record<string, unknown> | null {
   }
 }
 
-function handle(
-  c: Coordination,
+function respond(
+  c: CoordinationBackend,
   phase: HookPhase,
   agent: AgentKind,
   payload: Record<string, unknown>,
   state: DeliveryState | null,
   stamp: string,
-  save: SaveDelivery,
-): string {
-  const me = c.instance!;
+): HookAnswer {
   const pending = pendingMessages(c, state);
-  if (phase === 'stop') return stop(c, agent, payload, state, pending, stamp, save);
-  if (phase === 'prompt' && agent === 'cursor') return ''; // beforeSubmitPrompt cannot add context
+  if (phase === 'stop') return stop(c, agent, payload, state, pending, stamp);
+  if (phase === 'prompt' && agent === 'cursor') return { text: '', next: null }; // cannot add context
   let text: string;
   if (phase === 'session-start') text = sessionBriefing(c);
   else {
-    if (pending.length === 0) {
-      save({ ...advanceDelivery(c, state, [], [], stamp), stopBlocked: false });
-      return '';
-    }
-    text = newMessagesContext(pending, me);
+    if (pending.length === 0)
+      return { text: '', next: { ...advanceDelivery(c, state, [], [], stamp), stopBlocked: false } };
+    text = newMessagesContext(pending, c.instance!);
   }
-  save({ ...advanceDelivery(c, state, pending, [], stamp), stopBlocked: false });
-  return contextOutput(agent, phase, text);
+  return {
+    text: contextOutput(agent, phase, text),
+    next: { ...advanceDelivery(c, state, pending, [], stamp), stopBlocked: false },
+  };
 }
 
 /** SessionStart: who you are, the rooms, what is unread, how to answer. */
-export function sessionBriefing(c: Coordination): string {
+export function sessionBriefing(c: CoordinationBackend): string {
   const me = c.instance!;
   const rooms = c.listChatrooms().filter((r) => r.status === 'open');
   const counts = c.unreadCounts();
   const inbox = c.checkInbox();
   const lines = [
-    `You are ${me} in the agent coordination directory ${c.dir}. ` +
+    `You are ${me} ${c.backend === 'nats' ? 'on the coordination server' : 'in the agent coordination directory'} ` +
+      `${c.dir}. ` +
       'Other AI agents working in this repository talk to you there.',
     `Open rooms: ${rooms.length ? rooms.map((r) => `#${r.name}`).join(', ') : 'none'}.`,
     `Unread: ${counts.total} message${counts.total === 1 ? '' : 's'} ` +
@@ -182,28 +207,21 @@ function refOf(m: Message): string {
 }
 
 function stop(
-  c: Coordination,
+  c: CoordinationBackend,
   agent: AgentKind,
   payload: Record<string, unknown>,
   state: DeliveryState | null,
   pending: Message[],
   stamp: string,
-  save: SaveDelivery,
-): string {
+): HookAnswer {
   const me = c.instance!;
   const continued =
     payload.stop_hook_active === true || (typeof payload.loop_count === 'number' && payload.loop_count > 0);
   const unchanged = state ?? advanceDelivery(c, state, [], pending, stamp);
-  if (continued || state?.stopBlocked) {
-    save({ ...unchanged, stopBlocked: false });
-    return '';
-  }
+  if (continued || state?.stopBlocked) return { text: '', next: { ...unchanged, stopBlocked: false } };
   const announced = new Set(state?.announced ?? []);
   const urgent = c.checkUnread().filter((m) => isUrgentFor(m, me) && !announced.has(refOf(m)));
-  if (urgent.length === 0) {
-    if (!state || state.stopBlocked) save({ ...unchanged, stopBlocked: false });
-    return '';
-  }
+  if (urgent.length === 0) return { text: '', next: !state ? { ...unchanged, stopBlocked: false } : null };
   const shown = urgent.slice(-MAX_PER_HOOK);
   const reason =
     `Before you stop: ${urgent.length} unread direct message${urgent.length === 1 ? '' : 's'}, mention${
@@ -217,12 +235,10 @@ function stop(
     pending.filter((m) => !shown.includes(m)),
     stamp,
   );
-  save({
-    ...delivered,
-    stopBlocked: true,
-    announced: [...announced, ...urgent.map(refOf)].slice(-500),
-  });
-  return stopOutput(agent, reason);
+  return {
+    text: stopOutput(agent, reason),
+    next: { ...delivered, stopBlocked: true, announced: [...announced, ...urgent.map(refOf)].slice(-500) },
+  };
 }
 
 function contextOutput(agent: AgentKind, phase: HookPhase, text: string): string {

@@ -29,6 +29,8 @@ export interface SetupOptions {
   instance?: string;
   /** The coordination directory, when it is not found from the project root. */
   dir?: string;
+  /** A NATS server (URL without credentials) to use instead of a directory. */
+  server?: string;
   /** How to run coord, e.g. ['coord'] or [node, '/abs/dist/cli.js']. */
   command: string[];
 }
@@ -47,7 +49,11 @@ function shellQuote(word: string): string {
 }
 
 function globalArgs(o: SetupOptions): string[] {
-  return [...(o.dir ? ['--dir', o.dir] : []), ...(o.instance ? ['--as', o.instance] : [])];
+  return [
+    ...(o.server ? ['--server', o.server] : []),
+    ...(o.dir ? ['--dir', o.dir] : []),
+    ...(o.instance ? ['--as', o.instance] : []),
+  ];
 }
 
 /** The shell line a hook runs. */
@@ -59,7 +65,8 @@ function mcpEntry(o: SetupOptions): { command: string; args: string[]; env?: Rec
   const env: Record<string, string> = {};
   if (o.instance) env.CLAUDE_INSTANCE_ID = o.instance;
   if (o.dir) env.COORDINATION_DIR = path.resolve(o.projectDir, o.dir);
-  return { command: o.command[0], args: [...o.command.slice(1), 'mcp'], ...(Object.keys(env).length ? { env } : {}) };
+  const args = [...o.command.slice(1), ...(o.server ? ['--server', o.server] : []), 'mcp'];
+  return { command: o.command[0], args, ...(Object.keys(env).length ? { env } : {}) };
 }
 
 interface JsonPlan {
@@ -284,6 +291,7 @@ export interface AgentCheck {
 export interface McpLaunch {
   dir?: string;
   instance?: string;
+  server?: string;
 }
 
 interface McpEntry {
@@ -293,7 +301,7 @@ interface McpEntry {
 }
 
 /** What is installed for one agent in the project, and whether its hook command runs. */
-export function checkAgent(o: SetupOptions): AgentCheck {
+export async function checkAgent(o: SetupOptions): Promise<AgentCheck> {
   const problems: string[] = [];
   const files: AgentCheck['files'] = [];
   let mcp = false;
@@ -343,12 +351,13 @@ export function checkAgent(o: SetupOptions): AgentCheck {
     else {
       const flag = (name: string) => (words.indexOf(name) > 0 ? words[words.indexOf(name) + 1] : undefined);
       const event = vendorEvent(o.agent, 'session-start')!;
-      const out = runHook({
+      const out = await runHook({
         event,
         agent: o.agent,
         payload: JSON.stringify({ hook_event_name: event, cwd: o.projectDir }),
         dir: flag('--dir'),
         instance: flag('--as'),
+        server: { server: flag('--server') },
         cwd: o.projectDir,
         dryRun: true,
       });
@@ -440,7 +449,8 @@ function codexEntry(text: string): McpEntry | null {
 
 /**
  * The config is not ours to execute: an entry is only started when its program is there and its
- * arguments are [script.js] [--dir D] [--as ID] mcp, and then the caller runs its own `coord mcp`.
+ * arguments are [script.js] [--server URL] [--dir D] [--as ID] mcp, and then the caller runs its own
+ * `coord mcp`.
  */
 function launchOf(entry: McpEntry): McpLaunch | string {
   const shown = [entry.command, ...entry.args].join(' ');
@@ -453,9 +463,10 @@ function launchOf(entry: McpEntry): McpLaunch | string {
   const missing = missingProgram(`the MCP server '${SERVER_NAME}'`, entry.command, script);
   if (missing) return missing;
   const launch: McpLaunch = { dir: entry.env.COORDINATION_DIR, instance: entry.env.CLAUDE_INSTANCE_ID };
-  while (args.length > 1 && (args[0] === '--dir' || args[0] === '--as')) {
+  while (args.length > 1 && (args[0] === '--dir' || args[0] === '--as' || args[0] === '--server')) {
     const [flag, value] = args.splice(0, 2);
     if (flag === '--dir') launch.dir = value;
+    else if (flag === '--server') launch.server = value;
     else launch.instance = value;
   }
   if (!runsCoord || args.length !== 1 || args[0] !== 'mcp')

@@ -14,6 +14,7 @@ import { nothingNewSince, readDelivery } from '../live/delivery';
 import { hookPhase } from './hookEvents';
 
 export function quietHook(argv: string[], env: NodeJS.ProcessEnv, cwd = process.cwd()): boolean {
+  if (env.COORD_SERVER) return false; // the server has the messages, not a local directory
   let dir: string | undefined;
   let instance: string | undefined = env.CLAUDE_INSTANCE_ID || undefined;
   let i = 0;

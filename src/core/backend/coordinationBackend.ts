@@ -53,6 +53,8 @@ export type CoordinationBackend = Pick<
   | 'closeChatroom'
   | 'reopenChatroom'
   | 'updateStatus'
+  | 'deliveryState'
+  | 'saveDeliveryState'
 > & {
   /** 'directory' or 'nats'. */
   readonly backend: 'directory' | 'nats';

@@ -12,50 +12,16 @@ import type { CoordinationBackend } from '../backend/coordinationBackend';
 import { Layout } from '../disk/layout';
 import type { Message } from '../common/messageTypes';
 import { fileStamp, listFiles, readTextIfExists, writeAtomic } from '../disk/fsutil';
+import { type DeliveryState, EMPTY_DELIVERY, formatDelivery, parseDelivery } from '../formats/deliveryCursor';
 
-export interface DeliveryState {
-  /** Every log message numbered up to here was handed over (or was never for this instance). */
-  upTo: number;
-  /** Numbers above upTo handed over one by one (a filtered wait). */
-  extra: number[];
-  /** Legacy (unnumbered) messages handed over, by id. */
-  ids: string[];
-  /** The time of the newest message handed over: finds our place again in a replaced log. */
-  lastTime: string;
-  /** The first log line's time and sender when saved: tells a replaced log apart. */
-  logHead: string;
-  /** sourcesStamp() when everything was handed over; '' when unknown. */
-  stamp: string;
-  /** The last hook was a Stop that kept the agent going. */
-  stopBlocked: boolean;
-  /** Messages already given as a Stop reason (so the same ones do not stop every turn). */
-  announced: string[];
-}
-
-const EMPTY: DeliveryState = {
-  upTo: 0,
-  extra: [],
-  ids: [],
-  lastTime: '',
-  logHead: '',
-  stamp: '',
-  stopBlocked: false,
-  announced: [],
-};
+export type { DeliveryState } from '../formats/deliveryCursor';
 
 export function readDelivery(layout: Layout, instance: string): DeliveryState | null {
-  const text = readTextIfExists(layout.deliveryCursor(instance));
-  if (text === '') return null;
-  try {
-    const parsed = JSON.parse(text) as Partial<DeliveryState>;
-    return { ...EMPTY, ...parsed };
-  } catch {
-    return null;
-  }
+  return parseDelivery(readTextIfExists(layout.deliveryCursor(instance)));
 }
 
 export function writeDelivery(layout: Layout, instance: string, state: DeliveryState): void {
-  writeAtomic(layout.deliveryCursor(instance), JSON.stringify(state) + '\n');
+  writeAtomic(layout.deliveryCursor(instance), formatDelivery(state));
 }
 
 /**
@@ -110,7 +76,8 @@ export function advanceDelivery(
   stillPending: Message[],
   stamp: string,
 ): DeliveryState {
-  const base: DeliveryState = state && state.logHead === logHead(c) ? { ...state } : { ...EMPTY, ...(state ?? {}) };
+  const base: DeliveryState =
+    state && state.logHead === logHead(c) ? { ...state } : { ...EMPTY_DELIVERY, ...(state ?? {}) };
   if (!state || state.logHead !== logHead(c)) {
     base.upTo = 0;
     base.extra = [];

@@ -2,13 +2,14 @@
  * `coord wait`: resolves with the unread messages for this instance that were
  * never handed over (see delivery.ts), as soon as there are any, optionally
  * only direct messages and mentions, or only some rooms. It sleeps on
- * file-system events (DirectoryFollower), not on a timer.
+ * file-system events, or a server's change events (DirectoryFollower), not on
+ * a timer; on either backend the delivery cursor says what was handed over.
  */
 import type { CoordinationBackend } from '../backend/coordinationBackend';
 import { mentionsInstance } from '../coordination';
 import { CoordError } from '../common/errors';
 import type { Message } from '../common/messageTypes';
-import { advanceDelivery, pendingMessages, readDelivery, writeDelivery } from './delivery';
+import { advanceDelivery, pendingMessages } from './delivery';
 import { DirectoryFollower } from './follower';
 
 export interface WaitOptions {
@@ -28,51 +29,46 @@ export function waitForMessages(c: CoordinationBackend, opts: WaitOptions = {}):
   const wanted = (m: Message) =>
     (!opts.mentionsOnly || m.target === `@${me}` || mentionsInstance(m.text, me)) &&
     (!rooms || (m.target.startsWith('#') && rooms.has(m.target.slice(1).toLowerCase())));
-  // A server has no directory for the delivery cursor: there, what arrives after the wait began counts.
-  const startLine = c.backend === 'nats' ? c.lineCount : 0;
-  const take = (): Message[] | null => {
-    if (c.backend === 'nats') {
-      const fresh = c.messagesAfter(startLine).filter((m) => m.from !== me && c.isVisible(m) && wanted(m));
-      return fresh.length ? fresh : null;
-    }
-    const state = readDelivery(c.layout, me);
+  let done = false;
+  const take = async (): Promise<Message[] | null> => {
+    const state = await c.deliveryState();
     const pending = pendingMessages(c, state);
     const hits = pending.filter(wanted);
-    if (hits.length === 0) return null;
-    writeDelivery(
-      c.layout,
-      me,
-      advanceDelivery(
-        c,
-        state,
-        hits,
-        pending.filter((m) => !hits.includes(m)),
-        '', // read when the follower saw a change, not before: no stamp the hooks could trust
-      ),
-    );
+    if (hits.length === 0 || done) return null;
+    const stillPending = pending.filter((m) => !hits.includes(m));
+    // '' stamp: read when the follower saw a change, not before, so the hooks' fast path may not trust it.
+    await c.saveDeliveryState(advanceDelivery(c, state, hits, stillPending, ''));
     return hits;
   };
   return new Promise((resolve, reject) => {
     let timer: NodeJS.Timeout | null = null;
     const finish = (value: Message[] | null, error?: unknown) => {
+      done = true;
       follower.close();
       if (timer) clearTimeout(timer);
       if (error) reject(error);
       else resolve(value);
     };
+    // One look at a time; a change during a look makes another one after it.
+    let looking = false;
+    let again = false;
+    const look = async () => {
+      if (looking) return void (again = true);
+      looking = true;
+      try {
+        do {
+          again = false;
+          const hits = await take();
+          if (hits) return finish(hits);
+        } while (again);
+      } catch (error) {
+        finish(null, error);
+      } finally {
+        looking = false;
+      }
+    };
     // The first look is the follower's initial one: taken when no writer is half way through.
-    const follower = new DirectoryFollower(
-      c,
-      () => {
-        try {
-          const hits = take();
-          if (hits) finish(hits);
-        } catch (error) {
-          finish(null, error);
-        }
-      },
-      { initial: true },
-    );
+    const follower = new DirectoryFollower(c, () => void look(), { initial: true });
     if (opts.timeoutMs !== undefined) timer = setTimeout(() => finish(null), opts.timeoutMs);
   });
 }

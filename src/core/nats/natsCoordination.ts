@@ -25,6 +25,7 @@ import type { AckResult, AckWrite } from '../attention/ackWrites';
 import { ClaimBook, type ClaimBookOptions, repositoryRootFrom } from '../claims/claimBook';
 import { type Claim, claimsDocument, claimsFromData } from '../claims/claimFile';
 import type { ClaimChange, ClaimStore } from '../claims/claimStore';
+import { type DeliveryState, deliveryFrom } from '../formats/deliveryCursor';
 
 type Action = { action: string; details: string };
 
@@ -193,6 +194,15 @@ export class NatsCoordination extends Coordination {
     await this.recordAction(actor, action);
     if (stored) await this.replica.settle('humans', stored.revision);
     return { human, created: true };
+  }
+
+  /** The delivery cursor lives on the server: an agent's hooks may run on any machine. */
+  override async deliveryState(): Promise<DeliveryState | null> {
+    return deliveryFrom(await this.session.readKey('delivery', this.requireInstance()));
+  }
+
+  override async saveDeliveryState(state: DeliveryState): Promise<void> {
+    await this.session.updateKey('delivery', this.requireInstance(), () => state);
   }
 
   /** Claims on the server; their paths are relative to the repository this process works in. */

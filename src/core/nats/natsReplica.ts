@@ -26,7 +26,7 @@ import { hashId } from '../read/messageIdentity';
 import { isValidInstanceId } from '../common/names';
 import {
   ACTIONS_STREAM,
-  BUCKETS,
+  MIRRORED_BUCKETS,
   type BucketName,
   ID_HEADER,
   MESSAGES_STREAM,
@@ -64,6 +64,7 @@ export class NatsReplica implements MessageStore {
     acks: 0,
     humans: 0,
     claims: 0,
+    delivery: 0,
   };
   private waiters: Array<{ source: Source; at: number; resolve: () => void; reject: (e: Error) => void }> = [];
   private listeners = new Set<() => void>();
@@ -79,11 +80,10 @@ export class NatsReplica implements MessageStore {
     const targets = { ...this.applied };
     targets.messages = (await s.jsm.streams.info(MESSAGES_STREAM)).state.last_seq;
     targets.actions = (await s.jsm.streams.info(ACTIONS_STREAM)).state.last_seq;
-    for (const bucket of Object.keys(BUCKETS) as BucketName[])
-      targets[bucket] = (await s.kv[bucket].status()).streamInfo.state.last_seq;
+    for (const bucket of MIRRORED_BUCKETS) targets[bucket] = (await s.kv[bucket].status()).streamInfo.state.last_seq;
     await this.consumeStream(MESSAGES_STREAM, (m) => this.applyMessage(m));
     await this.consumeStream(ACTIONS_STREAM, (m) => this.applyAction(m));
-    for (const bucket of Object.keys(BUCKETS) as BucketName[]) await this.watchBucket(bucket);
+    for (const bucket of MIRRORED_BUCKETS) await this.watchBucket(bucket);
     await Promise.all((Object.keys(targets) as Source[]).map((source) => this.waitFor(source, targets[source])));
   }
 

@@ -14,6 +14,8 @@
  *   KV coord-humans        key = the human's id          JSON {since}
  *   KV coord-claims        key = "all"                   JSON as data/claims.json (one key: overlaps are
  *                                                        decided over every claim at once)
+ *   KV coord-delivery      key = instance                JSON DeliveryState (what its hooks handed over;
+ *                                                        read one key at a time, not mirrored)
  */
 import * as fs from 'fs';
 import * as net from 'net';
@@ -37,8 +39,11 @@ export const BUCKETS = {
   acks: 'coord-acks',
   humans: 'coord-humans',
   claims: 'coord-claims',
+  delivery: 'coord-delivery',
 } as const;
 export type BucketName = keyof typeof BUCKETS;
+/** The buckets every process mirrors in its replica (the delivery cursors are read one key at a time). */
+export const MIRRORED_BUCKETS: readonly BucketName[] = ['rooms', 'statuses', 'reads', 'acks', 'humans', 'claims'];
 /** Header carrying a message's 8-hex id. */
 export const ID_HEADER = 'Coord-Id';
 /** Header naming the bridge that copied a message from a directory (so it never goes back). */
@@ -145,6 +150,12 @@ export class NatsSession {
         if (!isWrongLastSequence(error) || attempt >= 20) throw this.ioError(`update ${bucket} ${key}`, error);
       }
     }
+  }
+
+  /** One key's value, or null when it is absent. */
+  async readKey<T>(bucket: BucketName, key: string): Promise<T | null> {
+    const entry = await this.withRetry(`read ${bucket} ${key}`, () => this.kv[bucket].get(key));
+    return entry && entry.operation === 'PUT' && entry.length > 0 ? (entry.json() as T) : null;
   }
 
   async close(): Promise<void> {
