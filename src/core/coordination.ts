@@ -14,6 +14,7 @@ import {
   listChoices,
   stripSigil,
   trimName,
+  requireIdentity,
 } from './common/names';
 import { MAX_MESSAGE_BYTES } from './common/text';
 import { formatTimestamp } from './common/time';
@@ -29,8 +30,8 @@ import { findLogMessage } from './read/logLookup';
 import { roomsWithLogEvidence, roomsWithoutLog, roomWithDescription } from './read/roomLookup';
 import { bareNameRule, readStatusEntries } from './read/rooms';
 import { DirectoryStore, StoredMessage, toMessage } from './read/store';
-import type { MessageStore, ReadView } from './backend/messageStore';
-import { watchDirectory } from './backend/directoryWatch';
+import type { MessageStore, ReadView } from './read/messageStore';
+import { watchDirectory } from './disk/directoryWatch';
 import { runSearch, SearchOptions } from './search/searchEngine';
 import { searchIndexFor } from './search/memoryIndex';
 import { CachedCorpus } from './search/indexReader';
@@ -865,13 +866,7 @@ export class Coordination {
   }
 
   protected requireInstance(): string {
-    if (this.instance === null) {
-      throw new CoordError(
-        'no-identity',
-        'no identity: pass --as ID or set CLAUDE_INSTANCE_ID (e.g. export CLAUDE_INSTANCE_ID=instance-1)',
-      );
-    }
-    return this.instance;
+    return requireIdentity(this.instance);
   }
 
   protected requireMessage(ref: MessageRef): StoredMessage {

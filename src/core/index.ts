@@ -55,5 +55,5 @@ export { openBackend, loadNats } from './backend/openBackend';
 export { searchMessages } from './backend/searchMessages';
 export type { BackendOptions } from './backend/openBackend';
 export type { CoordinationBackend } from './backend/coordinationBackend';
-export { serverOptionsFrom, describeServer } from './backend/serverOptions';
-export type { ServerOptions, ServerFlags } from './backend/serverOptions';
+export { serverOptionsFrom, describeServer } from './nats/serverOptions';
+export type { ServerOptions, ServerFlags } from './nats/serverOptions';

@@ -1,8 +1,8 @@
 /**
  * The layering of src/ as rules over its import graph (read by test/support/importGraph.ts):
  * the shells reach the core only through src/core/index.ts, the core never reaches a shell,
- * VS Code or a child process, no two files import each other even indirectly, and no two
- * files in src/ share a name.
+ * VS Code or a child process, no two files import each other even indirectly, the core's
+ * concerns (its folders) are layered without a cycle, and no two files in src/ share a name.
  */
 import * as assert from 'assert';
 import * as path from 'path';
@@ -64,6 +64,21 @@ describe('import rules over src/', () => {
       graph.map((f) => [f.rel, [...new Set(f.imports.map((i) => i.target).filter((t): t is string => !!t))]]),
     );
     assert.deepStrictEqual(findCycles(edges), []);
+  });
+
+  it("no cycle between the core's concerns: each folder (and coordination.ts) sits above the ones it imports", () => {
+    // 'src/core/read/store.ts' -> 'read'; files directly in src/core (coordination.ts, index.ts) are their own node.
+    const concern = (rel: string) => rel.slice('src/core/'.length).split('/')[0];
+    const edges = new Map<string, Set<string>>();
+    for (const file of graph) {
+      if (!file.rel.startsWith('src/core/')) continue;
+      for (const ref of file.imports) {
+        if (!ref.target?.startsWith('src/core/') || concern(ref.target) === concern(file.rel)) continue;
+        edges.set(concern(file.rel), (edges.get(concern(file.rel)) ?? new Set()).add(concern(ref.target)));
+      }
+    }
+    assert.ok(edges.get('backend.ts') === undefined && edges.has('backend'), 'folders were read as concerns');
+    assert.deepStrictEqual(findCycles(new Map([...edges].map(([k, v]) => [k, [...v]]))), []);
   });
 
   it('file names are unique across src/', () => {

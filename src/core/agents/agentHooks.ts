@@ -19,7 +19,7 @@
 import { openCoordination, mentionsInstance, isAlert } from '../coordination';
 import type { CoordinationBackend } from '../backend/coordinationBackend';
 import { openBackend } from '../backend/openBackend';
-import { serverOptionsFrom, type ServerFlags } from '../backend/serverOptions';
+import { serverOptionsFrom, type ServerFlags } from '../nats/serverOptions';
 import { Layout } from '../disk/layout';
 import type { Message } from '../common/messageTypes';
 import { resolveDirectory } from '../disk/directory';

@@ -10,7 +10,7 @@ import { openCoordination, type OpenOptions } from '../coordination';
 import { CoordError } from '../common/errors';
 import { coordClock } from '../common/clock';
 import type { CoordinationBackend } from './coordinationBackend';
-import { serverOptionsFrom, type ServerOptions } from './serverOptions';
+import { serverOptionsFrom, type ServerOptions } from '../nats/serverOptions';
 
 export interface BackendOptions extends OpenOptions {
   /**

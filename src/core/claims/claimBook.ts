@@ -12,7 +12,7 @@ import { CoordError } from '../common/errors';
 import { Layout } from '../disk/layout';
 import { WriteSession } from '../write/writeSession';
 import { formatTimestamp } from '../common/time';
-import { assertInstanceId, listChoices } from '../common/names';
+import { assertInstanceId, listChoices, requireIdentity } from '../common/names';
 import { Claim, ClaimConflict } from './claimFile';
 import { type ClaimChange, type ClaimStore, directoryClaimStore } from './claimStore';
 import { normalizeClaimPattern, patternCovers, patternInside, patternsOverlap } from './claimPatterns';
@@ -246,13 +246,7 @@ export class ClaimBook {
   }
 
   private requireInstance(): string {
-    if (this.instance === null) {
-      throw new CoordError(
-        'no-identity',
-        'no identity: pass --as ID or set CLAUDE_INSTANCE_ID (claims are held by an instance, e.g. instance-1)',
-      );
-    }
-    return this.instance;
+    return requireIdentity(this.instance, 'claims are held by an instance, e.g. instance-1');
   }
 }
 

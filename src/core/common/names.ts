@@ -61,3 +61,12 @@ export function listChoices(names: Iterable<string>, sigil = ''): string {
   if (list.length === 0) return 'none yet';
   return list.length > 20 ? `${list.slice(0, 20).join(', ')}, … (${list.length} in all)` : list.join(', ');
 }
+
+/** The acting instance, or the one error for acting without one; `why` ends the message with what needs it. */
+export function requireIdentity(
+  instance: string | null | undefined,
+  why = 'e.g. export CLAUDE_INSTANCE_ID=instance-1',
+): string {
+  if (!instance) throw new CoordError('no-identity', `no identity: pass --as ID or set CLAUDE_INSTANCE_ID (${why})`);
+  return instance;
+}

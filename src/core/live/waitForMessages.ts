@@ -7,7 +7,7 @@
  */
 import type { CoordinationBackend } from '../backend/coordinationBackend';
 import { mentionsInstance } from '../coordination';
-import { CoordError } from '../common/errors';
+import { requireIdentity } from '../common/names';
 import type { Message } from '../common/messageTypes';
 import { advanceDelivery, pendingMessages } from './delivery';
 import { DirectoryFollower } from './follower';
@@ -22,8 +22,7 @@ export interface WaitOptions {
 }
 
 export function waitForMessages(c: CoordinationBackend, opts: WaitOptions = {}): Promise<Message[] | null> {
-  const me = c.instance;
-  if (!me) throw new CoordError('no-identity', 'no identity: pass --as ID or set CLAUDE_INSTANCE_ID');
+  const me = requireIdentity(c.instance, 'wait waits for messages to an instance');
   c.refresh();
   const rooms = opts.rooms?.length ? new Set(opts.rooms.map((r) => c.getChatroom(r).name.toLowerCase())) : null;
   const wanted = (m: Message) =>

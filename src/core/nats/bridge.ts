@@ -28,7 +28,7 @@ import type { StoredMessage } from '../read/store';
 import { assertCoordinationDir, resolveDirectory } from '../disk/directory';
 import { hashId } from '../read/messageIdentity';
 import { writeAtomic } from '../disk/fsutil';
-import type { ServerOptions } from '../backend/serverOptions';
+import type { ServerOptions } from './serverOptions';
 import { NatsSession } from './natsSession';
 import { NatsReplica } from './natsReplica';
 

@@ -15,7 +15,7 @@ import type { ChatroomStatusEntry } from '../formats/chatroomStatus';
 import type { ActionEntry } from '../formats/actionLog';
 import type { Chatroom, Message, MessageRef } from '../common/messageTypes';
 import type { StoredMessage } from '../read/store';
-import { describeServer } from '../backend/serverOptions';
+import { describeServer } from './serverOptions';
 import { formatNumberRanges, NatsReplica, parseNumberRanges } from './natsReplica';
 import type { NatsSession } from './natsSession';
 import { CoordError } from '../common/errors';

@@ -18,7 +18,7 @@ import type { ActionEntry } from '../formats/actionLog';
 import { type AckRecord, parseAcks } from '../formats/acksFile';
 import type { HumanEntry } from '../formats/humansFile';
 import { type Claim, claimsFromData } from '../claims/claimFile';
-import type { MessageStore, ReadView } from '../backend/messageStore';
+import type { MessageStore, ReadView } from '../read/messageStore';
 import { lookupMessageRef, type StoredMessage } from '../read/store';
 import { parseLogLine } from '../formats/messagesLog';
 import { resolveLogTarget } from '../read/messageIdentity';

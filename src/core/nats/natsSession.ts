@@ -24,7 +24,7 @@ import { credsAuthenticator, headers, type NatsConnection, type ConnectionOption
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { CoordError } from '../common/errors';
-import { describeServer, type ServerOptions } from '../backend/serverOptions';
+import { describeServer, type ServerOptions } from './serverOptions';
 import { INITIAL_ROOM } from '../write/initDirectory';
 import { formatTimestamp } from '../common/time';
 

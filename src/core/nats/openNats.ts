@@ -5,7 +5,7 @@
  */
 import { assertInstanceId } from '../common/names';
 import { isCoordError } from '../common/errors';
-import type { ServerOptions } from '../backend/serverOptions';
+import type { ServerOptions } from './serverOptions';
 import { NatsSession } from './natsSession';
 import { NatsReplica } from './natsReplica';
 import { NatsCoordination } from './natsCoordination';

@@ -5,9 +5,16 @@
  */
 import * as vscode from 'vscode';
 import { Message, MessageRef, isValidInstanceId } from '../../core';
+import type { CoordinationBackend } from '../../core';
 import { conversationOf, refLabel, relativeTime, snippet, timeMillis } from './messageFormat';
 import { Cancelled, UserError } from './reportError';
-import type { CoordinationService } from '../service/coordinationService';
+
+/** What the pickers read of the extension's service (service/coordinationService.ts). */
+export interface PickerSource {
+  readonly coordination: CoordinationBackend;
+  readonly identity: string | null;
+  readonly unread: { summary(): { byTarget: Record<string, number> } | null };
+}
 
 export function parseRef(text: string): MessageRef {
   const t = text.trim().replace(/^#/, '');
@@ -46,7 +53,7 @@ export async function askText(opts: {
   return v;
 }
 
-export async function pickTarget(service: CoordinationService, title: string, includeClosed = false): Promise<string> {
+export async function pickTarget(service: PickerSource, title: string, includeClosed = false): Promise<string> {
   const c = service.coordination;
   const counts = service.unread.summary()?.byTarget ?? {};
   const rooms = c.listChatrooms().filter((r) => includeClosed || r.status === 'open');
@@ -71,11 +78,7 @@ export async function pickTarget(service: CoordinationService, title: string, in
   );
 }
 
-export async function pickRoom(
-  service: CoordinationService,
-  title: string,
-  status: 'open' | 'closed',
-): Promise<string> {
+export async function pickRoom(service: PickerSource, title: string, status: 'open' | 'closed'): Promise<string> {
   const rooms = service.coordination.listChatrooms().filter((r) => r.status === status);
   if (rooms.length === 0) throw new UserError(`there are no ${status} chatrooms`);
   const pick = await vscode.window.showQuickPick(
@@ -90,7 +93,7 @@ export async function pickRoom(
   return pick.label.slice(1);
 }
 
-export async function pickInstance(service: CoordinationService, title: string, self: string): Promise<string> {
+export async function pickInstance(service: PickerSource, title: string, self: string): Promise<string> {
   const c = service.coordination;
   const statuses = c.statuses();
   const items = c
@@ -107,7 +110,7 @@ export async function pickInstance(service: CoordinationService, title: string, 
 }
 
 /** Recent visible messages; a typed number or 8-hex id is accepted too. */
-export async function pickMessage(service: CoordinationService, title: string): Promise<string> {
+export async function pickMessage(service: PickerSource, title: string): Promise<string> {
   const c = service.coordination;
   const all = c.messages();
   const recent: Message[] = [];

@@ -4,7 +4,7 @@
  * the listener runs when the refresh found a change.
  */
 import * as fs from 'fs';
-import { isBookkeepingPath, type Layout } from '../disk/layout';
+import { isBookkeepingPath, type Layout } from './layout';
 
 const DEBOUNCE_MS = 40;
 

@@ -5,7 +5,7 @@
  * both provide it, so every rule runs over the same shapes on both.
  */
 import type { Chatroom, InstanceStatus } from '../common/messageTypes';
-import type { StoredMessage } from '../read/store';
+import type { StoredMessage } from './store';
 
 /** Whether a message counts as read for one instance. */
 export interface ReadView {
