@@ -1,11 +1,17 @@
 /**
  * One behaviour suite, run against both backends: the coordination directory
- * and a real nats-server with JetStream. Every CLI command as a real process,
- * and the library API (openBackend) in-process, with the same assertions.
+ * and a real nats-server with JetStream. Every CLI command as a real process
+ * (the long-lived ones too: wait, watch, the hooks, the MCP server through the
+ * SDK's client), and the library API (openBackend) in-process, with the same
+ * assertions.
  */
 import * as assert from 'assert';
+import { spawn } from 'child_process';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { openBackend, type CoordinationBackend, type Message } from '../../src/core';
-import { freshDir, runCoord, runCoordAsync, type RunResult } from '../support/helpers';
+import { CLI, freshDir, runCoord, runCoordAsync, tempDir, type RunResult } from '../support/helpers';
 import { NatsServer, sleep, startServer } from './natsServer';
 
 interface Backend {
@@ -15,7 +21,17 @@ interface Backend {
   /** `coord` as a process, as `as`, on this backend. */
   coord(args: string[], as?: string, input?: string): RunResult;
   coordAsync(args: string[], as: string): Promise<RunResult>;
+  /** The command line (after node) and the environment of `coord ARGS` as `as` on this backend, for long-lived ones. */
+  argv(args: string[], as: string): { args: string[]; env: Record<string, string> };
   open(instance: string): Promise<CoordinationBackend>;
+}
+
+/** This process's environment without any identity, directory or server of its own. */
+function cleanEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !['CLAUDE_INSTANCE_ID', 'COORDINATION_DIR', 'COORD_SERVER'].includes(k)) env[k] = v;
+  return env;
 }
 
 function directoryBackend(): Backend {
@@ -28,6 +44,7 @@ function directoryBackend(): Backend {
     async teardown() {},
     coord: (args, as, input) => runCoord(args, { dir, as, input }),
     coordAsync: (args, as) => runCoordAsync(args, { dir, as }),
+    argv: (args, as) => ({ args: [CLI, '--dir', dir, '--as', as, ...args], env: cleanEnv() }),
     open: (instance) => openBackend({ dir, instance, server: null }),
   };
 }
@@ -45,6 +62,7 @@ function natsBackend(): Backend {
     },
     coord: (args, as, input) => runCoord(args, { as, input, env: env() }),
     coordAsync: (args, as) => runCoordAsync(['--server', server!.url, ...args], { as }),
+    argv: (args, as) => ({ args: [CLI, '--as', as, ...args], env: { ...cleanEnv(), ...env() } }),
     open: (instance) => openBackend({ instance, server: { url: server!.url } }),
   };
 }
@@ -447,6 +465,142 @@ for (const make of [directoryBackend, natsBackend]) {
         Array.from({ length: 24 }, (_, i) => i + 1),
       );
       assert.strictEqual(new Set(all.map((m) => m.text)).size, 24);
+    });
+
+    /** Starts `coord ARGS` as `as` and collects its output. */
+    function start(args: string[], as: string) {
+      const { args: argv, env } = b.argv(args, as);
+      const child = spawn(process.execPath, argv, {
+        env,
+        cwd: tempDir('coord-live-cwd-'),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      const done = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+      return { child, done, out: () => stdout, err: () => stderr };
+    }
+
+    async function until(what: string, cond: () => boolean): Promise<void> {
+      const deadline = Date.now() + 10000;
+      while (!cond()) {
+        if (Date.now() > deadline) throw new Error(`${what} within 10 s`);
+        await sleep(25);
+      }
+    }
+
+    const hookPayload = (event: string) => JSON.stringify({ hook_event_name: event, session_id: 's1' });
+
+    it('wait: hands over what is unread once (the cursor shared with the hooks), then blocks for a new message', async () => {
+      json(c(['update-status', 'here'], 'instance-1'));
+      const first = json<{ number: number }>(c(['send', '#general', '@instance-1 already waiting'], 'instance-2'));
+      const got = await b.coordAsync(['--json', 'wait', '--timeout', '20'], 'instance-1');
+      assert.deepStrictEqual(
+        json<Message[]>(got).map((m) => [m.number, m.text]),
+        [[first.number, '@instance-1 already waiting']],
+      );
+      const hook = b.coord(['hook', 'PostToolUse', '--agent', 'claude'], 'instance-1', hookPayload('PostToolUse'));
+      assert.strictEqual(hook.code, 0, hook.stderr);
+      assert.strictEqual(hook.stdout, '', 'what wait handed over is not handed over again');
+      const waiter = start(['--json', 'wait', '--mentions', '--timeout', '20'], 'instance-1');
+      await sleep(1500);
+      assert.strictEqual(waiter.out(), '', 'nothing was pending');
+      json(c(['send', '#general', 'not for anyone in particular'], 'instance-2'));
+      json(c(['send-dm', 'instance-1', 'this one is for you'], 'instance-2'));
+      assert.strictEqual(await waiter.done, 0, waiter.err());
+      assert.deepStrictEqual(texts(JSON.parse(waiter.out())), ['this one is for you']);
+      // The room message is still unread and never handed over (the waiter wanted mentions): no mention is pending.
+      const timeout = await b.coordAsync(['wait', '--mentions', '--timeout', '1'], 'instance-1');
+      assert.strictEqual(timeout.code, 124, timeout.stderr);
+    });
+
+    it('watch: streams messages, room and status changes as NDJSON, resumable with --since', async () => {
+      const before = json<{ number: number }>(c(['send', '#general', 'before the watch'], 'instance-2'));
+      const watcher = start(['--json', 'watch', '--since', '0'], 'instance-1');
+      await until('the replayed message', () => watcher.out().includes('before the watch'));
+      json(c(['create-chatroom', 'ops', 'operations'], 'instance-2'));
+      json(c(['update-status', 'deploying'], 'instance-2'));
+      json(c(['send', '#ops', 'deploy started'], 'instance-2'));
+      await until('the live events', () => watcher.out().includes('deploy started') && watcher.out().includes('ops'));
+      await until('the status event', () => watcher.out().includes('deploying'));
+      watcher.child.kill('SIGTERM');
+      await watcher.done;
+      const events = watcher
+        .out()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string; cursor: number; message?: Message; room?: { name: string } });
+      const messages = events.filter((e) => e.type === 'message').map((e) => e.message!.text);
+      assert.deepStrictEqual(messages, ['before the watch', 'deploy started']);
+      assert.ok(events.some((e) => e.type === 'room' && e.room?.name === 'ops'));
+      assert.ok(events.some((e) => e.type === 'status'));
+      assert.strictEqual(events.find((e) => e.type === 'message')!.cursor, before.number);
+      // Resumed from the first message's cursor: only what came after it.
+      const resumed = start(['--json', 'watch', '--since', String(before.number)], 'instance-1');
+      await until('the resumed stream', () => resumed.out().includes('deploy started'));
+      resumed.child.kill('SIGTERM');
+      await resumed.done;
+      assert.ok(!resumed.out().includes('before the watch'));
+    });
+
+    it('hooks: SessionStart briefs, PostToolUse hands a message over once, Stop blocks once', () => {
+      json(c(['update-status', 'here'], 'instance-1'));
+      const hook = (event: string, extra: Record<string, unknown> = {}) =>
+        b.coord(
+          ['hook', event, '--agent', 'claude'],
+          'instance-1',
+          JSON.stringify({ ...JSON.parse(hookPayload(event)), ...extra }),
+        );
+      const start1 = hook('SessionStart');
+      assert.strictEqual(start1.code, 0, start1.stderr);
+      assert.match(JSON.parse(start1.stdout).hookSpecificOutput.additionalContext, /^You are instance-1 /);
+      json(c(['send', '#general', '@instance-1 please review'], 'instance-2'));
+      const tool = hook('PostToolUse');
+      assert.match(JSON.parse(tool.stdout).hookSpecificOutput.additionalContext, /please review/);
+      assert.strictEqual(hook('PostToolUse').stdout, '', 'handed over once');
+      json(c(['send-dm', 'instance-1', 'answer me before you stop'], 'instance-2'));
+      const stop = JSON.parse(hook('Stop').stdout);
+      assert.strictEqual(stop.decision, 'block');
+      assert.match(stop.reason, /answer me before you stop/);
+      assert.strictEqual(hook('Stop', { stop_hook_active: true }).stdout, '', 'never twice in a row');
+    });
+
+    it("mcp: the SDK client lists and calls the tools, and hears of another process's send", async () => {
+      json(c(['update-status', 'here'], 'instance-1'));
+      const { args, env } = b.argv(['mcp'], 'instance-1');
+      const client = new Client({ name: 'behaviour', version: '1.0.0' });
+      await client.connect(
+        new StdioClientTransport({
+          command: process.execPath,
+          args,
+          env,
+          cwd: tempDir('coord-mcp-cwd-'),
+          stderr: 'pipe',
+        }),
+      );
+      try {
+        const { tools } = await client.listTools();
+        assert.ok(tools.length >= 10 && tools.some((t) => t.name === 'send'));
+        const sent = await client.callTool({
+          name: 'send',
+          arguments: { to: '#general', text: 'from the MCP client' },
+        });
+        const number = Number(/^Sent #(\d+)/.exec((sent as { content: Array<{ text: string }> }).content[0].text)?.[1]);
+        assert.strictEqual(json<Message[]>(c(['thread', String(number)], 'instance-2'))[0].text, 'from the MCP client');
+        await client.subscribeResource({ uri: 'coord://inbox' });
+        let heard = false;
+        client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+          if (n.params.uri === 'coord://inbox') heard = true;
+        });
+        json(c(['send', '#general', '@instance-1 over to you'], 'instance-2'));
+        await until('an inbox update', () => heard);
+        const inbox = await client.callTool({ name: 'inbox', arguments: {} });
+        assert.match((inbox as { content: Array<{ text: string }> }).content[0].text, /over to you/);
+      } finally {
+        await client.close();
+      }
     });
 
     it('library: openBackend gives the same operations; another writer becomes visible', async () => {
