@@ -30,7 +30,7 @@ const ci = process.env.CI === 'true' || process.env.CI === '1';
  * today's counts on the CI machine (root, so fault's tmpfs and unprivileged-user cases run). Raise them
  * as tests are added; lower one only with the commit that removes tests.
  */
-const MINIMUM = { unit: 85, cli: 83, fault: 109, nats: 31, integration: 55, e2e: 25 };
+const MINIMUM = { unit: 144, cli: 195, fault: 124, nats: 64, integration: 76, e2e: 31 };
 
 const mochaStage = (name, timeout = 60000) => ({
   name,

@@ -73,9 +73,11 @@ describe('NATS: no files where coord runs', function () {
     });
     const st = JSON.parse(elsewhere.stdout) as { totalMessages: number; instances: string[] };
     assert.deepStrictEqual([st.totalMessages, st.instances], [6, ['alice', 'instance-1', 'instance-2', 'instance-3']]);
-    // `wait` too (nothing new arrives: it times out).
-    const wait = runCoord(['--server', server.url, 'wait', '--timeout', '1'], { as: 'instance-3', cwd });
-    assert.strictEqual(wait.code, 124, wait.stderr);
+    // `wait` too: it hands over what is unread (its cursor is kept on the server), then times out.
+    const wait = runCoord(['--server', server.url, 'wait', '--timeout', '5'], { as: 'instance-3', cwd });
+    assert.strictEqual(wait.code, 0, wait.stderr);
+    const again = runCoord(['--server', server.url, 'wait', '--timeout', '1'], { as: 'instance-3', cwd });
+    assert.strictEqual(again.code, 124, again.stderr);
     assert.deepStrictEqual(fs.readdirSync(cwd), []);
   });
 });
