@@ -8,7 +8,7 @@ export { CoordError, isCoordError } from './common/errors';
 export { resolveDirectory, looksLikeCoordinationDir } from './disk/directory';
 export { isBookkeepingPath } from './disk/layout';
 export { searchDirectory } from './search/persistedIndex';
-export { sanitizeForTerminal, escapeMessageText, unescapeMessageText, decodeUtf8Strictly } from './common/text';
+export { sanitizeForTerminal, encodeMessageText, decodeMessageText, decodeUtf8Strictly } from './common/text';
 export { isValidInstanceId, isValidRoomName } from './common/names';
 export { closestName } from './common/editDistance';
 export type { AckResult } from './coordination';

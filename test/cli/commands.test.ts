@@ -53,7 +53,7 @@ describe('coord commands (as a process, on real directories)', function () {
     const m = json(r);
     assert.strictEqual(m.text, 'line one\nline two');
     const lines = fs.readFileSync(path.join(dir, 'data/messages.log'), 'utf8').split('\n');
-    assert.strictEqual(lines[m.number - 1], `[${m.time}] instance-2 -> #general: line one\\nline two`);
+    assert.strictEqual(lines[m.number - 1], `[${m.time}] instance-2 -> #general: \u2060line one\\nline two`);
   });
 
   it("reply goes to the parent's room, threaded", () => {

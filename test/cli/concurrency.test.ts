@@ -53,7 +53,7 @@ describe('concurrent writers', function () {
     assert.strictEqual(lines.pop(), '', 'log ends with a newline');
     assert.strictEqual(lines.length, WRITERS * EACH);
     for (const m of acknowledged) {
-      const expected = `[${m.time}] ${m.from} -> ${m.target}: ${m.text.replace(/\n/g, '\\n')}`;
+      const expected = `[${m.time}] ${m.from} -> ${m.target}: \u2060${m.text.replace(/\n/g, '\\n')}`;
       assert.strictEqual(lines[m.number - 1], expected, `line ${m.number} is message ${m.id}, whole`);
     }
 

@@ -126,7 +126,7 @@ describe('coord: what the README promises', function () {
       .split('\n');
     assert.strictEqual(
       log[m.number - 1].replace(/^\[[^\]]+\] /, ''),
-      'instance-1 -> #general: first line\\nsecond line',
+      'instance-1 -> #general: \u2060first line\\nsecond line',
     );
     const reply = JSON.parse(
       ok(runCoord(['--json', 'reply', String(m.number), '-'], { dir, as: 'instance-2', input: 'ack' })),

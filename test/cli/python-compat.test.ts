@@ -66,7 +66,9 @@ describe('round trip with the older tools', function () {
     for (const m of sent) {
       const line = lines[m.number - 1];
       assert.ok(
-        line.endsWith(`instance-1 -> #general: ${m.text.replace(/\n/g, '\\n').replace(/\r/g, '\\r')}`),
+        line.endsWith(
+          `instance-1 -> #general: ${/[\r\n]/.test(m.text) ? '\u2060' : ''}${m.text.replace(/\n/g, '\\n').replace(/\r/g, '\\r')}`,
+        ),
         `Python sees message ${m.number} at that number: ${line}`,
       );
     }

@@ -41,8 +41,11 @@ describe('coord bridge: a directory mirrored to a NATS server and back', functio
   it('copies each message once both ways, with ids, rooms and reply references; never echoes', () => {
     ok(onDir(['create-chatroom', 'ops', 'operations'], 'instance-1'));
     ok(onDir(['send', 'general', 'from the directory'], 'instance-1'));
-    // The bash tools append to the log directly.
-    fs.appendFileSync(path.join(dir, 'data', 'messages.log'), '[2025-06-15 05:04:11] instance-9 -> #ops: from bash\n');
+    // The bash tools append to the log directly, text raw: its backslashes cross verbatim.
+    fs.appendFileSync(
+      path.join(dir, 'data', 'messages.log'),
+      '[2025-06-15 05:04:11] instance-9 -> #ops: from bash C:\\new\n',
+    );
     ok(onDir(['reply', '1', 'a reply in the directory'], 'instance-2'));
 
     assert.deepStrictEqual(bridgeOnce(), { toServer: 3, toDirectory: 0, rooms: 1 });
@@ -51,7 +54,7 @@ describe('coord bridge: a directory mirrored to a NATS server and back', functio
     assert.deepStrictEqual(shape(serverGeneral), shape(dirGeneral));
     assert.deepStrictEqual(
       JSON.parse(ok(onServer(['check-chatroom', 'ops']))).map((m: Message) => `${m.from}: ${m.text}`),
-      ['instance-9: from bash'],
+      ['instance-9: from bash C:\\new'],
     );
     // The reply points at its parent's number on the server.
     const serverReply = serverGeneral.find((m) => m.text === 'a reply in the directory')!;
@@ -59,12 +62,12 @@ describe('coord bridge: a directory mirrored to a NATS server and back', functio
     assert.strictEqual(serverReply.replyTo, serverParent.number);
 
     // The other way: a message and a reply sent on the server.
-    const sent = JSON.parse(ok(onServer(['send', 'ops', 'from the server'], 'instance-5'))) as Message;
+    const sent = JSON.parse(ok(onServer(['send', 'ops', 'from the server\nC:\\x'], 'instance-5'))) as Message;
     ok(onServer(['reply', String(serverParent.number), 'server-side reply'], 'instance-5'));
     ok(onServer(['create-chatroom', 'remote', 'made on the server'], 'instance-5'));
     assert.deepStrictEqual(bridgeOnce(), { toServer: 0, toDirectory: 2, rooms: 1 });
     const opsHere = JSON.parse(ok(onDir(['check-chatroom', 'ops']))) as Message[];
-    const arrived = opsHere.find((m) => m.text === 'from the server')!;
+    const arrived = opsHere.find((m) => m.text === 'from the server\nC:\\x')!;
     assert.deepStrictEqual([arrived.id, arrived.from, arrived.time], [sent.id, 'instance-5', sent.time]);
     const thread = JSON.parse(ok(onDir(['thread', '1']))) as Message[];
     assert.deepStrictEqual(

@@ -86,6 +86,12 @@ describe('messages.log lines', () => {
       replyToSender: 'instance-1',
     });
     assert.strictEqual(reply, '[t] instance-2 -> #dev: [REPLY to msg #12 from instance-1] yes');
+    const escapedReply = formatLogLine({ time: 't', from: 'a', target: '#dev', dm: false, text: 'x\ny', replyTo: 12 });
+    assert.strictEqual(
+      escapedReply,
+      '[t] a -> #dev: [REPLY to msg #12] \u2060x\\ny',
+      'the mark follows the reply prefix',
+    );
     const dm = formatLogLine({ time: '2025-06-15 05:04:13', from: 'a', target: '@b', dm: true, text: 'x' });
     assert.strictEqual(dm, '[2025-06-15 05:04:13] DM: a -> b: x');
     assert.strictEqual(

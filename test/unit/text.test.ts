@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { escapeMessageText, sanitizeForTerminal, unescapeMessageText } from '../../src/core/common/text';
+import { decodeMessageText, encodeMessageText, sanitizeForTerminal } from '../../src/core/common/text';
 import { assertInstanceId, assertRoomName, isValidInstanceId, isValidRoomName } from '../../src/core/common/names';
 import { CoordError } from '../../src/core/common/errors';
 import { parseTimeInput, timestampToMillis } from '../../src/core/common/time';
@@ -9,10 +9,25 @@ describe('text escaping', () => {
     let all = '';
     for (let c = 0; c < 0xa0; c++) all += String.fromCharCode(c);
     all += '\\n literal \\\\ \u2028\u2029 ✅';
-    assert.strictEqual(unescapeMessageText(escapeMessageText(all)), all);
+    assert.strictEqual(decodeMessageText(encodeMessageText(all)), all);
+    assert.strictEqual(
+      decodeMessageText(encodeMessageText('\u2060starts with the mark')),
+      '\u2060starts with the mark',
+    );
   });
-  it('reads bash \\! and leaves unknown escapes alone', () => {
-    assert.strictEqual(unescapeMessageText('done\\! C:\\temp \\u0041'), 'done! C:\\temp \\u0041');
+  it('stores text that needs no escape byte for byte, and marks escaped text', () => {
+    assert.strictEqual(encodeMessageText('plain text ✅ tab\t'), 'plain text ✅ tab\t');
+    assert.strictEqual(encodeMessageText('a\nb C:\\x'), '\u2060a\\nb C:\\\\x');
+  });
+  it("reads unmarked (older tools') text verbatim except bash \\!, and keeps unknown escapes in marked text", () => {
+    assert.strictEqual(decodeMessageText('done\\! C:\\new\\table \\u0041'), 'done! C:\\new\\table \\u0041');
+    assert.strictEqual(decodeMessageText('\u2060C:\\temp \\u0041 a\\nb'), 'C:\\temp \\u0041 a\nb');
+  });
+  it("keeps block transcript lines as they are, marking only text that bash's \\! rule would change", () => {
+    assert.strictEqual(encodeMessageText('a\nb C:\\x', false), 'a\nb C:\\x');
+    assert.strictEqual(encodeMessageText('yes\\!', false), '\u2060yes\\!');
+    assert.strictEqual(decodeMessageText('\u2060yes\\!', false), 'yes\\!');
+    assert.strictEqual(decodeMessageText('yes\\! C:\\new', false), 'yes! C:\\new');
   });
   it('neutralises terminal escapes and bidi overrides but keeps newlines and tabs', () => {
     const s = sanitizeForTerminal('red\u001b[31m bell\u0007 nl\n tab\t rlo\u202e end\u009b');

@@ -3,14 +3,19 @@
  * break a line for any reader (Python's universal newlines end a line at \r,
  * \n or \r\n) or that are control characters are escaped on write:
  *   \\ -> backslash, \n -> LF, \r -> CR, \uXXXX -> any other control character
- * Tab stays as it is. On read the same sequences are unescaped, plus the bash
- * tools' `\!` which stands for `!`. Unknown sequences are kept verbatim.
+ * Tab stays as it is (block transcripts keep the text's lines). Escaped text
+ * is marked by a U+2060 WORD JOINER before it (zero-width: `cat` and the older
+ * tools show the line as before), because the older tools write text raw:
+ * their `C:\new` must read back as written. Text that needs no escape is
+ * stored as it is, unmarked. Unmarked text (theirs, or
+ * ours from before the mark) is read verbatim except the bash tools' `\!`,
+ * which stands for `!`. Unknown sequences in marked text are kept verbatim.
  */
 import { CoordError } from './errors';
 
 const NEEDS_ESCAPE = /[\\\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g;
 
-export function escapeMessageText(text: string): string {
+function escapeMessageText(text: string): string {
   return text.replace(NEEDS_ESCAPE, (ch) => {
     switch (ch) {
       case '\\':
@@ -25,10 +30,9 @@ export function escapeMessageText(text: string): string {
   });
 }
 
-const ESCAPE_SEQUENCE = /\\(\\|n|r|!|u[0-9a-fA-F]{4})/g;
+const ESCAPE_SEQUENCE = /\\(\\|n|r|u[0-9a-fA-F]{4})/g;
 
-export function unescapeMessageText(text: string): string {
-  if (!text.includes('\\')) return text;
+function unescapeMessageText(text: string): string {
   return text.replace(ESCAPE_SEQUENCE, (_, seq: string) => {
     switch (seq) {
       case '\\':
@@ -37,8 +41,6 @@ export function unescapeMessageText(text: string): string {
         return '\n';
       case 'r':
         return '\r';
-      case '!':
-        return '!';
       default: {
         const code = parseInt(seq.slice(1), 16);
         // Only control characters are ever written as \u; anything else is literal text.
@@ -52,7 +54,26 @@ function isEscapedControl(code: number): boolean {
   return code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
 }
 
-/** Transcript text from bash writers: only `\!` is an escape there. */
+const ESCAPED_MARK = '\u2060';
+
+/**
+ * Message text as stored. `oneLine` files (messages.log, Python DM files)
+ * escape it; block transcripts keep its lines. Either way the mark goes
+ * first whenever reading the stored text unmarked would not give it back.
+ */
+export function encodeMessageText(text: string, oneLine = true): string {
+  const body = oneLine ? escapeMessageText(text) : text;
+  const plain = body === text && unescapeBashText(text) === text && !text.startsWith(ESCAPED_MARK);
+  return plain ? text : ESCAPED_MARK + body;
+}
+
+/** The text encodeMessageText stored; unmarked (foreign or older) text verbatim but for bash's `\!`. */
+export function decodeMessageText(stored: string, oneLine = true): string {
+  if (!stored.startsWith(ESCAPED_MARK)) return unescapeBashText(stored);
+  return oneLine ? unescapeMessageText(stored.slice(1)) : stored.slice(1);
+}
+
+/** Text from bash writers: only `\!` is an escape there. */
 export function unescapeBashText(text: string): string {
   return text.includes('\\!') ? text.replace(/\\!/g, '!') : text;
 }

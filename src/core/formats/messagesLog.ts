@@ -11,7 +11,7 @@
  * A line that fits none of these is a continuation of the message above.
  */
 import { TIMESTAMP_SOURCE } from '../common/time';
-import { escapeMessageText, unescapeMessageText } from '../common/text';
+import { encodeMessageText, decodeMessageText } from '../common/text';
 
 export interface LogLine {
   time: string;
@@ -44,7 +44,7 @@ export function parseLogLine(line: string): LogLine | null {
   const m = LINE_RE.exec(line);
   if (!m) return null;
   const { text, replyTo } = splitReplyPrefix(m[5]);
-  return { time: m[1], from: m[3], rawTarget: m[4], dm: m[2] !== undefined, text: unescapeMessageText(text), replyTo };
+  return { time: m[1], from: m[3], rawTarget: m[4], dm: m[2] !== undefined, text: decodeMessageText(text), replyTo };
 }
 
 export interface LogLineInput {
@@ -62,7 +62,7 @@ export interface LogLineInput {
 export function formatLogLine(input: LogLineInput): string {
   const prefix =
     input.replyTo !== undefined && input.replyTo !== null ? formatReplyPrefix(input.replyTo, input.replyToSender) : '';
-  const body = prefix + escapeMessageText(input.text);
+  const body = prefix + encodeMessageText(input.text);
   if (input.dm) return `[${input.time}] DM: ${input.from} -> ${input.target.replace(/^@/, '')}: ${body}`;
   return `[${input.time}] ${input.from} -> ${input.target}: ${body}`;
 }

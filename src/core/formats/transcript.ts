@@ -11,11 +11,11 @@
  *
  * Room files also hold SYSTEM lines and a `[CHATROOM CREATED: ts by x]` header.
  * Quirks handled: blocks without `---`, a block glued to the end of the line
- * before it (`STATUS: read[ts] FROM: …`), bash-escaped `\!`.
+ * before it (`STATUS: read[ts] FROM: …`), bash-escaped `\!` (see encodeMessageText).
  */
 import { TIMESTAMP_SOURCE } from '../common/time';
 import { splitLines } from '../disk/lines';
-import { unescapeBashText } from '../common/text';
+import { decodeMessageText, encodeMessageText, unescapeBashText } from '../common/text';
 
 export interface TranscriptBlock {
   kind: 'message';
@@ -79,7 +79,7 @@ export function parseTranscript(text: string, lineOffset = 0): TranscriptItem[] 
   const finish = (last: number) => {
     if (block) {
       block.lastLine = last;
-      block.text = unescapeBashText(block.text);
+      block.text = decodeMessageText(block.text, false);
       items.push(block);
     }
     block = null;
@@ -161,7 +161,7 @@ export function formatBlock(input: BlockInput): string {
     ? `[${input.time}] FROM: ${input.from} TO: ${input.to}`
     : `[${input.time}] FROM: ${input.from}`;
   const status = input.status ? `STATUS: ${input.status}\n` : '';
-  return `${header}\nID: ${input.id}\nMESSAGE: ${guardBodyText(input.text)}\n${status}---\n`;
+  return `${header}\nID: ${input.id}\nMESSAGE: ${guardBodyText(encodeMessageText(input.text, false))}\n${status}---\n`;
 }
 
 /** The header the bash tools open a new room's transcript with. */
