@@ -9,6 +9,7 @@ import * as assert from 'assert';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { McpError, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { expectUpdatedWithin } from '../support/mcpUpdates';
 import { CLI, freshDir, runCoord, runCoordAsync } from '../support/helpers';
 
 type TextResult = { content: Array<{ type: string; text: string }>; isError?: boolean };
@@ -222,21 +223,10 @@ describe('coord mcp (MCP server over stdio)', function () {
   });
 
   it('sends resources/updated within a second of another process writing', async () => {
-    await client.subscribeResource({ uri: 'coord://inbox' });
-    await client.subscribeResource({ uri: 'coord://rooms/backend' });
-    const seen: string[] = [];
-    let resolveSeen: () => void = () => undefined;
-    const both = new Promise<void>((r) => (resolveSeen = r));
-    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
-      seen.push(n.params.uri);
-      if (seen.includes('coord://inbox') && seen.includes('coord://rooms/backend')) resolveSeen();
+    await expectUpdatedWithin(client, ['coord://inbox', 'coord://rooms/backend'], 1000, async () => {
+      const r = await runCoordAsync(['send', '#backend', 'new work for @agent-a'], { dir, as: 'agent-b' });
+      assert.strictEqual(r.code, 0, r.stderr);
     });
-    const sent = runCoordAsync(['send', '#backend', 'new work for @agent-a'], { dir, as: 'agent-b' });
-    const r = await sent;
-    assert.strictEqual(r.code, 0, r.stderr);
-    const written = Date.now();
-    await Promise.race([both, new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${seen}`)), 1000))]);
-    assert.ok(Date.now() - written < 1000);
     const body = await client.readResource({ uri: 'coord://inbox' });
     assert.match(String((body.contents[0] as { text?: string }).text), /new work for @agent-a/);
   });

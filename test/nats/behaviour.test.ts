@@ -6,12 +6,11 @@
  * assertions.
  */
 import * as assert from 'assert';
-import { spawn } from 'child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { openBackend, type CoordinationBackend, type Message } from '../../src/core';
-import { CLI, freshDir, runCoord, runCoordAsync, tempDir, type RunResult } from '../support/helpers';
+import { CLI, freshDir, runCoord, runCoordAsync, startNode, tempDir, type RunResult } from '../support/helpers';
 import { NatsServer, sleep, startServer } from './natsServer';
 
 interface Backend {
@@ -470,17 +469,7 @@ for (const make of [directoryBackend, natsBackend]) {
     /** Starts `coord ARGS` as `as` and collects its output. */
     function start(args: string[], as: string) {
       const { args: argv, env } = b.argv(args, as);
-      const child = spawn(process.execPath, argv, {
-        env,
-        cwd: tempDir('coord-live-cwd-'),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      const done = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
-      return { child, done, out: () => stdout, err: () => stderr };
+      return startNode(argv, { env, cwd: tempDir('coord-live-cwd-') });
     }
 
     async function until(what: string, cond: () => boolean): Promise<void> {

@@ -8,8 +8,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { spawn } from 'child_process';
-import { CLI, REPO_ROOT, runCoord, runCoordAsync, snapshotTree, tempDir } from '../support/helpers';
+import { CLI, REPO_ROOT, runCoord, runCoordAsync, snapshotTree, startNode, tempDir } from '../support/helpers';
 import { NatsServer, sleep, startServer } from './natsServer';
 
 const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'hooks', 'claude');
@@ -130,17 +129,12 @@ describe('NATS: hooks, wait and setup on the server', function () {
     const r = hook(machine1, 'PostToolUse');
     assert.strictEqual(r.stdout, '', 'what wait handed over is not handed over again');
     // And a wait that finds nothing pending blocks until a message arrives.
-    const child = spawn(process.execPath, [CLI, '--server', server.url, '--as', 'agent-a', 'wait', '--timeout', '20'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    const done = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+    const waiter = startNode([CLI, '--server', server.url, '--as', 'agent-a', 'wait', '--timeout', '20']);
     await sleep(1500);
-    assert.strictEqual(out, '', 'nothing was pending');
+    assert.strictEqual(waiter.out(), '', 'nothing was pending');
     assert.strictEqual((await coord('agent-b', 'send-dm', 'agent-a', 'now you have one')).code, 0);
-    assert.strictEqual(await done, 0);
-    assert.match(out, /now you have one/);
+    assert.strictEqual(await waiter.done, 0, waiter.err());
+    assert.match(waiter.out(), /now you have one/);
   });
 
   it('setup writes --server into the MCP entry and hooks, and --check tries both against the server', async () => {

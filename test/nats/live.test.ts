@@ -4,8 +4,7 @@
  * message another process sends.
  */
 import * as assert from 'assert';
-import { spawn } from 'child_process';
-import { CLI, runCoordAsync } from '../support/helpers';
+import { CLI, runCoordAsync, startNode } from '../support/helpers';
 import { NatsServer, sleep, startServer } from './natsServer';
 
 describe('NATS: coord wait and coord watch', function () {
@@ -21,17 +20,7 @@ describe('NATS: coord wait and coord watch', function () {
   });
   after(() => server.stop());
 
-  function start(args: string[], as: string) {
-    const child = spawn(process.execPath, [CLI, '--server', server.url, '--as', as, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const done = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
-    return { child, done, out: () => stdout, err: () => stderr };
-  }
+  const start = (args: string[], as: string) => startNode([CLI, '--server', server.url, '--as', as, ...args]);
 
   it('wait wakes for a message sent from another process, and prints it', async () => {
     const waiter = start(['--json', 'wait', '--timeout', '30'], 'instance-1');

@@ -9,8 +9,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { CLI, runCoordAsync, tempDir } from '../support/helpers';
+import { expectUpdatedWithin } from '../support/mcpUpdates';
 import { NatsServer, startServer } from './natsServer';
 
 type TextResult = { content: Array<{ type: string; text: string }>; isError?: boolean };
@@ -86,20 +86,10 @@ describe('NATS: coord mcp on the server', function () {
   });
 
   it("sends resources/updated within a second of another machine's send", async () => {
-    await client.subscribeResource({ uri: 'coord://inbox' });
-    await client.subscribeResource({ uri: 'coord://rooms/backend' });
-    const seen: string[] = [];
-    let resolveSeen: () => void = () => undefined;
-    const both = new Promise<void>((r) => (resolveSeen = r));
-    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
-      seen.push(n.params.uri);
-      if (seen.includes('coord://inbox') && seen.includes('coord://rooms/backend')) resolveSeen();
+    await expectUpdatedWithin(client, ['coord://inbox', 'coord://rooms/backend'], 1000, async () => {
+      const r = await coord('agent-b', 'send', '#backend', 'new work for @agent-a');
+      assert.strictEqual(r.code, 0, r.stderr);
     });
-    const r = await coord('agent-b', 'send', '#backend', 'new work for @agent-a');
-    assert.strictEqual(r.code, 0, r.stderr);
-    const written = Date.now();
-    await Promise.race([both, new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${seen}`)), 1000))]);
-    assert.ok(Date.now() - written < 1000);
     const body = await client.readResource({ uri: 'coord://inbox' });
     assert.match(String((body.contents[0] as { text?: string }).text), /new work for @agent-a/);
   });

@@ -118,3 +118,18 @@ export function snapshotTree(dir: string): Map<string, string> {
   walk(dir);
   return out;
 }
+
+/** A long-lived `node ARGS` process (coord wait, watch, mcp...) with its output collected as it comes. */
+export function startNode(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
+  const child = spawn(process.execPath, args, {
+    env: opts.env ?? process.env,
+    cwd: opts.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const done = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+  return { child, done, out: () => stdout, err: () => stderr };
+}
