@@ -55,7 +55,7 @@ import { DEFAULT_STUCK_AFTER_MS, findStuckAgents, latestActivity, StuckAgent } f
 import { needsYou, QueueEntry } from './attention/needsYou';
 import { roomDigest, RoomDigest } from './attention/roomDigest';
 import { coordClock } from './common/clock';
-import { type DeliveryState, formatDelivery, parseDelivery } from './formats/deliveryCursor';
+import { type DeliveryState, readDelivery, writeDelivery } from './formats/deliveryCursor';
 
 export { mentionsInstance };
 export type { AckResult };
@@ -740,16 +740,16 @@ export class Coordination {
     });
   }
 
-  /** The file claims of this coordination (data/claims.json), as this instance. */
   /** What this instance's hooks and waits have handed over (live/delivery.ts); null before the first. */
   async deliveryState(): Promise<DeliveryState | null> {
-    return parseDelivery(readTextIfExists(this.layout.deliveryCursor(this.requireInstance())));
+    return readDelivery(this.layout, this.requireInstance());
   }
 
   async saveDeliveryState(state: DeliveryState): Promise<void> {
-    writeAtomic(this.layout.deliveryCursor(this.requireInstance()), formatDelivery(state));
+    writeDelivery(this.layout, this.requireInstance(), state);
   }
 
+  /** The file claims of this coordination (data/claims.json), as this instance. */
   claimBook(options: Omit<ClaimBookOptions, 'store'> = {}): ClaimBook {
     return new ClaimBook(this.dir, this.instance, options);
   }

@@ -37,7 +37,13 @@ export { waitForMessages } from './live/waitForMessages';
 export type { WaitOptions } from './live/waitForMessages';
 export { runHook, hookPhase, vendorEvent, sessionBriefing, AGENT_KINDS } from './agents/agentHooks';
 export type { AgentKind, HookPhase, HookRequest } from './agents/agentHooks';
-export { formatMessagesForAgent, quoteAgentText, QUOTED_NOTE, UNTRUSTED_NOTE } from './agents/agentText';
+export {
+  formatMessagesForAgent,
+  quoteAgentText,
+  QUOTED_NOTE,
+  UNTRUSTED_NOTE,
+  whereAgentsTalk,
+} from './agents/agentText';
 export { instancePresence, ACTIVE_WINDOW_MS } from './agents/presence';
 export type { Presence } from './agents/presence';
 export { setupAgent, checkAgent, hookCommandLine, SERVER_NAME } from './agents/agentSetup';

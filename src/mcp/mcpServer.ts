@@ -26,7 +26,14 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod/v4';
-import { DirectoryFollower, formatMessagesForAgent, isCoordError, LiveFeed, openBackend } from '../core';
+import {
+  DirectoryFollower,
+  formatMessagesForAgent,
+  isCoordError,
+  LiveFeed,
+  openBackend,
+  whereAgentsTalk,
+} from '../core';
 import type { CoordinationBackend, Message, ServerOptions } from '../core';
 import { TOOLS, ToolContext } from './mcpTools';
 
@@ -42,10 +49,8 @@ const ROOM_PREFIX = 'coord://rooms/';
 
 export function instructionsFor(c: CoordinationBackend): string {
   const me = c.instance;
-  const where =
-    c.backend === 'nats' ? `on the coordination server ${c.dir}` : `in the agent coordination directory ${c.dir}`;
   const who = me
-    ? `You are ${me} ${where}, shared with other AI agents working in this repository.`
+    ? `You are ${me} ${whereAgentsTalk(c)}, shared with other AI agents working in this repository.`
     : `No identity is set (CLAUDE_INSTANCE_ID / --as): you can read rooms, but sending and unread state need one.`;
   return [
     who,

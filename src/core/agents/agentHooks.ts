@@ -24,17 +24,9 @@ import { Layout } from '../disk/layout';
 import type { Message } from '../common/messageTypes';
 import { resolveDirectory } from '../disk/directory';
 import { isValidInstanceId } from '../common/names';
-import { formatMessagesForAgent } from './agentText';
-import {
-  advanceDelivery,
-  DeliveryState,
-  logHookProblem,
-  nothingNewSince,
-  pendingMessages,
-  readDelivery,
-  sourcesStamp,
-  writeDelivery,
-} from '../live/delivery';
+import { formatMessagesForAgent, whereAgentsTalk } from './agentText';
+import { advanceDelivery, logHookProblem, nothingNewSince, pendingMessages, sourcesStamp } from '../live/delivery';
+import { type DeliveryState, readDelivery, writeDelivery } from '../formats/deliveryCursor';
 import * as fs from 'fs';
 import { AgentKind, HookPhase, hookPhase, vendorEvent } from './hookEvents';
 
@@ -80,19 +72,16 @@ export async function runHook(req: HookRequest): Promise<string> {
     layout = dir ? new Layout(dir) : null;
     const server = serverOptionsFrom(req.server ?? {}, env);
     if (!server && !layout) return '';
-    const phase = hookPhase(req.event);
-    const instance = req.instance ?? (env.CLAUDE_INSTANCE_ID || undefined);
-    const problem = !phase
-      ? `unknown hook event '${req.event}' (${req.agent}); nothing printed`
-      : payload === null
-        ? `${req.event}: stdin was not a JSON object (the agent's hook payload); nothing printed`
-        : !instance || !isValidInstanceId(instance)
-          ? `${req.event}: no valid identity (--as or CLAUDE_INSTANCE_ID); nothing printed`
-          : null;
-    if (problem !== null || !phase || !payload || !instance) {
-      if (layout && problem) logHookProblem(layout, problem);
+    const nothing = (problem: string) => {
+      if (layout) logHookProblem(layout, `${problem}; nothing printed`);
       return '';
-    }
+    };
+    const phase = hookPhase(req.event);
+    if (!phase) return nothing(`unknown hook event '${req.event}' (${req.agent})`);
+    if (payload === null) return nothing(`${req.event}: stdin was not a JSON object (the agent's hook payload)`);
+    const instance = req.instance ?? (env.CLAUDE_INSTANCE_ID || undefined);
+    if (!instance || !isValidInstanceId(instance))
+      return nothing(`${req.event}: no valid identity (--as or CLAUDE_INSTANCE_ID)`);
     if (server) {
       const c = await openBackend({ instance, server, env });
       try {
@@ -169,9 +158,7 @@ export function sessionBriefing(c: CoordinationBackend): string {
   const counts = c.unreadCounts();
   const inbox = c.checkInbox();
   const lines = [
-    `You are ${me} ${c.backend === 'nats' ? 'on the coordination server' : 'in the agent coordination directory'} ` +
-      `${c.dir}. ` +
-      'Other AI agents working in this repository talk to you there.',
+    `You are ${me} ${whereAgentsTalk(c)}. Other AI agents working in this repository talk to you there.`,
     `Open rooms: ${rooms.length ? rooms.map((r) => `#${r.name}`).join(', ') : 'none'}.`,
     `Unread: ${counts.total} message${counts.total === 1 ? '' : 's'} ` +
       `(${inbox.directMessages.length} direct, ${inbox.mentions.length} mentioning you).`,

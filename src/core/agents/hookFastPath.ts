@@ -10,7 +10,8 @@
 import { resolveDirectory } from '../disk/directory';
 import { Layout } from '../disk/layout';
 import { isValidInstanceId } from '../common/names';
-import { nothingNewSince, readDelivery } from '../live/delivery';
+import { nothingNewSince } from '../live/delivery';
+import { readDelivery } from '../formats/deliveryCursor';
 import { hookPhase } from './hookEvents';
 
 export function quietHook(argv: string[], env: NodeJS.ProcessEnv, cwd = process.cwd()): boolean {

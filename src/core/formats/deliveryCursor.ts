@@ -4,6 +4,9 @@
  * data/.coord-delivery-<id>.json, or as one key of the coord-delivery bucket
  * on a NATS server. live/delivery.ts owns what the fields mean.
  */
+import type { Layout } from '../disk/layout';
+import { readTextIfExists, writeAtomic } from '../disk/fsutil';
+
 export interface DeliveryState {
   /** Every log message numbered up to here was handed over (or was never for this instance). */
   upTo: number;
@@ -51,4 +54,13 @@ export function parseDelivery(text: string): DeliveryState | null {
 
 export function formatDelivery(state: DeliveryState): string {
   return JSON.stringify(state) + '\n';
+}
+
+/** The directory's cursor for `instance` (data/.coord-delivery-<id>.json); null when there is none. */
+export function readDelivery(layout: Layout, instance: string): DeliveryState | null {
+  return parseDelivery(readTextIfExists(layout.deliveryCursor(instance)));
+}
+
+export function writeDelivery(layout: Layout, instance: string, state: DeliveryState): void {
+  writeAtomic(layout.deliveryCursor(instance), formatDelivery(state));
 }

@@ -11,18 +11,8 @@ import * as path from 'path';
 import type { CoordinationBackend } from '../backend/coordinationBackend';
 import { Layout } from '../disk/layout';
 import type { Message } from '../common/messageTypes';
-import { fileStamp, listFiles, readTextIfExists, writeAtomic } from '../disk/fsutil';
-import { type DeliveryState, EMPTY_DELIVERY, formatDelivery, parseDelivery } from '../formats/deliveryCursor';
-
-export type { DeliveryState } from '../formats/deliveryCursor';
-
-export function readDelivery(layout: Layout, instance: string): DeliveryState | null {
-  return parseDelivery(readTextIfExists(layout.deliveryCursor(instance)));
-}
-
-export function writeDelivery(layout: Layout, instance: string, state: DeliveryState): void {
-  writeAtomic(layout.deliveryCursor(instance), formatDelivery(state));
-}
+import { fileStamp, listFiles } from '../disk/fsutil';
+import { type DeliveryState, EMPTY_DELIVERY } from '../formats/deliveryCursor';
 
 /**
  * Stats of every file a message for `instance` can arrive in or that changes

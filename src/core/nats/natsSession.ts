@@ -22,7 +22,7 @@ import * as net from 'net';
 import { connect } from '@nats-io/transport-node';
 import { credsAuthenticator, headers, type NatsConnection, type ConnectionOptions } from '@nats-io/nats-core';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import { Kvm, type KV } from '@nats-io/kv';
+import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
 import { CoordError } from '../common/errors';
 import { describeServer, type ServerOptions } from './serverOptions';
 import { INITIAL_ROOM } from '../write/initDirectory';
@@ -139,7 +139,7 @@ export class NatsSession {
     const kv = this.kv[bucket];
     for (let attempt = 0; ; attempt++) {
       const entry = await this.withRetry(`read ${bucket} ${key}`, () => kv.get(key));
-      const current = entry && entry.operation === 'PUT' && entry.length > 0 ? (entry.json() as T) : null;
+      const current = valueOf<T>(entry);
       const next = change(current);
       if (next === undefined) return null;
       const data = JSON.stringify(next);
@@ -154,8 +154,7 @@ export class NatsSession {
 
   /** One key's value, or null when it is absent. */
   async readKey<T>(bucket: BucketName, key: string): Promise<T | null> {
-    const entry = await this.withRetry(`read ${bucket} ${key}`, () => this.kv[bucket].get(key));
-    return entry && entry.operation === 'PUT' && entry.length > 0 ? (entry.json() as T) : null;
+    return valueOf<T>(await this.withRetry(`read ${bucket} ${key}`, () => this.kv[bucket].get(key)));
   }
 
   async close(): Promise<void> {
@@ -399,4 +398,9 @@ function isTransient(error: unknown): boolean {
   return /timeout|no responders|503|disconnect|reconnect|connection closed|leader|temporarily|stream.*offline/i.test(
     errorText(error),
   );
+}
+
+/** A key's JSON value; null when it is absent or deleted. */
+function valueOf<T>(entry: KvEntry | null): T | null {
+  return entry && entry.operation === 'PUT' && entry.length > 0 ? (entry.json() as T) : null;
 }
