@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { withLock } from '../../src/core/disk/lock';
 import { Layout } from '../../src/core/disk/layout';
-import { CLI, freshDir, runCoord, runCoordAsync } from '../support/helpers';
+import { CLI, freshDir, parseNdjson, runCoord, runCoordAsync } from '../support/helpers';
 
 interface Running {
   child: ChildProcessWithoutNullStreams;
@@ -175,11 +175,7 @@ describe('coord wait and coord watch (live, as processes)', function () {
     const dir = setup();
     const watch = start(dir, 'me', ['--json', 'watch', '--since', '0']);
     const messages = () =>
-      watch
-        .stdout()
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l))
+      parseNdjson<{ type: string; message: { number: number; text: string } }>(watch.stdout())
         .filter((e) => e.type === 'message')
         .map((e) => e.message);
     const perWriter = 8;
@@ -221,12 +217,8 @@ describe('coord wait and coord watch (live, as processes)', function () {
     await runCoordAsync(['send', '#general', 'before the watch'], { dir, as: 'w1' });
     const watch = start(dir, 'me', ['--json', 'watch']);
     await sleep(500);
-    const lines = () =>
-      watch
-        .stdout()
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l));
+    // JSON as the watch writes it: the assertions below read its fields as they come.
+    const lines = () => parseNdjson<ReturnType<typeof JSON.parse>>(watch.stdout());
     await Promise.all(
       ['w1', 'w2', 'w3'].map(async (id) => {
         for (let i = 0; i < 4; i++) await runCoordAsync(['send', '#general', `${id}-${i}`], { dir, as: id });
@@ -266,10 +258,9 @@ describe('coord wait and coord watch (live, as processes)', function () {
     const resumed = start(dir, 'me', ['--json', 'watch', '--since', '13']);
     await until('the replay', () => resumed.stdout().split('\n').filter(Boolean).length >= 2);
     resumed.child.kill('SIGINT');
-    const replay = (await resumed.done).stdout
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l).message.number);
+    const replay = parseNdjson<{ message: { number: number } }>((await resumed.done).stdout).map(
+      (e) => e.message.number,
+    );
     assert.deepStrictEqual(replay, [14, 15]);
   });
 });

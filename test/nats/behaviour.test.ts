@@ -10,7 +10,16 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { openBackend, type CoordinationBackend, type Message } from '../../src/core';
-import { CLI, freshDir, runCoord, runCoordAsync, startNode, tempDir, type RunResult } from '../support/helpers';
+import {
+  CLI,
+  freshDir,
+  runCoord,
+  runCoordAsync,
+  parseNdjson,
+  startNode,
+  tempDir,
+  type RunResult,
+} from '../support/helpers';
 import { NatsServer, sleep, startServer } from './natsServer';
 
 interface Backend {
@@ -516,11 +525,9 @@ for (const make of [directoryBackend, natsBackend]) {
       await until('the status event', () => watcher.out().includes('deploying'));
       watcher.child.kill('SIGTERM');
       await watcher.done;
-      const events = watcher
-        .out()
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as { type: string; cursor: number; message?: Message; room?: { name: string } });
+      const events = parseNdjson<{ type: string; cursor: number; message?: Message; room?: { name: string } }>(
+        watcher.out(),
+      );
       const messages = events.filter((e) => e.type === 'message').map((e) => e.message!.text);
       assert.deepStrictEqual(messages, ['before the watch', 'deploy started']);
       assert.ok(events.some((e) => e.type === 'room' && e.room?.name === 'ops'));

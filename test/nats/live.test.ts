@@ -4,7 +4,7 @@
  * message another process sends.
  */
 import * as assert from 'assert';
-import { CLI, runCoordAsync, startNode } from '../support/helpers';
+import { CLI, parseNdjson, runCoordAsync, startNode } from '../support/helpers';
 import { NatsServer, sleep, startServer } from './natsServer';
 
 describe('NATS: coord wait and coord watch', function () {
@@ -53,12 +53,7 @@ describe('NATS: coord wait and coord watch', function () {
     while (!watcher.out().includes('streamed over nats') && Date.now() < deadline) await sleep(50);
     watcher.child.kill('SIGTERM');
     await watcher.done;
-    const events = watcher
-      .out()
-      .trim()
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l));
+    const events = parseNdjson(watcher.out());
     assert.ok(
       events.some((e) => JSON.stringify(e).includes('streamed over nats')),
       `no event for the message in: ${watcher.out()}`,

@@ -133,3 +133,11 @@ export function startNode(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?:
   const done = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
   return { child, done, out: () => stdout, err: () => stderr };
 }
+
+/** The JSON values of NDJSON output (`coord --json watch`), one per non-empty line. */
+export function parseNdjson<T = unknown>(text: string): T[] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as T);
+}
