@@ -36,14 +36,28 @@ import { runSearch, SearchOptions } from './search/searchEngine';
 import { searchIndexFor } from './search/memoryIndex';
 import { CachedCorpus } from './search/indexReader';
 import { loadAndPersist, openSummary } from './search/persistedIndex';
-import { summaryRoomMessages, summaryThread, summaryTranscriptLines, summaryUnread } from './search/summaryReads';
+import {
+  summaryAlerts,
+  summaryMentioning,
+  summaryReadTargets,
+  summaryRoomMessages,
+  summaryThread,
+  summaryTranscriptLines,
+  summaryUnreadRows,
+} from './search/summaryReads';
 import { sourceFromKey } from './read/sources';
 import { newMessageId, OutgoingMessage, transcriptCopies } from './write/messageWrites';
-import { advancePositions, appendReadMarks, markInboxBlocksRead } from './write/readMarkWrites';
+import {
+  advancePositions,
+  appendReadMarks,
+  markInboxBlocksRead,
+  ReadTargets,
+  readTargetsOf,
+} from './write/readMarkWrites';
 import { writeNewRoom, writeRoomStatus } from './write/roomWrites';
 import { initDirectory } from './write/initDirectory';
 import { WriteSession } from './write/writeSession';
-import { mentionsInstance } from './common/mentions';
+import { isAlert, mentionsInstance } from './common/mentions';
 import { encodeAttention, messageFromStored, SendOptions } from './formats/attentionTags';
 import { AckRecord, parseAcks } from './formats/acksFile';
 import { AckResult, AckWrite, planAcks } from './attention/ackWrites';
@@ -57,7 +71,7 @@ import { roomDigest, RoomDigest } from './attention/roomDigest';
 import { coordClock } from './common/clock';
 import { type DeliveryState, readDelivery, writeDelivery } from './formats/deliveryCursor';
 
-export { mentionsInstance };
+export { isAlert, mentionsInstance };
 export type { AckResult };
 
 export interface OpenOptions {
@@ -104,18 +118,20 @@ export interface Conversation {
   last: Message | null;
 }
 
+export interface Inbox {
+  unread: number;
+  directTotal: number;
+  mentionTotal: number;
+  directMessages: Message[];
+  mentions: Message[];
+}
+
 export interface MarkReadResult {
   marked: MessageRef[];
   alreadyRead: number;
 }
 
 const MAX_FIELD_LENGTH = 2000;
-const ALERT_RE = /\b(urgent|alerts?)\b|system:/i;
-
-/** Alerts, as the older tools count them: urgent, alert, system:. */
-export function isAlert(text: string): boolean {
-  return ALERT_RE.test(text);
-}
 
 export function openCoordination(options: OpenOptions = {}): Coordination {
   const env = options.env ?? process.env;
@@ -388,37 +404,73 @@ export class Coordination {
 
   /** Unread messages this instance can see, oldest first. Its own messages never count. */
   checkUnread(opts: { room?: string; limit?: number } = {}): Message[] {
-    return lastN(this.unreadStored(opts.room), opts.limit).map(toMessage);
+    const fast = this.viaUnreadSummary(opts.room, (c, rows) => lastN(rows, opts.limit).map((i) => c.message(i)));
+    return fast ?? lastN(this.unreadStored(opts.room), opts.limit).map(toMessage);
   }
 
-  protected unreadStored(room?: string): StoredMessage[] {
+  /** Who sees what: a message from someone else, visible to this instance, in `room` when given. */
+  private unreadFilter(room?: string): (m: Pick<StoredMessage, 'from' | 'room' | 'to'>) => boolean {
     const me = this.requireInstance();
     const rooms = this.roomsKnown();
     const roomLower = room === undefined ? undefined : this.getChatroom(room).name.toLowerCase();
-    const shown = (m: Pick<StoredMessage, 'from' | 'room' | 'to'>) =>
+    return (m) =>
       m.from !== me && this.visible(m, rooms) && (roomLower === undefined || m.room?.toLowerCase() === roomLower);
-    const fast = this.viaSummary((c) => summaryUnread(this.layout, c, me, shown));
-    if (fast) return fast;
+  }
+
+  protected unreadStored(room?: string): StoredMessage[] {
+    const shown = this.unreadFilter(room);
     const reads = this.readState();
     return this.state.allMessages().filter((m) => shown(m) && !reads.isRead(m));
+  }
+
+  /**
+   * Answers from the summary's unread rows (positions in it, oldest first)
+   * when this object reads from the summary; undefined otherwise.
+   */
+  private viaUnreadSummary<T>(room: string | undefined, answer: (c: CachedCorpus, rows: number[]) => T): T | undefined {
+    if (!this.fromSummary || this.loaded) return undefined;
+    const me = this.requireInstance();
+    const shown = this.unreadFilter(room);
+    return this.viaSummary((c) => answer(c, summaryUnreadRows(this.layout, c, me, shown)));
   }
 
   /** Unread counts per room ("#name") and per DM peer ("@id"). */
   unreadCounts(): { total: number; mentions: number; byTarget: Record<string, number> } {
     const me = this.requireInstance();
-    const byTarget: Record<string, number> = {};
+    // Counted by the room's or peer's name (no key built per message: there may be a million).
+    const byRoom = new Map<string, number>();
+    const byPeer = new Map<string | null, number>();
+    const count = (room: string | null, from: string, to: string | null) => {
+      if (room !== null) byRoom.set(room, (byRoom.get(room) ?? 0) + 1);
+      else byPeer.set(from === me ? to : from, (byPeer.get(from === me ? to : from) ?? 0) + 1);
+    };
+    const byTarget = (): Record<string, number> => {
+      const out: Record<string, number> = {};
+      for (const [room, n] of byRoom) out[`#${room}`] = n;
+      for (const [peer, n] of byPeer) out[`@${peer}`] = n;
+      return out;
+    };
+    const fast = this.viaUnreadSummary(undefined, (c, rows) => {
+      for (const i of rows) count(c.room(i), c.from(i), c.to(i));
+      return { total: rows.length, mentions: summaryMentioning(c, rows, me).length, byTarget: byTarget() };
+    });
+    if (fast) return fast;
     let mentions = 0;
     const unread = this.unreadStored();
     for (const m of unread) {
-      const key = m.room !== null ? `#${m.room}` : `@${m.from === me ? m.to : m.from}`;
-      byTarget[key] = (byTarget[key] ?? 0) + 1;
+      count(m.room, m.from, m.to);
       if (mentionsInstance(m.text, me)) mentions++;
     }
-    return { total: unread.length, mentions, byTarget };
+    return { total: unread.length, mentions, byTarget: byTarget() };
   }
 
   checkNotifications(): Notifications {
     const me = this.requireInstance();
+    const fast = this.viaUnreadSummary(undefined, (c, rows) => ({
+      mentions: summaryMentioning(c, rows, me).map((i) => c.message(i)),
+      alerts: summaryAlerts(c, rows).map((i) => c.message(i)),
+    }));
+    if (fast) return fast;
     const unread = this.unreadStored();
     return {
       mentions: unread.filter((m) => mentionsInstance(m.text, me)).map(toMessage),
@@ -426,13 +478,37 @@ export class Coordination {
     };
   }
 
-  checkInbox(): { unread: number; directMessages: Message[]; mentions: Message[] } {
+  /**
+   * Unread direct messages (@-messages and DMs to this instance) and unread
+   * mentions in rooms, with their totals: the last `limit` of each when given.
+   */
+  checkInbox(opts: { limit?: number } = {}): Inbox {
     const me = this.requireInstance();
+    const fast = this.viaUnreadSummary(undefined, (c, rows) => {
+      const direct = rows.filter((i) => c.room(i) === null);
+      const mentions = summaryMentioning(
+        c,
+        rows.filter((i) => c.room(i) !== null),
+        me,
+      );
+      return {
+        unread: rows.length,
+        directTotal: direct.length,
+        mentionTotal: mentions.length,
+        directMessages: lastN(direct, opts.limit).map((i) => c.message(i)),
+        mentions: lastN(mentions, opts.limit).map((i) => c.message(i)),
+      };
+    });
+    if (fast) return fast;
     const unread = this.unreadStored();
+    const direct = unread.filter((m) => m.room === null);
+    const mentions = unread.filter((m) => m.room !== null && mentionsInstance(m.text, me));
     return {
       unread: unread.length,
-      directMessages: unread.filter((m) => m.room === null).map(toMessage),
-      mentions: unread.filter((m) => m.room !== null && mentionsInstance(m.text, me)).map(toMessage),
+      directTotal: direct.length,
+      mentionTotal: mentions.length,
+      directMessages: lastN(direct, opts.limit).map(toMessage),
+      mentions: lastN(mentions, opts.limit).map(toMessage),
     };
   }
 
@@ -558,30 +634,43 @@ export class Coordination {
    */
   async markRead(refs: MessageRef[] | 'all'): Promise<MarkReadResult> {
     const me = this.requireInstance();
+    const all = refs === 'all';
     // Marking all needs the unread messages and the transcripts' lengths: the summary has both.
-    const lines = refs === 'all' ? this.viaSummary((c) => summaryTranscriptLines(this.layout, c)) : undefined;
-    if (!lines) this.refresh();
-    const targets: StoredMessage[] = refs === 'all' ? this.unreadStored() : refs.map((r) => this.requireMessage(r));
-    const unique = [...new Set(targets)];
-    const reads = lines ? null : this.readState();
-    const fresh = reads ? unique.filter((m) => !reads.isRead(m)) : unique;
+    const fast = all
+      ? this.viaUnreadSummary(undefined, (c, rows) => ({
+          targets: summaryReadTargets(this.layout, c, me, rows),
+          lines: summaryTranscriptLines(this.layout, c),
+        }))
+      : undefined;
+    let targets: ReadTargets;
+    let alreadyRead = 0;
+    if (fast) targets = fast.targets;
+    else {
+      this.refresh();
+      const chosen = all ? this.unreadStored() : refs.map((r) => this.requireMessage(r));
+      const unique = [...new Set(chosen)];
+      const reads = this.readState();
+      const fresh = unique.filter((m) => !reads.isRead(m));
+      alreadyRead = unique.length - fresh.length;
+      targets = readTargetsOf(fresh, sourceFromKey, me);
+    }
     const time = this.timestamp();
-    const summary = refs === 'all' ? `All ${fresh.length} messages marked as read` : describeMarked(fresh);
+    const summary = all ? `All ${targets.refs.length} messages marked as read` : describeMarked(targets.refs);
     await this.persistReadMarks(
       me,
-      fresh,
+      targets,
       time,
-      refs === 'all',
-      { action: refs === 'all' ? 'MARK_READ_ALL' : 'MARK_READ', details: summary },
-      lines,
+      all,
+      { action: all ? 'MARK_READ_ALL' : 'MARK_READ', details: summary },
+      fast?.lines,
     );
-    return { marked: fresh.map((m) => m.number ?? m.id), alreadyRead: unique.length - fresh.length };
+    return { marked: targets.refs, alreadyRead };
   }
 
   /** Python's marks, the read receipts, bash's inbox STATUS lines and (for 'all') positions, under the lock. */
   protected persistReadMarks(
     me: string,
-    fresh: StoredMessage[],
+    targets: ReadTargets,
     time: string,
     all: boolean,
     action: ActionRecord,
@@ -589,8 +678,8 @@ export class Coordination {
   ): Promise<void> {
     return this.writes.locked(() => {
       this.writes.registerSelf(me);
-      appendReadMarks(this.layout, me, fresh, time);
-      markInboxBlocksRead(this.layout, sourceFromKey, me, fresh);
+      appendReadMarks(this.layout, me, targets, time);
+      markInboxBlocksRead(this.layout, me, targets.inboxLines);
       if (all) advancePositions(this.layout, lines ?? this.store.transcriptLines(), me);
       this.writes.logAction(me, action.action, action.details);
     });
@@ -1130,11 +1219,8 @@ function checkField(text: string, what: string): void {
     throw new CoordError('invalid-input', `${what} is ${text.length} characters; keep it under ${MAX_FIELD_LENGTH}`);
 }
 
-function describeMarked(messages: StoredMessage[]): string {
-  if (messages.length === 0) return 'No new messages marked as read';
-  if (messages.length === 1) return `Message ${messages[0].number ?? messages[0].id} marked as read`;
-  return `${messages.length} messages marked as read: ${messages
-    .slice(0, 20)
-    .map((m) => m.number ?? m.id)
-    .join(', ')}${messages.length > 20 ? ', …' : ''}`;
+function describeMarked(refs: Array<number | string>): string {
+  if (refs.length === 0) return 'No new messages marked as read';
+  if (refs.length === 1) return `Message ${refs[0]} marked as read`;
+  return `${refs.length} messages marked as read: ${refs.slice(0, 20).join(', ')}${refs.length > 20 ? ', …' : ''}`;
 }

@@ -1,6 +1,6 @@
 /** The public library: `require('agent-coordination/core')`. */
 export { openCoordination, initCoordination, Coordination, mentionsInstance, isAlert } from './coordination';
-export type { OpenOptions, SystemStatus, SystemSummary, Conversation, MarkReadResult } from './coordination';
+export type { OpenOptions, SystemStatus, SystemSummary, Conversation, MarkReadResult, Inbox } from './coordination';
 export type { Message, Chatroom, InstanceStatus, Notifications, MessageRef } from './common/messageTypes';
 export type { SearchOptions } from './search/searchEngine';
 export type { ActionEntry } from './formats/actionLog';

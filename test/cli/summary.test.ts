@@ -152,6 +152,36 @@ describe('reading commands from the summary (as processes)', function () {
     assert.strictEqual(after.length, unread.length - 5);
   });
 
+  it('mark-read all from the summary writes exactly what a full load writes (bash positions, inbox statuses, old marks)', async () => {
+    const [a, b] = [1, 2].map(() => path.join(tempDir('coord-cli-markall-'), 'coordination'));
+    for (const copy of [a, b]) {
+      fs.cpSync(dir, copy, { recursive: true });
+      // A bash reader half-way through #dev, one inbox block read in bash, a mark older than its message.
+      fs.appendFileSync(path.join(copy, 'read-status', 'instance-2_positions.txt'), 'chatroom:dev:      400\n');
+      const inbox = path.join(copy, 'inboxes', 'instance-2.txt');
+      fs.writeFileSync(inbox, fs.readFileSync(inbox, 'utf8').replace('STATUS: unread', 'STATUS: read'));
+      fs.appendFileSync(path.join(copy, 'read-status', 'instance-2.txt'), '7: read at 2000-01-01 00:00:00\n');
+    }
+    fs.rmSync(summaryFile(b), { force: true });
+    const now = '2030-01-01T00:00:00Z';
+    const full = openCoordination({ dir: b, instance: 'instance-2', env: { COORD_NOW: now } });
+    answer(a, ['list-chatrooms']);
+    assert.deepStrictEqual(JSON.parse(answer(a, ['check-unread'])), JSON.parse(JSON.stringify(full.checkUnread())));
+    const r = runCoord(['--json', 'mark-read', 'all'], { dir: a, as: 'instance-2', env: { COORD_NOW: now } });
+    assert.strictEqual(r.code, 0, r.stderr);
+    const expected = await full.markRead('all');
+    assert.ok(expected.marked.length > 1000, `${expected.marked.length} marked`);
+    assert.deepStrictEqual(JSON.parse(r.stdout), JSON.parse(JSON.stringify(expected)));
+    const files = (root: string) =>
+      (fs.readdirSync(root, { recursive: true }) as string[])
+        .filter((f) => fs.statSync(path.join(root, f)).isFile() && !path.basename(f).startsWith('.coord'))
+        .sort();
+    assert.deepStrictEqual(files(a), files(b));
+    for (const f of files(a))
+      assert.ok(fs.readFileSync(path.join(a, f)).equals(fs.readFileSync(path.join(b, f))), `${f} differs`);
+    assert.strictEqual(JSON.parse(answer(a, ['system-status'])).unread, 0);
+  });
+
   it('after a hand edit of the log (same size), the summary is found stale, rebuilt, and agrees', () => {
     answer(dir, ['list-chatrooms']);
     const log = path.join(dir, 'data', 'messages.log');

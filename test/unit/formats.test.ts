@@ -262,13 +262,62 @@ describe('read marks', () => {
     assert.deepStrictEqual(
       [...marks.numbers],
       [
-        [12, '2025-06-15 07:00:00'],
         [7, '2025-06-15 05:00:00'],
+        [12, '2025-06-15 07:00:00'],
       ],
     );
     assert.deepStrictEqual([...marks.ids], ['8abda4b6']);
     assert.strictEqual(parseReadMarks(sample('read-status/instance-1.txt')).numbers.size, 417);
     assert.strictEqual(formatReadMark(5, '2025-06-15 05:00:00'), '5: read at 2025-06-15 05:00:00\n');
+  });
+
+  it('reads the common shapes in place exactly as the line rule reads any line', () => {
+    // The rule as the older tools' lines are read one by one (the reference the in-place reading must equal).
+    const reference = (text: string) => {
+      const numbers = new Map<number, string>();
+      const ids = new Set<string>();
+      for (const line of text.split(/\r\n|\r|\n/)) {
+        const num = /^\s*(\d+)\s*:\s*(?:read at )?(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)?/.exec(line);
+        if (num) {
+          const n = Number(num[1]);
+          const time = num[2] ?? '';
+          const previous = numbers.get(n);
+          if (previous === undefined || (previous !== '' && (time === '' || time > previous))) numbers.set(n, time);
+        } else if (/^id:([0-9A-Za-z]+):/.test(line)) ids.add(/^id:([0-9A-Za-z]+):/.exec(line)![1]);
+      }
+      return { numbers: [...numbers].sort((x, y) => x[0] - y[0]), ids: [...ids].sort() };
+    };
+    const pieces = [
+      '12: read at 2025-06-15 06:30:38',
+      '12:2025-06-15 07:00:00',
+      ' 13 : read at 2025-06-15 06:30:38',
+      '14:',
+      '15: read at 2025-06-1',
+      '16:2025-06-15 07:00:00 trailing',
+      '017:2025-06-15 07:00:00',
+      '99999999999999999999: read at 2025-06-15 06:30:38',
+      '18: read at 2025-06-15 06:30:38\r19:2025-06-15 06:30:39',
+      '\t20:\u00a02025-06-15 06:30:38',
+      'id:8abda4b6: read at 2025-06-15 06:00:00',
+      'junk',
+      '',
+      '21: read at 2025-13-99 99:99:99',
+      '7: read at 2025-06-15 05:00:00',
+      '7:2025-06-15 04:00:00',
+      '7:',
+    ];
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let round = 0; round < 200; round++) {
+      const lines = Array.from({ length: 12 }, () => pieces[Math.floor(random() * pieces.length)]);
+      const text = lines.join(['\n', '\r\n', '\r'][round % 3]) + (round % 2 ? '\n' : '');
+      const marks = parseReadMarks(text);
+      assert.deepStrictEqual(
+        { numbers: [...marks.numbers], ids: [...marks.ids].sort() },
+        reference(text),
+        JSON.stringify(text),
+      );
+    }
   });
 
   it('reads and updates positions files', () => {

@@ -1,6 +1,6 @@
 /** `coord` commands of the Reading area. */
 import { Command } from 'commander';
-import { sanitizeForTerminal } from '../../core';
+import { type Message, sanitizeForTerminal } from '../../core';
 import { emitFor, globals, limitOption, openFor, print } from '../cliContext';
 import { markReadRefs } from '../args';
 import * as out from '../format';
@@ -8,6 +8,8 @@ import type { CommandArea } from '../cliContext';
 
 /** check-unread's human output stops here (820,000 lines help nobody); --limit and --json give the rest. */
 const UNREAD_SHOWN = 200;
+/** check-inbox's human output: the last this many direct messages, and as many mentions. */
+const INBOX_SHOWN = 50;
 
 export const readingArea: CommandArea = {
   title: 'Reading',
@@ -63,14 +65,26 @@ export const readingArea: CommandArea = {
 
     program
       .command('check-inbox')
-      .description('your unread direct messages and mentions')
-      .action(async (_opts: unknown, cmd: Command) => {
-        const inbox = (await openFor(cmd)).checkInbox();
+      .description(
+        `your unread direct messages and mentions (the last ${INBOX_SHOWN} of each unless --limit or --json)`,
+      )
+      .addOption(limitOption())
+      .action(async (opts: { limit?: number }, cmd: Command) => {
+        const limit = opts.limit ?? (globals(cmd).json ? undefined : INBOX_SHOWN);
+        const inbox = (await openFor(cmd)).checkInbox({ limit });
+        const section = (title: string, list: Message[], total: number) =>
+          list.length === 0
+            ? []
+            : [
+                `${title}:`,
+                out.formatMessages(list, ''),
+                ...(total > list.length ? [`${total - list.length} more before these: use --limit N or --json`] : []),
+              ];
         emitFor(cmd, inbox, () =>
           [
-            `Unread: ${inbox.unread}    Direct: ${inbox.directMessages.length}    Mentions: ${inbox.mentions.length}`,
-            ...(inbox.directMessages.length ? ['Direct messages:', out.formatMessages(inbox.directMessages, '')] : []),
-            ...(inbox.mentions.length ? ['Mentions:', out.formatMessages(inbox.mentions, '')] : []),
+            `Unread: ${inbox.unread}    Direct: ${inbox.directTotal}    Mentions: ${inbox.mentionTotal}`,
+            ...section('Direct messages', inbox.directMessages, inbox.directTotal),
+            ...section('Mentions', inbox.mentions, inbox.mentionTotal),
           ].join('\n'),
         );
       });

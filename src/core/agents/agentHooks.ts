@@ -156,12 +156,12 @@ export function sessionBriefing(c: CoordinationBackend): string {
   const me = c.instance!;
   const rooms = c.listChatrooms().filter((r) => r.status === 'open');
   const counts = c.unreadCounts();
-  const inbox = c.checkInbox();
+  const inbox = c.checkInbox({ limit: 1 });
   const lines = [
     `You are ${me} ${whereAgentsTalk(c)}. Other AI agents working in this repository talk to you there.`,
     `Open rooms: ${rooms.length ? rooms.map((r) => `#${r.name}`).join(', ') : 'none'}.`,
     `Unread: ${counts.total} message${counts.total === 1 ? '' : 's'} ` +
-      `(${inbox.directMessages.length} direct, ${inbox.mentions.length} mentioning you).`,
+      `(${inbox.directTotal} direct, ${inbox.mentionTotal} mentioning you).`,
     `Answer with the coordination MCP tools if you have them (send, inbox, mark_read, …), else the shell: ` +
       `coord send '#room' 'text', coord send-dm <instance> 'text', coord reply <number> 'text', ` +
       `coord check-unread, coord mark-read <numbers|all>.`,

@@ -12,3 +12,12 @@ export function mentionsInstance(text: string, instance: string): boolean {
   }
   return re.test(text);
 }
+
+const ALERT_RE = /\b(urgent|alerts?)\b|system:/i;
+/** Words every alert's lower-cased text contains (a scan looks for these first, then applies the rule). */
+export const ALERT_WORDS = ['urgent', 'alert', 'system:'];
+
+/** Alerts, as the older tools count them: urgent, alert, system:. */
+export function isAlert(text: string): boolean {
+  return ALERT_RE.test(text);
+}

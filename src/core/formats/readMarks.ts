@@ -11,25 +11,119 @@ import { splitLines } from '../disk/lines';
 
 export interface ReadMarks {
   /** Message number -> the latest time it was marked ('' when the line has no time). */
-  numbers: Map<number, string>;
+  numbers: MarkedNumbers;
   ids: Set<string>;
 }
 
-export function parseReadMarks(text: string): ReadMarks {
-  const marks: ReadMarks = { numbers: new Map(), ids: new Set() };
-  for (const line of splitLines(text)) {
-    const num = /^\s*(\d+)\s*:\s*(?:read at )?(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)?/.exec(line);
-    if (num) {
-      const n = Number(num[1]);
-      const time = num[2] ?? '';
-      const previous = marks.numbers.get(n);
-      if (previous === undefined || (previous !== '' && (time === '' || time > previous))) marks.numbers.set(n, time);
-      continue;
+/**
+ * Message number -> mark time, compact: a million marks (what `mark-read all`
+ * writes at that size) cost a few megabytes, not a Map of strings.
+ */
+export class MarkedNumbers {
+  private byNumber = new Int32Array(1024);
+  private times: string[] = [];
+  private timeIndex = new Map<string, number>();
+  /** Numbers too large for the array (no real log has them, a hand-written line may). */
+  private large = new Map<number, string>();
+  size = 0;
+
+  get(n: number): string | undefined {
+    if (!isSmall(n)) return this.large.get(n);
+    const k = n < this.byNumber.length ? this.byNumber[n] : 0;
+    return k === 0 ? undefined : this.times[k - 1];
+  }
+
+  /** Records a mark; of several for one number the one with no time wins, else the latest. */
+  add(n: number, time: string): void {
+    const previous = this.get(n);
+    if (previous !== undefined && (previous === '' || (time !== '' && time <= previous))) return;
+    if (previous === undefined) this.size++;
+    if (!isSmall(n)) {
+      this.large.set(n, time);
+      return;
     }
-    const id = /^id:([0-9A-Za-z]+):/.exec(line);
-    if (id) marks.ids.add(id[1]);
+    if (n >= this.byNumber.length) {
+      const grown = new Int32Array(Math.max(n + 1, this.byNumber.length * 2));
+      grown.set(this.byNumber);
+      this.byNumber = grown;
+    }
+    let k = this.timeIndex.get(time);
+    if (k === undefined) {
+      k = this.times.push(time);
+      this.timeIndex.set(time, k);
+    }
+    this.byNumber[n] = k;
+  }
+
+  /** The marks in number order. */
+  *[Symbol.iterator](): IterableIterator<[number, string]> {
+    for (let n = 0; n < this.byNumber.length; n++)
+      if (this.byNumber[n] !== 0) yield [n, this.times[this.byNumber[n] - 1]];
+    yield* [...this.large].sort((a, b) => a[0] - b[0]);
+  }
+}
+
+const isSmall = (n: number) => Number.isInteger(n) && n >= 0 && n < 1 << 28;
+
+const MARK_RE = /^\s*(\d+)\s*:\s*(?:read at )?(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)?/;
+const ID_MARK_RE = /^id:([0-9A-Za-z]+):/;
+const READ_AT = ': read at ';
+const TIME_SHAPE = 'dddd-dd-dd dd:dd:dd';
+
+/**
+ * The marks of a read-status file. Each line is read by MARK_RE / ID_MARK_RE;
+ * the two shapes the tools write (`12: read at ts`, `12:ts`) are read
+ * in place without them, with the same result, since this file gets a line
+ * per message.
+ */
+export function parseReadMarks(text: string): ReadMarks {
+  const marks: ReadMarks = { numbers: new MarkedNumbers(), ids: new Set() };
+  let lastTime = '';
+  let nextCR = text.indexOf('\r');
+  for (let start = 0; start < text.length;) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    if (nextCR !== -1 && nextCR < start) nextCR = text.indexOf('\r', start);
+    if (nextCR !== -1 && nextCR < end) end = nextCR;
+    let at = start;
+    while (at < end && isDigit(text.charCodeAt(at))) at++;
+    let timeAt = -1;
+    if (at > start && at - start < 10) {
+      if (text.startsWith(READ_AT, at)) timeAt = at + READ_AT.length;
+      else if (text.charCodeAt(at) === 0x3a) timeAt = at + 1;
+    }
+    if (timeAt !== -1 && timeAt + TIME_SHAPE.length <= end && hasTimeShape(text, timeAt)) {
+      if (!text.startsWith(lastTime, timeAt) || lastTime === '')
+        lastTime = text.slice(timeAt, timeAt + TIME_SHAPE.length);
+      marks.numbers.add(Number(text.slice(start, at)), lastTime);
+    } else {
+      readMarkLine(text.slice(start, end), marks);
+    }
+    start = end + 1;
+    // "\r\n" is one line end.
+    if (end < text.length && text.charCodeAt(end) === 0x0d && text.charCodeAt(end + 1) === 0x0a) start++;
   }
   return marks;
+}
+
+function readMarkLine(line: string, marks: ReadMarks): void {
+  const num = MARK_RE.exec(line);
+  if (num) {
+    marks.numbers.add(Number(num[1]), num[2] ?? '');
+    return;
+  }
+  const id = ID_MARK_RE.exec(line);
+  if (id) marks.ids.add(id[1]);
+}
+
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+
+function hasTimeShape(text: string, at: number): boolean {
+  for (let k = 0; k < TIME_SHAPE.length; k++) {
+    const c = text.charCodeAt(at + k);
+    if (TIME_SHAPE.charCodeAt(k) === 0x64 ? !isDigit(c) : c !== TIME_SHAPE.charCodeAt(k)) return false;
+  }
+  return true;
 }
 
 export function formatReadMark(ref: number | string, time: string): string {

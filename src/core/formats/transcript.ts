@@ -66,6 +66,11 @@ function classifySystem(text: string): { type: SystemEventType; value: string } 
   return { type: 'other', value: text };
 }
 
+/** Whether a block of this transcript text can have status "read" (or "read by"): never without this text. */
+export function mayHaveReadStatus(text: string): boolean {
+  return text.includes('STATUS: read');
+}
+
 /**
  * Parses a transcript. `lineOffset` is the number of physical lines before
  * `text` in the file, so line numbers stay right when only a tail is parsed.

@@ -15,6 +15,7 @@ import type { ChatroomStatusEntry } from '../formats/chatroomStatus';
 import type { ActionEntry } from '../formats/actionLog';
 import type { Chatroom, Message, MessageRef } from '../common/messageTypes';
 import type { StoredMessage } from '../read/store';
+import type { ReadTargets } from '../write/readMarkWrites';
 import { describeServer } from './serverOptions';
 import { formatNumberRanges, NatsReplica, parseNumberRanges } from './natsReplica';
 import type { NatsSession } from './natsSession';
@@ -86,12 +87,12 @@ export class NatsCoordination extends Coordination {
 
   protected override async persistReadMarks(
     me: string,
-    fresh: StoredMessage[],
+    targets: ReadTargets,
     _time: string,
     _all: boolean,
     action: Action,
   ): Promise<void> {
-    const numbers = fresh.flatMap((m) => (m.number === null ? [] : [m.number]));
+    const numbers = targets.refs.filter((ref): ref is number => typeof ref === 'number');
     const result = await this.session.updateKey<{ numbers: string }>('reads', me, (current) => {
       const merged = parseNumberRanges(current?.numbers ?? '');
       const before = merged.size;

@@ -35,14 +35,36 @@ export class ReadState {
   }
 
   isRead(m: StoredMessage): boolean {
-    if (m.from === this.instance) return true;
-    if (m.number !== null && markCovers(this.marks.numbers.get(m.number), m.time)) return true;
-    if (this.marks.ids.has(m.id)) return true;
-    for (const ref of m.refs) if (this.refSaysRead(ref)) return true;
-    return false;
+    return (
+      m.from === this.instance ||
+      this.markedRead(m.number, () => m.time, m.id) ||
+      m.refs.some((ref) => this.refSaysRead(ref))
+    );
   }
 
-  private refSaysRead(ref: TranscriptRef): boolean {
+  /**
+   * The read marks' part of the rule. The message's time is asked for only
+   * when a mark for its number could be older than it: not when the mark is
+   * at least `newest` (the newest message's time), the usual case.
+   */
+  markedRead(number: number | null, time: () => string, id: string | (() => string), newest?: string): boolean {
+    if (number !== null) {
+      const mark = this.marks.numbers.get(number);
+      if (mark !== undefined && ((newest !== undefined && mark >= newest) || markCovers(mark, time()))) return true;
+    }
+    return this.marks.ids.size > 0 && this.marks.ids.has(typeof id === 'string' ? id : id());
+  }
+
+  /** Whether a transcript block in this source can ever say a message is read (so its blocks need looking at). */
+  mayReadThrough(sourceKey: string): boolean {
+    const source = this.store.sourceKind(sourceKey);
+    if (!source) return false;
+    if (source.kind === 'inbox') return source.name === this.instance;
+    if (source.kind === 'bashDm') return true;
+    return source.kind === 'room' && this.positions.has(`chatroom:${source.name}`);
+  }
+
+  refSaysRead(ref: TranscriptRef): boolean {
     const source = this.store.sourceKind(ref.source);
     if (!source) return false;
     const status = ref.block.status;

@@ -16,6 +16,11 @@ import { PostingSource, RankedHits, rankedSearch } from './ranking';
 import { SearchCorpus } from './searchEngine';
 import { DeltaMessage, FORMAT_VERSION, Header, idKey, MAGIC, META } from './indexFormat';
 
+/** Texts are scanned this many bytes at a time (memory stays flat at any size). */
+const TEXT_CHUNK = 8 << 20;
+/** Meta rows read at once by a pass in order. */
+const WINDOW_ROWS = 1 << 16;
+
 export function openCache(layout: Layout): CachedCorpus | null {
   let fd: number;
   try {
@@ -41,9 +46,8 @@ export function openCache(layout: Layout): CachedCorpus | null {
 export class CachedCorpus implements SearchCorpus {
   count: number;
   readonly baseCount: number;
-  /** The whole meta section once many rows were needed; single rows before that. */
+  /** The whole meta section, once a scan of every text needed it (prepareScan); a window of rows before that. */
   private meta: Int32Array | null = null;
-  private metaRows = new Map<number, Int32Array>();
   private delta: DeltaMessage[] = [];
   private deltaPostings: PostingIndex | null = null;
   private base: PostingSource | null = null;
@@ -60,26 +64,36 @@ export class CachedCorpus implements SearchCorpus {
     this.baseCount = header.count;
   }
 
-  /** Meta word k of base row i. */
+  /**
+   * Meta word k of base row i, read through a window of rows: a few rows
+   * around i for a lookup, growing (to WINDOW_ROWS) while rows are read in
+   * order, so a pass over a million rows holds two megabytes, not the section.
+   */
   private m(i: number, k: number): number {
     if (this.meta) return this.meta[i * META + k];
-    let row = this.metaRows.get(i);
-    if (!row) {
-      if (this.metaRows.size >= 256) {
-        this.meta = new Int32Array(this.section('meta').buffer);
-        this.metaRows.clear();
-        return this.meta[i * META + k];
-      }
-      row = new Int32Array(this.section('meta', i * META * 4, (i + 1) * META * 4).buffer);
-      this.metaRows.set(i, row);
+    const from = this.windowFrom;
+    const rows = this.window.length / META;
+    if (i < from || i >= from + rows) {
+      const onward = i >= from + rows && i < from + rows + this.windowSize * 4;
+      this.windowSize = onward ? Math.min(WINDOW_ROWS, this.windowSize * 4) : 16;
+      const start = i - (i % this.windowSize);
+      const end = Math.min(this.baseCount, start + this.windowSize);
+      const bytes = this.section('meta', start * META * 4, end * META * 4);
+      this.window = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+      this.windowFrom = start;
+      return this.window[(i - start) * META + k];
     }
-    return row[k];
+    return this.window[(i - from) * META + k];
   }
+
+  private window: Int32Array = new Int32Array(0);
+  private windowFrom = 0;
+  private windowSize = 16;
 
   private allMeta(): Int32Array {
     if (!this.meta) {
       this.meta = new Int32Array(this.section('meta').buffer);
-      this.metaRows.clear();
+      this.window = new Int32Array(0);
     }
     return this.meta;
   }
@@ -156,6 +170,50 @@ export class CachedCorpus implements SearchCorpus {
     for (let k = this.refStarts[i]; k < this.refStarts[i + 1]; k++)
       out.push({ source: this.header.sourceKeys[this.refWords![k * 2]], lastLine: this.refWords![k * 2 + 1] });
     return out;
+  }
+
+  /** Calls `each` for every transcript block copying a message: the message row, the block source, its last line. */
+  eachRef(each: (i: number, source: string, lastLine: number) => void): void {
+    const starts = this.u32('refStarts');
+    const words = new Int32Array(this.section('refs').buffer);
+    const keys = this.header.sourceKeys;
+    for (let i = 0; i < this.baseCount; i++)
+      for (let k = starts[i]; k < starts[i + 1]; k++) each(i, keys[words[k * 2]], words[k * 2 + 1]);
+    this.delta.forEach((m, k) => m.claimed.forEach((source, j) => each(this.baseCount + k, source, m.claimedLines[j])));
+  }
+
+  /** The newest time of any message. */
+  newestTime(): string {
+    let newest = this.header.maxTime;
+    for (const m of this.delta) if (m.time > newest) newest = m.time;
+    return newest;
+  }
+
+  /**
+   * Marks in `hit` the rows whose text (lower-cased with `lower`) contains one
+   * of `needles`, reading the base's texts a few megabytes at a time. A row may
+   * be marked for a match across its end: callers check the rows marked.
+   */
+  markTextContaining(needles: string[], lower: boolean, hit: Uint8Array): void {
+    const name = lower ? 'lowerText' : 'text';
+    const starts = lower ? this.u32('lowerTextStarts') : (this.textStarts ??= this.u32('textBytes'));
+    const length = this.header.sections[name][1];
+    const wanted = needles.map((n) => Buffer.from(n, 'utf8'));
+    const overlap = Math.max(0, ...wanted.map((b) => b.length - 1));
+    for (let from = 0; from < length; from += TEXT_CHUNK) {
+      const raw = this.section(name, from, Math.min(length, from + TEXT_CHUNK + overlap));
+      const chunk = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
+      for (const needle of wanted) {
+        for (let at = chunk.indexOf(needle); at !== -1 && at < TEXT_CHUNK; at = chunk.indexOf(needle, at + 1)) {
+          const offset = from + at;
+          hit[lowerBound(this.baseCount, (i) => starts[i + 1] <= offset)] = 1;
+        }
+      }
+    }
+    this.delta.forEach((m, k) => {
+      const text = lower ? m.text.toLowerCase() : m.text;
+      if (needles.some((n) => text.includes(n))) hit[this.baseCount + k] = 1;
+    });
   }
 
   /** Rooms log lines were sent to, with the time of the first, in order of first use (base, then delta). */

@@ -7,13 +7,15 @@
  */
 import * as fs from 'fs';
 import { Message, MessageRef } from '../common/messageTypes';
+import { ALERT_WORDS, isAlert, mentionsInstance } from '../common/mentions';
 import { Layout } from '../disk/layout';
 import { lstatIfExists, openIfExists, readRange, readTextIfExists } from '../disk/fsutil';
 import { countLines, EMPTY_COUNT, totalLines } from '../disk/lines';
-import { TranscriptBlock } from '../formats/transcript';
+import { mayHaveReadStatus, TranscriptBlock } from '../formats/transcript';
 import { ReadState } from '../read/readState';
 import { discoverSources, readSourceText, sourceFromKey } from '../read/sources';
 import { StoredMessage } from '../read/storedMessage';
+import { ReadTargets, unreadInboxLines } from '../write/readMarkWrites';
 import { CachedCorpus } from './indexReader';
 import { FileState, onlyGrown } from './indexFormat';
 
@@ -49,77 +51,120 @@ export function summaryThread(c: CachedCorpus, ref: MessageRef): Message[] | nul
   return out;
 }
 
+/** What the visibility rule looks at: one object, refilled for each row (a million rows allocate nothing). */
+export type UnreadFacts = Pick<StoredMessage, 'from' | 'room' | 'to'>;
+
 /**
- * The messages `shown` keeps (the caller's visibility rule) that the read
- * records do not mark read for `me` (ReadState, the one rule), as stored
- * messages whose transcript blocks are read from the files now where their
- * state counts (statuses change in place): the reader's inbox, bash DM files.
+ * The rows `shown` keeps (the caller's visibility rule) that the read records
+ * do not mark read for `me` (ReadState, the one rule), in order. Read from the
+ * summary's columns: a message's time or id is looked at only when a mark
+ * needs it, and transcript blocks only in the sources that can say "read"
+ * (the reader's inbox, bash DMs, rooms with a bash position), read fresh from
+ * their files since their statuses change in place.
  */
-export function summaryUnread(
+export function summaryUnreadRows(
   layout: Layout,
   c: CachedCorpus,
   me: string,
-  shown: (m: Pick<StoredMessage, 'from' | 'room' | 'to'>) => boolean,
-): StoredMessage[] {
+  shown: (m: UnreadFacts) => boolean,
+): number[] {
   const reads = new ReadState({ layout, sourceKind: sourceFromKey }, me);
-  const fresh = freshBlocks(layout, me);
-  // First what read state looks at (no text), then whole messages for the unread ones alone.
-  const unread: Array<[number, StoredMessage]> = [];
-  for (let i = 0; i < c.count; i++) {
-    const cheap = { from: c.from(i), room: c.room(i), to: c.to(i) };
-    if (!shown(cheap)) continue;
-    const m = lightRow(c, i, cheap, fresh);
-    if (!reads.isRead(m)) unread.push([i, m]);
+  const newest = c.newestTime();
+  const facts: UnreadFacts = { from: '', room: null, to: null };
+  let row = 0;
+  const time = () => c.time(row);
+  const id = () => c.id(row);
+  const unmarked: number[] = [];
+  for (row = 0; row < c.count; row++) {
+    facts.from = c.from(row);
+    if (facts.from === me) continue;
+    facts.room = c.room(row);
+    facts.to = c.to(row);
+    if (!shown(facts)) continue;
+    if (!reads.markedRead(c.lastLine(row) === null ? null : c.number(row), time, id, newest)) unmarked.push(row);
   }
-  if (unread.length > 256) c.prepareScan();
-  // The stored row, not the Message: toMessage decodes the importance and ack tags from its text.
-  return unread.map(([i, m]) => ({ ...m, ...c.stored(i) }));
+  const readByBlock = unmarked.length > 0 ? rowsReadByBlock(layout, c, reads) : null;
+  return readByBlock === null ? unmarked : unmarked.filter((i) => readByBlock[i] === 0);
 }
 
-type FreshBlocks = Map<string, Map<number, TranscriptBlock>>;
-
-/** Blocks whose status read state looks at, by source key and last line. */
-function freshBlocks(layout: Layout, me: string): FreshBlocks {
-  const out: FreshBlocks = new Map();
+/** Rows a transcript block says are read (1), or null when no source can say so. */
+function rowsReadByBlock(layout: Layout, c: CachedCorpus, reads: ReadState): Uint8Array | null {
+  // Per source: its blocks by last line; null for a room, which says "read" by position alone.
+  const blocks = new Map<string, Map<number, TranscriptBlock> | null>();
   for (const source of discoverSources(layout)) {
-    if (!(source.kind === 'inbox' && source.name === me) && source.kind !== 'bashDm') continue;
+    if (!reads.mayReadThrough(source.key)) continue;
+    if (source.kind === 'room') {
+      blocks.set(source.key, null);
+      continue;
+    }
+    const text = readTextIfExists(source.file);
+    if (source.kind === 'inbox' && !mayHaveReadStatus(text)) continue;
     const byLine = new Map<number, TranscriptBlock>();
-    for (const { block } of readSourceText(source, readTextIfExists(source.file), 0).blocks)
-      byLine.set(block.lastLine, block);
-    out.set(source.key, byLine);
+    for (const { block } of readSourceText(source, text, 0).blocks) byLine.set(block.lastLine, block);
+    blocks.set(source.key, byLine);
   }
-  return out;
-}
-
-/** A row with what ReadState reads (sender, number, time, id, blocks); its text and target are filled in later. */
-function lightRow(
-  c: CachedCorpus,
-  i: number,
-  cheap: { from: string; room: string | null; to: string | null },
-  fresh: FreshBlocks,
-): StoredMessage {
-  const refs = c.refs(i).map(({ source, lastLine }) => ({
-    source,
-    block: fresh.get(source)?.get(lastLine) ?? stubBlock(lastLine),
-  }));
-  const lastLine = c.lastLine(i);
-  return {
-    ...cheap,
-    number: lastLine === null ? null : c.number(i),
-    id: c.id(i),
-    time: c.time(i),
-    target: '',
-    text: '',
-    replyTo: null,
-    seq: i,
-    dm: false,
-    lastLine,
-    refs,
-  };
+  if (blocks.size === 0) return null;
+  const read = new Uint8Array(c.count);
+  c.eachRef((i, source, lastLine) => {
+    const byLine = blocks.get(source);
+    if (byLine === undefined || read[i] === 1) return;
+    const block = byLine?.get(lastLine) ?? stubBlock(lastLine);
+    if (reads.refSaysRead({ source, block })) read[i] = 1;
+  });
+  return read;
 }
 
 function stubBlock(lastLine: number): TranscriptBlock {
   return { kind: 'message', time: '', from: '', to: null, id: null, text: '', status: null, firstLine: 0, lastLine };
+}
+
+/** Of `rows`, those whose text mentions `me` (mentionsInstance, the one rule), found by a scan of the texts. */
+export function summaryMentioning(c: CachedCorpus, rows: number[], me: string): number[] {
+  return rowsWhoseText(c, rows, [`@${me}`, '@all'], false, (text) => mentionsInstance(text, me));
+}
+
+/** Of `rows`, the alerts (isAlert, the one rule). */
+export function summaryAlerts(c: CachedCorpus, rows: number[]): number[] {
+  return rowsWhoseText(c, rows, ALERT_WORDS, true, isAlert);
+}
+
+const FEW_ROWS = 5000;
+
+function rowsWhoseText(
+  c: CachedCorpus,
+  rows: number[],
+  needles: string[],
+  lower: boolean,
+  rule: (text: string) => boolean,
+): number[] {
+  if (rows.length === 0) return [];
+  // A few rows are read one by one; many by one scan of all texts for the words the rule needs.
+  if (rows.length <= FEW_ROWS) return rows.filter((i) => rule(c.text(i)));
+  const candidate = new Uint8Array(c.count);
+  c.markTextContaining(needles, lower, candidate);
+  return rows.filter((i) => candidate[i] === 1 && rule(c.text(i)));
+}
+
+/** What marking `rows` read records (see ReadTargets), from the summary and the reader's inbox as it is now. */
+export function summaryReadTargets(layout: Layout, c: CachedCorpus, me: string, rows: number[]): ReadTargets {
+  const targets: ReadTargets = { refs: [], lastLines: [], inboxLines: [] };
+  const marked = new Uint8Array(c.count);
+  for (const i of rows) {
+    marked[i] = 1;
+    const lastLine = c.lastLine(i);
+    targets.refs.push(lastLine === null ? c.id(i) : (c.number(i) as number));
+    targets.lastLines.push(lastLine ?? 0);
+  }
+  const inbox = discoverSources(layout).find((s) => s.kind === 'inbox' && s.name === me);
+  if (!inbox) return targets;
+  const blocks = new Map<number, TranscriptBlock>();
+  for (const { block } of readSourceText(inbox, readTextIfExists(inbox.file), 0).blocks)
+    blocks.set(block.lastLine, block);
+  c.eachRef((i, source, lastLine) => {
+    const block = source === inbox.key && marked[i] === 1 ? blocks.get(lastLine) : undefined;
+    if (block) unreadInboxLines(inbox, me, block, targets.inboxLines);
+  });
+  return targets;
 }
 
 /**
