@@ -404,8 +404,18 @@ export class Coordination {
 
   /** Unread messages this instance can see, oldest first. Its own messages never count. */
   checkUnread(opts: { room?: string; limit?: number } = {}): Message[] {
-    const fast = this.viaUnreadSummary(opts.room, (c, rows) => lastN(rows, opts.limit).map((i) => c.message(i)));
-    return fast ?? lastN(this.unreadStored(opts.room), opts.limit).map(toMessage);
+    return this.unreadPage(opts).messages;
+  }
+
+  /** The last `limit` unread messages (all without it) and how many there are in all. */
+  unreadPage(opts: { room?: string; limit?: number } = {}): { total: number; messages: Message[] } {
+    const fast = this.viaUnreadSummary(opts.room, (c, rows) => ({
+      total: rows.length,
+      messages: lastN(rows, opts.limit).map((i) => c.message(i)),
+    }));
+    if (fast) return fast;
+    const unread = this.unreadStored(opts.room);
+    return { total: unread.length, messages: lastN(unread, opts.limit).map(toMessage) };
   }
 
   /** Who sees what: a message from someone else, visible to this instance, in `room` when given. */

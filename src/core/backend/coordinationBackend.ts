@@ -35,6 +35,7 @@ export type CoordinationBackend = Pick<
   | 'thread'
   | 'isVisible'
   | 'checkUnread'
+  | 'unreadPage'
   | 'unreadCounts'
   | 'checkNotifications'
   | 'checkInbox'
