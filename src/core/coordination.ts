@@ -444,8 +444,17 @@ export class Coordination {
     return this.viaSummary((c) => answer(c, summaryUnreadRows(this.layout, c, me, shown)));
   }
 
-  /** Unread counts per room ("#name") and per DM peer ("@id"). */
+  /** Unread counts per room ("#name") and per DM peer ("@id"), and how many mention this instance. */
   unreadCounts(): { total: number; mentions: number; byTarget: Record<string, number> } {
+    return this.countUnread(true);
+  }
+
+  /** Unread counts per room ("#name") and per DM peer ("@id") alone (no texts read). */
+  unreadByTarget(): Record<string, number> {
+    return this.countUnread(false).byTarget;
+  }
+
+  private countUnread(withMentions: boolean): { total: number; mentions: number; byTarget: Record<string, number> } {
     const me = this.requireInstance();
     // Counted by the room's or peer's name (no key built per message: there may be a million).
     const byRoom = new Map<string, number>();
@@ -462,14 +471,15 @@ export class Coordination {
     };
     const fast = this.viaUnreadSummary(undefined, (c, rows) => {
       for (const i of rows) count(c.room(i), c.from(i), c.to(i));
-      return { total: rows.length, mentions: summaryMentioning(c, rows, me).length, byTarget: byTarget() };
+      const mentions = withMentions ? summaryMentioning(c, rows, me).length : 0;
+      return { total: rows.length, mentions, byTarget: byTarget() };
     });
     if (fast) return fast;
     let mentions = 0;
     const unread = this.unreadStored();
     for (const m of unread) {
       count(m.room, m.from, m.to);
-      if (mentionsInstance(m.text, me)) mentions++;
+      if (withMentions && mentionsInstance(m.text, me)) mentions++;
     }
     return { total: unread.length, mentions, byTarget: byTarget() };
   }

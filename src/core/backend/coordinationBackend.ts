@@ -37,6 +37,7 @@ export type CoordinationBackend = Pick<
   | 'checkUnread'
   | 'unreadPage'
   | 'unreadCounts'
+  | 'unreadByTarget'
   | 'checkNotifications'
   | 'checkInbox'
   | 'search'
