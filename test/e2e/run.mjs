@@ -142,8 +142,9 @@ function multiRootWorkspace() {
     file,
     JSON.stringify(
       {
-        // Absolute: code-server resolved the relative form against the workspace file only some of the time.
-        folders: ['first', 'second', 'third'].map((f) => ({ path: join(base, f) })),
+        // Relative to the workspace file, as people write them (an empty window was blamed on this form
+        // once; it was the workspace cache, see seedWorkspaceCache).
+        folders: ['first', 'second', 'third'].map((f) => ({ path: f })),
         settings: { 'coordination.instanceId': 'instance-1' },
       },
       null,
