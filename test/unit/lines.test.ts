@@ -73,4 +73,30 @@ describe('Python-compatible line counting', () => {
     fs.writeFileSync(log, 'x'.repeat(scan.size + 10));
     assert.strictEqual(scanLog(log, idx, true).lines, 1, 'same-or-larger file with different bytes is recounted');
   });
+
+  it('counting on from a checkpoint that ends on a line end marks the lines a count from the start marks', () => {
+    const dir = tempDir();
+    // "\n" ends: the checkpoint ends right before line 1025, a marked line.
+    const log = path.join(dir, 'messages.log');
+    fs.writeFileSync(log, Array.from({ length: 1024 }, (_, i) => `line ${i + 1}\n`).join(''));
+    assert.strictEqual(scanLog(log, `${log}.idx`, true).lines, 1024);
+    fs.appendFileSync(log, 'line 1025\nline 1026\n');
+    const onFromCheckpoint = scanLog(log, `${log}.idx`);
+    const fromStart = scanLog(log, path.join(dir, 'none.json'));
+    assert.deepStrictEqual(onFromCheckpoint.marks, fromStart.marks);
+    assert.deepStrictEqual(readLogLines(log, onFromCheckpoint.marks, 1025, 1025), ['line 1025']);
+    // "\r\n" ends, one split by the checkpoint: its "\r" before, its "\n" after.
+    const crlf = path.join(dir, 'crlf.log');
+    fs.writeFileSync(
+      crlf,
+      Array.from({ length: 1024 }, (_, i) => `line ${i + 1}\r\n`)
+        .join('')
+        .slice(0, -1),
+    );
+    assert.strictEqual(scanLog(crlf, `${crlf}.idx`, true).lines, 1024);
+    fs.appendFileSync(crlf, '\nline 1025\r\nline 1026\r\n');
+    const crlfOn = scanLog(crlf, `${crlf}.idx`);
+    assert.deepStrictEqual(crlfOn.marks, scanLog(crlf, path.join(dir, 'crlf-none.json')).marks);
+    assert.deepStrictEqual(readLogLines(crlf, crlfOn.marks, 1025, 1025), ['line 1025']);
+  });
 });

@@ -43,7 +43,12 @@ function scan(buf: Buffer, base: number, count: LineCount, marks: Array<[number,
     if (line % MARK_EVERY === 1 && (marks.length === 0 || marks[marks.length - 1][0] < line))
       marks.push([line, offset]);
   };
-  if (!partial && !endsWithCR && terminators === 0 && buf.length > 0) markLineStart(base);
+  // A chunk that follows a line end starts a line (after a "\r", a "\n" first belongs to it): counting from a
+  // checkpoint that ends on a line end must mark that line as a count from the start would.
+  if (!partial && buf.length > 0) {
+    const start = endsWithCR && buf[0] === LF ? 1 : 0;
+    if (start < buf.length) markLineStart(base + start);
+  }
   if (buf.indexOf(CR) === -1) {
     for (let i = buf.indexOf(LF); i !== -1; i = buf.indexOf(LF, i + 1)) {
       if (i === 0 && endsWithCR) {
