@@ -7,7 +7,7 @@ const LOG_CHECKPOINT = '.coord-log-index.json';
 const SEARCH_INDEX = '.coord-search-index';
 const DELIVERY_CURSOR = '.coord-delivery-';
 const HOOK_LOG = '.coord-hooks.log';
-const WRITE_INTENT = '.coord-write-intent.json';
+const WRITE_INTENT = '.coord-write-intent';
 const BRIDGE_CURSOR = '.coord-bridge-';
 
 export class Layout {
@@ -83,6 +83,10 @@ export class Layout {
   /** A message write's pending copies (see write/writeIntent.ts). */
   get writeIntent(): string {
     return path.join(this.dataDir, WRITE_INTENT);
+  }
+  /** The same as a whole JSON file, as coord versions before the in-place record wrote it. */
+  get legacyWriteIntent(): string {
+    return path.join(this.dataDir, `${WRITE_INTENT}.json`);
   }
 
   instanceStatus(id: string): string {

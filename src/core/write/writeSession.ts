@@ -9,7 +9,7 @@ import { withLock } from '../disk/lock';
 import { formatActionLine } from '../formats/actionLog';
 import { removeLeftoverTempFiles } from './leftovers';
 import { appendLogLine, PlannedAppend, writeAppends } from './messageWrites';
-import { clearIntent, completeTornWrite, recordIntent } from './writeIntent';
+import { completeTornWrite, markIntentDone, recordIntent } from './writeIntent';
 
 export class WriteSession {
   private registered: string | null = null;
@@ -44,10 +44,10 @@ export class WriteSession {
    * copies, recorded beforehand so a torn write can be completed.
    */
   writeMessage(logLine: string, copies: PlannedAppend[]): number {
-    recordIntent(this.layout, logLine, copies);
+    const recorded = recordIntent(this.layout, logLine, copies);
     const number = appendLogLine(this.layout, logLine);
     writeAppends(copies);
-    clearIntent(this.layout);
+    if (recorded) markIntentDone(this.layout);
     return number;
   }
 
