@@ -99,6 +99,21 @@ describe('the write lock under a slow holder (real processes)', function () {
     assert.ok(fs.existsSync(lock), "the other process's lock was left alone");
   });
 
+  it('a lock taken over after the last change of a write is found as the write ends, and the change undone', async () => {
+    const dir = freshDir();
+    const holder = startHolder([dir, 'last']);
+    await holder.next();
+    assert.ok(fs.existsSync(path.join(dir, 'data', 'holder.txt')), 'the change was made under the lock');
+    const lock = path.join(dir, 'data', '.coord.lock');
+    fs.rmSync(lock, { recursive: true, force: true });
+    fs.mkdirSync(lock);
+    fs.writeFileSync(path.join(dir, 'go'), '');
+    const result = await holder.next();
+    assert.match(result.error ?? '', /taken over by another process while this write held it/);
+    assert.ok(!fs.existsSync(path.join(dir, 'data', 'holder.txt')), 'the aborted write left a file');
+    assert.ok(fs.existsSync(lock), "the other process's lock was left alone");
+  });
+
   it('SIGTERM to a holder in the middle of its work removes the lock as the process dies', async () => {
     const dir = freshDir();
     const holder = startHolder([dir, 'busy', '1500']);

@@ -10,9 +10,13 @@
  * long the holder works. A lock whose owner died is taken over at once; one
  * without an owner file (being made, or made by an older coord, which only
  * refreshes its mtime) once its mtime is STALE_MS old. The holder refreshes
- * the mtime too (for those older versions) and, before every write, checks
- * that the lock is still its own: a lock taken over anyway (an older version,
- * a hand removal) aborts the write, and allOrNothing undoes what it wrote.
+ * the mtime too (for those older versions) and checks that the lock is still
+ * its own before a write's first change, again before any change made
+ * RECHECK_MS or more after the last check, and once more when the write has
+ * made its changes: a lock taken over anyway (an older version, a hand
+ * removal) at any time before that last check aborts the write, and
+ * allOrNothing undoes what it wrote. (One check per write instead of one per
+ * file changed: a send changes four files, and each check reads the lock.)
  *
  * Only while a lock is held are SIGINT and SIGTERM caught, to remove it
  * before the process dies; any other time they end a command at once, even
@@ -41,18 +45,33 @@ export async function withLock<T>(target: string, fn: () => T | Promise<T>): Pro
   const lease = await obtainLease(target);
   try {
     // A synchronous body lands all or not at all, and only while the lock is still ours.
-    return await allOrNothing(fn, () => assertStillHeld(lease.held));
+    const held = lease.held;
+    let checked = -Infinity;
+    const beforeChange = () => {
+      if (Date.now() - checked < RECHECK_MS) return;
+      assertStillHeld(held);
+      checked = Date.now();
+    };
+    return await allOrNothing(() => {
+      const result = fn();
+      // The body's changes are made (the journal undoes them all if the lock is no longer ours).
+      if (checked !== -Infinity && !(result instanceof Promise)) assertStillHeld(held);
+      return result;
+    }, beforeChange);
   } finally {
     relinquish(lease);
   }
 }
 
 const MAX_LEASE_MS = 50;
+const RECHECK_MS = 100;
 
 interface Held {
   dir: string;
   token: string;
   timer: NodeJS.Timeout;
+  /** When the holder last set the lock's mtime (Date.now()). */
+  refreshed: number;
 }
 
 interface Lease {
@@ -169,7 +188,7 @@ function tryAcquire(dir: string): Held | null {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
   }
-  const held: Held = { dir, token, timer: setInterval(() => refresh(held), REFRESH_MS) };
+  const held: Held = { dir, token, timer: setInterval(() => refresh(held), REFRESH_MS), refreshed: Date.now() };
   held.timer.unref();
   hold(held);
   return held;
@@ -267,15 +286,24 @@ function takeOver(dir: string, identity: string): void {
 }
 
 function refresh(held: Held): void {
+  if (readOwner(held.dir).owner?.token === held.token) touchLock(held);
+}
+
+function touchLock(held: Held): void {
   try {
     const now = new Date();
-    if (readOwner(held.dir).owner?.token === held.token) fs.utimesSync(held.dir, now, now);
+    fs.utimesSync(held.dir, now, now);
+    held.refreshed = now.getTime();
   } catch {
     /* checked before each write */
   }
 }
 
-/** Throws when the lock is no longer ours; refreshes its mtime when it is. */
+/**
+ * Throws when the lock is no longer ours; refreshes its mtime when it is and
+ * the last refresh is half a refresh period old (a body that works without
+ * yielding keeps it fresh through its writes; the timer does it otherwise).
+ */
 function assertStillHeld(held: Held): void {
   if (readOwner(held.dir).owner?.token !== held.token) {
     throw new CoordError(
@@ -284,7 +312,7 @@ function assertStillHeld(held: Held): void {
         'nothing was written: try again',
     );
   }
-  refresh(held);
+  if (Date.now() - held.refreshed >= REFRESH_MS / 2) touchLock(held);
 }
 
 function describeOwner(dir: string): string {
