@@ -11,12 +11,10 @@
  * without an owner file (being made, or made by an older coord, which only
  * refreshes its mtime) once its mtime is STALE_MS old. The holder refreshes
  * the mtime too (for those older versions) and checks that the lock is still
- * its own before a write's first change, again before any change made
- * RECHECK_MS or more after the last check, and once more when the write has
- * made its changes: a lock taken over anyway (an older version, a hand
- * removal) at any time before that last check aborts the write, and
- * allOrNothing undoes what it wrote. (One check per write instead of one per
- * file changed: a send changes four files, and each check reads the lock.)
+ * its own (its owner name still stands: one look) before every change and
+ * once more when the write has made its changes: a lock taken over anyway
+ * (an older version, a hand removal) at any time before that last check
+ * aborts the write, and allOrNothing undoes what it wrote.
  *
  * Only while a lock is held are SIGINT and SIGTERM caught, to remove it
  * before the process dies; any other time they end a command at once, even
@@ -46,16 +44,15 @@ export async function withLock<T>(target: string, fn: () => T | Promise<T>): Pro
   try {
     // A synchronous body lands all or not at all, and only while the lock is still ours.
     const held = lease.held;
-    let checked = -Infinity;
+    let changed = false;
     const beforeChange = () => {
-      if (Date.now() - checked < RECHECK_MS) return;
       assertStillHeld(held);
-      checked = Date.now();
+      changed = true;
     };
     return await allOrNothing(() => {
       const result = fn();
       // The body's changes are made (the journal undoes them all if the lock is no longer ours).
-      if (checked !== -Infinity && !(result instanceof Promise)) assertStillHeld(held);
+      if (changed && !(result instanceof Promise)) assertStillHeld(held);
       return result;
     }, beforeChange);
   } finally {
@@ -64,10 +61,11 @@ export async function withLock<T>(target: string, fn: () => T | Promise<T>): Pro
 }
 
 const MAX_LEASE_MS = 50;
-const RECHECK_MS = 100;
 
 interface Held {
   dir: string;
+  /** The empty directory whose name says we own the lock. */
+  ownerPath: string;
   token: string;
   timer: NodeJS.Timeout;
   /** When the holder last set the lock's mtime (Date.now()). */
@@ -176,8 +174,9 @@ function tryAcquire(dir: string): Held | null {
   }
   const token = crypto.randomBytes(12).toString('hex');
   const owner: Owner = { pid: process.pid, start: processStart(process.pid), token, host: os.hostname() };
+  const ownerPath = path.join(dir, ownerName(owner));
   try {
-    fs.mkdirSync(path.join(dir, ownerName(owner)), { mode: 0o700 });
+    fs.mkdirSync(ownerPath, { mode: 0o700 });
   } catch (error) {
     // Taken away between our two mkdirs (see takeOver), or no room for another directory.
     try {
@@ -188,7 +187,24 @@ function tryAcquire(dir: string): Held | null {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
   }
-  const held: Held = { dir, token, timer: setInterval(() => refresh(held), REFRESH_MS), refreshed: Date.now() };
+  // Ours alone? A contender that made the lock directory, then stalled past STALE_MS before naming itself,
+  // may have named itself in ours (or we in its). Whoever sees two names backs off, so the holder's own name
+  // standing is what keeps telling it the lock is its own (see assertStillHeld).
+  if (readOwner(dir).owner?.token !== token) {
+    try {
+      fs.rmdirSync(ownerPath);
+    } catch {
+      /* gone with the directory */
+    }
+    return null;
+  }
+  const held: Held = {
+    dir,
+    ownerPath,
+    token,
+    timer: setInterval(() => refresh(held), REFRESH_MS),
+    refreshed: Date.now(),
+  };
   held.timer.unref();
   hold(held);
   return held;
@@ -303,9 +319,14 @@ function touchLock(held: Held): void {
  * Throws when the lock is no longer ours; refreshes its mtime when it is and
  * the last refresh is half a refresh period old (a body that works without
  * yielding keeps it fresh through its writes; the timer does it otherwise).
+ * Ours while our owner name stands in it: a lock removed (by hand, by an
+ * older coord) or moved aside by a contender takes the name with it, and no
+ * one else can make a name with our random token. (A second name beside ours
+ * is a contender that backs off: see tryAcquire.) One look, not a listing.
  */
 function assertStillHeld(held: Held): void {
-  if (readOwner(held.dir).owner?.token !== held.token) {
+  // (false too when it cannot be looked at: then it is not known to be ours)
+  if (!fs.existsSync(held.ownerPath)) {
     throw new CoordError(
       'locked',
       `the write lock (${held.dir}) was taken over by another process while this write held it; ` +
