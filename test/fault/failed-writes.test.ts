@@ -14,6 +14,7 @@ import { formatLogLine } from '../../src/core/formats/messagesLog';
 import { appendLogLine, OutgoingMessage, transcriptCopies } from '../../src/core/write/messageWrites';
 import { recordIntent } from '../../src/core/write/writeIntent';
 import { freshDir, runCoord, snapshotTree, tempDir } from '../support/helpers';
+import { core } from './support/check';
 import { NOBODY, nobodyCli } from './support/nobody';
 
 /**
@@ -136,6 +137,18 @@ describe('failed and torn writes leave nothing behind (real processes)', functio
     // Completed once: a later writer finds nothing to do.
     assert.strictEqual(runCoord(['send', '#general', 'later'], { dir, as: 'instance-2' }).code, 0);
     assert.strictEqual(fs.readFileSync(general, 'utf8').split(block).length, 2);
+  });
+
+  it('a long-lived writer completes a torn write it finds when it next takes the lock', async () => {
+    const dir = freshDir();
+    const c = core.openCoordination({ dir, instance: 'instance-2' });
+    assert.strictEqual((await c.send('#general', 'first')).number, 1);
+    await new Promise((resolve) => setImmediate(resolve)); // its lease of the lock ends
+    const { block } = tornAfterLogLine(dir, 'torn while the other was idle', '5ca1ab1e');
+    assert.strictEqual((await c.send('#general', 'next')).number, 3);
+    const transcript = fs.readFileSync(path.join(dir, 'chatrooms', 'general.txt'), 'utf8');
+    assert.strictEqual(transcript.split(block).length, 2, 'the torn message got its transcript block, once');
+    assert.strictEqual(intentRecord(dir).subarray(0, 1).toString(), 'D');
   });
 
   it('a record cut short (a writer killed while writing it, before its log line) completes nothing', () => {

@@ -38,8 +38,10 @@ const OWNER_PREFIX = 'owner-';
  * of `await send()`) reuses it instead of paying mkdir/rmdir again. The lease
  * ends on the next turn of the event loop, or after MAX_LEASE_MS so other
  * processes are never kept waiting long. Writers in this process queue up.
+ * `fn` is given the lease's number: the same for writes that follow each
+ * other under one taking of the lock, a new one once the lock was released.
  */
-export async function withLock<T>(target: string, fn: () => T | Promise<T>): Promise<T> {
+export async function withLock<T>(target: string, fn: (lease: number) => T | Promise<T>): Promise<T> {
   const lease = await obtainLease(target);
   try {
     // A synchronous body lands all or not at all, and only while the lock is still ours.
@@ -50,7 +52,7 @@ export async function withLock<T>(target: string, fn: () => T | Promise<T>): Pro
       changed = true;
     };
     return await allOrNothing(() => {
-      const result = fn();
+      const result = fn(lease.id);
       // The body's changes are made (the journal undoes them all if the lock is no longer ours).
       if (changed && !(result instanceof Promise)) assertStillHeld(held);
       return result;
@@ -73,6 +75,7 @@ interface Held {
 }
 
 interface Lease {
+  id: number;
   target: string;
   held: Held;
   since: number;
@@ -82,13 +85,14 @@ interface Lease {
 }
 
 const leases = new Map<string, Lease>();
+let leaseCount = 0;
 
 async function obtainLease(target: string): Promise<Lease> {
   for (;;) {
     const lease = leases.get(target);
     if (!lease) {
       const held = await acquireOrExplain(target);
-      const fresh: Lease = { target, held, since: Date.now(), busy: true, idle: null, waiters: [] };
+      const fresh: Lease = { id: ++leaseCount, target, held, since: Date.now(), busy: true, idle: null, waiters: [] };
       leases.set(target, fresh);
       return fresh;
     }
