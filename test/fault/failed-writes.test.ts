@@ -11,7 +11,7 @@ import * as path from 'path';
 import { Layout } from '../../src/core/disk/layout';
 import { formatActionLine } from '../../src/core/formats/actionLog';
 import { formatLogLine } from '../../src/core/formats/messagesLog';
-import { appendLogLine, OutgoingMessage, transcriptCopies } from '../../src/core/write/messageWrites';
+import { appendLogLine, OutgoingMessage, scanBeforeAppend, transcriptCopies } from '../../src/core/write/messageWrites';
 import { recordIntent } from '../../src/core/write/writeIntent';
 import { freshDir, runCoord, snapshotTree, tempDir } from '../support/helpers';
 import { core } from './support/check';
@@ -28,8 +28,9 @@ function tornAfterLogLine(dir: string, text: string, id: string): { line: string
   const line = formatLogLine({ ...input, time });
   const copies = transcriptCopies(layout, input, time, id);
   const action = formatActionLine({ time, instance: 'instance-1', action: 'SEND_MESSAGE', details: `ID: ${id}` });
-  assert.ok(recordIntent(layout, line, [...copies, { file: layout.actionLog, text: action }]));
-  appendLogLine(layout, line);
+  const before = scanBeforeAppend(layout);
+  assert.ok(recordIntent(layout, line, [...copies, { file: layout.actionLog, text: action }], before.size));
+  appendLogLine(layout, line, before);
   return { line, block: copies[0].text, action };
 }
 

@@ -34,12 +34,16 @@ const DONE = Buffer.from('D');
 const HEADER = /^P coord-write-intent 1 (\d+) ([0-9a-f]{8})\n/;
 const HEADER_MAX = 64;
 
-/** Records a message's writes before its log line; false when there was no room to (see markIntentDone). */
-export function recordIntent(layout: Layout, logLine: string, appends: PlannedAppend[]): boolean {
+/**
+ * Records a message's writes before its log line (`logSize`: the log's size
+ * now); false when there was no room to (see markIntentDone).
+ */
+export function recordIntent(layout: Layout, logLine: string, appends: PlannedAppend[], logSize: number): boolean {
+  const inside = path.join(layout.root, path.sep); // as the layout's paths start (path.join normalises)
   const intent: Intent = {
-    log: { line: logLine, sizeBefore: sizeOf(layout.messagesLog) },
+    log: { line: logLine, sizeBefore: logSize },
     appends: appends.map((a) => ({
-      file: path.relative(layout.root, a.file),
+      file: a.file.startsWith(inside) ? a.file.slice(inside.length) : path.resolve(a.file),
       text: a.text,
       sizeBefore: sizeOf(a.file),
     })),

@@ -8,7 +8,7 @@ import { ensureDir, touch } from '../disk/fsutil';
 import { withLock } from '../disk/lock';
 import { formatActionLine } from '../formats/actionLog';
 import { removeLeftoverTempFiles } from './leftovers';
-import { appendLogLine, PlannedAppend, writeAppends } from './messageWrites';
+import { appendLogLine, PlannedAppend, scanBeforeAppend, writeAppends } from './messageWrites';
 import { completeTornWrite, markIntentDone, recordIntent } from './writeIntent';
 
 /** Per lock target, the lease under which a write that completed torn writes landed (see locked()). */
@@ -57,8 +57,9 @@ export class WriteSession {
    * copies, recorded beforehand so a torn write can be completed.
    */
   writeMessage(logLine: string, copies: PlannedAppend[]): number {
-    const recorded = recordIntent(this.layout, logLine, copies);
-    const number = appendLogLine(this.layout, logLine);
+    const before = scanBeforeAppend(this.layout);
+    const recorded = recordIntent(this.layout, logLine, copies, before.size);
+    const number = appendLogLine(this.layout, logLine, before);
     writeAppends(copies);
     if (recorded) markIntentDone(this.layout);
     return number;
