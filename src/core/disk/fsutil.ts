@@ -143,6 +143,32 @@ export function openForAppend(file: string): number {
 }
 
 /**
+ * Opens `file` for writing (never through a link), made 600 if it is
+ * missing, and says whether this open made it (so a failed write can remove
+ * it again): one open when the file exists, not a look first.
+ */
+function openForWriting(file: string, flags: number): { fd: number; created: boolean } {
+  try {
+    for (;;) {
+      try {
+        return { fd: fs.openSync(file, flags | NOFOLLOW), created: false };
+      } catch (error) {
+        if (!isMissing(error)) throw error;
+      }
+      try {
+        const fd = fs.openSync(file, flags | fs.constants.O_CREAT | fs.constants.O_EXCL | NOFOLLOW, FILE_MODE);
+        return { fd, created: true };
+      } catch (error) {
+        // Made by another tool in between: open it as it is.
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+    }
+  } catch (error) {
+    throw ioError(error, `open ${file} for writing`);
+  }
+}
+
+/**
  * Appends `data` in one write. If the write fails part-way (a full disk), the
  * file is cut back to its old length so no torn line is left behind.
  * With `ownLine` (the default) the data starts on a line of its own: a file
@@ -154,8 +180,7 @@ export function appendWhole(file: string, data: string | Buffer, ownLine = true)
   let buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   guard?.();
   // A file this append creates is removed again if the append (or the write it belongs to) fails.
-  const created = !fs.existsSync(file);
-  const fd = openForAppend(file);
+  const { fd, created } = openForWriting(file, fs.constants.O_RDWR | fs.constants.O_APPEND);
   let before = -1;
   try {
     before = fs.fstatSync(fd).size;
@@ -263,19 +288,7 @@ function undo(entry: JournalEntry): void {
  */
 export function writeInPlace(file: string, data: Buffer, at = 0): void {
   guard?.();
-  let created = false;
-  let fd: number;
-  try {
-    try {
-      fd = fs.openSync(file, fs.constants.O_RDWR | NOFOLLOW);
-    } catch (error) {
-      if (!isMissing(error)) throw error;
-      fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL | NOFOLLOW, FILE_MODE);
-      created = true;
-    }
-  } catch (error) {
-    throw ioError(error, `open ${file} for writing`);
-  }
+  const { fd, created } = openForWriting(file, fs.constants.O_RDWR);
   try {
     if (journal) {
       const before = created ? 0 : fs.fstatSync(fd).size;

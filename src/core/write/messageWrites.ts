@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { CoordError } from '../common/errors';
 import { Layout } from '../disk/layout';
 import { appendWhole, ensureDir } from '../disk/fsutil';
 import { LogScan, readLogLines, scanLog } from '../disk/logCheckpoint';
@@ -87,7 +88,13 @@ export function transcriptCopies(layout: Layout, input: OutgoingMessage, time: s
 
 export function writeAppends(appends: PlannedAppend[]): void {
   for (const a of appends) {
-    ensureDir(path.dirname(a.file));
-    appendWhole(a.file, a.text);
+    try {
+      appendWhole(a.file, a.text);
+    } catch (error) {
+      // Its directory is missing (a directory the older tools made without it, a hand removal): made, then again.
+      if ((error as CoordError).fsCode !== 'ENOENT') throw error;
+      ensureDir(path.dirname(a.file));
+      appendWhole(a.file, a.text);
+    }
   }
 }
