@@ -39,7 +39,7 @@ import { loadAndPersist, openSummary } from './search/persistedIndex';
 import { summaryRoomMessages, summaryThread, summaryTranscriptLines, summaryUnread } from './search/summaryReads';
 import { sourceFromKey } from './read/sources';
 import { newMessageId, OutgoingMessage, transcriptCopies } from './write/messageWrites';
-import { advancePositions, appendReadMarks, markInboxBlocksRead } from './write/readMarkWrites';
+import { planReadMarks, writeReadMarks } from './write/readMarkWrites';
 import { writeNewRoom, writeRoomStatus } from './write/roomWrites';
 import { initDirectory } from './write/initDirectory';
 import { WriteSession } from './write/writeSession';
@@ -587,11 +587,11 @@ export class Coordination {
     action: ActionRecord,
     lines?: TranscriptLines,
   ): Promise<void> {
+    // Computed before the lock: under it only the writes (see readMarkWrites.ts).
+    const plan = planReadMarks(me, fresh, time, sourceFromKey, all ? (lines ?? this.store.transcriptLines()) : null);
     return this.writes.locked(() => {
       this.writes.registerSelf(me);
-      appendReadMarks(this.layout, me, fresh, time);
-      markInboxBlocksRead(this.layout, sourceFromKey, me, fresh);
-      if (all) advancePositions(this.layout, lines ?? this.store.transcriptLines(), me);
+      writeReadMarks(this.layout, plan);
       this.writes.logAction(me, action.action, action.details);
     });
   }
