@@ -264,14 +264,14 @@ if (loadBefore > cpus().length * 0.5)
 process.stderr.write(
   `bench on ${cpus().length}x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}${quick ? ' (quick)' : ''}\n`,
 );
-// --scale N: only the reading commands at 10k and N (bench/scale.mjs).
+// --scale N: only the reading commands at 10k and N (bench/scale.mjs), no other bench.
 const scale = args.includes('--scale') ? Number(args[args.indexOf('--scale') + 1]) : 0;
 const opt = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 if (scale) {
   const { benchScale } = await import(pathToFileURL(join(root, 'bench', 'scale.mjs')).href);
   for (const r of await benchScale({ work, scale, scaleDir: opt('--scale-dir'), baselineCli: opt('--baseline-cli') }))
     row(r);
-  args.push('--no-extension', '--no-search', '--no-agents');
+  args.push('--no-extension', '--no-search', '--no-agents', '--no-nats');
 }
 if (!scale) benchCliLatency();
 const bigDir = scale ? null : benchBigLog();

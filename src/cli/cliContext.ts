@@ -5,7 +5,7 @@
  * line in main.ts.
  */
 import { Command, Option } from 'commander';
-import { openBackend, serverOptionsFrom, type CoordinationBackend } from '../core';
+import { openBackend, serverOptionsFrom, writesSettled, type CoordinationBackend } from '../core';
 import { positiveInt } from './args';
 import { writeSafeJson } from './jsonOutput';
 
@@ -58,6 +58,9 @@ export function openFor(cmd: Command): Promise<CoordinationBackend> {
 /** Closes what open() connected (a NATS connection keeps the process alive). */
 export async function closeOpened(succeeded: boolean): Promise<void> {
   const list = opened.splice(0);
+  // The write lock released and a SIGINT/SIGTERM that came during the write acted on, before the caches'
+  // long synchronous work (which would otherwise hold back both).
+  await writesSettled();
   if (succeeded) for (const b of list) b.persistCaches();
   await Promise.all(list.map((b) => b.close().catch(() => undefined)));
 }

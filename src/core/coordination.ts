@@ -47,13 +47,7 @@ import {
 } from './search/summaryReads';
 import { sourceFromKey } from './read/sources';
 import { newMessageId, OutgoingMessage, transcriptCopies } from './write/messageWrites';
-import {
-  advancePositions,
-  appendReadMarks,
-  markInboxBlocksRead,
-  ReadTargets,
-  readTargetsOf,
-} from './write/readMarkWrites';
+import { planReadMarks, ReadTargets, readTargetsOf, writeReadMarks } from './write/readMarkWrites';
 import { writeNewRoom, writeRoomStatus } from './write/roomWrites';
 import { initDirectory } from './write/initDirectory';
 import { WriteSession } from './write/writeSession';
@@ -696,11 +690,11 @@ export class Coordination {
     action: ActionRecord,
     lines?: TranscriptLines,
   ): Promise<void> {
+    // Computed before the lock: under it only the writes (see readMarkWrites.ts).
+    const plan = planReadMarks(me, targets, time, all ? (lines ?? this.store.transcriptLines()) : null);
     return this.writes.locked(() => {
       this.writes.registerSelf(me);
-      appendReadMarks(this.layout, me, targets, time);
-      markInboxBlocksRead(this.layout, me, targets.inboxLines);
-      if (all) advancePositions(this.layout, lines ?? this.store.transcriptLines(), me);
+      writeReadMarks(this.layout, plan);
       this.writes.logAction(me, action.action, action.details);
     });
   }

@@ -6,6 +6,7 @@ export type { SearchOptions } from './search/searchEngine';
 export type { ActionEntry } from './formats/actionLog';
 export { CoordError, isCoordError } from './common/errors';
 export { resolveDirectory, looksLikeCoordinationDir } from './disk/directory';
+export { writesSettled } from './disk/lock';
 export { isBookkeepingPath } from './disk/layout';
 export { searchDirectory } from './search/persistedIndex';
 export { sanitizeForTerminal, encodeMessageText, decodeMessageText, decodeUtf8Strictly } from './common/text';

@@ -4,7 +4,7 @@
  * and leave no lock behind. Real `coord` processes on a generated directory.
  */
 import * as assert from 'assert';
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CLI, REPO_ROOT, tempDir } from '../support/helpers';
@@ -65,6 +65,74 @@ describe('signals stop long commands at once (real processes)', function () {
       assert.strictEqual(r.signal, signal, `exit code ${r.code}`);
       assert.ok(r.endedMs < 1000, `took ${r.endedMs} ms to stop after ${signal}`);
       assert.ok(!fs.existsSync(path.join(dir, 'data', '.coord.lock')), 'a lock was left behind');
+    });
+  }
+
+  // The files mark-read writes for `me`; a write lands whole or leaves them as they were.
+  const written = (me: string) => [
+    `read-status/${me}.txt`,
+    'data/read-receipts.log',
+    `inboxes/${me}.txt`,
+    `read-status/${me}_positions.txt`,
+  ];
+  const snapshot = (files: string[]) =>
+    files.map((f) => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), 'latin1') : null));
+
+  const moments: Array<[string, string, NodeJS.Signals, 'appears' | 'goes']> = [
+    ['while it holds the write lock', 'instance-1', 'SIGTERM', 'appears'],
+    ['just after it let go of the write lock', 'instance-3', 'SIGINT', 'goes'],
+  ];
+  /** What check-unread lists for `me` (a full load: the index is gone). */
+  const unreadIds = (me: string): string[] => {
+    const r = spawnSync(process.execPath, [CLI, '--dir', dir, '--as', me, '--json', 'check-unread'], {
+      maxBuffer: 1 << 30,
+    });
+    assert.strictEqual(r.status, 0, String(r.stderr));
+    return JSON.parse(String(r.stdout)).map((m: { id: string }) => m.id);
+  };
+  /** The inbox's `STATUS:` line of each block, by the block's ID. */
+  const inboxStatus = (text: string | null) =>
+    new Map([...(text ?? '').matchAll(/^ID: (\S+)\n(?:.*\n)*?STATUS: (\w+)$/gm)].map((m) => [m[1], m[2]]));
+
+  for (const [when, me, signal, moment] of moments) {
+    it(`mark-read all: ${signal} ${when} ends it within a second; the write landed whole or not at all`, async () => {
+      fs.rmSync(path.join(dir, 'data', '.coord-search-index'), { force: true });
+      const lock = path.join(dir, 'data', '.coord.lock');
+      const before = snapshot(written(me));
+      const r = await new Promise<{ signal: NodeJS.Signals | null; endedMs: number; sawLock: boolean }>((resolve) => {
+        const c = spawn(process.execPath, [CLI, '--dir', dir, '--as', me, 'mark-read', 'all'], { stdio: 'ignore' });
+        let sawLock = false;
+        let sentAt = 0;
+        const poll = setInterval(() => {
+          const locked = fs.existsSync(lock);
+          if (locked) sawLock = true;
+          if (!sentAt && sawLock && (moment === 'appears' || !locked)) {
+            sentAt = Date.now();
+            c.kill(signal);
+          }
+        }, 1);
+        c.on('close', (_code, sig) => {
+          clearInterval(poll);
+          resolve({ signal: sig, endedMs: sentAt ? Date.now() - sentAt : -1, sawLock });
+        });
+      });
+      assert.ok(r.sawLock && r.endedMs >= 0, 'the lock was never seen, or the command ended before the signal');
+      assert.strictEqual(r.signal, signal);
+      assert.ok(r.endedMs < 1000, `took ${r.endedMs} ms to stop after ${signal}`);
+      assert.ok(!fs.existsSync(lock), 'a lock was left behind');
+      const leftovers = fs.readdirSync(dir, { recursive: true }).filter((f) => String(f).includes('.tmp-'));
+      assert.deepStrictEqual(leftovers, [], 'temporary files left behind');
+      const after = snapshot(written(me));
+      if (after.some((text, i) => text !== before[i])) {
+        // Landed: every file changed, inbox blocks only turned from unread to read, nothing is unread.
+        after.forEach((text, i) => assert.notStrictEqual(text, before[i], `${written(me)[i]} was not written`));
+        const [was, now] = [inboxStatus(before[2]), inboxStatus(after[2])];
+        assert.ok(was.size > 100 && now.size === was.size, 'the inbox keeps its blocks');
+        const flipped = [...was].filter(([id, status]) => now.get(id) !== status);
+        assert.ok(flipped.length > 100, `only ${flipped.length} inbox blocks turned read`);
+        for (const [id, status] of flipped) assert.deepStrictEqual([status, now.get(id)], ['unread', 'read'], id);
+        assert.deepStrictEqual(unreadIds(me), [], 'messages left unread');
+      }
     });
   }
 });

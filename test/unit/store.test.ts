@@ -205,6 +205,32 @@ describe('writes through the library', () => {
     );
   });
 
+  it('pairs a log line with its block read earlier once the line has all its continuation lines (a raw CR)', () => {
+    const dir = copySample();
+    fs.writeFileSync(path.join(dir, 'data/messages.log'), '');
+    const c = openCoordination({ dir, instance: 'instance-1' });
+    assert.strictEqual(c.checkChatroom('general').length, 0);
+    // An older tool writes the block first, then the log line; its raw CR breaks the line for Python.
+    fs.appendFileSync(
+      path.join(dir, 'chatrooms/general.txt'),
+      '[2025-06-16 10:00:00] FROM: instance-2\nID: 1a2b3c4d\nMESSAGE: first\rsecond\n---\n',
+    );
+    c.refresh();
+    assert.deepStrictEqual(
+      c.checkChatroom('general').map((m) => [m.number, m.id]),
+      [[null, '1a2b3c4d']],
+    );
+    fs.appendFileSync(
+      path.join(dir, 'data/messages.log'),
+      '[2025-06-16 10:00:00] instance-2 -> #general: first\rsecond\n',
+    );
+    c.refresh();
+    assert.deepStrictEqual(
+      c.checkChatroom('general').map((m) => [m.number, m.id, m.text]),
+      [[1, '1a2b3c4d', 'first\nsecond']],
+    );
+  });
+
   it("keeps a torn last line's number and starts the next message on its own line", async () => {
     const dir = copySample();
     const log = path.join(dir, 'data/messages.log');

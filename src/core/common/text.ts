@@ -73,6 +73,15 @@ export function decodeMessageText(stored: string, oneLine = true): string {
   return oneLine ? unescapeMessageText(stored.slice(1)) : stored.slice(1);
 }
 
+/**
+ * What coord meant by a line it wrote before the mark: its `\\`, `\n`, `\r` and
+ * `\uXXXX` escapes read. Only for recognising such a line beside its transcript
+ * copy (read/messageIdentity.ts); unmarked text still reads verbatim.
+ */
+export function unescapeUnmarked(text: string): string {
+  return text.includes('\\') ? unescapeMessageText(text) : text;
+}
+
 /** Text from bash writers: only `\!` is an escape there. */
 export function unescapeBashText(text: string): string {
   return text.includes('\\!') ? text.replace(/\\!/g, '!') : text;

@@ -19,6 +19,8 @@
  * Only while a lock is held are SIGINT and SIGTERM caught, to remove it
  * before the process dies; any other time they end a command at once, even
  * in the middle of long synchronous work (there is no handler to wait for).
+ * One that comes during a write is acted on once the write has landed, on
+ * the event loop's next turn (writesSettled() waits for that).
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
@@ -168,6 +170,19 @@ async function acquire(dir: string): Promise<Held> {
 }
 
 function tryAcquire(dir: string): Held | null {
+  // Signals are caught from before the lock directory exists: one between its two mkdirs would leave it behind.
+  listen();
+  let held: Held | null = null;
+  try {
+    held = makeLock(dir);
+    return held;
+  } finally {
+    if (held) hold(held);
+    else stopListeningSoon();
+  }
+}
+
+function makeLock(dir: string): Held | null {
   try {
     fs.mkdirSync(dir, { mode: 0o700 });
   } catch (error) {
@@ -210,7 +225,6 @@ function tryAcquire(dir: string): Held | null {
     refreshed: Date.now(),
   };
   held.timer.unref();
-  hold(held);
   return held;
 }
 
@@ -360,12 +374,17 @@ function release(held: Held): void {
 
 const holding = new Set<Held>();
 let listening = false;
-let stopListening: NodeJS.Immediate | null = null;
+/** Bumped whenever a lock is (being) taken: a removal of the listeners scheduled before then is void. */
+let generation = 0;
+const settledWaiters: Array<() => void> = [];
 
 function hold(held: Held): void {
   holding.add(held);
-  if (stopListening) clearImmediate(stopListening);
-  stopListening = null;
+  listen();
+}
+
+function listen(): void {
+  generation++;
   if (listening) return;
   listening = true;
   process.on('SIGINT', onSignal);
@@ -375,17 +394,39 @@ function hold(held: Held): void {
 
 function unhold(held: Held): void {
   holding.delete(held);
-  // A signal that came during the last write is handled on the next turn of the event loop: listen until then.
-  if (holding.size === 0 && listening && !stopListening) stopListening = setImmediate(removeListeners);
+  stopListeningSoon();
+}
+
+function stopListeningSoon(): void {
+  if (holding.size > 0 || !listening) return;
+  // A signal that came during the last write waits in libuv until a poll phase of the event loop reads it;
+  // removing the listeners before then would lose it (the command would carry on as if never signalled).
+  // Two check phases away, a poll phase has passed whatever phase this is.
+  const mine = generation;
+  setImmediate(() => setImmediate(() => mine === generation && removeListeners()));
 }
 
 function removeListeners(): void {
-  stopListening = null;
-  if (holding.size > 0 || !listening) return;
-  listening = false;
-  process.removeListener('SIGINT', onSignal);
-  process.removeListener('SIGTERM', onSignal);
-  process.removeListener('exit', releaseAll);
+  if (holding.size > 0) return;
+  if (listening) {
+    listening = false;
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    process.removeListener('exit', releaseAll);
+  }
+  for (const resolve of settledWaiters.splice(0)) resolve();
+}
+
+/**
+ * Resolves once this process holds no write lock and no longer catches
+ * SIGINT/SIGTERM for it, so that a signal that came during a write has been
+ * acted on. Call it before long synchronous work that follows a write: until
+ * then a signal would wait for that work, and a lease still held would keep
+ * other writers waiting for it too.
+ */
+export function writesSettled(): Promise<void> {
+  if (!listening && leases.size === 0) return Promise.resolve();
+  return new Promise((resolve) => settledWaiters.push(resolve));
 }
 
 function releaseAll(): void {
@@ -395,7 +436,6 @@ function releaseAll(): void {
 /** Removes our locks, then lets the signal do what it would have done (unless someone else handles it). */
 function onSignal(signal: NodeJS.Signals): void {
   releaseAll();
-  if (stopListening) clearImmediate(stopListening);
   removeListeners();
   if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
 }

@@ -5,6 +5,7 @@
  * delta reader (search/indexDelta.ts), which must match exactly as a fresh load does.
  */
 import { guardBodyText } from '../formats/transcript';
+import { unescapeUnmarked } from '../common/text';
 import { isValidInstanceId } from '../common/names';
 
 export function fnv(text: string, seed = 0x811c9dc5): number {
@@ -49,12 +50,38 @@ export interface MessageShape {
 
 /** Same time, sender, target and text: one message seen in two files. */
 export function sameMessage(a: MessageShape, b: MessageShape): boolean {
+  return a.time === b.time && a.from === b.from && a.target === b.target && sameText(a.text, b.text);
+}
+
+/**
+ * One text as two files hold it: equal as a transcript writer stores it (a CR
+ * there is a line break), or one side is a log line coord wrote before its
+ * escapes were marked, whose `\r`, `\n` and `\\` the other holds as written.
+ */
+function sameText(a: string, b: string): boolean {
+  if (a === b) return true;
+  const ca = comparableBody(a);
+  const cb = comparableBody(b);
+  if (ca === cb) return true;
   return (
-    a.time === b.time &&
-    a.from === b.from &&
-    a.target === b.target &&
-    (a.text === b.text || comparableBody(a.text) === comparableBody(b.text))
+    (a.includes('\\') && comparableBody(unescapeUnmarked(a)) === cb) ||
+    (b.includes('\\') && ca === comparableBody(unescapeUnmarked(b)))
   );
+}
+
+/** Where a text stops being the same in every form sameText accepts: an escape, a line break or a control character. */
+const FORM_BREAK_RE = /[\\\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/**
+ * A key that messages sameMessage pairs always share, for finding candidates
+ * fast: sender, target and the text up to its first escape, line break or
+ * control character, trimmed (a transcript indents a line that looks like
+ * structure). It holds while a log message gains continuation lines, so it can
+ * be taken from the first physical line.
+ */
+export function pairingKey(m: MessageShape): string {
+  const cut = m.text.search(FORM_BREAK_RE);
+  return `${m.from}\u0000${m.target}\u0000${(cut < 0 ? m.text : m.text.slice(0, cut)).trim()}`;
 }
 
 /** DM file names join two ids with `_`, which ids may contain: split where a sender fits. */

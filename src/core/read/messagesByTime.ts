@@ -1,5 +1,5 @@
 /** Messages looked up by time, sender, target and text: how a transcript block finds its log line. */
-import { comparableBody, MessageShape, sameMessage } from './messageIdentity';
+import { MessageShape, pairingKey, sameMessage } from './messageIdentity';
 
 /**
  * A multimap keyed by timestamp: few messages share a second, so lookups stay
@@ -27,7 +27,7 @@ export class ByTime<M extends MessageShape> {
     const i = bucket.list.indexOf(m);
     if (i >= 0) bucket.list.splice(i, 1);
     if (bucket.byShape) {
-      const list = bucket.byShape.get(shapeKey(m));
+      const list = bucket.byShape.get(pairingKey(m));
       const j = list ? list.indexOf(m) : -1;
       if (list && j >= 0) list.splice(j, 1);
     }
@@ -36,7 +36,7 @@ export class ByTime<M extends MessageShape> {
   find(shape: MessageShape, accept: (m: M) => boolean = () => true): M | undefined {
     const bucket = this.map.get(shape.time);
     if (!bucket) return undefined;
-    const candidates = bucket.byShape ? (bucket.byShape.get(shapeKey(shape)) ?? []) : bucket.list;
+    const candidates = bucket.byShape ? (bucket.byShape.get(pairingKey(shape)) ?? []) : bucket.list;
     return candidates.find((m) => sameMessage(m, shape) && accept(m));
   }
   clear(): void {
@@ -51,12 +51,8 @@ interface TimeBucket<M> {
   byShape: Map<string, M[]> | null;
 }
 
-function shapeKey(m: MessageShape): string {
-  return `${m.from}\u0000${m.target}\u0000${comparableBody(m.text)}`;
-}
-
 function addShape<M extends MessageShape>(index: Map<string, M[]>, m: M): void {
-  const key = shapeKey(m);
+  const key = pairingKey(m);
   const list = index.get(key);
   if (list) list.push(m);
   else index.set(key, [m]);

@@ -239,6 +239,8 @@ export class DirectoryStore {
     if (!fields && owner) {
       continueLogMessage(owner, line, number);
       this.lineOwner.push(this.logMessages.length - 1);
+      // Its transcript block, read before, holds the whole text: it may pair only now.
+      if (this.legacyByTime.size > 0 && owner.refs.length === 0) this.absorbLegacy(owner);
       return false;
     }
     this.pushLogMessage(fields ?? orphanLogLine(line, number));

@@ -10,7 +10,7 @@ import { StoredMessage } from '../read/storedMessage';
 import { TranscriptBlock } from '../formats/transcript';
 
 export const MAGIC = 'CSI1';
-export const FORMAT_VERSION = 11;
+export const FORMAT_VERSION = 12;
 /** Int32 words per message row in the meta section. */
 export const META = 8;
 /** A delta larger than this is folded into a new base. */

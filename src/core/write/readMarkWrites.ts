@@ -1,12 +1,25 @@
 /**
  * Recording that an instance read messages, in every place a tool looks:
  * read-status/<id>.txt and data/read-receipts.log (Python), the inbox STATUS
- * lines and the transcript positions (bash). Called under the directory lock.
+ * lines and the transcript positions (bash).
+ *
+ * Marking a large directory read touches hundreds of thousands of lines, so
+ * the work is split: planReadMarks computes everything before the lock is
+ * taken; writeReadMarks, called under the lock, only appends the marks and
+ * rewrites the lines that change. A signal that arrives while the lock is
+ * held waits for the write (it must land whole or not at all): keeping it
+ * short keeps Ctrl-C prompt.
  */
 import { Layout } from '../disk/layout';
 import { appendWhole, readTextIfExists, writeAtomic } from '../disk/fsutil';
 import { formatReadMark, formatReadReceipt, upsertPosition } from '../formats/readMarks';
 import { StoredMessage } from '../read/storedMessage';
+
+export interface TranscriptLength {
+  kind: 'chatroom' | 'dm';
+  name: string;
+  lines: number;
+}
 
 /**
  * What marking messages read records: each message as the reader sees it (its
@@ -46,55 +59,85 @@ export function readTargetsOf(
   return targets;
 }
 
-/** Lines of marks (and receipts) are appended this many at a time: memory stays flat for a million. */
-const MARKS_PER_APPEND = 20_000;
+/** What marking messages read writes, computed before the lock. */
+export interface ReadMarkPlan {
+  me: string;
+  /** Appended to read-status/<me>.txt, in pieces of a few thousand lines (encoded before the lock too). */
+  marks: Buffer[];
+  /** Appended to data/read-receipts.log. */
+  receipts: Buffer[];
+  /** Lines of the reader's inbox whose `STATUS: unread` turns `read` (the blocks of the messages marked). */
+  inboxLines: Set<number>;
+  /** Transcripts whose bash position moves to their end (mark-read all), or null. */
+  positions: TranscriptLength[] | null;
+}
 
-/** Python's marks: a number per log line (continuation lines included), an id for a legacy message. */
-export function appendReadMarks(layout: Layout, me: string, targets: ReadTargets, time: string): void {
+/** Lines of marks (and receipts) per piece: no string of a million lines is ever built. */
+const MARKS_PER_PIECE = 20_000;
+
+export function planReadMarks(
+  me: string,
+  targets: ReadTargets,
+  time: string,
+  positions: TranscriptLength[] | null,
+): ReadMarkPlan {
+  // Python's marks: a number per log line (continuation lines included), an id for a legacy message.
+  const plan: ReadMarkPlan = {
+    me,
+    marks: [],
+    receipts: [],
+    inboxLines: new Set(targets.inboxLines),
+    positions: positions?.filter((t) => t.kind !== 'dm' || t.name.split('_').includes(me)) ?? null,
+  };
   let marks: string[] = [];
   let receipts: string[] = [];
-  const flush = () => {
-    if (marks.length) appendWhole(layout.readMarks(me), marks.join(''));
-    if (receipts.length) appendWhole(layout.readReceipts, receipts.join(''));
+  const cut = () => {
+    if (marks.length) plan.marks.push(Buffer.from(marks.join(''), 'utf8'));
+    if (receipts.length) plan.receipts.push(Buffer.from(receipts.join(''), 'utf8'));
     marks = [];
     receipts = [];
   };
   targets.refs.forEach((ref, k) => {
     if (typeof ref === 'string') marks.push(formatReadMark(ref, time));
-    for (let line = ref as number; typeof ref === 'number' && line <= targets.lastLines[k]; line++) {
-      marks.push(formatReadMark(line, time));
-      receipts.push(formatReadReceipt(time, me, line));
+    else {
+      for (let line = ref; line <= targets.lastLines[k]; line++) {
+        marks.push(formatReadMark(line, time));
+        receipts.push(formatReadReceipt(time, me, line));
+      }
     }
-    if (marks.length >= MARKS_PER_APPEND) flush();
+    if (marks.length >= MARKS_PER_PIECE) cut();
   });
-  flush();
+  cut();
+  return plan;
 }
 
-/** Bash's inbox: the reader's blocks listed in `inboxLines` turn `STATUS: read`. */
-export function markInboxBlocksRead(layout: Layout, me: string, inboxLines: number[]): void {
-  if (inboxLines.length === 0) return;
-  const lines = new Set(inboxLines);
-  const inboxFile = layout.inbox(me);
-  const text = readTextIfExists(inboxFile);
-  const physical = text.split('\n');
-  // A CRLF inbox keeps its line ends.
-  const updated = physical.map((line, i) =>
-    lines.has(i + 1) && /^STATUS: unread\r?$/.test(line) ? line.replace('unread', 'read') : line,
-  );
-  writeAtomic(inboxFile, updated.join('\n'));
+/** Writes a plan. Called under the directory lock. */
+export function writeReadMarks(layout: Layout, plan: ReadMarkPlan): void {
+  for (const piece of plan.marks) appendWhole(layout.readMarks(plan.me), piece);
+  for (const piece of plan.receipts) appendWhole(layout.readReceipts, piece);
+  if (plan.inboxLines.size > 0) markInboxLinesRead(layout.inbox(plan.me), plan.inboxLines);
+  if (plan.positions) advancePositions(layout.positions(plan.me), plan.positions);
+}
+
+/** Bash's inbox: the lines turn `STATUS: read`. */
+function markInboxLinesRead(inboxFile: string, lines: Set<number>): void {
+  const physical = readTextIfExists(inboxFile).split('\n');
+  let changed = false;
+  for (const line of lines) {
+    const i = line - 1;
+    // A CRLF inbox keeps its line ends.
+    if (i < physical.length && /^STATUS: unread\r?$/.test(physical[i])) {
+      physical[i] = physical[i].replace('unread', 'read');
+      changed = true;
+    }
+  }
+  if (changed) writeAtomic(inboxFile, physical.join('\n'));
 }
 
 /** Bash's positions: every transcript the reader can see, read to its end. */
-export function advancePositions(
-  layout: Layout,
-  transcripts: Array<{ kind: 'chatroom' | 'dm'; name: string; lines: number }>,
-  me: string,
-): void {
-  let text = readTextIfExists(layout.positions(me));
+function advancePositions(file: string, transcripts: TranscriptLength[]): void {
+  let text = readTextIfExists(file);
   const before = text;
-  for (const t of transcripts) {
-    if (t.kind === 'dm' && !t.name.split('_').includes(me)) continue;
-    text = upsertPosition(text, { kind: t.kind, name: t.name, lines: t.lines });
-  }
-  if (text !== before) writeAtomic(layout.positions(me), text);
+  for (const t of transcripts) text = upsertPosition(text, t);
+  if (text !== before) writeAtomic(file, text);
 }
