@@ -86,16 +86,19 @@ export function parseReadMarks(text: string): ReadMarks {
     if (nextCR !== -1 && nextCR < start) nextCR = text.indexOf('\r', start);
     if (nextCR !== -1 && nextCR < end) end = nextCR;
     let at = start;
-    while (at < end && isDigit(text.charCodeAt(at))) at++;
+    let n = 0;
+    for (let c = text.charCodeAt(at); at < end && isDigit(c); c = text.charCodeAt(++at)) n = n * 10 + c - 0x30;
     let timeAt = -1;
     if (at > start && at - start < 10) {
       if (text.startsWith(READ_AT, at)) timeAt = at + READ_AT.length;
       else if (text.charCodeAt(at) === 0x3a) timeAt = at + 1;
     }
-    if (timeAt !== -1 && timeAt + TIME_SHAPE.length <= end && hasTimeShape(text, timeAt)) {
-      if (!text.startsWith(lastTime, timeAt) || lastTime === '')
-        lastTime = text.slice(timeAt, timeAt + TIME_SHAPE.length);
-      marks.numbers.add(Number(text.slice(start, at)), lastTime);
+    const timeEnd = timeAt + TIME_SHAPE.length;
+    // Most lines carry the time of the line before (a mark-read writes one time for all).
+    const sameTime = timeAt !== -1 && lastTime !== '' && timeEnd <= end && text.startsWith(lastTime, timeAt);
+    if (sameTime || (timeAt !== -1 && timeEnd <= end && hasTimeShape(text, timeAt))) {
+      if (!sameTime) lastTime = text.slice(timeAt, timeEnd);
+      marks.numbers.add(n, lastTime);
     } else {
       readMarkLine(text.slice(start, end), marks);
     }
