@@ -34,8 +34,7 @@
  * is always safe; a directory we cannot write to is simply searched the slow
  * way. A failed search (bad regex, empty query) never writes it.
  *
- * Layout: "CSI1", u32 header length, header JSON, then 4-byte-aligned sections
- * named in the header.
+ * The file's layout is in indexFormat.ts.
  */
 import * as fs from 'fs';
 import { Message } from '../common/messageTypes';
