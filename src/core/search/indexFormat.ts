@@ -126,32 +126,42 @@ export class BlocksDigest {
   private n = 0;
   private a = 0;
   private b = 0;
+  private h1 = 0;
+  private h2 = 0;
 
   add(block: TranscriptBlock): void {
-    let h1 = 0x811c9dc5;
-    let h2 = 0x5bd1e995;
-    // Two characters a step; the length ends each field.
-    const mix = (s: string) => {
-      const n = s.length;
-      let i = 0;
-      for (; i + 1 < n; i += 2) {
-        const c = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16);
-        h1 = Math.imul(h1 ^ c, 0x01000193);
-        h2 = Math.imul(h2 ^ c, 0x2f0b3c4d);
-      }
-      const last = i < n ? s.charCodeAt(i) : 0;
-      h1 = Math.imul(h1 ^ last ^ (n << 16), 0x01000193);
-      h2 = Math.imul(h2 ^ last ^ (n << 16), 0x2f0b3c4d);
-    };
-    mix(block.time);
-    mix(block.from);
-    mix(block.to ?? '');
-    mix(block.id ?? '');
-    mix(String(block.firstLine));
-    mix(block.text);
-    this.a = (this.a + (h1 >>> 0)) >>> 0;
-    this.b = (this.b + (h2 >>> 0)) >>> 0;
+    this.h1 = 0x811c9dc5;
+    this.h2 = 0x5bd1e995;
+    this.mix(block.time);
+    this.mix(block.from);
+    this.mix(block.to ?? '');
+    this.mix(block.id ?? '');
+    this.mixNumber(block.firstLine);
+    this.mix(block.text);
+    this.a = (this.a + (this.h1 >>> 0)) >>> 0;
+    this.b = (this.b + (this.h2 >>> 0)) >>> 0;
     this.n++;
+  }
+
+  /** A field: two characters a step, then its length (which ends it). */
+  private mix(s: string): void {
+    let h1 = this.h1;
+    let h2 = this.h2;
+    const n = s.length;
+    let i = 0;
+    for (; i + 1 < n; i += 2) {
+      const c = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16);
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x2f0b3c4d);
+    }
+    const last = (i < n ? s.charCodeAt(i) : 0) ^ (n << 16);
+    this.h1 = Math.imul(h1 ^ last, 0x01000193);
+    this.h2 = Math.imul(h2 ^ last, 0x2f0b3c4d);
+  }
+
+  private mixNumber(v: number): void {
+    this.h1 = Math.imul(this.h1 ^ v, 0x01000193);
+    this.h2 = Math.imul(this.h2 ^ v, 0x2f0b3c4d);
   }
 
   get blocks(): number {
@@ -235,44 +245,49 @@ export function decodeTime(value: number): string {
 }
 
 /**
- * One posting of a term: the gap from the previous posting's doc * 4 + field
- * (from 0 for the first), then the field's length * 2 + (frequency > 1), then
- * the frequency when it is above 1; varints. Frequency and length saturate at
- * 0xffff, as in memory (see packPosting).
+ * Reads a term's postings one at a time. Each is the gap from the previous
+ * posting's doc * 4 + field (from 0 for the first), then the field's length
+ * * 2 + (frequency > 1), then the frequency when it is above 1; varints.
+ * Frequency and length saturate at 0xffff, as in memory (see packPosting).
  */
-export function decodePostings(bytes: Uint8Array, count: number): Uint32Array {
-  const out = new Uint32Array(count * 2);
-  let p = 0;
-  let key = 0;
-  for (let j = 0; j < count * 2; j += 2) {
+export class PostingReader {
+  /** doc * 4 + field, the term's frequency and the field's length of the posting `next` read. */
+  key = 0;
+  tf = 1;
+  length = 0;
+  private p = 0;
+
+  constructor(private readonly bytes: Uint8Array) {}
+
+  next(): boolean {
+    if (this.p >= this.bytes.length) return false;
+    this.key += this.varint();
+    const lf = this.varint();
+    this.length = Math.floor(lf / 2);
+    this.tf = lf % 2 === 1 ? this.varint() : 1;
+    return true;
+  }
+
+  private varint(): number {
     let v = 0;
-    let shift = 0;
+    let scale = 1;
     let b: number;
     do {
-      b = bytes[p++];
-      v += (b & 0x7f) * 2 ** shift;
-      shift += 7;
+      b = this.bytes[this.p++];
+      v += (b & 0x7f) * scale;
+      scale *= 128;
     } while (b >= 0x80);
-    key += v;
-    let lf = 0;
-    shift = 0;
-    do {
-      b = bytes[p++];
-      lf += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (b >= 0x80);
-    let tf = 1;
-    if (lf & 1) {
-      tf = 0;
-      shift = 0;
-      do {
-        b = bytes[p++];
-        tf += (b & 0x7f) * 2 ** shift;
-        shift += 7;
-      } while (b >= 0x80);
-    }
-    out[j] = key;
-    out[j + 1] = (tf | ((lf >>> 1) << 16)) >>> 0;
+    return v;
+  }
+}
+
+/** A term's `count` postings as the ranked engine reads them: (doc * 4 + field, frequency | length << 16) pairs. */
+export function decodePostings(bytes: Uint8Array, count: number): Uint32Array {
+  const out = new Uint32Array(count * 2);
+  const reader = new PostingReader(bytes);
+  for (let j = 0; j < count * 2 && reader.next(); j += 2) {
+    out[j] = reader.key;
+    out[j + 1] = (reader.tf | (reader.length << 16)) >>> 0;
   }
   return out;
 }

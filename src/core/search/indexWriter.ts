@@ -1,11 +1,11 @@
 /**
- * Writes the persisted search index (format: indexFormat.ts) from messages
- * handed over one at a time in corpus order. The big column (the lower-cased
- * texts) goes to the file as it is produced; the rest is kept in typed arrays
- * sized for the message count (the postings as varint bytes per term) and
- * written after it, the header last. Two producers feed it: a scan of the
- * directory's files (indexBuilder.ts: the CLI's first search) and a loaded
- * store (writeSearchCache: a command that loaded the directory anyway).
+ * Writes the persisted search index (format: indexFormat.ts): TextColumns
+ * (textColumns.ts) writes the texts and postings, IndexWriter the rest from
+ * messages handed over one at a time in corpus order (kept in typed arrays
+ * sized for the message count), after the text sections, and the header
+ * last. Two producers feed them: a scan of the directory's files
+ * (indexBuilder.ts: the CLI's first search) and a loaded store
+ * (writeSearchCache: a command that loaded the directory anyway).
  */
 import * as fs from 'fs';
 import { Layout } from '../disk/layout';
@@ -13,7 +13,7 @@ import { fileTail, withFileIfExists } from '../disk/fsutil';
 import { DirectoryStore } from '../read/store';
 import { StampedSource } from '../read/sources';
 import { MessageSearchIndex } from './memoryIndex';
-import { TermCounter } from './termCounter';
+import { align, bytesOf, TextColumns, TextSections, writeAll } from './textColumns';
 import {
   BlocksDigest,
   decodeTime,
@@ -43,7 +43,6 @@ export interface IndexRow {
   replyTo: number | string | null;
   /** Position of the message it replies to (as messageByRef resolves it), or -1. */
   parent: number;
-  text: string;
   /** The transcript blocks that copy it: source key and the block's last line. */
   refs: ReadonlyArray<{ source: string; lastLine: number }>;
 }
@@ -69,9 +68,11 @@ export function writeSearchCache(
   const files: Record<string, FileState> = {};
   for (const s of sources) files[s.rel] = fileState(s, digests.get(s.key), store.sourceOf(s.key)?.lines ?? 0);
   const tmp = writeTemporary(layout.searchIndex, (fd) => {
+    const text = new TextColumns(fd);
     const writer = new IndexWriter(fd, count, store.lineCount);
     for (let i = 0; i < count; i++) {
       const m = index.stored(i);
+      text.add({ text: m.text, from: m.from, room: m.room ?? '' });
       writer.add({
         ...m,
         time: encodeTime(m.time),
@@ -79,7 +80,7 @@ export function writeSearchCache(
         refs: m.refs.map((r) => ({ source: r.source, lastLine: r.block.lastLine })),
       });
     }
-    writer.finish(log, files);
+    writer.finish(log, files, text.finish([]));
   });
   replaceWith(tmp, layout.searchIndex);
 }
@@ -104,7 +105,7 @@ export function fileState(source: StampedSource, blocks: BlocksDigest | undefine
  */
 export function writeTemporary(file: string, write: (fd: number) => void): string {
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
+  const fd = fs.openSync(tmp, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
   try {
     write(fd);
     fs.closeSync(fd);
@@ -138,44 +139,6 @@ export function removeQuietly(file: string): void {
   }
 }
 
-/** Growable bytes with varints (the postings, the text case column). */
-class ByteList {
-  private data = new Uint8Array(16);
-  length = 0;
-
-  private room(n: number): void {
-    if (this.length + n <= this.data.length) return;
-    const grown = new Uint8Array(Math.max(this.data.length * 2, this.length + n));
-    grown.set(this.data.subarray(0, this.length));
-    this.data = grown;
-  }
-
-  /** An unsigned value below 2^32, 7 bits a byte, low first. */
-  varint(v: number): void {
-    this.room(5);
-    while (v >= 0x80) {
-      this.data[this.length++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    this.data[this.length++] = v;
-  }
-
-  byte(b: number): void {
-    this.room(1);
-    this.data[this.length++] = b;
-  }
-
-  bytes(b: Uint8Array): void {
-    this.room(b.length);
-    this.data.set(b, this.length);
-    this.length += b.length;
-  }
-
-  view(): Uint8Array {
-    return this.data.subarray(0, this.length);
-  }
-}
-
 class Int32List {
   private data = new Int32Array(1024);
   length = 0;
@@ -195,39 +158,13 @@ class Int32List {
   }
 }
 
-/** One term's postings as they are added (see decodePostings for the encoding). */
-class TermPostings extends ByteList {
-  readonly df = new Uint32Array(3);
-  private last = 0;
-
-  add(key: number, field: number, tf: number, length: number): void {
-    this.varint(key - this.last);
-    this.last = key;
-    const len = Math.min(length, 0xffff);
-    if (tf === 1) this.varint(len * 2);
-    else {
-      this.varint(len * 2 + 1);
-      this.varint(Math.min(tf, 0xffff));
-    }
-    this.df[field]++;
-  }
-}
-
-const STAGE_BYTES = 1 << 22;
-/** from and room values repeat: their terms are worked out once each (up to this many values). */
-const FIELD_CACHE = 4096;
-
 export class IndexWriter {
   private readonly meta: Int32Array;
   private readonly ids: Uint32Array;
   private readonly idKeys: Uint32Array;
   private readonly times: Float64Array;
-  private readonly lowerStarts: Uint32Array;
-  private readonly caseStarts: Uint32Array;
-  private readonly chars: Uint32Array;
   private readonly refStarts: Uint32Array;
   private readonly refs = new Int32List();
-  private readonly caseBytes = new ByteList();
   private readonly oddIdAt: number[] = [];
   private readonly oddIds: string[] = [];
   private readonly strings: string[] = [];
@@ -235,17 +172,7 @@ export class IndexWriter {
   private readonly sourceKeys: string[] = [];
   private readonly sourceIds = new Map<string, number>();
   private readonly replies: Record<string, string | number> = {};
-  private readonly counter = new TermCounter();
-  /** Postings by term id (the counter's). */
-  private readonly postings: TermPostings[] = [];
-  private readonly fieldCache = new Map<string, { length: number; terms: Int32Array; tf: Int32Array }>();
-  private readonly sums = [0, 0, 0];
   private n = 0;
-  /** The lower-cased texts not yet written, and how many bytes of them were. */
-  private readonly stage = Buffer.allocUnsafe(STAGE_BYTES);
-  private staged = 0;
-  private flushed = 0;
-  private scratch = Buffer.allocUnsafe(1 << 16);
   // What the delta needs to know to stay exact (see Header).
   private maxTime = -1;
   private maxLogTime = -1;
@@ -267,9 +194,6 @@ export class IndexWriter {
     this.ids = new Uint32Array(count);
     this.idKeys = new Uint32Array(count);
     this.times = new Float64Array(count);
-    this.lowerStarts = new Uint32Array(count + 1);
-    this.caseStarts = new Uint32Array(count + 1);
-    this.chars = new Uint32Array(count + 1);
     this.refStarts = new Uint32Array(count + 1);
   }
 
@@ -304,10 +228,6 @@ export class IndexWriter {
     this.times[i] = time;
     for (const ref of row.refs) this.refs.push(this.sourceId(ref.source), ref.lastLine);
     this.refStarts[i + 1] = this.refs.length / 2;
-    this.addText(i, row.text);
-    this.addTextField(i * 4, row.text);
-    this.addField(i * 4 + 1, 1, this.cachedTerms(row.from));
-    this.addField(i * 4 + 2, 2, this.cachedTerms(row.room ?? ''));
 
     if (time > this.maxTime) this.maxTime = time;
     if (row.number !== null) {
@@ -351,108 +271,17 @@ export class IndexWriter {
     return id;
   }
 
-  /** The lower-cased text goes to the file; the text itself is kept as the bytes that differ from it. */
-  private addText(i: number, text: string): void {
-    const lower = text.toLowerCase();
-    const room = lower.length * 3 + 1;
-    if (this.staged + room > STAGE_BYTES) this.flush();
-    let lowerBytes: Buffer;
-    if (room > STAGE_BYTES) {
-      lowerBytes = Buffer.from(lower, 'utf8');
-      writeAll(this.fd, lowerBytes, PREFIX_BYTES + this.flushed);
-      writeAll(this.fd, ZERO, PREFIX_BYTES + this.flushed + lowerBytes.length);
-      this.flushed += lowerBytes.length + 1;
-    } else {
-      const length = this.stage.write(lower, this.staged, 'utf8');
-      lowerBytes = this.stage.subarray(this.staged, this.staged + length);
-      this.stage[this.staged + length] = 0;
-      this.staged += length + 1;
-    }
-    this.lowerStarts[i + 1] = this.lowerStarts[i] + lowerBytes.length + 1;
-    this.chars[i + 1] = this.chars[i] + lower.length + 1;
-    const out = this.caseBytes;
-    if (lower === text) out.varint(0);
-    else if (lowerBytes.length === lower.length && text.length === lower.length && asciiCase(text, lower, out)) {
-      // Done: ASCII text, positions are bytes.
-    } else {
-      if (this.scratch.length < text.length * 3) this.scratch = Buffer.allocUnsafe(text.length * 3);
-      const textBytes = this.scratch.subarray(0, this.scratch.write(text, 0, 'utf8'));
-      if (textBytes.length === lowerBytes.length && text.length === lower.length) {
-        let k = 0;
-        for (let p = 0; p < textBytes.length; p++) if (textBytes[p] !== lowerBytes[p]) k++;
-        out.varint(2 * k);
-        let last = 0;
-        for (let p = 0; p < textBytes.length; p++) {
-          if (textBytes[p] === lowerBytes[p]) continue;
-          out.varint(p - last);
-          out.byte(textBytes[p]);
-          last = p;
-        }
-      } else {
-        out.varint(1);
-        out.bytes(textBytes);
-      }
-    }
-    this.caseStarts[i + 1] = out.length;
-  }
-
-  private flush(): void {
-    if (this.staged === 0) return;
-    writeAll(this.fd, this.stage.subarray(0, this.staged), PREFIX_BYTES + this.flushed);
-    this.flushed += this.staged;
-    this.staged = 0;
-  }
-
-  /** The text field: counted afresh each time. */
-  private addTextField(key: number, text: string): void {
-    const counter = this.counter;
-    const length = counter.count(text);
-    this.sums[0] += length;
-    for (const term of counter.found) this.posting(term).add(key, 0, counter.tf[term], length);
-  }
-
-  /** Sender and room repeat: each value is counted once. */
-  private cachedTerms(value: string): { length: number; terms: Int32Array; tf: Int32Array } {
-    let terms = this.fieldCache.get(value);
-    if (!terms) {
-      const counter = this.counter;
-      const length = counter.count(value);
-      const found = Int32Array.from(counter.found);
-      terms = { length, terms: found, tf: found.map((t) => counter.tf[t]) };
-      if (this.fieldCache.size < FIELD_CACHE) this.fieldCache.set(value, terms);
-    }
-    return terms;
-  }
-
-  private addField(
-    key: number,
-    field: number,
-    { length, terms, tf }: { length: number; terms: Int32Array; tf: Int32Array },
-  ): void {
-    this.sums[field] += length;
-    for (let k = 0; k < terms.length; k++) this.posting(terms[k]).add(key, field, tf[k], length);
-  }
-
-  private posting(term: number): TermPostings {
-    return (this.postings[term] ??= new TermPostings());
-  }
-
-  /** Writes everything after the texts, then the header, then the prefix that points at it. */
-  finish(log: LogState, files: Record<string, FileState>): void {
+  /** Writes everything after the text sections, then the header, then the prefix that points at it. */
+  finish(log: LogState, files: Record<string, FileState>, text: TextSections): void {
     if (this.n !== this.count) throw new Error(`${this.n} of ${this.count} messages added`);
-    this.flush();
-    const sections: Record<string, [number, number]> = { lowerText: [PREFIX_BYTES, this.flushed] };
-    let at = PREFIX_BYTES + this.flushed;
+    const sections = { ...text.sections };
+    let at = text.end;
     const put = (name: string, bytes: Uint8Array) => {
       at = align(at);
       writeAll(this.fd, bytes, at);
       sections[name] = [at, bytes.length];
       at += bytes.length;
     };
-    put('lowerTextStarts', bytesOf(this.lowerStarts));
-    put('textCase', this.caseBytes.view());
-    put('textCaseStarts', bytesOf(this.caseStarts));
-    put('textChars', bytesOf(this.chars));
     put('meta', bytesOf(this.meta));
     put('ids', bytesOf(this.ids));
     put('times', bytesOf(this.times));
@@ -468,47 +297,13 @@ export class IndexWriter {
     const order = timeOrder(this.times);
     if (order) put('timeOrder', bytesOf(order));
 
-    // Postings, in sorted term order (every term the counter met has postings: it met it in a field).
-    const names = this.counter.terms;
-    const vocab = names.map((_, id) => id).sort((a, b) => (names[a] < names[b] ? -1 : 1));
-    const postStart = new Uint32Array(vocab.length + 1);
-    const postDf = new Uint32Array(vocab.length * 3);
-    vocab.forEach((term, k) => {
-      const p = this.postings[term];
-      postStart[k + 1] = postStart[k] + p.length;
-      postDf.set(p.df, k * 3);
-    });
-    put('vocab', Buffer.from(vocab.map((id) => names[id]).join('\n'), 'utf8'));
-    put('postDf', bytesOf(postDf));
-    put('postStart', bytesOf(postStart));
-    at = align(at);
-    sections.post = [at, postStart[vocab.length]];
-    for (const term of vocab) {
-      const p = this.postings[term];
-      if (this.staged + p.length > STAGE_BYTES) {
-        writeAll(this.fd, this.stage.subarray(0, this.staged), at);
-        at += this.staged;
-        this.staged = 0;
-      }
-      if (p.length > STAGE_BYTES) {
-        writeAll(this.fd, p.view(), at);
-        at += p.length;
-      } else {
-        this.stage.set(p.view(), this.staged);
-        this.staged += p.length;
-      }
-    }
-    writeAll(this.fd, this.stage.subarray(0, this.staged), at);
-    at += this.staged;
-    this.staged = 0;
-
     const time = (t: number) => (t < 0 ? null : decodeTime(t));
     const header: Header = {
       version: FORMAT_VERSION,
       log: { ...log, lines: this.lineCount },
       files,
       count: this.count,
-      fieldLengthSums: this.sums.slice(),
+      fieldLengthSums: text.sums,
       strings: this.strings,
       replies: this.replies,
       sections,
@@ -535,31 +330,6 @@ export class IndexWriter {
   }
 }
 
-/**
- * The case entry of an ASCII text whose lower-cased form is `lower` (same
- * length, all ASCII): false, writing nothing, when a differing character is
- * not ASCII (then the bytes are compared instead).
- */
-function asciiCase(text: string, lower: string, out: ByteList): boolean {
-  let k = 0;
-  for (let p = 0; p < text.length; p++) {
-    const c = text.charCodeAt(p);
-    if (c === lower.charCodeAt(p)) continue;
-    if (c >= 128) return false;
-    k++;
-  }
-  out.varint(2 * k);
-  let last = 0;
-  for (let p = 0; p < text.length; p++) {
-    const c = text.charCodeAt(p);
-    if (c === lower.charCodeAt(p)) continue;
-    out.varint(p - last);
-    out.byte(c);
-    last = p;
-  }
-  return true;
-}
-
 /** Positions sorted by time (stable), or null when the times never decrease (the identity). */
 function timeOrder(times: Float64Array): Uint32Array | null {
   let sorted = true;
@@ -580,15 +350,4 @@ export function stringColumn(values: string[]): [Uint32Array, Buffer] {
     starts[i + 1] = starts[i] + b.length;
   });
   return [starts, Buffer.concat(parts)];
-}
-
-const ZERO = Buffer.alloc(1);
-const align = (n: number) => Math.ceil(n / 8) * 8;
-
-function bytesOf(a: Int32Array | Uint32Array | Float64Array): Uint8Array {
-  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-}
-
-function writeAll(fd: number, bytes: Uint8Array, position: number): void {
-  for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done, bytes.length - done, position + done);
 }

@@ -8,6 +8,7 @@
  * writer indexes a million messages this way; the answer is fieldTerms's
  * (test/unit/search-builder.test.ts compares them).
  */
+import { detachedString } from '../common/text';
 import { processTerm, tokenize } from './ranking';
 
 /** ASCII characters the tokenizer splits at (newlines, spaces and punctuation, /[\n\r\p{Z}\p{P}]+/u). */
@@ -93,7 +94,7 @@ export class TermCounter {
 
   private addToken(slot: number, raw: string): number {
     const id = this.tokens.length;
-    this.tokens.push(copy(raw));
+    this.tokens.push(detachedString(raw));
     this.slots[slot] = id;
     if (id === this.tokenTerm.length) {
       this.tokenTerm = grown(this.tokenTerm);
@@ -106,7 +107,7 @@ export class TermCounter {
       if (known !== undefined) termId = known;
       else {
         termId = this.terms.length;
-        this.terms.push(copy(term));
+        this.terms.push(detachedString(term));
         this.termIds.set(this.terms[termId], termId);
         if (termId === this.tf.length) {
           this.tf = grown(this.tf);
@@ -138,11 +139,6 @@ function hashOf(s: string, start: number, end: number): number {
   let h = FNV_OFFSET;
   for (let i = start; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
   return h;
-}
-
-/** A string of its own: a slice would keep the whole text it came from alive. */
-function copy(s: string): string {
-  return s.length > 12 ? Buffer.from(s, 'utf16le').toString('utf16le') : s;
 }
 
 function grown(a: Int32Array): Int32Array {
