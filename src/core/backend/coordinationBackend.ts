@@ -39,6 +39,7 @@ export type CoordinationBackend = Pick<
   | 'checkNotifications'
   | 'checkInbox'
   | 'search'
+  | 'searchBest'
   | 'warmSearchIndex'
   | 'statuses'
   | 'knownInstances'
