@@ -59,12 +59,8 @@ export function openCacheFile(file: string): CachedCorpus | null {
   }
 }
 
-/**
- * Reads of single values of a column before the whole column is read
- * instead: a scan reads it whole soon; printing a few thousand results of a
- * million rows does not.
- */
-const singleReadsFor = (count: number) => Math.max(256, count >> 6);
+/** Reads of single values of a column before the whole column is read instead. */
+const SINGLE_READS = 256;
 
 export class CachedCorpus implements SearchCorpus {
   count: number;
@@ -91,17 +87,14 @@ export class CachedCorpus implements SearchCorpus {
   ) {
     this.count = header.count;
     this.baseCount = header.count;
-    this.maxSingleReads = singleReadsFor(header.count);
   }
-
-  private readonly maxSingleReads: number;
 
   /** Meta word k of base row i. */
   private m(i: number, k: number): number {
     if (this.meta) return this.meta[i * META + k];
     let row = this.metaRows.get(i);
     if (!row) {
-      if (this.metaRows.size >= this.maxSingleReads) return this.allMeta()[i * META + k];
+      if (this.metaRows.size >= SINGLE_READS) return this.allMeta()[i * META + k];
       row = new Int32Array(this.section('meta', i * META * 4, (i + 1) * META * 4).buffer);
       this.metaRows.set(i, row);
     }
@@ -121,7 +114,7 @@ export class CachedCorpus implements SearchCorpus {
     const whole = this.wholeColumns.get(name);
     if (whole) return whole[k];
     const reads = this.singleReads.get(name) ?? 0;
-    if (reads >= this.maxSingleReads) return this.column(name, f64)[k];
+    if (reads >= SINGLE_READS) return this.column(name, f64)[k];
     this.singleReads.set(name, reads + 1);
     const size = f64 ? 8 : 4;
     const b = this.section(name, k * size, (k + 1) * size);
@@ -143,7 +136,7 @@ export class CachedCorpus implements SearchCorpus {
     const whole = this.wholeColumns.get(name);
     if (whole) return [whole[i], whole[i + 1]];
     const reads = this.singleReads.get(name) ?? 0;
-    if (reads >= this.maxSingleReads) {
+    if (reads >= SINGLE_READS) {
       const all = this.column(name);
       return [all[i], all[i + 1]];
     }
