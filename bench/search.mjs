@@ -157,6 +157,8 @@ export async function benchSearch({ sizes = [10_000, 100_000], rounds = 10, proc
       const regex = timeQueries((q) => c.search(q, { regex: true }), REGEX, rounds);
       const baselineRegex = timeQueries((q) => lib.searchMessages(all, q, { regex: true }, lookup), REGEX, rounds);
       const everything = timeQueries((q) => c.search(q, { limit: 50 }), ['instance'], rounds);
+      // What the Search Messages box asks for: the best 200 one may see, and how many in all.
+      const searchBox = timeQueries((q) => c.searchBest(q, {}, 200), [...RANKED, 'instance'], rounds);
       row(`index build (in process) ${label}`, buildMs, 'ms');
       row(`index memory (in process) ${label}`, indexBytes / 1e6, 'MB');
       row(`ranked query p50, limit 50 ${label}`, ranked.p50, 'ms', 'plain scan p50, same queries', baselineRanked.p50);
@@ -186,7 +188,22 @@ export async function benchSearch({ sizes = [10_000, 100_000], rounds = 10, proc
       row(`exact query p95 ${label}`, exact.p95, 'ms', 'plain scan p95, same queries', baselineExact.p95);
       row(`regex query p50 ${label}`, regex.p50, 'ms', 'plain regex scan p50', baselineRegex.p50);
       row(`regex query p95 ${label}`, regex.p95, 'ms', 'plain regex scan p95', baselineRegex.p95);
-      row(`ranked 'instance' (every message matches), limit 50, p95 ${label}`, everything.p95, 'ms');
+      row(
+        `ranked 'instance' (every message matches), limit 50, p95 ${label}`,
+        everything.p95,
+        'ms',
+        '',
+        null,
+        under(RANKED_P95_GOAL_MS),
+      );
+      row(
+        `search box (best 200 visible and their count), p95 ${label}`,
+        searchBox.p95,
+        'ms',
+        'all matches sorted, p95',
+        rankedAll.p95,
+        under(RANKED_P95_GOAL_MS),
+      );
 
       // The persisted index the CLI reads.
       t = performance.now();

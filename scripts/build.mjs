@@ -4,6 +4,7 @@
 //   dist/core.js       the library (`agent-coordination/core`)
 //   dist/mcp.js        the MCP server `coord mcp` loads
 //   dist/hook.js       the hooks' fast "nothing new" check, tried first by dist/cli.js
+//   dist/indexWorker.js the text half of building the search index of a big directory (a worker)
 //   dist/extension.js  the VS Code extension host module
 //   dist/webview.js    the thread panel's browser script
 //   dist/codicons/     the icon font the webview uses
@@ -38,6 +39,8 @@ const entries = [
   { entryPoints: ['src/core/agents/hookFastPath.ts'], outfile: 'dist/hook.js' },
   // The NATS backend, loaded lazily by core/backend/openBackend.ts only when a server is configured.
   { entryPoints: ['src/core/nats/openNats.ts'], outfile: 'dist/nats.js' },
+  // The text half of a big directory scan, run in a worker by core/search/indexBuilder.ts.
+  { entryPoints: ['src/core/search/indexWorker.ts'], outfile: 'dist/indexWorker.js' },
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   {
     entryPoints: ['src/webview/threadPage.ts'],

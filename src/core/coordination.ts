@@ -32,7 +32,7 @@ import { bareNameRule, readStatusEntries } from './read/rooms';
 import { DirectoryStore, StoredMessage, toMessage } from './read/store';
 import type { MessageStore, ReadView } from './read/messageStore';
 import { watchDirectory } from './disk/directoryWatch';
-import { runSearch, SearchOptions } from './search/searchEngine';
+import { runSearch, runSearchFirst, SearchOptions } from './search/searchEngine';
 import { searchIndexFor } from './search/memoryIndex';
 import { CachedCorpus } from './search/indexReader';
 import { loadAndPersist, openSummary } from './search/persistedIndex';
@@ -529,6 +529,19 @@ export class Coordination {
   search(query: string, opts: SearchOptions = {}): Message[] {
     // The index lives as long as the store; only messages added since the last search are indexed.
     return runSearch(searchIndexFor(this.state), query, opts);
+  }
+
+  /**
+   * What a search box shows: the first `max` messages of search()'s answer
+   * that this instance may see (as isVisible decides), and how many it may
+   * see in all. Ranked answers order only those `max` (a query matching
+   * nearly every message costs about what one with few matches does).
+   */
+  searchBest(query: string, opts: SearchOptions, max: number): { total: number; messages: Message[] } {
+    const index = searchIndexFor(this.state);
+    const rooms = this.state.chatrooms();
+    const { total, positions } = runSearchFirst(index, query, opts, max, (i) => this.visible(index.stored(i), rooms));
+    return { total, messages: positions.map((i) => index.message(i)) };
   }
 
   /** Builds (or brings up to date) the search index now, e.g. off the extension's activation path. */

@@ -157,6 +157,33 @@ describe('search over 100k generated messages', function () {
     );
   });
 
+  it('searchBest: the first N of what search() answers that the instance may see, and how many in all', () => {
+    const cases: Array<[string, SearchOptions]> = [
+      ['instance', {}], // every message matches
+      ['deploy', {}],
+      ['deploy', { room: 'ops' }],
+      ['zanzibar', {}],
+      ['->', {}], // no words: exact
+      ['deploy fail', { exact: true }],
+      ['zan.ibar', { regex: true }],
+      ['deploy', { limit: 30 }],
+    ];
+    for (const [q, opts] of cases) {
+      const visible = c.search(q, opts).filter((m) => c.isVisible(m));
+      const best = c.searchBest(q, opts, 200);
+      const label = `${q} ${JSON.stringify(opts)}`;
+      assert.strictEqual(best.total, visible.length, label);
+      assert.deepStrictEqual(best.messages, visible.slice(0, 200), label);
+    }
+    // Another instance sees other DMs and @-messages.
+    const other = openCoordination({ dir, instance: 'instance-3' });
+    const visible = other.search('deploy').filter((m) => other.isVisible(m));
+    assert.deepStrictEqual(other.searchBest('deploy', {}, 50), {
+      total: visible.length,
+      messages: visible.slice(0, 50),
+    });
+  });
+
   it('an empty query is a clear error', () => {
     assert.throws(() => c.search('   '), /query is empty/);
   });

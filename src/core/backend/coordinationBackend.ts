@@ -41,6 +41,7 @@ export type CoordinationBackend = Pick<
   | 'checkNotifications'
   | 'checkInbox'
   | 'search'
+  | 'searchBest'
   | 'warmSearchIndex'
   | 'statuses'
   | 'knownInstances'

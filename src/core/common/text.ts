@@ -135,3 +135,12 @@ function firstInvalidUtf8(bytes: Buffer): number {
   }
   return bytes.length;
 }
+
+/**
+ * A copy of `s` that holds no reference to the text it was cut from (V8
+ * keeps a whole text alive for any slice of 13 characters or more), for a
+ * string kept long after that text is done with.
+ */
+export function detachedString(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'utf16le').toString('utf16le');
+}

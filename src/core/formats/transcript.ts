@@ -126,7 +126,7 @@ export function parseTranscript(text: string, lineOffset = 0): TranscriptItem[] 
         } else if (!inMessage && current.id === null && line.startsWith('ID: ')) {
           current.id = line.slice(4).trim();
         } else if (!inMessage && line.startsWith('MESSAGE:')) {
-          current.text = line.slice(8).replace(/^ /, '');
+          current.text = line.slice(line.charCodeAt(8) === 0x20 ? 9 : 8);
           inMessage = true;
         } else if (inMessage && STATUS_RE.test(line)) {
           current.status = STATUS_RE.exec(line)![1];

@@ -495,11 +495,11 @@ export class DirectoryStore {
 }
 
 /** A message by number, `#N`, or 8-hex id; an 8-digit string is an id only when no message has that number. */
-export function lookupMessageRef(
+export function lookupMessageRef<M>(
   ref: number | string,
-  byNumber: (n: number) => StoredMessage | undefined,
-  byId: (id: string) => StoredMessage | undefined,
-): StoredMessage | undefined {
+  byNumber: (n: number) => M | undefined,
+  byId: (id: string) => M | undefined,
+): M | undefined {
   if (typeof ref === 'number') return byNumber(ref);
   const text = ref.replace(/^#/, '');
   if (/^\d+$/.test(text)) {

@@ -10,11 +10,23 @@ import { messageFromStored } from '../formats/attentionTags';
 import { Layout } from '../disk/layout';
 import { readRange } from '../disk/fsutil';
 import { lowerBound, markMatchedEntries } from '../common/sortedSearch';
-import { MessageShape as Shape, sameMessage } from '../read/messageIdentity';
+import { hex8, MessageShape as Shape, sameMessage } from '../read/messageIdentity';
 import { PostingIndex } from './memoryIndex';
 import { PostingSource, RankedHits, rankedSearch } from './ranking';
 import { SearchCorpus } from './searchEngine';
-import { DeltaMessage, FORMAT_VERSION, Header, idKey, MAGIC, META } from './indexFormat';
+import {
+  decodePostings,
+  decodeTime,
+  DeltaMessage,
+  encodeTime,
+  FORMAT_VERSION,
+  Header,
+  hexIdValue,
+  idKey,
+  MAGIC,
+  META,
+  PREFIX_BYTES,
+} from './indexFormat';
 
 /** Texts are scanned this many bytes at a time (memory stays flat at any size). */
 const TEXT_CHUNK = 8 << 20;
@@ -22,26 +34,38 @@ const TEXT_CHUNK = 8 << 20;
 const WINDOW_ROWS = 1 << 16;
 
 export function openCache(layout: Layout): CachedCorpus | null {
+  return openCacheFile(layout.searchIndex);
+}
+
+/** The index in `file`, or null when it is missing, not ours, of another version, or cut short. */
+export function openCacheFile(file: string): CachedCorpus | null {
   let fd: number;
   try {
-    fd = fs.openSync(layout.searchIndex, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
   } catch {
     return null;
   }
   try {
     const size = fs.fstatSync(fd).size;
-    const head = readRange(fd, 0, Math.min(size, 8));
-    if (head.length < 8 || head.toString('latin1', 0, 4) !== MAGIC) throw new Error('not ours');
-    const header = JSON.parse(readRange(fd, 8, 8 + head.readUInt32LE(4)).toString('utf8')) as Header;
+    const prefix = readRange(fd, 0, Math.min(size, PREFIX_BYTES));
+    if (prefix.length < PREFIX_BYTES || prefix.toString('latin1', 0, 4) !== MAGIC) throw new Error('not ours');
+    if (prefix.readUInt32LE(4) !== FORMAT_VERSION) throw new Error('old format');
+    const at = prefix.readDoubleLE(8);
+    const length = prefix.readUInt32LE(16);
+    if (!(at >= PREFIX_BYTES && at + length <= size)) throw new Error('truncated');
+    const header = JSON.parse(readRange(fd, at, at + length).toString('utf8')) as Header;
     if (header.version !== FORMAT_VERSION) throw new Error('old format');
     const last = Object.values(header.sections).reduce((m, [o, l]) => Math.max(m, o + l), 0);
-    if (last > size) throw new Error('truncated');
+    if (last > at) throw new Error('truncated');
     return new CachedCorpus(fd, header);
   } catch {
     fs.closeSync(fd);
     return null;
   }
 }
+
+/** Reads of single values of a column before the whole column is read instead. */
+const SINGLE_READS = 256;
 
 export class CachedCorpus implements SearchCorpus {
   count: number;
@@ -51,10 +75,15 @@ export class CachedCorpus implements SearchCorpus {
   private delta: DeltaMessage[] = [];
   private deltaPostings: PostingIndex | null = null;
   private base: PostingSource | null = null;
-  private columns = new Map<string, { starts: Uint32Array; bytes: Buffer }>();
-  private textStarts: Uint32Array | null = null;
-  private textBuf: Buffer | null = null;
+  /** Whole numeric columns read so far, and how many single values were read of the others. */
+  private wholeColumns = new Map<string, Uint32Array | Float64Array>();
+  private singleReads = new Map<string, number>();
   private textCache = new Map<number, string>();
+  /** Exact and regex scans: the texts of the whole base, see prepareScan. */
+  private scan: { bytes: Buffer; all: string | null; chars: Uint32Array; starts: Uint32Array } | null = null;
+  private caseColumn: Uint8Array | null = null;
+  private oddIds: Map<number, string> | null = null;
+  private whoByPair = new Map<number, string>();
 
   constructor(
     private readonly fd: number,
@@ -98,10 +127,40 @@ export class CachedCorpus implements SearchCorpus {
     return this.meta;
   }
 
-  /** One u32 of a section. */
-  private word(name: string, k: number): number {
-    const b = this.section(name, k * 4, k * 4 + 4);
-    return new Uint32Array(b.buffer, b.byteOffset, 1)[0];
+  /** Value k of a u32 or f64 column: a small read each, or the whole column once many were needed. */
+  private value(name: string, k: number, f64 = false): number {
+    const whole = this.wholeColumns.get(name);
+    if (whole) return whole[k];
+    const reads = this.singleReads.get(name) ?? 0;
+    if (reads >= SINGLE_READS) return this.column(name, f64)[k];
+    this.singleReads.set(name, reads + 1);
+    const size = f64 ? 8 : 4;
+    const b = this.section(name, k * size, (k + 1) * size);
+    return f64 ? new Float64Array(b.buffer, 0, 1)[0] : new Uint32Array(b.buffer, 0, 1)[0];
+  }
+
+  private column(name: string, f64 = false): Uint32Array | Float64Array {
+    let whole = this.wholeColumns.get(name);
+    if (!whole) {
+      const b = this.section(name);
+      whole = f64 ? new Float64Array(b.buffer, 0, b.length / 8) : new Uint32Array(b.buffer, 0, b.length / 4);
+      this.wholeColumns.set(name, whole);
+    }
+    return whole;
+  }
+
+  /** Entries i and i + 1 of a u32 column (where entry i of what it indexes starts and ends). */
+  private span(name: string, i: number): [number, number] {
+    const whole = this.wholeColumns.get(name);
+    if (whole) return [whole[i], whole[i + 1]];
+    const reads = this.singleReads.get(name) ?? 0;
+    if (reads >= SINGLE_READS) {
+      const all = this.column(name);
+      return [all[i], all[i + 1]];
+    }
+    this.singleReads.set(name, reads + 1);
+    const b = new Uint32Array(this.section(name, i * 4, i * 4 + 8).buffer, 0, 2);
+    return [b[0], b[1]];
   }
 
   /** The messages appended since the base, after it in corpus order. */
@@ -115,12 +174,22 @@ export class CachedCorpus implements SearchCorpus {
     return i >= this.baseCount ? this.delta[i - this.baseCount] : undefined;
   }
 
+  /** Position k in time order (the section is absent when that is the identity). */
+  private byTime(k: number): number {
+    return this.header.sections.timeOrder ? this.value('timeOrder', k) : k;
+  }
+
+  private timeValue(i: number): number {
+    return this.value('times', i, true);
+  }
+
   /** Base positions whose time is exactly `time` (binary search over the time order, a few small reads). */
   private positionsWithTime(time: string): number[] {
     const n = this.baseCount;
-    const at = (k: number) => this.time(this.word('timeOrder', k));
+    const t = encodeTime(time);
+    const at = (k: number) => this.timeValue(this.byTime(k));
     const out: number[] = [];
-    for (let k = lowerBound(n, (i) => at(i) < time); k < n && at(k) === time; k++) out.push(this.word('timeOrder', k));
+    for (let k = lowerBound(n, (i) => at(i) < t); k < n && at(k) === t; k++) out.push(this.byTime(k));
     return out;
   }
 
@@ -137,8 +206,8 @@ export class CachedCorpus implements SearchCorpus {
   /** Whether a base message may have this id (by its u32 key: a rare false yes only costs a rebuild). */
   hasId(id: string): boolean {
     const key = idKey(id);
-    const lo = lowerBound(this.baseCount, (i) => this.word('idHash', i) < key);
-    return lo < this.baseCount && this.word('idHash', lo) === key;
+    const lo = lowerBound(this.baseCount, (i) => this.value('idHash', i) < key);
+    return lo < this.baseCount && this.value('idHash', lo) === key;
   }
 
   private refStarts: Uint32Array | null = null;
@@ -190,18 +259,19 @@ export class CachedCorpus implements SearchCorpus {
   }
 
   /**
-   * Marks in `hit` the rows whose text (lower-cased with `lower`) contains one
-   * of `needles`, reading the base's texts a few megabytes at a time. A row may
-   * be marked for a match across its end: callers check the rows marked.
+   * Marks in `hit` the rows whose lower-cased text contains one of `needles`
+   * (lower-cased), reading the base's texts a few megabytes at a time: every
+   * row whose text contains a needle in any case is marked, and callers check
+   * the rows marked (a row may also be marked for a match across its end).
    */
-  markTextContaining(needles: string[], lower: boolean, hit: Uint8Array): void {
-    const name = lower ? 'lowerText' : 'text';
-    const starts = lower ? this.u32('lowerTextStarts') : (this.textStarts ??= this.u32('textBytes'));
-    const length = this.header.sections[name][1];
-    const wanted = needles.map((n) => Buffer.from(n, 'utf8'));
+  markTextContaining(needles: string[], hit: Uint8Array): void {
+    const starts = this.column('lowerTextStarts');
+    const length = this.header.sections.lowerText[1];
+    const lower = needles.map((n) => n.toLowerCase());
+    const wanted = lower.map((n) => Buffer.from(n, 'utf8'));
     const overlap = Math.max(0, ...wanted.map((b) => b.length - 1));
     for (let from = 0; from < length; from += TEXT_CHUNK) {
-      const raw = this.section(name, from, Math.min(length, from + TEXT_CHUNK + overlap));
+      const raw = this.section('lowerText', from, Math.min(length, from + TEXT_CHUNK + overlap));
       const chunk = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
       for (const needle of wanted) {
         for (let at = chunk.indexOf(needle); at !== -1 && at < TEXT_CHUNK; at = chunk.indexOf(needle, at + 1)) {
@@ -211,8 +281,8 @@ export class CachedCorpus implements SearchCorpus {
       }
     }
     this.delta.forEach((m, k) => {
-      const text = lower ? m.text.toLowerCase() : m.text;
-      if (needles.some((n) => text.includes(n))) hit[this.baseCount + k] = 1;
+      const text = m.text.toLowerCase();
+      if (lower.some((n) => text.includes(n))) hit[this.baseCount + k] = 1;
     });
   }
 
@@ -282,46 +352,50 @@ export class CachedCorpus implements SearchCorpus {
     return k < 0 ? null : this.header.strings[k];
   }
 
+  /** Message i's entry in the text case column (see indexFormat.ts). */
+  private caseEntry(i: number): Uint8Array {
+    const [start, end] = this.span('textCaseStarts', i);
+    if (!this.caseColumn && this.wholeColumns.has('textCaseStarts')) this.caseColumn = this.section('textCase');
+    return this.caseColumn ? this.caseColumn.subarray(start, end) : this.section('textCase', start, end);
+  }
+
   text(i: number): string {
     const dm = this.d(i);
     if (dm) return dm.text;
-    if (this.textAll !== null) return this.textAll.slice(this.textChars![i], this.textChars![i + 1]);
+    if (this.scan) {
+      const entry = this.caseEntry(i);
+      if (entry[0] === 1) return utf8(entry.subarray(1));
+      const { all, chars, bytes, starts } = this.scan;
+      return all !== null
+        ? all.slice(chars[i], chars[i + 1] - 1)
+        : bytes.toString('utf8', starts[i], starts[i + 1] - 1);
+    }
     const hit = this.textCache.get(i);
     if (hit !== undefined) return hit;
-    if (!this.textStarts && this.textCache.size >= 256) this.textStarts = this.u32('textBytes');
-    let start: number;
-    let end: number;
-    if (this.textStarts) {
-      start = this.textStarts[i];
-      end = this.textStarts[i + 1];
-    } else {
-      const se = this.section('textBytes', i * 4, i * 4 + 8);
-      const pair = new Uint32Array(se.buffer, se.byteOffset, 2);
-      start = pair[0];
-      end = pair[1];
-    }
-    let text: string;
-    if (this.textBuf) {
-      text = this.textBuf.toString('utf8', start, end);
-    } else {
-      const bytes = this.section('text', start, end);
-      text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
-    }
-    if (!this.textBuf) this.textCache.set(i, text);
+    const [start, end] = this.span('lowerTextStarts', i);
+    const text = withCase(this.section('lowerText', start, end - 1), this.caseEntry(i));
+    if (this.textCache.size < 4096) this.textCache.set(i, text);
     return text;
   }
 
-  /** Exact queries: byte search over the lower-cased columns, then the delta's texts. */
+  /** Exact queries: byte search over the lower-cased texts, "sender target" by pair, then the delta's. */
   findSubstring(needle: string): number[] | null {
     if (needle.length === 0 || needle.includes('\u0000')) return null;
     const bytes = Buffer.from(needle, 'utf8');
     const hit = new Uint8Array(this.count);
-    for (const name of ['lowerText', 'lowerWho']) {
-      const raw = this.section(name);
-      const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
-      // The starts are read only when there is a match.
-      if (buf.indexOf(bytes) === -1) continue;
-      markMatchedEntries((from) => buf.indexOf(bytes, from), this.u32(`${name}Starts`), this.baseCount, hit);
+    const raw = this.section('lowerText');
+    const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
+    // The starts are read only when there is a match.
+    if (buf.indexOf(bytes) !== -1)
+      markMatchedEntries((from) => buf.indexOf(bytes, from), this.column('lowerTextStarts'), this.baseCount, hit);
+    // "sender target" takes few values: each is tested once.
+    const meta = this.allMeta();
+    const pairs = new Map<number, boolean>();
+    for (let i = 0; i < this.baseCount; i++) {
+      const key = (meta[i * META + 2] + 1) * 2 ** 26 + (meta[i * META + 3] + 1);
+      let found = pairs.get(key);
+      if (found === undefined) pairs.set(key, (found = this.who(i).toLowerCase().includes(needle)));
+      if (found) hit[i] = 1;
     }
     this.delta.forEach((m, k) => {
       if (m.text.toLowerCase().includes(needle) || `${m.from} ${m.target}`.toLowerCase().includes(needle))
@@ -332,18 +406,27 @@ export class CachedCorpus implements SearchCorpus {
     return out;
   }
 
-  /** Exact and regex queries read every text: load them in one read. */
+  /**
+   * Exact and regex scans read every text: the lower-cased texts in one read,
+   * their letters put back (the case column), decoded at once when that fits
+   * in one string.
+   */
   prepareScan(): void {
-    if (this.textAll !== null) return;
-    const bytes = this.section('text');
-    this.textAll = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
-    this.textChars = this.u32('textChars');
+    if (this.scan) return;
+    const raw = this.section('lowerText');
+    const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
+    const starts = this.column('lowerTextStarts') as Uint32Array;
+    const caseStarts = this.column('textCaseStarts') as Uint32Array;
+    this.caseColumn ??= this.section('textCase');
+    const cases = this.caseColumn;
+    for (let i = 0; i < this.baseCount; i++) {
+      const p = caseStarts[i];
+      if (cases[p] !== 0 && cases[p] !== 1) patchCase(bytes, starts[i], cases, p);
+    }
+    const all = bytes.length <= MAX_SCAN_STRING ? bytes.toString('utf8') : null;
+    this.scan = { bytes, all, chars: this.column('textChars') as Uint32Array, starts };
     this.allMeta();
   }
-
-  private textAll: string | null = null;
-  private textChars: Uint32Array | null = null;
-  private whoByPair = new Map<number, string>();
 
   who(i: number): string {
     if (i >= this.baseCount) return `${this.from(i)} ${this.target(i)}`;
@@ -374,38 +457,47 @@ export class CachedCorpus implements SearchCorpus {
     return this.d(i)?.parent ?? this.m(i, 6);
   }
 
-  private loadColumn(name: string): { starts: Uint32Array; bytes: Buffer } {
-    let col = this.columns.get(name);
-    if (!col) {
-      const bytes = this.section(name);
-      col = { starts: this.u32(`${name}Starts`), bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length) };
-      this.columns.set(name, col);
-    }
-    return col;
-  }
-
-  private columnReads = new Map<string, number>();
-
-  /** One value of a string column: a small read each, or the whole column once many were needed. */
-  private column(name: string, i: number): string {
-    const reads = this.columnReads.get(name) ?? 0;
-    if (this.columns.has(name) || reads >= 256) {
-      const col = this.loadColumn(name);
-      return col.bytes.toString('utf8', col.starts[i], col.starts[i + 1]);
-    }
-    this.columnReads.set(name, reads + 1);
-    const se = this.section(`${name}Starts`, i * 4, i * 4 + 8);
-    const starts = new Uint32Array(se.buffer, se.byteOffset, 2);
-    const bytes = this.section(name, starts[0], starts[1]);
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
-  }
-
   time(i: number): string {
-    return this.d(i)?.time ?? this.column('times', i);
+    return this.d(i)?.time ?? decodeTime(this.timeValue(i));
+  }
+
+  /** Ids that are not 8 hex digits, by position. */
+  private odd(): Map<number, string> {
+    if (!this.oddIds) {
+      this.oddIds = new Map();
+      if (this.header.sections.oddIdAt) {
+        const at = this.u32('oddIdAt');
+        const starts = this.u32('oddIdsStarts');
+        const raw = this.section('oddIds');
+        const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
+        at.forEach((p, k) => this.oddIds!.set(p, bytes.toString('utf8', starts[k], starts[k + 1])));
+      }
+    }
+    return this.oddIds;
   }
 
   id(i: number): string {
-    return this.d(i)?.id ?? this.column('ids', i);
+    const dm = this.d(i);
+    if (dm) return dm.id;
+    return this.odd().get(i) ?? hex8(this.value('ids', i));
+  }
+
+  /** The first position from `from` on whose id is `text`, or -1 (`only` limits it to some rows). */
+  private firstWithId(text: string, only: (i: number) => boolean): number {
+    const hex = hexIdValue(text);
+    const odd = this.odd();
+    for (let i = 0; i < this.count; i++) {
+      if (!only(i)) continue;
+      if (
+        i >= this.baseCount
+          ? this.d(i)!.id === text
+          : hex >= 0
+            ? !odd.has(i) && this.value('ids', i) === hex
+            : odd.get(i) === text
+      )
+        return i;
+    }
+    return -1;
   }
 
   find(ref: MessageRef): number {
@@ -417,10 +509,10 @@ export class CachedCorpus implements SearchCorpus {
       const k = this.delta.findIndex((m) => m.number !== null && m.number <= n && (m.lastLine ?? m.number) >= n);
       return k < 0 ? -1 : this.baseCount + k;
     }
-    for (let i = 0; i < this.count; i++)
-      if ((i < this.baseCount ? this.m(i, 0) === 0 : this.d(i)!.number === null) && this.id(i) === text) return i;
-    for (let i = 0; i < this.count; i++) if (this.id(i) === text) return i;
-    return -1;
+    const legacy = this.firstWithId(text, (i) =>
+      i < this.baseCount ? this.m(i, 0) === 0 : this.d(i)!.number === null,
+    );
+    return legacy >= 0 ? legacy : this.firstWithId(text, () => true);
   }
 
   message(i: number): Message {
@@ -449,7 +541,7 @@ export class CachedCorpus implements SearchCorpus {
       from: this.from(i),
       target: this.target(i),
       text: this.text(i),
-      replyTo: reply > 0 ? reply : reply === -1 ? (this.header.replyIds[i] ?? null) : null,
+      replyTo: reply > 0 ? reply : reply === -1 ? (this.header.replies[i] ?? null) : null,
     };
   }
 
@@ -468,14 +560,12 @@ export class CachedCorpus implements SearchCorpus {
     const vocab = this.lines('vocab');
     const postStart = this.u32('postStart');
     const postDf = this.u32('postDf');
+    const size = (k: number) => postDf[k * 3] + postDf[k * 3 + 1] + postDf[k * 3 + 2];
     const base: PostingSource = {
       vocab: () => vocab,
-      size: (k: number) => postStart[k + 1] - postStart[k],
+      size,
       df: (k: number, field: number) => postDf[k * 3 + field],
-      postings: (k: number) => {
-        const bytes = this.section('post', postStart[k] * 8, postStart[k + 1] * 8);
-        return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
-      },
+      postings: (k: number) => decodePostings(this.section('post', postStart[k], postStart[k + 1]), size(k)),
     };
     this.base = base;
     return base;
@@ -496,4 +586,43 @@ export class CachedCorpus implements SearchCorpus {
       sums.map((s) => (this.count > 0 ? s / this.count : 0)),
     );
   }
+}
+
+/** The longest lower-cased text section decoded as one string (V8's limit is near 2^29 characters). */
+const MAX_SCAN_STRING = 256 * 1024 * 1024;
+
+function utf8(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
+}
+
+function readVarint(bytes: Uint8Array, p: number): [number, number] {
+  let v = 0;
+  let shift = 0;
+  let b: number;
+  do {
+    b = bytes[p++];
+    v += (b & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (b >= 0x80);
+  return [v, p];
+}
+
+/** Puts a text's differing bytes (its case entry at `p`, of the 2k form) back into the lower-cased bytes at `at`. */
+function patchCase(bytes: Uint8Array, at: number, entry: Uint8Array, p: number): void {
+  const [diffs, first] = readVarint(entry, p);
+  let q = first;
+  let pos = at;
+  for (let k = diffs / 2; k > 0; k--) {
+    let gap: number;
+    [gap, q] = readVarint(entry, q);
+    pos += gap;
+    bytes[pos] = entry[q++];
+  }
+}
+
+/** A text from its lower-cased bytes (a fresh copy, changed in place) and its case entry. */
+function withCase(lower: Uint8Array, entry: Uint8Array): string {
+  if (entry[0] === 1) return utf8(entry.subarray(1));
+  if (entry[0] !== 0) patchCase(lower, 0, entry, 0);
+  return utf8(lower);
 }

@@ -1,13 +1,53 @@
-/** Writes the persisted search index (format: indexFormat.ts) from a loaded store and its in-memory index. */
+/**
+ * Writes the persisted search index (format: indexFormat.ts): TextColumns
+ * (textColumns.ts) writes the texts and postings, IndexWriter the rest from
+ * messages handed over one at a time in corpus order (kept in typed arrays
+ * sized for the message count), after the text sections, and the header
+ * last. Two producers feed them: a scan of the directory's files
+ * (indexBuilder.ts: the CLI's first search) and a loaded store
+ * (writeSearchCache: a command that loaded the directory anyway).
+ */
 import * as fs from 'fs';
 import { Layout } from '../disk/layout';
 import { fileTail, withFileIfExists } from '../disk/fsutil';
-import { TranscriptBlock } from '../formats/transcript';
-import { DirectoryStore, StoredMessage } from '../read/store';
+import { DirectoryStore } from '../read/store';
 import { StampedSource } from '../read/sources';
 import { MessageSearchIndex } from './memoryIndex';
-import { blocksDigest, FileState, FORMAT_VERSION, Header, idKey, LogState, MAGIC, META } from './indexFormat';
+import { align, bytesOf, TextColumns, TextSections, writeAll } from './textColumns';
+import {
+  BlocksDigest,
+  decodeTime,
+  encodeTime,
+  FileState,
+  FORMAT_VERSION,
+  Header,
+  hexIdValue,
+  idKey,
+  LogState,
+  MAGIC,
+  META,
+  PREFIX_BYTES,
+} from './indexFormat';
 
+/** One message as the index records it. */
+export interface IndexRow {
+  number: number | null;
+  lastLine: number | null;
+  id: string;
+  /** The time as encodeTime gives it. */
+  time: number;
+  from: string;
+  target: string;
+  room: string | null;
+  to: string | null;
+  replyTo: number | string | null;
+  /** Position of the message it replies to (as messageByRef resolves it), or -1. */
+  parent: number;
+  /** The transcript blocks that copy it: source key and the block's last line. */
+  refs: ReadonlyArray<{ source: string; lastLine: number }>;
+}
+
+/** Writes the index of a loaded store (a command loaded the whole directory anyway). */
 export function writeSearchCache(
   layout: Layout,
   store: DirectoryStore,
@@ -16,253 +56,298 @@ export function writeSearchCache(
   sources: StampedSource[],
 ): void {
   const count = index.count;
-  const all: StoredMessage[] = [];
-  for (let i = 0; i < count; i++) all.push(index.stored(i));
-
-  // Each transcript's state, with its blocks as the store read them (every block sits in one message's refs).
-  const blocksBySource = new Map<string, TranscriptBlock[]>();
-  for (const m of all) {
-    for (const ref of m.refs) {
-      const list = blocksBySource.get(ref.source);
-      if (list) list.push(ref.block);
-      else blocksBySource.set(ref.source, [ref.block]);
+  // Each transcript's blocks as the store read them (every block sits in one message's refs).
+  const digests = new Map<string, BlocksDigest>();
+  for (let i = 0; i < count; i++) {
+    for (const ref of index.stored(i).refs) {
+      let digest = digests.get(ref.source);
+      if (!digest) digests.set(ref.source, (digest = new BlocksDigest()));
+      digest.add(ref.block);
     }
   }
   const files: Record<string, FileState> = {};
-  for (const s of sources) {
-    const tail = withFileIfExists(s.file, '', (fd) => fileTail(fd, s.stamp.size));
-    const blocks = blocksBySource.get(s.key) ?? [];
-    files[s.rel] = {
-      ...s.stamp,
-      tail,
-      lines: store.sourceOf(s.key)?.lines ?? 0,
-      blocks: blocks.length,
-      digest: blocksDigest(blocks),
-      clean: Buffer.from(tail, 'base64').toString('latin1').endsWith('---\n'),
-    };
-  }
-  // What the delta needs to know to stay exact.
-  let maxTime = '';
-  let maxLogTime: string | null = null;
-  let maxLegacyTime: string | null = null;
-  let maxTrailingTime: string | null = null;
-  let logCount = 0;
-  let unresolvedFrom = 0;
-  const unresolvedIds: string[] = [];
-  const toNames = new Set<string>();
-  const logRooms = new Map<string, [string, string]>();
-  for (const m of all) {
-    if (m.number !== null && m.room !== null && m.room !== '' && !logRooms.has(m.room.toLowerCase()))
-      logRooms.set(m.room.toLowerCase(), [m.room, m.time]);
-  }
-  let trailing = true;
-  for (let i = count - 1; i >= 0; i--) {
-    const m = all[i];
-    if (m.time > maxTime) maxTime = m.time;
-    if (m.number !== null) {
-      trailing = false;
-      logCount++;
-      if (maxLogTime === null || m.time > maxLogTime) maxLogTime = m.time;
-      if (m.to !== null) toNames.add(m.to);
-    } else {
-      if (maxLegacyTime === null || m.time > maxLegacyTime) maxLegacyTime = m.time;
-      if (trailing && (maxTrailingTime === null || m.time > maxTrailingTime)) maxTrailingTime = m.time;
+  for (const s of sources) files[s.rel] = fileState(s, digests.get(s.key), store.sourceOf(s.key)?.lines ?? 0);
+  const tmp = writeTemporary(layout.searchIndex, (fd) => {
+    const text = new TextColumns(fd);
+    const writer = new IndexWriter(fd, count, store.lineCount);
+    for (let i = 0; i < count; i++) {
+      const m = index.stored(i);
+      text.add({ text: m.text, from: m.from, room: m.room ?? '' });
+      writer.add({
+        ...m,
+        time: encodeTime(m.time),
+        parent: index.parent(i),
+        refs: m.refs.map((r) => ({ source: r.source, lastLine: r.block.lastLine })),
+      });
     }
-    if (m.replyTo !== null && index.parent(i) < 0) {
-      const ref = typeof m.replyTo === 'number' ? String(m.replyTo) : m.replyTo.replace(/^#/, '');
-      if (/^\d+$/.test(ref)) {
-        const n = Number(ref);
-        if (n > store.lineCount && (unresolvedFrom === 0 || n < unresolvedFrom)) unresolvedFrom = n;
-      } else unresolvedIds.push(ref);
-    }
-  }
-  const postings = index.postingIndex;
+    writer.finish(log, files, text.finish([]));
+  });
+  replaceWith(tmp, layout.searchIndex);
+}
 
-  // Strings, metadata, ids, times, texts.
-  const strings: string[] = [];
-  const stringIds = new Map<string, number>();
-  const str = (s: string | null): number => {
-    if (s === null) return -1;
-    let id = stringIds.get(s);
-    if (id === undefined) {
-      id = strings.length;
-      strings.push(s);
-      stringIds.set(s, id);
-    }
-    return id;
+/** A transcript's state as the header records it: its stamp, last bytes, lines and blocks. */
+export function fileState(source: StampedSource, blocks: BlocksDigest | undefined, lines: number): FileState {
+  const tail = withFileIfExists(source.file, '', (fd) => fileTail(fd, source.stamp.size));
+  return {
+    ...source.stamp,
+    tail,
+    lines,
+    blocks: blocks?.blocks ?? 0,
+    digest: (blocks ?? new BlocksDigest()).toString(),
+    clean: Buffer.from(tail, 'base64').toString('latin1').endsWith('---\n'),
   };
-  const meta = new Int32Array(count * META);
-  const replyIds: Record<string, string> = {};
-  const ids: string[] = [];
-  const times: string[] = [];
-  const textParts: Buffer[] = [];
-  const lowerText: string[] = [];
-  const lowerWho: string[] = [];
-  // Which transcript blocks copy each message (source, last line): what read state needs of them.
-  const sourceKeys: string[] = [];
-  const sourceIds = new Map<string, number>();
-  const refStarts = new Uint32Array(count + 1);
-  const refWords: number[] = [];
-  const textBytes = new Uint32Array(count + 1);
-  const textChars = new Uint32Array(count + 1);
-  let offset = 0;
-  for (let i = 0; i < count; i++) {
-    const m = all[i];
-    const o = i * META;
-    meta[o] = m.number ?? 0;
-    meta[o + 1] = m.lastLine ?? 0;
-    meta[o + 2] = str(m.from);
-    meta[o + 3] = str(m.target);
-    meta[o + 4] = str(m.room);
-    meta[o + 5] = str(m.to);
-    meta[o + 6] = index.parent(i);
-    if (typeof m.replyTo === 'number') meta[o + 7] = m.replyTo;
-    else if (typeof m.replyTo === 'string') {
-      meta[o + 7] = -1;
-      replyIds[i] = m.replyTo;
-    }
-    for (const ref of m.refs) {
-      let k = sourceIds.get(ref.source);
-      if (k === undefined) {
-        k = sourceKeys.length;
-        sourceKeys.push(ref.source);
-        sourceIds.set(ref.source, k);
-      }
-      refWords.push(k, ref.block.lastLine);
-    }
-    refStarts[i + 1] = refWords.length / 2;
-    ids.push(m.id);
-    lowerText.push(m.text.toLowerCase());
-    lowerWho.push(`${m.from} ${m.target}`.toLowerCase());
-    times.push(m.time);
-    const bytes = Buffer.from(m.text, 'utf8');
-    textParts.push(bytes);
-    offset += bytes.length;
-    textBytes[i + 1] = offset;
-    textChars[i + 1] = textChars[i] + m.text.length;
-  }
+}
 
-  // Postings, in sorted term order.
-  const terms = postings.vocab();
-  const postStart = new Uint32Array(terms.length + 1);
-  let postWords = 0;
-  for (let k = 0; k < terms.length; k++) {
-    postWords += postings.postings(k).length;
-    postStart[k + 1] = postWords / 2;
-  }
-  const post = new Uint32Array(postWords);
-  const postDf = new Uint32Array(terms.length * 3);
-  for (let k = 0; k < terms.length; k++) {
-    post.set(postings.postings(k), postStart[k] * 2);
-    for (let f = 0; f < 3; f++) postDf[k * 3 + f] = postings.df(k, f);
-  }
-  // Lookups the delta needs without reading whole columns: id hashes sorted, positions by time.
-  const idHash = Uint32Array.from(ids, idKey).sort();
-  const timeOrder = Uint32Array.from({ length: count }, (_, i) => i).sort((a, b) =>
-    times[a] < times[b] ? -1 : times[a] > times[b] ? 1 : a - b,
-  );
-
-  const sections: Array<[string, Buffer]> = [
-    ['meta', typedBytes(meta)],
-    ...stringColumn('ids', ids),
-    ...stringColumn('times', times),
-    // Exact queries search these whole (NUL-separated so no match spans two messages).
-    ...stringColumn(
-      'lowerText',
-      lowerText.map((t) => `${t}\u0000`),
-    ),
-    ...stringColumn(
-      'lowerWho',
-      lowerWho.map((t) => `${t}\u0000`),
-    ),
-    ['textBytes', typedBytes(textBytes)],
-    // Where each text starts in the whole text section decoded at once (UTF-16 units), for scans.
-    ['textChars', typedBytes(textChars)],
-    ['text', Buffer.concat(textParts)],
-    ['vocab', Buffer.from(terms.join('\n'), 'utf8')],
-    ['postStart', typedBytes(postStart)],
-    ['postDf', typedBytes(postDf)],
-    ['post', typedBytes(post)],
-    ['idHash', typedBytes(idHash)],
-    ['timeOrder', typedBytes(timeOrder)],
-    ['refStarts', typedBytes(refStarts)],
-    ['refs', typedBytes(Int32Array.from(refWords))],
-  ];
-  const header: Header = {
-    version: FORMAT_VERSION,
-    log: { ...log, lines: store.lineCount },
-    files,
-    count,
-    fieldLengthSums: postings.sums.slice(),
-    strings,
-    replyIds,
-    sections: {},
-    maxTime,
-    maxLogTime,
-    maxLegacyTime,
-    maxTrailingTime,
-    logCount,
-    unresolvedFrom,
-    unresolvedIds,
-    toNames: [...toNames],
-    logRooms: [...logRooms.values()],
-    sourceKeys,
-  };
-  // Section offsets depend on the header's length, which depends on them: reserve room for the digits.
-  let headerBytes = Buffer.from(JSON.stringify(header));
-  for (let attempt = 0; attempt < 3; attempt++) {
-    let at = align(8 + headerBytes.length + 64);
-    for (const [name, bytes] of sections) {
-      header.sections[name] = [at, bytes.length];
-      at = align(at + bytes.length);
-    }
-    const next = Buffer.from(JSON.stringify(header));
-    if (next.length <= headerBytes.length + 64) {
-      headerBytes = Buffer.concat([next, Buffer.alloc(headerBytes.length + 64 - next.length, 0x20)]);
-      break;
-    }
-    headerBytes = next;
-  }
-  const total = header.sections[sections[sections.length - 1][0]];
-  const out = Buffer.alloc(total[0] + total[1]);
-  out.write(MAGIC, 0, 'latin1');
-  out.writeUInt32LE(headerBytes.length, 4);
-  headerBytes.copy(out, 8);
-  for (const [name, bytes] of sections) bytes.copy(out, header.sections[name][0]);
-  const file = layout.searchIndex;
+/**
+ * Writes a new temporary file beside `file` (named so a later write removes
+ * it if this process dies, see isLeftover) and returns its path; removes it
+ * and rethrows when `write` fails.
+ */
+export function writeTemporary(file: string, write: (fd: number) => void): string {
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  const fd = fs.openSync(tmp, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
   try {
-    fs.writeFileSync(tmp, out, { mode: 0o600 });
-    fs.renameSync(tmp, file);
+    write(fd);
+    fs.closeSync(fd);
+    return tmp;
   } catch (error) {
     try {
-      fs.unlinkSync(tmp);
+      fs.closeSync(fd);
     } catch {
-      /* not there */
+      /* closed */
     }
+    removeQuietly(tmp);
     throw error;
   }
 }
 
-const align = (n: number) => (n + 3) & ~3;
+/** Renames the temporary file over `file` (atomically), or removes it when that fails. */
+export function replaceWith(tmp: string, file: string): void {
+  try {
+    fs.renameSync(tmp, file);
+  } catch (error) {
+    removeQuietly(tmp);
+    throw error;
+  }
+}
 
-/** A column of short strings: their UTF-8 bytes and where each starts, so one can be read alone. */
-function stringColumn(name: string, values: string[]): Array<[string, Buffer]> {
+export function removeQuietly(file: string): void {
+  try {
+    fs.unlinkSync(file);
+  } catch {
+    /* not there */
+  }
+}
+
+class Int32List {
+  private data = new Int32Array(1024);
+  length = 0;
+
+  push(a: number, b: number): void {
+    if (this.length + 2 > this.data.length) {
+      const grown = new Int32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = a;
+    this.data[this.length++] = b;
+  }
+
+  view(): Int32Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+
+export class IndexWriter {
+  private readonly meta: Int32Array;
+  private readonly ids: Uint32Array;
+  private readonly idKeys: Uint32Array;
+  private readonly times: Float64Array;
+  private readonly refStarts: Uint32Array;
+  private readonly refs = new Int32List();
+  private readonly oddIdAt: number[] = [];
+  private readonly oddIds: string[] = [];
+  private readonly strings: string[] = [];
+  private readonly stringIds = new Map<string, number>();
+  private readonly sourceKeys: string[] = [];
+  private readonly sourceIds = new Map<string, number>();
+  private readonly replies: Record<string, string | number> = {};
+  private n = 0;
+  // What the delta needs to know to stay exact (see Header).
+  private maxTime = -1;
+  private maxLogTime = -1;
+  private maxLegacyTime = -1;
+  private maxTrailingTime = -1;
+  private logCount = 0;
+  private unresolvedFrom = 0;
+  private readonly unresolvedIds: string[] = [];
+  private readonly toNames = new Set<string>();
+  private readonly logRooms = new Map<string, [string, string]>();
+
+  /** `count` messages will be added; `lineCount` is the log's physical lines. */
+  constructor(
+    private readonly fd: number,
+    readonly count: number,
+    private readonly lineCount: number,
+  ) {
+    this.meta = new Int32Array(count * META);
+    this.ids = new Uint32Array(count);
+    this.idKeys = new Uint32Array(count);
+    this.times = new Float64Array(count);
+    this.refStarts = new Uint32Array(count + 1);
+  }
+
+  add(row: IndexRow): void {
+    const i = this.n++;
+    if (i >= this.count) throw new Error('more messages than announced');
+    const o = i * META;
+    const meta = this.meta;
+    meta[o] = row.number ?? 0;
+    meta[o + 1] = row.lastLine ?? 0;
+    meta[o + 2] = this.str(row.from);
+    meta[o + 3] = this.str(row.target);
+    meta[o + 4] = this.str(row.room);
+    meta[o + 5] = this.str(row.to);
+    meta[o + 6] = row.parent;
+    const reply = row.replyTo;
+    if (reply === null) meta[o + 7] = 0;
+    else if (typeof reply === 'number' && Number.isInteger(reply) && reply > 0 && reply <= 0x7fffffff)
+      meta[o + 7] = reply;
+    else {
+      meta[o + 7] = -1;
+      this.replies[i] = reply;
+    }
+    const hex = hexIdValue(row.id);
+    if (hex >= 0) this.ids[i] = this.idKeys[i] = hex;
+    else {
+      this.oddIdAt.push(i);
+      this.oddIds.push(row.id);
+      this.idKeys[i] = idKey(row.id);
+    }
+    const time = row.time;
+    this.times[i] = time;
+    for (const ref of row.refs) this.refs.push(this.sourceId(ref.source), ref.lastLine);
+    this.refStarts[i + 1] = this.refs.length / 2;
+
+    if (time > this.maxTime) this.maxTime = time;
+    if (row.number !== null) {
+      this.logCount++;
+      this.maxTrailingTime = -1;
+      if (time > this.maxLogTime) this.maxLogTime = time;
+      if (row.to !== null) this.toNames.add(row.to);
+      if (row.room !== null && row.room !== '' && !this.logRooms.has(row.room.toLowerCase()))
+        this.logRooms.set(row.room.toLowerCase(), [row.room, decodeTime(time)]);
+    } else {
+      if (time > this.maxLegacyTime) this.maxLegacyTime = time;
+      if (time > this.maxTrailingTime) this.maxTrailingTime = time;
+    }
+    if (reply !== null && row.parent < 0) {
+      const ref = typeof reply === 'number' ? String(reply) : reply.replace(/^#/, '');
+      if (/^\d+$/.test(ref)) {
+        const n = Number(ref);
+        if (n > this.lineCount && (this.unresolvedFrom === 0 || n < this.unresolvedFrom)) this.unresolvedFrom = n;
+      } else this.unresolvedIds.push(ref);
+    }
+  }
+
+  private str(s: string | null): number {
+    if (s === null) return -1;
+    let id = this.stringIds.get(s);
+    if (id === undefined) {
+      id = this.strings.length;
+      this.strings.push(s);
+      this.stringIds.set(s, id);
+    }
+    return id;
+  }
+
+  private sourceId(key: string): number {
+    let id = this.sourceIds.get(key);
+    if (id === undefined) {
+      id = this.sourceKeys.length;
+      this.sourceKeys.push(key);
+      this.sourceIds.set(key, id);
+    }
+    return id;
+  }
+
+  /** Writes everything after the text sections, then the header, then the prefix that points at it. */
+  finish(log: LogState, files: Record<string, FileState>, text: TextSections): void {
+    if (this.n !== this.count) throw new Error(`${this.n} of ${this.count} messages added`);
+    const sections = { ...text.sections };
+    let at = text.end;
+    const put = (name: string, bytes: Uint8Array) => {
+      at = align(at);
+      writeAll(this.fd, bytes, at);
+      sections[name] = [at, bytes.length];
+      at += bytes.length;
+    };
+    put('meta', bytesOf(this.meta));
+    put('ids', bytesOf(this.ids));
+    put('times', bytesOf(this.times));
+    put('refStarts', bytesOf(this.refStarts));
+    put('refs', bytesOf(this.refs.view()));
+    if (this.oddIdAt.length > 0) {
+      put('oddIdAt', bytesOf(Uint32Array.from(this.oddIdAt)));
+      const [starts, joined] = stringColumn(this.oddIds);
+      put('oddIdsStarts', bytesOf(starts));
+      put('oddIds', joined);
+    }
+    put('idHash', bytesOf(this.idKeys.sort()));
+    const order = timeOrder(this.times);
+    if (order) put('timeOrder', bytesOf(order));
+
+    const time = (t: number) => (t < 0 ? null : decodeTime(t));
+    const header: Header = {
+      version: FORMAT_VERSION,
+      log: { ...log, lines: this.lineCount },
+      files,
+      count: this.count,
+      fieldLengthSums: text.sums,
+      strings: this.strings,
+      replies: this.replies,
+      sections,
+      maxTime: time(this.maxTime) ?? '',
+      maxLogTime: time(this.maxLogTime),
+      maxLegacyTime: time(this.maxLegacyTime),
+      maxTrailingTime: time(this.maxTrailingTime),
+      logCount: this.logCount,
+      unresolvedFrom: this.unresolvedFrom,
+      unresolvedIds: this.unresolvedIds,
+      toNames: [...this.toNames],
+      logRooms: [...this.logRooms.values()],
+      sourceKeys: this.sourceKeys,
+    };
+    const json = Buffer.from(JSON.stringify(header), 'utf8');
+    at = align(at);
+    writeAll(this.fd, json, at);
+    const prefix = Buffer.alloc(PREFIX_BYTES);
+    prefix.write(MAGIC, 0, 'latin1');
+    prefix.writeUInt32LE(FORMAT_VERSION, 4);
+    prefix.writeDoubleLE(at, 8);
+    prefix.writeUInt32LE(json.length, 16);
+    writeAll(this.fd, prefix, 0);
+  }
+}
+
+/** Positions sorted by time (stable), or null when the times never decrease (the identity). */
+function timeOrder(times: Float64Array): Uint32Array | null {
+  let sorted = true;
+  for (let i = 1; i < times.length && sorted; i++) if (times[i] < times[i - 1]) sorted = false;
+  if (sorted) return null;
+  const order = Array.from({ length: times.length }, (_, i) => i);
+  order.sort((a, b) => times[a] - times[b] || a - b);
+  return Uint32Array.from(order);
+}
+
+/** Short strings as their UTF-8 bytes joined and where each starts. */
+export function stringColumn(values: string[]): [Uint32Array, Buffer] {
   const starts = new Uint32Array(values.length + 1);
   const parts: Buffer[] = [];
-  let at = 0;
   values.forEach((v, i) => {
     const b = Buffer.from(v, 'utf8');
     parts.push(b);
-    at += b.length;
-    starts[i + 1] = at;
+    starts[i + 1] = starts[i] + b.length;
   });
-  return [
-    [`${name}Starts`, typedBytes(starts)],
-    [name, Buffer.concat(parts)],
-  ];
-}
-
-function typedBytes(a: Int32Array | Uint32Array): Buffer {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  return [starts, Buffer.concat(parts)];
 }

@@ -11,7 +11,17 @@
  */
 import { StoredMessage, toMessage } from '../read/store';
 import { Message, MessageRef } from '../common/messageTypes';
-import { IndexedDoc, PostingSource, RankedHits, SEARCH_FIELDS, processTerm, rankedSearch, tokenize } from './ranking';
+import {
+  fieldTerms,
+  IndexedDoc,
+  packPosting,
+  PostingSource,
+  RankedHits,
+  SEARCH_FIELDS,
+  processTerm,
+  rankedSearch,
+  tokenize,
+} from './ranking';
 import { SearchCorpus } from './searchEngine';
 import { lowerBound, markMatchedEntries } from '../common/sortedSearch';
 
@@ -44,15 +54,9 @@ export class PostingIndex implements PostingSource {
     }
     const values = [doc.text, doc.from, doc.room];
     for (let f = 0; f < FIELDS; f++) {
-      const tokens = tokenize(values[f]);
-      const length = new Set(tokens).size;
+      const { length, freq } = fieldTerms(values[f]);
       this.lengths[at * FIELDS + f] = length;
       this.sums[f] += length;
-      const freq = new Map<string, number>();
-      for (const token of tokens) {
-        const term = processTerm(token);
-        if (term) freq.set(term, (freq.get(term) ?? 0) + 1);
-      }
       for (const [term, n] of freq) {
         let list = this.lists.get(term);
         if (!list) {
@@ -134,11 +138,6 @@ export class PostingIndex implements PostingSource {
     const list = this.lists.get(term);
     return list ? list.data.subarray(0, list.n) : new Uint32Array(0);
   }
-}
-
-/** A posting's second word: the term's frequency and the field's length, 16 bits each (saturating). */
-function packPosting(freq: number, length: number): number {
-  return (Math.min(freq, 0xffff) | (Math.min(length, 0xffff) << 16)) >>> 0;
 }
 
 /** At most this many changed messages at the end are patched in place; more rebuild. */

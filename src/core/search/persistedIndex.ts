@@ -6,8 +6,9 @@
  * The file is a *base segment*: for every message in allMessages() order, the
  * fields the search filters and prints (number, id, time, sender, target, room,
  * recipient, the parent a reply points at), the text, and the ranked engine's
- * postings (searchEngine.ts: per term, (doc * 4 + field, frequency | field length
- * << 16) pairs, with per-field document counts) and field-length sums; plus
+ * postings (ranking.ts: per term, the (doc, field, frequency, field length)
+ * of each document holding it, with per-field document counts) and
+ * field-length sums; plus
  * the state of the files it was built from (the log's size and last bytes;
  * each transcript's size, mtime, inode, last bytes, line count, and a digest
  * of its message blocks). A query reads the header, the small vocabulary, the
@@ -28,14 +29,16 @@
  * sums, so scores equal a fresh index's.
  *
  * When the delta grows past MAX_DELTA_MESSAGES (or its log bytes past
- * MAX_DELTA_BYTES), or anything else changed, the directory is loaded through
- * the store, the query is answered from that, and the base is rewritten
- * (atomically: a temporary file renamed over it). It is a cache: deleting it
- * is always safe; a directory we cannot write to is simply searched the slow
- * way. A failed search (bad regex, empty query) never writes it.
+ * MAX_DELTA_BYTES), or anything else changed, the base is rebuilt from the
+ * files (indexBuilder.ts: the store's rules over compact columns, without
+ * loading the directory into a DirectoryStore), written to a temporary file
+ * and renamed over the old one, and the query is answered from it. A command
+ * that loaded the store anyway writes it from the store (loadAndPersist). It
+ * is a cache: deleting it is always safe; a directory we cannot write to is
+ * loaded and searched in memory. A failed search (bad regex, empty query)
+ * never writes it.
  *
- * Layout: "CSI1", u32 header length, header JSON, then 4-byte-aligned sections
- * named in the header.
+ * The file's layout is in indexFormat.ts.
  */
 import * as fs from 'fs';
 import { Message } from '../common/messageTypes';
@@ -47,8 +50,9 @@ import { MessageSearchIndex, searchIndexFor } from './memoryIndex';
 import { checkQuery, runSearch, SearchOptions } from './searchEngine';
 import { LogState, sameStamp } from './indexFormat';
 import { computeDelta, logHead } from './indexDelta';
-import { CachedCorpus, openCache } from './indexReader';
-import { writeSearchCache } from './indexWriter';
+import { buildIndex } from './indexBuilder';
+import { CachedCorpus, openCache, openCacheFile } from './indexReader';
+import { removeQuietly, replaceWith, writeSearchCache, writeTemporary } from './indexWriter';
 
 export { MAX_DELTA_MESSAGES } from './indexFormat';
 
@@ -92,19 +96,49 @@ export function searchDirectoryDetailed(
   checkQuery(query, opts);
   const layout = new Layout(dir);
   const cached = openSummary(layout);
-  if (cached) {
+  const rebuilt = cached ? null : rebuildIndex(layout);
+  const corpus = cached ?? rebuilt?.corpus;
+  if (corpus) {
     try {
-      return { messages: runSearch(cached, query, opts), source: cached.count > cached.baseCount ? 'delta' : 'cache' };
+      const source = rebuilt ? 'rebuilt' : corpus.count > corpus.baseCount ? 'delta' : 'cache';
+      return { messages: runSearch(corpus, query, opts), source };
     } finally {
-      cached.close();
+      corpus.close();
     }
   }
-  const { index } = loadAndPersist(layout, () => {
-    const store = new DirectoryStore(dir);
-    store.refresh();
-    return store;
-  });
-  return { messages: runSearch(index, query, opts), source: 'rebuilt' };
+  // No index could be written (a read-only directory): load it and search in memory.
+  const store = new DirectoryStore(dir);
+  store.refresh();
+  return { messages: runSearch(searchIndexFor(store), query, opts), source: 'rebuilt' };
+}
+
+/**
+ * Builds the index from the files (indexBuilder.ts, without loading the
+ * directory) into a temporary file and opens it. When no file moved while it
+ * was built it replaces the index; otherwise it still answers the query at
+ * hand (as a load at that moment would have) and is removed. Null when it
+ * cannot be written or read (a read-only directory).
+ */
+function rebuildIndex(layout: Layout): { corpus: CachedCorpus; written: boolean } | null {
+  const files = stampSources(layout);
+  const log = readLogState(layout);
+  if (log === null) return null;
+  let tmp: string;
+  try {
+    tmp = writeTemporary(layout.searchIndex, (fd) => buildIndex(layout, fd, log, files));
+  } catch {
+    return null;
+  }
+  const corpus = openCacheFile(tmp);
+  let written = corpus !== null && sameStamps(files, stampSources(layout)) && sameLog(log, readLogState(layout));
+  if (written) {
+    try {
+      replaceWith(tmp, layout.searchIndex);
+    } catch {
+      written = false;
+    }
+  } else removeQuietly(tmp);
+  return corpus ? { corpus, written } : null;
 }
 
 /**
@@ -152,12 +186,9 @@ export function loadAndPersist(
 
 /** Builds (or refreshes) the persisted index now; returns false when the directory kept changing. */
 export function buildSearchCache(dir: string): boolean {
-  const layout = new Layout(dir);
-  return loadAndPersist(layout, () => {
-    const store = new DirectoryStore(dir);
-    store.refresh();
-    return store;
-  }).written;
+  const rebuilt = rebuildIndex(new Layout(dir));
+  rebuilt?.corpus.close();
+  return rebuilt?.written ?? false;
 }
 
 function sameStamps(a: StampedSource[], b: StampedSource[]): boolean {

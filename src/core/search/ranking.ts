@@ -28,6 +28,21 @@ export interface IndexedDoc {
 export const tokenize: (text: string) => string[] = MiniSearch.getDefault('tokenize');
 export const processTerm = (term: string): string => term.toLowerCase();
 
+/**
+ * What one field of a document adds to the index: its length (unique tokens,
+ * as minisearch counts it) and each term with its frequency. The in-memory
+ * postings and the persisted index's writer both index through this.
+ */
+export function fieldTerms(value: string): { length: number; freq: Map<string, number> } {
+  const tokens = tokenize(value);
+  const freq = new Map<string, number>();
+  for (const token of tokens) {
+    const term = processTerm(token);
+    if (term) freq.set(term, (freq.get(term) ?? 0) + 1);
+  }
+  return { length: new Set(tokens).size, freq };
+}
+
 /** Typo tolerance by term length: none up to 3 letters, one edit up to 7, then two. */
 export function fuzziness(term: string): number {
   return term.length <= 3 ? 0 : term.length <= 7 ? 1 : 2;
@@ -60,6 +75,11 @@ export interface PostingSource {
   size(k: number): number;
   /** Documents with vocab()[k] in a field. */
   df(k: number, field: number): number;
+}
+
+/** A posting's second word: the term's frequency and the field's length, 16 bits each (saturating). */
+export function packPosting(freq: number, length: number): number {
+  return (Math.min(freq, 0xffff) | (Math.min(length, 0xffff) << 16)) >>> 0;
 }
 
 const BM25 = { k: 1.2, b: 0.7, d: 0.5 };

@@ -119,6 +119,39 @@ export function runSearchPositions(corpus: SearchCorpus, query: string, opts: Se
   return limit !== undefined && found.length > limit ? found.slice(found.length - limit) : found;
 }
 
+/**
+ * The first `first` positions of runSearchPositions(corpus, query, opts) that
+ * `keep` allows, and how many it allows in all: what a search box shows. A
+ * ranked query without a limit orders only the best `first` of its hits (a
+ * heap, see orderHits), not every one of them.
+ */
+export function runSearchFirst(
+  corpus: SearchCorpus,
+  query: string,
+  opts: SearchOptions,
+  first: number,
+  keep: (i: number) => boolean,
+): { total: number; positions: number[] } {
+  checkQuery(query, opts);
+  const limited = opts.limit !== undefined && opts.limit > 0;
+  if (!limited && !opts.exact && !opts.regex && queryTerms(query).length > 0) {
+    const hits = corpus.ranked(query);
+    const filters = filterMask(corpus, opts);
+    const allowed = new Uint8Array(corpus.count);
+    let total = 0;
+    for (let c = 0; c < hits.length; c++) {
+      const i = hits.index[c];
+      if ((filters === null || filters[i] === 1) && keep(i)) {
+        allowed[i] = 1;
+        total++;
+      }
+    }
+    return { total, positions: orderHits(hits, allowed, first) };
+  }
+  const all = runSearchPositions(corpus, query, opts).filter(keep);
+  return { total: all.length, positions: all.slice(0, first) };
+}
+
 export const REGEX_TIME_LIMIT_MS = 2000;
 let regexContext: vm.Context | null = null;
 const runScan = new vm.Script('scan()');

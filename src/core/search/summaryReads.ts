@@ -120,28 +120,22 @@ function stubBlock(lastLine: number): TranscriptBlock {
 
 /** Of `rows`, those whose text mentions `me` (mentionsInstance, the one rule), found by a scan of the texts. */
 export function summaryMentioning(c: CachedCorpus, rows: number[], me: string): number[] {
-  return rowsWhoseText(c, rows, [`@${me}`, '@all'], false, (text) => mentionsInstance(text, me));
+  return rowsWhoseText(c, rows, [`@${me}`, '@all'], (text) => mentionsInstance(text, me));
 }
 
 /** Of `rows`, the alerts (isAlert, the one rule). */
 export function summaryAlerts(c: CachedCorpus, rows: number[]): number[] {
-  return rowsWhoseText(c, rows, ALERT_WORDS, true, isAlert);
+  return rowsWhoseText(c, rows, ALERT_WORDS, isAlert);
 }
 
 const FEW_ROWS = 5000;
 
-function rowsWhoseText(
-  c: CachedCorpus,
-  rows: number[],
-  needles: string[],
-  lower: boolean,
-  rule: (text: string) => boolean,
-): number[] {
+function rowsWhoseText(c: CachedCorpus, rows: number[], needles: string[], rule: (text: string) => boolean): number[] {
   if (rows.length === 0) return [];
   // A few rows are read one by one; many by one scan of all texts for the words the rule needs.
   if (rows.length <= FEW_ROWS) return rows.filter((i) => rule(c.text(i)));
   const candidate = new Uint8Array(c.count);
-  c.markTextContaining(needles, lower, candidate);
+  c.markTextContaining(needles, candidate);
   return rows.filter((i) => candidate[i] === 1 && rule(c.text(i)));
 }
 

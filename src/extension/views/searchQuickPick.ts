@@ -48,16 +48,10 @@ export function runSearchQuickPick(service: CoordinationService, panels: ThreadP
         qp.busy = false;
         return;
       }
-      let found: Message[];
+      let found: { total: number; messages: Message[] };
       try {
-        const c = service.coordination;
-        found = c.search(q, room ? { room: room.replace(/^#/, '') } : {}).filter((m) => {
-          try {
-            return c.isVisible(m);
-          } catch {
-            return false;
-          }
-        });
+        // The best MAX_RESULTS this instance may see, and how many it may see in all.
+        found = service.coordination.searchBest(q, room ? { room: room.replace(/^#/, '') } : {}, MAX_RESULTS);
       } catch (error) {
         // Shown as the only row, so the problem is read where the results would be.
         qp.items = [
@@ -68,8 +62,7 @@ export function runSearchQuickPick(service: CoordinationService, panels: ThreadP
       }
       if (gen !== generation) return;
       // Best first, in the core's order.
-      const best = found.slice(0, MAX_RESULTS);
-      qp.items = best.map((m) => ({
+      qp.items = found.messages.map((m) => ({
         label: '$(comment)',
         description: `${m.from} → ${m.target} · ${refLabel(m)} · ${m.time} (${relativeTime(m.time)})`,
         detail: matchSnippet(m.text, q),
@@ -77,8 +70,8 @@ export function runSearchQuickPick(service: CoordinationService, panels: ThreadP
         message: m,
       }));
       qp.title =
-        `${room ? `Search ${room}` : 'Search messages'}: ${found.length} match${found.length === 1 ? '' : 'es'}` +
-        `${found.length > MAX_RESULTS ? ` (best ${MAX_RESULTS} shown)` : ''}`;
+        `${room ? `Search ${room}` : 'Search messages'}: ${found.total} match${found.total === 1 ? '' : 'es'}` +
+        `${found.total > MAX_RESULTS ? ` (best ${MAX_RESULTS} shown)` : ''}`;
       qp.busy = false;
     };
     qp.onDidChangeValue((value) => {
