@@ -458,7 +458,7 @@ class LogMessages {
   }
 }
 
-/** What a transcript block and its log message share: time, sender, target and the text's pairing part (pairingText). */
+/** What a transcript block and its log message share: time, sender, target, the text's pairing part (pairingText). */
 function shapeHash(time: number, from: number, target: number, body: string): number {
   let h = Math.imul((time % 4294967296) ^ Math.floor(time / 4294967296) ^ 0x811c9dc5, 0x01000193);
   h = Math.imul(h ^ from, 0x01000193);
