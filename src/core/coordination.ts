@@ -593,6 +593,16 @@ export class Coordination {
     return this.viaSummary((c) => answer(c, summaryUnreadRows(this.layout, c, me, shown)));
   }
 
+  /** Of the unread rows of `me`, those that mention it: kept with a follower's state (the status bar and the tree both ask). */
+  private unreadMentions(c: CachedCorpus, rows: number[], me: string): number[] {
+    const view = this.follow && !this.loaded ? this.followed : null;
+    if (view?.view.corpus !== c) return summaryMentioning(c, rows, me);
+    const known = view.view.memo(`unreadMentions:${me}`, () => new WeakMap<number[], number[]>());
+    let found = known.get(rows);
+    if (!found) known.set(rows, (found = summaryMentioning(c, rows, me)));
+    return found;
+  }
+
   /** Unread counts per room ("#name") and per DM peer ("@id"). */
   unreadCounts(): { total: number; mentions: number; byTarget: Record<string, number> } {
     const me = this.requireInstance();
@@ -611,7 +621,7 @@ export class Coordination {
     };
     const fast = this.viaUnreadSummary(undefined, (c, rows) => {
       for (const i of rows) count(c.room(i), c.from(i), c.to(i));
-      return { total: rows.length, mentions: summaryMentioning(c, rows, me).length, byTarget: byTarget() };
+      return { total: rows.length, mentions: this.unreadMentions(c, rows, me).length, byTarget: byTarget() };
     });
     if (fast) return fast;
     let mentions = 0;
@@ -626,7 +636,7 @@ export class Coordination {
   checkNotifications(): Notifications {
     const me = this.requireInstance();
     const fast = this.viaUnreadSummary(undefined, (c, rows) => ({
-      mentions: summaryMentioning(c, rows, me).map((i) => c.message(i)),
+      mentions: this.unreadMentions(c, rows, me).map((i) => c.message(i)),
       alerts: summaryAlerts(c, rows).map((i) => c.message(i)),
     }));
     if (fast) return fast;

@@ -171,8 +171,19 @@ export class CoordinationService extends Disposable {
     this.dir = found.dir;
     this.folder = found.folder;
     this.identity = await this.resolveIdentity();
-    this.coord = openCoordination({ dir: found.dir, instance: this.identity ?? undefined, env: {} });
-    this.coord.refresh();
+    // Followed from the directory's summary: the whole directory is loaded only for what the summary cannot answer.
+    const coord = openCoordination({
+      dir: found.dir,
+      instance: this.identity ?? undefined,
+      env: {},
+      follow: true,
+      onStoreLoad: (ms) =>
+        this.log.info(
+          `loaded the whole directory (${coord.lineCount} log lines) in ${ms} ms, for ${callers(new Error().stack)}`,
+        ),
+    });
+    this.coord = coord;
+    coord.refresh();
     this.lastVersion = this.coord.version;
     this.state = 'ready';
     this.lastError = null;
@@ -185,6 +196,11 @@ export class CoordinationService extends Disposable {
         `as ${this.identity ?? '(no identity)'} in ${Date.now() - started} ms`,
     );
     this.changeEmitter.fire();
+    // The listeners (status bar first, then the tree) have shown the first counts.
+    this.log.info(
+      `first counts shown ${Date.now() - started} ms after the load began, ` +
+        `${coord.storeLoaded ? 'from the loaded directory' : 'from the summary (the directory is not loaded)'}`,
+    );
   }
 
   /** The conversation on a NATS server: its replica pushes changes, so no file watcher. */
@@ -329,6 +345,17 @@ export class CoordinationService extends Disposable {
     this.refreshNow();
     return result;
   }
+}
+
+/** The frames of a stack above the core's loading code: what needed the whole directory. */
+function callers(stack: string | undefined): string {
+  const frames = (stack ?? '').split('\n').slice(1);
+  return (
+    frames
+      .slice(3, 7)
+      .map((f) => f.trim().replace(/^at /, ''))
+      .join(' < ') || 'an unknown caller'
+  );
 }
 
 function setContext(key: string, value: unknown): Thenable<unknown> {
