@@ -593,7 +593,7 @@ export class Coordination {
     return this.viaSummary((c) => answer(c, summaryUnreadRows(this.layout, c, me, shown)));
   }
 
-  /** Of the unread rows of `me`, those that mention it: kept with a follower's state (the status bar and the tree both ask). */
+  /** Of the unread rows of `me`, those that mention it: kept with a follower's state (the status bar and tree ask). */
   private unreadMentions(c: CachedCorpus, rows: number[], me: string): number[] {
     const view = this.follow && !this.loaded ? this.followed : null;
     if (view?.view.corpus !== c) return summaryMentioning(c, rows, me);
@@ -633,17 +633,19 @@ export class Coordination {
     return { total: unread.length, mentions, byTarget: byTarget() };
   }
 
-  checkNotifications(): Notifications {
+  /** Unread mentions of this instance and unread alerts (none looked for with `alerts: false`). */
+  checkNotifications(opts: { alerts?: boolean } = {}): Notifications {
     const me = this.requireInstance();
+    const alerts = opts.alerts !== false;
     const fast = this.viaUnreadSummary(undefined, (c, rows) => ({
       mentions: this.unreadMentions(c, rows, me).map((i) => c.message(i)),
-      alerts: summaryAlerts(c, rows).map((i) => c.message(i)),
+      alerts: alerts ? summaryAlerts(c, rows).map((i) => c.message(i)) : [],
     }));
     if (fast) return fast;
     const unread = this.unreadStored();
     return {
       mentions: unread.filter((m) => mentionsInstance(m.text, me)).map(toMessage),
-      alerts: unread.filter((m) => isAlert(m.text)).map(toMessage),
+      alerts: alerts ? unread.filter((m) => isAlert(m.text)).map(toMessage) : [],
     };
   }
 
@@ -1068,6 +1070,13 @@ export class Coordination {
 
   /** Agents with unread messages addressed to them and no activity for `stuckAfterMs` (humans are not agents). */
   stuckAgents(opts: { stuckAfterMs?: number } = {}): StuckAgent[] {
+    return this.stuckFrom(opts, false);
+  }
+
+  /** Stuck agents, each with every waiting message or (`oldestOnly`) the oldest and their number. */
+  private stuckFrom(opts: { stuckAfterMs?: number }, oldestOnly: boolean): StuckAgent[] {
+    const oldest = (list: StuckAgent[]) =>
+      oldestOnly ? list.map((s) => ({ ...s, waiting: s.waiting.slice(0, 1), waitingTotal: s.waiting.length })) : list;
     const fast = this.viaSummaryView((v) => {
       this.refreshAttention(false);
       const humans = this.humanEntries.map((h) => h.id);
@@ -1075,10 +1084,16 @@ export class Coordination {
       const activity = this.activityFrom(v.latestBySender());
       const now = this.now();
       const stuckAfterMs = opts.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS;
-      const input = v.stuckInput(agents, humans, activity, now.getTime() - stuckAfterMs, this.rowVisibility());
-      return findStuckAgents({ agents, humans, ...input, lastActivity: activity, now, stuckAfterMs });
+      const cutoff = now.getTime() - stuckAfterMs;
+      const { full, ...input } = v.stuckInput(agents, humans, activity, cutoff, this.rowVisibility(), oldestOnly);
+      const stuck = findStuckAgents({ agents, humans, ...input, lastActivity: activity, now, stuckAfterMs });
+      return oldest(stuck).map((s) => ({ ...s, waiting: s.waiting.map(full) }));
     });
     if (fast) return fast;
+    return oldest(this.stuckLoaded(opts));
+  }
+
+  private stuckLoaded(opts: { stuckAfterMs?: number }): StuckAgent[] {
     const view = this.attentionView();
     const humans = this.humanEntries.map((h) => h.id);
     const activity = this.lastActivity(view.messages);
@@ -1094,8 +1109,13 @@ export class Coordination {
     });
   }
 
-  /** What is waiting on this identity (see attention/needsYou.ts); `extra` adds other features' entries. */
-  needsYou(opts: { stuckAfterMs?: number; extra?: QueueEntry[] } = {}): QueueEntry[] {
+  /**
+   * What is waiting on this identity (see attention/needsYou.ts); `extra` adds
+   * other features' entries. With `oldestWaitingOnly`, a stuck agent's entry
+   * holds only the oldest message waiting for it (and how many wait): what a
+   * view shows, without every waiting message in memory.
+   */
+  needsYou(opts: { stuckAfterMs?: number; extra?: QueueEntry[]; oldestWaitingOnly?: boolean } = {}): QueueEntry[] {
     const me = this.requireInstance();
     const fast = this.viaSummaryView((v) => {
       this.refreshAttention(false);
@@ -1107,7 +1127,7 @@ export class Coordination {
         known: this.knownInstances(),
         ...input,
         acks: this.ackRecords,
-        stuck: this.stuckAgents(opts),
+        stuck: this.stuckFrom(opts, !!opts.oldestWaitingOnly),
         extra: opts.extra,
       });
     });
@@ -1122,7 +1142,7 @@ export class Coordination {
       acks: this.ackRecords,
       isRead: (m) => reads.isRead(view.stored(m)),
       visible: (m) => this.visibleTo(view.stored(m), view.rooms, me),
-      stuck: this.stuckAgents(opts),
+      stuck: this.stuckFrom(opts, !!opts.oldestWaitingOnly),
       extra: opts.extra,
     });
   }

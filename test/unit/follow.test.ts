@@ -63,6 +63,8 @@ function answers(c: Coordination): Record<string, unknown> {
   ask('acks pending', () => c.acks({ pendingOnly: true }));
   ask('stuckAgents', () => c.stuckAgents({ stuckAfterMs: 60_000 }));
   ask('needsYou', () => c.needsYou({ stuckAfterMs: 60_000 }));
+  ask('needsYou oldest waiting', () => c.needsYou({ stuckAfterMs: 60_000, oldestWaitingOnly: true }));
+  ask('checkNotifications without alerts', () => c.checkNotifications({ alerts: false }));
   ask('search', () => c.search('deploy'));
   ask('systemStatus', () => c.systemStatus());
   ask('checkChatroom', () => c.checkChatroom('general', { limit: 12 }));
@@ -121,6 +123,13 @@ describe('a follower answers from the summary as a full load does', function () 
     );
     assert.strictEqual(full.messagesContaining('src/app.ts:').length, 3);
     assert.ok(full.conversations().some((c) => c.unread > 0));
+    // A queue with only the oldest waiting message reads the same.
+    const whole = full.needsYou({ stuckAfterMs: 60_000 });
+    const oldest = full.needsYou({ stuckAfterMs: 60_000, oldestWaitingOnly: true });
+    assert.deepStrictEqual(
+      oldest.map((e) => [e.key, e.title, e.message, e.stuck?.waiting.length ?? 0, e.stuck?.waitingTotal ?? 0]),
+      whole.map((e) => [e.key, e.title, e.message, e.stuck ? 1 : 0, e.stuck?.waiting.length ?? 0]),
+    );
 
     // Others append (answered through the summary's delta), and mark read.
     const follower = open(dir, 'instance-1', true);

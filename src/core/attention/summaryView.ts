@@ -11,6 +11,7 @@
  * store's order, so the rules return what they return over every message.
  */
 import type { Message } from '../common/messageTypes';
+import { decodeAttention } from '../formats/attentionTags';
 import { Layout } from '../disk/layout';
 import { timestampToMillis } from '../common/time';
 import { CachedCorpus } from '../search/indexReader';
@@ -159,7 +160,8 @@ export class SummaryView {
         rows.push(i);
     }
     const { messages, row } = this.rowsToMessages(rows);
-    const unread = this.unreadFlags(me, 'all', () => true);
+    // The rule asks whether a message is read only of those I can see: the unread rows the counts use.
+    const unread = this.unreadFlags(me, 'visible', (f) => visible(f, me));
     return {
       messages,
       isRead: (m) => unread[row.get(m)!] !== 1,
@@ -187,10 +189,13 @@ export class SummaryView {
     lastActivity: ReadonlyMap<string, string>,
     cutoff: number,
     visible: RowVisibility,
+    light = false,
   ): {
     messages: Message[];
     isRead: (m: Message, who: string) => boolean;
     visibleTo: (m: Message, who: string) => boolean;
+    /** The whole message of a row `messages` holds (they are partial when `light`). */
+    full: (m: Message) => Message;
   } {
     const c = this.corpus;
     const rows: number[] = [];
@@ -204,13 +209,42 @@ export class SummaryView {
       unread.set(agent, flags);
       for (let i = 0; i < c.count; i++) if (addressed[i] === 1 && flags[i] === 1) rows.push(i);
     }
-    const { messages, row } = this.rowsToMessages(rows);
+    const { messages, row } = light ? this.rowsToLightMessages(rows) : this.rowsToMessages(rows);
     return {
       messages,
       // Only rows addressed to an idle agent are here; the rule asks nothing else.
       isRead: (m, who) => unread.get(who)?.[row.get(m)!] !== 1,
       visibleTo: (m, who) => visible(this.facts(row.get(m)!), who),
+      full: (m) => (light ? this.corpus.message(row.get(m)!) : m),
     };
+  }
+
+  /**
+   * Rows as what the stuck-agent rule reads of a message (who, where, when,
+   * and the text only where it addresses by mention): a hundred thousand
+   * waiting messages cost a few megabytes, not their whole texts.
+   */
+  private rowsToLightMessages(rows: Iterable<number>): { messages: Message[]; row: Map<Message, number> } {
+    const c = this.corpus;
+    const sorted = [...new Set(rows)].sort((a, b) => a - b);
+    const row = new Map<Message, number>();
+    const messages = sorted.map((i): Message => {
+      const target = c.target(i);
+      const m: Message = {
+        number: c.number(i),
+        id: '',
+        time: c.time(i),
+        from: c.from(i),
+        target,
+        text: target.startsWith('@') ? '' : decodeAttention(c.text(i)).text,
+        replyTo: null,
+        importance: 'normal',
+        ackRequired: false,
+      };
+      row.set(m, i);
+      return m;
+    });
+    return { messages, row };
   }
 
   /** Each sender's newest message time (what latestActivity() keeps of the messages). */

@@ -88,7 +88,12 @@ export class NeedsYouModel extends Disposable {
     const first = this.basis === null || this.basis.coord !== basis.coord || this.basis.identity !== basis.identity;
     let entries: QueueEntry[];
     try {
-      entries = c.needsYou({ stuckAfterMs: stuckAfterMs(), extra: [...this.sources].flatMap((s) => s()) });
+      // A stuck agent's entry needs only the oldest waiting message (a million-message directory may hold 100k).
+      entries = c.needsYou({
+        stuckAfterMs: stuckAfterMs(),
+        extra: [...this.sources].flatMap((s) => s()),
+        oldestWaitingOnly: true,
+      });
     } catch (error) {
       service.log.warn(`needs you: ${errorMessage(error)}`);
       return;
