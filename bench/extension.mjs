@@ -26,6 +26,7 @@ import {
   statSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { format } from 'node:util';
@@ -317,16 +318,30 @@ export async function benchExtension({
         null,
         { polling: 10, timeout: limitMs },
       )
-      .then(() => Date.now());
+      .then(
+        () => Date.now(),
+        () => null,
+      );
     const timer = setTimeout(
       () => resolveBench({ error: `no result from the extension host within ${limitMs / 1000} s` }),
       limitMs,
     );
     const m = await benchOut;
     clearTimeout(timer);
+    // The extension's log is kept (the server's directory is not) for a look at what it did.
+    const keptLog = join(tmpdir(), `coord-bench-extension-${label}.log`);
+    let logText = '';
+    try {
+      logText = extensionLog(join(server.tempDir, 'user-data'));
+      writeFileSync(keptLog, logText);
+      log(`(the extension's log at ${label}: ${keptLog})`);
+    } catch (error) {
+      log(`(no extension log at ${label}: ${error.message})`);
+    }
     if (m.error) throw new Error(m.error.split('\n')[0]);
-    const logText = extensionLog(join(server.tempDir, 'user-data'));
-    const countsShownMs = firstCountsMs(logText, m.activationMs, await countsSeen);
+    const shownAt = await countsSeen;
+    if (shownAt === null) throw new Error(`the status bar showed no counts within ${limitMs / 1000} s at ${label}`);
+    const countsShownMs = firstCountsMs(logText, m.activationMs, shownAt);
     const storeLoads = logText.match(/^.*loaded the whole directory.*$/gm) ?? [];
     if (storeLoads.length) log(`(the extension loaded the store: ${storeLoads.map((l) => l.slice(24)).join('; ')})`);
 
