@@ -37,6 +37,7 @@ import { searchIndexFor } from './search/memoryIndex';
 import { CachedCorpus } from './search/indexReader';
 import { buildSearchCache, loadAndPersist, openSummary } from './search/persistedIndex';
 import { directoryStamp } from './disk/directoryStamp';
+import { computeDelta } from './search/indexDelta';
 import { SummaryView } from './attention/summaryView';
 import {
   summaryAlerts,
@@ -200,7 +201,7 @@ export class Coordination {
     back: Map<Message, StoredMessage>;
   } | null = null;
   /** Follow mode: the summary of the directory as last stamped, and a count of the states seen. */
-  private followed: { stamp: string; view: SummaryView } | null = null;
+  private followed: { stamp: string; index: string; view: SummaryView; base: Map<string, Uint8Array> } | null = null;
   private summaryVersion = 0;
 
   constructor(
@@ -314,12 +315,22 @@ export class Coordination {
   private summaryView(): SummaryView | null {
     const stamp = directoryStamp(this.layout);
     if (this.followed?.stamp === stamp) return this.followed.view;
-    this.followed?.view.close();
+    const previous = this.followed;
     this.followed = null;
-    let corpus = openSummary(this.layout);
-    if (!corpus && buildSearchCache(this.dir)) corpus = openSummary(this.layout);
-    if (!corpus) return null;
-    this.followed = { stamp, view: new SummaryView(this.layout, corpus) };
+    // The same base as before (the summary file was not rewritten): only what was appended since is read
+    // again, and what the base's rows said (columns read, texts scanned) is kept.
+    let index = fileStamp(this.layout.searchIndex);
+    let corpus = previous && previous.index === index ? advanceSummary(this.layout, previous.view.corpus) : null;
+    let base = corpus && previous ? previous.base : new Map<string, Uint8Array>();
+    if (!corpus) {
+      previous?.view.close();
+      corpus = openSummary(this.layout);
+      if (!corpus && buildSearchCache(this.dir)) corpus = openSummary(this.layout);
+      if (!corpus) return null;
+      index = fileStamp(this.layout.searchIndex);
+      base = new Map();
+    }
+    this.followed = { stamp, index, base, view: new SummaryView(this.layout, corpus, base) };
     this.summaryVersion++;
     return this.followed.view;
   }
@@ -1085,9 +1096,13 @@ export class Coordination {
       const now = this.now();
       const stuckAfterMs = opts.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS;
       const cutoff = now.getTime() - stuckAfterMs;
-      const { full, ...input } = v.stuckInput(agents, humans, activity, cutoff, this.rowVisibility(), oldestOnly);
-      const stuck = findStuckAgents({ agents, humans, ...input, lastActivity: activity, now, stuckAfterMs });
-      return oldest(stuck).map((s) => ({ ...s, waiting: s.waiting.map(full) }));
+      if (oldestOnly) {
+        const { totals, ...input } = v.stuckOldest(agents, humans, activity, cutoff, this.rowVisibility());
+        const stuck = findStuckAgents({ agents, humans, ...input, lastActivity: activity, now, stuckAfterMs });
+        return stuck.map((s) => ({ ...s, waiting: s.waiting.slice(0, 1), waitingTotal: totals.get(s.agent) ?? 0 }));
+      }
+      const input = v.stuckInput(agents, humans, activity, cutoff, this.rowVisibility());
+      return findStuckAgents({ agents, humans, ...input, lastActivity: activity, now, stuckAfterMs });
     });
     if (fast) return fast;
     return oldest(this.stuckLoaded(opts));
@@ -1441,6 +1456,18 @@ export function roomStatusChange(
     details: `${status === 'closed' ? 'Closed' : 'Reopened'} chatroom '${room.name}' - Reason: ${reason}`,
   };
   return { updated, action };
+}
+
+/** The summary `corpus` brought up to the files as they are now (its delta read again); null when it cannot be. */
+function advanceSummary(layout: Layout, corpus: CachedCorpus): CachedCorpus | null {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const delta = computeDelta(layout, corpus);
+    if (delta === 'moved') continue;
+    if (delta === null) return null;
+    corpus.setDelta(delta);
+    return corpus;
+  }
+  return null;
 }
 
 /** Physical lines in the log as the summary knows them (the store's lineCount). */

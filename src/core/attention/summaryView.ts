@@ -16,6 +16,7 @@ import { Layout } from '../disk/layout';
 import { timestampToMillis } from '../common/time';
 import { CachedCorpus } from '../search/indexReader';
 import { summaryUnreadRows, UnreadFacts } from '../search/summaryReads';
+import { addresses } from './addressing';
 
 /** Who may see a row: the caller's visibility rule for one identity. */
 export type RowVisibility = (facts: UnreadFacts, who: string) => boolean;
@@ -30,6 +31,8 @@ export class SummaryView {
   constructor(
     readonly layout: Layout,
     readonly corpus: CachedCorpus,
+    /** What the base's rows said, kept across the states that share this corpus (it only grows after them). */
+    private readonly base: Map<string, Uint8Array> = new Map(),
   ) {}
 
   close(): void {
@@ -68,11 +71,27 @@ export class SummaryView {
     });
   }
 
-  /** Rows whose text may contain one of `needles` (a superset: the rules decide). */
+  /**
+   * Rows whose text may contain one of `needles` (a superset: the rules
+   * decide). The base's texts are scanned once per corpus; the rows appended
+   * since are looked at each time.
+   */
   private textFlags(needles: string[], lower: boolean): Uint8Array {
-    return this.memo(`text:${lower}:${needles.join('\u0000')}`, () => {
-      const flags = new Uint8Array(this.corpus.count);
-      this.corpus.markTextContaining(needles, lower, flags);
+    const key = `text:${lower}:${needles.join('\u0000')}`;
+    return this.memo(key, () => {
+      const c = this.corpus;
+      const flags = new Uint8Array(c.count);
+      const base = this.base.get(key);
+      if (!base) {
+        c.markTextContaining(needles, lower, flags);
+        this.base.set(key, flags.slice(0, c.baseCount));
+        return flags;
+      }
+      flags.set(base);
+      for (let i = c.baseCount; i < c.count; i++) {
+        const text = lower ? c.text(i).toLowerCase() : c.text(i);
+        if (needles.some((n) => text.includes(n))) flags[i] = 1;
+      }
       return flags;
     });
   }
@@ -189,13 +208,10 @@ export class SummaryView {
     lastActivity: ReadonlyMap<string, string>,
     cutoff: number,
     visible: RowVisibility,
-    light = false,
   ): {
     messages: Message[];
     isRead: (m: Message, who: string) => boolean;
     visibleTo: (m: Message, who: string) => boolean;
-    /** The whole message of a row `messages` holds (they are partial when `light`). */
-    full: (m: Message) => Message;
   } {
     const c = this.corpus;
     const rows: number[] = [];
@@ -209,43 +225,102 @@ export class SummaryView {
       unread.set(agent, flags);
       for (let i = 0; i < c.count; i++) if (addressed[i] === 1 && flags[i] === 1) rows.push(i);
     }
-    const { messages, row } = light ? this.rowsToLightMessages(rows) : this.rowsToMessages(rows);
+    const { messages, row } = this.rowsToMessages(rows);
     return {
       messages,
       // Only rows addressed to an idle agent are here; the rule asks nothing else.
       isRead: (m, who) => unread.get(who)?.[row.get(m)!] !== 1,
       visibleTo: (m, who) => visible(this.facts(row.get(m)!), who),
-      full: (m) => (light ? this.corpus.message(row.get(m)!) : m),
     };
   }
 
   /**
-   * Rows as what the stuck-agent rule reads of a message (who, where, when,
-   * and the text only where it addresses by mention): a hundred thousand
-   * waiting messages cost a few megabytes, not their whole texts.
+   * For each agent idle past `cutoff` (the test findStuckAgents() makes),
+   * how many messages wait for it and the oldest of them, found row by row
+   * with the rule's own test of one message (addressed to it, visible to it,
+   * unread by it, from before the cutoff) and no message built but the
+   * oldest. Handing findStuckAgents() just those oldest messages gives its
+   * answer with only the oldest waiting message of each agent.
    */
-  private rowsToLightMessages(rows: Iterable<number>): { messages: Message[]; row: Map<Message, number> } {
+  stuckOldest(
+    agents: readonly string[],
+    humans: readonly string[],
+    lastActivity: ReadonlyMap<string, string>,
+    cutoff: number,
+    visible: RowVisibility,
+  ): {
+    messages: Message[];
+    isRead: (m: Message, who: string) => boolean;
+    visibleTo: (m: Message, who: string) => boolean;
+    totals: Map<string, number>;
+  } {
     const c = this.corpus;
-    const sorted = [...new Set(rows)].sort((a, b) => a - b);
-    const row = new Map<Message, number>();
-    const messages = sorted.map((i): Message => {
-      const target = c.target(i);
-      const m: Message = {
-        number: c.number(i),
-        id: '',
-        time: c.time(i),
-        from: c.from(i),
-        target,
-        text: target.startsWith('@') ? '' : decodeAttention(c.text(i)).text,
-        replyTo: null,
-        importance: 'normal',
-        ackRequired: false,
-      };
-      row.set(m, i);
-      return m;
-    });
-    return { messages, row };
+    const oldest: number[] = [];
+    const totals = new Map<string, number>();
+    const unread = new Map<string, Uint8Array>();
+    // One message-shaped probe, refilled for each row: addresses() reads who, where and (in a room) the text.
+    const probe: Message = {
+      number: null,
+      id: '',
+      time: '',
+      from: '',
+      target: '',
+      text: '',
+      replyTo: null,
+      importance: 'normal',
+      ackRequired: false,
+    };
+    for (const agent of agents) {
+      const last = lastActivity.get(agent);
+      const lastMs = last === undefined ? NaN : timestampToMillis(last);
+      if (!(Number.isNaN(lastMs) || lastMs <= cutoff)) continue;
+      const addressed = this.addressedFlags(agent, humans.includes(agent));
+      const flags = this.unreadFlags(agent, 'visible', (f) => visible(f, agent));
+      unread.set(agent, flags);
+      let count = 0;
+      let first = -1;
+      for (let i = 0; i < c.count; i++) {
+        if (addressed[i] !== 1 || flags[i] !== 1) continue;
+        const t = this.millis(c.time(i));
+        if (Number.isNaN(t) || t > cutoff) continue;
+        probe.from = c.from(i);
+        probe.target = c.target(i);
+        probe.text = probe.target.startsWith('@') ? '' : decodeAttention(c.text(i)).text;
+        if (!addresses(probe, agent, humans)) continue;
+        count++;
+        if (first < 0) first = i;
+      }
+      if (count > 0) {
+        totals.set(agent, count);
+        oldest.push(first);
+      }
+    }
+    const { messages, row } = this.rowsToMessages(oldest);
+    return {
+      messages,
+      isRead: (m, who) => unread.get(who)?.[row.get(m)!] !== 1,
+      visibleTo: (m, who) => visible(this.facts(row.get(m)!), who),
+      totals,
+    };
   }
+
+  /**
+   * timestampToMillis() with the minute's start parsed once: within a minute
+   * local time runs evenly (clocks change on the minute), so the seconds add.
+   */
+  private millis(time: string): number {
+    const minute = time.slice(0, 16);
+    let start = this.minutes.get(minute);
+    if (start === undefined) {
+      start = timestampToMillis(`${minute}:00`);
+      this.minutes.set(minute, start);
+    }
+    if (Number.isNaN(start) || time.length !== 19) return timestampToMillis(time);
+    const seconds = Number(time.slice(17));
+    return time[16] === ':' && seconds >= 0 && seconds < 60 ? start + seconds * 1000 : timestampToMillis(time);
+  }
+
+  private readonly minutes = new Map<string, number>();
 
   /** Each sender's newest message time (what latestActivity() keeps of the messages). */
   latestBySender(): Array<{ id: string; time: string }> {
