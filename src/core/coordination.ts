@@ -571,8 +571,18 @@ export class Coordination {
 
   /** Unread messages this instance can see, oldest first. Its own messages never count. */
   checkUnread(opts: { room?: string; limit?: number } = {}): Message[] {
-    const fast = this.viaUnreadSummary(opts.room, (c, rows) => lastN(rows, opts.limit).map((i) => c.message(i)));
-    return fast ?? lastN(this.unreadStored(opts.room), opts.limit).map(toMessage);
+    return this.unreadPage(opts).messages;
+  }
+
+  /** The last `limit` unread messages (all without it) and how many there are in all. */
+  unreadPage(opts: { room?: string; limit?: number } = {}): { total: number; messages: Message[] } {
+    const fast = this.viaUnreadSummary(opts.room, (c, rows) => ({
+      total: rows.length,
+      messages: lastN(rows, opts.limit).map((i) => c.message(i)),
+    }));
+    if (fast) return fast;
+    const unread = this.unreadStored(opts.room);
+    return { total: unread.length, messages: lastN(unread, opts.limit).map(toMessage) };
   }
 
   /** Who sees what: a message from someone else, visible to this instance, in `room` when given. */
@@ -614,8 +624,17 @@ export class Coordination {
     return found;
   }
 
-  /** Unread counts per room ("#name") and per DM peer ("@id"). */
+  /** Unread counts per room ("#name") and per DM peer ("@id"), and how many mention this instance. */
   unreadCounts(): { total: number; mentions: number; byTarget: Record<string, number> } {
+    return this.countUnread(true);
+  }
+
+  /** Unread counts per room ("#name") and per DM peer ("@id") alone (no texts read). */
+  unreadByTarget(): Record<string, number> {
+    return this.countUnread(false).byTarget;
+  }
+
+  private countUnread(withMentions: boolean): { total: number; mentions: number; byTarget: Record<string, number> } {
     const me = this.requireInstance();
     // Counted by the room's or peer's name (no key built per message: there may be a million).
     const byRoom = new Map<string, number>();
@@ -632,14 +651,15 @@ export class Coordination {
     };
     const fast = this.viaUnreadSummary(undefined, (c, rows) => {
       for (const i of rows) count(c.room(i), c.from(i), c.to(i));
-      return { total: rows.length, mentions: this.unreadMentions(c, rows, me).length, byTarget: byTarget() };
+      const mentions = withMentions ? this.unreadMentions(c, rows, me).length : 0;
+      return { total: rows.length, mentions, byTarget: byTarget() };
     });
     if (fast) return fast;
     let mentions = 0;
     const unread = this.unreadStored();
     for (const m of unread) {
       count(m.room, m.from, m.to);
-      if (mentionsInstance(m.text, me)) mentions++;
+      if (withMentions && mentionsInstance(m.text, me)) mentions++;
     }
     return { total: unread.length, mentions, byTarget: byTarget() };
   }

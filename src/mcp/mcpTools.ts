@@ -207,7 +207,7 @@ export const TOOLS: ToolDef[] = [
     async run({ c }, a) {
       const action = a.action ?? 'list';
       if (action === 'list') {
-        const unread = c.instance ? c.unreadCounts().byTarget : {};
+        const unread = c.instance ? c.unreadByTarget() : {};
         const rooms = c.listChatrooms();
         return rooms.length ? [...rooms.map((r) => roomLine(r, unread)), QUOTED_NOTE].join('\n') : 'No chatrooms yet.';
       }

@@ -156,9 +156,17 @@ describe('coord commands (as a process, on real directories)', function () {
 
   it('check-inbox summarises unread direct messages and mentions', () => {
     json(as2(['send', '#general', 'ping @instance-1']));
+    json(as2(['send', '#general', 'again @instance-1']));
     const inbox = json(as1(['check-inbox']));
-    assert.deepStrictEqual(Object.keys(inbox), ['unread', 'directMessages', 'mentions']);
+    assert.deepStrictEqual(Object.keys(inbox), ['unread', 'directTotal', 'mentionTotal', 'directMessages', 'mentions']);
     assert.ok(inbox.mentions.some((m: any) => m.text === 'ping @instance-1'));
+    assert.strictEqual(inbox.mentionTotal, inbox.mentions.length);
+    // The human output shows the last N of each list and says how many it left out.
+    const human = runCoord(['check-inbox', '--limit', '1'], { dir, as: 'instance-1' }).stdout;
+    assert.match(human, new RegExp(`Mentions: ${inbox.mentionTotal}\\b`));
+    assert.match(human, /again @instance-1/);
+    assert.doesNotMatch(human, /ping @instance-1/);
+    assert.match(human, new RegExp(`^${inbox.mentionTotal - 1} more before these: use --limit N or --json$`, 'm'));
   });
 
   it('update-status writes both status files; system-summary shows it', () => {

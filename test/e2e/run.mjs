@@ -15,12 +15,21 @@
 // Screenshots of every step go to test-results/e2e/; the log to
 // test-results/e2e/run.log. Writes {"passed","failed","skipped"} to
 // $COORD_COUNTS_FILE when set, and exits non-zero on any failure.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { assert, Workbench } from './lib.mjs';
+import { assert, AssertionError, pending, waitUntil, Workbench } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
@@ -133,8 +142,9 @@ function multiRootWorkspace() {
     file,
     JSON.stringify(
       {
-        // Absolute: code-server resolved the relative form against the workspace file only some of the time.
-        folders: ['first', 'second', 'third'].map((f) => ({ path: join(base, f) })),
+        // Relative to the workspace file, as people write them (an empty window was blamed on this form
+        // once; it was the workspace cache, see seedWorkspaceCache).
+        folders: ['first', 'second', 'third'].map((f) => ({ path: f })),
         settings: { 'coordination.instanceId': 'instance-1' },
       },
       null,
@@ -142,6 +152,81 @@ function multiRootWorkspace() {
     ),
   );
   return file;
+}
+
+/**
+ * Writes VS Code's cached copy of a .code-workspace file before its window opens; returns the entry's path.
+ *
+ * VS Code 1.100's web workbench builds a multi-root window's folder list from this cache
+ * (<user-data>/User/caches/CachedConfigurations/workspaces/<id>/workspace.json, on the server in
+ * code-server) while it reads the file itself in parallel (WorkspaceService.createMultiFolderWorkspace,
+ * WorkspaceConfiguration.waitAndInitialize). When the file's read finishes first, its update arrives
+ * before the window's workspace exists and is dropped, and the workspace is then marked initialized with
+ * the cache's folder list. For a file never opened with this user-data dir there is no cache, so that
+ * list is empty and the window stays without folders (no error anywhere): one first opening in four
+ * to two in three here, depending on the load. With the cache holding the file, the list is right
+ * whichever read finishes first. (Loading the window again worked for the same reason: the first load
+ * had written the cache.)
+ *
+ * The id is VS Code's getWorkspaceId(): its string hash of the workspace's URI, in hex (marked "DO NOT
+ * CHANGE. IDENTIFIERS HAVE TO REMAIN STABLE" in src/vs/workbench/services/workspaces/browser/workspaces.ts).
+ * `seededBy` is no field of VS Code's: its own rewrite of the entry drops it (see expectCacheEntryRead).
+ */
+function seedWorkspaceCache(userDataDir, port, file) {
+  // VS Code's URI.toString() leaves these characters as they are; anything else it would encode.
+  assert(/^[A-Za-z0-9/._-]+$/.test(file), `${file}: a workspace path with other characters needs URI encoding here`);
+  const id = vscodeStringHash(`vscode-remote://127.0.0.1:${port}${file}`).toString(16);
+  const entry = join(userDataDir, 'User', 'caches', 'CachedConfigurations', 'workspaces', id, 'workspace.json');
+  mkdirSync(dirname(entry), { recursive: true });
+  writeFileSync(entry, JSON.stringify({ content: readFileSync(file, 'utf8'), seededBy: 'test/e2e/run.mjs' }));
+  return entry;
+}
+
+/** VS Code's hash() of a string (stringHash in src/vs/base/common/hash.ts): a signed 32-bit integer. */
+function vscodeStringHash(s) {
+  const step = (value, hash) => ((hash << 5) - hash + value) | 0;
+  let hash = step(149417, 0);
+  for (let i = 0; i < s.length; i++) hash = step(s.charCodeAt(i), hash);
+  return hash;
+}
+
+/**
+ * VS Code rewrites a workspace's cache entry once it has read the file itself: proof that it looked up
+ * the entry seedWorkspaceCache() wrote, so the window's folders did not depend on which read came first.
+ */
+async function expectCacheEntryRead(entry) {
+  const dir = dirname(dirname(entry));
+  await waitUntil(
+    `VS Code to rewrite the workspace cache entry seeded at ${entry}`,
+    () => !JSON.parse(readFileSync(entry, 'utf8')).seededBy || pending(`entries: ${readdirSync(dir).join(' ')}`),
+    { timeout: 30_000 },
+  ).catch((error) => {
+    throw new AssertionError(
+      `${error.message}: the seeded id is not the one this VS Code uses (see seedWorkspaceCache in test/e2e/run.mjs), so whether a multi-root window has its folders depends on a race again`,
+    );
+  });
+}
+
+/** The Explorer lists the .code-workspace file's folders, in order: the window is the one the test is about. */
+async function expectWorkspaceFolders(wb, file) {
+  const want = JSON.parse(readFileSync(file, 'utf8')).folders.map((f) => basename(f.path));
+  await wb.page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+  const roots = wb.page.locator('.explorer-folders-view .monaco-list-row[aria-level="1"] .label-name');
+  const empty = wb.page.getByText('You have not yet added a folder to the workspace');
+  await waitUntil(
+    `the Explorer to show the folders ${want.join(', ')} of ${file}`,
+    async () => {
+      const seen = (await roots.allTextContents()).map((t) => t.trim());
+      if (seen.join('/') === want.join('/')) return true;
+      if (seen.length) return pending(seen);
+      return pending(
+        (await empty.isVisible())
+          ? 'an empty workspace (the Explorer says "You have not yet added a folder")'
+          : 'no Explorer rows',
+      );
+    },
+    { timeout: 30_000 },
+  );
 }
 
 function writeWorkspaceSettings(ws) {
@@ -261,42 +346,19 @@ async function main() {
     if (/Content Security Policy/i.test(m.text())) pageProblems.push(`CSP violation: ${m.text().slice(0, 200)}`);
   });
 
-  /** True when the window came up as an empty workspace (the Explorer's "no folder" welcome). */
-  const openedWithoutFolders = async (wb) => {
-    const empty = wb.page.getByText('You have not yet added a folder to the workspace');
-    const folder = wb.page.locator('.explorer-folders-view .monaco-list-row').first();
-    // Promise.any handles the waits that lose (they end when the page changes or time out).
-    const which = await Promise.any([
-      empty.waitFor({ timeout: 60_000 }).then(() => 'empty'),
-      folder.waitFor({ timeout: 60_000 }).then(() => 'folder'),
-      wb
-        .statusItem()
-        .waitFor({ timeout: 60_000 })
-        .then(() => 'folder'),
-    ]).catch(() => 'unknown');
-    if (which !== 'empty') return false;
-    // Still empty a moment later (not a window that shows its folders a little late).
-    await new Promise((r) => setTimeout(r, 2_000));
-    return (await wb.page.locator('.explorer-folders-view .monaco-list-row').count()) === 0;
-  };
-
   let currentWorkspace = null;
   const open = async (which) => {
     if (currentWorkspace === which) return;
+    const file = workspaces[which].endsWith('.code-workspace') ? workspaces[which] : null;
     let url = host.workbenchUrl({ port: server.port, workspace: workspaces[which], extensionDevelopmentPath: ROOT });
     // A .code-workspace file opens as a (multi-root) workspace, not as a folder.
-    if (workspaces[which].endsWith('.code-workspace')) url = url.replace('/?folder=', '/?workspace=');
+    if (file) url = url.replace('/?folder=', '/?workspace=');
+    const cacheEntry = file ? seedWorkspaceCache(join(server.tempDir, 'user-data'), server.port, file) : null;
     await page.goto(url);
     const wb = new Workbench({ page, root: ROOT, workspace: workspaces[which] });
-    if (workspaces[which].endsWith('.code-workspace') && (await openedWithoutFolders(wb))) {
-      // code-server (not the extension) sometimes opens a .code-workspace file with none of its folders
-      // (seen about once in ten runs on a loaded machine, relative or absolute paths alike): the window is
-      // not the one the test is about. Load it once more; a second empty window fails below.
-      log(`code-server opened ${workspaces[which]} with no folders; loading it again`);
-      await page.goto(url);
-      assert(!(await openedWithoutFolders(wb)), `code-server opened ${workspaces[which]} with no folders, twice`);
-    }
+    if (file) await expectWorkspaceFolders(wb, file);
     await wb.waitForWorkbench();
+    if (file) await expectCacheEntryRead(cacheEntry);
     await wb.tidy();
     currentWorkspace = which;
     log(`workbench ready on the ${which} workspace`);

@@ -8,8 +8,35 @@ import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { freshDir, runCoord, snapshotTree } from '../support/helpers';
+import { Layout } from '../../src/core/disk/layout';
+import { formatActionLine } from '../../src/core/formats/actionLog';
+import { formatLogLine } from '../../src/core/formats/messagesLog';
+import { appendLogLine, OutgoingMessage, scanBeforeAppend, transcriptCopies } from '../../src/core/write/messageWrites';
+import { recordIntent } from '../../src/core/write/writeIntent';
+import { freshDir, runCoord, snapshotTree, tempDir } from '../support/helpers';
+import { core } from './support/check';
 import { NOBODY, nobodyCli } from './support/nobody';
+
+/**
+ * What a writer killed right after a message's log line leaves, made by the
+ * write path's own steps: the record of its copies, then its log line.
+ */
+function tornAfterLogLine(dir: string, text: string, id: string): { line: string; block: string; action: string } {
+  const layout = new Layout(dir);
+  const time = '2026-01-01 10:00:00';
+  const input: OutgoingMessage = { from: 'instance-1', target: '#general', dm: false, text, replyTo: null };
+  const line = formatLogLine({ ...input, time });
+  const copies = transcriptCopies(layout, input, time, id);
+  const action = formatActionLine({ time, instance: 'instance-1', action: 'SEND_MESSAGE', details: `ID: ${id}` });
+  const before = scanBeforeAppend(layout);
+  assert.ok(recordIntent(layout, line, [...copies, { file: layout.actionLog, text: action }], before.size));
+  appendLogLine(layout, line, before);
+  return { line, block: copies[0].text, action };
+}
+
+function intentRecord(dir: string): Buffer {
+  return fs.readFileSync(path.join(dir, 'data', '.coord-write-intent'));
+}
 
 function deadPid(): number {
   const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
@@ -72,6 +99,94 @@ describe('failed and torn writes leave nothing behind (real processes)', functio
         [2, JSON.parse(r.stdout).id],
       ],
     );
+  });
+
+  it('a message torn after its log line (its record overwritten in place) is completed by the next writer', () => {
+    const dir = freshDir();
+    // An earlier, longer message's record stays behind the torn one's in the file: it must not be read into it.
+    const first = runCoord(['--json', 'send', '#general', `first ${'long text '.repeat(40)}`], {
+      dir,
+      as: 'instance-2',
+    });
+    assert.strictEqual(first.code, 0, first.stderr);
+    const earlier = intentRecord(dir);
+    assert.strictEqual(earlier.subarray(0, 1).toString(), 'D', 'a landed message leaves its record done');
+    const { block, action } = tornAfterLogLine(dir, 'torn', '0badc0de');
+    assert.strictEqual(intentRecord(dir).subarray(0, 1).toString(), 'P');
+    assert.strictEqual(intentRecord(dir).length, earlier.length, 'rewritten in place, the longer record behind it');
+    const general = path.join(dir, 'chatrooms', 'general.txt');
+    const actionLog = path.join(dir, 'data', 'action-log.txt');
+    assert.ok(!fs.readFileSync(general, 'utf8').includes(block));
+
+    const r = runCoord(['--json', 'send', '#general', 'next'], { dir, as: 'instance-2' });
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.strictEqual(JSON.parse(r.stdout).number, 3);
+    const transcript = fs.readFileSync(general, 'utf8');
+    assert.strictEqual(transcript.split(block).length, 2, 'the torn message got its transcript block, once');
+    assert.ok(transcript.indexOf(block) < transcript.indexOf('MESSAGE: next'), 'in its place, before the next');
+    assert.strictEqual(fs.readFileSync(actionLog, 'utf8').split(action).length, 2);
+    assert.strictEqual(intentRecord(dir).subarray(0, 1).toString(), 'D');
+    const shown = JSON.parse(runCoord(['--json', 'check-chatroom', 'general'], { dir, as: 'instance-2' }).stdout);
+    assert.deepStrictEqual(
+      shown.map((m: { number: number; id: string }) => [m.number, m.id]),
+      [
+        [1, JSON.parse(first.stdout).id],
+        [2, '0badc0de'],
+        [3, JSON.parse(r.stdout).id],
+      ],
+    );
+    // Completed once: a later writer finds nothing to do.
+    assert.strictEqual(runCoord(['send', '#general', 'later'], { dir, as: 'instance-2' }).code, 0);
+    assert.strictEqual(fs.readFileSync(general, 'utf8').split(block).length, 2);
+  });
+
+  it('a long-lived writer completes a torn write it finds when it next takes the lock', async () => {
+    const dir = freshDir();
+    const c = core.openCoordination({ dir, instance: 'instance-2' });
+    assert.strictEqual((await c.send('#general', 'first')).number, 1);
+    await new Promise((resolve) => setImmediate(resolve)); // its lease of the lock ends
+    const { block } = tornAfterLogLine(dir, 'torn while the other was idle', '5ca1ab1e');
+    assert.strictEqual((await c.send('#general', 'next')).number, 3);
+    const transcript = fs.readFileSync(path.join(dir, 'chatrooms', 'general.txt'), 'utf8');
+    assert.strictEqual(transcript.split(block).length, 2, 'the torn message got its transcript block, once');
+    assert.strictEqual(intentRecord(dir).subarray(0, 1).toString(), 'D');
+  });
+
+  it('a record cut short (a writer killed while writing it, before its log line) completes nothing', () => {
+    const dir = freshDir();
+    const { line, block } = tornAfterLogLine(dir, 'cut short', '0ddba11a');
+    const log = path.join(dir, 'data', 'messages.log');
+    // Its log line never came: the kill came while the record was written.
+    fs.truncateSync(log, fs.statSync(log).size - Buffer.byteLength(`${line}\n`));
+    const record = path.join(dir, 'data', '.coord-write-intent');
+    fs.truncateSync(record, Math.floor(fs.statSync(record).size / 2));
+    const r = runCoord(['--json', 'send', '#general', 'next'], { dir, as: 'instance-2' });
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.strictEqual(JSON.parse(r.stdout).number, 1);
+    assert.ok(!fs.readFileSync(path.join(dir, 'chatrooms', 'general.txt'), 'utf8').includes(block));
+    assert.strictEqual(intentRecord(dir).subarray(0, 1).toString(), 'D');
+  });
+
+  it('a send that fails after its log line leaves every file as it was, its write record included', () => {
+    const dir = freshDir();
+    assert.strictEqual(runCoord(['send', '#general', 'first'], { dir, as: 'instance-1' }).code, 0);
+    const before = snapshotTree(dir);
+    assert.ok(before.has('data/.coord-write-intent'));
+    // The transcript is refused (a link) only after the record and the log line were written.
+    const general = path.join(dir, 'chatrooms', 'general.txt');
+    const outside = path.join(tempDir(), 'outside.txt');
+    fs.renameSync(general, outside);
+    fs.symlinkSync(outside, general);
+    const r = runCoord(['send', '#general', `a longer message than the first ${'x'.repeat(300)}`], {
+      dir,
+      as: 'instance-1',
+    });
+    assert.strictEqual(r.code, 3, r.stderr);
+    assert.match(r.stderr, /symbolic link/);
+    fs.rmSync(general);
+    fs.renameSync(outside, general);
+    assert.deepStrictEqual(snapshotTree(dir), before);
+    assert.ok(!fs.existsSync(path.join(dir, 'data', '.coord.lock')));
   });
 
   it('temporary files of killed writers are removed by the next write; a live writer keeps its own', () => {

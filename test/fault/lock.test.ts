@@ -9,6 +9,10 @@ import * as assert from 'assert';
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+// The module object itself (not the namespace copy `import * as` makes), so a test can stand in for mkdirSync.
+import fsModule = require('fs');
+import { appendWhole } from '../../src/core/disk/fsutil';
+import { withLock } from '../../src/core/disk/lock';
 import { CLI, freshDir } from '../support/helpers';
 import { checkDirectory } from './support/check';
 
@@ -99,6 +103,21 @@ describe('the write lock under a slow holder (real processes)', function () {
     assert.ok(fs.existsSync(lock), "the other process's lock was left alone");
   });
 
+  it('a lock taken over after the last change of a write is found as the write ends, and the change undone', async () => {
+    const dir = freshDir();
+    const holder = startHolder([dir, 'last']);
+    await holder.next();
+    assert.ok(fs.existsSync(path.join(dir, 'data', 'holder.txt')), 'the change was made under the lock');
+    const lock = path.join(dir, 'data', '.coord.lock');
+    fs.rmSync(lock, { recursive: true, force: true });
+    fs.mkdirSync(lock);
+    fs.writeFileSync(path.join(dir, 'go'), '');
+    const result = await holder.next();
+    assert.match(result.error ?? '', /taken over by another process while this write held it/);
+    assert.ok(!fs.existsSync(path.join(dir, 'data', 'holder.txt')), 'the aborted write left a file');
+    assert.ok(fs.existsSync(lock), "the other process's lock was left alone");
+  });
+
   it('SIGTERM to a holder in the middle of its work removes the lock as the process dies', async () => {
     const dir = freshDir();
     const holder = startHolder([dir, 'busy', '1500']);
@@ -123,5 +142,54 @@ describe('the write lock under a slow holder (real processes)', function () {
     assert.strictEqual(r.code, 0, r.err);
     assert.ok(Date.now() - started < 1500, `waited ${Date.now() - started} ms for a dead holder`);
     assert.strictEqual(JSON.parse(r.out).number, 1);
+  });
+});
+
+describe('the write lock when a stalled contender names itself in it', function () {
+  this.timeout(60000);
+  const lockOf = (dir: string) => path.join(dir, 'data', '.coord.lock');
+  // What a contender leaves that made the lock directory, stalled past the stale limit (so the lock was taken
+  // over and made anew), then named itself: its owner name in the new holder's lock.
+  const stalledName = 'owner-999999-x-0123456789abcdef01234567-6f74686572';
+
+  it('a writer that finds a second name beside its own as it takes the lock backs off until the lock is its alone', async () => {
+    const dir = freshDir();
+    const realMkdir = fs.mkdirSync;
+    let injected = false;
+    fsModule.mkdirSync = ((p: fs.PathLike, o?: fs.MakeDirectoryOptions) => {
+      const made = realMkdir(p, o);
+      if (!injected && path.dirname(String(p)) === lockOf(dir)) {
+        injected = true;
+        realMkdir(path.join(lockOf(dir), stalledName));
+      }
+      return made;
+    }) as typeof fs.mkdirSync;
+    const started = Date.now();
+    let names: string[] = [];
+    try {
+      await withLock(path.join(dir, 'data', '.coord'), () => {
+        names = fs.readdirSync(lockOf(dir));
+        appendWhole(path.join(dir, 'data', 'holder.txt'), 'written under the lock\n');
+      });
+    } finally {
+      fsModule.mkdirSync = realMkdir;
+    }
+    assert.ok(injected);
+    assert.strictEqual(names.length, 1, `the lock held more than one name while written under: ${names}`);
+    assert.ok(!names.includes(stalledName));
+    // The lock with two names has no one owner: it is taken over once its mtime is stale.
+    assert.ok(Date.now() - started >= 1500, `took only ${Date.now() - started} ms`);
+    await new Promise((resolve) => setImmediate(resolve)); // the lease ends on the next turn
+    assert.ok(!fs.existsSync(lockOf(dir)), 'the lock was left behind');
+  });
+
+  it('a holder keeps its lock when a stalled contender names itself in it (the contender backs off)', async () => {
+    const dir = freshDir();
+    await withLock(path.join(dir, 'data', '.coord'), () => {
+      fs.mkdirSync(path.join(lockOf(dir), stalledName));
+      appendWhole(path.join(dir, 'data', 'holder.txt'), 'written under the lock\n');
+      fs.rmdirSync(path.join(lockOf(dir), stalledName));
+    });
+    assert.strictEqual(fs.readFileSync(path.join(dir, 'data', 'holder.txt'), 'utf8'), 'written under the lock\n');
   });
 });

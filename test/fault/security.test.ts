@@ -195,6 +195,7 @@ describe('security: symbolic links inside the directory pointing outside it', fu
     ['inboxes/instance-2.txt', ['send', '@instance-2', 'x']],
     ['dms/dm_instance-1_instance-2.txt', ['send-dm', 'instance-2', 'x']],
     ['data/action-log.txt', ['send', '#general', 'x']],
+    ['data/.coord-write-intent', ['send', '#general', 'x']],
     ['data/chatroom-status.txt', ['create-chatroom', 'newroom', 'x']],
     ['data/status.txt', ['update-status', 'x']],
     ['data/status_instance-1.txt', ['update-status', 'x']],

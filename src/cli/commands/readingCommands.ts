@@ -37,13 +37,17 @@ export const readingArea: CommandArea = {
       .option('--room <room>', 'only this chatroom')
       .addOption(limitOption())
       .action(async (opts: { room?: string; limit?: number }, cmd: Command) => {
-        const list = (await openFor(cmd)).checkUnread(opts);
-        emitFor(cmd, list, () => {
-          if (list.length === 0) return 'All caught up: no unread messages';
-          const shown = opts.limit === undefined ? list.slice(-UNREAD_SHOWN) : list;
-          const more = list.length - shown.length;
+        const c = await openFor(cmd);
+        if (globals(cmd).json) {
+          emitFor(cmd, c.checkUnread(opts), () => '');
+          return;
+        }
+        const { total, messages: shown } = c.unreadPage({ room: opts.room, limit: opts.limit ?? UNREAD_SHOWN });
+        emitFor(cmd, shown, () => {
+          if (total === 0) return 'All caught up: no unread messages';
+          const more = opts.limit === undefined ? total - shown.length : 0;
           return (
-            `${out.formatMessages(shown, '')}\n(${list.length} unread; ` +
+            `${out.formatMessages(shown, '')}\n(${total} unread; ` +
             `mark them with 'coord mark-read N', ranges like 10-20, or all)` +
             (more > 0 ? `\n${more} more before these: use --limit N or --json` : '')
           );

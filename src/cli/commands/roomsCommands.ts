@@ -13,7 +13,7 @@ export const roomsArea: CommandArea = {
       .action(async (_opts: unknown, cmd: Command) => {
         const c = await openFor(cmd);
         const rooms = c.listChatrooms();
-        emitFor(cmd, rooms, () => out.formatRooms(rooms, c.instance ? c.unreadCounts().byTarget : undefined));
+        emitFor(cmd, rooms, () => out.formatRooms(rooms, c.instance ? c.unreadByTarget() : undefined));
       });
 
     program

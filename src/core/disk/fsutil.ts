@@ -143,6 +143,32 @@ export function openForAppend(file: string): number {
 }
 
 /**
+ * Opens `file` for writing (never through a link), made 600 if it is
+ * missing, and says whether this open made it (so a failed write can remove
+ * it again): one open when the file exists, not a look first.
+ */
+function openForWriting(file: string, flags: number): { fd: number; created: boolean } {
+  try {
+    for (;;) {
+      try {
+        return { fd: fs.openSync(file, flags | NOFOLLOW), created: false };
+      } catch (error) {
+        if (!isMissing(error)) throw error;
+      }
+      try {
+        const fd = fs.openSync(file, flags | fs.constants.O_CREAT | fs.constants.O_EXCL | NOFOLLOW, FILE_MODE);
+        return { fd, created: true };
+      } catch (error) {
+        // Made by another tool in between: open it as it is.
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+    }
+  } catch (error) {
+    throw ioError(error, `open ${file} for writing`);
+  }
+}
+
+/**
  * Appends `data` in one write. If the write fails part-way (a full disk), the
  * file is cut back to its old length so no torn line is left behind.
  * With `ownLine` (the default) the data starts on a line of its own: a file
@@ -154,8 +180,7 @@ export function appendWhole(file: string, data: string | Buffer, ownLine = true)
   let buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   guard?.();
   // A file this append creates is removed again if the append (or the write it belongs to) fails.
-  const created = !fs.existsSync(file);
-  const fd = openForAppend(file);
+  const { fd, created } = openForWriting(file, fs.constants.O_RDWR | fs.constants.O_APPEND);
   let before = -1;
   try {
     before = fs.fstatSync(fd).size;
@@ -188,6 +213,9 @@ interface JournalEntry {
   created?: boolean;
   /** A rewrite: the old text (null: the file did not exist). */
   old?: string | null;
+  /** An in-place write: where, the bytes it overwrote and the file's size before it (see writeInPlace). */
+  at?: number;
+  overwritten?: Buffer;
 }
 
 let journal: JournalEntry[] | null = null;
@@ -225,6 +253,10 @@ export function allOrNothing<T>(fn: () => T, check?: () => void): T {
 
 function undo(entry: JournalEntry): void {
   try {
+    if (entry.overwritten !== undefined) {
+      undoInPlace(entry);
+      return;
+    }
     if (entry.old !== undefined) {
       if (entry.old === null) fs.rmSync(entry.file, { force: true });
       else replaceFile(entry.file, entry.old);
@@ -243,6 +275,63 @@ function undo(entry: JournalEntry): void {
     if (emptied && entry.created) fs.rmSync(entry.file, { force: true });
   } catch {
     /* best effort: the original error is what the user needs */
+  }
+}
+
+/**
+ * Writes `data` over bytes [at, at + length) of `file`, in place (a new file
+ * is made 600), leaving whatever follows: for a small record rewritten on
+ * every message, which says itself how long it is. No temporary file and no
+ * rename, which would cost more than the rest of a send (ext4 writes a file
+ * renamed over another out to disk at once). Inside allOrNothing it is undone
+ * byte for byte (a file it made is removed).
+ */
+export function writeInPlace(file: string, data: Buffer, at = 0): void {
+  guard?.();
+  const { fd, created } = openForWriting(file, fs.constants.O_RDWR);
+  try {
+    if (journal) {
+      const before = created ? 0 : fs.fstatSync(fd).size;
+      const overwritten = readRange(fd, at, Math.min(before, at + data.length));
+      journal.push({ file, at, overwritten, before, created });
+    }
+    let written = 0;
+    while (written < data.length) written += fs.writeSync(fd, data, written, data.length - written, at + written);
+  } catch (error) {
+    if (created) fs.rmSync(file, { force: true });
+    throw ioError(error, `write ${file}`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function undoInPlace(entry: JournalEntry): void {
+  if (entry.created) {
+    fs.rmSync(entry.file, { force: true });
+    return;
+  }
+  const fd = fs.openSync(entry.file, fs.constants.O_RDWR | NOFOLLOW);
+  try {
+    const old = entry.overwritten!;
+    fs.writeSync(fd, old, 0, old.length, entry.at);
+    if (fs.fstatSync(fd).size > entry.before!) fs.ftruncateSync(fd, entry.before);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Removes `file` (not through a link); inside allOrNothing it is put back if the write fails. */
+export function removeFile(file: string): void {
+  try {
+    const st = lstatIfExists(file);
+    if (st === null) return;
+    if (st.isSymbolicLink()) throw Object.assign(new Error('symbolic link'), { code: 'ELOOP', path: file });
+    guard?.();
+    const old = readTextIfExists(file);
+    journal?.push({ file, old });
+    fs.rmSync(file, { force: true });
+  } catch (error) {
+    throw ioError(error, `remove ${file}`);
   }
 }
 

@@ -7,70 +7,82 @@ const LOG_CHECKPOINT = '.coord-log-index.json';
 const SEARCH_INDEX = '.coord-search-index';
 const DELIVERY_CURSOR = '.coord-delivery-';
 const HOOK_LOG = '.coord-hooks.log';
-const WRITE_INTENT = '.coord-write-intent.json';
+const WRITE_INTENT = '.coord-write-intent';
 const BRIDGE_CURSOR = '.coord-bridge-';
 
 export class Layout {
+  /** The fixed paths, each joined once (a send asks for some twenty of them). */
+  private readonly paths = new Map<string, string>();
+
   constructor(readonly root: string) {}
 
+  private cached(key: string, make: () => string): string {
+    let made = this.paths.get(key);
+    if (made === undefined) {
+      made = make();
+      this.paths.set(key, made);
+    }
+    return made;
+  }
+
   get dataDir(): string {
-    return path.join(this.root, 'data');
+    return this.cached('dataDir', () => path.join(this.root, 'data'));
   }
   get chatroomsDir(): string {
-    return path.join(this.root, 'chatrooms');
+    return this.cached('chatroomsDir', () => path.join(this.root, 'chatrooms'));
   }
   get inboxesDir(): string {
-    return path.join(this.root, 'inboxes');
+    return this.cached('inboxesDir', () => path.join(this.root, 'inboxes'));
   }
   get dmsDir(): string {
-    return path.join(this.root, 'dms');
+    return this.cached('dmsDir', () => path.join(this.root, 'dms'));
   }
   get readStatusDir(): string {
-    return path.join(this.root, 'read-status');
+    return this.cached('readStatusDir', () => path.join(this.root, 'read-status'));
   }
 
   get messagesLog(): string {
-    return path.join(this.dataDir, 'messages.log');
+    return this.cached('messagesLog', () => path.join(this.dataDir, 'messages.log'));
   }
   get actionLog(): string {
-    return path.join(this.dataDir, 'action-log.txt');
+    return this.cached('actionLog', () => path.join(this.dataDir, 'action-log.txt'));
   }
   get chatroomStatus(): string {
-    return path.join(this.dataDir, 'chatroom-status.txt');
+    return this.cached('chatroomStatus', () => path.join(this.dataDir, 'chatroom-status.txt'));
   }
   get readReceipts(): string {
-    return path.join(this.dataDir, 'read-receipts.log');
+    return this.cached('readReceipts', () => path.join(this.dataDir, 'read-receipts.log'));
   }
   get statusTxt(): string {
-    return path.join(this.dataDir, 'status.txt');
+    return this.cached('statusTxt', () => path.join(this.dataDir, 'status.txt'));
   }
   /** Our bookkeeping files, which the older tools ignore: the write lock, the line-count checkpoint, the index. */
   get lockTarget(): string {
-    return path.join(this.dataDir, LOCK_TARGET);
+    return this.cached('lockTarget', () => path.join(this.dataDir, LOCK_TARGET));
   }
   get lockDir(): string {
     return `${this.lockTarget}.lock`;
   }
   /** File claims (src/core/claims); the older tools ignore it. */
   get claimsFile(): string {
-    return path.join(this.dataDir, 'claims.json');
+    return this.cached('claimsFile', () => path.join(this.dataDir, 'claims.json'));
   }
   /** Where `coord bridge` keeps how far it mirrored (per bridge id). */
   bridgeCursor(id: string): string {
     return path.join(this.dataDir, `${BRIDGE_CURSOR}${id}.json`);
   }
   get logCheckpoint(): string {
-    return path.join(this.dataDir, LOG_CHECKPOINT);
+    return this.cached('logCheckpoint', () => path.join(this.dataDir, LOG_CHECKPOINT));
   }
   get searchIndex(): string {
-    return path.join(this.dataDir, SEARCH_INDEX);
+    return this.cached('searchIndex', () => path.join(this.dataDir, SEARCH_INDEX));
   }
   /** Acknowledgements and the humans (formats/acksFile.ts, formats/humansFile.ts): ours, appended under the lock. */
   get acksFile(): string {
-    return path.join(this.dataDir, 'coord-acks.txt');
+    return this.cached('acksFile', () => path.join(this.dataDir, 'coord-acks.txt'));
   }
   get humansFile(): string {
-    return path.join(this.dataDir, 'coord-humans.txt');
+    return this.cached('humansFile', () => path.join(this.dataDir, 'coord-humans.txt'));
   }
   /** What the hooks already handed to one instance's agent (see core/live/delivery.ts). */
   deliveryCursor(id: string): string {
@@ -78,11 +90,15 @@ export class Layout {
   }
   /** Problems a hook met; hooks never fail the agent, they log here. */
   get hookLog(): string {
-    return path.join(this.dataDir, HOOK_LOG);
+    return this.cached('hookLog', () => path.join(this.dataDir, HOOK_LOG));
   }
   /** A message write's pending copies (see write/writeIntent.ts). */
   get writeIntent(): string {
-    return path.join(this.dataDir, WRITE_INTENT);
+    return this.cached('writeIntent', () => path.join(this.dataDir, WRITE_INTENT));
+  }
+  /** The same as a whole JSON file, as coord versions before the in-place record wrote it. */
+  get legacyWriteIntent(): string {
+    return this.cached('legacyWriteIntent', () => path.join(this.dataDir, `${WRITE_INTENT}.json`));
   }
 
   instanceStatus(id: string): string {

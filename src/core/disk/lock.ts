@@ -10,9 +10,11 @@
  * long the holder works. A lock whose owner died is taken over at once; one
  * without an owner file (being made, or made by an older coord, which only
  * refreshes its mtime) once its mtime is STALE_MS old. The holder refreshes
- * the mtime too (for those older versions) and, before every write, checks
- * that the lock is still its own: a lock taken over anyway (an older version,
- * a hand removal) aborts the write, and allOrNothing undoes what it wrote.
+ * the mtime too (for those older versions) and checks that the lock is still
+ * its own (its owner name still stands: one look) before every change and
+ * once more when the write has made its changes: a lock taken over anyway
+ * (an older version, a hand removal) at any time before that last check
+ * aborts the write, and allOrNothing undoes what it wrote.
  *
  * Only while a lock is held are SIGINT and SIGTERM caught, to remove it
  * before the process dies; any other time they end a command at once, even
@@ -36,12 +38,25 @@ const OWNER_PREFIX = 'owner-';
  * of `await send()`) reuses it instead of paying mkdir/rmdir again. The lease
  * ends on the next turn of the event loop, or after MAX_LEASE_MS so other
  * processes are never kept waiting long. Writers in this process queue up.
+ * `fn` is given the lease's number: the same for writes that follow each
+ * other under one taking of the lock, a new one once the lock was released.
  */
-export async function withLock<T>(target: string, fn: () => T | Promise<T>): Promise<T> {
+export async function withLock<T>(target: string, fn: (lease: number) => T | Promise<T>): Promise<T> {
   const lease = await obtainLease(target);
   try {
     // A synchronous body lands all or not at all, and only while the lock is still ours.
-    return await allOrNothing(fn, () => assertStillHeld(lease.held));
+    const held = lease.held;
+    let changed = false;
+    const beforeChange = () => {
+      assertStillHeld(held);
+      changed = true;
+    };
+    return await allOrNothing(() => {
+      const result = fn(lease.id);
+      // The body's changes are made (the journal undoes them all if the lock is no longer ours).
+      if (changed && !(result instanceof Promise)) assertStillHeld(held);
+      return result;
+    }, beforeChange);
   } finally {
     relinquish(lease);
   }
@@ -51,11 +66,16 @@ const MAX_LEASE_MS = 50;
 
 interface Held {
   dir: string;
+  /** The empty directory whose name says we own the lock. */
+  ownerPath: string;
   token: string;
   timer: NodeJS.Timeout;
+  /** When the holder last set the lock's mtime (Date.now()). */
+  refreshed: number;
 }
 
 interface Lease {
+  id: number;
   target: string;
   held: Held;
   since: number;
@@ -65,13 +85,14 @@ interface Lease {
 }
 
 const leases = new Map<string, Lease>();
+let leaseCount = 0;
 
 async function obtainLease(target: string): Promise<Lease> {
   for (;;) {
     const lease = leases.get(target);
     if (!lease) {
       const held = await acquireOrExplain(target);
-      const fresh: Lease = { target, held, since: Date.now(), busy: true, idle: null, waiters: [] };
+      const fresh: Lease = { id: ++leaseCount, target, held, since: Date.now(), busy: true, idle: null, waiters: [] };
       leases.set(target, fresh);
       return fresh;
     }
@@ -157,8 +178,9 @@ function tryAcquire(dir: string): Held | null {
   }
   const token = crypto.randomBytes(12).toString('hex');
   const owner: Owner = { pid: process.pid, start: processStart(process.pid), token, host: os.hostname() };
+  const ownerPath = path.join(dir, ownerName(owner));
   try {
-    fs.mkdirSync(path.join(dir, ownerName(owner)), { mode: 0o700 });
+    fs.mkdirSync(ownerPath, { mode: 0o700 });
   } catch (error) {
     // Taken away between our two mkdirs (see takeOver), or no room for another directory.
     try {
@@ -169,7 +191,24 @@ function tryAcquire(dir: string): Held | null {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
   }
-  const held: Held = { dir, token, timer: setInterval(() => refresh(held), REFRESH_MS) };
+  // Ours alone? A contender that made the lock directory, then stalled past STALE_MS before naming itself,
+  // may have named itself in ours (or we in its). Whoever sees two names backs off, so the holder's own name
+  // standing is what keeps telling it the lock is its own (see assertStillHeld).
+  if (readOwner(dir).owner?.token !== token) {
+    try {
+      fs.rmdirSync(ownerPath);
+    } catch {
+      /* gone with the directory */
+    }
+    return null;
+  }
+  const held: Held = {
+    dir,
+    ownerPath,
+    token,
+    timer: setInterval(() => refresh(held), REFRESH_MS),
+    refreshed: Date.now(),
+  };
   held.timer.unref();
   hold(held);
   return held;
@@ -267,24 +306,38 @@ function takeOver(dir: string, identity: string): void {
 }
 
 function refresh(held: Held): void {
+  if (readOwner(held.dir).owner?.token === held.token) touchLock(held);
+}
+
+function touchLock(held: Held): void {
   try {
     const now = new Date();
-    if (readOwner(held.dir).owner?.token === held.token) fs.utimesSync(held.dir, now, now);
+    fs.utimesSync(held.dir, now, now);
+    held.refreshed = now.getTime();
   } catch {
     /* checked before each write */
   }
 }
 
-/** Throws when the lock is no longer ours; refreshes its mtime when it is. */
+/**
+ * Throws when the lock is no longer ours; refreshes its mtime when it is and
+ * the last refresh is half a refresh period old (a body that works without
+ * yielding keeps it fresh through its writes; the timer does it otherwise).
+ * Ours while our owner name stands in it: a lock removed (by hand, by an
+ * older coord) or moved aside by a contender takes the name with it, and no
+ * one else can make a name with our random token. (A second name beside ours
+ * is a contender that backs off: see tryAcquire.) One look, not a listing.
+ */
 function assertStillHeld(held: Held): void {
-  if (readOwner(held.dir).owner?.token !== held.token) {
+  // (false too when it cannot be looked at: then it is not known to be ours)
+  if (!fs.existsSync(held.ownerPath)) {
     throw new CoordError(
       'locked',
       `the write lock (${held.dir}) was taken over by another process while this write held it; ` +
         'nothing was written: try again',
     );
   }
-  refresh(held);
+  if (Date.now() - held.refreshed >= REFRESH_MS / 2) touchLock(held);
 }
 
 function describeOwner(dir: string): string {

@@ -6,6 +6,11 @@
  * Counting then reads only the bytes added since; a file that shrank or whose
  * bytes at the checkpoint differ (edited by hand) is counted from scratch.
  * The checkpoint is a cache: deleting it is always safe.
+ *
+ * Each process also remembers its last count of each log (with the file's
+ * inode), checked the same way, so a writer's next count reads only the
+ * 64-byte tail and what others appended since: neither the checkpoint file
+ * nor the up to 256 KiB it lags behind are read again on every send.
  */
 import * as fs from 'fs';
 import { EMPTY_COUNT, LineCount, totalLines } from './lines';
@@ -28,7 +33,8 @@ export interface LogScan {
   size: number;
   lines: number;
   count: LineCount;
-  marks: Array<[number, number]>;
+  /** Shared with this process's remembered count: read, never changed. */
+  marks: ReadonlyArray<[number, number]>;
 }
 
 const LF = 0x0a;
@@ -43,7 +49,12 @@ function scan(buf: Buffer, base: number, count: LineCount, marks: Array<[number,
     if (line % MARK_EVERY === 1 && (marks.length === 0 || marks[marks.length - 1][0] < line))
       marks.push([line, offset]);
   };
-  if (!partial && !endsWithCR && terminators === 0 && buf.length > 0) markLineStart(base);
+  // A chunk that follows a line end starts a line (after a "\r", a "\n" first belongs to it): counting from a
+  // checkpoint that ends on a line end must mark that line as a count from the start would.
+  if (!partial && buf.length > 0) {
+    const start = endsWithCR && buf[0] === LF ? 1 : 0;
+    if (start < buf.length) markLineStart(base + start);
+  }
   if (buf.indexOf(CR) === -1) {
     for (let i = buf.indexOf(LF); i !== -1; i = buf.indexOf(LF, i + 1)) {
       if (i === 0 && endsWithCR) {
@@ -95,34 +106,69 @@ function loadCheckpoint(file: string): Checkpoint | null {
   }
 }
 
+/** This process's last count of a log (by checkpoint file), and how far the checkpoint file had it then. */
+interface Remembered extends Checkpoint {
+  logFile: string;
+  dev: number;
+  ino: number;
+  /** The size the checkpoint file was last seen or saved at (-1: unusable). */
+  persisted: number;
+}
+
+const remembered = new Map<string, Remembered>();
+
 /**
- * Counts the lines of the log, reading only what the checkpoint has not seen.
- * With `save`, a checkpoint that lags far behind is brought up to date (the
- * caller must hold the write lock).
+ * Counts the lines of the log, reading only what the checkpoint (this
+ * process's own, or the file's) has not seen. With `save`, a checkpoint file
+ * that lags far behind is brought up to date (the caller must hold the write lock).
  */
 export function scanLog(logFile: string, checkpointFile: string, save = false): LogScan {
   const fd = openIfExists(logFile);
   if (fd === null) return { size: 0, lines: 0, count: EMPTY_COUNT, marks: [] };
   try {
-    const size = fs.fstatSync(fd).size;
-    const cp = loadCheckpoint(checkpointFile);
-    const valid = cp !== null && cp.size <= size && fileTail(fd, cp.size) === cp.tail;
-    let count = valid ? cp.count : EMPTY_COUNT;
-    const marks: Array<[number, number]> = valid ? cp.marks.slice() : [];
-    let offset = valid ? cp.size : 0;
+    const st = fs.fstatSync(fd);
+    const size = st.size;
+    const valid = (cp: Checkpoint | null | undefined): cp is Checkpoint =>
+      !!cp && cp.size <= size && fileTail(fd, cp.size) === cp.tail;
+    const mem = remembered.get(checkpointFile);
+    const ours =
+      mem !== undefined && mem.logFile === logFile && mem.dev === st.dev && mem.ino === st.ino && valid(mem)
+        ? mem
+        : null;
+    let persisted = ours ? ours.persisted : -1;
+    let start: Checkpoint | null = ours;
+    // Far behind (others wrote much since), or nothing of our own: the file's checkpoint may be further on.
+    if (!ours || size - ours.size >= SAVE_AFTER_BYTES) {
+      const cp = loadCheckpoint(checkpointFile);
+      if (valid(cp)) {
+        persisted = cp.size;
+        if (!start || cp.size > start.size) start = cp;
+      } else persisted = -1;
+    }
+    let count = start ? start.count : EMPTY_COUNT;
+    // New marks go to a list of their own (seeded with the last known one, which scan() compares with):
+    // the remembered list is shared with earlier answers and never changed.
+    const known = start ? start.marks : [];
+    const seed = known.length > 0 ? 1 : 0;
+    const fresh: Array<[number, number]> = known.slice(known.length - seed);
+    let offset = start ? start.size : 0;
     while (offset < size) {
       const end = Math.min(size, offset + CHUNK);
-      count = scan(readRange(fd, offset, end), offset, count, marks);
+      count = scan(readRange(fd, offset, end), offset, count, fresh);
       offset = end;
     }
-    if (save && (!valid || size - cp.size >= SAVE_AFTER_BYTES)) {
-      const next: Checkpoint = { version: 1, size, count, tail: fileTail(fd, size), marks };
+    const marks = fresh.length > seed ? known.concat(fresh.slice(seed)) : known;
+    const tail = start && start.size === size ? start.tail : fileTail(fd, size);
+    const next: Checkpoint = { version: 1, size, count, tail, marks };
+    if (save && (persisted < 0 || size - persisted >= SAVE_AFTER_BYTES)) {
       try {
         writeAtomic(checkpointFile, JSON.stringify(next));
+        persisted = size;
       } catch {
         /* a cache: never fail a write for it */
       }
     }
+    remembered.set(checkpointFile, { ...next, logFile, dev: st.dev, ino: st.ino, persisted });
     return { size, lines: totalLines(count), count, marks };
   } finally {
     fs.closeSync(fd);
@@ -133,7 +179,12 @@ export function scanLog(logFile: string, checkpointFile: string, save = false): 
  * Reads physical lines [from, to] (1-based, inclusive) using the marks to
  * start near them. Returns fewer when the file is shorter.
  */
-export function readLogLines(logFile: string, marks: Array<[number, number]>, from: number, to: number): string[] {
+export function readLogLines(
+  logFile: string,
+  marks: ReadonlyArray<[number, number]>,
+  from: number,
+  to: number,
+): string[] {
   let start: [number, number] = [1, 0];
   for (const mark of marks)
     if (mark[0] <= from) start = mark;

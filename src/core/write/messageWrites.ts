@@ -5,9 +5,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { CoordError } from '../common/errors';
 import { Layout } from '../disk/layout';
 import { appendWhole, ensureDir } from '../disk/fsutil';
-import { readLogLines, scanLog } from '../disk/logCheckpoint';
+import { LogScan, readLogLines, scanLog } from '../disk/logCheckpoint';
 import { formatReplyPrefix } from '../formats/messagesLog';
 import { formatPythonDmLine } from '../formats/pythonDm';
 import { formatBlock } from '../formats/transcript';
@@ -32,9 +33,13 @@ export function newMessageId(): string {
     .padStart(8, '0');
 }
 
-/** Appends one log line under the held lock and returns its number. */
-export function appendLogLine(layout: Layout, line: string): number {
-  const before = scanLog(layout.messagesLog, layout.logCheckpoint, true);
+/** The log's count before a write appends to it (the caller holds the lock). */
+export function scanBeforeAppend(layout: Layout): LogScan {
+  return scanLog(layout.messagesLog, layout.logCheckpoint, true);
+}
+
+/** Appends one log line under the held lock and returns its number (`before`: the count just before). */
+export function appendLogLine(layout: Layout, line: string, before = scanBeforeAppend(layout)): number {
   // A torn last line (a crashed writer) keeps its number; ours starts on a line of its own.
   const prefix = before.count.partial ? '\n' : '';
   const data = Buffer.from(`${prefix}${line}\n`, 'utf8');
@@ -83,7 +88,13 @@ export function transcriptCopies(layout: Layout, input: OutgoingMessage, time: s
 
 export function writeAppends(appends: PlannedAppend[]): void {
   for (const a of appends) {
-    ensureDir(path.dirname(a.file));
-    appendWhole(a.file, a.text);
+    try {
+      appendWhole(a.file, a.text);
+    } catch (error) {
+      // Its directory is missing (a directory the older tools made without it, a hand removal): made, then again.
+      if ((error as CoordError).fsCode !== 'ENOENT') throw error;
+      ensureDir(path.dirname(a.file));
+      appendWhole(a.file, a.text);
+    }
   }
 }

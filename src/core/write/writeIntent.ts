@@ -1,16 +1,27 @@
 /**
  * A message is written to several files: its log line (which numbers it and
  * so commits it), then its transcript copies and its action-log line. Before
- * those appends the writer records them in data/.coord-write-intent.json and
- * removes the record when all landed. A writer killed in between leaves the
- * record behind; the next writer (under the same lock) completes the copies
+ * those appends the writer records them in data/.coord-write-intent and marks
+ * the record done when all landed. A writer killed in between leaves the
+ * record pending; the next writer (under the same lock) completes the copies
  * of a message whose log line landed, and drops the record of one whose log
  * line did not (nothing of it was written: the log line comes first).
+ *
+ * The record is one small file overwritten in place, never renamed or
+ * removed (a file renamed over another costs more than the rest of a send):
+ *   P coord-write-intent 1 <length> <hash>\n<JSON of that many bytes>
+ * Its first byte says pending ('P') or done ('D'); the length and hash make a
+ * record cut short by a kill (before its log line: nothing to complete) or
+ * followed by the end of a longer earlier one read as exactly what it is.
+ * Files are named relative to the coordination directory and must stay in it.
+ * An older coord's data/.coord-write-intent.json (the same JSON, written
+ * whole) is completed the same way, then removed.
  */
 import * as fs from 'fs';
+import * as path from 'path';
 import { CoordError } from '../common/errors';
 import { Layout } from '../disk/layout';
-import { appendWhole, readRange, withFileIfExists, writeAtomic } from '../disk/fsutil';
+import { appendWhole, readRange, readTextIfExists, removeFile, withFileIfExists, writeInPlace } from '../disk/fsutil';
 import { PlannedAppend } from './messageWrites';
 
 interface Intent {
@@ -18,49 +29,112 @@ interface Intent {
   appends: Array<PlannedAppend & { sizeBefore: number }>;
 }
 
-export function recordIntent(layout: Layout, logLine: string, appends: PlannedAppend[]): void {
+const PENDING = 0x50; // 'P'
+const DONE = Buffer.from('D');
+const HEADER = /^P coord-write-intent 1 (\d+) ([0-9a-f]{8})\n/;
+const HEADER_MAX = 64;
+
+/**
+ * Records a message's writes before its log line (`logSize`: the log's size
+ * now); false when there was no room to (see markIntentDone).
+ */
+export function recordIntent(layout: Layout, logLine: string, appends: PlannedAppend[], logSize: number): boolean {
+  const inside = path.join(layout.root, path.sep); // as the layout's paths start (path.join normalises)
   const intent: Intent = {
-    log: { line: logLine, sizeBefore: sizeOf(layout.messagesLog) },
-    appends: appends.map((a) => ({ ...a, sizeBefore: sizeOf(a.file) })),
+    log: { line: logLine, sizeBefore: logSize },
+    appends: appends.map((a) => ({
+      file: a.file.startsWith(inside) ? a.file.slice(inside.length) : path.resolve(a.file),
+      text: a.text,
+      sizeBefore: sizeOf(a.file),
+    })),
   };
+  const body = Buffer.from(JSON.stringify(intent), 'utf8');
+  const record = Buffer.concat([Buffer.from(`P coord-write-intent 1 ${body.length} ${hash(body)}\n`), body]);
   try {
-    writeAtomic(layout.writeIntent, JSON.stringify(intent));
+    writeInPlace(layout.writeIntent, record);
+    return true;
   } catch (error) {
     // A full disk: the record is a safeguard against a kill, not worth refusing a write that may still fit.
     const code = (error as CoordError).fsCode;
     if (code !== 'ENOSPC' && code !== 'EDQUOT') throw error;
+    return false;
   }
 }
 
-export function clearIntent(layout: Layout): void {
-  fs.rmSync(layout.writeIntent, { force: true });
+/** The recorded message landed whole: one byte, in place. */
+export function markIntentDone(layout: Layout): void {
+  writeInPlace(layout.writeIntent, DONE);
 }
 
 /** Completes (or drops) what a writer that died mid-message left; returns the number of copies appended. */
 export function completeTornWrite(layout: Layout): number {
-  let intent: Intent;
-  try {
-    intent = JSON.parse(fs.readFileSync(layout.writeIntent, 'utf8')) as Intent;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    clearIntent(layout); // unreadable: nothing to complete from it
-    return 0;
-  }
   let completed = 0;
-  if (landedAfter(layout.messagesLog, intent.log.sizeBefore, `${intent.log.line}\n`)) {
-    for (const a of intent.appends) {
-      if (landedAfter(a.file, a.sizeBefore, a.text)) continue;
-      appendWhole(a.file, a.text);
-      completed++;
-    }
+  if (fs.existsSync(layout.legacyWriteIntent)) {
+    const legacy = parseIntent(layout, readTextIfExists(layout.legacyWriteIntent));
+    if (legacy) completed += complete(layout, legacy);
+    removeFile(layout.legacyWriteIntent); // unreadable: nothing to complete from it
   }
-  clearIntent(layout);
+  const pending = readPendingRecord(layout);
+  if (pending !== undefined) {
+    if (pending) completed += complete(layout, pending);
+    markIntentDone(layout);
+  }
+  return completed;
+}
+
+/** The pending record; undefined when there is none (no file, or done), null when it is not whole. */
+function readPendingRecord(layout: Layout): Intent | null | undefined {
+  return withFileIfExists<Intent | null | undefined>(layout.writeIntent, undefined, (fd, size) => {
+    const head = readRange(fd, 0, Math.min(size, HEADER_MAX));
+    if (head.length === 0 || head[0] !== PENDING) return undefined;
+    const m = HEADER.exec(head.toString('latin1'));
+    if (!m) return null;
+    const start = m[0].length;
+    const length = Number(m[1]);
+    if (start + length > size) return null;
+    const body = readRange(fd, start, start + length);
+    if (hash(body) !== m[2]) return null;
+    return parseIntent(layout, body.toString('utf8'));
+  });
+}
+
+/** The intent in `text`, its files resolved in the directory (older records name them in full); null if none. */
+function parseIntent(layout: Layout, text: string): Intent | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const r = raw as Partial<Intent> | null;
+  const isSize = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
+  if (!r || typeof r.log?.line !== 'string' || !isSize(r.log.sizeBefore) || !Array.isArray(r.appends)) return null;
+  const appends: Intent['appends'] = [];
+  for (const a of r.appends as unknown[]) {
+    const x = a as Partial<PlannedAppend & { sizeBefore: number }> | null;
+    if (!x || typeof x.file !== 'string' || typeof x.text !== 'string' || !isSize(x.sizeBefore)) return null;
+    appends.push({ file: path.resolve(layout.root, x.file), text: x.text, sizeBefore: x.sizeBefore! });
+  }
+  return { log: { line: r.log.line, sizeBefore: r.log.sizeBefore! }, appends };
+}
+
+function complete(layout: Layout, intent: Intent): number {
+  if (!landedAfter(layout.messagesLog, intent.log.sizeBefore, `${intent.log.line}\n`)) return 0;
+  let completed = 0;
+  const inside = path.resolve(layout.root) + path.sep;
+  for (const a of intent.appends) {
+    // Only the directory's own files (a record names nothing else).
+    if (!path.resolve(a.file).startsWith(inside)) continue;
+    if (landedAfter(a.file, a.sizeBefore, a.text)) continue;
+    appendWhole(a.file, a.text);
+    completed++;
+  }
   return completed;
 }
 
 function sizeOf(file: string): number {
   try {
-    return fs.statSync(file).size;
+    return fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
   } catch {
     return 0;
   }
@@ -71,4 +145,14 @@ function landedAfter(file: string, from: number, text: string): boolean {
   return withFileIfExists(file, false, (fd, size) => {
     return readRange(fd, Math.max(0, from - 1), size).includes(Buffer.from(text, 'utf8'));
   });
+}
+
+/** FNV-1a, 32 bits, as 8 hex digits: enough to tell a whole record from a torn one. */
+function hash(bytes: Buffer): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) {
+    h ^= bytes[i];
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
 }

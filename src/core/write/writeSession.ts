@@ -8,8 +8,11 @@ import { ensureDir, touch } from '../disk/fsutil';
 import { withLock } from '../disk/lock';
 import { formatActionLine } from '../formats/actionLog';
 import { removeLeftoverTempFiles } from './leftovers';
-import { appendLogLine, PlannedAppend, writeAppends } from './messageWrites';
-import { clearIntent, completeTornWrite, recordIntent } from './writeIntent';
+import { appendLogLine, PlannedAppend, scanBeforeAppend, writeAppends } from './messageWrites';
+import { completeTornWrite, markIntentDone, recordIntent } from './writeIntent';
+
+/** Per lock target, the lease under which a write that completed torn writes landed (see locked()). */
+const tornWritesCompleted = new Map<string, number>();
 
 export class WriteSession {
   private registered: string | null = null;
@@ -24,16 +27,26 @@ export class WriteSession {
 
   /**
    * Runs `fn` under the directory lock; a synchronous body lands all or not
-   * at all. What a writer killed mid-write left is completed or removed first.
+   * at all. What a writer killed mid-write left is completed or removed first:
+   * once each time the lock is taken (only a holder of the lock can leave a
+   * torn write, and a write of ours that fails is undone), by the first write
+   * under it that lands.
    */
   async locked<T>(fn: () => T): Promise<T> {
+    const target = this.layout.lockTarget;
+    let completedUnder: number | null = null;
     try {
-      return await withLock(this.layout.lockTarget, () => {
-        completeTornWrite(this.layout);
+      const result = await withLock(target, (lease) => {
+        if (tornWritesCompleted.get(target) !== lease) {
+          completeTornWrite(this.layout);
+          completedUnder = lease;
+        }
         if (!this.tidied) removeLeftoverTempFiles(this.layout);
         this.tidied = true;
         return fn();
       });
+      if (completedUnder !== null) tornWritesCompleted.set(target, completedUnder);
+      return result;
     } finally {
       this.afterWrite();
     }
@@ -44,10 +57,11 @@ export class WriteSession {
    * copies, recorded beforehand so a torn write can be completed.
    */
   writeMessage(logLine: string, copies: PlannedAppend[]): number {
-    recordIntent(this.layout, logLine, copies);
-    const number = appendLogLine(this.layout, logLine);
+    const before = scanBeforeAppend(this.layout);
+    const recorded = recordIntent(this.layout, logLine, copies, before.size);
+    const number = appendLogLine(this.layout, logLine, before);
     writeAppends(copies);
-    clearIntent(this.layout);
+    if (recorded) markIntentDone(this.layout);
     return number;
   }
 

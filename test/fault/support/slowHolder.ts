@@ -3,6 +3,7 @@
  * works inside it without yielding, the way a long synchronous write does.
  *   node slowHolder.js DIR busy MS    busy-waits MS ms inside the lock, then appends to data/holder.txt
  *   node slowHolder.js DIR wait       says "locked", then appends once the file DIR/go exists
+ *   node slowHolder.js DIR last       appends, says "locked", then ends its write (no other change) once DIR/go exists
  * Prints one JSON line: the log's size when the lock was taken and before the
  * final write, or the error that write failed with.
  */
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
     // The body is synchronous, as every library write is.
     const result = await withLock(path.join(dir, 'data', '.coord'), () => {
       const before = size();
+      if (mode === 'last') appendWhole(path.join(dir, 'data', 'holder.txt'), 'its only change\n');
       fs.writeSync(1, JSON.stringify({ locked: Date.now() }) + '\n');
       if (mode === 'busy') {
         const until = Date.now() + Number(msText);
@@ -30,7 +32,7 @@ async function main(): Promise<void> {
         while (!fs.existsSync(path.join(dir, 'go'))) Atomics.wait(pause, 0, 0, 10);
       }
       const after = size();
-      appendWhole(path.join(dir, 'data', 'holder.txt'), 'written under the lock\n');
+      if (mode !== 'last') appendWhole(path.join(dir, 'data', 'holder.txt'), 'written under the lock\n');
       return { before, after, released: Date.now() };
     });
     fs.writeSync(1, JSON.stringify(result) + '\n');
