@@ -536,8 +536,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { tmpdir } = await import('node:os');
   const work = mkdtempSync(join(tmpdir(), 'coord-ext-bench-'));
   try {
-    for (const r of await benchExtension({ work, quick: process.argv.includes('--quick') }))
-      console.log(JSON.stringify(r));
+    const flags = { quick: process.argv.includes('--quick'), summary: process.argv.includes('--summary') };
+    for (const r of await benchExtension({ work, ...flags })) console.log(JSON.stringify(r));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
