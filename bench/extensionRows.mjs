@@ -8,4 +8,6 @@ export const EXTENSION_ROWS = {
   bigRoom: { name: 'open a 10k-message room in the thread panel', unit: 'ms' },
   memory: { name: 'extension host memory (RSS) with 100k messages', unit: 'MB' },
   heap: { name: 'extension host heap used with 100k messages', unit: 'MB' },
+  peakMemory: { name: 'extension host peak RSS with 100k messages', unit: 'MB' },
+  memoryAtCounts: { name: 'extension host memory (RSS) at the first counts, 100k messages', unit: 'MB' },
 };

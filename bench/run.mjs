@@ -3,7 +3,12 @@
 // printed as one table and written to bench-results.json.
 //
 //   node bench/run.mjs [--quick] [--no-extension] [--no-search] [--no-agents] [--no-nats] [--out FILE]
-//                      [--scale N (bench/scale.mjs)]
+//                      [--scale N (bench/scale.mjs)] [--extension-scale N [--scale-dir DIR]]
+//
+// --extension-scale N: only the extension rows, at 100k and at N messages (a
+// copy of --scale-dir when given, else generated), each N row beside its 100k
+// figure; the N workspace gets its summary from a first `coord` read before
+// VS Code starts, as agents' reads keep it.
 //
 // Rows (each { name, value, unit, baseline, baselineValue, ratio, goal, ok }).
 // A row with a goal is checked against it and shows PASS or FAIL; any FAIL
@@ -273,9 +278,32 @@ if (scale) {
     row(r);
   args.push('--no-extension', '--no-search', '--no-agents', '--no-nats');
 }
-if (!scale) benchCliLatency();
-const bigDir = scale ? null : benchBigLog();
-if (!scale) {
+const extensionScale = args.includes('--extension-scale') ? Number(args[args.indexOf('--extension-scale') + 1]) : 0;
+if (extensionScale) {
+  const { benchExtension } = await import(pathToFileURL(join(root, 'bench', 'extension.mjs')).href);
+  const at100k = await benchExtension({ work, quick });
+  const label = extensionScale >= 1e6 ? `${extensionScale / 1e6}M` : `${extensionScale / 1e3}k`;
+  for (const r of at100k) row(r);
+  try {
+    const big = await benchExtension({
+      work,
+      quick,
+      baseline: at100k,
+      label,
+      from: opt('--scale-dir'),
+      messages: extensionScale - 10_010,
+      summary: true,
+    });
+    for (const r of big) row(r);
+  } catch (error) {
+    benchFailed(`extension at ${label}`, error);
+  }
+  args.push('--no-extension', '--no-search', '--no-agents', '--no-nats');
+}
+const cliRows = !scale && !extensionScale;
+if (cliRows) benchCliLatency();
+const bigDir = cliRows ? benchBigLog() : null;
+if (cliRows) {
   await benchThroughput();
   await benchConcurrentWriters();
 }

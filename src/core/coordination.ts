@@ -35,7 +35,10 @@ import { watchDirectory } from './disk/directoryWatch';
 import { runSearch, runSearchFirst, SearchOptions } from './search/searchEngine';
 import { searchIndexFor } from './search/memoryIndex';
 import { CachedCorpus } from './search/indexReader';
-import { loadAndPersist, openSummary } from './search/persistedIndex';
+import { buildSearchCache, loadAndPersist, openSummary } from './search/persistedIndex';
+import { directoryStamp } from './disk/directoryStamp';
+import { computeDelta } from './search/indexDelta';
+import { SummaryView } from './attention/summaryView';
 import {
   summaryAlerts,
   summaryMentioning,
@@ -83,6 +86,16 @@ export interface OpenOptions {
    * the CLI); a long-lived reader that refreshes anyway leaves it off.
    */
   fromSummary?: boolean;
+  /**
+   * A long-lived reader that follows the directory from its summary (the
+   * extension): refresh() only notes whether any file changed, each state's
+   * answers come from the summary and are kept until the next change, and
+   * the whole directory is loaded only for what the summary cannot answer.
+   * Implies fromSummary.
+   */
+  follow?: boolean;
+  /** Called once when the whole directory is loaded after all (follow mode), with how long it took. */
+  onStoreLoad?: (ms: number) => void;
 }
 
 export interface SystemStatus {
@@ -137,7 +150,8 @@ export function openCoordination(options: OpenOptions = {}): Coordination {
     instance ?? null,
     options.now ?? coordClock(env),
     undefined,
-    options.fromSummary ?? false,
+    (options.fromSummary ?? false) || (options.follow ?? false),
+    options.follow ? { onStoreLoad: options.onStoreLoad } : undefined,
   );
 }
 
@@ -180,6 +194,9 @@ export class Coordination {
     messages: Message[];
     back: Map<Message, StoredMessage>;
   } | null = null;
+  /** Follow mode: the summary of the directory as last stamped, and a count of the states seen. */
+  private followed: { stamp: string; index: string; view: SummaryView; base: Map<string, Uint8Array> } | null = null;
+  private summaryVersion = 0;
 
   constructor(
     readonly dir: string,
@@ -187,6 +204,7 @@ export class Coordination {
     private readonly now: () => Date,
     reader?: MessageStore,
     private readonly fromSummary = false,
+    private readonly follow?: { onStoreLoad?: (ms: number) => void },
   ) {
     this.layout = new Layout(dir);
     this.store = new DirectoryStore(dir);
@@ -208,8 +226,11 @@ export class Coordination {
     return watchDirectory(this.layout, () => this.refresh(), listener);
   }
 
-  /** Nothing to release for a directory. */
-  async close(): Promise<void> {}
+  /** Releases the summary a follower holds open. */
+  async close(): Promise<void> {
+    this.followed?.view.close();
+    this.followed = null;
+  }
 
   /**
    * Writes the summary (the persisted index) that a read looked for and did
@@ -219,18 +240,47 @@ export class Coordination {
     if (!this.summaryWanted) return;
     this.summaryWanted = false;
     loadAndPersist(this.layout, () => {
-      this.refresh();
+      this.loadStore();
       return this.store;
     });
   }
 
   // ------------------------------------------------------------ reading
 
-  /** Re-reads what changed on disk; returns true when anything did. */
+  /**
+   * Re-reads what changed on disk; returns true when anything did. A follower
+   * (follow mode) that has not loaded the store only looks at the files'
+   * stamps and moves to the summary's new state.
+   */
   refresh(): boolean {
+    if (this.follow && !this.loaded) {
+      this.wroteSinceRefresh = false;
+      const before = this.summaryVersion;
+      if (this.summaryView() === null) return this.loadStore();
+      return this.refreshAttention(this.summaryVersion !== before);
+    }
+    return this.loadStore();
+  }
+
+  /** Whether the whole directory is loaded (a follower answers from its summary until something needs it). */
+  get storeLoaded(): boolean {
+    return this.loaded;
+  }
+
+  /** Loads the directory through the store (the first time: all of it), and the acks and humans. */
+  private loadStore(): boolean {
+    const first = !this.loaded;
+    const started = Date.now();
     this.loaded = true;
     this.wroteSinceRefresh = false;
+    this.followed?.view.close();
+    this.followed = null;
     const changed = this.reader.refresh();
+    if (first && this.follow) this.follow.onStoreLoad?.(Date.now() - started);
+    return this.refreshAttention(changed);
+  }
+
+  private refreshAttention(changed: boolean): boolean {
     const stamp = this.attentionStampNow();
     if (stamp === this.attentionStamp) return changed;
     this.attentionStamp = stamp;
@@ -242,13 +292,48 @@ export class Coordination {
 
   /** Increases whenever the loaded state changes. */
   get version(): number {
-    return this.reader.version + this.attentionVersion;
+    return this.reader.version + this.attentionVersion + this.summaryVersion;
   }
 
   /** The store, refreshed first when nothing is loaded yet or this object wrote since. */
   protected get state(): MessageStore {
-    if (!this.loaded || this.wroteSinceRefresh) this.refresh();
+    if (!this.loaded || this.wroteSinceRefresh) this.loadStore();
     return this.reader;
+  }
+
+  /**
+   * Follow mode: the summary for the files as they are now, opened again when
+   * any file changed; a missing or stale one is rebuilt first. Null when none
+   * can be had (a directory we cannot write to): then the store answers.
+   */
+  private summaryView(): SummaryView | null {
+    const stamp = directoryStamp(this.layout);
+    if (this.followed?.stamp === stamp) return this.followed.view;
+    const previous = this.followed;
+    this.followed = null;
+    // The same base as before (the summary file was not rewritten): only what was appended since is read
+    // again, and what the base's rows said (columns read, texts scanned) is kept.
+    let index = fileStamp(this.layout.searchIndex);
+    let corpus = previous && previous.index === index ? advanceSummary(this.layout, previous.view.corpus) : null;
+    let base = corpus && previous ? previous.base : new Map<string, Uint8Array>();
+    if (!corpus) {
+      previous?.view.close();
+      corpus = openSummary(this.layout);
+      if (!corpus && buildSearchCache(this.dir)) corpus = openSummary(this.layout);
+      if (!corpus) return null;
+      index = fileStamp(this.layout.searchIndex);
+      base = new Map();
+    }
+    this.followed = { stamp, index, base, view: new SummaryView(this.layout, corpus, base) };
+    this.summaryVersion++;
+    return this.followed.view;
+  }
+
+  /** Runs `answer` on the follower's summary while the store is not loaded; undefined otherwise. */
+  private viaSummaryView<T>(answer: (v: SummaryView) => T): T | undefined {
+    if (!this.follow || this.loaded) return undefined;
+    const view = this.summaryView();
+    return view ? answer(view) : undefined;
   }
 
   /**
@@ -258,6 +343,7 @@ export class Coordination {
    */
   private viaSummary<T>(answer: (c: CachedCorpus) => T | undefined): T | undefined {
     if (!this.fromSummary || this.loaded) return undefined;
+    if (this.follow) return this.viaSummaryView((v) => answer(v.corpus));
     const corpus = openSummary(this.layout);
     if (!corpus) {
       // Answered by a full load now; the summary is written when the command has succeeded (persistCaches).
@@ -284,8 +370,42 @@ export class Coordination {
     return this.state.allMessages().map(toMessage);
   }
 
+  /** The last `count` messages, oldest first (the end of messages()). */
+  lastMessages(count: number): Message[] {
+    const fast = this.viaSummaryView((v) => {
+      const rows: Message[] = [];
+      for (let i = Math.max(0, v.corpus.count - count); i < v.corpus.count; i++) rows.push(v.message(i));
+      return rows;
+    });
+    return fast ?? lastN(this.state.allMessages(), count).map(toMessage);
+  }
+
+  /** Messages whose text contains `needle` (as written, attention tags included), in order. */
+  messagesContaining(needle: string): Message[] {
+    const fast = this.viaSummaryView((v) => v.rowsContaining(needle).map((i) => v.message(i)));
+    return (
+      fast ??
+      this.state
+        .allMessages()
+        .filter((m) => m.text.includes(needle))
+        .map(toMessage)
+    );
+  }
+
   /** Log messages numbered above `after`, then the legacy (unnumbered) ones: cheap right after an append. */
   messagesAfter(after: number): Message[] {
+    const fast = this.viaSummaryView((v) => {
+      const c = v.corpus;
+      const numbered: number[] = [];
+      const legacy: number[] = [];
+      for (let i = 0; i < c.count; i++) {
+        const n = c.number(i);
+        if (n === null) legacy.push(i);
+        else if (n > after) numbered.push(i);
+      }
+      return [...numbered, ...legacy].map((i) => v.message(i));
+    });
+    if (fast) return fast;
     const store = this.state;
     const out: Message[] = [];
     let last: StoredMessage | undefined;
@@ -300,11 +420,16 @@ export class Coordination {
 
   /** Physical lines in data/messages.log as loaded: the next message's number is this plus one. */
   get lineCount(): number {
-    return this.state.lineCount;
+    return this.viaSummaryView((v) => summaryLineCount(v.corpus)) ?? this.state.lineCount;
   }
 
   getMessage(ref: MessageRef): Message {
-    return toMessage(this.requireMessage(ref));
+    const fast = this.viaSummaryView((v) => {
+      const i = v.find(ref);
+      if (i < 0) throw noMessage(ref, summaryLineCount(v.corpus));
+      return v.message(i);
+    });
+    return fast ?? toMessage(this.requireMessage(ref));
   }
 
   listChatrooms(): Chatroom[] {
@@ -330,12 +455,47 @@ export class Coordination {
   checkDm(peer?: string, opts: { limit?: number } = {}): Message[] {
     const me = this.requireInstance();
     const other = peer === undefined ? undefined : assertInstanceId(stripSigil(peer, '@'), 'instance');
+    const fast = this.viaSummaryView((v) => {
+      const c = v.corpus;
+      const want = opts.limit !== undefined && opts.limit > 0 ? opts.limit : Infinity;
+      const rows: number[] = [];
+      for (let i = c.count - 1; i >= 0 && rows.length < want; i--) {
+        if (c.room(i) !== null) continue;
+        const from = c.from(i);
+        const to = c.to(i);
+        if ((from === me || to === me) && (other === undefined || from === other || to === other)) rows.push(i);
+      }
+      return rows.reverse().map((i) => v.message(i));
+    });
+    if (fast) return fast;
     const list = this.state.allMessages().filter((m) => m.room === null && isBetween(m, me, other));
     return lastN(list, opts.limit).map(toMessage);
   }
 
   conversations(): Conversation[] {
     const me = this.requireInstance();
+    const fast = this.viaSummaryView((v) => {
+      const c = v.corpus;
+      // A direct message involving me is visible to me: the visible unread rows say which are unread.
+      const unread = v.unreadFlags(me, 'visible', this.unreadFilter());
+      const byPeer = new Map<string, Conversation & { lastRow: number }>();
+      for (let i = 0; i < c.count; i++) {
+        if (c.room(i) !== null) continue;
+        const from = c.from(i);
+        const to = c.to(i);
+        if (from !== me && to !== me) continue;
+        const peer = from === me ? (to ?? '') : from;
+        let conv = byPeer.get(peer);
+        if (!conv) byPeer.set(peer, (conv = { peer, messages: 0, unread: 0, last: null, lastRow: -1 }));
+        conv.messages++;
+        if (unread[i] === 1) conv.unread++;
+        conv.lastRow = i;
+      }
+      return [...byPeer.values()]
+        .map(({ lastRow, ...conv }) => ({ ...conv, last: v.message(lastRow) }))
+        .sort((a, b) => a.peer.localeCompare(b.peer));
+    });
+    if (fast) return fast;
     const reads = this.readState();
     const byPeer = new Map<string, Conversation>();
     for (const m of this.state.allMessages()) {
@@ -375,6 +535,13 @@ export class Coordination {
 
   /** Whether one message is visible to this instance (open room, or addressed to or from it). */
   isVisible(m: Message): boolean {
+    const fast = this.viaSummaryView((v) => {
+      const i = v.find(m.number ?? m.id);
+      if (i < 0) return undefined;
+      const c = v.corpus;
+      return this.visible({ from: c.from(i), room: c.room(i), to: c.to(i) }, this.roomsKnown());
+    });
+    if (fast !== undefined) return fast;
     const stored = this.requireMessage(m.number ?? m.id);
     return this.visible(stored, this.state.chatrooms());
   }
@@ -435,7 +602,20 @@ export class Coordination {
     if (!this.fromSummary || this.loaded) return undefined;
     const me = this.requireInstance();
     const shown = this.unreadFilter(room);
+    // A follower keeps the unread rows of each state: the status bar, the tree and the inbox all ask.
+    if (this.follow && room === undefined)
+      return this.viaSummaryView((v) => answer(v.corpus, v.unreadRows(me, 'visible', shown)));
     return this.viaSummary((c) => answer(c, summaryUnreadRows(this.layout, c, me, shown)));
+  }
+
+  /** Of the unread rows of `me`, those that mention it: kept with a follower's state (the status bar and tree ask). */
+  private unreadMentions(c: CachedCorpus, rows: number[], me: string): number[] {
+    const view = this.follow && !this.loaded ? this.followed : null;
+    if (view?.view.corpus !== c) return summaryMentioning(c, rows, me);
+    const known = view.view.memo(`unreadMentions:${me}`, () => new WeakMap<number[], number[]>());
+    let found = known.get(rows);
+    if (!found) known.set(rows, (found = summaryMentioning(c, rows, me)));
+    return found;
   }
 
   /** Unread counts per room ("#name") and per DM peer ("@id"), and how many mention this instance. */
@@ -465,7 +645,7 @@ export class Coordination {
     };
     const fast = this.viaUnreadSummary(undefined, (c, rows) => {
       for (const i of rows) count(c.room(i), c.from(i), c.to(i));
-      const mentions = withMentions ? summaryMentioning(c, rows, me).length : 0;
+      const mentions = withMentions ? this.unreadMentions(c, rows, me).length : 0;
       return { total: rows.length, mentions, byTarget: byTarget() };
     });
     if (fast) return fast;
@@ -478,17 +658,19 @@ export class Coordination {
     return { total: unread.length, mentions, byTarget: byTarget() };
   }
 
-  checkNotifications(): Notifications {
+  /** Unread mentions of this instance and unread alerts (none looked for with `alerts: false`). */
+  checkNotifications(opts: { alerts?: boolean } = {}): Notifications {
     const me = this.requireInstance();
+    const alerts = opts.alerts !== false;
     const fast = this.viaUnreadSummary(undefined, (c, rows) => ({
-      mentions: summaryMentioning(c, rows, me).map((i) => c.message(i)),
-      alerts: summaryAlerts(c, rows).map((i) => c.message(i)),
+      mentions: this.unreadMentions(c, rows, me).map((i) => c.message(i)),
+      alerts: alerts ? summaryAlerts(c, rows).map((i) => c.message(i)) : [],
     }));
     if (fast) return fast;
     const unread = this.unreadStored();
     return {
       mentions: unread.filter((m) => mentionsInstance(m.text, me)).map(toMessage),
-      alerts: unread.filter((m) => isAlert(m.text)).map(toMessage),
+      alerts: alerts ? unread.filter((m) => isAlert(m.text)).map(toMessage) : [],
     };
   }
 
@@ -527,6 +709,8 @@ export class Coordination {
   }
 
   search(query: string, opts: SearchOptions = {}): Message[] {
+    const fast = this.viaSummaryView((v) => runSearch(v.corpus, query, opts));
+    if (fast) return fast;
     // The index lives as long as the store; only messages added since the last search are indexed.
     return runSearch(searchIndexFor(this.state), query, opts);
   }
@@ -546,11 +730,14 @@ export class Coordination {
 
   /** Builds (or brings up to date) the search index now, e.g. off the extension's activation path. */
   warmSearchIndex(): void {
+    if (this.follow && !this.loaded) return;
     searchIndexFor(this.state);
   }
 
   statuses(): Record<string, InstanceStatus> {
-    return Object.fromEntries([...this.state.statuses()].sort(([a], [b]) => a.localeCompare(b)));
+    // The status files are read on their own: a follower need not load the messages for them.
+    const map = this.viaSummaryView((v) => v.memo('statuses', () => new DirectoryStore(this.dir).statuses()));
+    return Object.fromEntries([...(map ?? this.state.statuses())].sort(([a], [b]) => a.localeCompare(b)));
   }
 
   /** Instances that have used a coordination tool here (they have read marks or a status), and DM peers. */
@@ -667,12 +854,30 @@ export class Coordination {
       ? this.viaUnreadSummary(undefined, (c, rows) => ({
           targets: summaryReadTargets(this.layout, c, me, rows),
           lines: summaryTranscriptLines(this.layout, c),
+          alreadyRead: 0,
         }))
-      : undefined;
+      : this.viaSummaryView((v) => {
+          // A follower marks messages by their rows in the summary: unknown refs fail as the store's lookup does.
+          const rows = refs.map((ref) => {
+            const i = v.find(ref);
+            if (i < 0) throw noMessage(ref, summaryLineCount(v.corpus));
+            return i;
+          });
+          const unique = [...new Set(rows)];
+          const unread = v.unreadFlags(me, 'all', () => true);
+          const fresh = unique.filter((i) => unread[i] === 1);
+          return {
+            targets: summaryReadTargets(this.layout, v.corpus, me, fresh),
+            lines: undefined,
+            alreadyRead: unique.length - fresh.length,
+          };
+        });
     let targets: ReadTargets;
     let alreadyRead = 0;
-    if (fast) targets = fast.targets;
-    else {
+    if (fast) {
+      targets = fast.targets;
+      alreadyRead = fast.alreadyRead;
+    } else {
       this.refresh();
       const chosen = all ? this.unreadStored() : refs.map((r) => this.requireMessage(r));
       const unique = [...new Set(chosen)];
@@ -873,6 +1078,21 @@ export class Coordination {
   /** What I still owe (acks asked of me) and what others owe me, with ages. */
   acks(opts: { pendingOnly?: boolean } = {}): AckReport {
     const me = this.requireInstance();
+    const fast = this.viaSummaryView((v) => {
+      this.refreshAttention(false);
+      const input = v.ackInput(me, this.rowVisibility());
+      return ackReport({
+        me,
+        messages: input.messages,
+        acks: this.ackRecords,
+        known: this.knownInstances(),
+        humans: this.humanEntries.map((h) => h.id),
+        visible: input.visible,
+        now: this.now(),
+        pendingOnly: !!opts.pendingOnly,
+      });
+    });
+    if (fast) return fast;
     const view = this.attentionView();
     return ackReport({
       me,
@@ -888,6 +1108,34 @@ export class Coordination {
 
   /** Agents with unread messages addressed to them and no activity for `stuckAfterMs` (humans are not agents). */
   stuckAgents(opts: { stuckAfterMs?: number } = {}): StuckAgent[] {
+    return this.stuckFrom(opts, false);
+  }
+
+  /** Stuck agents, each with every waiting message or (`oldestOnly`) the oldest and their number. */
+  private stuckFrom(opts: { stuckAfterMs?: number }, oldestOnly: boolean): StuckAgent[] {
+    const oldest = (list: StuckAgent[]) =>
+      oldestOnly ? list.map((s) => ({ ...s, waiting: s.waiting.slice(0, 1), waitingTotal: s.waiting.length })) : list;
+    const fast = this.viaSummaryView((v) => {
+      this.refreshAttention(false);
+      const humans = this.humanEntries.map((h) => h.id);
+      const agents = this.knownInstances().filter((id) => !humans.includes(id));
+      const activity = this.activityFrom(v.latestBySender());
+      const now = this.now();
+      const stuckAfterMs = opts.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS;
+      const cutoff = now.getTime() - stuckAfterMs;
+      if (oldestOnly) {
+        const { totals, ...input } = v.stuckOldest(agents, humans, activity, cutoff, this.rowVisibility());
+        const stuck = findStuckAgents({ agents, humans, ...input, lastActivity: activity, now, stuckAfterMs });
+        return stuck.map((s) => ({ ...s, waiting: s.waiting.slice(0, 1), waitingTotal: totals.get(s.agent) ?? 0 }));
+      }
+      const input = v.stuckInput(agents, humans, activity, cutoff, this.rowVisibility());
+      return findStuckAgents({ agents, humans, ...input, lastActivity: activity, now, stuckAfterMs });
+    });
+    if (fast) return fast;
+    return oldest(this.stuckLoaded(opts));
+  }
+
+  private stuckLoaded(opts: { stuckAfterMs?: number }): StuckAgent[] {
     const view = this.attentionView();
     const humans = this.humanEntries.map((h) => h.id);
     const activity = this.lastActivity(view.messages);
@@ -903,9 +1151,29 @@ export class Coordination {
     });
   }
 
-  /** What is waiting on this identity (see attention/needsYou.ts); `extra` adds other features' entries. */
-  needsYou(opts: { stuckAfterMs?: number; extra?: QueueEntry[] } = {}): QueueEntry[] {
+  /**
+   * What is waiting on this identity (see attention/needsYou.ts); `extra` adds
+   * other features' entries. With `oldestWaitingOnly`, a stuck agent's entry
+   * holds only the oldest message waiting for it (and how many wait): what a
+   * view shows, without every waiting message in memory.
+   */
+  needsYou(opts: { stuckAfterMs?: number; extra?: QueueEntry[]; oldestWaitingOnly?: boolean } = {}): QueueEntry[] {
     const me = this.requireInstance();
+    const fast = this.viaSummaryView((v) => {
+      this.refreshAttention(false);
+      const humans = this.humanEntries.map((h) => h.id);
+      const input = v.needsYouInput(me, humans.includes(me), this.rowVisibility());
+      return needsYou({
+        me,
+        humans,
+        known: this.knownInstances(),
+        ...input,
+        acks: this.ackRecords,
+        stuck: this.stuckFrom(opts, !!opts.oldestWaitingOnly),
+        extra: opts.extra,
+      });
+    });
+    if (fast) return fast;
     const view = this.attentionView();
     const reads = this.readState();
     return needsYou({
@@ -916,7 +1184,7 @@ export class Coordination {
       acks: this.ackRecords,
       isRead: (m) => reads.isRead(view.stored(m)),
       visible: (m) => this.visibleTo(view.stored(m), view.rooms, me),
-      stuck: this.stuckAgents(opts),
+      stuck: this.stuckFrom(opts, !!opts.oldestWaitingOnly),
       extra: opts.extra,
     });
   }
@@ -929,15 +1197,25 @@ export class Coordination {
 
   /** Each id's latest activity: a message, a logged action, a status. Cached while nothing changed. */
   private lastActivity(messages: Message[]): Map<string, string> {
+    return this.activityFrom(messages.map((m) => ({ id: m.from, time: m.time })));
+  }
+
+  private activityFrom(senders: Array<{ id: string; time: string }>): Map<string, string> {
     const stamp = `${this.version};${fileStamp(this.layout.actionLog)}`;
     if (this.activityCache?.stamp === stamp) return this.activityCache.map;
     const map = latestActivity([
       ...this.actionLog().map((a) => ({ id: a.instance, time: a.time })),
-      ...messages.map((m) => ({ id: m.from, time: m.time })),
+      ...senders,
       ...Object.entries(this.statuses()).map(([id, st]) => ({ id, time: st.updated })),
     ]);
     this.activityCache = { stamp, map };
     return map;
+  }
+
+  /** The visibility rule over a summary row's fields, for any identity. */
+  private rowVisibility(): (m: Pick<StoredMessage, 'from' | 'room' | 'to'>, who: string) => boolean {
+    const rooms = this.roomsKnown();
+    return (m, who) => this.visibleTo(m, rooms, who);
   }
 
   /** Every message as the public shape, with the stored one behind each (for read state and visibility). */
@@ -987,15 +1265,7 @@ export class Coordination {
 
   protected requireMessage(ref: MessageRef): StoredMessage {
     const m = this.state.messageByRef(ref);
-    if (!m) {
-      const count = this.state.lineCount;
-      const range = count > 0 ? `numbers run from 1 to ${count}` : 'the log has no numbered messages yet';
-      throw new CoordError(
-        'not-found',
-        `no message ${describeRef(ref)}: ${range}; ` +
-          'legacy messages are referred to by their 8-hex id (see check-chatroom)',
-      );
-    }
+    if (!m) throw noMessage(ref, this.state.lineCount);
     return m;
   }
 
@@ -1036,8 +1306,9 @@ export class Coordination {
     const light = roomsWithoutLog(this.layout);
     const hit = light.get(lower);
     if (hit) return { room: hit, rooms: [...light.values()] };
-    this.refresh();
-    const all = this.store.chatrooms();
+    const all =
+      this.viaSummaryView((v) => roomsWithLogEvidence(this.layout, v.corpus.logRooms())) ??
+      (this.loadStore(), this.store.chatrooms());
     return { room: all.get(lower), rooms: [...all.values()] };
   }
 
@@ -1212,6 +1483,33 @@ export function roomStatusChange(
     details: `${status === 'closed' ? 'Closed' : 'Reopened'} chatroom '${room.name}' - Reason: ${reason}`,
   };
   return { updated, action };
+}
+
+/** The summary `corpus` brought up to the files as they are now (its delta read again); null when it cannot be. */
+function advanceSummary(layout: Layout, corpus: CachedCorpus): CachedCorpus | null {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const delta = computeDelta(layout, corpus);
+    if (delta === 'moved') continue;
+    if (delta === null) return null;
+    corpus.setDelta(delta);
+    return corpus;
+  }
+  return null;
+}
+
+/** Physical lines in the log as the summary knows them (the store's lineCount). */
+function summaryLineCount(c: CachedCorpus): number {
+  let lines = c.header.log.lines;
+  for (let i = c.baseCount; i < c.count; i++) lines = Math.max(lines, c.lastLine(i) ?? 0);
+  return lines;
+}
+
+function noMessage(ref: MessageRef, count: number): CoordError {
+  const range = count > 0 ? `numbers run from 1 to ${count}` : 'the log has no numbered messages yet';
+  return new CoordError(
+    'not-found',
+    `no message ${describeRef(ref)}: ${range}; legacy messages are referred to by their 8-hex id (see check-chatroom)`,
+  );
 }
 
 function lastN<T>(list: T[], limit?: number): T[] {

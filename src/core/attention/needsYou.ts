@@ -101,7 +101,7 @@ export function needsYou(input: NeedsYouInput): QueueEntry[] {
     if (s.agent === me) continue;
     const oldest = s.waiting[0];
     const idle = s.idleMs === null ? 'never active here' : `idle ${Math.round(s.idleMs / 60000)} min`;
-    const summary = `${s.agent}, ${s.waiting.length} unread addressed to it, ${idle}`;
+    const summary = `${s.agent}, ${s.waitingTotal ?? s.waiting.length} unread addressed to it, ${idle}`;
     entries.push({
       key: `stuck:${s.agent}`,
       kind: 'stuck',

@@ -12,6 +12,11 @@ export interface StuckAgent {
   agent: string;
   /** Unread messages addressed to it that are older than the threshold. */
   waiting: Message[];
+  /**
+   * How many messages wait, when `waiting` holds only the oldest of them (a
+   * queue asked for no more: Coordination.needsYou's oldestWaitingOnly).
+   */
+  waitingTotal?: number;
   /** Its last activity here, or null when none is known. */
   lastActivity: string | null;
   /** Milliseconds since its last activity (null when none is known). */

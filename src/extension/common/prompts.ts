@@ -112,14 +112,19 @@ export async function pickInstance(service: PickerSource, title: string, self: s
 /** Recent visible messages; a typed number or 8-hex id is accepted too. */
 export async function pickMessage(service: PickerSource, title: string): Promise<string> {
   const c = service.coordination;
-  const all = c.messages();
   const recent: Message[] = [];
-  for (let i = all.length - 1; i >= 0 && recent.length < 200; i--) {
-    try {
-      if (c.isVisible(all[i])) recent.push(all[i]);
-    } catch {
-      /* skip */
+  // The newest messages first, a larger window each time until 200 visible ones are found (or there are no more).
+  for (let window = 400, seen = 0; recent.length < 200; window *= 4) {
+    const last = c.lastMessages(window);
+    for (let i = last.length - 1 - seen; i >= 0 && recent.length < 200; i--) {
+      try {
+        if (c.isVisible(last[i])) recent.push(last[i]);
+      } catch {
+        /* skip */
+      }
     }
+    if (last.length < window) break;
+    seen = last.length;
   }
   recent.sort((a, b) => (timeMillis(b.time) || 0) - (timeMillis(a.time) || 0));
   const items = recent.map((m) => ({

@@ -44,6 +44,8 @@ export class CoordinationService extends Disposable {
 
   /** Fires after the directory (or the identity) changed and was re-read. */
   readonly onDidChange = this.changeEmitter.event;
+  /** When the change being announced began to be (Date.now()): a listener sees how long those before it took. */
+  changeStartedAt = 0;
   state: ServiceState = 'idle';
   /** The directory in use, or null. */
   dir: string | null = null;
@@ -125,7 +127,7 @@ export class CoordinationService extends Disposable {
       this.state = 'error';
       this.lastError = errorMessage(error);
       this.log.error(`loading failed: ${this.lastError}`);
-      this.changeEmitter.fire();
+      this.fireChange();
     });
     this.loadPromise = run;
     return run;
@@ -165,14 +167,25 @@ export class CoordinationService extends Disposable {
           )
           .then((pick) => pick && vscode.commands.executeCommand('coordination.initializeDirectory'));
       }
-      this.changeEmitter.fire();
+      this.fireChange();
       return;
     }
     this.dir = found.dir;
     this.folder = found.folder;
     this.identity = await this.resolveIdentity();
-    this.coord = openCoordination({ dir: found.dir, instance: this.identity ?? undefined, env: {} });
-    this.coord.refresh();
+    // Followed from the directory's summary: the whole directory is loaded only for what the summary cannot answer.
+    const coord = openCoordination({
+      dir: found.dir,
+      instance: this.identity ?? undefined,
+      env: {},
+      follow: true,
+      onStoreLoad: (ms) =>
+        this.log.info(
+          `loaded the whole directory (${coord.lineCount} log lines) in ${ms} ms, for ${callers(new Error().stack)}`,
+        ),
+    });
+    this.coord = coord;
+    coord.refresh();
     this.lastVersion = this.coord.version;
     this.state = 'ready';
     this.lastError = null;
@@ -184,7 +197,12 @@ export class CoordinationService extends Disposable {
       `loaded ${found.dir}${folders.length > 1 ? ` (workspace folder '${found.folder?.name}')` : ''} ` +
         `as ${this.identity ?? '(no identity)'} in ${Date.now() - started} ms`,
     );
-    this.changeEmitter.fire();
+    this.fireChange();
+    // The listeners (status bar first, then the tree) have shown the first counts.
+    this.log.info(
+      `first counts shown ${Date.now() - started} ms after the load began, ` +
+        `${coord.storeLoaded ? 'from the loaded directory' : 'from the summary (the directory is not loaded)'}`,
+    );
   }
 
   /** The conversation on a NATS server: its replica pushes changes, so no file watcher. */
@@ -201,7 +219,7 @@ export class CoordinationService extends Disposable {
     await setContext('coordination.hasDirectory', true);
     await setContext('coordination.noDirectory', false);
     this.log.info(`loaded ${this.dir} as ${this.identity ?? '(no identity)'} in ${Date.now() - started} ms`);
-    this.changeEmitter.fire();
+    this.fireChange();
   }
 
   private closeBackend(): void {
@@ -316,8 +334,13 @@ export class CoordinationService extends Disposable {
     if (this.coord.version === this.lastVersion) return false;
     this.lastVersion = this.coord.version;
     this.watchStats.changes++;
-    this.changeEmitter.fire();
+    this.fireChange();
     return true;
+  }
+
+  private fireChange(): void {
+    this.changeStartedAt = Date.now();
+    this.changeEmitter.fire();
   }
 
   /** Runs a write, then refreshes at once so every view shows it. */
@@ -329,6 +352,17 @@ export class CoordinationService extends Disposable {
     this.refreshNow();
     return result;
   }
+}
+
+/** The frames of a stack above the core's loading code: what needed the whole directory. */
+function callers(stack: string | undefined): string {
+  const frames = (stack ?? '').split('\n').slice(1);
+  return (
+    frames
+      .slice(3, 7)
+      .map((f) => f.trim().replace(/^at /, ''))
+      .join(' < ') || 'an unknown caller'
+  );
 }
 
 function setContext(key: string, value: unknown): Thenable<unknown> {

@@ -21,26 +21,35 @@ export interface QueueChange {
 /** How often the queue is recomputed without a change on disk (stuck agents age). */
 const CLOCK_TICK_MS = 60_000;
 const UPDATE_DELAY_MS = 15;
+const MAX_UPDATE_DELAY_MS = 30_000;
 
 export class NeedsYouModel extends Disposable {
   private current: QueueEntry[] = [];
   private signature = '';
   private basis: { coord: unknown; identity: string | null; version: number } | null = null;
   private readonly sources = new Set<QueueSource>();
+  /** How long the last computation of the queue took. */
+  private lastCostMs = 0;
   private readonly emitter = this._register(new vscode.EventEmitter<QueueChange>());
   readonly onDidChange = this.emitter.event;
 
   constructor(private readonly service: CoordinationService) {
     super();
     const tick = setInterval(() => this.update(true), CLOCK_TICK_MS);
-    // After the listeners that show unread counts have run and their updates have left the host.
+    // After the listeners that show unread counts have run and their updates have left the host: on a
+    // large directory the queue takes seconds, so it waits twice as long as those listeners took and as it
+    // took itself last time (the status bar is never held back behind it for long).
     let pending: NodeJS.Timeout | null = null;
     this._register(
       service.onDidChange(() => {
-        pending ??= setTimeout(() => {
-          pending = null;
-          this.update();
-        }, UPDATE_DELAY_MS);
+        const before = Date.now() - service.changeStartedAt;
+        pending ??= setTimeout(
+          () => {
+            pending = null;
+            this.update();
+          },
+          Math.max(UPDATE_DELAY_MS, Math.min(MAX_UPDATE_DELAY_MS, 2 * Math.max(before, this.lastCostMs))),
+        );
       }),
     );
     this._register({ dispose: () => (pending ? clearTimeout(pending) : undefined) });
@@ -87,11 +96,19 @@ export class NeedsYouModel extends Disposable {
     if (same && !force) return;
     const first = this.basis === null || this.basis.coord !== basis.coord || this.basis.identity !== basis.identity;
     let entries: QueueEntry[];
+    const started = Date.now();
     try {
-      entries = c.needsYou({ stuckAfterMs: stuckAfterMs(), extra: [...this.sources].flatMap((s) => s()) });
+      // A stuck agent's entry needs only the oldest waiting message (a million-message directory may hold 100k).
+      entries = c.needsYou({
+        stuckAfterMs: stuckAfterMs(),
+        extra: [...this.sources].flatMap((s) => s()),
+        oldestWaitingOnly: true,
+      });
     } catch (error) {
       service.log.warn(`needs you: ${errorMessage(error)}`);
       return;
+    } finally {
+      this.lastCostMs = Date.now() - started;
     }
     this.publish(entries, first, basis);
   }

@@ -31,7 +31,7 @@ export class UnreadModel {
     const c = this.cached;
     if (c && c.coord === coord && c.version === coord.version && c.identity === identity) return c.value;
     const counts = coord.unreadCounts();
-    const mentionList = coord.checkNotifications().mentions;
+    const mentionList = coord.checkNotifications({ alerts: false }).mentions;
     const mentionsByTarget: Record<string, number> = {};
     for (const m of mentionList) {
       const key = conversationOf(m, identity);

@@ -33,7 +33,7 @@ export class CodeRefHovers extends Disposable implements vscode.HoverProvider {
     if (!folder) return undefined;
     const rel = path.relative(folder.uri.fsPath, doc.uri.fsPath).split(path.sep).join('/');
     const line = position.line + 1;
-    const hits = (this.pointers().get(rel) ?? []).filter((p) => p.line <= line && line <= p.endLine);
+    const hits = this.pointers(rel).filter((p) => p.line <= line && line <= p.endLine);
     if (hits.length === 0) return undefined;
     const me = this.service.identity;
     const md = new vscode.MarkdownString();
@@ -49,21 +49,23 @@ export class CodeRefHovers extends Disposable implements vscode.HoverProvider {
     return new vscode.Hover(md);
   }
 
-  /** Workspace-relative path → the messages that point into it, oldest first. */
-  private pointers(): Map<string, Pointer[]> {
+  /**
+   * The messages that point into `rel` (a workspace-relative path), oldest
+   * first: only messages whose text names the path are looked at.
+   */
+  private pointers(rel: string): Pointer[] {
     const c = this.service.coordination;
-    if (this.index && this.index.version === c.version && this.index.dir === this.service.dir) return this.index.byPath;
-    const byPath = new Map<string, Pointer[]>();
-    for (const message of c.messages()) {
-      const refs = findCodeRefs(message.text);
+    if (this.index?.version !== c.version || this.index.dir !== this.service.dir)
+      this.index = { version: c.version, dir: this.service.dir, byPath: new Map() };
+    const cached = this.index.byPath.get(rel);
+    if (cached) return cached;
+    const list: Pointer[] = [];
+    for (const message of c.messagesContaining(`${rel}:`)) {
+      const refs = findCodeRefs(message.text).filter((r) => r.path === rel);
       if (refs.length === 0 || !c.isVisible(message)) continue;
-      for (const r of refs) {
-        const list = byPath.get(r.path) ?? [];
-        list.push({ message, line: r.line, endLine: r.endLine });
-        byPath.set(r.path, list);
-      }
+      for (const r of refs) list.push({ message, line: r.line, endLine: r.endLine });
     }
-    this.index = { version: c.version, dir: this.service.dir, byPath };
-    return byPath;
+    this.index.byPath.set(rel, list);
+    return list;
   }
 }

@@ -1,0 +1,339 @@
+/**
+ * One state of the directory's summary (the persisted index plus what was
+ * appended since, search/persistedIndex.ts) for a reader that stays open and
+ * follows the directory without loading it (the extension): the answers of
+ * one state are computed once and kept until the files change.
+ *
+ * The attention answers (Needs you, acks, stuck agents) run the same pure
+ * rules as a loaded store (needsYou.ts, ackLedger.ts, stuckAgents.ts) over
+ * the few rows that can matter to them, found from the summary's columns and
+ * a scan of its texts: every row a rule could keep is among them, in the
+ * store's order, so the rules return what they return over every message.
+ */
+import type { Message } from '../common/messageTypes';
+import { decodeAttention } from '../formats/attentionTags';
+import { Layout } from '../disk/layout';
+import { timestampToMillis } from '../common/time';
+import { CachedCorpus } from '../search/indexReader';
+import { summaryUnreadRows, UnreadFacts } from '../search/summaryReads';
+import { addresses } from './addressing';
+
+/** Who may see a row: the caller's visibility rule for one identity. */
+export type RowVisibility = (facts: UnreadFacts, who: string) => boolean;
+
+/** Texts whose stored tags can make a message urgent or ask for an ack (attentionTags.ts), lower-cased. */
+const TAG_NEEDLES = ['[urgent] ', '[please ack] '];
+
+export class SummaryView {
+  private readonly memos = new Map<string, unknown>();
+  private readonly messages = new Map<number, Message>();
+
+  constructor(
+    readonly layout: Layout,
+    readonly corpus: CachedCorpus,
+    /** What the base's rows said, kept across the states that share this corpus (it only grows after them). */
+    private readonly base: Map<string, Uint8Array> = new Map(),
+  ) {}
+
+  close(): void {
+    this.corpus.close();
+  }
+
+  /** Computed once for this state. */
+  memo<T>(key: string, compute: () => T): T {
+    if (this.memos.has(key)) return this.memos.get(key) as T;
+    const value = compute();
+    this.memos.set(key, value);
+    return value;
+  }
+
+  /** Row i as a message (the same object each time it is asked for, so rules can map it back). */
+  message(i: number): Message {
+    let m = this.messages.get(i);
+    if (!m) {
+      m = this.corpus.message(i);
+      this.messages.set(i, m);
+    }
+    return m;
+  }
+
+  /** The rows `who` has not read among those `shown` keeps, remembered under `key`. */
+  unreadRows(who: string, key: string, shown: (m: UnreadFacts) => boolean): number[] {
+    return this.memo(`unread:${who}:${key}`, () => summaryUnreadRows(this.layout, this.corpus, who, shown));
+  }
+
+  /** The same as a set of flags by row. */
+  unreadFlags(who: string, key: string, shown: (m: UnreadFacts) => boolean): Uint8Array {
+    return this.memo(`unreadFlags:${who}:${key}`, () => {
+      const flags = new Uint8Array(this.corpus.count);
+      for (const i of this.unreadRows(who, key, shown)) flags[i] = 1;
+      return flags;
+    });
+  }
+
+  /**
+   * Rows whose text may contain one of `needles` (a superset: the rules
+   * decide). The base's texts are scanned once per corpus; the rows appended
+   * since are looked at each time.
+   */
+  private textFlags(needles: string[], lower: boolean): Uint8Array {
+    const key = `text:${lower}:${needles.join('\u0000')}`;
+    return this.memo(key, () => {
+      const c = this.corpus;
+      const flags = new Uint8Array(c.count);
+      const base = this.base.get(key);
+      if (!base) {
+        c.markTextContaining(needles, lower, flags);
+        this.base.set(key, flags.slice(0, c.baseCount));
+        return flags;
+      }
+      flags.set(base);
+      for (let i = c.baseCount; i < c.count; i++) {
+        const text = lower ? c.text(i).toLowerCase() : c.text(i);
+        if (needles.some((n) => text.includes(n))) flags[i] = 1;
+      }
+      return flags;
+    });
+  }
+
+  /**
+   * The row of a message by number, `#N` or 8-hex id, as the store looks it
+   * up (lookupMessageRef): an 8-digit string is an id when no message has
+   * that number. -1 when there is none.
+   */
+  find(ref: number | string): number {
+    const c = this.corpus;
+    const i = c.find(ref);
+    if (i >= 0 || typeof ref !== 'string' || !/^\d{8}$/.test(ref)) return i;
+    for (let k = 0; k < c.count; k++) if (c.number(k) === null && c.id(k) === ref) return k;
+    for (let k = 0; k < c.count; k++) if (c.id(k) === ref) return k;
+    return -1;
+  }
+
+  /** Rows whose stored text contains `needle`, in order. */
+  rowsContaining(needle: string): number[] {
+    return this.memo(`containing:${needle}`, () => {
+      const c = this.corpus;
+      const flags = this.textFlags([needle], false);
+      const rows: number[] = [];
+      for (let i = 0; i < c.count; i++) if (flags[i] === 1 && c.text(i).includes(needle)) rows.push(i);
+      return rows;
+    });
+  }
+
+  private facts(i: number): UnreadFacts {
+    const c = this.corpus;
+    return { from: c.from(i), room: c.room(i), to: c.to(i) };
+  }
+
+  /** Rows `id` may be addressed by: sent to it directly, or naming it (or everyone, or the humans) in the text. */
+  private addressedFlags(id: string, human: boolean): Uint8Array {
+    const needles = [`@${id}`, '@all', ...(human ? ['@human'] : [])];
+    const text = this.textFlags(needles, false);
+    return this.memo(`addressed:${id}:${human}`, () => {
+      const c = this.corpus;
+      const flags = new Uint8Array(c.count);
+      for (let i = 0; i < c.count; i++) if (text[i] === 1 || c.target(i) === `@${id}`) flags[i] = 1;
+      return flags;
+    });
+  }
+
+  private rowsToMessages(rows: Iterable<number>): { messages: Message[]; row: Map<Message, number> } {
+    const sorted = [...new Set(rows)].sort((a, b) => a - b);
+    const row = new Map<Message, number>();
+    const messages = sorted.map((i) => {
+      const m = this.message(i);
+      row.set(m, i);
+      return m;
+    });
+    return { messages, row };
+  }
+
+  /**
+   * What needsYou() reads for `me`: the messages from others it may list
+   * (tagged, or addressed to me) and mine that may answer them (replies to
+   * them, direct messages to their senders), with read state and visibility.
+   */
+  needsYouInput(
+    me: string,
+    human: boolean,
+    visible: RowVisibility,
+  ): { messages: Message[]; isRead: (m: Message) => boolean; visible: (m: Message) => boolean } {
+    const c = this.corpus;
+    const tagged = this.textFlags(TAG_NEEDLES, true);
+    const addressed = this.addressedFlags(me, human);
+    const listed = new Uint8Array(c.count);
+    const rows: number[] = [];
+    const askers = new Set<string>();
+    for (let i = 0; i < c.count; i++) {
+      if ((tagged[i] !== 1 && addressed[i] !== 1) || c.from(i) === me) continue;
+      rows.push(i);
+      listed[i] = 1;
+      if (c.target(i) === `@${me}`) askers.add(c.from(i));
+    }
+    for (let i = 0; i < c.count; i++) {
+      if (c.from(i) !== me) continue;
+      const parent = c.parent(i);
+      const target = c.target(i);
+      if ((parent >= 0 && listed[parent] === 1) || (target.startsWith('@') && askers.has(target.slice(1))))
+        rows.push(i);
+    }
+    const { messages, row } = this.rowsToMessages(rows);
+    // The rule asks whether a message is read only of those I can see: the unread rows the counts use.
+    const unread = this.unreadFlags(me, 'visible', (f) => visible(f, me));
+    return {
+      messages,
+      isRead: (m) => unread[row.get(m)!] !== 1,
+      visible: (m) => visible(this.facts(row.get(m)!), me),
+    };
+  }
+
+  /** The messages that may ask for an ack (ackReport() keeps only those), and whether `me` sees each. */
+  ackInput(me: string, visible: RowVisibility): { messages: Message[]; visible: (m: Message) => boolean } {
+    const tagged = this.textFlags(['[please ack] '], true);
+    const rows: number[] = [];
+    for (let i = 0; i < this.corpus.count; i++) if (tagged[i] === 1) rows.push(i);
+    const { messages, row } = this.rowsToMessages(rows);
+    return { messages, visible: (m) => visible(this.facts(row.get(m)!), me) };
+  }
+
+  /**
+   * What findStuckAgents() reads: for each agent idle for the whole threshold
+   * (the same test it makes), the messages addressed to it before the cutoff,
+   * with each agent's read state and visibility.
+   */
+  stuckInput(
+    agents: readonly string[],
+    humans: readonly string[],
+    lastActivity: ReadonlyMap<string, string>,
+    cutoff: number,
+    visible: RowVisibility,
+  ): {
+    messages: Message[];
+    isRead: (m: Message, who: string) => boolean;
+    visibleTo: (m: Message, who: string) => boolean;
+  } {
+    const c = this.corpus;
+    const rows: number[] = [];
+    const unread = new Map<string, Uint8Array>();
+    for (const agent of agents) {
+      const last = lastActivity.get(agent);
+      const lastMs = last === undefined ? NaN : timestampToMillis(last);
+      if (!(Number.isNaN(lastMs) || lastMs <= cutoff)) continue;
+      const addressed = this.addressedFlags(agent, humans.includes(agent));
+      const flags = this.unreadFlags(agent, 'visible', (f) => visible(f, agent));
+      unread.set(agent, flags);
+      for (let i = 0; i < c.count; i++) if (addressed[i] === 1 && flags[i] === 1) rows.push(i);
+    }
+    const { messages, row } = this.rowsToMessages(rows);
+    return {
+      messages,
+      // Only rows addressed to an idle agent are here; the rule asks nothing else.
+      isRead: (m, who) => unread.get(who)?.[row.get(m)!] !== 1,
+      visibleTo: (m, who) => visible(this.facts(row.get(m)!), who),
+    };
+  }
+
+  /**
+   * For each agent idle past `cutoff` (the test findStuckAgents() makes),
+   * how many messages wait for it and the oldest of them, found row by row
+   * with the rule's own test of one message (addressed to it, visible to it,
+   * unread by it, from before the cutoff) and no message built but the
+   * oldest. Handing findStuckAgents() just those oldest messages gives its
+   * answer with only the oldest waiting message of each agent.
+   */
+  stuckOldest(
+    agents: readonly string[],
+    humans: readonly string[],
+    lastActivity: ReadonlyMap<string, string>,
+    cutoff: number,
+    visible: RowVisibility,
+  ): {
+    messages: Message[];
+    isRead: (m: Message, who: string) => boolean;
+    visibleTo: (m: Message, who: string) => boolean;
+    totals: Map<string, number>;
+  } {
+    const c = this.corpus;
+    const oldest: number[] = [];
+    const totals = new Map<string, number>();
+    const unread = new Map<string, Uint8Array>();
+    // One message-shaped probe, refilled for each row: addresses() reads who, where and (in a room) the text.
+    const probe: Message = {
+      number: null,
+      id: '',
+      time: '',
+      from: '',
+      target: '',
+      text: '',
+      replyTo: null,
+      importance: 'normal',
+      ackRequired: false,
+    };
+    for (const agent of agents) {
+      const last = lastActivity.get(agent);
+      const lastMs = last === undefined ? NaN : timestampToMillis(last);
+      if (!(Number.isNaN(lastMs) || lastMs <= cutoff)) continue;
+      const addressed = this.addressedFlags(agent, humans.includes(agent));
+      const flags = this.unreadFlags(agent, 'visible', (f) => visible(f, agent));
+      unread.set(agent, flags);
+      let count = 0;
+      let first = -1;
+      for (let i = 0; i < c.count; i++) {
+        if (addressed[i] !== 1 || flags[i] !== 1) continue;
+        const t = this.millis(c.time(i));
+        if (Number.isNaN(t) || t > cutoff) continue;
+        probe.from = c.from(i);
+        probe.target = c.target(i);
+        probe.text = probe.target.startsWith('@') ? '' : decodeAttention(c.text(i)).text;
+        if (!addresses(probe, agent, humans)) continue;
+        count++;
+        if (first < 0) first = i;
+      }
+      if (count > 0) {
+        totals.set(agent, count);
+        oldest.push(first);
+      }
+    }
+    const { messages, row } = this.rowsToMessages(oldest);
+    return {
+      messages,
+      isRead: (m, who) => unread.get(who)?.[row.get(m)!] !== 1,
+      visibleTo: (m, who) => visible(this.facts(row.get(m)!), who),
+      totals,
+    };
+  }
+
+  /**
+   * timestampToMillis() with the minute's start parsed once: within a minute
+   * local time runs evenly (clocks change on the minute), so the seconds add.
+   */
+  private millis(time: string): number {
+    const minute = time.slice(0, 16);
+    let start = this.minutes.get(minute);
+    if (start === undefined) {
+      start = timestampToMillis(`${minute}:00`);
+      this.minutes.set(minute, start);
+    }
+    if (Number.isNaN(start) || time.length !== 19) return timestampToMillis(time);
+    const seconds = Number(time.slice(17));
+    return time[16] === ':' && seconds >= 0 && seconds < 60 ? start + seconds * 1000 : timestampToMillis(time);
+  }
+
+  private readonly minutes = new Map<string, number>();
+
+  /** Each sender's newest message time (what latestActivity() keeps of the messages). */
+  latestBySender(): Array<{ id: string; time: string }> {
+    return this.memo('latestBySender', () => {
+      const c = this.corpus;
+      const newest = new Map<string, string>();
+      for (let i = 0; i < c.count; i++) {
+        const from = c.from(i);
+        const time = c.time(i);
+        const prev = newest.get(from);
+        if (prev === undefined || time > prev) newest.set(from, time);
+      }
+      return [...newest].map(([id, time]) => ({ id, time }));
+    });
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * A follower (openCoordination({ follow: true }), what the extension opens)
+ * answers every read from the directory's summary, without loading the
+ * directory, and its answers equal a full load's: on the legacy sample and on
+ * a generated directory with urgent messages, ack requests, acks, questions
+ * answered and not, a human, a closed room and code references; for every
+ * identity; after others append (the summary's delta), after read marks
+ * change, and after its own writes. Its read marks are the ones a full load
+ * writes, byte for byte.
+ */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Coordination, openCoordination } from '../../src/core';
+import { copySample, REPO_ROOT, tempDir } from '../support/helpers';
+
+const NOW = new Date('2026-12-05T12:00:00');
+const now = () => NOW;
+
+async function generate(dir: string, messages: number): Promise<void> {
+  const url = 'file://' + path.join(REPO_ROOT, 'scripts', 'generate-dir.mjs');
+  const mod = await (
+    new Function('u', 'return import(u)') as (u: string) => Promise<{ generateDir: (d: string, o: object) => unknown }>
+  )(url);
+  mod.generateDir(dir, { messages, seed: 5 });
+}
+
+/** Writes are made two hours before the reads, so agents that wrote nothing since look stuck. */
+const EARLIER = new Date('2026-12-05T10:00:00');
+
+const open = (dir: string, instance: string, follow: boolean, clock = now) =>
+  openCoordination({ dir, instance, env: {}, now: clock, ...(follow ? { follow: true } : {}) });
+
+/** What the extension and the commands ask of one identity. */
+function answers(c: Coordination): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const ask = (name: string, fn: () => unknown) => {
+    try {
+      out[name] = fn();
+    } catch (error) {
+      out[name] = { error: String(error) };
+    }
+  };
+  const peers = c.knownInstances().filter((i) => i !== c.instance);
+  ask('listChatrooms', () => c.listChatrooms());
+  ask('unreadCounts', () => c.unreadCounts());
+  ask('checkNotifications', () => c.checkNotifications());
+  ask('checkInbox', () => c.checkInbox({ limit: 20 }));
+  ask('checkUnread general', () => c.checkUnread({ room: 'general' }));
+  ask('conversations', () => c.conversations());
+  ask('checkDm', () => c.checkDm());
+  ask('checkDm limited', () => c.checkDm(undefined, { limit: 5 }));
+  for (const p of peers) ask(`checkDm ${p}`, () => c.checkDm(p));
+  ask('statuses', () => c.statuses());
+  ask('lineCount', () => c.lineCount);
+  ask('messagesAfter', () => c.messagesAfter(Math.max(0, c.lineCount - 40)));
+  ask('lastMessages', () => c.lastMessages(25));
+  ask('messagesContaining', () => c.messagesContaining('src/app.ts:'));
+  ask('getMessage 3', () => c.getMessage(3));
+  ask('getMessage missing', () => c.getMessage(10_000_000));
+  ask('isVisible', () => c.lastMessages(40).map((m) => c.isVisible(m)));
+  ask('acks', () => c.acks());
+  ask('acks pending', () => c.acks({ pendingOnly: true }));
+  ask('stuckAgents', () => c.stuckAgents({ stuckAfterMs: 60_000 }));
+  ask('needsYou', () => c.needsYou({ stuckAfterMs: 60_000 }));
+  ask('needsYou oldest waiting', () => c.needsYou({ stuckAfterMs: 60_000, oldestWaitingOnly: true }));
+  ask('checkNotifications without alerts', () => c.checkNotifications({ alerts: false }));
+  ask('search', () => c.search('deploy'));
+  ask('systemStatus', () => c.systemStatus());
+  ask('checkChatroom', () => c.checkChatroom('general', { limit: 12 }));
+  return out;
+}
+
+function assertSameAnswers(dir: string, instance: string, follower?: Coordination): void {
+  const f = follower ?? open(dir, instance, true);
+  f.refresh();
+  const got = answers(f);
+  assert.strictEqual(f.storeLoaded, false, `the follower of ${instance} loaded the directory`);
+  const want = answers(open(dir, instance, false));
+  for (const key of Object.keys(want)) assert.deepStrictEqual(got[key], want[key], `${instance}: ${key}`);
+}
+
+/** Attention traffic on top of a directory: urgent, acks asked and given, questions, a human, code refs. */
+async function plant(dir: string): Promise<void> {
+  const as = (id: string) => open(dir, id, false, () => EARLIER);
+  await as('alice').registerHuman('alice');
+  const i2 = as('instance-2');
+  await i2.send('#general', 'the build is red, see src/app.ts:12-14', { importance: 'urgent' });
+  const asked = await i2.sendDm('instance-1', 'please confirm the freeze', { ack: true });
+  await i2.send('#general', '@instance-1 can you review the deploy?');
+  const q = await i2.sendDm('instance-1', 'are you on the migration?');
+  await as('instance-3').send('#dev', '@all who owns src/app.ts:40?', { ack: true });
+  await as('instance-3').send('#dev', '@human please look at this?');
+  const i1 = as('instance-1');
+  await i1.reply(q.number!, 'yes, on it');
+  await i1.ack([asked.number!]);
+  await as('instance-4').send('#ops', 'closing soon, src/app.ts:12');
+  await as('instance-4').closeChatroom('ops', 'done here');
+}
+
+describe('a follower answers from the summary as a full load does', function () {
+  this.timeout(300_000);
+
+  it('on the legacy sample, for every identity, without loading the directory', () => {
+    const dir = copySample();
+    for (const id of open(dir, 'instance-1', false).knownInstances()) assertSameAnswers(dir, id);
+  });
+
+  it('on a generated directory with attention traffic, after appends, read marks and its own writes', async () => {
+    const dir = path.join(tempDir('coord-follow-'), 'coordination');
+    await generate(dir, 3000);
+    await plant(dir);
+    for (const id of ['instance-1', 'instance-2', 'instance-3', 'alice']) assertSameAnswers(dir, id);
+    // The answers compared hold something of each kind.
+    const full = open(dir, 'instance-1', false);
+    const reasons = new Set(full.needsYou({ stuckAfterMs: 60_000 }).flatMap((e) => e.reasons));
+    assert.deepStrictEqual([...reasons].sort(), ['ack', 'direct', 'question', 'stuck', 'urgent']);
+    assert.ok(full.acks().owe.length > 0 && full.acks().owed.length === 0);
+    assert.ok(
+      open(dir, 'alice', false)
+        .needsYou()
+        .some((e) => e.reasons.includes('question')),
+    );
+    assert.strictEqual(full.messagesContaining('src/app.ts:').length, 3);
+    assert.ok(full.conversations().some((c) => c.unread > 0));
+    // A queue with only the oldest waiting message reads the same.
+    const whole = full.needsYou({ stuckAfterMs: 60_000 });
+    const oldest = full.needsYou({ stuckAfterMs: 60_000, oldestWaitingOnly: true });
+    assert.deepStrictEqual(
+      oldest.map((e) => [e.key, e.title, e.message, e.stuck?.waiting.length ?? 0, e.stuck?.waitingTotal ?? 0]),
+      whole.map((e) => [e.key, e.title, e.message, e.stuck ? 1 : 0, e.stuck?.waiting.length ?? 0]),
+    );
+
+    // Others append (answered through the summary's delta), and mark read.
+    const follower = open(dir, 'instance-1', true);
+    follower.refresh();
+    const before = follower.version;
+    assert.strictEqual(follower.refresh(), false, 'nothing changed');
+    assert.strictEqual(follower.version, before);
+    await open(dir, 'instance-3', false).send('#general', '@instance-1 one more question?');
+    await open(dir, 'instance-2', false).sendDm('instance-1', 'and src/app.ts:13 again', { importance: 'urgent' });
+    await open(dir, 'instance-2', false).markRead('all');
+    assert.strictEqual(follower.refresh(), true, 'the appends are seen');
+    assert.ok(follower.version > before);
+    assertSameAnswers(dir, 'instance-1', follower);
+    assertSameAnswers(dir, 'instance-2');
+
+    // Its own writes: marks by reference, a reply, a status.
+    const unread = follower.checkUnread().slice(-3);
+    const result = await follower.markRead([...unread.map((m) => m.number!), unread[0].number!]);
+    assert.strictEqual(result.marked.length, 3);
+    await follower.reply(unread[1].number!, 'answered');
+    await follower.updateStatus('following');
+    follower.refresh();
+    assertSameAnswers(dir, 'instance-1', follower);
+  });
+
+  it('writes the read marks a full load writes', async () => {
+    const base = path.join(tempDir('coord-follow-marks-'), 'coordination');
+    await generate(base, 1500);
+    await plant(base);
+    const copy = path.join(path.dirname(base), 'copy');
+    fs.cpSync(base, copy, { recursive: true });
+    // The copy of a lock this process still leases would be taken for a live holder's.
+    fs.rmSync(path.join(copy, 'data', '.coord.lock'), { recursive: true, force: true });
+    const refs = (c: Coordination) => [
+      ...c
+        .checkUnread()
+        .slice(-4)
+        .map((m) => m.number!),
+      1,
+      2,
+    ];
+    const follower = open(base, 'instance-2', true);
+    const loaded = open(copy, 'instance-2', false);
+    const a = await follower.markRead(refs(follower));
+    const b = await loaded.markRead(refs(loaded));
+    assert.deepStrictEqual(a, b);
+    assert.strictEqual(follower.storeLoaded, false);
+    for (const rel of ['read-status/instance-2.txt', 'data/read-receipts.log', 'inboxes/instance-2.txt'])
+      assert.strictEqual(
+        fs.readFileSync(path.join(base, rel), 'utf8'),
+        fs.readFileSync(path.join(copy, rel), 'utf8'),
+        rel,
+      );
+  });
+});
