@@ -1392,13 +1392,14 @@ export class Coordination {
   protected async writeMessage(input: OutgoingMessage): Promise<Message> {
     const time = this.timestamp();
     const id = newMessageId();
-    const line = formatLogLine({ ...input, time });
+    // Object.assign, not a spread with fields after it (V8's slow path: several us each).
+    const line = formatLogLine(Object.assign({}, input, { time }));
     const action = input.replyTo !== null ? 'REPLY_MESSAGE' : input.dm ? 'SEND_DM' : 'SEND_MESSAGE';
     const details =
       input.replyTo !== null
         ? `Replied to message #${input.replyTo} from ${input.replyToSender ?? ''} | To: ${input.target} | ID: ${id}`
         : `To: ${input.dm ? input.target.slice(1) : input.target} | ID: ${id}`;
-    return this.persistMessage({ ...input, time, id, line, action, details });
+    return this.persistMessage(Object.assign({}, input, { time, id, line, action, details }));
   }
 
   /** Appends the log line (its number is the line's), the transcript copies and the action, under the lock. */

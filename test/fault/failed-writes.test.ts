@@ -167,6 +167,28 @@ describe('failed and torn writes leave nothing behind (real processes)', functio
     assert.strictEqual(intentRecord(dir).subarray(0, 1).toString(), 'D');
   });
 
+  it('a record cut short over the bytes of a longer earlier one reads as no record (its seal is missing)', () => {
+    const dir = freshDir();
+    const first = runCoord(['send', '#general', `first ${'long text '.repeat(40)}`], { dir, as: 'instance-2' });
+    assert.strictEqual(first.code, 0, first.stderr);
+    const record = path.join(dir, 'data', '.coord-write-intent');
+    const earlier = fs.readFileSync(record);
+    const { block } = tornAfterLogLine(dir, 'torn in its record', '0ddba11b');
+    // Its record reached the file up to its seal (the kill came just before), over the earlier record; the
+    // JSON is whole and its log line is there anyway, so only the missing seal tells the record is not.
+    const whole = fs.readFileSync(record);
+    const header = /^P coord-write-intent \d+ (\d+) [0-9a-f]+\n/.exec(whole.toString('latin1'))!;
+    const k = header[0].length + Number(header[1]);
+    assert.ok(earlier.length > header[0].length + Number(header[1]) + 9, 'the earlier record is the longer');
+    const cut = Buffer.concat([whole.subarray(0, k), earlier.subarray(k)]);
+    fs.writeFileSync(record, cut);
+    const r = runCoord(['--json', 'send', '#general', 'next'], { dir, as: 'instance-2' });
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.strictEqual(JSON.parse(r.stdout).number, 3);
+    assert.ok(!fs.readFileSync(path.join(dir, 'chatrooms', 'general.txt'), 'utf8').includes(block));
+    assert.strictEqual(intentRecord(dir).subarray(0, 1).toString(), 'D');
+  });
+
   it('a send that fails after its log line leaves every file as it was, its write record included', () => {
     const dir = freshDir();
     assert.strictEqual(runCoord(['send', '#general', 'first'], { dir, as: 'instance-1' }).code, 0);

@@ -9,10 +9,13 @@
  *
  * The record is one small file overwritten in place, never renamed or
  * removed (a file renamed over another costs more than the rest of a send):
- *   P coord-write-intent 1 <length> <hash>\n<JSON of that many bytes>
- * Its first byte says pending ('P') or done ('D'); the length and hash make a
- * record cut short by a kill (before its log line: nothing to complete) or
- * followed by the end of a longer earlier one read as exactly what it is.
+ *   P coord-write-intent 2 <length> <seal>\n<JSON of that many bytes><seal>\n
+ * Its first byte says pending ('P') or done ('D'). The seal, a random number
+ * new for every record, is written last: a record cut short by a kill (before
+ * its log line: nothing to complete) ends in the bytes of an earlier one, not
+ * in its seal, and the length tells a whole record from the end of a longer
+ * earlier one after it. (Version 1 sealed it with a hash of the JSON, which
+ * cost time in proportion to the message.)
  * Files are named relative to the coordination directory and must stay in it.
  * An older coord's data/.coord-write-intent.json (the same JSON, written
  * whole) is completed the same way, then removed.
@@ -31,7 +34,7 @@ interface Intent {
 
 const PENDING = 0x50; // 'P'
 const DONE = Buffer.from('D');
-const HEADER = /^P coord-write-intent 1 (\d+) ([0-9a-f]{8})\n/;
+const HEADER = /^P coord-write-intent 2 (\d+) ([0-9a-f]{8})\n/;
 const HEADER_MAX = 64;
 
 /**
@@ -48,8 +51,11 @@ export function recordIntent(layout: Layout, logLine: string, appends: PlannedAp
       sizeBefore: sizeOf(a.file),
     })),
   };
-  const body = Buffer.from(JSON.stringify(intent), 'utf8');
-  const record = Buffer.concat([Buffer.from(`P coord-write-intent 1 ${body.length} ${hash(body)}\n`), body]);
+  const json = JSON.stringify(intent);
+  const seal = Math.floor(Math.random() * 0x100000000)
+    .toString(16)
+    .padStart(8, '0');
+  const record = Buffer.from(`P coord-write-intent 2 ${Buffer.byteLength(json)} ${seal}\n${json}${seal}\n`, 'utf8');
   try {
     writeInPlace(layout.writeIntent, record);
     return true;
@@ -91,10 +97,11 @@ function readPendingRecord(layout: Layout): Intent | null | undefined {
     if (!m) return null;
     const start = m[0].length;
     const length = Number(m[1]);
-    if (start + length > size) return null;
-    const body = readRange(fd, start, start + length);
-    if (hash(body) !== m[2]) return null;
-    return parseIntent(layout, body.toString('utf8'));
+    const sealed = `${m[2]}\n`;
+    if (start + length + sealed.length > size) return null;
+    const body = readRange(fd, start, start + length + sealed.length);
+    if (body.toString('latin1', length) !== sealed) return null;
+    return parseIntent(layout, body.toString('utf8', 0, length));
   });
 }
 
@@ -145,14 +152,4 @@ function landedAfter(file: string, from: number, text: string): boolean {
   return withFileIfExists(file, false, (fd, size) => {
     return readRange(fd, Math.max(0, from - 1), size).includes(Buffer.from(text, 'utf8'));
   });
-}
-
-/** FNV-1a, 32 bits, as 8 hex digits: enough to tell a whole record from a torn one. */
-function hash(bytes: Buffer): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) {
-    h ^= bytes[i];
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, '0');
 }
