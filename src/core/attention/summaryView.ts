@@ -76,21 +76,22 @@ export class SummaryView {
    * decide). The base's texts are scanned once per corpus; the rows appended
    * since are looked at each time.
    */
-  private textFlags(needles: string[], lower: boolean): Uint8Array {
-    const key = `text:${lower}:${needles.join('\u0000')}`;
+  private textFlags(needles: string[]): Uint8Array {
+    const key = `text:${needles.join('\u0000')}`;
     return this.memo(key, () => {
       const c = this.corpus;
       const flags = new Uint8Array(c.count);
       const base = this.base.get(key);
       if (!base) {
-        c.markTextContaining(needles, lower, flags);
+        c.markTextContaining(needles, flags);
         this.base.set(key, flags.slice(0, c.baseCount));
         return flags;
       }
       flags.set(base);
+      const wanted = needles.map((n) => n.toLowerCase());
       for (let i = c.baseCount; i < c.count; i++) {
-        const text = lower ? c.text(i).toLowerCase() : c.text(i);
-        if (needles.some((n) => text.includes(n))) flags[i] = 1;
+        const text = c.text(i).toLowerCase();
+        if (wanted.some((n) => text.includes(n))) flags[i] = 1;
       }
       return flags;
     });
@@ -114,7 +115,7 @@ export class SummaryView {
   rowsContaining(needle: string): number[] {
     return this.memo(`containing:${needle}`, () => {
       const c = this.corpus;
-      const flags = this.textFlags([needle], false);
+      const flags = this.textFlags([needle]);
       const rows: number[] = [];
       for (let i = 0; i < c.count; i++) if (flags[i] === 1 && c.text(i).includes(needle)) rows.push(i);
       return rows;
@@ -129,7 +130,7 @@ export class SummaryView {
   /** Rows `id` may be addressed by: sent to it directly, or naming it (or everyone, or the humans) in the text. */
   private addressedFlags(id: string, human: boolean): Uint8Array {
     const needles = [`@${id}`, '@all', ...(human ? ['@human'] : [])];
-    const text = this.textFlags(needles, false);
+    const text = this.textFlags(needles);
     return this.memo(`addressed:${id}:${human}`, () => {
       const c = this.corpus;
       const flags = new Uint8Array(c.count);
@@ -160,7 +161,7 @@ export class SummaryView {
     visible: RowVisibility,
   ): { messages: Message[]; isRead: (m: Message) => boolean; visible: (m: Message) => boolean } {
     const c = this.corpus;
-    const tagged = this.textFlags(TAG_NEEDLES, true);
+    const tagged = this.textFlags(TAG_NEEDLES);
     const addressed = this.addressedFlags(me, human);
     const listed = new Uint8Array(c.count);
     const rows: number[] = [];
@@ -190,7 +191,7 @@ export class SummaryView {
 
   /** The messages that may ask for an ack (ackReport() keeps only those), and whether `me` sees each. */
   ackInput(me: string, visible: RowVisibility): { messages: Message[]; visible: (m: Message) => boolean } {
-    const tagged = this.textFlags(['[please ack] '], true);
+    const tagged = this.textFlags(['[please ack] ']);
     const rows: number[] = [];
     for (let i = 0; i < this.corpus.count; i++) if (tagged[i] === 1) rows.push(i);
     const { messages, row } = this.rowsToMessages(rows);
