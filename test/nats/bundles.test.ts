@@ -15,7 +15,8 @@ describe('bundles: the NATS client is a lazily loaded bundle of its own', () => 
     for (const f of ['cli-main.js', 'core.js', 'extension.js']) {
       const text = fs.readFileSync(dist(f), 'utf8');
       assert.doesNotMatch(text, /\$JS\.API|@nats-io/, `${f} bundles the NATS client`);
-      assert.ok(text.length < 600_000, `${f} is ${text.length} bytes`);
+      // dist/nats.js, which holds the client, is about 1 MB: a bundle past this limit has taken in something as big.
+      assert.ok(text.length < 800_000, `${f} is ${text.length} bytes`);
     }
   });
 });
