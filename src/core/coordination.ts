@@ -723,8 +723,17 @@ export class Coordination {
    */
   searchBest(query: string, opts: SearchOptions, max: number): { total: number; messages: Message[] } {
     const index = searchIndexFor(this.state);
-    const rooms = this.state.chatrooms();
-    const { total, positions } = runSearchFirst(index, query, opts, max, (i) => this.visible(index.stored(i), rooms));
+    // visibleTo's rule over the index's place numbers: open rooms, and what was sent by or to me.
+    const places = index.places();
+    const closed = new Set<number>();
+    for (const [name, room] of this.state.chatrooms()) if (room.status === 'closed') closed.add(index.placeId(name));
+    const me = this.instance === null ? -1 : index.placeId(this.instance);
+    const keep = (i: number) => {
+      const room = places.room[i];
+      if (room >= 0) return !closed.has(room);
+      return me >= 0 && (places.to[i] === me || places.from[i] === me);
+    };
+    const { total, positions } = runSearchFirst(index, query, opts, max, keep);
     return { total, messages: positions.map((i) => index.message(i)) };
   }
 

@@ -91,50 +91,52 @@ export function parseTranscript(text: string, lineOffset = 0): TranscriptItem[] 
     inMessage = false;
   };
 
+  const take = (line: string) => {
+    let m: RegExpExecArray | null = null;
+    const bracketed = line.charCodeAt(0) === 0x5b; // '[': only such lines can start an item
+    if (bracketed && (m = HEADER_RE.exec(line))) {
+      finish(lineNo - 1);
+      block = {
+        kind: 'message',
+        time: m[1],
+        from: m[2],
+        to: m[3] ?? null,
+        id: null,
+        text: '',
+        status: null,
+        firstLine: lineNo,
+        lastLine: lineNo,
+      };
+    } else if (bracketed && (m = SYSTEM_RE.exec(line))) {
+      finish(lineNo - 1);
+      const inline = /^(.*) - STATUS: (read|unread)$/.exec(m[2]);
+      const { type, value } = classifySystem(inline ? inline[1] : m[2]);
+      items.push({ kind: 'system', time: m[1], type, value, line: lineNo });
+    } else if (bracketed && (m = CREATED_HEADER_RE.exec(line))) {
+      finish(lineNo - 1);
+      items.push({ kind: 'system', time: m[1], type: 'created', value: m[2], line: lineNo });
+    } else if (block) {
+      const current: TranscriptBlock = block;
+      if (line === '---') {
+        finish(lineNo);
+      } else if (!inMessage && current.id === null && line.startsWith('ID: ')) {
+        current.id = line.slice(4).trim();
+      } else if (!inMessage && line.startsWith('MESSAGE:')) {
+        current.text = line.slice(line.charCodeAt(8) === 0x20 ? 9 : 8);
+        inMessage = true;
+      } else if (inMessage && STATUS_RE.test(line)) {
+        current.status = STATUS_RE.exec(line)![1];
+      } else if (inMessage && current.status === null) {
+        current.text += '\n' + line;
+      }
+    }
+  };
   for (const physical of splitLines(text)) {
     lineNo++;
     // A glued block shares a physical line; it still starts a new item (same line number).
-    const glued = (physical.includes('STATUS: ') || physical.includes('---[')) && physical.includes('] ');
-    for (const line of glued ? physical.replace(GLUED_BLOCK_RE, '$1\n$2').split('\n') : [physical]) {
-      let m: RegExpExecArray | null = null;
-      const bracketed = line.charCodeAt(0) === 0x5b; // '[': only such lines can start an item
-      if (bracketed && (m = HEADER_RE.exec(line))) {
-        finish(lineNo - 1);
-        block = {
-          kind: 'message',
-          time: m[1],
-          from: m[2],
-          to: m[3] ?? null,
-          id: null,
-          text: '',
-          status: null,
-          firstLine: lineNo,
-          lastLine: lineNo,
-        };
-      } else if (bracketed && (m = SYSTEM_RE.exec(line))) {
-        finish(lineNo - 1);
-        const inline = /^(.*) - STATUS: (read|unread)$/.exec(m[2]);
-        const { type, value } = classifySystem(inline ? inline[1] : m[2]);
-        items.push({ kind: 'system', time: m[1], type, value, line: lineNo });
-      } else if (bracketed && (m = CREATED_HEADER_RE.exec(line))) {
-        finish(lineNo - 1);
-        items.push({ kind: 'system', time: m[1], type: 'created', value: m[2], line: lineNo });
-      } else if (block) {
-        const current: TranscriptBlock = block;
-        if (line === '---') {
-          finish(lineNo);
-        } else if (!inMessage && current.id === null && line.startsWith('ID: ')) {
-          current.id = line.slice(4).trim();
-        } else if (!inMessage && line.startsWith('MESSAGE:')) {
-          current.text = line.slice(line.charCodeAt(8) === 0x20 ? 9 : 8);
-          inMessage = true;
-        } else if (inMessage && STATUS_RE.test(line)) {
-          current.status = STATUS_RE.exec(line)![1];
-        } else if (inMessage && current.status === null) {
-          current.text += '\n' + line;
-        }
-      }
-    }
+    const glued = physical.includes('] ') && (physical.includes('STATUS: ') || physical.includes('---['));
+    if (glued) for (const line of physical.replace(GLUED_BLOCK_RE, '$1\n$2').split('\n')) take(line);
+    else take(physical);
   }
   finish(lineNo);
   return items;

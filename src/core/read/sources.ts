@@ -104,10 +104,10 @@ export function readSourceText(
   }
   const blocks: SourceBlock[] = [];
   const events: TranscriptEvent[] = [];
+  const target = source.kind === 'room' ? `#${source.name}` : `@${source.name}`;
   for (const item of parseTranscript(text, lineOffset)) {
     if (item.kind === 'system') events.push(item);
-    else if (source.kind === 'room') blocks.push({ block: item, target: `#${source.name}`, dm: false });
-    else if (source.kind === 'inbox') blocks.push({ block: item, target: `@${source.name}`, dm: false });
+    else if (source.kind === 'room' || source.kind === 'inbox') blocks.push({ block: item, target, dm: false });
     else {
       const to = item.to ?? splitDmPair(source.name, [item.from]).find((p) => p !== item.from) ?? '';
       blocks.push({ block: item, target: `@${to}`, dm: true });

@@ -478,7 +478,6 @@ function grown<T extends Int32Array | Uint32Array | Float64Array>(a: T): T {
 }
 
 const LF = 0x0a;
-const CHUNK = 1 << 16;
 
 /**
  * Reads data/messages.log line by line, as the store does (decodeLines over
@@ -522,34 +521,17 @@ function readLog(layout: Layout, isRoomName: (name: string) => boolean, texts: T
     messages.addLine(open.index);
   };
   try {
-    let buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(size, 1)));
-    let carry = 0;
-    let at = 0;
-    for (;;) {
-      if (carry === buf.length) {
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, carry);
-        buf = bigger;
-      }
-      const n = at < size ? fs.readSync(fd, buf, carry, Math.min(buf.length - carry, size - at), at) : 0;
-      at += n;
-      const have = carry + n;
-      const end = n === 0 || at >= size;
-      const cut = end ? have : buf.lastIndexOf(LF, have - 1) + 1;
-      if (cut === 0 && !end) {
-        carry = have;
-        continue;
-      }
-      const lines = buf.toString('utf8', 0, cut).split(/\r\n|\r|\n/);
-      const rest = lines.pop()!;
-      for (const line of lines) addLine(line);
-      if (end) {
-        if (rest !== '') addLine(rest);
-        break;
-      }
-      buf.copy(buf, 0, cut, have);
-      carry = have - cut;
-    }
+    readPieces(
+      fd,
+      size,
+      (buf, have) => buf.lastIndexOf(LF, have - 1) + 1,
+      (piece, last) => {
+        const lines = piece.toString('utf8').split(/\r\n|\r|\n/);
+        const rest = lines.pop()!;
+        for (const line of lines) addLine(line);
+        if (last && rest !== '') addLine(rest);
+      },
+    );
   } finally {
     fs.closeSync(fd);
   }
@@ -575,8 +557,38 @@ function readBlocks(source: SourceFile, fd: number, size: number, each: (block: 
     for (const block of readSourceText(source, bytes.toString('utf8'), 0).blocks) each(block);
     return totalLines(countLines(bytes));
   }
-  let buf = Buffer.allocUnsafe(PIECE);
   let count = EMPTY_COUNT;
+  readPieces(
+    fd,
+    size,
+    (buf, have) => {
+      let cut = 0;
+      for (const mark of BLOCK_END) {
+        const k = have >= mark.length ? buf.lastIndexOf(mark, have - mark.length) : -1;
+        if (k >= 0) cut = Math.max(cut, k + mark.length);
+      }
+      return cut;
+    },
+    (piece) => {
+      for (const block of readSourceText(source, piece.toString('utf8'), totalLines(count)).blocks) each(block);
+      count = countLines(piece, count);
+    },
+  );
+  return totalLines(count);
+}
+
+/**
+ * Reads the first `size` bytes of `fd` in pieces of about PIECE bytes, each
+ * ending where `cut(buf, have)` says in the `have` bytes read (0: nowhere yet,
+ * read more); the last piece is whatever remains.
+ */
+function readPieces(
+  fd: number,
+  size: number,
+  cut: (buf: Buffer, have: number) => number,
+  each: (piece: Buffer, last: boolean) => void,
+): void {
+  let buf = Buffer.allocUnsafe(Math.min(PIECE, Math.max(size, 1)));
   let carry = 0;
   let at = 0;
   for (;;) {
@@ -588,25 +600,16 @@ function readBlocks(source: SourceFile, fd: number, size: number, each: (block: 
     const n = at < size ? fs.readSync(fd, buf, carry, Math.min(buf.length - carry, size - at), at) : 0;
     at += n;
     const have = carry + n;
-    const end = n === 0 || at >= size;
-    let cut = have;
-    if (!end) {
-      cut = 0;
-      for (const mark of BLOCK_END) {
-        const k = have >= mark.length ? buf.lastIndexOf(mark, have - mark.length) : -1;
-        if (k >= 0) cut = Math.max(cut, k + mark.length);
-      }
-      if (cut === 0) {
-        carry = have;
-        continue;
-      }
+    const last = n === 0 || at >= size;
+    const end = last ? have : cut(buf, have);
+    if (end === 0 && !last) {
+      carry = have;
+      continue;
     }
-    const piece = buf.subarray(0, cut);
-    for (const block of readSourceText(source, piece.toString('utf8'), totalLines(count)).blocks) each(block);
-    count = countLines(piece, count);
-    if (end) return totalLines(count);
-    buf.copy(buf, 0, cut, have);
-    carry = have - cut;
+    each(buf.subarray(0, end), last);
+    if (last) return;
+    buf.copy(buf, 0, end, have);
+    carry = have - end;
   }
 }
 

@@ -80,7 +80,14 @@ export class CachedCorpus implements SearchCorpus {
   private singleReads = new Map<string, number>();
   private textCache = new Map<number, string>();
   /** Exact and regex scans: the texts of the whole base, see prepareScan. */
-  private scan: { bytes: Buffer; all: string | null; chars: Uint32Array; starts: Uint32Array } | null = null;
+  private scan: {
+    bytes: Buffer;
+    all: string | null;
+    chars: Uint32Array;
+    starts: Uint32Array;
+    cases: Uint8Array;
+    caseStarts: Uint32Array;
+  } | null = null;
   private caseColumn: Uint8Array | null = null;
   private oddIds: Map<number, string> | null = null;
   private whoByPair = new Map<number, string>();
@@ -363,9 +370,9 @@ export class CachedCorpus implements SearchCorpus {
     const dm = this.d(i);
     if (dm) return dm.text;
     if (this.scan) {
-      const entry = this.caseEntry(i);
-      if (entry[0] === 1) return utf8(entry.subarray(1));
-      const { all, chars, bytes, starts } = this.scan;
+      const { all, chars, bytes, starts, cases, caseStarts } = this.scan;
+      // A text kept verbatim (lower-casing changed its length) is read from the case column.
+      if (cases[caseStarts[i]] === 1) return utf8(cases.subarray(caseStarts[i] + 1, caseStarts[i + 1]));
       return all !== null
         ? all.slice(chars[i], chars[i + 1] - 1)
         : bytes.toString('utf8', starts[i], starts[i + 1] - 1);
@@ -424,7 +431,7 @@ export class CachedCorpus implements SearchCorpus {
       if (cases[p] !== 0 && cases[p] !== 1) patchCase(bytes, starts[i], cases, p);
     }
     const all = bytes.length <= MAX_SCAN_STRING ? bytes.toString('utf8') : null;
-    this.scan = { bytes, all, chars: this.column('textChars') as Uint32Array, starts };
+    this.scan = { bytes, all, chars: this.column('textChars') as Uint32Array, starts, cases, caseStarts };
     this.allMeta();
   }
 

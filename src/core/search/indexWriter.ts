@@ -139,6 +139,22 @@ export function removeQuietly(file: string): void {
   }
 }
 
+/** Strings numbered in order of first use. */
+class Interner {
+  readonly values: string[] = [];
+  private readonly ids = new Map<string, number>();
+
+  id(s: string): number {
+    let id = this.ids.get(s);
+    if (id === undefined) {
+      id = this.values.length;
+      this.values.push(s);
+      this.ids.set(s, id);
+    }
+    return id;
+  }
+}
+
 class Int32List {
   private data = new Int32Array(1024);
   length = 0;
@@ -167,10 +183,9 @@ export class IndexWriter {
   private readonly refs = new Int32List();
   private readonly oddIdAt: number[] = [];
   private readonly oddIds: string[] = [];
-  private readonly strings: string[] = [];
-  private readonly stringIds = new Map<string, number>();
-  private readonly sourceKeys: string[] = [];
-  private readonly sourceIds = new Map<string, number>();
+  /** Senders, targets, rooms and recipients; source keys (the header lists both). */
+  private readonly strings = new Interner();
+  private readonly sourceKeys = new Interner();
   private readonly replies: Record<string, string | number> = {};
   private n = 0;
   // What the delta needs to know to stay exact (see Header).
@@ -226,7 +241,7 @@ export class IndexWriter {
     }
     const time = row.time;
     this.times[i] = time;
-    for (const ref of row.refs) this.refs.push(this.sourceId(ref.source), ref.lastLine);
+    for (const ref of row.refs) this.refs.push(this.sourceKeys.id(ref.source), ref.lastLine);
     this.refStarts[i + 1] = this.refs.length / 2;
 
     if (time > this.maxTime) this.maxTime = time;
@@ -251,24 +266,7 @@ export class IndexWriter {
   }
 
   private str(s: string | null): number {
-    if (s === null) return -1;
-    let id = this.stringIds.get(s);
-    if (id === undefined) {
-      id = this.strings.length;
-      this.strings.push(s);
-      this.stringIds.set(s, id);
-    }
-    return id;
-  }
-
-  private sourceId(key: string): number {
-    let id = this.sourceIds.get(key);
-    if (id === undefined) {
-      id = this.sourceKeys.length;
-      this.sourceKeys.push(key);
-      this.sourceIds.set(key, id);
-    }
-    return id;
+    return s === null ? -1 : this.strings.id(s);
   }
 
   /** Writes everything after the text sections, then the header, then the prefix that points at it. */
@@ -304,7 +302,7 @@ export class IndexWriter {
       files,
       count: this.count,
       fieldLengthSums: text.sums,
-      strings: this.strings,
+      strings: this.strings.values,
       replies: this.replies,
       sections,
       maxTime: time(this.maxTime) ?? '',
@@ -316,7 +314,7 @@ export class IndexWriter {
       unresolvedIds: this.unresolvedIds,
       toNames: [...this.toNames],
       logRooms: [...this.logRooms.values()],
-      sourceKeys: this.sourceKeys,
+      sourceKeys: this.sourceKeys.values,
     };
     const json = Buffer.from(JSON.stringify(header), 'utf8');
     at = align(at);

@@ -160,6 +160,10 @@ export class MessageSearchIndex implements SearchCorpus {
     whoStarts: Int32Array;
   } | null = null;
   private position = new Map<StoredMessage, number>();
+  /** Room names (lower-cased) and instance ids as numbers, and each position's, for the first placesKnown. */
+  private placeNames = new Map<string, number>();
+  private placeColumns = { room: new Int32Array(0), from: new Int32Array(0), to: new Int32Array(0) };
+  private placesKnown = 0;
   /** Counters for tests and the benchmark. */
   readonly stats = { builds: 0, added: 0, removed: 0 };
 
@@ -189,6 +193,7 @@ export class MessageSearchIndex implements SearchCorpus {
       }
     }
     this.indexed.length = same;
+    this.placesKnown = Math.min(this.placesKnown, same);
     if (this.whoCache.length > same) this.whoCache.length = same;
     if (this.lowered && this.lowered.count > same) this.lowered = null;
     for (let i = same; i < all.length; i++) {
@@ -211,7 +216,46 @@ export class MessageSearchIndex implements SearchCorpus {
     this.parentsFor = -1;
     this.lowered = null;
     this.whoCache = [];
+    this.placesKnown = 0;
     this.stats.builds++;
+  }
+
+  /** The number places() gives a room name (lower-cased) or an instance id, or -1 when no message has it. */
+  placeId(name: string): number {
+    return this.placeNames.get(name) ?? -1;
+  }
+
+  /**
+   * Per position, where the message belongs as numbers (see placeId): its
+   * room (lower-cased; -1 when it is not a room message), its sender, its
+   * recipient (-1: none). Rules over many messages (who may see them) read
+   * these instead of every message object.
+   */
+  places(): { room: Int32Array; from: Int32Array; to: Int32Array } {
+    const n = this.docs.length;
+    let { room, from, to } = this.placeColumns;
+    if (room.length < n) {
+      const size = Math.max(n, room.length * 2);
+      const grow = (a: Int32Array) => {
+        const b = new Int32Array(size);
+        b.set(a.subarray(0, this.placesKnown));
+        return b;
+      };
+      this.placeColumns = { room: (room = grow(room)), from: (from = grow(from)), to: (to = grow(to)) };
+    }
+    const id = (name: string) => {
+      let k = this.placeNames.get(name);
+      if (k === undefined) this.placeNames.set(name, (k = this.placeNames.size));
+      return k;
+    };
+    for (let i = this.placesKnown; i < n; i++) {
+      const m = this.docs[i];
+      room[i] = m.room === null ? -1 : id(m.room.toLowerCase());
+      from[i] = id(m.from);
+      to[i] = m.to === null ? -1 : id(m.to);
+    }
+    this.placesKnown = n;
+    return { room: room.subarray(0, n), from: from.subarray(0, n), to: to.subarray(0, n) };
   }
 
   /** The postings (the persisted index is written from them). */

@@ -273,13 +273,11 @@ export function rankedSearch(sources: PostingSource[], query: string, count: num
 
 /** Hit positions best first (score, then newer first); with a limit, only the best `limit`, by partial selection. */
 export function orderHits(hits: RankedHits, allowed: Uint8Array | null, limit: number | undefined): number[] {
-  const keep: number[] = [];
-  for (let c = 0; c < hits.length; c++) if (allowed === null || allowed[hits.index[c]] === 1) keep.push(c);
-  const better = (a: number, b: number) =>
-    hits.score[a] > hits.score[b] || (hits.score[a] === hits.score[b] && hits.index[a] > hits.index[b]);
+  const { score, index } = hits;
+  const better = (a: number, b: number) => score[a] > score[b] || (score[a] === score[b] && index[a] > index[b]);
   let chosen: number[];
-  if (limit !== undefined && keep.length > limit * 4) {
-    // A min-heap of the best `limit` seen so far.
+  if (limit !== undefined) {
+    // A min-heap of the best `limit` seen so far; most hits fall below its top at one comparison.
     const heap: number[] = [];
     const down = (i: number) => {
       for (;;) {
@@ -293,7 +291,8 @@ export function orderHits(hits: RankedHits, allowed: Uint8Array | null, limit: n
         i = m;
       }
     };
-    for (const c of keep) {
+    for (let c = 0; c < hits.length; c++) {
+      if (allowed !== null && allowed[index[c]] !== 1) continue;
       if (heap.length < limit) {
         heap.push(c);
         for (let i = heap.length - 1; i > 0;) {
@@ -302,14 +301,16 @@ export function orderHits(hits: RankedHits, allowed: Uint8Array | null, limit: n
           [heap[i], heap[p]] = [heap[p], heap[i]];
           i = p;
         }
-      } else if (better(c, heap[0])) {
+      } else if (score[c] >= score[heap[0]] && better(c, heap[0])) {
         heap[0] = c;
         down(0);
       }
     }
     chosen = heap;
-  } else chosen = keep;
+  } else {
+    chosen = [];
+    for (let c = 0; c < hits.length; c++) if (allowed === null || allowed[index[c]] === 1) chosen.push(c);
+  }
   chosen.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
-  const out = limit !== undefined && chosen.length > limit ? chosen.slice(0, limit) : chosen;
-  return out.map((c) => hits.index[c]);
+  return chosen.map((c) => index[c]);
 }

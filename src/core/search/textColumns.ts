@@ -67,8 +67,13 @@ export class TextColumns {
   }
 
   add(row: TextRow): void {
-    const doc = this.n++;
     this.addText(row.text);
+    this.addTerms(row);
+  }
+
+  /** The next document's postings. */
+  private addTerms(row: TextRow): void {
+    const doc = this.n++;
     this.addTextField(doc * 4, row.text);
     this.addField(doc * 4 + 1, 1, this.cachedTerms(row.from));
     this.addField(doc * 4 + 2, 2, this.cachedTerms(row.room));
@@ -91,6 +96,11 @@ export class TextColumns {
       this.stage[this.staged + length] = 0;
       this.staged += length + 1;
     }
+    this.record(text, lower, lowerBytes);
+  }
+
+  /** The columns' entries of a text whose lower-cased bytes (without their NUL) are `lowerBytes`. */
+  private record(text: string, lower: string, lowerBytes: Uint8Array): void {
     const start = this.lowerStarts.last();
     if (start + lowerBytes.length + 1 > 0xffffffff) throw new Error('texts past 4 GiB');
     this.lowerStarts.push(start + lowerBytes.length + 1);
@@ -206,12 +216,10 @@ export class TextColumns {
     const lower: Buffer[] = [];
     for (const row of inserts) {
       const lowerText = row.text.toLowerCase();
-      lower.push(Buffer.from(`${lowerText}\u0000`, 'utf8'));
-      extra.addTextMemory(row.text, lowerText);
-      extra.addTextField(extra.n * 4, row.text);
-      extra.addField(extra.n * 4 + 1, 1, extra.cachedTerms(row.from));
-      extra.addField(extra.n * 4 + 2, 2, extra.cachedTerms(row.room));
-      extra.n++;
+      const bytes = Buffer.from(`${lowerText}\u0000`, 'utf8');
+      lower.push(bytes);
+      extra.record(row.text, lowerText, bytes.subarray(0, bytes.length - 1));
+      extra.addTerms(row);
     }
     // Log document d lands at d + (inserts before it): insert j goes before document inserts[j].at - j.
     const before = inserts.map((ins, j) => ins.at - j);
@@ -298,15 +306,6 @@ export class TextColumns {
     this.postings = merged;
     for (let f = 0; f < 3; f++) this.sums[f] += extra.sums[f];
     this.n = total;
-  }
-
-  /** addText for the scratch index of inserts: the case entry and length only (the caller keeps the bytes). */
-  private addTextMemory(text: string, lower: string): void {
-    const lowerBytes = Buffer.from(lower, 'utf8');
-    this.lowerStarts.push(this.lowerStarts.last() + lowerBytes.length + 1);
-    this.chars.push(this.chars.last() + lower.length + 1);
-    writeCase(this.caseBytes, text, lower, lowerBytes, Buffer.allocUnsafe(text.length * 3));
-    this.caseStarts.push(this.caseBytes.length);
   }
 }
 
