@@ -123,7 +123,7 @@ export function readRange(fd: number, start: number, end: number): Buffer {
   return done === length ? buf : buf.subarray(0, done);
 }
 
-const TAIL_BYTES = 64;
+export const TAIL_BYTES = 64;
 
 /**
  * The last bytes before `size`, as text to compare: a file whose tail at the
