@@ -29,7 +29,9 @@ function tornAfterLogLine(dir: string, text: string, id: string): { line: string
   const copies = transcriptCopies(layout, input, time, id);
   const action = formatActionLine({ time, instance: 'instance-1', action: 'SEND_MESSAGE', details: `ID: ${id}` });
   const before = scanBeforeAppend(layout);
-  assert.ok(recordIntent(layout, line, [...copies, { file: layout.actionLog, text: action }], before.size));
+  const record = recordIntent(layout, line, [...copies, { file: layout.actionLog, text: action }], before.size);
+  assert.ok(record);
+  record.close();
   appendLogLine(layout, line, before);
   return { line, block: copies[0].text, action };
 }

@@ -123,7 +123,7 @@ export function readRange(fd: number, start: number, end: number): Buffer {
   return done === length ? buf : buf.subarray(0, done);
 }
 
-const TAIL_BYTES = 64;
+export const TAIL_BYTES = 64;
 
 /**
  * The last bytes before `size`, as text to compare: a file whose tail at the
@@ -287,22 +287,51 @@ function undo(entry: JournalEntry): void {
  * byte for byte (a file it made is removed).
  */
 export function writeInPlace(file: string, data: Buffer, at = 0): void {
+  const open = openInPlace(file);
+  try {
+    open.write(data, at);
+  } finally {
+    open.close();
+  }
+}
+
+/** A file open for writeInPlace's writes, more than one (the caller closes it). */
+export interface InPlaceFile {
+  write(data: Buffer, at?: number): void;
+  close(): void;
+}
+
+export function openInPlace(file: string): InPlaceFile {
   guard?.();
   const { fd, created } = openForWriting(file, fs.constants.O_RDWR);
-  try {
-    if (journal) {
-      const before = created ? 0 : fs.fstatSync(fd).size;
-      const overwritten = readRange(fd, at, Math.min(before, at + data.length));
-      journal.push({ file, at, overwritten, before, created });
-    }
-    let written = 0;
-    while (written < data.length) written += fs.writeSync(fd, data, written, data.length - written, at + written);
-  } catch (error) {
-    if (created) fs.rmSync(file, { force: true });
-    throw ioError(error, `write ${file}`);
-  } finally {
-    fs.closeSync(fd);
-  }
+  let size = created ? 0 : -1; // known once looked at or written
+  let closed = false;
+  let first = true;
+  return {
+    write(data: Buffer, at = 0): void {
+      try {
+        if (first) first = false;
+        else guard?.();
+        if (size < 0) size = fs.fstatSync(fd).size;
+        // The first write to a file this open made removes it when undone; later ones put bytes back.
+        if (journal) {
+          const overwritten = readRange(fd, at, Math.min(size, at + data.length));
+          journal.push({ file, at, overwritten, before: size, created: created && size === 0 });
+        }
+        let written = 0;
+        while (written < data.length) written += fs.writeSync(fd, data, written, data.length - written, at + written);
+        size = Math.max(size, at + data.length);
+      } catch (error) {
+        if (created && size <= 0) fs.rmSync(file, { force: true });
+        throw ioError(error, `write ${file}`);
+      }
+    },
+    close(): void {
+      if (closed) return;
+      closed = true;
+      fs.closeSync(fd);
+    },
+  };
 }
 
 function undoInPlace(entry: JournalEntry): void {

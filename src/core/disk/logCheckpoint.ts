@@ -14,7 +14,7 @@
  */
 import * as fs from 'fs';
 import { EMPTY_COUNT, LineCount, totalLines } from './lines';
-import { fileTail, openIfExists, readRange, readTextIfExists, writeAtomic } from './fsutil';
+import { fileTail, openIfExists, readRange, readTextIfExists, TAIL_BYTES, writeAtomic } from './fsutil';
 
 const MARK_EVERY = 1024;
 const SAVE_AFTER_BYTES = 256 * 1024;
@@ -152,13 +152,20 @@ export function scanLog(logFile: string, checkpointFile: string, save = false): 
     const seed = known.length > 0 ? 1 : 0;
     const fresh: Array<[number, number]> = known.slice(known.length - seed);
     let offset = start ? start.size : 0;
+    // The last bytes counted, kept as they go by: the new checkpoint's tail without reading them again.
+    let last: Buffer = start ? Buffer.from(start.tail, 'base64') : Buffer.alloc(0);
     while (offset < size) {
       const end = Math.min(size, offset + CHUNK);
-      count = scan(readRange(fd, offset, end), offset, count, fresh);
+      const chunk = readRange(fd, offset, end);
+      count = scan(chunk, offset, count, fresh);
+      last = chunk.length >= TAIL_BYTES ? chunk : Buffer.concat([last, chunk]);
       offset = end;
     }
     const marks = fresh.length > seed ? known.concat(fresh.slice(seed)) : known;
-    const tail = start && start.size === size ? start.tail : fileTail(fd, size);
+    const tail =
+      start && start.size === size
+        ? start.tail
+        : last.subarray(Math.max(0, last.length - TAIL_BYTES)).toString('base64');
     const next: Checkpoint = { version: 1, size, count, tail, marks };
     if (save && (persisted < 0 || size - persisted >= SAVE_AFTER_BYTES)) {
       try {

@@ -24,7 +24,16 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CoordError } from '../common/errors';
 import { Layout } from '../disk/layout';
-import { appendWhole, readRange, readTextIfExists, removeFile, withFileIfExists, writeInPlace } from '../disk/fsutil';
+import {
+  appendWhole,
+  InPlaceFile,
+  openInPlace,
+  readRange,
+  readTextIfExists,
+  removeFile,
+  withFileIfExists,
+  writeInPlace,
+} from '../disk/fsutil';
 import { PlannedAppend } from './messageWrites';
 
 interface Intent {
@@ -39,9 +48,15 @@ const HEADER_MAX = 64;
 
 /**
  * Records a message's writes before its log line (`logSize`: the log's size
- * now); false when there was no room to (see markIntentDone).
+ * now) and returns the record, open for markIntentDone (the caller closes
+ * it); null when there was no room to record it.
  */
-export function recordIntent(layout: Layout, logLine: string, appends: PlannedAppend[], logSize: number): boolean {
+export function recordIntent(
+  layout: Layout,
+  logLine: string,
+  appends: PlannedAppend[],
+  logSize: number,
+): InPlaceFile | null {
   const inside = path.join(layout.root, path.sep); // as the layout's paths start (path.join normalises)
   const intent: Intent = {
     log: { line: logLine, sizeBefore: logSize },
@@ -56,20 +71,23 @@ export function recordIntent(layout: Layout, logLine: string, appends: PlannedAp
     .toString(16)
     .padStart(8, '0');
   const record = Buffer.from(`P coord-write-intent 2 ${Buffer.byteLength(json)} ${seal}\n${json}${seal}\n`, 'utf8');
+  let open: InPlaceFile | null = null;
   try {
-    writeInPlace(layout.writeIntent, record);
-    return true;
+    open = openInPlace(layout.writeIntent);
+    open.write(record);
+    return open;
   } catch (error) {
+    open?.close();
     // A full disk: the record is a safeguard against a kill, not worth refusing a write that may still fit.
     const code = (error as CoordError).fsCode;
     if (code !== 'ENOSPC' && code !== 'EDQUOT') throw error;
-    return false;
+    return null;
   }
 }
 
 /** The recorded message landed whole: one byte, in place. */
-export function markIntentDone(layout: Layout): void {
-  writeInPlace(layout.writeIntent, DONE);
+export function markIntentDone(record: InPlaceFile): void {
+  record.write(DONE);
 }
 
 /** Completes (or drops) what a writer that died mid-message left; returns the number of copies appended. */
@@ -83,7 +101,7 @@ export function completeTornWrite(layout: Layout): number {
   const pending = readPendingRecord(layout);
   if (pending !== undefined) {
     if (pending) completed += complete(layout, pending);
-    markIntentDone(layout);
+    writeInPlace(layout.writeIntent, DONE);
   }
   return completed;
 }

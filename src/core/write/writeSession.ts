@@ -58,11 +58,15 @@ export class WriteSession {
    */
   writeMessage(logLine: string, copies: PlannedAppend[]): number {
     const before = scanBeforeAppend(this.layout);
-    const recorded = recordIntent(this.layout, logLine, copies, before.size);
-    const number = appendLogLine(this.layout, logLine, before);
-    writeAppends(copies);
-    if (recorded) markIntentDone(this.layout);
-    return number;
+    const record = recordIntent(this.layout, logLine, copies, before.size);
+    try {
+      const number = appendLogLine(this.layout, logLine, before);
+      writeAppends(copies);
+      if (record) markIntentDone(record);
+      return number;
+    } finally {
+      record?.close();
+    }
   }
 
   actionLine(me: string, action: string, details: string): PlannedAppend {
