@@ -217,6 +217,24 @@ export class SummaryView {
     const c = this.corpus;
     const rows: number[] = [];
     const unread = new Map<string, Uint8Array>();
+    for (const { addressed, flags } of this.idleAgents(agents, humans, lastActivity, cutoff, visible, unread))
+      for (let i = 0; i < c.count; i++) if (addressed[i] === 1 && flags[i] === 1) rows.push(i);
+    return this.stuckAnswer(rows, unread, visible);
+  }
+
+  /**
+   * Each agent idle for the whole threshold (the test findStuckAgents()
+   * makes), with the rows addressed to it and its unread flags, which go into
+   * `unread` too.
+   */
+  private *idleAgents(
+    agents: readonly string[],
+    humans: readonly string[],
+    lastActivity: ReadonlyMap<string, string>,
+    cutoff: number,
+    visible: RowVisibility,
+    unread: Map<string, Uint8Array>,
+  ): Generator<{ agent: string; addressed: Uint8Array; flags: Uint8Array }> {
     for (const agent of agents) {
       const last = lastActivity.get(agent);
       const lastMs = last === undefined ? NaN : timestampToMillis(last);
@@ -224,12 +242,23 @@ export class SummaryView {
       const addressed = this.addressedFlags(agent, humans.includes(agent));
       const flags = this.unreadFlags(agent, 'visible', (f) => visible(f, agent));
       unread.set(agent, flags);
-      for (let i = 0; i < c.count; i++) if (addressed[i] === 1 && flags[i] === 1) rows.push(i);
+      yield { agent, addressed, flags };
     }
+  }
+
+  /** The rows' messages, with what findStuckAgents() asks of them (only rows addressed to an idle agent are here). */
+  private stuckAnswer(
+    rows: number[],
+    unread: Map<string, Uint8Array>,
+    visible: RowVisibility,
+  ): {
+    messages: Message[];
+    isRead: (m: Message, who: string) => boolean;
+    visibleTo: (m: Message, who: string) => boolean;
+  } {
     const { messages, row } = this.rowsToMessages(rows);
     return {
       messages,
-      // Only rows addressed to an idle agent are here; the rule asks nothing else.
       isRead: (m, who) => unread.get(who)?.[row.get(m)!] !== 1,
       visibleTo: (m, who) => visible(this.facts(row.get(m)!), who),
     };
@@ -271,13 +300,7 @@ export class SummaryView {
       importance: 'normal',
       ackRequired: false,
     };
-    for (const agent of agents) {
-      const last = lastActivity.get(agent);
-      const lastMs = last === undefined ? NaN : timestampToMillis(last);
-      if (!(Number.isNaN(lastMs) || lastMs <= cutoff)) continue;
-      const addressed = this.addressedFlags(agent, humans.includes(agent));
-      const flags = this.unreadFlags(agent, 'visible', (f) => visible(f, agent));
-      unread.set(agent, flags);
+    for (const { agent, addressed, flags } of this.idleAgents(agents, humans, lastActivity, cutoff, visible, unread)) {
       let count = 0;
       let first = -1;
       for (let i = 0; i < c.count; i++) {
@@ -296,13 +319,7 @@ export class SummaryView {
         oldest.push(first);
       }
     }
-    const { messages, row } = this.rowsToMessages(oldest);
-    return {
-      messages,
-      isRead: (m, who) => unread.get(who)?.[row.get(m)!] !== 1,
-      visibleTo: (m, who) => visible(this.facts(row.get(m)!), who),
-      totals,
-    };
+    return { ...this.stuckAnswer(oldest, unread, visible), totals };
   }
 
   /**
