@@ -13,15 +13,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Coordination, openCoordination } from '../../src/core';
-import { CLI, REPO_ROOT, runCoord, tempDir } from '../support/helpers';
-
-async function generate(dir: string, messages: number): Promise<void> {
-  const url = 'file://' + path.join(REPO_ROOT, 'scripts', 'generate-dir.mjs');
-  const mod = await (
-    new Function('u', 'return import(u)') as (u: string) => Promise<{ generateDir: (d: string, o: object) => unknown }>
-  )(url);
-  mod.generateDir(dir, { messages, seed: 11 });
-}
+import { CLI, generateDirectory, runCoord, tempDir } from '../support/helpers';
 
 const summaryFile = (dir: string) => path.join(dir, 'data', '.coord-search-index');
 const stamp = (file: string) => {
@@ -78,7 +70,7 @@ describe('reading commands from the summary (as processes)', function () {
 
   before(async () => {
     dir = path.join(tempDir('coord-cli-summary-'), 'coordination');
-    await generate(dir, 20_000);
+    await generateDirectory(dir, 20_000, 11);
   });
 
   /** Every command answers from the summary as a full load does; `rebuilt`: the summary must be rewritten first. */
@@ -231,8 +223,8 @@ describe('a reading command costs what it reads, not the size of the history', f
   it('10k vs 200k messages: list-chatrooms and thread take under 3x (a full load takes about 20x)', async () => {
     const small = path.join(tempDir('coord-cli-cost-'), 'coordination');
     const large = path.join(tempDir('coord-cli-cost-'), 'coordination');
-    await generate(small, 10_000);
-    await generate(large, 200_000);
+    await generateDirectory(small, 10_000, 11);
+    await generateDirectory(large, 200_000, 11);
     // Not yet the unread commands (system-status with an identity, check-inbox, mark-read all): they still
     // check every row of the summary against the read marks, so their cost grows with the history. Nor
     // check-chatroom: it reads the room's rows of the summary, which grow with the room (measured 3.1x from

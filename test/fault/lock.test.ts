@@ -50,6 +50,22 @@ function startHolder(args: string[]): { child: ChildProcess; lines: Line[]; next
   return { child, lines, next };
 }
 
+/**
+ * Does to the holder's lock what an older coord does to a lock it judges
+ * stale (removes it and makes its own), lets the holder go on, and checks
+ * its write was aborted and undone and the other lock left alone.
+ */
+async function expectTakeOverUndone(dir: string, holder: { next: () => Promise<Line> }): Promise<void> {
+  const lock = path.join(dir, 'data', '.coord.lock');
+  fs.rmSync(lock, { recursive: true, force: true });
+  fs.mkdirSync(lock);
+  fs.writeFileSync(path.join(dir, 'go'), '');
+  const result = await holder.next();
+  assert.match(result.error ?? '', /taken over by another process while this write held it/);
+  assert.ok(!fs.existsSync(path.join(dir, 'data', 'holder.txt')), 'the aborted write left a file');
+  assert.ok(fs.existsSync(lock), "the other process's lock was left alone");
+}
+
 function coord(dir: string, as: string, args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
     const c = spawn(process.execPath, [CLI, '--dir', dir, '--as', as, '--json', ...args], {
@@ -92,15 +108,7 @@ describe('the write lock under a slow holder (real processes)', function () {
     const dir = freshDir();
     const holder = startHolder([dir, 'wait']);
     await holder.next();
-    const lock = path.join(dir, 'data', '.coord.lock');
-    // What an older coord does to a lock it judges stale: remove it and make its own.
-    fs.rmSync(lock, { recursive: true, force: true });
-    fs.mkdirSync(lock);
-    fs.writeFileSync(path.join(dir, 'go'), '');
-    const result = await holder.next();
-    assert.match(result.error ?? '', /taken over by another process while this write held it/);
-    assert.ok(!fs.existsSync(path.join(dir, 'data', 'holder.txt')), 'the aborted write left a file');
-    assert.ok(fs.existsSync(lock), "the other process's lock was left alone");
+    await expectTakeOverUndone(dir, holder);
   });
 
   it('a lock taken over after the last change of a write is found as the write ends, and the change undone', async () => {
@@ -108,14 +116,7 @@ describe('the write lock under a slow holder (real processes)', function () {
     const holder = startHolder([dir, 'last']);
     await holder.next();
     assert.ok(fs.existsSync(path.join(dir, 'data', 'holder.txt')), 'the change was made under the lock');
-    const lock = path.join(dir, 'data', '.coord.lock');
-    fs.rmSync(lock, { recursive: true, force: true });
-    fs.mkdirSync(lock);
-    fs.writeFileSync(path.join(dir, 'go'), '');
-    const result = await holder.next();
-    assert.match(result.error ?? '', /taken over by another process while this write held it/);
-    assert.ok(!fs.existsSync(path.join(dir, 'data', 'holder.txt')), 'the aborted write left a file');
-    assert.ok(fs.existsSync(lock), "the other process's lock was left alone");
+    await expectTakeOverUndone(dir, holder);
   });
 
   it('SIGTERM to a holder in the middle of its work removes the lock as the process dies', async () => {

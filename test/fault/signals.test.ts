@@ -7,15 +7,7 @@ import * as assert from 'assert';
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { CLI, REPO_ROOT, tempDir } from '../support/helpers';
-
-async function generate(dir: string, messages: number): Promise<void> {
-  const url = 'file://' + path.join(REPO_ROOT, 'scripts', 'generate-dir.mjs');
-  const mod = await (
-    new Function('u', 'return import(u)') as (u: string) => Promise<{ generateDir: (d: string, o: object) => unknown }>
-  )(url);
-  mod.generateDir(dir, { messages, seed: 3 });
-}
+import { CLI, generateDirectory, tempDir } from '../support/helpers';
 
 /** Runs coord, sends `signal` once it has run `afterMs`, and says how long it took to end after that. */
 function interrupt(
@@ -45,7 +37,7 @@ describe('signals stop long commands at once (real processes)', function () {
 
   before(async () => {
     dir = path.join(tempDir(), 'coordination');
-    await generate(dir, 150000);
+    await generateDirectory(dir, 150000, 3);
   });
 
   const cases: Array<[string, string[], NodeJS.Signals]> = [

@@ -14,17 +14,10 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { ME, REPO_ROOT, coordDir, core, getApi, waitFor } from './helpers';
+import { generateDirectory } from '../support/helpers';
 
 const config = () => vscode.workspace.getConfiguration('coordination');
 const same = (a: string | null, b: string) => a !== null && fs.realpathSync(a) === fs.realpathSync(b);
-
-async function generate(dir: string, messages: number): Promise<void> {
-  const url = 'file://' + path.join(REPO_ROOT, 'scripts', 'generate-dir.mjs');
-  const mod = await (
-    new Function('u', 'return import(u)') as (u: string) => Promise<{ generateDir: (d: string, o: object) => unknown }>
-  )(url);
-  mod.generateDir(dir, { messages, seed: 3 });
-}
 
 /** `coord` in its own process, as an agent runs it. */
 function coord(dir: string, ...args: string[]): string {
@@ -47,7 +40,7 @@ describe('counts from the summary on a large directory', function () {
   const dir = path.join(outside, 'coordination');
 
   before(async () => {
-    await generate(dir, 20_000);
+    await generateDirectory(dir, 20_000, 3);
     // An agent's first read writes the summary.
     coord(dir, '--as', 'instance-2', 'list-chatrooms');
     assert.ok(fs.existsSync(path.join(dir, 'data', '.coord-search-index')), 'coord wrote the summary');
