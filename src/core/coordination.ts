@@ -35,9 +35,8 @@ import { watchDirectory } from './disk/directoryWatch';
 import { runSearch, runSearchFirst, SearchOptions } from './search/searchEngine';
 import { searchIndexFor } from './search/memoryIndex';
 import { CachedCorpus } from './search/indexReader';
-import { buildSearchCache, loadAndPersist, openSummary } from './search/persistedIndex';
+import { advanceSummary, buildSearchCache, loadAndPersist, openSummary } from './search/persistedIndex';
 import { directoryStamp } from './disk/directoryStamp';
-import { computeDelta } from './search/indexDelta';
 import { SummaryView } from './attention/summaryView';
 import {
   summaryAlerts,
@@ -459,12 +458,8 @@ export class Coordination {
       const c = v.corpus;
       const want = opts.limit !== undefined && opts.limit > 0 ? opts.limit : Infinity;
       const rows: number[] = [];
-      for (let i = c.count - 1; i >= 0 && rows.length < want; i--) {
-        if (c.room(i) !== null) continue;
-        const from = c.from(i);
-        const to = c.to(i);
-        if ((from === me || to === me) && (other === undefined || from === other || to === other)) rows.push(i);
-      }
+      for (let i = c.count - 1; i >= 0 && rows.length < want; i--)
+        if (c.room(i) === null && isBetween({ from: c.from(i), to: c.to(i) }, me, other)) rows.push(i);
       return rows.reverse().map((i) => v.message(i));
     });
     if (fast) return fast;
@@ -483,7 +478,7 @@ export class Coordination {
         if (c.room(i) !== null) continue;
         const from = c.from(i);
         const to = c.to(i);
-        if (from !== me && to !== me) continue;
+        if (!isBetween({ from, to }, me)) continue;
         const peer = from === me ? (to ?? '') : from;
         let conv = byPeer.get(peer);
         if (!conv) byPeer.set(peer, (conv = { peer, messages: 0, unread: 0, last: null, lastRow: -1 }));
@@ -682,11 +677,7 @@ export class Coordination {
     const me = this.requireInstance();
     const fast = this.viaUnreadSummary(undefined, (c, rows) => {
       const direct = rows.filter((i) => c.room(i) === null);
-      const mentions = summaryMentioning(
-        c,
-        rows.filter((i) => c.room(i) !== null),
-        me,
-      );
+      const mentions = this.unreadMentions(c, rows, me).filter((i) => c.room(i) !== null);
       return {
         unread: rows.length,
         directTotal: direct.length,
@@ -1495,18 +1486,6 @@ export function roomStatusChange(
   return { updated, action };
 }
 
-/** The summary `corpus` brought up to the files as they are now (its delta read again); null when it cannot be. */
-function advanceSummary(layout: Layout, corpus: CachedCorpus): CachedCorpus | null {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const delta = computeDelta(layout, corpus);
-    if (delta === 'moved') continue;
-    if (delta === null) return null;
-    corpus.setDelta(delta);
-    return corpus;
-  }
-  return null;
-}
-
 /** Physical lines in the log as the summary knows them (the store's lineCount). */
 function summaryLineCount(c: CachedCorpus): number {
   let lines = c.header.log.lines;
@@ -1526,7 +1505,7 @@ function lastN<T>(list: T[], limit?: number): T[] {
   return limit !== undefined && limit > 0 && list.length > limit ? list.slice(list.length - limit) : list;
 }
 
-function isBetween(m: StoredMessage, me: string, other?: string): boolean {
+function isBetween(m: { from: string; to: string | null }, me: string, other?: string): boolean {
   const involved = m.from === me || m.to === me;
   if (!involved) return false;
   if (other === undefined) return true;

@@ -150,14 +150,23 @@ function rebuildIndex(layout: Layout): { corpus: CachedCorpus; written: boolean 
 export function openSummary(layout: Layout): CachedCorpus | null {
   const cached = openCache(layout);
   if (!cached) return null;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const delta = computeDelta(layout, cached);
-    if (delta === 'moved') continue;
-    if (delta === null) break;
-    cached.setDelta(delta);
-    return cached;
-  }
+  if (advanceSummary(layout, cached)) return cached;
   cached.close();
+  return null;
+}
+
+/**
+ * Brings an open summary up to the files as they are now (its delta read
+ * again); null when it no longer describes them (the caller closes it).
+ */
+export function advanceSummary(layout: Layout, corpus: CachedCorpus): CachedCorpus | null {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const delta = computeDelta(layout, corpus);
+    if (delta === 'moved') continue;
+    if (delta === null) return null;
+    corpus.setDelta(delta);
+    return corpus;
+  }
   return null;
 }
 
