@@ -280,12 +280,12 @@ export class CachedCorpus implements SearchCorpus {
     for (let from = 0; from < length; from += TEXT_CHUNK) {
       const raw = this.section('lowerText', from, Math.min(length, from + TEXT_CHUNK + overlap));
       const chunk = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
-      for (const needle of wanted) {
-        for (let at = chunk.indexOf(needle); at !== -1 && at < TEXT_CHUNK; at = chunk.indexOf(needle, at + 1)) {
-          const offset = from + at;
-          hit[lowerBound(this.baseCount, (i) => starts[i + 1] <= offset)] = 1;
-        }
-      }
+      // Matches that start in this chunk; the next chunk repeats the overlap.
+      const find = (needle: Buffer) => (offset: number) => {
+        const at = chunk.indexOf(needle, Math.max(0, offset - from));
+        return at !== -1 && at < TEXT_CHUNK ? from + at : -1;
+      };
+      for (const needle of wanted) markMatchedEntries(find(needle), starts, this.baseCount, hit);
     }
     this.delta.forEach((m, k) => {
       const text = m.text.toLowerCase();
@@ -388,13 +388,8 @@ export class CachedCorpus implements SearchCorpus {
   /** Exact queries: byte search over the lower-cased texts, "sender target" by pair, then the delta's. */
   findSubstring(needle: string): number[] | null {
     if (needle.length === 0 || needle.includes('\u0000')) return null;
-    const bytes = Buffer.from(needle, 'utf8');
     const hit = new Uint8Array(this.count);
-    const raw = this.section('lowerText');
-    const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
-    // The starts are read only when there is a match.
-    if (buf.indexOf(bytes) !== -1)
-      markMatchedEntries((from) => buf.indexOf(bytes, from), this.column('lowerTextStarts'), this.baseCount, hit);
+    this.markTextContaining([needle], hit);
     // "sender target" takes few values: each is tested once.
     const meta = this.allMeta();
     const pairs = new Map<number, boolean>();
@@ -405,8 +400,7 @@ export class CachedCorpus implements SearchCorpus {
       if (found) hit[i] = 1;
     }
     this.delta.forEach((m, k) => {
-      if (m.text.toLowerCase().includes(needle) || `${m.from} ${m.target}`.toLowerCase().includes(needle))
-        hit[this.baseCount + k] = 1;
+      if (`${m.from} ${m.target}`.toLowerCase().includes(needle)) hit[this.baseCount + k] = 1;
     });
     const out: number[] = [];
     for (let i = 0; i < this.count; i++) if (hit[i] === 1) out.push(i);

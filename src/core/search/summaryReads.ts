@@ -13,7 +13,7 @@ import { lstatIfExists, openIfExists, readRange, readTextIfExists } from '../dis
 import { countLines, EMPTY_COUNT, totalLines } from '../disk/lines';
 import { mayHaveReadStatus, TranscriptBlock } from '../formats/transcript';
 import { ReadState } from '../read/readState';
-import { discoverSources, readSourceText, sourceFromKey } from '../read/sources';
+import { discoverSources, readSourceText, SourceFile, sourceFromKey } from '../read/sources';
 import { StoredMessage } from '../read/storedMessage';
 import { ReadTargets, unreadInboxLines } from '../write/readMarkWrites';
 import { CachedCorpus } from './indexReader';
@@ -99,9 +99,7 @@ function rowsReadByBlock(layout: Layout, c: CachedCorpus, reads: ReadState): Uin
     }
     const text = readTextIfExists(source.file);
     if (source.kind === 'inbox' && !mayHaveReadStatus(text)) continue;
-    const byLine = new Map<number, TranscriptBlock>();
-    for (const { block } of readSourceText(source, text, 0).blocks) byLine.set(block.lastLine, block);
-    blocks.set(source.key, byLine);
+    blocks.set(source.key, blocksByLastLine(source, text));
   }
   if (blocks.size === 0) return null;
   const read = new Uint8Array(c.count);
@@ -112,6 +110,13 @@ function rowsReadByBlock(layout: Layout, c: CachedCorpus, reads: ReadState): Uin
     if (reads.refSaysRead({ source, block })) read[i] = 1;
   });
   return read;
+}
+
+/** A source's message blocks as they are now, by last line (how the summary's refs name them). */
+function blocksByLastLine(source: SourceFile, text: string): Map<number, TranscriptBlock> {
+  const byLine = new Map<number, TranscriptBlock>();
+  for (const { block } of readSourceText(source, text, 0).blocks) byLine.set(block.lastLine, block);
+  return byLine;
 }
 
 function stubBlock(lastLine: number): TranscriptBlock {
@@ -151,9 +156,7 @@ export function summaryReadTargets(layout: Layout, c: CachedCorpus, me: string, 
   }
   const inbox = discoverSources(layout).find((s) => s.kind === 'inbox' && s.name === me);
   if (!inbox) return targets;
-  const blocks = new Map<number, TranscriptBlock>();
-  for (const { block } of readSourceText(inbox, readTextIfExists(inbox.file), 0).blocks)
-    blocks.set(block.lastLine, block);
+  const blocks = blocksByLastLine(inbox, readTextIfExists(inbox.file));
   c.eachRef((i, source, lastLine) => {
     const block = source === inbox.key && marked[i] === 1 ? blocks.get(lastLine) : undefined;
     if (block) unreadInboxLines(inbox, me, block, targets.inboxLines);
