@@ -21,6 +21,13 @@ import { addresses } from './addressing';
 /** Who may see a row: the caller's visibility rule for one identity. */
 export type RowVisibility = (facts: UnreadFacts, who: string) => boolean;
 
+/** What findStuckAgents() reads of the messages it is handed. */
+export interface StuckInput {
+  messages: Message[];
+  isRead: (m: Message, who: string) => boolean;
+  visibleTo: (m: Message, who: string) => boolean;
+}
+
 /** Texts whose stored tags can make a message urgent or ask for an ack (attentionTags.ts), lower-cased. */
 const TAG_NEEDLES = ['[urgent] ', '[please ack] '];
 
@@ -209,11 +216,7 @@ export class SummaryView {
     lastActivity: ReadonlyMap<string, string>,
     cutoff: number,
     visible: RowVisibility,
-  ): {
-    messages: Message[];
-    isRead: (m: Message, who: string) => boolean;
-    visibleTo: (m: Message, who: string) => boolean;
-  } {
+  ): StuckInput {
     const c = this.corpus;
     const rows: number[] = [];
     const unread = new Map<string, Uint8Array>();
@@ -247,15 +250,7 @@ export class SummaryView {
   }
 
   /** The rows' messages, with what findStuckAgents() asks of them (only rows addressed to an idle agent are here). */
-  private stuckAnswer(
-    rows: number[],
-    unread: Map<string, Uint8Array>,
-    visible: RowVisibility,
-  ): {
-    messages: Message[];
-    isRead: (m: Message, who: string) => boolean;
-    visibleTo: (m: Message, who: string) => boolean;
-  } {
+  private stuckAnswer(rows: number[], unread: Map<string, Uint8Array>, visible: RowVisibility): StuckInput {
     const { messages, row } = this.rowsToMessages(rows);
     return {
       messages,
@@ -278,12 +273,7 @@ export class SummaryView {
     lastActivity: ReadonlyMap<string, string>,
     cutoff: number,
     visible: RowVisibility,
-  ): {
-    messages: Message[];
-    isRead: (m: Message, who: string) => boolean;
-    visibleTo: (m: Message, who: string) => boolean;
-    totals: Map<string, number>;
-  } {
+  ): StuckInput & { totals: Map<string, number> } {
     const c = this.corpus;
     const oldest: number[] = [];
     const totals = new Map<string, number>();
