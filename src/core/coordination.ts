@@ -35,7 +35,7 @@ import { watchDirectory } from './disk/directoryWatch';
 import { runSearch, runSearchFirst, SearchOptions } from './search/searchEngine';
 import { searchIndexFor } from './search/memoryIndex';
 import { CachedCorpus } from './search/indexReader';
-import { advanceSummary, buildSearchCache, loadAndPersist, openSummary } from './search/persistedIndex';
+import { advanceSummary, buildSearchCache, BuiltSummary, buildSummary, openSummary } from './search/persistedIndex';
 import { directoryStamp } from './disk/directoryStamp';
 import { SummaryView } from './attention/summaryView';
 import {
@@ -181,7 +181,11 @@ export class Coordination {
   private readonly writes: WriteSession;
   protected loaded = false;
   private wroteSinceRefresh = false;
-  private summaryWanted = false;
+  /**
+   * One-shot reads (the CLI): the summary opened once and brought up to the files as stamped, and a
+   * rebuilt one that is put in place only when the command has succeeded.
+   */
+  private oneShot: { stamp: string; corpus: CachedCorpus; built: BuiltSummary | null } | null = null;
   private attentionStamp = '';
   private attentionVersion = 0;
   private ackRecords: AckRecord[] = [];
@@ -229,19 +233,26 @@ export class Coordination {
   async close(): Promise<void> {
     this.followed?.view.close();
     this.followed = null;
+    this.closeOneShot();
   }
 
   /**
-   * Writes the summary (the persisted index) that a read looked for and did
-   * not find. Called once a command has succeeded: a refused one leaves no file.
+   * Puts in place the summary (the persisted index) that a read looked for,
+   * did not find and built. Called once a command has succeeded: a refused
+   * one leaves no file.
    */
   persistCaches(): void {
-    if (!this.summaryWanted) return;
-    this.summaryWanted = false;
-    loadAndPersist(this.layout, () => {
-      this.loadStore();
-      return this.store;
-    });
+    const built = this.oneShot?.built;
+    if (!built) return;
+    this.oneShot!.built = null;
+    built.install();
+    built.discard();
+  }
+
+  private closeOneShot(): void {
+    this.oneShot?.built?.discard();
+    this.oneShot?.corpus.close();
+    this.oneShot = null;
   }
 
   // ------------------------------------------------------------ reading
@@ -337,23 +348,35 @@ export class Coordination {
 
   /**
    * Runs `answer` on the summary when this object reads from it and has
-   * loaded nothing; undefined otherwise. A missing or stale summary is
-   * rebuilt from a full load (which then answers).
+   * loaded nothing; undefined otherwise (also when no summary can be had, in
+   * a directory we cannot write to: then the store answers).
    */
   private viaSummary<T>(answer: (c: CachedCorpus) => T | undefined): T | undefined {
     if (!this.fromSummary || this.loaded) return undefined;
     if (this.follow) return this.viaSummaryView((v) => answer(v.corpus));
-    const corpus = openSummary(this.layout);
-    if (!corpus) {
-      // Answered by a full load now; the summary is written when the command has succeeded (persistCaches).
-      this.summaryWanted = true;
-      return undefined;
+    const corpus = this.oneShotSummary();
+    return corpus ? answer(corpus) : undefined;
+  }
+
+  /**
+   * The summary for the files as they are now: the one already open when no
+   * file changed, or brought forward when they only grew; else opened again,
+   * or built from the files when missing or stale.
+   */
+  private oneShotSummary(): CachedCorpus | null {
+    const stamp = directoryStamp(this.layout);
+    const held = this.oneShot;
+    if (held && (held.stamp === stamp || advanceSummary(this.layout, held.corpus))) {
+      held.stamp = stamp;
+      return held.corpus;
     }
-    try {
-      return answer(corpus);
-    } finally {
-      corpus.close();
-    }
+    this.closeOneShot();
+    const opened = openSummary(this.layout);
+    const built = opened ? null : buildSummary(this.layout);
+    const corpus = opened ?? built?.corpus;
+    if (!corpus) return null;
+    this.oneShot = { stamp, corpus, built };
+    return corpus;
   }
 
   /** Every chatroom under the room rule, keyed by lower-cased name. */

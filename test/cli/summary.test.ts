@@ -203,6 +203,24 @@ describe('reading commands from the summary (as processes)', function () {
       assert.ok(fs.existsSync(summaryFile(dir)));
     }
   });
+
+  it('without a summary, a refused reading command leaves none (nor its temporary file); the next one puts it in place', () => {
+    fs.rmSync(summaryFile(dir), { force: true });
+    const dataBefore = fs.readdirSync(path.join(dir, 'data')).sort();
+    const refused = runCoord(['check-chatroom', 'no-such-room'], { dir, as: 'instance-2' });
+    assert.strictEqual(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /unknown chatroom 'no-such-room'/);
+    assert.deepStrictEqual(fs.readdirSync(path.join(dir, 'data')).sort(), dataBefore);
+    const full = openCoordination({ dir, instance: 'instance-2' });
+    assert.deepStrictEqual(
+      JSON.parse(answer(dir, ['list-chatrooms'])),
+      JSON.parse(JSON.stringify(full.listChatrooms())),
+    );
+    assert.deepStrictEqual(
+      fs.readdirSync(path.join(dir, 'data')).sort(),
+      [...dataBefore, '.coord-search-index'].sort(),
+    );
+  });
 });
 
 describe('a reading command costs what it reads, not the size of the history', function () {

@@ -32,9 +32,9 @@
  * MAX_DELTA_BYTES), or anything else changed, the base is rebuilt from the
  * files (indexBuilder.ts: the store's rules over compact columns, without
  * loading the directory into a DirectoryStore), written to a temporary file
- * and renamed over the old one, and the query is answered from it. A command
- * that loaded the store anyway writes it from the store (loadAndPersist). It
- * is a cache: deleting it is always safe; a directory we cannot write to is
+ * and renamed over the old one, and the query is answered from it. The
+ * other reading commands build it the same way and put it in place only once
+ * they have succeeded (buildSummary). It is a cache: deleting it is always safe; a directory we cannot write to is
  * loaded and searched in memory. A failed search (bad regex, empty query)
  * never writes it.
  *
@@ -46,13 +46,13 @@ import { Layout } from '../disk/layout';
 import { fileTail, openIfExists, readRange } from '../disk/fsutil';
 import { DirectoryStore } from '../read/store';
 import { StampedSource, stampSources } from '../read/sources';
-import { MessageSearchIndex, searchIndexFor } from './memoryIndex';
+import { searchIndexFor } from './memoryIndex';
 import { checkQuery, runSearch, SearchOptions } from './searchEngine';
 import { LogState, sameStamp } from './indexFormat';
 import { computeDelta, logHead } from './indexDelta';
 import { buildIndex } from './indexBuilder';
 import { CachedCorpus, openCache, openCacheFile } from './indexReader';
-import { removeQuietly, replaceWith, writeSearchCache, writeTemporary } from './indexWriter';
+import { removeQuietly, replaceWith, writeTemporary } from './indexWriter';
 
 export { MAX_DELTA_MESSAGES } from './indexFormat';
 
@@ -112,14 +112,21 @@ export function searchDirectoryDetailed(
   return { messages: runSearch(searchIndexFor(store), query, opts), source: 'rebuilt' };
 }
 
+/** A summary built from the files into a temporary file, open for answers, not yet in place. */
+export interface BuiltSummary {
+  corpus: CachedCorpus;
+  /** Renames it over the persisted index when no file moved while it was built; false when it was not. */
+  install(): boolean;
+  /** Removes the temporary file (the corpus stays readable until closed). */
+  discard(): void;
+}
+
 /**
  * Builds the index from the files (indexBuilder.ts, without loading the
- * directory) into a temporary file and opens it. When no file moved while it
- * was built it replaces the index; otherwise it still answers the query at
- * hand (as a load at that moment would have) and is removed. Null when it
- * cannot be written or read (a read-only directory).
+ * directory) into a temporary file and opens it. Null when it cannot be
+ * written or read (a read-only directory).
  */
-function rebuildIndex(layout: Layout): { corpus: CachedCorpus; written: boolean } | null {
+export function buildSummary(layout: Layout): BuiltSummary | null {
   const files = stampSources(layout);
   const log = readLogState(layout);
   if (log === null) return null;
@@ -130,21 +137,48 @@ function rebuildIndex(layout: Layout): { corpus: CachedCorpus; written: boolean 
     return null;
   }
   const corpus = openCacheFile(tmp);
-  let written = corpus !== null && sameStamps(files, stampSources(layout)) && sameLog(log, readLogState(layout));
-  if (written) {
-    try {
-      replaceWith(tmp, layout.searchIndex);
-    } catch {
-      written = false;
-    }
-  } else removeQuietly(tmp);
-  return corpus ? { corpus, written } : null;
+  if (!corpus) {
+    removeQuietly(tmp);
+    return null;
+  }
+  // A file that moved while it was built may be read half old, half new: answer from it, never keep it.
+  let consistent = sameStamps(files, stampSources(layout)) && sameLog(log, readLogState(layout));
+  return {
+    corpus,
+    install: () => {
+      if (!consistent) return false;
+      consistent = false;
+      try {
+        replaceWith(tmp, layout.searchIndex);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    discard: () => {
+      consistent = false;
+      removeQuietly(tmp);
+    },
+  };
+}
+
+/**
+ * Builds the index and replaces the persisted one with it when no file moved
+ * meanwhile (else it still answers the query at hand, as a load at that
+ * moment would have, and is removed).
+ */
+function rebuildIndex(layout: Layout): { corpus: CachedCorpus; written: boolean } | null {
+  const built = buildSummary(layout);
+  if (!built) return null;
+  const written = built.install();
+  if (!written) built.discard();
+  return { corpus: built.corpus, written };
 }
 
 /**
  * The persisted index plus the messages appended since (the directory's
  * summary, which the reading commands use too), or null when it is missing or
- * no longer describes the files (then loadAndPersist rebuilds it). The caller
+ * no longer describes the files (then buildSummary makes a new one). The caller
  * closes it.
  */
 export function openSummary(layout: Layout): CachedCorpus | null {
@@ -168,29 +202,6 @@ export function advanceSummary(layout: Layout, corpus: CachedCorpus): CachedCorp
     return corpus;
   }
   return null;
-}
-
-/**
- * Loads the directory through `load` and, when no file moved meanwhile,
- * rewrites the persisted index from it (a cache: a failed write is ignored).
- */
-export function loadAndPersist(
-  layout: Layout,
-  load: () => DirectoryStore,
-): { store: DirectoryStore; index: MessageSearchIndex; written: boolean } {
-  const files = stampSources(layout);
-  const log = readLogState(layout);
-  const store = load();
-  const index = searchIndexFor(store);
-  // Only a state that did not move while we loaded is worth recording.
-  if (log === null || !sameStamps(files, stampSources(layout)) || !sameLog(log, readLogState(layout)))
-    return { store, index, written: false };
-  try {
-    writeSearchCache(layout, store, index, log, files);
-    return { store, index, written: true };
-  } catch {
-    return { store, index, written: false };
-  }
 }
 
 /** Builds (or refreshes) the persisted index now; returns false when the directory kept changing. */
