@@ -18,7 +18,9 @@ import {
 } from '../../src/core/formats/statuses';
 import {
   formatReadMark,
+  formatReadReceipt,
   parseDmReads,
+  ReadMarkEncoder,
   parsePositions,
   parseReadMarks,
   upsertPosition,
@@ -318,6 +320,32 @@ describe('read marks', () => {
         JSON.stringify(text),
       );
     }
+  });
+
+  it('encodes many marks and receipts in bulk exactly as the line formats write them, across pieces', () => {
+    const time = '2026-12-05 11:20:00';
+    const refs: Array<number | string> = [1, 9, 10, 99, 100, 12345, 'a1b2c3d4', 999_999, 1_000_000, 2 ** 31, 7];
+    for (let k = 0; k < 500; k++) refs.push(Math.floor(Math.random() * 10 ** (1 + (k % 12))));
+    const marks: Buffer[] = [];
+    const receipts: Buffer[] = [];
+    // Each piece copied: the encoder reuses its buffers.
+    const encoder = new ReadMarkEncoder(time, 'instance-é', 7, (m, r) => {
+      marks.push(Buffer.from(m));
+      receipts.push(Buffer.from(r));
+    });
+    for (const ref of refs)
+      if (typeof ref === 'string') encoder.addId(ref);
+      else encoder.addNumber(ref);
+    encoder.cut();
+    assert.ok(marks.length > 10, 'cut into pieces');
+    assert.strictEqual(Buffer.concat(marks).toString('utf8'), refs.map((r) => formatReadMark(r, time)).join(''));
+    assert.strictEqual(
+      Buffer.concat(receipts).toString('utf8'),
+      refs
+        .filter((r): r is number => typeof r === 'number')
+        .map((n) => formatReadReceipt(time, 'instance-é', n))
+        .join(''),
+    );
   });
 
   it('reads and updates positions files', () => {

@@ -129,13 +129,86 @@ function hasTimeShape(text: string, at: number): boolean {
   return true;
 }
 
+// Each line is a prefix, the number (or id) and a suffix.
+const markSuffix = (time: string) => `: read at ${time}\n`;
+const receiptPrefix = (time: string, reader: string) => `[${time}] READ-RECEIPT: ${reader} read message `;
+
 export function formatReadMark(ref: number | string, time: string): string {
-  return typeof ref === 'number' ? `${ref}: read at ${time}\n` : `id:${ref}: read at ${time}\n`;
+  return typeof ref === 'number' ? `${ref}${markSuffix(time)}` : `id:${ref}${markSuffix(time)}`;
 }
 
 /** A line of data/read-receipts.log, the Python tool's record of who read which log line. */
 export function formatReadReceipt(time: string, reader: string, line: number): string {
-  return `[${time}] READ-RECEIPT: ${reader} read message ${line}\n`;
+  return `${receiptPrefix(time, reader)}${line}\n`;
+}
+
+/**
+ * The lines formatReadMark and formatReadReceipt make for many numbers with
+ * one time and reader, written straight into two reused buffers and handed
+ * to `flush` a piece at a time (`mark-read all` writes a million of each: no
+ * string per line, no copy of them all).
+ */
+export class ReadMarkEncoder {
+  private readonly markSuffix: Buffer;
+  private readonly receiptPrefix: Buffer;
+  private readonly marks: Buffer;
+  private readonly receipts: Buffer;
+  private markAt = 0;
+  private receiptAt = 0;
+
+  /** `flush` gets pieces of marks and receipts that must be used before it returns (the buffers are reused). */
+  constructor(
+    private readonly time: string,
+    reader: string,
+    linesPerPiece: number,
+    private readonly flush: (marks: Buffer, receipts: Buffer) => void,
+  ) {
+    this.markSuffix = Buffer.from(markSuffix(time), 'utf8');
+    this.receiptPrefix = Buffer.from(receiptPrefix(time, reader), 'utf8');
+    this.marks = Buffer.allocUnsafe(linesPerPiece * (MAX_DIGITS + this.markSuffix.length));
+    this.receipts = Buffer.allocUnsafe(linesPerPiece * (MAX_DIGITS + 1 + this.receiptPrefix.length));
+  }
+
+  /** A mark and a receipt for log line `n`. */
+  addNumber(n: number): void {
+    if (
+      this.markAt + this.markSuffix.length + MAX_DIGITS > this.marks.length ||
+      this.receiptAt + this.receiptPrefix.length + MAX_DIGITS + 1 > this.receipts.length
+    )
+      this.cut();
+    this.markAt = writeDigits(this.marks, this.markAt, n);
+    this.markAt += this.markSuffix.copy(this.marks, this.markAt);
+    this.receiptAt += this.receiptPrefix.copy(this.receipts, this.receiptAt);
+    this.receiptAt = writeDigits(this.receipts, this.receiptAt, n);
+    this.receipts[this.receiptAt++] = 0x0a;
+  }
+
+  /** A mark for a message that has no log line, by id. */
+  addId(id: string): void {
+    this.cut();
+    this.flush(Buffer.from(formatReadMark(id, this.time), 'utf8'), EMPTY);
+  }
+
+  /** Hands over what is encoded so far. */
+  cut(): void {
+    if (this.markAt === 0 && this.receiptAt === 0) return;
+    this.flush(this.marks.subarray(0, this.markAt), this.receipts.subarray(0, this.receiptAt));
+    this.markAt = 0;
+    this.receiptAt = 0;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Digits of a safe integer, at most. */
+const MAX_DIGITS = 16;
+
+function writeDigits(buf: Buffer, at: number, n: number): number {
+  if (!Number.isSafeInteger(n) || n < 0) return at + buf.write(String(n), at, 'latin1');
+  let digits = 1;
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+  for (let k = digits - 1, x = n; k >= 0; k--, x = Math.floor(x / 10)) buf[at + k] = 0x30 + (x % 10);
+  return at + digits;
 }
 
 export interface Position {
