@@ -35,6 +35,7 @@ import { watchDirectory } from './disk/directoryWatch';
 import { runSearch, runSearchFirst, SearchOptions } from './search/searchEngine';
 import { searchIndexFor } from './search/memoryIndex';
 import { CachedCorpus } from './search/indexReader';
+import { saveReadMarkTables } from './read/readMarkTable';
 import { advanceSummary, buildSearchCache, BuiltSummary, buildSummary, openSummary } from './search/persistedIndex';
 import { directoryStamp } from './disk/directoryStamp';
 import { SummaryView } from './attention/summaryView';
@@ -242,6 +243,7 @@ export class Coordination {
    * one leaves no file.
    */
   persistCaches(): void {
+    saveReadMarkTables();
     const built = this.oneShot?.built;
     if (!built) return;
     this.oneShot!.built = null;

@@ -378,8 +378,17 @@ export function writeAtomic(file: string, text: string): void {
 
 let tempCount = 0;
 
+/**
+ * A cache beside the data (bookkeeping, see isBookkeepingPath) replaced
+ * whole, outside any write session: nothing to undo, a reader sees the old
+ * file or the new one.
+ */
+export function writeCacheFile(file: string, parts: Buffer[]): void {
+  replaceFile(file, parts);
+}
+
 /** The text written to a temporary file beside `file` (see isTempPath), then renamed over it. */
-function replaceFile(file: string, text: string): void {
+function replaceFile(file: string, content: string | Buffer[]): void {
   const tmp = `${file}.tmp-${process.pid}-${tempCount++}`;
   try {
     const fd = fs.openSync(
@@ -388,9 +397,10 @@ function replaceFile(file: string, text: string): void {
       FILE_MODE,
     );
     try {
-      const buf = Buffer.from(text, 'utf8');
-      let written = 0;
-      while (written < buf.length) written += fs.writeSync(fd, buf, written, buf.length - written);
+      for (const buf of typeof content === 'string' ? [Buffer.from(content, 'utf8')] : content) {
+        let written = 0;
+        while (written < buf.length) written += fs.writeSync(fd, buf, written, buf.length - written);
+      }
     } finally {
       fs.closeSync(fd);
     }

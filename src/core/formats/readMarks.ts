@@ -20,16 +20,20 @@ export interface ReadMarks {
  * writes at that size) cost a few megabytes, not a Map of strings.
  */
 export class MarkedNumbers {
-  private byNumber = new Int32Array(1024);
+  private byNumber: Int32Array = new Int32Array(1024);
   private times: string[] = [];
   private timeIndex = new Map<string, number>();
-  /** Numbers too large for the array (no real log has them, a hand-written line may). */
+  /**
+   * Numbers beyond the array: the array grows to a number only while that
+   * costs at most twice what it holds (or 16 MB), so one hand-written or
+   * half-written line with a huge number is an entry here, not a gigabyte.
+   */
   private large = new Map<number, string>();
   size = 0;
 
   get(n: number): string | undefined {
-    if (!isSmall(n)) return this.large.get(n);
-    const k = n < this.byNumber.length ? this.byNumber[n] : 0;
+    if (!(n < this.byNumber.length && n >= 0)) return this.large.get(n);
+    const k = this.byNumber[n];
     return k === 0 ? undefined : this.times[k - 1];
   }
 
@@ -38,14 +42,9 @@ export class MarkedNumbers {
     const previous = this.get(n);
     if (previous !== undefined && (previous === '' || (time !== '' && time <= previous))) return;
     if (previous === undefined) this.size++;
-    if (!isSmall(n)) {
+    if (!(n < this.byNumber.length && n >= 0) && !this.growTo(n)) {
       this.large.set(n, time);
       return;
-    }
-    if (n >= this.byNumber.length) {
-      const grown = new Int32Array(Math.max(n + 1, this.byNumber.length * 2));
-      grown.set(this.byNumber);
-      this.byNumber = grown;
     }
     let k = this.timeIndex.get(time);
     if (k === undefined) {
@@ -53,6 +52,36 @@ export class MarkedNumbers {
       this.timeIndex.set(time, k);
     }
     this.byNumber[n] = k;
+  }
+
+  /** Grows the array to hold `n` when that is cheap enough, moving what `large` held below the new end. */
+  private growTo(n: number): boolean {
+    if (!Number.isInteger(n) || n < 0 || n >= Math.max(ARRAY_FREE_UP_TO, this.byNumber.length * 2)) return false;
+    const grown = new Int32Array(Math.max(n + 1, this.byNumber.length * 2));
+    grown.set(this.byNumber);
+    this.byNumber = grown;
+    for (const [m, time] of this.large) {
+      if (m >= grown.length || !Number.isInteger(m) || m < 0) continue;
+      this.large.delete(m);
+      this.size--;
+      this.add(m, time);
+    }
+    return true;
+  }
+
+  /** The table as plain parts (to keep it in a file), and back. */
+  toParts(): MarkedNumberParts {
+    return { byNumber: this.byNumber, times: this.times, large: [...this.large], size: this.size };
+  }
+
+  static fromParts(parts: MarkedNumberParts): MarkedNumbers {
+    const table = new MarkedNumbers();
+    table.byNumber = parts.byNumber;
+    table.times = parts.times;
+    parts.times.forEach((t, k) => table.timeIndex.set(t, k + 1));
+    table.large = new Map(parts.large);
+    table.size = parts.size;
+    return table;
   }
 
   /** The marks in number order. */
@@ -63,7 +92,16 @@ export class MarkedNumbers {
   }
 }
 
-const isSmall = (n: number) => Number.isInteger(n) && n >= 0 && n < 1 << 28;
+export interface MarkedNumberParts {
+  /** Per number, 0 or 1 + the index of its time in `times`. */
+  byNumber: Int32Array;
+  times: string[];
+  large: Array<[number, string]>;
+  size: number;
+}
+
+/** Numbers below this always fit the array: 16 MB at most. */
+const ARRAY_FREE_UP_TO = 1 << 22;
 
 const MARK_RE = /^\s*(\d+)\s*:\s*(?:read at )?(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)?/;
 const ID_MARK_RE = /^id:([0-9A-Za-z]+):/;
@@ -71,13 +109,16 @@ const READ_AT = ': read at ';
 const TIME_SHAPE = 'dddd-dd-dd dd:dd:dd';
 
 /**
- * The marks of a read-status file. Each line is read by MARK_RE / ID_MARK_RE;
+ * The marks of a read-status file (added to `marks` when given: the marks of
+ * the lines before `text`). Each line is read by MARK_RE / ID_MARK_RE;
  * the two shapes the tools write (`12: read at ts`, `12:ts`) are read
  * in place without them, with the same result, since this file gets a line
  * per message.
  */
-export function parseReadMarks(text: string): ReadMarks {
-  const marks: ReadMarks = { numbers: new MarkedNumbers(), ids: new Set() };
+export function parseReadMarks(
+  text: string,
+  marks: ReadMarks = { numbers: new MarkedNumbers(), ids: new Set() },
+): ReadMarks {
   let lastTime = '';
   let nextCR = text.indexOf('\r');
   for (let start = 0; start < text.length;) {
