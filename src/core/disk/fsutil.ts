@@ -51,6 +51,10 @@ export function readTextIfExists(file: string): string {
   return withFileIfExists(file, '', (fd) => fs.readFileSync(fd, 'utf8'));
 }
 
+export function readBytesIfExists(file: string): Buffer {
+  return withFileIfExists(file, Buffer.alloc(0), (fd) => fs.readFileSync(fd));
+}
+
 /**
  * Only ENOENT means "not there": any other failure to look at a file, a
  * permission problem above all, is an error that says which file and what to do.
@@ -365,12 +369,12 @@ export function removeFile(file: string): void {
 }
 
 /** Whole-file rewrite: a temporary file renamed over the old one. */
-export function writeAtomic(file: string, text: string): void {
+export function writeAtomic(file: string, text: string | Buffer): void {
   try {
     if (isSymlink(file)) throw Object.assign(new Error('symbolic link'), { code: 'ELOOP', path: file });
     guard?.();
     if (journal) journal.push({ file, old: fs.existsSync(file) ? readTextIfExists(file) : null });
-    replaceFile(file, text);
+    replaceFile(file, typeof text === 'string' ? text : [text]);
   } catch (error) {
     throw ioError(error, `write ${file}`);
   }

@@ -48,8 +48,10 @@ export class MarkedNumbers {
     }
     let k = this.timeIndex.get(time);
     if (k === undefined) {
-      k = this.times.push(time);
-      this.timeIndex.set(time, k);
+      // A copy: a slice of the file's text would keep all of it alive (a million lines, after mark-read all).
+      const own = Buffer.from(time, 'utf8').toString('utf8');
+      k = this.times.push(own);
+      this.timeIndex.set(own, k);
     }
     this.byNumber[n] = k;
   }
@@ -217,9 +219,12 @@ export class ReadMarkEncoder {
       this.receiptAt + this.receiptPrefix.length + MAX_DIGITS + 1 > this.receipts.length
     )
       this.cut();
+    // TypedArray#set: Buffer#copy's argument checks cost more than the copy of a few dozen bytes.
     this.markAt = writeDigits(this.marks, this.markAt, n);
-    this.markAt += this.markSuffix.copy(this.marks, this.markAt);
-    this.receiptAt += this.receiptPrefix.copy(this.receipts, this.receiptAt);
+    this.marks.set(this.markSuffix, this.markAt);
+    this.markAt += this.markSuffix.length;
+    this.receipts.set(this.receiptPrefix, this.receiptAt);
+    this.receiptAt += this.receiptPrefix.length;
     this.receiptAt = writeDigits(this.receipts, this.receiptAt, n);
     this.receipts[this.receiptAt++] = 0x0a;
   }

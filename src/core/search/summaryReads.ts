@@ -146,14 +146,15 @@ function rowsWhoseText(c: CachedCorpus, rows: number[], needles: string[], rule:
 
 /** What marking `rows` read records (see ReadTargets), from the summary and the reader's inbox as it is now. */
 export function summaryReadTargets(layout: Layout, c: CachedCorpus, me: string, rows: number[]): ReadTargets {
-  const targets: ReadTargets = { refs: [], lastLines: [], inboxLines: [] };
+  // Sized once: a million pushes would grow (and copy) both arrays many times.
+  const targets: ReadTargets = { refs: new Array(rows.length), lastLines: new Array(rows.length), inboxLines: [] };
   const marked = new Uint8Array(c.count);
-  for (const i of rows) {
+  rows.forEach((i, k) => {
     marked[i] = 1;
     const lastLine = c.lastLine(i);
-    targets.refs.push(lastLine === null ? c.id(i) : (c.number(i) as number));
-    targets.lastLines.push(lastLine ?? 0);
-  }
+    targets.refs[k] = lastLine === null ? c.id(i) : (c.number(i) as number);
+    targets.lastLines[k] = lastLine ?? 0;
+  });
   const inbox = discoverSources(layout).find((s) => s.kind === 'inbox' && s.name === me);
   if (!inbox) return targets;
   const blocks = blocksByLastLine(inbox, readTextIfExists(inbox.file));

@@ -12,7 +12,7 @@
  * short keeps Ctrl-C prompt.
  */
 import { Layout } from '../disk/layout';
-import { appendWhole, readTextIfExists, writeAtomic } from '../disk/fsutil';
+import { appendWhole, readBytesIfExists, readTextIfExists, writeAtomic } from '../disk/fsutil';
 import { ReadMarkEncoder, upsertPosition } from '../formats/readMarks';
 import { StoredMessage } from '../read/storedMessage';
 
@@ -108,20 +108,36 @@ export function writeReadMarks(layout: Layout, plan: ReadMarkPlan): void {
   if (plan.positions) advancePositions(layout.positions(plan.me), plan.positions);
 }
 
-/** Bash's inbox: the lines turn `STATUS: read`. */
+/** Bash's inbox: the lines turn `STATUS: read` (lines split at "\n"; a CRLF inbox keeps its line ends). */
 function markInboxLinesRead(inboxFile: string, lines: Set<number>): void {
-  const physical = readTextIfExists(inboxFile).split('\n');
-  let changed = false;
-  for (const line of lines) {
-    const i = line - 1;
-    // A CRLF inbox keeps its line ends.
-    if (i < physical.length && /^STATUS: unread\r?$/.test(physical[i])) {
-      physical[i] = physical[i].replace('unread', 'read');
-      changed = true;
+  const bytes = readBytesIfExists(inboxFile);
+  const out = Buffer.allocUnsafe(bytes.length);
+  let copied = 0;
+  let written = 0;
+  let line = 1;
+  let start = 0;
+  for (const wanted of [...lines].sort((a, b) => a - b)) {
+    for (; line < wanted && start !== -1; line++) {
+      const end = bytes.indexOf(0x0a, start);
+      start = end === -1 ? -1 : end + 1;
     }
+    if (start === -1) break;
+    let end = bytes.indexOf(0x0a, start);
+    if (end === -1) end = bytes.length;
+    const content = end > start && bytes[end - 1] === 0x0d ? end - 1 : end;
+    if (content - start !== UNREAD.length || bytes.compare(UNREAD, 0, UNREAD.length, start, content) !== 0) continue;
+    written += bytes.copy(out, written, copied, start + STATUS.length);
+    written += READ.copy(out, written);
+    copied = start + UNREAD.length;
   }
-  if (changed) writeAtomic(inboxFile, physical.join('\n'));
+  if (copied === 0) return;
+  written += bytes.copy(out, written, copied);
+  writeAtomic(inboxFile, out.subarray(0, written));
 }
+
+const STATUS = Buffer.from('STATUS: ');
+const UNREAD = Buffer.from('STATUS: unread');
+const READ = Buffer.from('read');
 
 /** Bash's positions: every transcript the reader can see, read to its end. */
 function advancePositions(file: string, transcripts: TranscriptLength[]): void {
