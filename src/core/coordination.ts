@@ -599,6 +599,16 @@ export class Coordination {
     return { total: unread.length, messages: lastN(unread, opts.limit).map(toMessage) };
   }
 
+  /**
+   * Every unread message, as checkUnread lists them, made one at a time while
+   * they are iterated (a million of them are never all in memory at once).
+   * Iterate it before the next call on this object.
+   */
+  eachUnread(opts: { room?: string } = {}): Iterable<Message> {
+    const fast = this.viaUnreadSummary(opts.room, (c, rows) => mapEach(rows, (i) => c.message(i)));
+    return fast ?? mapEach(this.unreadStored(opts.room), toMessage);
+  }
+
   /** Who sees what: a message from someone else, visible to this instance, in `room` when given. */
   private unreadFilter(room?: string): (m: Pick<StoredMessage, 'from' | 'room' | 'to'>) => boolean {
     const me = this.requireInstance();
@@ -1524,6 +1534,10 @@ function noMessage(ref: MessageRef, count: number): CoordError {
     'not-found',
     `no message ${describeRef(ref)}: ${range}; legacy messages are referred to by their 8-hex id (see check-chatroom)`,
   );
+}
+
+function* mapEach<T, U>(list: T[], map: (item: T) => U): Generator<U> {
+  for (const item of list) yield map(item);
 }
 
 function lastN<T>(list: T[], limit?: number): T[] {

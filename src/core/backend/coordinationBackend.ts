@@ -39,6 +39,7 @@ export type CoordinationBackend = Pick<
   | 'isVisible'
   | 'checkUnread'
   | 'unreadPage'
+  | 'eachUnread'
   | 'unreadCounts'
   | 'unreadByTarget'
   | 'checkNotifications'
