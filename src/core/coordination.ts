@@ -36,6 +36,7 @@ import { runSearch, runSearchFirst, SearchOptions } from './search/searchEngine'
 import { searchIndexFor } from './search/memoryIndex';
 import { CachedCorpus } from './search/indexReader';
 import { saveReadMarkTables } from './read/readMarkTable';
+import { saveRestamped } from './search/restampedFiles';
 import { advanceSummary, buildSearchCache, BuiltSummary, buildSummary, openSummary } from './search/persistedIndex';
 import { directoryStamp } from './disk/directoryStamp';
 import { SummaryView } from './attention/summaryView';
@@ -244,11 +245,14 @@ export class Coordination {
    */
   persistCaches(): void {
     saveReadMarkTables();
-    const built = this.oneShot?.built;
-    if (!built) return;
-    this.oneShot!.built = null;
-    built.install();
-    built.discard();
+    const held = this.oneShot;
+    if (!held) return;
+    if (held.built) {
+      held.built.install();
+      held.built.discard();
+      held.built = null;
+    }
+    saveRestamped(this.layout, held.corpus);
   }
 
   private closeOneShot(): void {

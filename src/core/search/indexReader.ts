@@ -19,6 +19,7 @@ import {
   decodeTime,
   DeltaMessage,
   encodeTime,
+  FileState,
   FORMAT_VERSION,
   Header,
   hexIdValue,
@@ -91,6 +92,10 @@ export class CachedCorpus implements SearchCorpus {
   private caseColumn: Uint8Array | null = null;
   private oddIds: Map<number, string> | null = null;
   private whoByPair = new Map<number, string>();
+  /** Transcripts rewritten since the base with its blocks unchanged: their state now (see restampedFiles.ts). */
+  readonly restamped = new Map<string, FileState>();
+  /** Whether a delta found restamped files not yet kept beside the summary. */
+  restampedSince = false;
 
   constructor(
     private readonly fd: number,
@@ -98,6 +103,17 @@ export class CachedCorpus implements SearchCorpus {
   ) {
     this.count = header.count;
     this.baseCount = header.count;
+  }
+
+  /** What the summary knows of a transcript's state: as rewritten since (restamped), else as built. */
+  fileState(rel: string): FileState | undefined {
+    return this.restamped.get(rel) ?? this.header.files[rel];
+  }
+
+  /** The base file open (its inode, size and time), to tie what is kept beside it to this very file. */
+  identity(): string {
+    const st = fs.fstatSync(this.fd);
+    return `${st.ino}:${st.size}:${st.mtimeMs}`;
   }
 
   /**

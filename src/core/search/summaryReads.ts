@@ -180,7 +180,7 @@ export function summaryTranscriptLines(
     out.push({
       kind: source.kind === 'room' ? 'chatroom' : 'dm',
       name: source.name,
-      lines: countFileLines(source.file, c.header.files[source.rel]),
+      lines: countFileLines(source.file, c.fileState(source.rel)),
     });
   }
   return out;

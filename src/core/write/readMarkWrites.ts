@@ -116,7 +116,7 @@ function markInboxLinesRead(inboxFile: string, lines: Set<number>): void {
   let written = 0;
   let line = 1;
   let start = 0;
-  for (const wanted of [...lines].sort((a, b) => a - b)) {
+  for (const wanted of Float64Array.from(lines).sort()) {
     for (; line < wanted && start !== -1; line++) {
       const end = bytes.indexOf(0x0a, start);
       start = end === -1 ? -1 : end + 1;
