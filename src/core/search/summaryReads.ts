@@ -112,10 +112,10 @@ function rowsReadByBlock(layout: Layout, c: CachedCorpus, reads: ReadState): Uin
   return read;
 }
 
-/** A source's message blocks as they are now, by last line (how the summary's refs name them). */
+/** A source's message blocks as they are now, by last line (how the summary's refs name them); texts left ''. */
 function blocksByLastLine(source: SourceFile, text: string): Map<number, TranscriptBlock> {
   const byLine = new Map<number, TranscriptBlock>();
-  for (const { block } of readSourceText(source, text, 0).blocks) byLine.set(block.lastLine, block);
+  for (const { block } of readSourceText(source, text, 0, false).blocks) byLine.set(block.lastLine, block);
   return byLine;
 }
 

@@ -66,8 +66,8 @@ export interface ReadMarkPlan {
   time: string;
   /** Marked in read-status/<me>.txt and data/read-receipts.log, encoded a piece at a time as they are written. */
   targets: Pick<ReadTargets, 'refs' | 'lastLines'>;
-  /** Lines of the reader's inbox whose `STATUS: unread` turns `read` (the blocks of the messages marked). */
-  inboxLines: Set<number>;
+  /** Lines of the reader's inbox whose `STATUS: unread` turns `read` (the blocks of the messages marked), in order. */
+  inboxLines: Float64Array;
   /** Transcripts whose bash position moves to their end (mark-read all), or null. */
   positions: TranscriptLength[] | null;
 }
@@ -85,9 +85,16 @@ export function planReadMarks(
     me,
     time,
     targets,
-    inboxLines: new Set(targets.inboxLines),
+    inboxLines: sortedUnique(targets.inboxLines),
     positions: positions?.filter((t) => t.kind !== 'dm' || t.name.split('_').includes(me)) ?? null,
   };
+}
+
+function sortedUnique(list: number[]): Float64Array {
+  const sorted = Float64Array.from(list).sort();
+  let kept = 0;
+  for (let k = 0; k < sorted.length; k++) if (k === 0 || sorted[k] !== sorted[k - 1]) sorted[kept++] = sorted[k];
+  return sorted.subarray(0, kept);
 }
 
 /** Writes a plan. Called under the directory lock. */
@@ -104,19 +111,19 @@ export function writeReadMarks(layout: Layout, plan: ReadMarkPlan): void {
     else for (let line = ref; line <= lastLines[k]; line++) encoder.addNumber(line);
   });
   encoder.cut();
-  if (plan.inboxLines.size > 0) markInboxLinesRead(layout.inbox(plan.me), plan.inboxLines);
+  if (plan.inboxLines.length > 0) markInboxLinesRead(layout.inbox(plan.me), plan.inboxLines);
   if (plan.positions) advancePositions(layout.positions(plan.me), plan.positions);
 }
 
 /** Bash's inbox: the lines turn `STATUS: read` (lines split at "\n"; a CRLF inbox keeps its line ends). */
-function markInboxLinesRead(inboxFile: string, lines: Set<number>): void {
+function markInboxLinesRead(inboxFile: string, lines: Float64Array): void {
   const bytes = readBytesIfExists(inboxFile);
   const out = Buffer.allocUnsafe(bytes.length);
   let copied = 0;
   let written = 0;
   let line = 1;
   let start = 0;
-  for (const wanted of Float64Array.from(lines).sort()) {
+  for (const wanted of lines) {
     for (; line < wanted && start !== -1; line++) {
       const end = bytes.indexOf(0x0a, start);
       start = end === -1 ? -1 : end + 1;
