@@ -264,21 +264,24 @@ export class CachedCorpus implements SearchCorpus {
     return out;
   }
 
-  /** Calls `each` for every transcript block copying a message: the message row, the block source, its last line. */
-  eachRef(each: (i: number, source: string, lastLine: number) => void): void {
+  /**
+   * Calls `each` for every transcript block copying a message (of the rows
+   * given, else of every row): the message row, the block source, its last line.
+   */
+  eachRef(each: (i: number, source: string, lastLine: number) => void, rows?: number[]): void {
     const starts = this.u32('refStarts');
     const words = new Int32Array(this.section('refs').buffer);
     const keys = this.header.sourceKeys;
-    for (let i = 0; i < this.baseCount; i++)
-      for (let k = starts[i]; k < starts[i + 1]; k++) each(i, keys[words[k * 2]], words[k * 2 + 1]);
-    this.delta.forEach((m, k) => m.claimed.forEach((source, j) => each(this.baseCount + k, source, m.claimedLines[j])));
-  }
-
-  /** The newest time of any message. */
-  newestTime(): string {
-    let newest = this.header.maxTime;
-    for (const m of this.delta) if (m.time > newest) newest = m.time;
-    return newest;
+    const refsOf = (i: number) => {
+      if (i < this.baseCount) {
+        for (let k = starts[i]; k < starts[i + 1]; k++) each(i, keys[words[k * 2]], words[k * 2 + 1]);
+        return;
+      }
+      const m = this.delta[i - this.baseCount];
+      m.claimed.forEach((source, j) => each(i, source, m.claimedLines[j]));
+    };
+    if (rows) for (const i of rows) refsOf(i);
+    else for (let i = 0; i < this.count; i++) refsOf(i);
   }
 
   /**
