@@ -239,9 +239,11 @@ export class Coordination {
   }
 
   /**
-   * Puts in place the summary (the persisted index) that a read looked for,
-   * did not find and built. Called once a command has succeeded: a refused
-   * one leaves no file.
+   * Writes the caches reads found worth keeping: the summary (the persisted
+   * index) a read looked for, did not find and built; what its delta learned
+   * of rewritten transcripts (restampedFiles.ts); the read marks parsed
+   * (readMarkTable.ts). Called once a command has succeeded: a refused one
+   * leaves no file.
    */
   persistCaches(): void {
     saveReadMarkTables();
