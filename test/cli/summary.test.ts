@@ -135,6 +135,31 @@ describe('reading commands from the summary (as processes)', function () {
     assert.strictEqual(last[0].id, '7a7a7a7a', 'the id comes from the transcript block');
   });
 
+  it('a new message with the id of an older one (8 hex digits repeat at a million) extends the summary', () => {
+    answer(dir, ['list-chatrooms']);
+    const [taken] = JSON.parse(answer(dir, ['check-chatroom', 'dev', '--limit', '1'])) as Array<{
+      id: string;
+      number: number | null;
+    }>;
+    assert.ok(taken.number !== null && /^[0-9a-f]{8}$/.test(taken.id) && !/^\d+$/.test(taken.id));
+    // Now (a mark made later must cover it), in the files' local-time format.
+    const d = new Date(Date.now() - 1000);
+    const p2 = (n: number) => String(n).padStart(2, '0');
+    const t = `${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(d.getDate())} ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}`;
+    fs.appendFileSync(path.join(dir, 'data', 'messages.log'), `[${t}] instance-3 -> #general: the same id again\n`);
+    fs.appendFileSync(
+      path.join(dir, 'chatrooms', 'general.txt'),
+      `[${t}] FROM: instance-3\nID: ${taken.id}\nMESSAGE: the same id again\n---\n`,
+    );
+    expectSameAsFullLoad(false);
+    // A reply by that id goes to the first message that has it, as a full load says.
+    const r = runCoord(['reply', taken.id, 'to the first of the two'], { dir, as: 'instance-4' });
+    assert.strictEqual(r.code, 0, r.stderr);
+    expectSameAsFullLoad(false);
+    const thread = JSON.parse(answer(dir, ['thread', String(taken.number)])) as Array<{ text: string }>;
+    assert.ok(thread.some((m) => m.text === 'to the first of the two'));
+  });
+
   it('after mark-read, the inbox statuses and read marks are read fresh', () => {
     const unread = JSON.parse(answer(dir, ['check-unread'])) as Array<{ number: number }>;
     const some = unread.slice(-5).map((m) => String(m.number));

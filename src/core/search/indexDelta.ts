@@ -186,7 +186,7 @@ export function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[]
   // Ids and replies: nothing new may collide with a base id or resolve a base message's dangling reply.
   if (h.unresolvedFrom > 0 && h.unresolvedFrom <= totalLines) return null;
   const unresolvedIds = new Set(h.unresolvedIds);
-  for (const m of out) if (unresolvedIds.has(m.id) || base.hasId(m.id)) return null;
+  for (const m of out) if (unresolvedIds.has(m.id) || (base.hasId(m.id) && !sharesIdHarmlessly(base, m))) return null;
   const position = new Map<DeltaMessage, number>(out.map((m, k) => [m, h.count + k]));
   for (const m of out) {
     if (m.replyTo === null) continue;
@@ -252,6 +252,19 @@ function afterLines(buf: Buffer, count: number): number {
     at = nl + 1;
   }
   return at;
+}
+
+/**
+ * A new log message may carry the id of a base log message (8 hex digits
+ * repeat at a million messages): lookups by id find the first message with
+ * it, the base's, in the delta as in a fresh load. Not so when either is a
+ * legacy message (matched across transcripts by id) or the id is all digits
+ * (it may read as a number).
+ */
+function sharesIdHarmlessly(base: CachedCorpus, m: DeltaMessage): boolean {
+  if (m.number === null || /^\d+$/.test(m.id)) return false;
+  const first = base.find(m.id);
+  return first >= 0 && first < base.baseCount && base.number(first) !== null;
 }
 
 /** A digest of the log's first bytes, up to 64 KiB of the `size` it had (see LogState.head). */
