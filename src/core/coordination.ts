@@ -16,7 +16,7 @@ import {
   trimName,
   requireIdentity,
 } from './common/names';
-import { MAX_MESSAGE_BYTES } from './common/text';
+import { detachedString, MAX_MESSAGE_BYTES } from './common/text';
 import { formatTimestamp } from './common/time';
 import { assertCoordinationDir, resolveDirectory } from './disk/directory';
 import { readTextIfExists, writeAtomic } from './disk/fsutil';
@@ -62,7 +62,7 @@ import { formatHuman, HUMAN_ALIAS, HumanEntry, parseHumans } from './formats/hum
 import { appendWhole, fileStamp } from './disk/fsutil';
 import { AckReport, ackReport } from './attention/ackLedger';
 import { DEFAULT_STUCK_AFTER_MS, findStuckAgents, latestActivity, StuckAgent } from './attention/stuckAgents';
-import { needsYou, QueueEntry } from './attention/needsYou';
+import { needsYou, needsYouNewest, NeedsYouInput, NewestQueue, QueueEntry } from './attention/needsYou';
 import { roomDigest, RoomDigest } from './attention/roomDigest';
 import { coordClock } from './common/clock';
 import { type DeliveryState, readDelivery, writeDelivery } from './formats/deliveryCursor';
@@ -115,6 +115,13 @@ export interface SystemSummary {
   activeChatrooms: number;
   statuses: Record<string, InstanceStatus>;
   recentActivity: ActionEntry[];
+}
+
+/** What needsYou() and needsYouNewest() take (see Coordination.needsYou). */
+export interface NeedsYouOptions {
+  stuckAfterMs?: number;
+  extra?: QueueEntry[];
+  oldestWaitingOnly?: boolean;
 }
 
 export interface Conversation {
@@ -1180,26 +1187,37 @@ export class Coordination {
    * holds only the oldest message waiting for it (and how many wait): what a
    * view shows, without every waiting message in memory.
    */
-  needsYou(opts: { stuckAfterMs?: number; extra?: QueueEntry[]; oldestWaitingOnly?: boolean } = {}): QueueEntry[] {
+  needsYou(opts: NeedsYouOptions = {}): QueueEntry[] {
+    return needsYou(this.needsYouInput(opts));
+  }
+
+  /**
+   * The same queue with only the newest `perKind` entries of each kind, and
+   * how many there are of each in all (needsYouNewest()): what a view lists.
+   */
+  needsYouNewest(opts: NeedsYouOptions & { perKind: number }): NewestQueue {
+    return needsYouNewest(this.needsYouInput(opts), opts.perKind);
+  }
+
+  private needsYouInput(opts: NeedsYouOptions): NeedsYouInput {
     const me = this.requireInstance();
-    const fast = this.viaSummaryView((v) => {
+    const fast = this.viaSummaryView((v): NeedsYouInput => {
       this.refreshAttention(false);
       const humans = this.humanEntries.map((h) => h.id);
-      const input = v.needsYouInput(me, humans.includes(me), this.rowVisibility());
-      return needsYou({
+      return {
         me,
         humans,
         known: this.knownInstances(),
-        ...input,
+        ...v.needsYouInput(me, humans.includes(me), this.rowVisibility()),
         acks: this.ackRecords,
         stuck: this.stuckFrom(opts, !!opts.oldestWaitingOnly),
         extra: opts.extra,
-      });
+      };
     });
     if (fast) return fast;
     const view = this.attentionView();
     const reads = this.readState();
-    return needsYou({
+    return {
       me,
       humans: this.humanEntries.map((h) => h.id),
       known: this.knownInstances(),
@@ -1209,7 +1227,7 @@ export class Coordination {
       visible: (m) => this.visibleTo(view.stored(m), view.rooms, me),
       stuck: this.stuckFrom(opts, !!opts.oldestWaitingOnly),
       extra: opts.extra,
-    });
+    };
   }
 
   /** "Since you last looked" for a room: a digest of its messages this identity has not read. */
@@ -1226,11 +1244,13 @@ export class Coordination {
   private activityFrom(senders: Array<{ id: string; time: string }>): Map<string, string> {
     const stamp = `${this.version};${fileStamp(this.layout.actionLog)}`;
     if (this.activityCache?.stamp === stamp) return this.activityCache.map;
-    const map = latestActivity([
+    const latest = latestActivity([
       ...this.actionLog().map((a) => ({ id: a.instance, time: a.time })),
       ...senders,
       ...Object.entries(this.statuses()).map(([id, st]) => ({ id, time: st.updated })),
     ]);
+    // Kept (and handed on in stuck agents' entries): copies, not slices that hold the whole action log.
+    const map = new Map([...latest].map(([id, time]) => [detachedString(id), detachedString(time)]));
     this.activityCache = { stamp, map };
     return map;
   }

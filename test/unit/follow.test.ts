@@ -64,6 +64,7 @@ function answers(c: Coordination): Record<string, unknown> {
   ask('stuckAgents', () => c.stuckAgents({ stuckAfterMs: 60_000 }));
   ask('needsYou', () => c.needsYou({ stuckAfterMs: 60_000 }));
   ask('needsYou oldest waiting', () => c.needsYou({ stuckAfterMs: 60_000, oldestWaitingOnly: true }));
+  ask('needsYouNewest', () => c.needsYouNewest({ stuckAfterMs: 60_000, oldestWaitingOnly: true, perKind: 3 }));
   ask('checkNotifications without alerts', () => c.checkNotifications({ alerts: false }));
   ask('search', () => c.search('deploy'));
   ask('systemStatus', () => c.systemStatus());
@@ -130,6 +131,16 @@ describe('a follower answers from the summary as a full load does', function () 
       oldest.map((e) => [e.key, e.title, e.message, e.stuck?.waiting.length ?? 0, e.stuck?.waitingTotal ?? 0]),
       whole.map((e) => [e.key, e.title, e.message, e.stuck ? 1 : 0, e.stuck?.waiting.length ?? 0]),
     );
+
+    // The newest of each kind are the end of each kind's part of the whole queue.
+    const newest = full.needsYouNewest({ stuckAfterMs: 60_000, perKind: 2 });
+    const kinds = [...new Set(whole.map((e) => e.kind))];
+    assert.deepStrictEqual(
+      newest.entries.map((e) => e.key),
+      kinds.flatMap((k) => whole.filter((e) => e.kind === k).slice(-2)).map((e) => e.key),
+    );
+    assert.ok(newest.totals.direct > 2, `more direct entries than listed: ${newest.totals.direct}`);
+    for (const k of kinds) assert.strictEqual(newest.totals[k], whole.filter((e) => e.kind === k).length, k);
 
     // Others append (answered through the summary's delta), and mark read.
     const follower = open(dir, 'instance-1', true);

@@ -70,9 +70,57 @@ export function queueLabel(reason: QueueReason): string {
 }
 
 export function needsYou(input: NeedsYouInput): QueueEntry[] {
+  const entries: QueueEntry[] = [];
+  collectQueue(input, (e) => entries.push(e));
+  return entries.sort(queueOrder);
+}
+
+/** The queue with only the newest entries of each kind listed, and how many there are of each kind in all. */
+export interface NewestQueue {
+  /** The newest `perKind` entries of each kind, in queue order (the end of each kind's part of needsYou()). */
+  entries: QueueEntry[];
+  /** Every entry needsYou() would return, listed or not, by kind. */
+  totals: Record<QueueReason, number>;
+}
+
+/**
+ * needsYou() with at most the newest `perKind` entries of each kind kept: a
+ * directory of a million messages can hold tens of thousands addressed to
+ * one person, more than anyone can act on one by one, and the totals still
+ * say how many wait.
+ */
+export function needsYouNewest(input: NeedsYouInput, perKind: number): NewestQueue {
+  const keep = Math.max(1, Math.floor(perKind));
+  const totals = Object.fromEntries(QUEUE_ORDER.map((k) => [k, 0])) as Record<QueueReason, number>;
+  const byKind = new Map<QueueReason, QueueEntry[]>(QUEUE_ORDER.map((k) => [k, []]));
+  const newest = (list: QueueEntry[]) => list.sort(queueOrder).splice(0, Math.max(0, list.length - keep));
+  collectQueue(input, (e) => {
+    totals[e.kind]++;
+    const list = byKind.get(e.kind)!;
+    list.push(e);
+    if (list.length >= 2 * keep) newest(list);
+  });
+  const entries: QueueEntry[] = [];
+  for (const list of byKind.values()) {
+    newest(list);
+    entries.push(...list);
+  }
+  return { entries, totals };
+}
+
+/** Queue order: by kind (QUEUE_ORDER), then oldest first. */
+export function queueOrder(a: QueueEntry, b: QueueEntry): number {
+  return (
+    QUEUE_ORDER.indexOf(a.kind) - QUEUE_ORDER.indexOf(b.kind) ||
+    a.time.localeCompare(b.time) ||
+    a.key.localeCompare(b.key)
+  );
+}
+
+/** Hands every entry of the queue to `add`, unordered. */
+function collectQueue(input: NeedsYouInput, add: (e: QueueEntry) => void): void {
   const { me, humans } = input;
   const answered = answeredRefs(input.messages, me);
-  const entries: QueueEntry[] = [];
   for (const m of input.messages) {
     if (m.from === me || !input.visible(m)) continue;
     const unread = !input.isRead(m);
@@ -85,7 +133,7 @@ export function needsYou(input: NeedsYouInput): QueueEntry[] {
     if (reasons.length === 0) continue;
     const actions: QueueAction[] = reasons.includes('ack') ? ['reply', 'ack', 'open'] : ['reply', 'open'];
     const summary = `${m.from} ${m.target.startsWith('#') ? `in ${m.target}` : 'to you'}: ${firstLine(m.text)}`;
-    entries.push({
+    add({
       key: `msg:${m.number ?? `id:${m.id}`}`,
       kind: reasons[0],
       reasons,
@@ -102,7 +150,7 @@ export function needsYou(input: NeedsYouInput): QueueEntry[] {
     const oldest = s.waiting[0];
     const idle = s.idleMs === null ? 'never active here' : `idle ${Math.round(s.idleMs / 60000)} min`;
     const summary = `${s.agent}, ${s.waitingTotal ?? s.waiting.length} unread addressed to it, ${idle}`;
-    entries.push({
+    add({
       key: `stuck:${s.agent}`,
       kind: 'stuck',
       reasons: ['stuck'],
@@ -115,13 +163,7 @@ export function needsYou(input: NeedsYouInput): QueueEntry[] {
       message: oldest,
     });
   }
-  entries.push(...(input.extra ?? []));
-  return entries.sort(
-    (a, b) =>
-      QUEUE_ORDER.indexOf(a.kind) - QUEUE_ORDER.indexOf(b.kind) ||
-      a.time.localeCompare(b.time) ||
-      a.key.localeCompare(b.key),
-  );
+  for (const e of input.extra ?? []) add(e);
 }
 
 /**

@@ -69,11 +69,15 @@ export class SummaryView {
     return this.memo(`unread:${who}:${key}`, () => summaryUnreadRows(this.layout, this.corpus, who, shown));
   }
 
-  /** The same as a set of flags by row. */
+  /**
+   * The same as a set of flags by row. The rows are kept only when they were
+   * asked for: another identity's (stuck agents) may be most of a million.
+   */
   unreadFlags(who: string, key: string, shown: (m: UnreadFacts) => boolean): Uint8Array {
     return this.memo(`unreadFlags:${who}:${key}`, () => {
       const flags = new Uint8Array(this.corpus.count);
-      for (const i of this.unreadRows(who, key, shown)) flags[i] = 1;
+      const kept = this.memos.get(`unread:${who}:${key}`) as number[] | undefined;
+      for (const i of kept ?? summaryUnreadRows(this.layout, this.corpus, who, shown)) flags[i] = 1;
       return flags;
     });
   }
@@ -146,11 +150,16 @@ export class SummaryView {
     });
   }
 
+  /**
+   * The rows' messages for one answer of a rule, with the row of each. Built
+   * afresh, not kept with the state: they may be tens of thousands, and only
+   * the few the answer keeps should outlive it.
+   */
   private rowsToMessages(rows: Iterable<number>): { messages: Message[]; row: Map<Message, number> } {
     const sorted = [...new Set(rows)].sort((a, b) => a - b);
     const row = new Map<Message, number>();
     const messages = sorted.map((i) => {
-      const m = this.message(i);
+      const m = this.corpus.message(i);
       row.set(m, i);
       return m;
     });
@@ -290,12 +299,13 @@ export class SummaryView {
       importance: 'normal',
       ackRequired: false,
     };
+    const millis = minuteClock();
     for (const { agent, addressed, flags } of this.idleAgents(agents, humans, lastActivity, cutoff, visible, unread)) {
       let count = 0;
       let first = -1;
       for (let i = 0; i < c.count; i++) {
         if (addressed[i] !== 1 || flags[i] !== 1) continue;
-        const t = this.millis(c.time(i));
+        const t = millis(c.time(i));
         if (Number.isNaN(t) || t > cutoff) continue;
         probe.from = c.from(i);
         probe.target = c.target(i);
@@ -312,24 +322,6 @@ export class SummaryView {
     return { ...this.stuckAnswer(oldest, unread, visible), totals };
   }
 
-  /**
-   * timestampToMillis() with the minute's start parsed once: within a minute
-   * local time runs evenly (clocks change on the minute), so the seconds add.
-   */
-  private millis(time: string): number {
-    const minute = time.slice(0, 16);
-    let start = this.minutes.get(minute);
-    if (start === undefined) {
-      start = timestampToMillis(`${minute}:00`);
-      this.minutes.set(minute, start);
-    }
-    if (Number.isNaN(start) || time.length !== 19) return timestampToMillis(time);
-    const seconds = Number(time.slice(17));
-    return time[16] === ':' && seconds >= 0 && seconds < 60 ? start + seconds * 1000 : timestampToMillis(time);
-  }
-
-  private readonly minutes = new Map<string, number>();
-
   /** Each sender's newest message time (what latestActivity() keeps of the messages). */
   latestBySender(): Array<{ id: string; time: string }> {
     return this.memo('latestBySender', () => {
@@ -344,4 +336,25 @@ export class SummaryView {
       return [...newest].map(([id, time]) => ({ id, time }));
     });
   }
+}
+
+/**
+ * timestampToMillis() with each minute's start parsed once, for one pass over
+ * many rows (not kept: a million messages span hundreds of thousands of
+ * minutes): within a minute local time runs evenly (clocks change on the
+ * minute), so the seconds add.
+ */
+function minuteClock(): (time: string) => number {
+  const minutes = new Map<string, number>();
+  return (time) => {
+    const minute = time.slice(0, 16);
+    let start = minutes.get(minute);
+    if (start === undefined) {
+      start = timestampToMillis(`${minute}:00`);
+      minutes.set(minute, start);
+    }
+    if (Number.isNaN(start) || time.length !== 19) return timestampToMillis(time);
+    const seconds = Number(time.slice(17));
+    return time[16] === ':' && seconds >= 0 && seconds < 60 ? start + seconds * 1000 : timestampToMillis(time);
+  };
 }

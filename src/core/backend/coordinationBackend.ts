@@ -19,6 +19,7 @@ export type CoordinationBackend = Pick<
   | 'humans'
   | 'registerHuman'
   | 'needsYou'
+  | 'needsYouNewest'
   | 'stuckAgents'
   | 'roomDigest'
   | 'claimBook'
