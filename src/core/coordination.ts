@@ -43,6 +43,7 @@ import {
   summaryMentioning,
   summaryReadTargets,
   summaryRoomMessages,
+  summaryRoomSlice,
   summaryThread,
   summaryTranscriptLines,
   summaryUnreadRows,
@@ -122,6 +123,12 @@ export interface NeedsYouOptions {
   stuckAfterMs?: number;
   extra?: QueueEntry[];
   oldestWaitingOnly?: boolean;
+}
+
+/** Which unread messages: those of one room, or the direct messages from one peer (all without either). */
+export interface UnreadScope {
+  room?: string;
+  peer?: string;
 }
 
 export interface Conversation {
@@ -480,6 +487,35 @@ export class Coordination {
     return lastN(list, opts.limit).map(toMessage);
   }
 
+  /**
+   * A room's messages as `slice(start)` of checkChatroom() would give them
+   * (a negative start counts from the end), and how many the room holds:
+   * a page of a long room without the rest of it.
+   */
+  chatroomSlice(name: string, start: number): { total: number; messages: Message[] } {
+    const lower = this.getChatroom(name).name.toLowerCase();
+    const fast = this.viaSummary((c) => summaryRoomSlice(c, lower, start));
+    if (fast) return fast;
+    const list = this.state.allMessages().filter((m) => m.room !== null && m.room.toLowerCase() === lower);
+    return { total: list.length, messages: list.slice(start).map(toMessage) };
+  }
+
+  /** The same for the direct messages with one peer (checkDm(peer)). */
+  dmSlice(peer: string, start: number): { total: number; messages: Message[] } {
+    const me = this.requireInstance();
+    const other = assertInstanceId(stripSigil(peer, '@'), 'instance');
+    const fast = this.viaSummaryView((v) => {
+      const c = v.corpus;
+      const rows: number[] = [];
+      for (let i = 0; i < c.count; i++)
+        if (c.room(i) === null && isBetween({ from: c.from(i), to: c.to(i) }, me, other)) rows.push(i);
+      return { total: rows.length, messages: rows.slice(start).map((i) => c.message(i)) };
+    });
+    if (fast) return fast;
+    const list = this.state.allMessages().filter((m) => m.room === null && isBetween(m, me, other));
+    return { total: list.length, messages: list.slice(start).map(toMessage) };
+  }
+
   /** Direct messages (@-messages and DMs) involving this instance, optionally with one peer. */
   checkDm(peer?: string, opts: { limit?: number } = {}): Message[] {
     const me = this.requireInstance();
@@ -589,32 +625,39 @@ export class Coordination {
   }
 
   /** Unread messages this instance can see, oldest first. Its own messages never count. */
-  checkUnread(opts: { room?: string; limit?: number } = {}): Message[] {
+  checkUnread(opts: UnreadScope & { limit?: number } = {}): Message[] {
     return this.unreadPage(opts).messages;
   }
 
   /** The last `limit` unread messages (all without it) and how many there are in all. */
-  unreadPage(opts: { room?: string; limit?: number } = {}): { total: number; messages: Message[] } {
-    const fast = this.viaUnreadSummary(opts.room, (c, rows) => ({
+  unreadPage(opts: UnreadScope & { limit?: number } = {}): { total: number; messages: Message[] } {
+    const fast = this.viaUnreadSummary(opts, (c, rows) => ({
       total: rows.length,
       messages: lastN(rows, opts.limit).map((i) => c.message(i)),
     }));
     if (fast) return fast;
-    const unread = this.unreadStored(opts.room);
+    const unread = this.unreadStored(opts);
     return { total: unread.length, messages: lastN(unread, opts.limit).map(toMessage) };
   }
 
-  /** Who sees what: a message from someone else, visible to this instance, in `room` when given. */
-  private unreadFilter(room?: string): (m: Pick<StoredMessage, 'from' | 'room' | 'to'>) => boolean {
+  /**
+   * Who sees what: a message from someone else, visible to this instance, in
+   * `room` or (`peer`) a direct message from that peer when given.
+   */
+  private unreadFilter(scope: UnreadScope = {}): (m: Pick<StoredMessage, 'from' | 'room' | 'to'>) => boolean {
     const me = this.requireInstance();
     const rooms = this.roomsKnown();
-    const roomLower = room === undefined ? undefined : this.getChatroom(room).name.toLowerCase();
+    const roomLower = scope.room === undefined ? undefined : this.getChatroom(scope.room).name.toLowerCase();
+    const peer = scope.peer === undefined ? undefined : assertInstanceId(stripSigil(scope.peer, '@'), 'instance');
     return (m) =>
-      m.from !== me && this.visible(m, rooms) && (roomLower === undefined || m.room?.toLowerCase() === roomLower);
+      m.from !== me &&
+      this.visible(m, rooms) &&
+      (roomLower === undefined || m.room?.toLowerCase() === roomLower) &&
+      (peer === undefined || (m.room === null && m.from === peer));
   }
 
-  protected unreadStored(room?: string): StoredMessage[] {
-    const shown = this.unreadFilter(room);
+  protected unreadStored(scope: UnreadScope = {}): StoredMessage[] {
+    const shown = this.unreadFilter(scope);
     const reads = this.readState();
     return this.state.allMessages().filter((m) => shown(m) && !reads.isRead(m));
   }
@@ -623,12 +666,12 @@ export class Coordination {
    * Answers from the summary's unread rows (positions in it, oldest first)
    * when this object reads from the summary; undefined otherwise.
    */
-  private viaUnreadSummary<T>(room: string | undefined, answer: (c: CachedCorpus, rows: number[]) => T): T | undefined {
+  private viaUnreadSummary<T>(scope: UnreadScope, answer: (c: CachedCorpus, rows: number[]) => T): T | undefined {
     if (!this.fromSummary || this.loaded) return undefined;
     const me = this.requireInstance();
-    const shown = this.unreadFilter(room);
+    const shown = this.unreadFilter(scope);
     // A follower keeps the unread rows of each state: the status bar, the tree and the inbox all ask.
-    if (this.follow && room === undefined)
+    if (this.follow && scope.room === undefined && scope.peer === undefined)
       return this.viaSummaryView((v) => answer(v.corpus, v.unreadRows(me, 'visible', shown)));
     return this.viaSummary((c) => answer(c, summaryUnreadRows(this.layout, c, me, shown)));
   }
@@ -668,7 +711,7 @@ export class Coordination {
       for (const [peer, n] of byPeer) out[`@${peer}`] = n;
       return out;
     };
-    const fast = this.viaUnreadSummary(undefined, (c, rows) => {
+    const fast = this.viaUnreadSummary({}, (c, rows) => {
       for (const i of rows) count(c.room(i), c.from(i), c.to(i));
       const mentions = withMentions ? this.unreadMentions(c, rows, me).length : 0;
       return { total: rows.length, mentions, byTarget: byTarget() };
@@ -687,7 +730,7 @@ export class Coordination {
   checkNotifications(opts: { alerts?: boolean } = {}): Notifications {
     const me = this.requireInstance();
     const alerts = opts.alerts !== false;
-    const fast = this.viaUnreadSummary(undefined, (c, rows) => ({
+    const fast = this.viaUnreadSummary({}, (c, rows) => ({
       mentions: this.unreadMentions(c, rows, me).map((i) => c.message(i)),
       alerts: alerts ? summaryAlerts(c, rows).map((i) => c.message(i)) : [],
     }));
@@ -705,7 +748,7 @@ export class Coordination {
    */
   checkInbox(opts: { limit?: number } = {}): Inbox {
     const me = this.requireInstance();
-    const fast = this.viaUnreadSummary(undefined, (c, rows) => {
+    const fast = this.viaUnreadSummary({}, (c, rows) => {
       const direct = rows.filter((i) => c.room(i) === null);
       const mentions = this.unreadMentions(c, rows, me).filter((i) => c.room(i) !== null);
       return {
@@ -881,7 +924,7 @@ export class Coordination {
     const all = refs === 'all';
     // Marking all needs the unread messages and the transcripts' lengths: the summary has both.
     const fast = all
-      ? this.viaUnreadSummary(undefined, (c, rows) => ({
+      ? this.viaUnreadSummary({}, (c, rows) => ({
           targets: summaryReadTargets(this.layout, c, me, rows),
           lines: summaryTranscriptLines(this.layout, c),
           alreadyRead: 0,
@@ -1059,24 +1102,44 @@ export class Coordination {
     const me = this.requireInstance();
     if (refs.length === 0) throw new CoordError('usage', 'ack needs message numbers, e.g. coord ack 12 14');
     this.refresh();
-    const rooms = this.state.chatrooms();
-    const targets = [...new Set(refs.map((r) => this.requireMessage(r)))];
-    for (const m of targets) {
+    // A follower finds the messages and who sees them in its summary; otherwise the store does.
+    const fast = this.viaSummaryView((v) => {
+      const rows = refs.map((ref) => {
+        const i = v.find(ref);
+        if (i < 0) throw noMessage(ref, summaryLineCount(v.corpus));
+        return i;
+      });
+      const c = v.corpus;
+      const rooms = this.roomsKnown();
+      return [...new Set(rows)].map((i) => ({
+        message: v.message(i),
+        visible: this.visible({ from: c.from(i), room: c.room(i), to: c.to(i) }, rooms),
+      }));
+    });
+    const targets =
+      fast ??
+      (() => {
+        const rooms = this.state.chatrooms();
+        const stored = [...new Set(refs.map((r) => this.requireMessage(r)))];
+        return stored.map((m) => ({ message: m, visible: this.visibleTo(m, rooms, me) }));
+      })();
+    for (const { message: m, visible } of targets) {
       if (m.from === me)
         throw new CoordError(
           'invalid-input',
           `message ${describeRef(m.number ?? m.id)} is your own; ` +
             'acknowledgements come from the ones it was sent to (see coord acks)',
         );
-      if (!this.visibleTo(m, rooms, me))
+      if (!visible)
         throw new CoordError(
           'invalid-input',
           `message ${describeRef(m.number ?? m.id)} is not one you can see ` +
             "(a closed room, or another pair's conversation); nothing was acknowledged",
         );
     }
-    const result = await this.persistAcks(me, (current) => planAcks(current, targets, me, this.timestamp()));
-    await this.markRead(targets.map((m) => m.number ?? m.id));
+    const messages = targets.map((t) => t.message);
+    const result = await this.persistAcks(me, (current) => planAcks(current, messages, me, this.timestamp()));
+    await this.markRead(messages.map((m) => m.number ?? m.id));
     return result;
   }
 

@@ -8,6 +8,7 @@ export type {
   MarkReadResult,
   Inbox,
   NeedsYouOptions,
+  UnreadScope,
 } from './coordination';
 export type { Message, Chatroom, InstanceStatus, Notifications, MessageRef } from './common/messageTypes';
 export type { SearchOptions } from './search/searchEngine';

@@ -16,6 +16,7 @@ import * as vscode from 'vscode';
 import { ME, REPO_ROOT, coordDir, core, getApi, waitFor } from './helpers';
 import { generateDirectory } from '../support/helpers';
 import { LISTED_PER_KIND } from '../../src/extension/service/needsYouModel';
+import { PAGE_SIZE } from '../../src/shared/protocol';
 
 const config = () => vscode.workspace.getConfiguration('coordination');
 const same = (a: string | null, b: string) => a !== null && fs.realpathSync(a) === fs.realpathSync(b);
@@ -144,9 +145,25 @@ describe('counts from the summary on a large directory', function () {
     const api = await getApi();
     const before = full().unreadCounts().byTarget['#general'] ?? 0;
     assert.ok(before > 0);
+    const room = full().checkChatroom('general');
+    const unreadBefore = new Set(
+      full()
+        .checkUnread({ room: 'general' })
+        .map((m) => m.number),
+    );
     await vscode.commands.executeCommand('coordination.openChatroom', { target: '#general' });
     const panel = api.panels.get('#general');
     assert.ok(panel, 'a panel for #general');
+    // The first page is the room's last messages, read as the last page alone, with their unread marks.
+    const first = panel.posted.find((p) => p.type === 'messages');
+    assert.ok(first && first.type === 'messages');
+    assert.strictEqual(first.total, room.length);
+    assert.ok(room.length > PAGE_SIZE && first.hasEarlier);
+    assert.deepStrictEqual(
+      first.messages.map((m) => [m.number, m.text, m.unread]),
+      room.slice(-PAGE_SIZE).map((m) => [m.number, m.text, unreadBefore.has(m.number)]),
+    );
+    assert.ok(first.messages.some((m) => m.unread) && first.messages.some((m) => !m.unread), 'both read and unread');
     await waitFor('the room rendered', () => panel.received.some((m) => m.type === 'rendered'), 60_000);
     await waitFor(
       'the shown messages marked read',
@@ -158,6 +175,35 @@ describe('counts from the summary on a large directory', function () {
       () => api.statusBar.item.text === statusText(full().unreadCounts()),
       30_000,
     );
+    // Earlier pages on demand: the page before it, then the newest as they were.
+    await panel.handle({ type: 'loadEarlier' });
+    const two = [...panel.posted].reverse().find((p) => p.type === 'messages');
+    assert.ok(two && two.type === 'messages');
+    assert.deepStrictEqual(
+      two.messages.map((m) => m.number),
+      room.slice(-2 * PAGE_SIZE).map((m) => m.number),
+    );
+    assert.strictEqual(api.service.coordination.storeLoaded, false, 'the extension loaded the whole directory');
+  });
+
+  it('acknowledges from the panel without loading the directory', async () => {
+    const api = await getApi();
+    const panel = api.panels.get('#general')!;
+    const asked = JSON.parse(
+      coord(dir, '--as', 'instance-3', 'send', '#general', `@${ME} confirm the freeze`, '--ack', '--json'),
+    );
+    const owed = () =>
+      full()
+        .acks({ pendingOnly: true })
+        .owe.some((e) => e.status.message.number === asked.number);
+    assert.ok(owed(), 'instance-1 owes the ack');
+    await waitFor(
+      'the ask in the panel',
+      () => panel.posted.some((p) => p.type === 'messages' && p.messages.some((m) => m.number === asked.number)),
+      30_000,
+    );
+    await panel.handle({ type: 'ack', ref: asked.number });
+    assert.ok(!owed(), 'acknowledged');
     assert.strictEqual(api.service.coordination.storeLoaded, false, 'the extension loaded the whole directory');
   });
 });

@@ -69,6 +69,13 @@ function answers(c: Coordination): Record<string, unknown> {
   ask('search', () => c.search('deploy'));
   ask('systemStatus', () => c.systemStatus());
   ask('checkChatroom', () => c.checkChatroom('general', { limit: 12 }));
+  ask('chatroomSlice last page', () => c.chatroomSlice('general', -7));
+  ask('chatroomSlice from 5', () => c.chatroomSlice('general', 5));
+  for (const p of peers) {
+    ask(`dmSlice ${p}`, () => c.dmSlice(p, -4));
+    ask(`checkUnread from ${p}`, () => c.checkUnread({ peer: p }));
+    ask(`checkUnread from ${p}, last 2`, () => c.checkUnread({ peer: p, limit: 2 }));
+  }
   return out;
 }
 
@@ -156,7 +163,22 @@ describe('a follower answers from the summary as a full load does', function () 
     assertSameAnswers(dir, 'instance-1', follower);
     assertSameAnswers(dir, 'instance-2');
 
-    // Its own writes: marks by reference, a reply, a status.
+    // A slice is the end of the whole; the unread from a peer are that conversation's.
+    const room = full.checkChatroom('general');
+    assert.deepStrictEqual(full.chatroomSlice('general', -7), { total: room.length, messages: room.slice(-7) });
+    assert.deepStrictEqual(
+      full.checkUnread({ peer: 'instance-2' }),
+      full.checkUnread().filter((m) => m.target === '@instance-1' && m.from === 'instance-2'),
+    );
+    assert.ok(full.checkUnread({ peer: 'instance-2' }).length > 0);
+
+    // Its own writes: an ack, marks by reference, a reply, a status.
+    const owed = follower.acks({ pendingOnly: true }).owe.map((e) => e.status.message);
+    assert.ok(owed.length > 0);
+    const mine = follower.checkDm().find((m) => m.from === 'instance-1')!;
+    await assert.rejects(follower.ack([mine.number!]), /is your own/);
+    assert.deepStrictEqual(await follower.ack([owed[0].number!]), { acked: [owed[0].number], alreadyAcked: [] });
+    assert.strictEqual(follower.storeLoaded, false, 'the follower loaded the directory to acknowledge');
     const unread = follower.checkUnread().slice(-3);
     const result = await follower.markRead([...unread.map((m) => m.number!), unread[0].number!]);
     assert.strictEqual(result.marked.length, 3);

@@ -34,6 +34,8 @@ export type CoordinationBackend = Pick<
   | 'listChatrooms'
   | 'getChatroom'
   | 'checkChatroom'
+  | 'chatroomSlice'
+  | 'dmSlice'
   | 'checkDm'
   | 'conversations'
   | 'thread'

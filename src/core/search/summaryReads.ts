@@ -23,11 +23,27 @@ import { FileState, onlyGrown } from './indexFormat';
 export function summaryRoomMessages(c: CachedCorpus, lowerRoom: string, limit?: number): Message[] {
   const want = limit !== undefined && limit > 0 ? limit : Infinity;
   const hits: number[] = [];
-  for (let i = c.count - 1; i >= 0 && hits.length < want; i--) {
-    const room = c.room(i);
-    if (room !== null && room.toLowerCase() === lowerRoom) hits.push(i);
-  }
+  for (let i = c.count - 1; i >= 0 && hits.length < want; i--) if (inRoom(c, i, lowerRoom)) hits.push(i);
   return hits.reverse().map((i) => c.message(i));
+}
+
+/**
+ * A room's messages as `slice(start)` of all of them would give them, and how
+ * many it holds: a message is built only for each row kept.
+ */
+export function summaryRoomSlice(
+  c: CachedCorpus,
+  lowerRoom: string,
+  start: number,
+): { total: number; messages: Message[] } {
+  const rows: number[] = [];
+  for (let i = 0; i < c.count; i++) if (inRoom(c, i, lowerRoom)) rows.push(i);
+  return { total: rows.length, messages: rows.slice(start).map((i) => c.message(i)) };
+}
+
+function inRoom(c: CachedCorpus, i: number, lowerRoom: string): boolean {
+  const room = c.room(i);
+  return room !== null && room.toLowerCase() === lowerRoom;
 }
 
 /** A message and every reply below it, depth first in order; null when there is no such message. */
