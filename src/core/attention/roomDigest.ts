@@ -4,7 +4,7 @@
  * give the same digest (sorted, no clock).
  */
 import type { Message } from '../common/messageTypes';
-import { refOf, sameRef } from './addressing';
+import { refOf } from './addressing';
 
 export interface RoomDigest {
   count: number;
@@ -31,9 +31,10 @@ export function roomDigest(fresh: readonly Message[], all: readonly Message[]): 
   const urgent = fresh.filter((m) => m.importance === 'urgent').map(refOf);
   const ackRequested = fresh.filter((m) => m.ackRequired).map(refOf);
   const grew = new Map<string, { root: number | string; added: number }>();
+  const find = refFinder(all);
   for (const m of fresh) {
     if (m.replyTo === null) continue;
-    const root = threadRoot(m, all);
+    const root = threadRoot(m, find);
     const key = String(root);
     const entry = grew.get(key) ?? { root, added: 0 };
     entry.added++;
@@ -50,13 +51,27 @@ export function roomDigest(fresh: readonly Message[], all: readonly Message[]): 
   };
 }
 
-function threadRoot(m: Message, all: readonly Message[]): number | string {
+/**
+ * The first of `all` that a ref names (as `all.find((x) => sameRef(ref, x))`),
+ * indexed once: a room of a million messages has thousands of replies.
+ */
+function refFinder(all: readonly Message[]): (ref: number | string) => Message | undefined {
+  const byNumber = new Map<number, Message>();
+  const byId = new Map<string, Message>();
+  for (const m of all) {
+    if (m.number !== null && !byNumber.has(m.number)) byNumber.set(m.number, m);
+    if (!byId.has(m.id)) byId.set(m.id, m);
+  }
+  return (ref) => (typeof ref === 'number' ? byNumber.get(ref) : byId.get(ref));
+}
+
+function threadRoot(m: Message, find: (ref: number | string) => Message | undefined): number | string {
   let current: Message = m;
   const seen = new Set<Message>();
   while (current.replyTo !== null && !seen.has(current)) {
     seen.add(current);
     const parentRef = current.replyTo;
-    const parent = all.find((x) => sameRef(parentRef, x));
+    const parent = find(parentRef);
     if (!parent) return parentRef;
     current = parent;
   }
