@@ -698,32 +698,33 @@ export class Coordination {
 
   private countUnread(withMentions: boolean): { total: number; mentions: number; byTarget: Record<string, number> } {
     const me = this.requireInstance();
-    // Counted by the room's or peer's name (no key built per message: there may be a million).
-    const byRoom = new Map<string, number>();
-    const byPeer = new Map<string | null, number>();
-    const count = (room: string | null, from: string, to: string | null) => {
-      if (room !== null) byRoom.set(room, (byRoom.get(room) ?? 0) + 1);
-      else byPeer.set(from === me ? to : from, (byPeer.get(from === me ? to : from) ?? 0) + 1);
-    };
-    const byTarget = (): Record<string, number> => {
-      const out: Record<string, number> = {};
-      for (const [room, n] of byRoom) out[`#${room}`] = n;
-      for (const [peer, n] of byPeer) out[`@${peer}`] = n;
-      return out;
-    };
+    const tally = targetTally(me);
     const fast = this.viaUnreadSummary({}, (c, rows) => {
-      for (const i of rows) count(c.room(i), c.from(i), c.to(i));
+      for (const i of rows) tally.add(c.room(i), c.from(i), c.to(i));
       const mentions = withMentions ? this.unreadMentions(c, rows, me).length : 0;
-      return { total: rows.length, mentions, byTarget: byTarget() };
+      return { total: rows.length, mentions, byTarget: tally.byTarget() };
     });
     if (fast) return fast;
     let mentions = 0;
     const unread = this.unreadStored();
     for (const m of unread) {
-      count(m.room, m.from, m.to);
+      tally.add(m.room, m.from, m.to);
       if (withMentions && mentionsInstance(m.text, me)) mentions++;
     }
-    return { total: unread.length, mentions, byTarget: byTarget() };
+    return { total: unread.length, mentions, byTarget: tally.byTarget() };
+  }
+
+  /** Unread messages that mention this instance (checkNotifications().mentions), counted as unreadByTarget() counts. */
+  unreadMentionsByTarget(): Record<string, number> {
+    const me = this.requireInstance();
+    const tally = targetTally(me);
+    const fast = this.viaUnreadSummary({}, (c, rows) => {
+      for (const i of this.unreadMentions(c, rows, me)) tally.add(c.room(i), c.from(i), c.to(i));
+      return tally.byTarget();
+    });
+    if (fast) return fast;
+    for (const m of this.unreadStored()) if (mentionsInstance(m.text, me)) tally.add(m.room, m.from, m.to);
+    return tally.byTarget();
   }
 
   /** Unread mentions of this instance and unread alerts (none looked for with `alerts: false`). */
@@ -1605,6 +1606,31 @@ function noMessage(ref: MessageRef, count: number): CoordError {
     'not-found',
     `no message ${describeRef(ref)}: ${range}; legacy messages are referred to by their 8-hex id (see check-chatroom)`,
   );
+}
+
+/**
+ * Counts messages per room ("#name") and per direct-message peer ("@id") of
+ * `me`, keyed by the room's or peer's name (no key built per message: there
+ * may be a million).
+ */
+function targetTally(me: string): {
+  add: (room: string | null, from: string, to: string | null) => void;
+  byTarget: () => Record<string, number>;
+} {
+  const byRoom = new Map<string, number>();
+  const byPeer = new Map<string | null, number>();
+  return {
+    add: (room, from, to) => {
+      if (room !== null) byRoom.set(room, (byRoom.get(room) ?? 0) + 1);
+      else byPeer.set(from === me ? to : from, (byPeer.get(from === me ? to : from) ?? 0) + 1);
+    },
+    byTarget: () => {
+      const out: Record<string, number> = {};
+      for (const [room, n] of byRoom) out[`#${room}`] = n;
+      for (const [peer, n] of byPeer) out[`@${peer}`] = n;
+      return out;
+    },
+  };
 }
 
 function lastN<T>(list: T[], limit?: number): T[] {

@@ -66,6 +66,7 @@ function answers(c: Coordination): Record<string, unknown> {
   ask('needsYou oldest waiting', () => c.needsYou({ stuckAfterMs: 60_000, oldestWaitingOnly: true }));
   ask('needsYouNewest', () => c.needsYouNewest({ stuckAfterMs: 60_000, oldestWaitingOnly: true, perKind: 3 }));
   ask('checkNotifications without alerts', () => c.checkNotifications({ alerts: false }));
+  ask('unreadMentionsByTarget', () => c.unreadMentionsByTarget());
   ask('search', () => c.search('deploy'));
   ask('systemStatus', () => c.systemStatus());
   ask('checkChatroom', () => c.checkChatroom('general', { limit: 12 }));
@@ -162,6 +163,15 @@ describe('a follower answers from the summary as a full load does', function () 
     assert.ok(follower.version > before);
     assertSameAnswers(dir, 'instance-1', follower);
     assertSameAnswers(dir, 'instance-2');
+
+    // Mentions counted by conversation are the listed mentions, counted.
+    const mentions = new Map<string, number>();
+    for (const m of full.checkNotifications().mentions) {
+      const key = m.target.startsWith('#') ? m.target : `@${m.from}`;
+      mentions.set(key, (mentions.get(key) ?? 0) + 1);
+    }
+    assert.ok(mentions.size > 1);
+    assert.deepStrictEqual(new Map(Object.entries(full.unreadMentionsByTarget())), mentions);
 
     // A slice is the end of the whole; the unread from a peer are that conversation's.
     const room = full.checkChatroom('general');

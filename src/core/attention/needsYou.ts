@@ -44,7 +44,8 @@ export interface NeedsYouInput {
   me: string;
   humans: readonly string[];
   known: readonly string[];
-  messages: readonly Message[];
+  /** In log order: an array, or (a follower) each built when asked for and not kept. */
+  messages: MessageList;
   acks: readonly AckRecord[];
   /** Whether `me` has read `m`. */
   isRead: (m: Message) => boolean;
@@ -52,6 +53,12 @@ export interface NeedsYouInput {
   visible: (m: Message) => boolean;
   stuck: readonly StuckAgent[];
   extra?: readonly QueueEntry[];
+}
+
+/** Messages by position; an array is one. */
+export interface MessageList {
+  readonly length: number;
+  at(k: number): Message | undefined;
 }
 
 export const QUEUE_ORDER: readonly QueueReason[] = ['urgent', 'ack', 'question', 'direct', 'stuck', 'claim-conflict'];
@@ -71,7 +78,7 @@ export function queueLabel(reason: QueueReason): string {
 
 export function needsYou(input: NeedsYouInput): QueueEntry[] {
   const entries: QueueEntry[] = [];
-  collectQueue(input, (e) => entries.push(e));
+  collectQueue(input, (_, entry) => entries.push(entry()));
   return entries.sort(queueOrder);
 }
 
@@ -93,12 +100,19 @@ export function needsYouNewest(input: NeedsYouInput, perKind: number): NewestQue
   const keep = Math.max(1, Math.floor(perKind));
   const totals = Object.fromEntries(QUEUE_ORDER.map((k) => [k, 0])) as Record<QueueReason, number>;
   const byKind = new Map<QueueReason, QueueEntry[]>(QUEUE_ORDER.map((k) => [k, []]));
+  // Once a kind has `keep` newer entries, an entry older than all of them is counted and never built.
+  const oldestKept = new Map<QueueReason, QueueEntry>();
   const newest = (list: QueueEntry[]) => list.sort(queueOrder).splice(0, Math.max(0, list.length - keep));
-  collectQueue(input, (e) => {
-    totals[e.kind]++;
-    const list = byKind.get(e.kind)!;
-    list.push(e);
-    if (list.length >= 2 * keep) newest(list);
+  collectQueue(input, (place, entry) => {
+    totals[place.kind]++;
+    const floor = oldestKept.get(place.kind);
+    if (floor && queueOrder(place, floor) < 0) return;
+    const list = byKind.get(place.kind)!;
+    list.push(entry());
+    if (list.length >= 2 * keep) {
+      newest(list);
+      oldestKept.set(place.kind, list[0]);
+    }
   });
   const entries: QueueEntry[] = [];
   for (const list of byKind.values()) {
@@ -109,7 +123,7 @@ export function needsYouNewest(input: NeedsYouInput, perKind: number): NewestQue
 }
 
 /** Queue order: by kind (QUEUE_ORDER), then oldest first. */
-export function queueOrder(a: QueueEntry, b: QueueEntry): number {
+export function queueOrder(a: QueuePlace, b: QueuePlace): number {
   return (
     QUEUE_ORDER.indexOf(a.kind) - QUEUE_ORDER.indexOf(b.kind) ||
     a.time.localeCompare(b.time) ||
@@ -117,11 +131,19 @@ export function queueOrder(a: QueueEntry, b: QueueEntry): number {
   );
 }
 
-/** Hands every entry of the queue to `add`, unordered. */
-function collectQueue(input: NeedsYouInput, add: (e: QueueEntry) => void): void {
+/** Where an entry goes in the queue (queueOrder()). */
+type QueuePlace = Pick<QueueEntry, 'kind' | 'time' | 'key'>;
+
+/**
+ * Hands every entry of the queue to `add`, unordered (the newest messages
+ * first): its place, and how to build it when it is kept.
+ */
+function collectQueue(input: NeedsYouInput, add: (place: QueuePlace, entry: () => QueueEntry) => void): void {
   const { me, humans } = input;
   const answered = answeredRefs(input.messages, me);
-  for (const m of input.messages) {
+  const built = (e: QueueEntry) => add(e, () => e);
+  for (let k = input.messages.length - 1; k >= 0; k--) {
+    const m = input.messages.at(k)!;
     if (m.from === me || !input.visible(m)) continue;
     const unread = !input.isRead(m);
     const toMe = addresses(m, me, humans);
@@ -131,18 +153,21 @@ function collectQueue(input: NeedsYouInput, add: (e: QueueEntry) => void): void 
     if (toMe && isQuestion(m.text) && !answered(m)) reasons.push('question');
     if (toMe && unread) reasons.push('direct');
     if (reasons.length === 0) continue;
-    const actions: QueueAction[] = reasons.includes('ack') ? ['reply', 'ack', 'open'] : ['reply', 'open'];
-    const summary = `${m.from} ${m.target.startsWith('#') ? `in ${m.target}` : 'to you'}: ${firstLine(m.text)}`;
-    add({
-      key: `msg:${m.number ?? `id:${m.id}`}`,
-      kind: reasons[0],
-      reasons,
-      title: `${LABEL[reasons[0]]}: ${summary}`,
-      summary,
-      time: m.time,
-      target: m.target.startsWith('#') ? m.target : `@${m.from}`,
-      actions,
-      message: m,
+    const place = { kind: reasons[0], time: m.time, key: `msg:${m.number ?? `id:${m.id}`}` };
+    add(place, () => {
+      const actions: QueueAction[] = reasons.includes('ack') ? ['reply', 'ack', 'open'] : ['reply', 'open'];
+      const summary = `${m.from} ${m.target.startsWith('#') ? `in ${m.target}` : 'to you'}: ${firstLine(m.text)}`;
+      return {
+        key: place.key,
+        kind: place.kind,
+        reasons,
+        title: `${LABEL[reasons[0]]}: ${summary}`,
+        summary,
+        time: place.time,
+        target: m.target.startsWith('#') ? m.target : `@${m.from}`,
+        actions,
+        message: m,
+      };
     });
   }
   for (const s of input.stuck) {
@@ -150,7 +175,7 @@ function collectQueue(input: NeedsYouInput, add: (e: QueueEntry) => void): void 
     const oldest = s.waiting[0];
     const idle = s.idleMs === null ? 'never active here' : `idle ${Math.round(s.idleMs / 60000)} min`;
     const summary = `${s.agent}, ${s.waitingTotal ?? s.waiting.length} unread addressed to it, ${idle}`;
-    add({
+    built({
       key: `stuck:${s.agent}`,
       kind: 'stuck',
       reasons: ['stuck'],
@@ -163,17 +188,18 @@ function collectQueue(input: NeedsYouInput, add: (e: QueueEntry) => void): void 
       message: oldest,
     });
   }
-  for (const e of input.extra ?? []) add(e);
+  for (const e of input.extra ?? []) built(e);
 }
 
 /**
  * Whether `me` has answered a message: replied to it, or (for a message sent
  * to me directly) written to its sender in that conversation since.
  */
-function answeredRefs(messages: readonly Message[], me: string): (m: Message) => boolean {
+function answeredRefs(messages: MessageList, me: string): (m: Message) => boolean {
   const repliedTo = new Set<string>();
   const lastToPeer = new Map<string, string>();
-  for (const r of messages) {
+  for (let k = 0; k < messages.length; k++) {
+    const r = messages.at(k)!;
     if (r.from !== me) continue;
     if (r.replyTo !== null) repliedTo.add(String(r.replyTo));
     const peer = recipientOf(r);
@@ -188,9 +214,10 @@ function answeredRefs(messages: readonly Message[], me: string): (m: Message) =>
 }
 
 /** A reply in the same second counts only if it comes after the question in the log. */
-function laterThanSame(messages: readonly Message[], q: Message, me: string): boolean {
+function laterThanSame(messages: MessageList, q: Message, me: string): boolean {
   let seen = false;
-  for (const m of messages) {
+  for (let k = 0; k < messages.length; k++) {
+    const m = messages.at(k)!;
     if (m === q || sameRef(refOf(q), m)) seen = true;
     else if (seen && m.from === me && recipientOf(m) === q.from) return true;
   }

@@ -17,6 +17,7 @@ import { timestampToMillis } from '../common/time';
 import { CachedCorpus } from '../search/indexReader';
 import { summaryUnreadRows, UnreadFacts } from '../search/summaryReads';
 import { addresses } from './addressing';
+import type { MessageList } from './needsYou';
 
 /** Who may see a row: the caller's visibility rule for one identity. */
 export type RowVisibility = (facts: UnreadFacts, who: string) => boolean;
@@ -145,7 +146,8 @@ export class SummaryView {
     return this.memo(`addressed:${id}:${human}`, () => {
       const c = this.corpus;
       const flags = new Uint8Array(c.count);
-      for (let i = 0; i < c.count; i++) if (text[i] === 1 || c.target(i) === `@${id}`) flags[i] = 1;
+      const direct = `@${id}`;
+      for (let i = 0; i < c.count; i++) if (text[i] === 1 || c.target(i) === direct) flags[i] = 1;
       return flags;
     });
   }
@@ -175,7 +177,7 @@ export class SummaryView {
     me: string,
     human: boolean,
     visible: RowVisibility,
-  ): { messages: Message[]; isRead: (m: Message) => boolean; visible: (m: Message) => boolean } {
+  ): { messages: MessageList; isRead: (m: Message) => boolean; visible: (m: Message) => boolean } {
     const c = this.corpus;
     const tagged = this.textFlags(TAG_NEEDLES);
     const addressed = this.addressedFlags(me, human);
@@ -195,7 +197,20 @@ export class SummaryView {
       if ((parent >= 0 && listed[parent] === 1) || (target.startsWith('@') && askers.has(target.slice(1))))
         rows.push(i);
     }
-    const { messages, row } = this.rowsToMessages(rows);
+    // Tens of thousands at a million messages: each is built when the rule asks for it, and only those
+    // its answer keeps outlive it. The rule asks of a message it was just handed, so its row is remembered.
+    const sorted = [...new Set(rows)].sort((a, b) => a - b);
+    const row = new WeakMap<Message, number>();
+    const messages: MessageList = {
+      length: sorted.length,
+      at: (k) => {
+        const i = sorted[k];
+        if (i === undefined) return undefined;
+        const m = this.corpus.message(i);
+        row.set(m, i);
+        return m;
+      },
+    };
     // The rule asks whether a message is read only of those I can see: the unread rows the counts use.
     const unread = this.unreadFlags(me, 'visible', (f) => visible(f, me));
     return {
@@ -326,14 +341,14 @@ export class SummaryView {
   latestBySender(): Array<{ id: string; time: string }> {
     return this.memo('latestBySender', () => {
       const c = this.corpus;
-      const newest = new Map<string, string>();
+      // Each sender's newest row: times compared as numbers, the string built once per sender.
+      const newest = new Map<string, number>();
       for (let i = 0; i < c.count; i++) {
         const from = c.from(i);
-        const time = c.time(i);
         const prev = newest.get(from);
-        if (prev === undefined || time > prev) newest.set(from, time);
+        if (prev === undefined || c.timeAfter(i, prev)) newest.set(from, i);
       }
-      return [...newest].map(([id, time]) => ({ id, time }));
+      return [...newest].map(([id, row]) => ({ id, time: c.time(row) }));
     });
   }
 }

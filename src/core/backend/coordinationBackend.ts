@@ -44,6 +44,7 @@ export type CoordinationBackend = Pick<
   | 'unreadPage'
   | 'unreadCounts'
   | 'unreadByTarget'
+  | 'unreadMentionsByTarget'
   | 'checkNotifications'
   | 'checkInbox'
   | 'search'

@@ -462,6 +462,12 @@ export class CachedCorpus implements SearchCorpus {
     return this.d(i)?.time ?? decodeTime(this.timeValue(i));
   }
 
+  /** time(i) > time(j), without building either string when both rows are the base's. */
+  timeAfter(i: number, j: number): boolean {
+    if (i < this.baseCount && j < this.baseCount) return this.timeValue(i) > this.timeValue(j);
+    return this.time(i) > this.time(j);
+  }
+
   /** Ids that are not 8 hex digits, by position. */
   private odd(): Map<number, string> {
     if (!this.oddIds) {
