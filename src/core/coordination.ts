@@ -43,6 +43,7 @@ import {
   summaryMentioning,
   summaryReadTargets,
   summaryRoomMessages,
+  summaryRoomRows,
   summaryRoomSlice,
   summaryThread,
   summaryTranscriptLines,
@@ -63,8 +64,8 @@ import { formatHuman, HUMAN_ALIAS, HumanEntry, parseHumans } from './formats/hum
 import { appendWhole, fileStamp } from './disk/fsutil';
 import { AckReport, ackReport } from './attention/ackLedger';
 import { DEFAULT_STUCK_AFTER_MS, findStuckAgents, latestActivity, StuckAgent } from './attention/stuckAgents';
-import { needsYou, needsYouNewest, NeedsYouInput, NewestQueue, QueueEntry } from './attention/needsYou';
-import { roomDigest, RoomDigest } from './attention/roomDigest';
+import { MessageList, needsYou, needsYouNewest, NeedsYouInput, NewestQueue, QueueEntry } from './attention/needsYou';
+import { refFinder, roomDigest, RoomDigest } from './attention/roomDigest';
 import { coordClock } from './common/clock';
 import { type DeliveryState, readDelivery, writeDelivery } from './formats/deliveryCursor';
 
@@ -1296,8 +1297,34 @@ export class Coordination {
 
   /** "Since you last looked" for a room: a digest of its messages this identity has not read. */
   roomDigest(room: string): RoomDigest {
-    const fresh = this.checkUnread({ room });
-    return roomDigest(fresh, this.checkChatroom(room));
+    const lower = this.getChatroom(room).name.toLowerCase();
+    // From the summary, the unread are built one at a time and the room's messages only where a thread grew.
+    const fast = this.viaUnreadSummary({ room }, (c, unread) => {
+      const rows = summaryRoomRows(c, lower);
+      const fresh: MessageList = {
+        length: unread.length,
+        at: (k) => (k < unread.length ? c.message(unread[k]) : undefined),
+      };
+      const at = (k: number) => rows[k];
+      return roomDigest(
+        fresh,
+        refFinder(
+          rows.length,
+          (k) => c.number(at(k)),
+          (k) => c.id(at(k)),
+          (k) => c.message(at(k)),
+        ),
+      );
+    });
+    if (fast) return fast;
+    const all = this.checkChatroom(room);
+    const find = refFinder(
+      all.length,
+      (k) => all[k].number,
+      (k) => all[k].id,
+      (k) => all[k],
+    );
+    return roomDigest(this.checkUnread({ room }), find);
   }
 
   /** Each id's latest activity: a message, a logged action, a status. Cached while nothing changed. */

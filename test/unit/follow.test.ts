@@ -70,6 +70,8 @@ function answers(c: Coordination): Record<string, unknown> {
   ask('search', () => c.search('deploy'));
   ask('systemStatus', () => c.systemStatus());
   ask('checkChatroom', () => c.checkChatroom('general', { limit: 12 }));
+  ask('roomDigest general', () => c.roomDigest('general'));
+  ask('roomDigest dev', () => c.roomDigest('dev'));
   ask('chatroomSlice last page', () => c.chatroomSlice('general', -7));
   ask('chatroomSlice from 5', () => c.chatroomSlice('general', 5));
   for (const p of peers) {
@@ -163,6 +165,12 @@ describe('a follower answers from the summary as a full load does', function () 
     assert.ok(follower.version > before);
     assertSameAnswers(dir, 'instance-1', follower);
     assertSameAnswers(dir, 'instance-2');
+
+    const digest = full.roomDigest('general');
+    assert.ok(
+      digest.count > 0 && digest.threads.length > 0 && digest.urgent.length > 0,
+      JSON.stringify(digest).slice(0, 300),
+    );
 
     // Mentions counted by conversation are the listed mentions, counted.
     const mentions = new Map<string, number>();

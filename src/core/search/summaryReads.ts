@@ -36,9 +36,15 @@ export function summaryRoomSlice(
   lowerRoom: string,
   start: number,
 ): { total: number; messages: Message[] } {
+  const rows = summaryRoomRows(c, lowerRoom);
+  return { total: rows.length, messages: rows.slice(start).map((i) => c.message(i)) };
+}
+
+/** The rows of a room's messages, in order. */
+export function summaryRoomRows(c: CachedCorpus, lowerRoom: string): number[] {
   const rows: number[] = [];
   for (let i = 0; i < c.count; i++) if (inRoom(c, i, lowerRoom)) rows.push(i);
-  return { total: rows.length, messages: rows.slice(start).map((i) => c.message(i)) };
+  return rows;
 }
 
 function inRoom(c: CachedCorpus, i: number, lowerRoom: string): boolean {
