@@ -98,7 +98,29 @@ const COMMANDS = [
   { name: 'mark-read all', argv: () => ['mark-read', 'all'], ms: 500, mb: 150, once: true },
   { name: 'system-status, all read', argv: () => ['system-status'], ms: 500, mb: 150 },
   { name: 'check-inbox, all read', argv: () => ['check-inbox'], ms: 500, mb: 150 },
+  // Agents keep writing: the summary answers with what was appended since it was built (up to 2,000 messages).
+  {
+    name: 'system-status, 1,900 messages since the summary',
+    argv: () => ['system-status'],
+    ms: 500,
+    mb: 150,
+    prepare: (dir) => appendMessages(dir, 1900),
+  },
+  { name: 'check-inbox, 1,900 messages since the summary', argv: () => ['check-inbox'], ms: 500, mb: 150 },
 ];
+
+/** `count` messages sent through the library by instance-3: to #general, and every third to @instance-2. */
+function appendMessages(dir, count) {
+  const script = `
+    const core = require(${JSON.stringify(join(root, 'dist', 'core.js'))});
+    (async () => {
+      const c = core.openCoordination({ dir: process.argv[1], instance: 'instance-3' });
+      for (let i = 0; i < ${count}; i++)
+        await c.send(i % 3 === 0 ? '@instance-2' : '#general', 'appended ' + i + ' about the rollout @instance-2');
+    })().catch((e) => { console.error(e.message); process.exit(1); });`;
+  const r = spawnSync(process.execPath, ['-e', script, dir], { encoding: 'utf8', env: cleanEnv });
+  if (r.status !== 0) throw new Error(`appending ${count} messages failed: ${r.stderr}`);
+}
 
 function measureAll(cli, dir, work) {
   const out = new Map();
@@ -108,6 +130,7 @@ function measureAll(cli, dir, work) {
       rmSync(indexFile(dir), { force: true });
       if (existsSync(indexFile(dir))) throw new Error(`${c.name}: could not remove ${indexFile(dir)}`);
     }
+    c.prepare?.(dir);
     const outFile = c.output ? join(work, 'scale-output.json') : undefined;
     const run = () => {
       const t = timed(cli, dir, argv, outFile);

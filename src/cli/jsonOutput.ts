@@ -13,6 +13,11 @@ function escapeUnsafe(json: string): string {
   return json.replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/** An array written element by element as its items are made (a million messages are never all in memory). */
+export class StreamedArray {
+  constructor(readonly items: Iterable<unknown>) {}
+}
+
 /** One value as a string: for small values (a watch event, one line with indent 0). */
 export function toSafeJson(value: unknown, indent: number | undefined = 2): string {
   return escapeUnsafe(JSON.stringify(value, null, indent));
@@ -43,12 +48,13 @@ export function writeSafeJson(value: unknown, write: (text: string) => void = (t
  */
 function putValue(value: unknown, indent: string, top: boolean, put: (text: string) => void): boolean {
   const inner = indent + '  ';
-  if (Array.isArray(value)) {
-    value.forEach((item, i) => {
-      put(i === 0 ? `[\n${inner}` : `,\n${inner}`);
+  if (Array.isArray(value) || value instanceof StreamedArray) {
+    let count = 0;
+    for (const item of Array.isArray(value) ? value : value.items) {
+      put(count++ === 0 ? `[\n${inner}` : `,\n${inner}`);
       if (!putValue(item, inner, false, put)) put('null');
-    });
-    put(value.length === 0 ? '[]' : `\n${indent}]`);
+    }
+    put(count === 0 ? '[]' : `\n${indent}]`);
     return true;
   }
   if (top && isPlainObject(value)) {

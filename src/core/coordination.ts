@@ -35,6 +35,8 @@ import { watchDirectory } from './disk/directoryWatch';
 import { runSearch, runSearchFirst, SearchOptions } from './search/searchEngine';
 import { searchIndexFor } from './search/memoryIndex';
 import { CachedCorpus } from './search/indexReader';
+import { saveReadMarkTables } from './read/readMarkTable';
+import { saveRestamped } from './search/restampedFiles';
 import { advanceSummary, buildSearchCache, BuiltSummary, buildSummary, openSummary } from './search/persistedIndex';
 import { directoryStamp } from './disk/directoryStamp';
 import { SummaryView } from './attention/summaryView';
@@ -252,16 +254,22 @@ export class Coordination {
   }
 
   /**
-   * Puts in place the summary (the persisted index) that a read looked for,
-   * did not find and built. Called once a command has succeeded: a refused
-   * one leaves no file.
+   * Writes the caches reads found worth keeping: the summary (the persisted
+   * index) a read looked for, did not find and built; what its delta learned
+   * of rewritten transcripts (restampedFiles.ts); the read marks parsed
+   * (readMarkTable.ts). Called once a command has succeeded: a refused one
+   * leaves no file.
    */
   persistCaches(): void {
-    const built = this.oneShot?.built;
-    if (!built) return;
-    this.oneShot!.built = null;
-    built.install();
-    built.discard();
+    saveReadMarkTables();
+    const held = this.oneShot;
+    if (!held) return;
+    if (held.built) {
+      held.built.install();
+      held.built.discard();
+      held.built = null;
+    }
+    saveRestamped(this.layout, held.corpus);
   }
 
   private closeOneShot(): void {
@@ -639,6 +647,16 @@ export class Coordination {
     if (fast) return fast;
     const unread = this.unreadStored(opts);
     return { total: unread.length, messages: lastN(unread, opts.limit).map(toMessage) };
+  }
+
+  /**
+   * Every unread message, as checkUnread lists them, made one at a time while
+   * they are iterated (a million of them are never all in memory at once).
+   * Iterate it before the next call on this object.
+   */
+  eachUnread(opts: { room?: string } = {}): Iterable<Message> {
+    const fast = this.viaUnreadSummary({ room: opts.room }, (c, rows) => mapEach(rows, (i) => c.message(i)));
+    return fast ?? mapEach(this.unreadStored({ room: opts.room }), toMessage);
   }
 
   /**
@@ -1633,6 +1651,10 @@ function noMessage(ref: MessageRef, count: number): CoordError {
     'not-found',
     `no message ${describeRef(ref)}: ${range}; legacy messages are referred to by their 8-hex id (see check-chatroom)`,
   );
+}
+
+function* mapEach<T, U>(list: T[], map: (item: T) => U): Generator<U> {
+  for (const item of list) yield map(item);
 }
 
 /**

@@ -144,6 +144,35 @@ describe('reading commands from the summary (as processes)', function () {
     assert.strictEqual(after.length, unread.length - 5);
   });
 
+  it('an inbox rewritten with the same blocks is recorded beside the summary, then read through appends and edits', () => {
+    const inbox = path.join(dir, 'inboxes', 'instance-2.txt');
+    const record = summaryFile(dir) + '.files';
+    const before = stamp(summaryFile(dir));
+    // bash marks its inbox read by rewriting the STATUS lines in place.
+    fs.writeFileSync(inbox, fs.readFileSync(inbox, 'utf8').replace(/STATUS: unread/g, 'STATUS: read'));
+    expectSameAsFullLoad(false);
+    assert.strictEqual(stamp(summaryFile(dir)), before, 'not rebuilt');
+    const kept = JSON.parse(fs.readFileSync(record, 'utf8')) as { files: Record<string, { size: number }> };
+    // The part holding the base's blocks (an earlier test appended one the base does not have).
+    const keptSize = kept.files['inboxes/instance-2.txt'].size;
+    assert.ok(keptSize > 0 && keptSize < fs.statSync(inbox).size, `${keptSize} bytes kept`);
+    // A block appended after the rewrite, then one of its lines marked read the same way.
+    fs.appendFileSync(
+      inbox,
+      `[2025-07-01 10:00:09] FROM: instance-3\nID: 6c6c6c6c\nMESSAGE: after the rewrite @instance-2\nSTATUS: unread\n---\n`,
+    );
+    expectSameAsFullLoad(false);
+    fs.writeFileSync(inbox, fs.readFileSync(inbox, 'utf8').replace('STATUS: unread', 'STATUS: read'));
+    expectSameAsFullLoad(false);
+    // An edit of a block the base does not hold is read through the delta; one of a base block rebuilds.
+    fs.writeFileSync(inbox, fs.readFileSync(inbox, 'utf8').replace('MESSAGE: after the rewrite', 'MESSAGE: edited'));
+    expectSameAsFullLoad(false);
+    assert.strictEqual(stamp(summaryFile(dir)), before, 'not rebuilt');
+    fs.writeFileSync(inbox, fs.readFileSync(inbox, 'utf8').replace('MESSAGE: ', 'MESSAGE: edited, '));
+    expectSameAsFullLoad(true);
+    assert.notStrictEqual(stamp(summaryFile(dir)), before, 'rebuilt');
+  });
+
   it('mark-read all from the summary writes exactly what a full load writes (bash positions, inbox statuses, old marks)', async () => {
     const [a, b] = [1, 2].map(() => path.join(tempDir('coord-cli-markall-'), 'coordination'));
     for (const copy of [a, b]) {

@@ -50,6 +50,8 @@ describe('bookkeeping paths', () => {
       'data/.coord-log-index.json.3141592653',
       'data/.coord-search-index',
       'data/.coord-search-index.123.1700000000000.tmp',
+      'data/.coord-read-marks-instance-2',
+      'data/.coord-read-marks-instance-2.tmp-123-0',
       'data/messages.log.2718281828',
       'read-status/instance-1.txt.tmp-abc',
       'data/status.txt.tmp',

@@ -18,7 +18,9 @@ import {
 } from '../../src/core/formats/statuses';
 import {
   formatReadMark,
+  formatReadReceipt,
   parseDmReads,
+  ReadMarkEncoder,
   parsePositions,
   parseReadMarks,
   upsertPosition,
@@ -318,6 +320,51 @@ describe('read marks', () => {
         JSON.stringify(text),
       );
     }
+  });
+
+  it('keeps a huge number from a hand-written or half-written line as one entry, not a huge array', () => {
+    const marks = parseReadMarks('5: read at 2026-01-01 00:00:00\n200000000:2026-01-02 00:00:00\n6:\n');
+    assert.strictEqual(marks.numbers.get(200_000_000), '2026-01-02 00:00:00');
+    assert.ok(marks.numbers.toParts().byNumber.length <= 1 << 22, 'the array stays small');
+    // Numbers that arrive in order (mark-read all) still grow the array, moving what it now covers.
+    for (let n = 1; n <= 3_000_000; n += 1000) marks.numbers.add(n, '2026-01-03 00:00:00');
+    marks.numbers.add(9_000_000, '2026-01-04 00:00:00');
+    for (let n = 3_000_001; n <= 9_500_000; n += 1000) marks.numbers.add(n, '2026-01-03 00:00:00');
+    assert.strictEqual(marks.numbers.get(9_000_000), '2026-01-04 00:00:00');
+    assert.strictEqual(marks.numbers.get(6), '');
+    const all = [...marks.numbers];
+    assert.deepStrictEqual(
+      all.map(([n]) => n),
+      all.map(([n]) => n).sort((a, b) => a - b),
+      'in number order',
+    );
+    assert.strictEqual(all.length, marks.numbers.size);
+  });
+
+  it('encodes many marks and receipts in bulk exactly as the line formats write them, across pieces', () => {
+    const time = '2026-12-05 11:20:00';
+    const refs: Array<number | string> = [1, 9, 10, 99, 100, 12345, 'a1b2c3d4', 999_999, 1_000_000, 2 ** 31, 7];
+    for (let k = 0; k < 500; k++) refs.push(Math.floor(Math.random() * 10 ** (1 + (k % 12))));
+    const marks: Buffer[] = [];
+    const receipts: Buffer[] = [];
+    // Each piece copied: the encoder reuses its buffers.
+    const encoder = new ReadMarkEncoder(time, 'instance-é', 7, (m, r) => {
+      marks.push(Buffer.from(m));
+      receipts.push(Buffer.from(r));
+    });
+    for (const ref of refs)
+      if (typeof ref === 'string') encoder.addId(ref);
+      else encoder.addNumber(ref);
+    encoder.cut();
+    assert.ok(marks.length > 10, 'cut into pieces');
+    assert.strictEqual(Buffer.concat(marks).toString('utf8'), refs.map((r) => formatReadMark(r, time)).join(''));
+    assert.strictEqual(
+      Buffer.concat(receipts).toString('utf8'),
+      refs
+        .filter((r): r is number => typeof r === 'number')
+        .map((n) => formatReadReceipt(time, 'instance-é', n))
+        .join(''),
+    );
   });
 
   it('reads and updates positions files', () => {

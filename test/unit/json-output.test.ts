@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import { constants } from 'buffer';
-import { toSafeJson, writeSafeJson } from '../../src/cli/jsonOutput';
+import { StreamedArray, toSafeJson, writeSafeJson } from '../../src/cli/jsonOutput';
 
 function written(value: unknown): string {
   let out = '';
@@ -47,5 +47,27 @@ describe('JSON output written as it is produced', () => {
     assert.ok(largest < 4 * 1024 * 1024, `a chunk of ${largest} characters`);
     assert.strictEqual(head, '[\n  "xxx');
     assert.strictEqual(tail, 'x"\n]\n');
+  });
+
+  it('writes a streamed array exactly as the array, taking its items only as it writes them', () => {
+    for (const list of [[], [1], [{ text: 'a\u202eb' }, [2, []], null, 'x']] as unknown[][]) {
+      assert.strictEqual(written(new StreamedArray(list)), toSafeJson(list) + '\n');
+      assert.strictEqual(written({ wrapped: new StreamedArray(list) }), toSafeJson({ wrapped: list }) + '\n');
+    }
+    // Items are made one at a time, between writes: a million of them never exist together.
+    let alive = 0;
+    let mostAlive = 0;
+    function* items() {
+      for (let i = 0; i < 50_000; i++) {
+        alive++;
+        mostAlive = Math.max(mostAlive, alive);
+        yield { n: i, text: 'y'.repeat(100) };
+        alive--;
+      }
+    }
+    let chunks = 0;
+    writeSafeJson(new StreamedArray(items()), () => chunks++);
+    assert.strictEqual(mostAlive, 1);
+    assert.ok(chunks > 3, `${chunks} chunks: written while the items were made`);
   });
 });

@@ -4,6 +4,7 @@ import { type Message, sanitizeForTerminal } from '../../core';
 import { emitFor, globals, limitOption, openFor, print } from '../cliContext';
 import { markReadRefs } from '../args';
 import * as out from '../format';
+import { StreamedArray } from '../jsonOutput';
 import type { CommandArea } from '../cliContext';
 
 /** check-unread's human output stops here (820,000 lines help nobody); --limit and --json give the rest. */
@@ -39,7 +40,8 @@ export const readingArea: CommandArea = {
       .action(async (opts: { room?: string; limit?: number }, cmd: Command) => {
         const c = await openFor(cmd);
         if (globals(cmd).json) {
-          emitFor(cmd, c.checkUnread(opts), () => '');
+          const unread = opts.limit === undefined ? new StreamedArray(c.eachUnread(opts)) : c.checkUnread(opts);
+          emitFor(cmd, unread, () => '');
           return;
         }
         const { total, messages: shown } = c.unreadPage({ room: opts.room, limit: opts.limit ?? UNREAD_SHOWN });

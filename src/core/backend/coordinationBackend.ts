@@ -42,6 +42,7 @@ export type CoordinationBackend = Pick<
   | 'isVisible'
   | 'checkUnread'
   | 'unreadPage'
+  | 'eachUnread'
   | 'unreadCounts'
   | 'unreadByTarget'
   | 'unreadMentionsByTarget'

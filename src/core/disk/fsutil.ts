@@ -51,6 +51,10 @@ export function readTextIfExists(file: string): string {
   return withFileIfExists(file, '', (fd) => fs.readFileSync(fd, 'utf8'));
 }
 
+export function readBytesIfExists(file: string): Buffer {
+  return withFileIfExists(file, Buffer.alloc(0), (fd) => fs.readFileSync(fd));
+}
+
 /**
  * Only ENOENT means "not there": any other failure to look at a file, a
  * permission problem above all, is an error that says which file and what to do.
@@ -365,12 +369,12 @@ export function removeFile(file: string): void {
 }
 
 /** Whole-file rewrite: a temporary file renamed over the old one. */
-export function writeAtomic(file: string, text: string): void {
+export function writeAtomic(file: string, text: string | Buffer): void {
   try {
     if (isSymlink(file)) throw Object.assign(new Error('symbolic link'), { code: 'ELOOP', path: file });
     guard?.();
     if (journal) journal.push({ file, old: fs.existsSync(file) ? readTextIfExists(file) : null });
-    replaceFile(file, text);
+    replaceFile(file, typeof text === 'string' ? text : [text]);
   } catch (error) {
     throw ioError(error, `write ${file}`);
   }
@@ -378,8 +382,17 @@ export function writeAtomic(file: string, text: string): void {
 
 let tempCount = 0;
 
+/**
+ * A cache beside the data (bookkeeping, see isBookkeepingPath) replaced
+ * whole, outside any write session: nothing to undo, a reader sees the old
+ * file or the new one.
+ */
+export function writeCacheFile(file: string, parts: Buffer[]): void {
+  replaceFile(file, parts);
+}
+
 /** The text written to a temporary file beside `file` (see isTempPath), then renamed over it. */
-function replaceFile(file: string, text: string): void {
+function replaceFile(file: string, content: string | Buffer[]): void {
   const tmp = `${file}.tmp-${process.pid}-${tempCount++}`;
   try {
     const fd = fs.openSync(
@@ -388,9 +401,10 @@ function replaceFile(file: string, text: string): void {
       FILE_MODE,
     );
     try {
-      const buf = Buffer.from(text, 'utf8');
-      let written = 0;
-      while (written < buf.length) written += fs.writeSync(fd, buf, written, buf.length - written);
+      for (const buf of typeof content === 'string' ? [Buffer.from(content, 'utf8')] : content) {
+        let written = 0;
+        while (written < buf.length) written += fs.writeSync(fd, buf, written, buf.length - written);
+      }
     } finally {
       fs.closeSync(fd);
     }

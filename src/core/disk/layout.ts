@@ -9,6 +9,7 @@ const DELIVERY_CURSOR = '.coord-delivery-';
 const HOOK_LOG = '.coord-hooks.log';
 const WRITE_INTENT = '.coord-write-intent';
 const BRIDGE_CURSOR = '.coord-bridge-';
+const READ_MARKS_TABLE = '.coord-read-marks-';
 
 export class Layout {
   /** The fixed paths, each joined once (a send asks for some twenty of them). */
@@ -88,6 +89,10 @@ export class Layout {
   deliveryCursor(id: string): string {
     return path.join(this.dataDir, `${DELIVERY_CURSOR}${id}.json`);
   }
+  /** One instance's read marks as parsed (see read/readMarkTable.ts): a cache of read-status/<id>.txt. */
+  readMarkTable(id: string): string {
+    return path.join(this.dataDir, `${READ_MARKS_TABLE}${id}`);
+  }
   /** Problems a hook met; hooks never fail the agent, they log here. */
   get hookLog(): string {
     return this.cached('hookLog', () => path.join(this.dataDir, HOOK_LOG));
@@ -134,7 +139,8 @@ export class Layout {
 /**
  * Files our own writers touch besides the data itself: the lock directory
  * (mkdir, mtime refreshes, rmdir), the line-count checkpoint, the persisted
- * search index, the hooks' delivery cursors and log, a NATS bridge's cursor, and the temporary files
+ * search index, the hooks' delivery cursors and log, a NATS bridge's cursor, the parsed read-mark
+ * tables, and the temporary files
  * of atomic writes (ours, `name.tmp-<pid>-<n>`; older versions'
  * `name.<digits>`, `*.tmp`, `*.tmp-*`). Every real change also writes a data
  * file, so events for these only restart the debounce.
@@ -150,6 +156,7 @@ export function isBookkeepingPath(fsPath: string): boolean {
     base.startsWith(HOOK_LOG) ||
     base.startsWith(WRITE_INTENT) ||
     base.startsWith(BRIDGE_CURSOR) ||
+    base.startsWith(READ_MARKS_TABLE) ||
     /\.\d+$/.test(base) ||
     /\.tmp(?:-[^/\\]*)?$/i.test(base) ||
     /\.tmp-/i.test(base)

@@ -74,8 +74,10 @@ export function mayHaveReadStatus(text: string): boolean {
 /**
  * Parses a transcript. `lineOffset` is the number of physical lines before
  * `text` in the file, so line numbers stay right when only a tail is parsed.
+ * Without `withText` every block's text is left '' (a reader that needs only
+ * where blocks are and what their status says skips building the texts).
  */
-export function parseTranscript(text: string, lineOffset = 0): TranscriptItem[] {
+export function parseTranscript(text: string, lineOffset = 0, withText = true): TranscriptItem[] {
   const items: TranscriptItem[] = [];
   let block: TranscriptBlock | null = null;
   let inMessage = false;
@@ -84,7 +86,7 @@ export function parseTranscript(text: string, lineOffset = 0): TranscriptItem[] 
   const finish = (last: number) => {
     if (block) {
       block.lastLine = last;
-      block.text = decodeMessageText(block.text, false);
+      if (withText) block.text = decodeMessageText(block.text, false);
       items.push(block);
     }
     block = null;
@@ -122,11 +124,11 @@ export function parseTranscript(text: string, lineOffset = 0): TranscriptItem[] 
       } else if (!inMessage && current.id === null && line.startsWith('ID: ')) {
         current.id = line.slice(4).trim();
       } else if (!inMessage && line.startsWith('MESSAGE:')) {
-        current.text = line.slice(line.charCodeAt(8) === 0x20 ? 9 : 8);
+        if (withText) current.text = line.slice(line.charCodeAt(8) === 0x20 ? 9 : 8);
         inMessage = true;
       } else if (inMessage && STATUS_RE.test(line)) {
         current.status = STATUS_RE.exec(line)![1];
-      } else if (inMessage && current.status === null) {
+      } else if (inMessage && current.status === null && withText) {
         current.text += '\n' + line;
       }
     }

@@ -7,7 +7,8 @@
 import * as path from 'path';
 import { Layout } from '../disk/layout';
 import { listFiles, readTextIfExists } from '../disk/fsutil';
-import { parseDmReads, parsePositions, parseReadMarks, positionsByKey, ReadMarks } from '../formats/readMarks';
+import { parseDmReads, parsePositions, positionsByKey, ReadMarks } from '../formats/readMarks';
+import { readMarksOf } from './readMarkTable';
 import { SourceKind } from './sources';
 import { StoredMessage, TranscriptRef } from './storedMessage';
 
@@ -22,7 +23,7 @@ export class ReadState {
     readonly instance: string,
   ) {
     const layout = store.layout;
-    this.marks = parseReadMarks(readTextIfExists(layout.readMarks(instance)));
+    this.marks = readMarksOf(layout, instance);
     this.positions = positionsByKey(parsePositions(readTextIfExists(layout.positions(instance))));
     for (const name of listFiles(layout.readStatusDir)) {
       const m = /^dm_(.+)_reads\.txt$/.exec(name);

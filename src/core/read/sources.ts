@@ -78,6 +78,7 @@ export function readSourceText(
   source: Pick<SourceFile, 'kind' | 'name'>,
   text: string,
   lineOffset: number,
+  withText = true,
 ): { blocks: SourceBlock[]; events: TranscriptEvent[] } {
   if (source.kind === 'pythonDm') {
     const lines = parsePythonDm(text);
@@ -105,7 +106,7 @@ export function readSourceText(
   const blocks: SourceBlock[] = [];
   const events: TranscriptEvent[] = [];
   const target = source.kind === 'room' ? `#${source.name}` : `@${source.name}`;
-  for (const item of parseTranscript(text, lineOffset)) {
+  for (const item of parseTranscript(text, lineOffset, withText)) {
     if (item.kind === 'system') events.push(item);
     else if (source.kind === 'room' || source.kind === 'inbox') blocks.push({ block: item, target, dm: false });
     else {

@@ -7,15 +7,24 @@
  */
 import * as fs from 'fs';
 import { Layout } from '../disk/layout';
-import { fileTail, lstatIfExists, openIfExists, readRange } from '../disk/fsutil';
-import { decodeLines } from '../disk/lines';
+import { fileTail, lstatIfExists, openIfExists, readRange, TAIL_BYTES } from '../disk/fsutil';
+import { countLines, decodeLines, totalLines } from '../disk/lines';
 import { attachBlock, BlockMatcher } from '../read/blockMatching';
 import { continueLogMessage, orphanLogLine, readLogLine } from '../read/logMessages';
 import { fnv, PlacedMessage } from '../read/messageIdentity';
 import { ByTime } from '../read/messagesByTime';
 import { bareNameRule, readStatusEntries } from '../read/rooms';
-import { readSourceText, SourceBlock, stampSources } from '../read/sources';
-import { blocksDigest, DeltaMessage, MAX_DELTA_BYTES, MAX_DELTA_MESSAGES, onlyGrown, sameStamp } from './indexFormat';
+import { readSourceText, SourceBlock, StampedSource, stampSources } from '../read/sources';
+import {
+  blocksDigest,
+  DeltaMessage,
+  endsClean,
+  FileState,
+  MAX_DELTA_BYTES,
+  MAX_DELTA_MESSAGES,
+  onlyGrown,
+  sameStamp,
+} from './indexFormat';
 import type { CachedCorpus } from './indexReader';
 
 /**
@@ -102,7 +111,7 @@ export function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[]
   const legacy: DeltaMessage[] = [];
   const legacyById = new Map<string, DeltaMessage>();
   for (const source of sources) {
-    const old = h.files[source.rel];
+    const old = base.fileState(source.rel);
     if (old && sameStamp(old, source.stamp)) continue;
     if (!old && source.kind === 'room' && toNames.has(source.name)) return null;
     let blocks: SourceBlock[];
@@ -120,10 +129,12 @@ export function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[]
         blocks = readSourceText(source, readRange(sfd, old.size, size).toString('utf8'), old.lines).blocks;
       } else {
         if ((bytes += size - (old?.size ?? 0)) > MAX_DELTA_BYTES) return null;
-        const all = readSourceText(source, readRange(sfd, 0, size).toString('utf8'), 0).blocks;
+        const whole = readRange(sfd, 0, size);
+        const all = readSourceText(source, whole.toString('utf8'), 0).blocks;
         const n = old?.blocks ?? 0;
         if (all.length < n || (n > 0 && blocksDigest(all.slice(0, n).map((b) => b.block)) !== old!.digest)) return null;
         blocks = all.slice(n);
+        if (old) restamp(base, source, sfd, whole, old, all);
       }
     } finally {
       fs.closeSync(sfd);
@@ -197,6 +208,50 @@ export function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[]
     }
   }
   return out;
+}
+
+/**
+ * Records the state of a source rewritten since the base whose first blocks
+ * are still the base's (see restampedFiles.ts): the whole file when it holds
+ * nothing more, else the part up to the end of the base's last block (so the
+ * next reader parses only what follows). Nothing is recorded when the bytes
+ * parsed are not the file as stamped, or that part does not end a block
+ * cleanly on a "\n" line.
+ */
+function restamp(
+  base: CachedCorpus,
+  source: StampedSource,
+  fd: number,
+  whole: Buffer,
+  old: FileState,
+  blocks: SourceBlock[],
+): void {
+  const st = fs.fstatSync(fd);
+  if (!sameStamp(st, source.stamp) || whole.length !== st.size) return;
+  let size = whole.length;
+  if (blocks.length > old.blocks) {
+    if (old.blocks === 0) return;
+    const lastLine = blocks[old.blocks - 1].block.lastLine;
+    size = afterLines(whole, lastLine);
+    if (size < 0 || totalLines(countLines(whole.subarray(0, size))) !== lastLine) return;
+  }
+  const tail = whole.subarray(Math.max(0, size - TAIL_BYTES), size).toString('base64');
+  const lines = totalLines(countLines(whole.subarray(0, size)));
+  const clean = endsClean(tail);
+  if (size < whole.length && !clean) return;
+  base.restamped.set(source.rel, { ...source.stamp, size, tail, lines, blocks: old.blocks, digest: old.digest, clean });
+  base.restampedSince = true;
+}
+
+/** The offset just after the `count`-th "\n", or -1. */
+function afterLines(buf: Buffer, count: number): number {
+  let at = 0;
+  for (let k = 0; k < count; k++) {
+    const nl = buf.indexOf(0x0a, at);
+    if (nl === -1) return -1;
+    at = nl + 1;
+  }
+  return at;
 }
 
 /** A digest of the log's first bytes, up to 64 KiB of the `size` it had (see LogState.head). */

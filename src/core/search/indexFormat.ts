@@ -106,6 +106,9 @@ export interface Header {
   sourceKeys: string[];
 }
 
+/** A file whose last bytes (FileState.tail) close a block: bytes appended after them parse on their own. */
+export const endsClean = (tail: string) => Buffer.from(tail, 'base64').toString('latin1').endsWith('---\n');
+
 export const sameStamp = (a: FileStamp, b: FileStamp) =>
   a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
 

@@ -19,6 +19,7 @@ import {
   decodeTime,
   DeltaMessage,
   encodeTime,
+  FileState,
   FORMAT_VERSION,
   Header,
   hexIdValue,
@@ -91,6 +92,10 @@ export class CachedCorpus implements SearchCorpus {
   private caseColumn: Uint8Array | null = null;
   private oddIds: Map<number, string> | null = null;
   private whoByPair = new Map<number, string>();
+  /** Transcripts rewritten since the base with its blocks unchanged: their state now (see restampedFiles.ts). */
+  readonly restamped = new Map<string, FileState>();
+  /** Whether a delta found restamped files not yet kept beside the summary. */
+  restampedSince = false;
 
   constructor(
     private readonly fd: number,
@@ -98,6 +103,17 @@ export class CachedCorpus implements SearchCorpus {
   ) {
     this.count = header.count;
     this.baseCount = header.count;
+  }
+
+  /** What the summary knows of a transcript's state: as rewritten since (restamped), else as built. */
+  fileState(rel: string): FileState | undefined {
+    return this.restamped.get(rel) ?? this.header.files[rel];
+  }
+
+  /** The base file open (its inode, size and time), to tie what is kept beside it to this very file. */
+  identity(): string {
+    const st = fs.fstatSync(this.fd);
+    return `${st.ino}:${st.size}:${st.mtimeMs}`;
   }
 
   /**
@@ -248,21 +264,24 @@ export class CachedCorpus implements SearchCorpus {
     return out;
   }
 
-  /** Calls `each` for every transcript block copying a message: the message row, the block source, its last line. */
-  eachRef(each: (i: number, source: string, lastLine: number) => void): void {
+  /**
+   * Calls `each` for every transcript block copying a message (of the rows
+   * given, else of every row): the message row, the block source, its last line.
+   */
+  eachRef(each: (i: number, source: string, lastLine: number) => void, rows?: number[]): void {
     const starts = this.u32('refStarts');
     const words = new Int32Array(this.section('refs').buffer);
     const keys = this.header.sourceKeys;
-    for (let i = 0; i < this.baseCount; i++)
-      for (let k = starts[i]; k < starts[i + 1]; k++) each(i, keys[words[k * 2]], words[k * 2 + 1]);
-    this.delta.forEach((m, k) => m.claimed.forEach((source, j) => each(this.baseCount + k, source, m.claimedLines[j])));
-  }
-
-  /** The newest time of any message. */
-  newestTime(): string {
-    let newest = this.header.maxTime;
-    for (const m of this.delta) if (m.time > newest) newest = m.time;
-    return newest;
+    const refsOf = (i: number) => {
+      if (i < this.baseCount) {
+        for (let k = starts[i]; k < starts[i + 1]; k++) each(i, keys[words[k * 2]], words[k * 2 + 1]);
+        return;
+      }
+      const m = this.delta[i - this.baseCount];
+      m.claimed.forEach((source, j) => each(i, source, m.claimedLines[j]));
+    };
+    if (rows) for (const i of rows) refsOf(i);
+    else for (let i = 0; i < this.count; i++) refsOf(i);
   }
 
   /**

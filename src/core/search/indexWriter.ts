@@ -18,6 +18,7 @@ import {
   BlocksDigest,
   decodeTime,
   encodeTime,
+  endsClean,
   FileState,
   FORMAT_VERSION,
   Header,
@@ -94,7 +95,7 @@ export function fileState(source: StampedSource, blocks: BlocksDigest | undefine
     lines,
     blocks: blocks?.blocks ?? 0,
     digest: (blocks ?? new BlocksDigest()).toString(),
-    clean: Buffer.from(tail, 'base64').toString('latin1').endsWith('---\n'),
+    clean: endsClean(tail),
   };
 }
 

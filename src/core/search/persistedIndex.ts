@@ -50,6 +50,7 @@ import { searchIndexFor } from './memoryIndex';
 import { checkQuery, runSearch, SearchOptions } from './searchEngine';
 import { LogState, sameStamp } from './indexFormat';
 import { computeDelta, logHead } from './indexDelta';
+import { loadRestamped } from './restampedFiles';
 import { buildIndex } from './indexBuilder';
 import { CachedCorpus, openCache, openCacheFile } from './indexReader';
 import { removeQuietly, replaceWith, writeTemporary } from './indexWriter';
@@ -184,6 +185,7 @@ function rebuildIndex(layout: Layout): { corpus: CachedCorpus; written: boolean 
 export function openSummary(layout: Layout): CachedCorpus | null {
   const cached = openCache(layout);
   if (!cached) return null;
+  loadRestamped(layout, cached);
   if (advanceSummary(layout, cached)) return cached;
   cached.close();
   return null;

@@ -91,7 +91,8 @@ export function summaryUnreadRows(
   shown: (m: UnreadFacts) => boolean,
 ): number[] {
   const reads = new ReadState({ layout, sourceKind: sourceFromKey }, me);
-  const newest = c.newestTime();
+  // A mark at least as new as the base's newest message covers any base row without reading its time.
+  const baseNewest = c.header.maxTime;
   const facts: UnreadFacts = { from: '', room: null, to: null };
   let row = 0;
   const time = () => c.time(row);
@@ -103,25 +104,31 @@ export function summaryUnreadRows(
     facts.room = c.room(row);
     facts.to = c.to(row);
     if (!shown(facts)) continue;
-    if (!reads.markedRead(c.lastLine(row) === null ? null : c.number(row), time, id, newest)) unmarked.push(row);
+    const number = c.lastLine(row) === null ? null : c.number(row);
+    if (!reads.markedRead(number, time, id, row < c.baseCount ? baseNewest : undefined)) unmarked.push(row);
   }
-  const readByBlock = unmarked.length > 0 ? rowsReadByBlock(layout, c, reads) : null;
+  const readByBlock = unmarked.length > 0 ? rowsReadByBlock(layout, c, reads, unmarked) : null;
   return readByBlock === null ? unmarked : unmarked.filter((i) => readByBlock[i] === 0);
 }
 
-/** Rows a transcript block says are read (1), or null when no source can say so. */
-function rowsReadByBlock(layout: Layout, c: CachedCorpus, reads: ReadState): Uint8Array | null {
-  // Per source: its blocks by last line; null for a room, which says "read" by position alone.
+/** Of `rows`, those a transcript block says are read (1), or null when no source can say so. */
+function rowsReadByBlock(layout: Layout, c: CachedCorpus, reads: ReadState, rows: number[]): Uint8Array | null {
+  // The sources that can say "read" and hold a block of these rows; a room says it by position alone (null).
+  const canSay = new Map<string, SourceFile>();
+  for (const source of discoverSources(layout)) if (reads.mayReadThrough(source.key)) canSay.set(source.key, source);
+  if (canSay.size === 0) return null;
+  const touched = new Set<string>();
+  c.eachRef((_i, source) => canSay.has(source) && touched.add(source), rows);
   const blocks = new Map<string, Map<number, TranscriptBlock> | null>();
-  for (const source of discoverSources(layout)) {
-    if (!reads.mayReadThrough(source.key)) continue;
+  for (const key of touched) {
+    const source = canSay.get(key)!;
     if (source.kind === 'room') {
-      blocks.set(source.key, null);
+      blocks.set(key, null);
       continue;
     }
     const text = readTextIfExists(source.file);
     if (source.kind === 'inbox' && !mayHaveReadStatus(text)) continue;
-    blocks.set(source.key, blocksByLastLine(source, text));
+    blocks.set(key, blocksByLastLine(source, text));
   }
   if (blocks.size === 0) return null;
   const read = new Uint8Array(c.count);
@@ -130,14 +137,14 @@ function rowsReadByBlock(layout: Layout, c: CachedCorpus, reads: ReadState): Uin
     if (byLine === undefined || read[i] === 1) return;
     const block = byLine?.get(lastLine) ?? stubBlock(lastLine);
     if (reads.refSaysRead({ source, block })) read[i] = 1;
-  });
+  }, rows);
   return read;
 }
 
-/** A source's message blocks as they are now, by last line (how the summary's refs name them). */
+/** A source's message blocks as they are now, by last line (how the summary's refs name them); texts left ''. */
 function blocksByLastLine(source: SourceFile, text: string): Map<number, TranscriptBlock> {
   const byLine = new Map<number, TranscriptBlock>();
-  for (const { block } of readSourceText(source, text, 0).blocks) byLine.set(block.lastLine, block);
+  for (const { block } of readSourceText(source, text, 0, false).blocks) byLine.set(block.lastLine, block);
   return byLine;
 }
 
@@ -168,21 +175,20 @@ function rowsWhoseText(c: CachedCorpus, rows: number[], needles: string[], rule:
 
 /** What marking `rows` read records (see ReadTargets), from the summary and the reader's inbox as it is now. */
 export function summaryReadTargets(layout: Layout, c: CachedCorpus, me: string, rows: number[]): ReadTargets {
-  const targets: ReadTargets = { refs: [], lastLines: [], inboxLines: [] };
-  const marked = new Uint8Array(c.count);
-  for (const i of rows) {
-    marked[i] = 1;
+  // Sized once: a million pushes would grow (and copy) both arrays many times.
+  const targets: ReadTargets = { refs: new Array(rows.length), lastLines: new Array(rows.length), inboxLines: [] };
+  rows.forEach((i, k) => {
     const lastLine = c.lastLine(i);
-    targets.refs.push(lastLine === null ? c.id(i) : (c.number(i) as number));
-    targets.lastLines.push(lastLine ?? 0);
-  }
+    targets.refs[k] = lastLine === null ? c.id(i) : (c.number(i) as number);
+    targets.lastLines[k] = lastLine ?? 0;
+  });
   const inbox = discoverSources(layout).find((s) => s.kind === 'inbox' && s.name === me);
   if (!inbox) return targets;
   const blocks = blocksByLastLine(inbox, readTextIfExists(inbox.file));
-  c.eachRef((i, source, lastLine) => {
-    const block = source === inbox.key && marked[i] === 1 ? blocks.get(lastLine) : undefined;
+  c.eachRef((_i, source, lastLine) => {
+    const block = source === inbox.key ? blocks.get(lastLine) : undefined;
     if (block) unreadInboxLines(inbox, me, block, targets.inboxLines);
-  });
+  }, rows);
   return targets;
 }
 
@@ -201,7 +207,7 @@ export function summaryTranscriptLines(
     out.push({
       kind: source.kind === 'room' ? 'chatroom' : 'dm',
       name: source.name,
-      lines: countFileLines(source.file, c.header.files[source.rel]),
+      lines: countFileLines(source.file, c.fileState(source.rel)),
     });
   }
   return out;

@@ -5,14 +5,15 @@
  *
  * Marking a large directory read touches hundreds of thousands of lines, so
  * the work is split: planReadMarks computes everything before the lock is
- * taken; writeReadMarks, called under the lock, only appends the marks and
- * rewrites the lines that change. A signal that arrives while the lock is
+ * taken; writeReadMarks, called under the lock, only encodes and appends the
+ * marks (a piece at a time, straight into a reused buffer) and rewrites the
+ * lines that change. A signal that arrives while the lock is
  * held waits for the write (it must land whole or not at all): keeping it
  * short keeps Ctrl-C prompt.
  */
 import { Layout } from '../disk/layout';
-import { appendWhole, readTextIfExists, writeAtomic } from '../disk/fsutil';
-import { formatReadMark, formatReadReceipt, upsertPosition } from '../formats/readMarks';
+import { appendWhole, readBytesIfExists, readTextIfExists, writeAtomic } from '../disk/fsutil';
+import { ReadMarkEncoder, upsertPosition } from '../formats/readMarks';
 import { StoredMessage } from '../read/storedMessage';
 
 export interface TranscriptLength {
@@ -62,17 +63,16 @@ export function readTargetsOf(
 /** What marking messages read writes, computed before the lock. */
 export interface ReadMarkPlan {
   me: string;
-  /** Appended to read-status/<me>.txt, in pieces of a few thousand lines (encoded before the lock too). */
-  marks: Buffer[];
-  /** Appended to data/read-receipts.log. */
-  receipts: Buffer[];
-  /** Lines of the reader's inbox whose `STATUS: unread` turns `read` (the blocks of the messages marked). */
-  inboxLines: Set<number>;
+  time: string;
+  /** Marked in read-status/<me>.txt and data/read-receipts.log, encoded a piece at a time as they are written. */
+  targets: Pick<ReadTargets, 'refs' | 'lastLines'>;
+  /** Lines of the reader's inbox whose `STATUS: unread` turns `read` (the blocks of the messages marked), in order. */
+  inboxLines: Float64Array;
   /** Transcripts whose bash position moves to their end (mark-read all), or null. */
   positions: TranscriptLength[] | null;
 }
 
-/** Lines of marks (and receipts) per piece: no string of a million lines is ever built. */
+/** Lines of marks (and receipts) per piece appended: no buffer of a million lines is ever built. */
 const MARKS_PER_PIECE = 20_000;
 
 export function planReadMarks(
@@ -81,58 +81,70 @@ export function planReadMarks(
   time: string,
   positions: TranscriptLength[] | null,
 ): ReadMarkPlan {
-  // Python's marks: a number per log line (continuation lines included), an id for a legacy message.
-  const plan: ReadMarkPlan = {
+  return {
     me,
-    marks: [],
-    receipts: [],
-    inboxLines: new Set(targets.inboxLines),
+    time,
+    targets,
+    inboxLines: sortedUnique(targets.inboxLines),
     positions: positions?.filter((t) => t.kind !== 'dm' || t.name.split('_').includes(me)) ?? null,
   };
-  let marks: string[] = [];
-  let receipts: string[] = [];
-  const cut = () => {
-    if (marks.length) plan.marks.push(Buffer.from(marks.join(''), 'utf8'));
-    if (receipts.length) plan.receipts.push(Buffer.from(receipts.join(''), 'utf8'));
-    marks = [];
-    receipts = [];
-  };
-  targets.refs.forEach((ref, k) => {
-    if (typeof ref === 'string') marks.push(formatReadMark(ref, time));
-    else {
-      for (let line = ref; line <= targets.lastLines[k]; line++) {
-        marks.push(formatReadMark(line, time));
-        receipts.push(formatReadReceipt(time, me, line));
-      }
-    }
-    if (marks.length >= MARKS_PER_PIECE) cut();
-  });
-  cut();
-  return plan;
+}
+
+function sortedUnique(list: number[]): Float64Array {
+  const sorted = Float64Array.from(list).sort();
+  let kept = 0;
+  for (let k = 0; k < sorted.length; k++) if (k === 0 || sorted[k] !== sorted[k - 1]) sorted[kept++] = sorted[k];
+  return sorted.subarray(0, kept);
 }
 
 /** Writes a plan. Called under the directory lock. */
 export function writeReadMarks(layout: Layout, plan: ReadMarkPlan): void {
-  for (const piece of plan.marks) appendWhole(layout.readMarks(plan.me), piece);
-  for (const piece of plan.receipts) appendWhole(layout.readReceipts, piece);
-  if (plan.inboxLines.size > 0) markInboxLinesRead(layout.inbox(plan.me), plan.inboxLines);
+  const marksFile = layout.readMarks(plan.me);
+  // Python's marks: a number per log line (continuation lines included), an id for a legacy message.
+  const encoder = new ReadMarkEncoder(plan.time, plan.me, MARKS_PER_PIECE, (marks, receipts) => {
+    if (marks.length > 0) appendWhole(marksFile, marks);
+    if (receipts.length > 0) appendWhole(layout.readReceipts, receipts);
+  });
+  const { refs, lastLines } = plan.targets;
+  refs.forEach((ref, k) => {
+    if (typeof ref === 'string') encoder.addId(ref);
+    else for (let line = ref; line <= lastLines[k]; line++) encoder.addNumber(line);
+  });
+  encoder.cut();
+  if (plan.inboxLines.length > 0) markInboxLinesRead(layout.inbox(plan.me), plan.inboxLines);
   if (plan.positions) advancePositions(layout.positions(plan.me), plan.positions);
 }
 
-/** Bash's inbox: the lines turn `STATUS: read`. */
-function markInboxLinesRead(inboxFile: string, lines: Set<number>): void {
-  const physical = readTextIfExists(inboxFile).split('\n');
-  let changed = false;
-  for (const line of lines) {
-    const i = line - 1;
-    // A CRLF inbox keeps its line ends.
-    if (i < physical.length && /^STATUS: unread\r?$/.test(physical[i])) {
-      physical[i] = physical[i].replace('unread', 'read');
-      changed = true;
+/** Bash's inbox: the lines turn `STATUS: read` (lines split at "\n"; a CRLF inbox keeps its line ends). */
+function markInboxLinesRead(inboxFile: string, lines: Float64Array): void {
+  const bytes = readBytesIfExists(inboxFile);
+  const out = Buffer.allocUnsafe(bytes.length);
+  let copied = 0;
+  let written = 0;
+  let line = 1;
+  let start = 0;
+  for (const wanted of lines) {
+    for (; line < wanted && start !== -1; line++) {
+      const end = bytes.indexOf(0x0a, start);
+      start = end === -1 ? -1 : end + 1;
     }
+    if (start === -1) break;
+    let end = bytes.indexOf(0x0a, start);
+    if (end === -1) end = bytes.length;
+    const content = end > start && bytes[end - 1] === 0x0d ? end - 1 : end;
+    if (content - start !== UNREAD.length || bytes.compare(UNREAD, 0, UNREAD.length, start, content) !== 0) continue;
+    written += bytes.copy(out, written, copied, start + STATUS.length);
+    written += READ.copy(out, written);
+    copied = start + UNREAD.length;
   }
-  if (changed) writeAtomic(inboxFile, physical.join('\n'));
+  if (copied === 0) return;
+  written += bytes.copy(out, written, copied);
+  writeAtomic(inboxFile, out.subarray(0, written));
 }
+
+const STATUS = Buffer.from('STATUS: ');
+const UNREAD = Buffer.from('STATUS: unread');
+const READ = Buffer.from('read');
 
 /** Bash's positions: every transcript the reader can see, read to its end. */
 function advancePositions(file: string, transcripts: TranscriptLength[]): void {
