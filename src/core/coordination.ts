@@ -719,7 +719,7 @@ export class Coordination {
     const me = this.requireInstance();
     const tally = targetTally(me);
     const fast = this.viaUnreadSummary({}, (c, rows) => {
-      for (const i of rows) tally.add(c.room(i), c.from(i), c.to(i));
+      for (let k = 0; k < rows.length; k++) tally.add(c.room(rows[k]), c.from(rows[k]), c.to(rows[k]));
       const mentions = withMentions ? this.unreadMentions(c, rows, me).length : 0;
       return { total: rows.length, mentions, byTarget: tally.byTarget() };
     });

@@ -77,8 +77,10 @@ export class SummaryView {
   unreadFlags(who: string, key: string, shown: (m: UnreadFacts) => boolean): Uint8Array {
     return this.memo(`unreadFlags:${who}:${key}`, () => {
       const flags = new Uint8Array(this.corpus.count);
-      const kept = this.memos.get(`unread:${who}:${key}`) as number[] | undefined;
-      for (const i of kept ?? summaryUnreadRows(this.layout, this.corpus, who, shown)) flags[i] = 1;
+      const rows =
+        (this.memos.get(`unread:${who}:${key}`) as number[] | undefined) ??
+        summaryUnreadRows(this.layout, this.corpus, who, shown);
+      for (let k = 0; k < rows.length; k++) flags[rows[k]] = 1;
       return flags;
     });
   }

@@ -132,11 +132,20 @@ function rowsReadByBlock(layout: Layout, c: CachedCorpus, reads: ReadState, rows
   }
   if (blocks.size === 0) return null;
   const read = new Uint8Array(c.count);
+  // One stub and one ref, refilled for each of a million refs (refSaysRead keeps neither).
+  const stub = stubBlock(0);
+  const ref = { source: '', block: stub };
   c.eachRef((i, source, lastLine) => {
     const byLine = blocks.get(source);
     if (byLine === undefined || read[i] === 1) return;
-    const block = byLine?.get(lastLine) ?? stubBlock(lastLine);
-    if (reads.refSaysRead({ source, block })) read[i] = 1;
+    let block = byLine?.get(lastLine);
+    if (!block) {
+      stub.lastLine = lastLine;
+      block = stub;
+    }
+    ref.source = source;
+    ref.block = block;
+    if (reads.refSaysRead(ref)) read[i] = 1;
   }, rows);
   return read;
 }
