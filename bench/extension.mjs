@@ -151,12 +151,19 @@ exports.run = async function run() {
     await openRoom(api, process.env.COORD_BENCH_SMALL);
     out.smallRoomMs = await openRoom(api, process.env.COORD_BENCH_SMALL);
     out.bigRoomMs = await openRoom(api, process.env.COORD_BENCH_BIG);
+    // The memory figures count the Needs You queue: its first computation has ended (it starts after the counts).
+    const model = api.needsYou.model;
+    await waitFor('the Needs You queue', () => (model.total ?? model.entries.length) > 0, 600000);
+    out.needsYouListed = model.entries.length;
+    out.needsYouTotal = model.total ?? model.entries.length;
     if (global.gc) global.gc();
     await sleep(1000);
     const mem = process.memoryUsage();
     out.rssMB = mem.rss / 1048576;
     out.heapUsedMB = mem.heapUsed / 1048576;
     out.peakRssMB = process.resourceUsage().maxRSS / 1024;
+    // COORD_BENCH_HEAP=FILE: a heap snapshot of the extension host as measured, to see what holds the memory.
+    if (process.env.COORD_BENCH_HEAP) require('v8').writeHeapSnapshot(process.env.COORD_BENCH_HEAP);
     out.statusText = api.statusBar.item.text;
   } catch (error) {
     out.error = String(error && error.stack || error);
@@ -515,6 +522,7 @@ export async function benchExtension({
         baselineValue: m.rssMB,
       });
     log(`(extension saw ${m.messages} messages at ${label}; status bar ${JSON.stringify(m.statusText)})`);
+    log(`(Needs You at ${label}: ${m.needsYouListed} listed of ${m.needsYouTotal})`);
   } finally {
     try {
       writeFileSync(doneFile, 'done');

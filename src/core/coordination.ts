@@ -16,7 +16,7 @@ import {
   trimName,
   requireIdentity,
 } from './common/names';
-import { MAX_MESSAGE_BYTES } from './common/text';
+import { detachedString, MAX_MESSAGE_BYTES } from './common/text';
 import { formatTimestamp } from './common/time';
 import { assertCoordinationDir, resolveDirectory } from './disk/directory';
 import { readTextIfExists, writeAtomic } from './disk/fsutil';
@@ -45,6 +45,8 @@ import {
   summaryMentioning,
   summaryReadTargets,
   summaryRoomMessages,
+  summaryRoomRows,
+  summaryRoomSlice,
   summaryThread,
   summaryTranscriptLines,
   summaryUnreadRows,
@@ -64,8 +66,8 @@ import { formatHuman, HUMAN_ALIAS, HumanEntry, parseHumans } from './formats/hum
 import { appendWhole, fileStamp } from './disk/fsutil';
 import { AckReport, ackReport } from './attention/ackLedger';
 import { DEFAULT_STUCK_AFTER_MS, findStuckAgents, latestActivity, StuckAgent } from './attention/stuckAgents';
-import { needsYou, QueueEntry } from './attention/needsYou';
-import { roomDigest, RoomDigest } from './attention/roomDigest';
+import { MessageList, needsYou, needsYouNewest, NeedsYouInput, NewestQueue, QueueEntry } from './attention/needsYou';
+import { refFinder, roomDigest, RoomDigest } from './attention/roomDigest';
 import { coordClock } from './common/clock';
 import { type DeliveryState, readDelivery, writeDelivery } from './formats/deliveryCursor';
 
@@ -117,6 +119,19 @@ export interface SystemSummary {
   activeChatrooms: number;
   statuses: Record<string, InstanceStatus>;
   recentActivity: ActionEntry[];
+}
+
+/** What needsYou() and needsYouNewest() take (see Coordination.needsYou). */
+export interface NeedsYouOptions {
+  stuckAfterMs?: number;
+  extra?: QueueEntry[];
+  oldestWaitingOnly?: boolean;
+}
+
+/** Which unread messages: those of one room, or the direct messages from one peer (all without either). */
+export interface UnreadScope {
+  room?: string;
+  peer?: string;
 }
 
 export interface Conversation {
@@ -481,6 +496,35 @@ export class Coordination {
     return lastN(list, opts.limit).map(toMessage);
   }
 
+  /**
+   * A room's messages as `slice(start)` of checkChatroom() would give them
+   * (a negative start counts from the end), and how many the room holds:
+   * a page of a long room without the rest of it.
+   */
+  chatroomSlice(name: string, start: number): { total: number; messages: Message[] } {
+    const lower = this.getChatroom(name).name.toLowerCase();
+    const fast = this.viaSummary((c) => summaryRoomSlice(c, lower, start));
+    if (fast) return fast;
+    const list = this.state.allMessages().filter((m) => m.room !== null && m.room.toLowerCase() === lower);
+    return { total: list.length, messages: list.slice(start).map(toMessage) };
+  }
+
+  /** The same for the direct messages with one peer (checkDm(peer)). */
+  dmSlice(peer: string, start: number): { total: number; messages: Message[] } {
+    const me = this.requireInstance();
+    const other = assertInstanceId(stripSigil(peer, '@'), 'instance');
+    const fast = this.viaSummaryView((v) => {
+      const c = v.corpus;
+      const rows: number[] = [];
+      for (let i = 0; i < c.count; i++)
+        if (c.room(i) === null && isBetween({ from: c.from(i), to: c.to(i) }, me, other)) rows.push(i);
+      return { total: rows.length, messages: rows.slice(start).map((i) => c.message(i)) };
+    });
+    if (fast) return fast;
+    const list = this.state.allMessages().filter((m) => m.room === null && isBetween(m, me, other));
+    return { total: list.length, messages: list.slice(start).map(toMessage) };
+  }
+
   /** Direct messages (@-messages and DMs) involving this instance, optionally with one peer. */
   checkDm(peer?: string, opts: { limit?: number } = {}): Message[] {
     const me = this.requireInstance();
@@ -590,18 +634,18 @@ export class Coordination {
   }
 
   /** Unread messages this instance can see, oldest first. Its own messages never count. */
-  checkUnread(opts: { room?: string; limit?: number } = {}): Message[] {
+  checkUnread(opts: UnreadScope & { limit?: number } = {}): Message[] {
     return this.unreadPage(opts).messages;
   }
 
   /** The last `limit` unread messages (all without it) and how many there are in all. */
-  unreadPage(opts: { room?: string; limit?: number } = {}): { total: number; messages: Message[] } {
-    const fast = this.viaUnreadSummary(opts.room, (c, rows) => ({
+  unreadPage(opts: UnreadScope & { limit?: number } = {}): { total: number; messages: Message[] } {
+    const fast = this.viaUnreadSummary(opts, (c, rows) => ({
       total: rows.length,
       messages: lastN(rows, opts.limit).map((i) => c.message(i)),
     }));
     if (fast) return fast;
-    const unread = this.unreadStored(opts.room);
+    const unread = this.unreadStored(opts);
     return { total: unread.length, messages: lastN(unread, opts.limit).map(toMessage) };
   }
 
@@ -611,21 +655,28 @@ export class Coordination {
    * Iterate it before the next call on this object.
    */
   eachUnread(opts: { room?: string } = {}): Iterable<Message> {
-    const fast = this.viaUnreadSummary(opts.room, (c, rows) => mapEach(rows, (i) => c.message(i)));
-    return fast ?? mapEach(this.unreadStored(opts.room), toMessage);
+    const fast = this.viaUnreadSummary({ room: opts.room }, (c, rows) => mapEach(rows, (i) => c.message(i)));
+    return fast ?? mapEach(this.unreadStored({ room: opts.room }), toMessage);
   }
 
-  /** Who sees what: a message from someone else, visible to this instance, in `room` when given. */
-  private unreadFilter(room?: string): (m: Pick<StoredMessage, 'from' | 'room' | 'to'>) => boolean {
+  /**
+   * Who sees what: a message from someone else, visible to this instance, in
+   * `room` or (`peer`) a direct message from that peer when given.
+   */
+  private unreadFilter(scope: UnreadScope = {}): (m: Pick<StoredMessage, 'from' | 'room' | 'to'>) => boolean {
     const me = this.requireInstance();
     const rooms = this.roomsKnown();
-    const roomLower = room === undefined ? undefined : this.getChatroom(room).name.toLowerCase();
+    const roomLower = scope.room === undefined ? undefined : this.getChatroom(scope.room).name.toLowerCase();
+    const peer = scope.peer === undefined ? undefined : assertInstanceId(stripSigil(scope.peer, '@'), 'instance');
     return (m) =>
-      m.from !== me && this.visible(m, rooms) && (roomLower === undefined || m.room?.toLowerCase() === roomLower);
+      m.from !== me &&
+      this.visible(m, rooms) &&
+      (roomLower === undefined || m.room?.toLowerCase() === roomLower) &&
+      (peer === undefined || (m.room === null && m.from === peer));
   }
 
-  protected unreadStored(room?: string): StoredMessage[] {
-    const shown = this.unreadFilter(room);
+  protected unreadStored(scope: UnreadScope = {}): StoredMessage[] {
+    const shown = this.unreadFilter(scope);
     const reads = this.readState();
     return this.state.allMessages().filter((m) => shown(m) && !reads.isRead(m));
   }
@@ -634,12 +685,12 @@ export class Coordination {
    * Answers from the summary's unread rows (positions in it, oldest first)
    * when this object reads from the summary; undefined otherwise.
    */
-  private viaUnreadSummary<T>(room: string | undefined, answer: (c: CachedCorpus, rows: number[]) => T): T | undefined {
+  private viaUnreadSummary<T>(scope: UnreadScope, answer: (c: CachedCorpus, rows: number[]) => T): T | undefined {
     if (!this.fromSummary || this.loaded) return undefined;
     const me = this.requireInstance();
-    const shown = this.unreadFilter(room);
+    const shown = this.unreadFilter(scope);
     // A follower keeps the unread rows of each state: the status bar, the tree and the inbox all ask.
-    if (this.follow && room === undefined)
+    if (this.follow && scope.room === undefined && scope.peer === undefined)
       return this.viaSummaryView((v) => answer(v.corpus, v.unreadRows(me, 'visible', shown)));
     return this.viaSummary((c) => answer(c, summaryUnreadRows(this.layout, c, me, shown)));
   }
@@ -666,39 +717,40 @@ export class Coordination {
 
   private countUnread(withMentions: boolean): { total: number; mentions: number; byTarget: Record<string, number> } {
     const me = this.requireInstance();
-    // Counted by the room's or peer's name (no key built per message: there may be a million).
-    const byRoom = new Map<string, number>();
-    const byPeer = new Map<string | null, number>();
-    const count = (room: string | null, from: string, to: string | null) => {
-      if (room !== null) byRoom.set(room, (byRoom.get(room) ?? 0) + 1);
-      else byPeer.set(from === me ? to : from, (byPeer.get(from === me ? to : from) ?? 0) + 1);
-    };
-    const byTarget = (): Record<string, number> => {
-      const out: Record<string, number> = {};
-      for (const [room, n] of byRoom) out[`#${room}`] = n;
-      for (const [peer, n] of byPeer) out[`@${peer}`] = n;
-      return out;
-    };
-    const fast = this.viaUnreadSummary(undefined, (c, rows) => {
-      for (const i of rows) count(c.room(i), c.from(i), c.to(i));
+    const tally = targetTally(me);
+    const fast = this.viaUnreadSummary({}, (c, rows) => {
+      for (let k = 0; k < rows.length; k++) tally.add(c.room(rows[k]), c.from(rows[k]), c.to(rows[k]));
       const mentions = withMentions ? this.unreadMentions(c, rows, me).length : 0;
-      return { total: rows.length, mentions, byTarget: byTarget() };
+      return { total: rows.length, mentions, byTarget: tally.byTarget() };
     });
     if (fast) return fast;
     let mentions = 0;
     const unread = this.unreadStored();
     for (const m of unread) {
-      count(m.room, m.from, m.to);
+      tally.add(m.room, m.from, m.to);
       if (withMentions && mentionsInstance(m.text, me)) mentions++;
     }
-    return { total: unread.length, mentions, byTarget: byTarget() };
+    return { total: unread.length, mentions, byTarget: tally.byTarget() };
+  }
+
+  /** Unread messages that mention this instance (checkNotifications().mentions), counted as unreadByTarget() counts. */
+  unreadMentionsByTarget(): Record<string, number> {
+    const me = this.requireInstance();
+    const tally = targetTally(me);
+    const fast = this.viaUnreadSummary({}, (c, rows) => {
+      for (const i of this.unreadMentions(c, rows, me)) tally.add(c.room(i), c.from(i), c.to(i));
+      return tally.byTarget();
+    });
+    if (fast) return fast;
+    for (const m of this.unreadStored()) if (mentionsInstance(m.text, me)) tally.add(m.room, m.from, m.to);
+    return tally.byTarget();
   }
 
   /** Unread mentions of this instance and unread alerts (none looked for with `alerts: false`). */
   checkNotifications(opts: { alerts?: boolean } = {}): Notifications {
     const me = this.requireInstance();
     const alerts = opts.alerts !== false;
-    const fast = this.viaUnreadSummary(undefined, (c, rows) => ({
+    const fast = this.viaUnreadSummary({}, (c, rows) => ({
       mentions: this.unreadMentions(c, rows, me).map((i) => c.message(i)),
       alerts: alerts ? summaryAlerts(c, rows).map((i) => c.message(i)) : [],
     }));
@@ -716,7 +768,7 @@ export class Coordination {
    */
   checkInbox(opts: { limit?: number } = {}): Inbox {
     const me = this.requireInstance();
-    const fast = this.viaUnreadSummary(undefined, (c, rows) => {
+    const fast = this.viaUnreadSummary({}, (c, rows) => {
       const direct = rows.filter((i) => c.room(i) === null);
       const mentions = this.unreadMentions(c, rows, me).filter((i) => c.room(i) !== null);
       return {
@@ -892,7 +944,7 @@ export class Coordination {
     const all = refs === 'all';
     // Marking all needs the unread messages and the transcripts' lengths: the summary has both.
     const fast = all
-      ? this.viaUnreadSummary(undefined, (c, rows) => ({
+      ? this.viaUnreadSummary({}, (c, rows) => ({
           targets: summaryReadTargets(this.layout, c, me, rows),
           lines: summaryTranscriptLines(this.layout, c),
           alreadyRead: 0,
@@ -1070,24 +1122,44 @@ export class Coordination {
     const me = this.requireInstance();
     if (refs.length === 0) throw new CoordError('usage', 'ack needs message numbers, e.g. coord ack 12 14');
     this.refresh();
-    const rooms = this.state.chatrooms();
-    const targets = [...new Set(refs.map((r) => this.requireMessage(r)))];
-    for (const m of targets) {
+    // A follower finds the messages and who sees them in its summary; otherwise the store does.
+    const fast = this.viaSummaryView((v) => {
+      const rows = refs.map((ref) => {
+        const i = v.find(ref);
+        if (i < 0) throw noMessage(ref, summaryLineCount(v.corpus));
+        return i;
+      });
+      const c = v.corpus;
+      const rooms = this.roomsKnown();
+      return [...new Set(rows)].map((i) => ({
+        message: v.message(i),
+        visible: this.visible({ from: c.from(i), room: c.room(i), to: c.to(i) }, rooms),
+      }));
+    });
+    const targets =
+      fast ??
+      (() => {
+        const rooms = this.state.chatrooms();
+        const stored = [...new Set(refs.map((r) => this.requireMessage(r)))];
+        return stored.map((m) => ({ message: m, visible: this.visibleTo(m, rooms, me) }));
+      })();
+    for (const { message: m, visible } of targets) {
       if (m.from === me)
         throw new CoordError(
           'invalid-input',
           `message ${describeRef(m.number ?? m.id)} is your own; ` +
             'acknowledgements come from the ones it was sent to (see coord acks)',
         );
-      if (!this.visibleTo(m, rooms, me))
+      if (!visible)
         throw new CoordError(
           'invalid-input',
           `message ${describeRef(m.number ?? m.id)} is not one you can see ` +
             "(a closed room, or another pair's conversation); nothing was acknowledged",
         );
     }
-    const result = await this.persistAcks(me, (current) => planAcks(current, targets, me, this.timestamp()));
-    await this.markRead(targets.map((m) => m.number ?? m.id));
+    const messages = targets.map((t) => t.message);
+    const result = await this.persistAcks(me, (current) => planAcks(current, messages, me, this.timestamp()));
+    await this.markRead(messages.map((m) => m.number ?? m.id));
     return result;
   }
 
@@ -1198,26 +1270,37 @@ export class Coordination {
    * holds only the oldest message waiting for it (and how many wait): what a
    * view shows, without every waiting message in memory.
    */
-  needsYou(opts: { stuckAfterMs?: number; extra?: QueueEntry[]; oldestWaitingOnly?: boolean } = {}): QueueEntry[] {
+  needsYou(opts: NeedsYouOptions = {}): QueueEntry[] {
+    return needsYou(this.needsYouInput(opts));
+  }
+
+  /**
+   * The same queue with only the newest `perKind` entries of each kind, and
+   * how many there are of each in all (needsYouNewest()): what a view lists.
+   */
+  needsYouNewest(opts: NeedsYouOptions & { perKind: number }): NewestQueue {
+    return needsYouNewest(this.needsYouInput(opts), opts.perKind);
+  }
+
+  private needsYouInput(opts: NeedsYouOptions): NeedsYouInput {
     const me = this.requireInstance();
-    const fast = this.viaSummaryView((v) => {
+    const fast = this.viaSummaryView((v): NeedsYouInput => {
       this.refreshAttention(false);
       const humans = this.humanEntries.map((h) => h.id);
-      const input = v.needsYouInput(me, humans.includes(me), this.rowVisibility());
-      return needsYou({
+      return {
         me,
         humans,
         known: this.knownInstances(),
-        ...input,
+        ...v.needsYouInput(me, humans.includes(me), this.rowVisibility()),
         acks: this.ackRecords,
         stuck: this.stuckFrom(opts, !!opts.oldestWaitingOnly),
         extra: opts.extra,
-      });
+      };
     });
     if (fast) return fast;
     const view = this.attentionView();
     const reads = this.readState();
-    return needsYou({
+    return {
       me,
       humans: this.humanEntries.map((h) => h.id),
       known: this.knownInstances(),
@@ -1227,13 +1310,39 @@ export class Coordination {
       visible: (m) => this.visibleTo(view.stored(m), view.rooms, me),
       stuck: this.stuckFrom(opts, !!opts.oldestWaitingOnly),
       extra: opts.extra,
-    });
+    };
   }
 
   /** "Since you last looked" for a room: a digest of its messages this identity has not read. */
   roomDigest(room: string): RoomDigest {
-    const fresh = this.checkUnread({ room });
-    return roomDigest(fresh, this.checkChatroom(room));
+    const lower = this.getChatroom(room).name.toLowerCase();
+    // From the summary, the unread are built one at a time and the room's messages only where a thread grew.
+    const fast = this.viaUnreadSummary({ room }, (c, unread) => {
+      const rows = summaryRoomRows(c, lower);
+      const fresh: MessageList = {
+        length: unread.length,
+        at: (k) => (k < unread.length ? c.message(unread[k]) : undefined),
+      };
+      const at = (k: number) => rows[k];
+      return roomDigest(
+        fresh,
+        refFinder(
+          rows.length,
+          (k) => c.number(at(k)),
+          (k) => c.id(at(k)),
+          (k) => c.message(at(k)),
+        ),
+      );
+    });
+    if (fast) return fast;
+    const all = this.checkChatroom(room);
+    const find = refFinder(
+      all.length,
+      (k) => all[k].number,
+      (k) => all[k].id,
+      (k) => all[k],
+    );
+    return roomDigest(this.checkUnread({ room }), find);
   }
 
   /** Each id's latest activity: a message, a logged action, a status. Cached while nothing changed. */
@@ -1244,11 +1353,13 @@ export class Coordination {
   private activityFrom(senders: Array<{ id: string; time: string }>): Map<string, string> {
     const stamp = `${this.version};${fileStamp(this.layout.actionLog)}`;
     if (this.activityCache?.stamp === stamp) return this.activityCache.map;
-    const map = latestActivity([
+    const latest = latestActivity([
       ...this.actionLog().map((a) => ({ id: a.instance, time: a.time })),
       ...senders,
       ...Object.entries(this.statuses()).map(([id, st]) => ({ id, time: st.updated })),
     ]);
+    // Kept (and handed on in stuck agents' entries): copies, not slices that hold the whole action log.
+    const map = new Map([...latest].map(([id, time]) => [detachedString(id), detachedString(time)]));
     this.activityCache = { stamp, map };
     return map;
   }
@@ -1544,6 +1655,31 @@ function noMessage(ref: MessageRef, count: number): CoordError {
 
 function* mapEach<T, U>(list: T[], map: (item: T) => U): Generator<U> {
   for (const item of list) yield map(item);
+}
+
+/**
+ * Counts messages per room ("#name") and per direct-message peer ("@id") of
+ * `me`, keyed by the room's or peer's name (no key built per message: there
+ * may be a million).
+ */
+function targetTally(me: string): {
+  add: (room: string | null, from: string, to: string | null) => void;
+  byTarget: () => Record<string, number>;
+} {
+  const byRoom = new Map<string, number>();
+  const byPeer = new Map<string | null, number>();
+  return {
+    add: (room, from, to) => {
+      if (room !== null) byRoom.set(room, (byRoom.get(room) ?? 0) + 1);
+      else byPeer.set(from === me ? to : from, (byPeer.get(from === me ? to : from) ?? 0) + 1);
+    },
+    byTarget: () => {
+      const out: Record<string, number> = {};
+      for (const [room, n] of byRoom) out[`#${room}`] = n;
+      for (const [peer, n] of byPeer) out[`@${peer}`] = n;
+      return out;
+    },
+  };
 }
 
 function lastN<T>(list: T[], limit?: number): T[] {

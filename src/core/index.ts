@@ -1,6 +1,15 @@
 /** The public library: `require('agent-coordination/core')`. */
 export { openCoordination, initCoordination, Coordination, mentionsInstance, isAlert } from './coordination';
-export type { OpenOptions, SystemStatus, SystemSummary, Conversation, MarkReadResult, Inbox } from './coordination';
+export type {
+  OpenOptions,
+  SystemStatus,
+  SystemSummary,
+  Conversation,
+  MarkReadResult,
+  Inbox,
+  NeedsYouOptions,
+  UnreadScope,
+} from './coordination';
 export type { Message, Chatroom, InstanceStatus, Notifications, MessageRef } from './common/messageTypes';
 export type { SearchOptions } from './search/searchEngine';
 export type { ActionEntry } from './formats/actionLog';
@@ -23,9 +32,9 @@ export { HUMAN_ALIAS } from './formats/humansFile';
 export type { HumanEntry } from './formats/humansFile';
 export { DEFAULT_STUCK_AFTER_MS } from './attention/stuckAgents';
 export type { StuckAgent } from './attention/stuckAgents';
-export { needsYou, queueLabel, QUEUE_ORDER } from './attention/needsYou';
+export { needsYou, needsYouNewest, queueLabel, queueOrder, QUEUE_ORDER } from './attention/needsYou';
 export { claimConflictEntries } from './attention/claimConflictQueue';
-export type { QueueEntry, QueueReason, QueueAction, QueueSource } from './attention/needsYou';
+export type { NewestQueue, QueueEntry, QueueReason, QueueAction, QueueSource } from './attention/needsYou';
 export type { RoomDigest } from './attention/roomDigest';
 export { NotificationThrottle, isSilenced } from './attention/notificationThrottle';
 export type { Notice, ThrottleOptions } from './attention/notificationThrottle';

@@ -15,6 +15,8 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { ME, REPO_ROOT, coordDir, core, getApi, waitFor } from './helpers';
 import { generateDirectory } from '../support/helpers';
+import { LISTED_PER_KIND } from '../../src/extension/service/needsYouModel';
+import { PAGE_SIZE } from '../../src/shared/protocol';
 
 const config = () => vscode.workspace.getConfiguration('coordination');
 const same = (a: string | null, b: string) => a !== null && fs.realpathSync(a) === fs.realpathSync(b);
@@ -86,18 +88,45 @@ describe('counts from the summary on a large directory', function () {
       dmRows.some((n) => n.unread > 0),
       'some conversation has unread messages',
     );
-    await waitFor(
-      'the Needs You queue',
-      () => api.needsYou.model.entries.length === full().needsYou().length && api.needsYou.model.entries.length > 0,
-      30_000,
-    );
+    const queue = full().needsYou();
+    await waitFor('the Needs You queue', () => api.needsYou.model.total === queue.length && queue.length > 0, 30_000);
+    // The newest of each kind are listed, and the rest counted: more are addressed to instance-1 than listed.
+    const kinds = [...new Set(queue.map((e) => e.kind))];
     assert.deepStrictEqual(
       api.needsYou.model.entries.map((e) => e.key),
-      full()
-        .needsYou()
-        .map((e) => e.key),
+      kinds.flatMap((k) => queue.filter((e) => e.kind === k).slice(-LISTED_PER_KIND)).map((e) => e.key),
     );
+    for (const k of kinds) assert.strictEqual(api.needsYou.model.totals[k], queue.filter((e) => e.kind === k).length);
+    const direct = queue.filter((e) => e.kind === 'direct').length;
+    assert.ok(direct > LISTED_PER_KIND, `more direct entries than listed: ${direct}`);
+    // The view says so at the head of that kind, and its count is the whole queue's.
+    const view = api.needsYou.view;
+    const labels = view.getChildren().map((r) => String(view.getTreeItem(r).label));
+    const head = labels.indexOf(`${(direct - LISTED_PER_KIND).toLocaleString('en-US')} older not listed`);
+    assert.ok(head >= 0, `a row for the unlisted: ${labels.slice(0, 5).join(' | ')}`);
+    assert.strictEqual(labels.length, api.needsYou.model.entries.length + kinds.filter((k) => k === 'direct').length);
+    assert.strictEqual(view.view.description, String(queue.length));
+    assert.match(api.needsYou.statusBar.item.text, new RegExp(`\\b${queue.length} need`));
     assert.strictEqual(api.service.coordination.storeLoaded, false, 'the extension loaded the whole directory');
+  });
+
+  it('notifies a new entry, not an older one that moved up into the list when a newer one was read', async () => {
+    const api = await getApi();
+    const model = api.needsYou.model;
+    const listed = () => model.entries.filter((e) => e.kind === 'direct');
+    const before = listed();
+    const total = model.totals.direct;
+    assert.strictEqual(before.length, LISTED_PER_KIND);
+    coord(dir, '--as', ME, 'mark-read', String(before[before.length - 1].message!.number));
+    await waitFor('the read entry to leave', () => model.totals.direct === total - 1, 30_000);
+    const movedUp = listed()[0];
+    assert.ok(!before.some((e) => e.key === movedUp.key), 'an older entry moved up into the list');
+    const sent = JSON.parse(coord(dir, '--as', 'instance-4', 'send', `@${ME}`, 'a new one for you', '--json'));
+    const newKey = `msg:${sent.number}`;
+    const keys = () => api.needsYou.notifier.notices.flatMap((n) => (n.kind === 'single' ? [n.entry] : n.entries));
+    await waitFor('the new entry notified', () => keys().some((e) => e.key === newKey), 60_000);
+    assert.ok(!keys().some((e) => e.key === movedUp.key), 'the entry that moved up was not notified');
+    assert.strictEqual(api.service.coordination.storeLoaded, false);
   });
 
   it('follows a write by another process, still from the summary', async () => {
@@ -116,9 +145,25 @@ describe('counts from the summary on a large directory', function () {
     const api = await getApi();
     const before = full().unreadCounts().byTarget['#general'] ?? 0;
     assert.ok(before > 0);
+    const room = full().checkChatroom('general');
+    const unreadBefore = new Set(
+      full()
+        .checkUnread({ room: 'general' })
+        .map((m) => m.number),
+    );
     await vscode.commands.executeCommand('coordination.openChatroom', { target: '#general' });
     const panel = api.panels.get('#general');
     assert.ok(panel, 'a panel for #general');
+    // The first page is the room's last messages, read as the last page alone, with their unread marks.
+    const first = panel.posted.find((p) => p.type === 'messages');
+    assert.ok(first && first.type === 'messages');
+    assert.strictEqual(first.total, room.length);
+    assert.ok(room.length > PAGE_SIZE && first.hasEarlier);
+    assert.deepStrictEqual(
+      first.messages.map((m) => [m.number, m.text, m.unread]),
+      room.slice(-PAGE_SIZE).map((m) => [m.number, m.text, unreadBefore.has(m.number)]),
+    );
+    assert.ok(first.messages.some((m) => m.unread) && first.messages.some((m) => !m.unread), 'both read and unread');
     await waitFor('the room rendered', () => panel.received.some((m) => m.type === 'rendered'), 60_000);
     await waitFor(
       'the shown messages marked read',
@@ -130,6 +175,35 @@ describe('counts from the summary on a large directory', function () {
       () => api.statusBar.item.text === statusText(full().unreadCounts()),
       30_000,
     );
+    // Earlier pages on demand: the page before it, then the newest as they were.
+    await panel.handle({ type: 'loadEarlier' });
+    const two = [...panel.posted].reverse().find((p) => p.type === 'messages');
+    assert.ok(two && two.type === 'messages');
+    assert.deepStrictEqual(
+      two.messages.map((m) => m.number),
+      room.slice(-2 * PAGE_SIZE).map((m) => m.number),
+    );
+    assert.strictEqual(api.service.coordination.storeLoaded, false, 'the extension loaded the whole directory');
+  });
+
+  it('acknowledges from the panel without loading the directory', async () => {
+    const api = await getApi();
+    const panel = api.panels.get('#general')!;
+    const asked = JSON.parse(
+      coord(dir, '--as', 'instance-3', 'send', '#general', `@${ME} confirm the freeze`, '--ack', '--json'),
+    );
+    const owed = () =>
+      full()
+        .acks({ pendingOnly: true })
+        .owe.some((e) => e.status.message.number === asked.number);
+    assert.ok(owed(), 'instance-1 owes the ack');
+    await waitFor(
+      'the ask in the panel',
+      () => panel.posted.some((p) => p.type === 'messages' && p.messages.some((m) => m.number === asked.number)),
+      30_000,
+    );
+    await panel.handle({ type: 'ack', ref: asked.number });
+    assert.ok(!owed(), 'acknowledged');
     assert.strictEqual(api.service.coordination.storeLoaded, false, 'the extension loaded the whole directory');
   });
 });

@@ -275,6 +275,47 @@ describe('the "Needs you" queue', () => {
   });
 });
 
+describe('the "Needs you" queue, newest of each kind', () => {
+  it('lists the newest entries of each kind in queue order, and counts every entry of each kind', async () => {
+    const w = world();
+    const human = w.as('alice');
+    await human.registerHuman();
+    const agent = w.as('instance-1');
+    await agent.createChatroom('backend');
+    // Out of time order in the log for one pair: a message written later with an earlier clock.
+    for (let i = 0; i < 7; i++) {
+      await agent.send('@alice', `note ${i}`);
+      await w.as('instance-2').send('#backend', `down ${i}`, { importance: 'urgent' });
+      w.advance(i === 3 ? -2 * MIN : MIN);
+    }
+    await agent.send('@alice', 'Can I deploy?');
+    await w.as('instance-3').updateStatus('x');
+    await human.sendDm('instance-3', 'status?');
+    w.advance(30 * MIN);
+    const opts = { stuckAfterMs: 15 * MIN };
+    const whole = human.needsYou(opts);
+    const kinds = ['urgent', 'question', 'direct', 'stuck'] as const;
+    assert.deepStrictEqual(
+      kinds.map((k) => whole.filter((e) => e.kind === k).length),
+      [7, 1, 7, 1],
+      'every kind is there, two of them more than listed',
+    );
+    for (const perKind of [1, 3, 100]) {
+      const newest = human.needsYouNewest({ ...opts, perKind });
+      const want = kinds.flatMap((k) => whole.filter((e) => e.kind === k).slice(-perKind));
+      assert.deepStrictEqual(newest.entries, want, `perKind ${perKind}`);
+      assert.deepStrictEqual(newest.totals, {
+        urgent: 7,
+        ack: 0,
+        question: 1,
+        direct: 7,
+        stuck: 1,
+        'claim-conflict': 0,
+      });
+    }
+  });
+});
+
 describe('since you last looked', () => {
   it('is a deterministic digest of the unread messages: how many, from whom, urgent, acks, threads that grew', async () => {
     const w = world();

@@ -64,10 +64,21 @@ function answers(c: Coordination): Record<string, unknown> {
   ask('stuckAgents', () => c.stuckAgents({ stuckAfterMs: 60_000 }));
   ask('needsYou', () => c.needsYou({ stuckAfterMs: 60_000 }));
   ask('needsYou oldest waiting', () => c.needsYou({ stuckAfterMs: 60_000, oldestWaitingOnly: true }));
+  ask('needsYouNewest', () => c.needsYouNewest({ stuckAfterMs: 60_000, oldestWaitingOnly: true, perKind: 3 }));
   ask('checkNotifications without alerts', () => c.checkNotifications({ alerts: false }));
+  ask('unreadMentionsByTarget', () => c.unreadMentionsByTarget());
   ask('search', () => c.search('deploy'));
   ask('systemStatus', () => c.systemStatus());
   ask('checkChatroom', () => c.checkChatroom('general', { limit: 12 }));
+  ask('roomDigest general', () => c.roomDigest('general'));
+  ask('roomDigest dev', () => c.roomDigest('dev'));
+  ask('chatroomSlice last page', () => c.chatroomSlice('general', -7));
+  ask('chatroomSlice from 5', () => c.chatroomSlice('general', 5));
+  for (const p of peers) {
+    ask(`dmSlice ${p}`, () => c.dmSlice(p, -4));
+    ask(`checkUnread from ${p}`, () => c.checkUnread({ peer: p }));
+    ask(`checkUnread from ${p}, last 2`, () => c.checkUnread({ peer: p, limit: 2 }));
+  }
   return out;
 }
 
@@ -131,6 +142,16 @@ describe('a follower answers from the summary as a full load does', function () 
       whole.map((e) => [e.key, e.title, e.message, e.stuck ? 1 : 0, e.stuck?.waiting.length ?? 0]),
     );
 
+    // The newest of each kind are the end of each kind's part of the whole queue.
+    const newest = full.needsYouNewest({ stuckAfterMs: 60_000, perKind: 2 });
+    const kinds = [...new Set(whole.map((e) => e.kind))];
+    assert.deepStrictEqual(
+      newest.entries.map((e) => e.key),
+      kinds.flatMap((k) => whole.filter((e) => e.kind === k).slice(-2)).map((e) => e.key),
+    );
+    assert.ok(newest.totals.direct > 2, `more direct entries than listed: ${newest.totals.direct}`);
+    for (const k of kinds) assert.strictEqual(newest.totals[k], whole.filter((e) => e.kind === k).length, k);
+
     // Others append (answered through the summary's delta), and mark read.
     const follower = open(dir, 'instance-1', true);
     follower.refresh();
@@ -145,7 +166,37 @@ describe('a follower answers from the summary as a full load does', function () 
     assertSameAnswers(dir, 'instance-1', follower);
     assertSameAnswers(dir, 'instance-2');
 
-    // Its own writes: marks by reference, a reply, a status.
+    const digest = full.roomDigest('general');
+    assert.ok(
+      digest.count > 0 && digest.threads.length > 0 && digest.urgent.length > 0,
+      JSON.stringify(digest).slice(0, 300),
+    );
+
+    // Mentions counted by conversation are the listed mentions, counted.
+    const mentions = new Map<string, number>();
+    for (const m of full.checkNotifications().mentions) {
+      const key = m.target.startsWith('#') ? m.target : `@${m.from}`;
+      mentions.set(key, (mentions.get(key) ?? 0) + 1);
+    }
+    assert.ok(mentions.size > 1);
+    assert.deepStrictEqual(new Map(Object.entries(full.unreadMentionsByTarget())), mentions);
+
+    // A slice is the end of the whole; the unread from a peer are that conversation's.
+    const room = full.checkChatroom('general');
+    assert.deepStrictEqual(full.chatroomSlice('general', -7), { total: room.length, messages: room.slice(-7) });
+    assert.deepStrictEqual(
+      full.checkUnread({ peer: 'instance-2' }),
+      full.checkUnread().filter((m) => m.target === '@instance-1' && m.from === 'instance-2'),
+    );
+    assert.ok(full.checkUnread({ peer: 'instance-2' }).length > 0);
+
+    // Its own writes: an ack, marks by reference, a reply, a status.
+    const owed = follower.acks({ pendingOnly: true }).owe.map((e) => e.status.message);
+    assert.ok(owed.length > 0);
+    const mine = follower.checkDm().find((m) => m.from === 'instance-1')!;
+    await assert.rejects(follower.ack([mine.number!]), /is your own/);
+    assert.deepStrictEqual(await follower.ack([owed[0].number!]), { acked: [owed[0].number], alreadyAcked: [] });
+    assert.strictEqual(follower.storeLoaded, false, 'the follower loaded the directory to acknowledge');
     const unread = follower.checkUnread().slice(-3);
     const result = await follower.markRead([...unread.map((m) => m.number!), unread[0].number!]);
     assert.strictEqual(result.marked.length, 3);

@@ -16,16 +16,19 @@ export interface AckResult {
 
 export interface AckWrite {
   /** The targets not yet acknowledged by `me`. */
-  fresh: StoredMessage[];
+  fresh: AckTarget[];
   /** Their records, in the acks format (formats/acksFile.ts); empty when nothing is new. */
   lines: string;
   action: { action: string; details: string } | null;
   result: AckResult;
 }
 
-const refOf = (m: StoredMessage): MessageRef => m.number ?? m.id;
+/** What an ack needs of a message: which one it is. */
+export type AckTarget = Pick<StoredMessage, 'number' | 'id'>;
 
-export function planAcks(current: AckRecord[], targets: StoredMessage[], me: string, time: string): AckWrite {
+const refOf = (m: AckTarget): MessageRef => m.number ?? m.id;
+
+export function planAcks(current: AckRecord[], targets: AckTarget[], me: string, time: string): AckWrite {
   const fresh = targets.filter((m) => !current.some((a) => a.by === me && sameRef(a.ref, m)));
   return {
     fresh,

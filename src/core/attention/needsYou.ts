@@ -44,7 +44,8 @@ export interface NeedsYouInput {
   me: string;
   humans: readonly string[];
   known: readonly string[];
-  messages: readonly Message[];
+  /** In log order: an array, or (a follower) each built when asked for and not kept. */
+  messages: MessageList;
   acks: readonly AckRecord[];
   /** Whether `me` has read `m`. */
   isRead: (m: Message) => boolean;
@@ -52,6 +53,12 @@ export interface NeedsYouInput {
   visible: (m: Message) => boolean;
   stuck: readonly StuckAgent[];
   extra?: readonly QueueEntry[];
+}
+
+/** Messages by position; an array is one. */
+export interface MessageList {
+  readonly length: number;
+  at(k: number): Message | undefined;
 }
 
 export const QUEUE_ORDER: readonly QueueReason[] = ['urgent', 'ack', 'question', 'direct', 'stuck', 'claim-conflict'];
@@ -70,10 +77,73 @@ export function queueLabel(reason: QueueReason): string {
 }
 
 export function needsYou(input: NeedsYouInput): QueueEntry[] {
+  const entries: QueueEntry[] = [];
+  collectQueue(input, (_, entry) => entries.push(entry()));
+  return entries.sort(queueOrder);
+}
+
+/** The queue with only the newest entries of each kind listed, and how many there are of each kind in all. */
+export interface NewestQueue {
+  /** The newest `perKind` entries of each kind, in queue order (the end of each kind's part of needsYou()). */
+  entries: QueueEntry[];
+  /** Every entry needsYou() would return, listed or not, by kind. */
+  totals: Record<QueueReason, number>;
+}
+
+/**
+ * needsYou() with at most the newest `perKind` entries of each kind kept: a
+ * directory of a million messages can hold tens of thousands addressed to
+ * one person, more than anyone can act on one by one, and the totals still
+ * say how many wait.
+ */
+export function needsYouNewest(input: NeedsYouInput, perKind: number): NewestQueue {
+  const keep = Math.max(1, Math.floor(perKind));
+  const totals = Object.fromEntries(QUEUE_ORDER.map((k) => [k, 0])) as Record<QueueReason, number>;
+  const byKind = new Map<QueueReason, QueueEntry[]>(QUEUE_ORDER.map((k) => [k, []]));
+  // Once a kind has `keep` newer entries, an entry older than all of them is counted and never built.
+  const oldestKept = new Map<QueueReason, QueueEntry>();
+  const newest = (list: QueueEntry[]) => list.sort(queueOrder).splice(0, Math.max(0, list.length - keep));
+  collectQueue(input, (place, entry) => {
+    totals[place.kind]++;
+    const floor = oldestKept.get(place.kind);
+    if (floor && queueOrder(place, floor) < 0) return;
+    const list = byKind.get(place.kind)!;
+    list.push(entry());
+    if (list.length >= 2 * keep) {
+      newest(list);
+      oldestKept.set(place.kind, list[0]);
+    }
+  });
+  const entries: QueueEntry[] = [];
+  for (const list of byKind.values()) {
+    newest(list);
+    entries.push(...list);
+  }
+  return { entries, totals };
+}
+
+/** Queue order: by kind (QUEUE_ORDER), then oldest first. */
+export function queueOrder(a: QueuePlace, b: QueuePlace): number {
+  return (
+    QUEUE_ORDER.indexOf(a.kind) - QUEUE_ORDER.indexOf(b.kind) ||
+    a.time.localeCompare(b.time) ||
+    a.key.localeCompare(b.key)
+  );
+}
+
+/** Where an entry goes in the queue (queueOrder()). */
+type QueuePlace = Pick<QueueEntry, 'kind' | 'time' | 'key'>;
+
+/**
+ * Hands every entry of the queue to `add`, unordered (the newest messages
+ * first): its place, and how to build it when it is kept.
+ */
+function collectQueue(input: NeedsYouInput, add: (place: QueuePlace, entry: () => QueueEntry) => void): void {
   const { me, humans } = input;
   const answered = answeredRefs(input.messages, me);
-  const entries: QueueEntry[] = [];
-  for (const m of input.messages) {
+  const built = (e: QueueEntry) => add(e, () => e);
+  for (let k = input.messages.length - 1; k >= 0; k--) {
+    const m = input.messages.at(k)!;
     if (m.from === me || !input.visible(m)) continue;
     const unread = !input.isRead(m);
     const toMe = addresses(m, me, humans);
@@ -83,18 +153,21 @@ export function needsYou(input: NeedsYouInput): QueueEntry[] {
     if (toMe && isQuestion(m.text) && !answered(m)) reasons.push('question');
     if (toMe && unread) reasons.push('direct');
     if (reasons.length === 0) continue;
-    const actions: QueueAction[] = reasons.includes('ack') ? ['reply', 'ack', 'open'] : ['reply', 'open'];
-    const summary = `${m.from} ${m.target.startsWith('#') ? `in ${m.target}` : 'to you'}: ${firstLine(m.text)}`;
-    entries.push({
-      key: `msg:${m.number ?? `id:${m.id}`}`,
-      kind: reasons[0],
-      reasons,
-      title: `${LABEL[reasons[0]]}: ${summary}`,
-      summary,
-      time: m.time,
-      target: m.target.startsWith('#') ? m.target : `@${m.from}`,
-      actions,
-      message: m,
+    const place = { kind: reasons[0], time: m.time, key: `msg:${m.number ?? `id:${m.id}`}` };
+    add(place, () => {
+      const actions: QueueAction[] = reasons.includes('ack') ? ['reply', 'ack', 'open'] : ['reply', 'open'];
+      const summary = `${m.from} ${m.target.startsWith('#') ? `in ${m.target}` : 'to you'}: ${firstLine(m.text)}`;
+      return {
+        key: place.key,
+        kind: place.kind,
+        reasons,
+        title: `${LABEL[reasons[0]]}: ${summary}`,
+        summary,
+        time: place.time,
+        target: m.target.startsWith('#') ? m.target : `@${m.from}`,
+        actions,
+        message: m,
+      };
     });
   }
   for (const s of input.stuck) {
@@ -102,7 +175,7 @@ export function needsYou(input: NeedsYouInput): QueueEntry[] {
     const oldest = s.waiting[0];
     const idle = s.idleMs === null ? 'never active here' : `idle ${Math.round(s.idleMs / 60000)} min`;
     const summary = `${s.agent}, ${s.waitingTotal ?? s.waiting.length} unread addressed to it, ${idle}`;
-    entries.push({
+    built({
       key: `stuck:${s.agent}`,
       kind: 'stuck',
       reasons: ['stuck'],
@@ -115,23 +188,18 @@ export function needsYou(input: NeedsYouInput): QueueEntry[] {
       message: oldest,
     });
   }
-  entries.push(...(input.extra ?? []));
-  return entries.sort(
-    (a, b) =>
-      QUEUE_ORDER.indexOf(a.kind) - QUEUE_ORDER.indexOf(b.kind) ||
-      a.time.localeCompare(b.time) ||
-      a.key.localeCompare(b.key),
-  );
+  for (const e of input.extra ?? []) built(e);
 }
 
 /**
  * Whether `me` has answered a message: replied to it, or (for a message sent
  * to me directly) written to its sender in that conversation since.
  */
-function answeredRefs(messages: readonly Message[], me: string): (m: Message) => boolean {
+function answeredRefs(messages: MessageList, me: string): (m: Message) => boolean {
   const repliedTo = new Set<string>();
   const lastToPeer = new Map<string, string>();
-  for (const r of messages) {
+  for (let k = 0; k < messages.length; k++) {
+    const r = messages.at(k)!;
     if (r.from !== me) continue;
     if (r.replyTo !== null) repliedTo.add(String(r.replyTo));
     const peer = recipientOf(r);
@@ -146,9 +214,10 @@ function answeredRefs(messages: readonly Message[], me: string): (m: Message) =>
 }
 
 /** A reply in the same second counts only if it comes after the question in the log. */
-function laterThanSame(messages: readonly Message[], q: Message, me: string): boolean {
+function laterThanSame(messages: MessageList, q: Message, me: string): boolean {
   let seen = false;
-  for (const m of messages) {
+  for (let k = 0; k < messages.length; k++) {
+    const m = messages.at(k)!;
     if (m === q || sameRef(refOf(q), m)) seen = true;
     else if (seen && m.from === me && recipientOf(m) === q.from) return true;
   }

@@ -4,7 +4,8 @@
  * give the same digest (sorted, no clock).
  */
 import type { Message } from '../common/messageTypes';
-import { refOf, sameRef } from './addressing';
+import { refOf } from './addressing';
+import type { MessageList } from './needsYou';
 
 export interface RoomDigest {
   count: number;
@@ -19,26 +20,30 @@ export interface RoomDigest {
 }
 
 /**
- * `fresh` are the unread messages (in order); `all` the room's messages, so a
- * reply's thread is found even when its root was read long ago.
+ * `fresh` are the unread messages (in order); `find` looks a message up by
+ * reference among the room's messages (refFinder() of them), so a reply's
+ * thread is found even when its root was read long ago.
  */
-export function roomDigest(fresh: readonly Message[], all: readonly Message[]): RoomDigest {
+export function roomDigest(fresh: MessageList, find: RefFinder): RoomDigest {
   const bySender = new Map<string, number>();
-  for (const m of fresh) bySender.set(m.from, (bySender.get(m.from) ?? 0) + 1);
-  const from = [...bySender]
-    .map(([id, count]) => ({ id, count }))
-    .sort((a, b) => b.count - a.count || a.id.localeCompare(b.id));
-  const urgent = fresh.filter((m) => m.importance === 'urgent').map(refOf);
-  const ackRequested = fresh.filter((m) => m.ackRequired).map(refOf);
+  const urgent: Array<number | string> = [];
+  const ackRequested: Array<number | string> = [];
   const grew = new Map<string, { root: number | string; added: number }>();
-  for (const m of fresh) {
+  for (let k = 0; k < fresh.length; k++) {
+    const m = fresh.at(k)!;
+    bySender.set(m.from, (bySender.get(m.from) ?? 0) + 1);
+    if (m.importance === 'urgent') urgent.push(refOf(m));
+    if (m.ackRequired) ackRequested.push(refOf(m));
     if (m.replyTo === null) continue;
-    const root = threadRoot(m, all);
+    const root = threadRoot(m, find);
     const key = String(root);
     const entry = grew.get(key) ?? { root, added: 0 };
     entry.added++;
     grew.set(key, entry);
   }
+  const from = [...bySender]
+    .map(([id, count]) => ({ id, count }))
+    .sort((a, b) => b.count - a.count || a.id.localeCompare(b.id));
   const threads = [...grew.values()].sort((a, b) => compareRefs(a.root, b.root));
   return {
     count: fresh.length,
@@ -50,13 +55,46 @@ export function roomDigest(fresh: readonly Message[], all: readonly Message[]): 
   };
 }
 
-function threadRoot(m: Message, all: readonly Message[]): number | string {
+/** The first of a room's messages that a reference names (as `find((x) => sameRef(ref, x))`), if any. */
+export type RefFinder = (ref: number | string) => Message | undefined;
+
+/**
+ * A RefFinder over `count` messages by position, indexed once (a room of a
+ * million messages has thousands of replies): `number(k)` and `id(k)` say
+ * which each is, `message(k)` builds it when a thread needs it (once).
+ */
+export function refFinder(
+  count: number,
+  number: (k: number) => number | null,
+  id: (k: number) => string,
+  message: (k: number) => Message,
+): RefFinder {
+  const byNumber = new Map<number, number>();
+  const byId = new Map<string, number>();
+  for (let k = 0; k < count; k++) {
+    const n = number(k);
+    if (n !== null && !byNumber.has(n)) byNumber.set(n, k);
+    const i = id(k);
+    if (!byId.has(i)) byId.set(i, k);
+  }
+  // One object per message, as a list of them would give: a cycle of replies is seen by identity.
+  const built = new Map<number, Message>();
+  return (ref) => {
+    const k = typeof ref === 'number' ? byNumber.get(ref) : byId.get(ref);
+    if (k === undefined) return undefined;
+    let m = built.get(k);
+    if (!m) built.set(k, (m = message(k)));
+    return m;
+  };
+}
+
+function threadRoot(m: Message, find: RefFinder): number | string {
   let current: Message = m;
   const seen = new Set<Message>();
   while (current.replyTo !== null && !seen.has(current)) {
     seen.add(current);
     const parentRef = current.replyTo;
-    const parent = all.find((x) => sameRef(parentRef, x));
+    const parent = find(parentRef);
     if (!parent) return parentRef;
     current = parent;
   }

@@ -17,6 +17,7 @@ import { timestampToMillis } from '../common/time';
 import { CachedCorpus } from '../search/indexReader';
 import { summaryUnreadRows, UnreadFacts } from '../search/summaryReads';
 import { addresses } from './addressing';
+import type { MessageList } from './needsYou';
 
 /** Who may see a row: the caller's visibility rule for one identity. */
 export type RowVisibility = (facts: UnreadFacts, who: string) => boolean;
@@ -69,11 +70,17 @@ export class SummaryView {
     return this.memo(`unread:${who}:${key}`, () => summaryUnreadRows(this.layout, this.corpus, who, shown));
   }
 
-  /** The same as a set of flags by row. */
+  /**
+   * The same as a set of flags by row. The rows are kept only when they were
+   * asked for: another identity's (stuck agents) may be most of a million.
+   */
   unreadFlags(who: string, key: string, shown: (m: UnreadFacts) => boolean): Uint8Array {
     return this.memo(`unreadFlags:${who}:${key}`, () => {
       const flags = new Uint8Array(this.corpus.count);
-      for (const i of this.unreadRows(who, key, shown)) flags[i] = 1;
+      const rows =
+        (this.memos.get(`unread:${who}:${key}`) as number[] | undefined) ??
+        summaryUnreadRows(this.layout, this.corpus, who, shown);
+      for (let k = 0; k < rows.length; k++) flags[rows[k]] = 1;
       return flags;
     });
   }
@@ -141,16 +148,22 @@ export class SummaryView {
     return this.memo(`addressed:${id}:${human}`, () => {
       const c = this.corpus;
       const flags = new Uint8Array(c.count);
-      for (let i = 0; i < c.count; i++) if (text[i] === 1 || c.target(i) === `@${id}`) flags[i] = 1;
+      const direct = `@${id}`;
+      for (let i = 0; i < c.count; i++) if (text[i] === 1 || c.target(i) === direct) flags[i] = 1;
       return flags;
     });
   }
 
+  /**
+   * The rows' messages for one answer of a rule, with the row of each. Built
+   * afresh, not kept with the state: they may be tens of thousands, and only
+   * the few the answer keeps should outlive it.
+   */
   private rowsToMessages(rows: Iterable<number>): { messages: Message[]; row: Map<Message, number> } {
     const sorted = [...new Set(rows)].sort((a, b) => a - b);
     const row = new Map<Message, number>();
     const messages = sorted.map((i) => {
-      const m = this.message(i);
+      const m = this.corpus.message(i);
       row.set(m, i);
       return m;
     });
@@ -166,7 +179,7 @@ export class SummaryView {
     me: string,
     human: boolean,
     visible: RowVisibility,
-  ): { messages: Message[]; isRead: (m: Message) => boolean; visible: (m: Message) => boolean } {
+  ): { messages: MessageList; isRead: (m: Message) => boolean; visible: (m: Message) => boolean } {
     const c = this.corpus;
     const tagged = this.textFlags(TAG_NEEDLES);
     const addressed = this.addressedFlags(me, human);
@@ -186,7 +199,20 @@ export class SummaryView {
       if ((parent >= 0 && listed[parent] === 1) || (target.startsWith('@') && askers.has(target.slice(1))))
         rows.push(i);
     }
-    const { messages, row } = this.rowsToMessages(rows);
+    // Tens of thousands at a million messages: each is built when the rule asks for it, and only those
+    // its answer keeps outlive it. The rule asks of a message it was just handed, so its row is remembered.
+    const sorted = [...new Set(rows)].sort((a, b) => a - b);
+    const row = new WeakMap<Message, number>();
+    const messages: MessageList = {
+      length: sorted.length,
+      at: (k) => {
+        const i = sorted[k];
+        if (i === undefined) return undefined;
+        const m = this.corpus.message(i);
+        row.set(m, i);
+        return m;
+      },
+    };
     // The rule asks whether a message is read only of those I can see: the unread rows the counts use.
     const unread = this.unreadFlags(me, 'visible', (f) => visible(f, me));
     return {
@@ -290,12 +316,13 @@ export class SummaryView {
       importance: 'normal',
       ackRequired: false,
     };
+    const millis = minuteClock();
     for (const { agent, addressed, flags } of this.idleAgents(agents, humans, lastActivity, cutoff, visible, unread)) {
       let count = 0;
       let first = -1;
       for (let i = 0; i < c.count; i++) {
         if (addressed[i] !== 1 || flags[i] !== 1) continue;
-        const t = this.millis(c.time(i));
+        const t = millis(c.time(i));
         if (Number.isNaN(t) || t > cutoff) continue;
         probe.from = c.from(i);
         probe.target = c.target(i);
@@ -312,36 +339,39 @@ export class SummaryView {
     return { ...this.stuckAnswer(oldest, unread, visible), totals };
   }
 
-  /**
-   * timestampToMillis() with the minute's start parsed once: within a minute
-   * local time runs evenly (clocks change on the minute), so the seconds add.
-   */
-  private millis(time: string): number {
-    const minute = time.slice(0, 16);
-    let start = this.minutes.get(minute);
-    if (start === undefined) {
-      start = timestampToMillis(`${minute}:00`);
-      this.minutes.set(minute, start);
-    }
-    if (Number.isNaN(start) || time.length !== 19) return timestampToMillis(time);
-    const seconds = Number(time.slice(17));
-    return time[16] === ':' && seconds >= 0 && seconds < 60 ? start + seconds * 1000 : timestampToMillis(time);
-  }
-
-  private readonly minutes = new Map<string, number>();
-
   /** Each sender's newest message time (what latestActivity() keeps of the messages). */
   latestBySender(): Array<{ id: string; time: string }> {
     return this.memo('latestBySender', () => {
       const c = this.corpus;
-      const newest = new Map<string, string>();
+      // Each sender's newest row: times compared as numbers, the string built once per sender.
+      const newest = new Map<string, number>();
       for (let i = 0; i < c.count; i++) {
         const from = c.from(i);
-        const time = c.time(i);
         const prev = newest.get(from);
-        if (prev === undefined || time > prev) newest.set(from, time);
+        if (prev === undefined || c.timeAfter(i, prev)) newest.set(from, i);
       }
-      return [...newest].map(([id, time]) => ({ id, time }));
+      return [...newest].map(([id, row]) => ({ id, time: c.time(row) }));
     });
   }
+}
+
+/**
+ * timestampToMillis() with each minute's start parsed once, for one pass over
+ * many rows (not kept: a million messages span hundreds of thousands of
+ * minutes): within a minute local time runs evenly (clocks change on the
+ * minute), so the seconds add.
+ */
+function minuteClock(): (time: string) => number {
+  const minutes = new Map<string, number>();
+  return (time) => {
+    const minute = time.slice(0, 16);
+    let start = minutes.get(minute);
+    if (start === undefined) {
+      start = timestampToMillis(`${minute}:00`);
+      minutes.set(minute, start);
+    }
+    if (Number.isNaN(start) || time.length !== 19) return timestampToMillis(time);
+    const seconds = Number(time.slice(17));
+    return time[16] === ':' && seconds >= 0 && seconds < 60 ? start + seconds * 1000 : timestampToMillis(time);
+  };
 }

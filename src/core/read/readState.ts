@@ -17,12 +17,15 @@ export class ReadState {
   readonly marks: ReadMarks;
   private positions: Map<string, number>;
   private dmReceipts: Map<string, string[]> = new Map();
+  /** A bash DM block's status when this instance read it. */
+  private readonly readByMe: string;
 
   constructor(
     private store: { layout: Layout; sourceKind(key: string): { kind: SourceKind; name: string } | undefined },
     readonly instance: string,
   ) {
     const layout = store.layout;
+    this.readByMe = `read by ${instance}`;
     this.marks = readMarksOf(layout, instance);
     this.positions = positionsByKey(parsePositions(readTextIfExists(layout.positions(instance))));
     for (const name of listFiles(layout.readStatusDir)) {
@@ -56,6 +59,24 @@ export class ReadState {
     return this.marks.ids.size > 0 && this.marks.ids.has(typeof id === 'string' ? id : id());
   }
 
+  /** What a source key names, and its read-positions key (a room, a bash DM file), worked out once per key. */
+  private sourceInfo(key: string): { kind: SourceKind; name: string; positionKey: string | null } | null {
+    let info = this.sourceInfos.get(key);
+    if (info === undefined) {
+      const s = this.store.sourceKind(key);
+      const positionKey = s?.kind === 'room' ? `chatroom:${s.name}` : s?.kind === 'bashDm' ? `dm:${s.name}` : null;
+      info = s ? { kind: s.kind, name: s.name, positionKey } : null;
+      this.sourceInfos.set(key, info);
+    }
+    return info;
+  }
+
+  /** By source key: refSaysRead runs once per transcript ref, a million times at a million messages. */
+  private readonly sourceInfos = new Map<
+    string,
+    { kind: SourceKind; name: string; positionKey: string | null } | null
+  >();
+
   /** Whether a transcript block in this source can ever say a message is read (so its blocks need looking at). */
   mayReadThrough(sourceKey: string): boolean {
     const source = this.store.sourceKind(sourceKey);
@@ -66,20 +87,20 @@ export class ReadState {
   }
 
   refSaysRead(ref: TranscriptRef): boolean {
-    const source = this.store.sourceKind(ref.source);
+    const source = this.sourceInfo(ref.source);
     if (!source) return false;
     const status = ref.block.status;
     if (source.kind === 'inbox' && source.name === this.instance && status === 'read') return true;
-    if (source.kind === 'bashDm' && status === `read by ${this.instance}`) return true;
-    const positionKey =
-      source.kind === 'room' ? `chatroom:${source.name}` : source.kind === 'bashDm' ? `dm:${source.name}` : null;
+    if (source.kind === 'bashDm' && status === this.readByMe) return true;
+    const positionKey = source.positionKey;
     if (positionKey) {
       const pos = this.positions.get(positionKey);
       if (pos !== undefined && ref.block.lastLine <= pos) return true;
     }
-    if (source.kind === 'bashDm' && ref.block.id) {
-      const prefixes = this.dmReceipts.get(source.name) ?? [];
-      if (prefixes.some((p) => ref.block.id!.startsWith(p))) return true;
+    const id = ref.block.id;
+    if (source.kind === 'bashDm' && id) {
+      const prefixes = this.dmReceipts.get(source.name);
+      if (prefixes) for (const p of prefixes) if (id.startsWith(p)) return true;
     }
     return false;
   }

@@ -233,8 +233,13 @@ export class CachedCorpus implements SearchCorpus {
     return lo < this.baseCount && this.value('idHash', lo) === key;
   }
 
-  private refStarts: Uint32Array | null = null;
-  private refWords: Int32Array | null = null;
+  private refTable: { starts: Uint32Array; words: Int32Array } | null = null;
+
+  /** The base's block references, read once (every unread computation, of each identity, walks them). */
+  private refColumns(): { starts: Uint32Array; words: Int32Array } {
+    this.refTable ??= { starts: this.u32('refStarts'), words: new Int32Array(this.section('refs').buffer) };
+    return this.refTable;
+  }
 
   /** The log number of message i (null for a legacy message). */
   number(i: number): number | null {
@@ -254,13 +259,10 @@ export class CachedCorpus implements SearchCorpus {
   refs(i: number): Array<{ source: string; lastLine: number }> {
     const dm = this.d(i);
     if (dm) return dm.claimed.map((source, k) => ({ source, lastLine: dm.claimedLines[k] }));
-    if (!this.refStarts) {
-      this.refStarts = this.u32('refStarts');
-      this.refWords = new Int32Array(this.section('refs').buffer);
-    }
+    const { starts, words } = this.refColumns();
     const out: Array<{ source: string; lastLine: number }> = [];
-    for (let k = this.refStarts[i]; k < this.refStarts[i + 1]; k++)
-      out.push({ source: this.header.sourceKeys[this.refWords![k * 2]], lastLine: this.refWords![k * 2 + 1] });
+    for (let k = starts[i]; k < starts[i + 1]; k++)
+      out.push({ source: this.header.sourceKeys[words[k * 2]], lastLine: words[k * 2 + 1] });
     return out;
   }
 
@@ -269,8 +271,7 @@ export class CachedCorpus implements SearchCorpus {
    * given, else of every row): the message row, the block source, its last line.
    */
   eachRef(each: (i: number, source: string, lastLine: number) => void, rows?: number[]): void {
-    const starts = this.u32('refStarts');
-    const words = new Int32Array(this.section('refs').buffer);
+    const { starts, words } = this.refColumns();
     const keys = this.header.sourceKeys;
     const refsOf = (i: number) => {
       if (i < this.baseCount) {
@@ -280,7 +281,8 @@ export class CachedCorpus implements SearchCorpus {
       const m = this.delta[i - this.baseCount];
       m.claimed.forEach((source, j) => each(i, source, m.claimedLines[j]));
     };
-    if (rows) for (const i of rows) refsOf(i);
+    // Indexed loops: a for-of over a million rows can make an iterator result per row.
+    if (rows) for (let k = 0; k < rows.length; k++) refsOf(rows[k]);
     else for (let i = 0; i < this.count; i++) refsOf(i);
   }
 
@@ -479,6 +481,12 @@ export class CachedCorpus implements SearchCorpus {
 
   time(i: number): string {
     return this.d(i)?.time ?? decodeTime(this.timeValue(i));
+  }
+
+  /** time(i) > time(j), without building either string when both rows are the base's. */
+  timeAfter(i: number, j: number): boolean {
+    if (i < this.baseCount && j < this.baseCount) return this.timeValue(i) > this.timeValue(j);
+    return this.time(i) > this.time(j);
   }
 
   /** Ids that are not 8 hex digits, by position. */

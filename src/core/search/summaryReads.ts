@@ -23,11 +23,33 @@ import { FileState, onlyGrown } from './indexFormat';
 export function summaryRoomMessages(c: CachedCorpus, lowerRoom: string, limit?: number): Message[] {
   const want = limit !== undefined && limit > 0 ? limit : Infinity;
   const hits: number[] = [];
-  for (let i = c.count - 1; i >= 0 && hits.length < want; i--) {
-    const room = c.room(i);
-    if (room !== null && room.toLowerCase() === lowerRoom) hits.push(i);
-  }
+  for (let i = c.count - 1; i >= 0 && hits.length < want; i--) if (inRoom(c, i, lowerRoom)) hits.push(i);
   return hits.reverse().map((i) => c.message(i));
+}
+
+/**
+ * A room's messages as `slice(start)` of all of them would give them, and how
+ * many it holds: a message is built only for each row kept.
+ */
+export function summaryRoomSlice(
+  c: CachedCorpus,
+  lowerRoom: string,
+  start: number,
+): { total: number; messages: Message[] } {
+  const rows = summaryRoomRows(c, lowerRoom);
+  return { total: rows.length, messages: rows.slice(start).map((i) => c.message(i)) };
+}
+
+/** The rows of a room's messages, in order. */
+export function summaryRoomRows(c: CachedCorpus, lowerRoom: string): number[] {
+  const rows: number[] = [];
+  for (let i = 0; i < c.count; i++) if (inRoom(c, i, lowerRoom)) rows.push(i);
+  return rows;
+}
+
+function inRoom(c: CachedCorpus, i: number, lowerRoom: string): boolean {
+  const room = c.room(i);
+  return room !== null && room.toLowerCase() === lowerRoom;
 }
 
 /** A message and every reply below it, depth first in order; null when there is no such message. */
@@ -110,11 +132,20 @@ function rowsReadByBlock(layout: Layout, c: CachedCorpus, reads: ReadState, rows
   }
   if (blocks.size === 0) return null;
   const read = new Uint8Array(c.count);
+  // One stub and one ref, refilled for each of a million refs (refSaysRead keeps neither).
+  const stub = stubBlock(0);
+  const ref = { source: '', block: stub };
   c.eachRef((i, source, lastLine) => {
     const byLine = blocks.get(source);
     if (byLine === undefined || read[i] === 1) return;
-    const block = byLine?.get(lastLine) ?? stubBlock(lastLine);
-    if (reads.refSaysRead({ source, block })) read[i] = 1;
+    let block = byLine?.get(lastLine);
+    if (!block) {
+      stub.lastLine = lastLine;
+      block = stub;
+    }
+    ref.source = source;
+    ref.block = block;
+    if (reads.refSaysRead(ref)) read[i] = 1;
   }, rows);
   return read;
 }

@@ -9,6 +9,7 @@ import { IMPORTANCE_LEVELS, queueLabel } from '../../core';
 import type { Importance, MessageRef, QueueEntry } from '../../core';
 import { inertText, messageRef, refLabel, relativeTime, snippet } from '../common/messageFormat';
 import { Cancelled, UserError } from '../common/reportError';
+import { LISTED_PER_KIND } from '../service/needsYouModel';
 import { NEEDS_YOU_VIEW } from '../views/needsYouView';
 import { mutedRooms } from '../views/needsYouNotifier';
 import { openArgs } from '../views/needsYouRows';
@@ -27,7 +28,13 @@ export const attentionActions: CommandArea = ({ service, needsYou }) => {
     const key = typeof args?.key === 'string' ? args.key : (args?.entry as QueueEntry | undefined)?.key;
     if (key) {
       const found = model.find(key);
-      if (!found) throw new UserError('that item no longer needs you (it was read, acknowledged or answered)');
+      if (!found)
+        throw new UserError(
+          model.total > model.entries.length
+            ? 'that item is no longer listed (it was read, acknowledged or answered, ' +
+                `or newer ones took its place among the ${LISTED_PER_KIND} listed of its kind)`
+            : 'that item no longer needs you (it was read, acknowledged or answered)',
+        );
       return found;
     }
     const candidates = model.entries.filter(accept);

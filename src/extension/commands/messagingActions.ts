@@ -1,6 +1,6 @@
 /** Commands that write messages: to a room or an instance, a direct message, a reply. */
 import { Message } from '../../core';
-import { conversationMessages } from '../common/conversationQueries';
+import { conversationSlice } from '../common/conversationQueries';
 import { inertText, messageRef, refLabel, snippet } from '../common/messageFormat';
 import { askText, parseRef, pickInstance, pickMessage, pickTarget } from '../common/prompts';
 import { UserError } from '../common/reportError';
@@ -63,7 +63,12 @@ export const messagingActions: CommandArea = ({ service, ready, me }) => ({
     const c = await ready();
     const self = me();
     const t = normaliseTarget(str(args, 'target') ?? (await pickTarget(service, 'Reply to the latest message in…')));
-    const list = conversationMessages(c, self, t);
+    // The newest messages first; the whole conversation only when none of them is from someone else.
+    const newest = conversationSlice(c, self, t, -200);
+    const list =
+      newest.messages.some((m) => m.from !== self) || newest.total === newest.messages.length
+        ? newest.messages
+        : conversationSlice(c, self, t, 0).messages;
     const latest = [...list].reverse().find((m) => m.from !== self) ?? list[list.length - 1];
     if (!latest) throw new UserError(`${t} has no messages to reply to`);
     const text = await replyText(args, latest);

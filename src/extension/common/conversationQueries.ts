@@ -5,7 +5,7 @@
  */
 import { type CoordinationBackend, Message, MessageRef, isAlert, mentionsInstance } from '../../core';
 import type { ViewMessage } from '../../shared/protocol';
-import { conversationOf, messageKey, messageRef, refLabel } from './messageFormat';
+import { messageKey, messageRef, refLabel } from './messageFormat';
 
 /** Resolves parents and read state for a batch of messages of one conversation. */
 export function toViewMessages(
@@ -57,18 +57,30 @@ function owedRefs(coord: CoordinationBackend): Set<string> {
   return new Set(coord.acks({ pendingOnly: true }).owe.map((e) => String(messageRef(e.status.message))));
 }
 
-/** Unread messages of one conversation ("#room" / "@peer") for the identity; throws for an unknown room. */
-export function unreadIn(coord: CoordinationBackend, me: string | null, target: string): Message[] {
+/**
+ * The last `limit` unread messages of one conversation ("#room" / "@peer")
+ * for the identity (all without it); throws for an unknown room. Every unread
+ * message among a conversation's last N is among its last N unread.
+ */
+export function unreadIn(coord: CoordinationBackend, me: string | null, target: string, limit?: number): Message[] {
   if (me === null) return [];
-  if (target.startsWith('#')) return coord.checkUnread({ room: target.slice(1) });
-  return coord.checkUnread().filter((m) => !m.target.startsWith('#') && conversationOf(m, me) === target);
+  const scope = target.startsWith('#') ? { room: target.slice(1) } : { peer: target.slice(1) };
+  return coord.checkUnread({ ...scope, ...(limit !== undefined ? { limit } : {}) });
 }
 
-/** Messages of one conversation, oldest first. */
-export function conversationMessages(coord: CoordinationBackend, me: string | null, target: string): Message[] {
-  if (target.startsWith('#')) return coord.checkChatroom(target.slice(1));
-  if (me === null) return [];
-  return coord.checkDm(target.slice(1));
+/**
+ * One conversation's messages as `slice(start)` of all of them (a negative
+ * start counts from the end), oldest first, and how many it holds.
+ */
+export function conversationSlice(
+  coord: CoordinationBackend,
+  me: string | null,
+  target: string,
+  start: number,
+): { total: number; messages: Message[] } {
+  if (target.startsWith('#')) return coord.chatroomSlice(target.slice(1), start);
+  if (me === null) return { total: 0, messages: [] };
+  return coord.dmSlice(target.slice(1), start);
 }
 
 /**

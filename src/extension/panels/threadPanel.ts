@@ -12,7 +12,7 @@ import {
   WebviewToHost,
 } from '../../shared/protocol';
 import { Disposable } from '../common/dispose';
-import { conversationMessages, referableRefs, toViewMessages, unreadIn } from '../common/conversationQueries';
+import { conversationSlice, referableRefs, toViewMessages, unreadIn } from '../common/conversationQueries';
 import { conversationOf, messageKey } from '../common/messageFormat';
 import { errorMessage, reportError } from '../common/reportError';
 import { CoordinationService } from '../service/coordinationService';
@@ -77,11 +77,14 @@ export class ThreadPanel extends Disposable {
 
   /** Loads enough history to include `key` and asks the webview to scroll to it. */
   revealMessage(key: string): void {
-    const all = this.all();
-    const index = all.findIndex((m) => messageKey(m) === key);
-    if (index < 0) return;
-    if (index < this.firstLoaded) this.firstLoaded = Math.max(0, index - 20);
-    this.sendMessages('reveal', all);
+    const shown = this.slice(this.firstLoaded < 0 ? -PAGE_SIZE : this.firstLoaded);
+    if (!shown.messages.some((m) => messageKey(m) === key)) {
+      // An older message: its place in the whole conversation, read for this request only.
+      const index = this.slice(0).messages.findIndex((m) => messageKey(m) === key);
+      if (index < 0) return;
+      this.firstLoaded = Math.max(0, index - 20);
+    }
+    this.sendMessages('reveal');
     this.post({ type: 'reveal', key });
   }
 
@@ -198,34 +201,37 @@ export class ThreadPanel extends Disposable {
     }
   }
 
-  private all(): Message[] {
+  /** The conversation's messages from `start` on (negative: from the end), and how many it holds. */
+  private slice(start: number): { total: number; messages: Message[] } {
     try {
-      return conversationMessages(this.service.coordination, this.service.identity, this.target);
+      return conversationSlice(this.service.coordination, this.service.identity, this.target, start);
     } catch (error) {
       this.service.log.warn(`${this.target}: ${errorMessage(error)}`);
-      return [];
+      return { total: 0, messages: [] };
     }
   }
 
-  private sendMessages(reason: 'init' | 'update' | 'earlier' | 'reveal', all = this.all()): void {
-    if (this.firstLoaded < 0) this.firstLoaded = Math.max(0, all.length - PAGE_SIZE);
-    if (this.firstLoaded > all.length) this.firstLoaded = Math.max(0, all.length - PAGE_SIZE);
-    const slice = all.slice(this.firstLoaded);
+  /** Posts the messages from the oldest loaded one to the newest: the last page at first, more as the webview asks. */
+  private sendMessages(reason: 'init' | 'update' | 'earlier' | 'reveal'): void {
+    let page = this.slice(this.firstLoaded < 0 ? -PAGE_SIZE : this.firstLoaded);
+    if (this.firstLoaded > page.total) page = this.slice(-PAGE_SIZE);
+    if (this.firstLoaded < 0 || this.firstLoaded > page.total) this.firstLoaded = page.total - page.messages.length;
     this.post({
       type: 'messages',
-      messages: this.view(slice),
+      messages: this.view(page.messages, true),
       hasEarlier: this.firstLoaded > 0,
-      total: all.length,
+      total: page.total,
       reason,
     });
   }
 
-  private view(list: Message[]): ViewMessage[] {
+  /** `list` as the webview shows it; `tail`: it is the conversation's newest messages (their unread are the newest). */
+  private view(list: Message[], tail = false): ViewMessage[] {
     const me = this.service.identity;
     const c = this.service.coordination;
     let unread: Message[] = [];
     try {
-      unread = unreadIn(c, me, this.target);
+      unread = unreadIn(c, me, this.target, tail ? list.length : undefined);
     } catch {
       // A room that is gone has nothing unread.
     }

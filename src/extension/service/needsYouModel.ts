@@ -5,19 +5,22 @@
  * features add entries through addSource() (claim conflicts plug in here).
  */
 import * as vscode from 'vscode';
-import type { QueueEntry, QueueSource } from '../../core';
+import { QUEUE_ORDER, queueOrder } from '../../core';
+import type { NewestQueue, QueueEntry, QueueReason, QueueSource } from '../../core';
 import { Disposable } from '../common/dispose';
 import { errorMessage } from '../common/reportError';
 import { CoordinationService } from './coordinationService';
 
 export interface QueueChange {
   entries: QueueEntry[];
-  /** Entries whose key was not in the queue before. */
+  /** Entries new to the queue: not listed before, and not merely an older one that a newer one's leaving let in. */
   added: QueueEntry[];
   /** The first queue of a directory or identity: nothing in it is news. */
   first: boolean;
 }
 
+/** Entries listed of each kind, the newest: more than anyone acts on one by one (the totals count the rest). */
+export const LISTED_PER_KIND = 100;
 /** How often the queue is recomputed without a change on disk (stuck agents age). */
 const CLOCK_TICK_MS = 60_000;
 const UPDATE_DELAY_MS = 15;
@@ -25,6 +28,7 @@ const MAX_UPDATE_DELAY_MS = 30_000;
 
 export class NeedsYouModel extends Disposable {
   private current: QueueEntry[] = [];
+  private currentTotals = noTotals();
   private signature = '';
   private basis: { coord: unknown; identity: string | null; version: number } | null = null;
   private readonly sources = new Set<QueueSource>();
@@ -61,8 +65,24 @@ export class NeedsYouModel extends Disposable {
     );
   }
 
+  /** The listed entries: the newest LISTED_PER_KIND of each kind, in queue order. */
   get entries(): QueueEntry[] {
     return this.current;
+  }
+
+  /** How many entries of each kind wait, listed or not. */
+  get totals(): Readonly<Record<QueueReason, number>> {
+    return this.currentTotals;
+  }
+
+  /** How many entries wait in all, listed or not. */
+  get total(): number {
+    return QUEUE_ORDER.reduce((n, k) => n + this.currentTotals[k], 0);
+  }
+
+  /** How many entries of `kind` wait beyond those listed. */
+  unlisted(kind: QueueReason): number {
+    return this.currentTotals[kind] - this.current.filter((e) => e.kind === kind).length;
   }
 
   find(key: string): QueueEntry | undefined {
@@ -83,7 +103,7 @@ export class NeedsYouModel extends Disposable {
   update(force = false): void {
     const service = this.service;
     if (!service.loaded || !service.identity) {
-      this.publish([], true, null);
+      this.publish({ entries: [], totals: noTotals() }, true, null);
       return;
     }
     const c = service.coordination;
@@ -95,14 +115,15 @@ export class NeedsYouModel extends Disposable {
       this.basis.version === basis.version;
     if (same && !force) return;
     const first = this.basis === null || this.basis.coord !== basis.coord || this.basis.identity !== basis.identity;
-    let entries: QueueEntry[];
+    let queue: NewestQueue;
     const started = Date.now();
     try {
       // A stuck agent's entry needs only the oldest waiting message (a million-message directory may hold 100k).
-      entries = c.needsYou({
+      queue = c.needsYouNewest({
         stuckAfterMs: stuckAfterMs(),
         extra: [...this.sources].flatMap((s) => s()),
         oldestWaitingOnly: true,
+        perKind: LISTED_PER_KIND,
       });
     } catch (error) {
       service.log.warn(`needs you: ${errorMessage(error)}`);
@@ -110,18 +131,39 @@ export class NeedsYouModel extends Disposable {
     } finally {
       this.lastCostMs = Date.now() - started;
     }
-    this.publish(entries, first, basis);
+    this.publish(queue, first, basis);
   }
 
-  private publish(entries: QueueEntry[], first: boolean, basis: NeedsYouModel['basis']): void {
-    const before = new Set(this.current.map((e) => e.key));
+  private publish({ entries, totals }: NewestQueue, first: boolean, basis: NeedsYouModel['basis']): void {
+    const isNew = this.newTest();
     this.basis = basis;
-    const signature = JSON.stringify(entries.map((e) => [e.key, e.reasons, e.title]));
+    const signature = JSON.stringify([totals, entries.map((e) => [e.key, e.reasons, e.title])]);
     if (signature === this.signature && !first) return;
     this.signature = signature;
     this.current = entries;
-    this.emitter.fire({ entries, added: first ? [] : entries.filter((e) => !before.has(e.key)), first });
+    this.currentTotals = totals;
+    this.emitter.fire({ entries, added: first ? [] : entries.filter(isNew), first });
   }
+
+  /**
+   * Whether an entry is new to the queue as listed now: not listed before,
+   * and, where a kind had more than it listed, newer than the oldest it
+   * listed (an older one only moved up when a newer one left).
+   */
+  private newTest(): (e: QueueEntry) => boolean {
+    const before = new Set(this.current.map((e) => e.key));
+    const floor = new Map<QueueReason, QueueEntry>();
+    for (const e of this.current) if (!floor.has(e.kind) && this.unlisted(e.kind) > 0) floor.set(e.kind, e);
+    return (e) => {
+      if (before.has(e.key)) return false;
+      const oldest = floor.get(e.kind);
+      return !oldest || queueOrder(e, oldest) > 0;
+    };
+  }
+}
+
+function noTotals(): Record<QueueReason, number> {
+  return Object.fromEntries(QUEUE_ORDER.map((k) => [k, 0])) as Record<QueueReason, number>;
 }
 
 export function stuckAfterMs(): number {

@@ -3,8 +3,7 @@
  * version of the directory, and read by the status bar, the view badge, the
  * tree's counts, the mention notifications and "Open Most Urgent Unread".
  */
-import { type CoordinationBackend, Message } from '../../core';
-import { conversationOf } from '../common/messageFormat';
+import type { CoordinationBackend } from '../../core';
 
 export interface UnreadSummary {
   total: number;
@@ -13,8 +12,6 @@ export interface UnreadSummary {
   byTarget: Record<string, number>;
   /** Unread mentions per conversation. */
   mentionsByTarget: Record<string, number>;
-  /** Unread messages that mention the identity (as checkNotifications().mentions). */
-  mentionList: Message[];
 }
 
 export class UnreadModel {
@@ -31,18 +28,12 @@ export class UnreadModel {
     const c = this.cached;
     if (c && c.coord === coord && c.version === coord.version && c.identity === identity) return c.value;
     const counts = coord.unreadCounts();
-    const mentionList = coord.checkNotifications({ alerts: false }).mentions;
-    const mentionsByTarget: Record<string, number> = {};
-    for (const m of mentionList) {
-      const key = conversationOf(m, identity);
-      mentionsByTarget[key] = (mentionsByTarget[key] ?? 0) + 1;
-    }
     const value = {
       total: counts.total,
       mentions: counts.mentions,
       byTarget: counts.byTarget,
-      mentionsByTarget,
-      mentionList,
+      // Counted, not listed: a directory of a million messages holds tens of thousands of mentions.
+      mentionsByTarget: coord.unreadMentionsByTarget(),
     };
     this.cached = { coord, version: coord.version, identity, value };
     return value;

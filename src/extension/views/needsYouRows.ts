@@ -13,7 +13,7 @@ const ICONS: Record<QueueReason, [string, string | undefined]> = {
   'claim-conflict': ['lock', 'charts.red'],
 };
 
-export function queueIcon(entry: QueueEntry): vscode.ThemeIcon {
+export function queueIcon(entry: Pick<QueueEntry, 'kind'>): vscode.ThemeIcon {
   const [id, color] = ICONS[entry.kind];
   return new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
 }
@@ -31,6 +31,28 @@ export function queueTreeItem(entry: QueueEntry): vscode.TreeItem {
     `${entry.time ? ` · since ${entry.time}` : ''}`;
   item.accessibilityInformation = { label: `Needs you: ${inertText(entry.title)}` };
   item.command = { command: 'coordination.queue.open', title: 'Open', arguments: [{ key: entry.key }] };
+  return item;
+}
+
+/** The head of a kind with more entries than are listed: how many older ones wait. */
+export interface UnlistedRow {
+  kind: QueueReason;
+  older: number;
+  listed: number;
+}
+
+export function unlistedTreeItem(row: UnlistedRow): vscode.TreeItem {
+  const kind = queueLabel(row.kind);
+  const older = row.older.toLocaleString('en-US');
+  const item = new vscode.TreeItem(`${older} older not listed`, vscode.TreeItemCollapsibleState.None);
+  item.id = `queue-older:${row.kind}`;
+  item.contextValue = 'queue.older';
+  item.iconPath = queueIcon({ kind: row.kind });
+  item.description = `${kind} · the newest ${row.listed} below`;
+  item.tooltip =
+    `${older} older "${kind}" items also need you; only the newest ${row.listed} are listed. ` +
+    'They leave the queue as they are read, acknowledged or answered.';
+  item.accessibilityInformation = { label: `Needs you: ${older} older ${kind} items not listed` };
   return item;
 }
 

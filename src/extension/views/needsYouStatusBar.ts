@@ -22,23 +22,24 @@ export class NeedsYouStatusBar extends Disposable {
 
   update(): void {
     const entries = this.model.entries;
-    if (entries.length === 0) {
+    const total = this.model.total;
+    if (total === 0) {
       this.item.hide();
       return;
     }
     const urgent = entries.some((e) => e.kind === 'urgent');
-    this.item.text = `$(${urgent ? 'flame' : 'bell-dot'}) ${entries.length} need${entries.length === 1 ? 's' : ''} you`;
+    this.item.text = `$(${urgent ? 'flame' : 'bell-dot'}) ${total} need${total === 1 ? 's' : ''} you`;
     this.item.backgroundColor = urgent ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
     const tip = new vscode.MarkdownString(undefined, true);
     tip.isTrusted = false;
     tip.appendMarkdown('**Needs you**\n\n');
     for (const e of entries.slice(0, LISTED))
       tip.appendText(`• ${queueLabel(e.kind)}: ${inertText(snippet(e.title, 100))}\n`);
-    if (entries.length > LISTED) tip.appendText(`… and ${entries.length - LISTED} more\n`);
+    if (total > LISTED) tip.appendText(`… and ${total - LISTED} more\n`);
     tip.appendMarkdown('\nClick to show the queue.');
     this.item.tooltip = tip;
     this.item.accessibilityInformation = {
-      label: `Needs you: ${entries.length} item${entries.length === 1 ? '' : 's'}`,
+      label: `Needs you: ${total} item${total === 1 ? '' : 's'}`,
     };
     this.item.show();
   }
