@@ -446,5 +446,10 @@ export function listFiles(dir: string, suffix = '.txt'): string[] {
 /** Size, modification time and inode: changes when a file is written or replaced; 'missing' when absent. */
 export function fileStamp(file: string): string {
   const st = statIfExists(file);
-  return st === null ? 'missing' : `${st.size}:${st.mtimeMs}:${st.ino}`;
+  return st === null ? 'missing' : statStamp(st);
+}
+
+/** A file's size, modification time and inode as one string: it changes whenever the file does. */
+export function statStamp(st: fs.Stats): string {
+  return `${st.size}:${st.mtimeMs}:${st.ino}`;
 }

@@ -7,7 +7,7 @@
  */
 import * as fs from 'fs';
 import { Layout } from '../disk/layout';
-import { fileTail, lstatIfExists, openIfExists, readRange, TAIL_BYTES } from '../disk/fsutil';
+import { fileTail, lstatIfExists, openIfExists, readRange } from '../disk/fsutil';
 import { countLines, decodeLines, totalLines } from '../disk/lines';
 import { attachBlock, BlockMatcher } from '../read/blockMatching';
 import { continueLogMessage, orphanLogLine, readLogLine } from '../read/logMessages';
@@ -228,17 +228,15 @@ function restamp(
 ): void {
   const st = fs.fstatSync(fd);
   if (!sameStamp(st, source.stamp) || whole.length !== st.size) return;
-  let size = whole.length;
-  if (blocks.length > old.blocks) {
-    if (old.blocks === 0) return;
-    const lastLine = blocks[old.blocks - 1].block.lastLine;
-    size = afterLines(whole, lastLine);
-    if (size < 0 || totalLines(countLines(whole.subarray(0, size))) !== lastLine) return;
-  }
-  const tail = whole.subarray(Math.max(0, size - TAIL_BYTES), size).toString('base64');
+  const partial = blocks.length > old.blocks;
+  if (partial && old.blocks === 0) return;
+  const size = partial ? afterLines(whole, blocks[old.blocks - 1].block.lastLine) : whole.length;
+  if (size < 0) return;
   const lines = totalLines(countLines(whole.subarray(0, size)));
+  if (partial && lines !== blocks[old.blocks - 1].block.lastLine) return;
+  const tail = fileTail(fd, size);
   const clean = endsClean(tail);
-  if (size < whole.length && !clean) return;
+  if (partial && !clean) return;
   base.restamped.set(source.rel, { ...source.stamp, size, tail, lines, blocks: old.blocks, digest: old.digest, clean });
   base.restampedSince = true;
 }

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import { Message, MessageRef, RawMessage } from '../common/messageTypes';
 import { messageFromStored } from '../formats/attentionTags';
 import { Layout } from '../disk/layout';
-import { readRange } from '../disk/fsutil';
+import { readRange, statStamp } from '../disk/fsutil';
 import { lowerBound, markMatchedEntries } from '../common/sortedSearch';
 import { hex8, MessageShape as Shape, sameMessage } from '../read/messageIdentity';
 import { PostingIndex } from './memoryIndex';
@@ -112,8 +112,7 @@ export class CachedCorpus implements SearchCorpus {
 
   /** The base file open (its inode, size and time), to tie what is kept beside it to this very file. */
   identity(): string {
-    const st = fs.fstatSync(this.fd);
-    return `${st.ino}:${st.size}:${st.mtimeMs}`;
+    return statStamp(fs.fstatSync(this.fd));
   }
 
   /**

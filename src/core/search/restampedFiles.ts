@@ -8,7 +8,7 @@
  * rebuilt summary starts without one. A cache: deleting it is always safe.
  */
 import * as fs from 'fs';
-import { writeCacheFile } from '../disk/fsutil';
+import { fileStamp, writeCacheFile } from '../disk/fsutil';
 import { Layout } from '../disk/layout';
 import { FileState } from './indexFormat';
 import type { CachedCorpus } from './indexReader';
@@ -38,9 +38,8 @@ export function saveRestamped(layout: Layout, corpus: CachedCorpus): void {
   if (!corpus.restampedSince) return;
   corpus.restampedSince = false;
   try {
-    const st = fs.statSync(layout.searchIndex);
     const base = corpus.identity();
-    if (`${st.ino}:${st.size}:${st.mtimeMs}` !== base) return;
+    if (fileStamp(layout.searchIndex) !== base) return;
     const record: RestampedRecord = { base, files: Object.fromEntries(corpus.restamped) };
     writeCacheFile(recordFile(layout), [Buffer.from(JSON.stringify(record), 'utf8')]);
   } catch {
