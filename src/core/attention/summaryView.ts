@@ -17,6 +17,9 @@ import { timestampToMillis } from '../common/time';
 import { CachedCorpus } from '../search/indexReader';
 import { summaryUnreadRows, UnreadFacts } from '../search/summaryReads';
 import { addresses } from './addressing';
+import { mentionTags } from '../common/mentions';
+import { hasInstanceShape } from '../common/names';
+import { HUMAN_ALIAS } from '../formats/humansFile';
 import type { MessageList } from './needsYou';
 
 /** Who may see a row: the caller's visibility rule for one identity. */
@@ -143,15 +146,24 @@ export class SummaryView {
 
   /** Rows `id` may be addressed by: sent to it directly, or naming it (or everyone, or the humans) in the text. */
   private addressedFlags(id: string, human: boolean): Uint8Array {
-    const needles = [`@${id}`, '@all', ...(human ? ['@human'] : [])];
-    const text = this.textFlags(needles);
     return this.memo(`addressed:${id}:${human}`, () => {
       const c = this.corpus;
-      const flags = new Uint8Array(c.count);
+      const flags = this.mentionFlags(id, human);
       const direct = `@${id}`;
-      for (let i = 0; i < c.count; i++) if (text[i] === 1 || c.target(i) === direct) flags[i] = 1;
+      for (let i = 0; i < c.count; i++) if (c.target(i) === direct) flags[i] = 1;
       return flags;
     });
+  }
+
+  /** Rows whose text mentions `id` (or @all, or the humans' alias): by the summary's tags, else a scan. */
+  private mentionFlags(id: string, human: boolean): Uint8Array {
+    const names = human ? [id, HUMAN_ALIAS] : [id];
+    if (names.every(hasInstanceShape)) {
+      const flags = new Uint8Array(this.corpus.count);
+      this.corpus.markTagged(names.flatMap(mentionTags), flags);
+      return flags;
+    }
+    return this.textFlags(names.map((name) => `@${name}`).concat('@all')).slice();
   }
 
   /**

@@ -1,17 +1,12 @@
-/** Who a text @-mentions: `@id` as a whole word, or `@all`. */
-const mentionPatterns = new Map<string, RegExp>();
-
-/** True when the text @-mentions the instance (or @all). */
-export function mentionsInstance(text: string, instance: string): boolean {
-  if (!text.includes('@')) return false;
-  let re = mentionPatterns.get(instance);
-  if (!re) {
-    const escaped = instance.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    re = new RegExp(`(^|[^A-Za-z0-9._-])@(${escaped}(?![A-Za-z0-9_-])|all\\b)`);
-    mentionPatterns.set(instance, re);
-  }
-  return re.test(text);
-}
+/**
+ * Who a text @-mentions, and whether it is an alert. A mention is `@name`
+ * where the `@` does not follow a name character and the name is not followed
+ * by a letter, digit, `_` or `-` (so `@instance-2.` and `@instance-2,` mention
+ * instance-2, `@instance-20` does not), or `@all` as a whole word. The one
+ * scanner below answers both mentionsInstance (one name) and textTags (every
+ * name, kept by the directory's summary so a million texts need not be read).
+ */
+import { hasInstanceShape } from './names';
 
 const ALERT_RE = /\b(urgent|alerts?)\b|system:/i;
 /** Words every alert's lower-cased text contains (a scan looks for these first, then applies the rule). */
@@ -20,4 +15,75 @@ export const ALERT_WORDS = ['urgent', 'alert', 'system:'];
 /** Alerts, as the older tools count them: urgent, alert, system:. */
 export function isAlert(text: string): boolean {
   return ALERT_RE.test(text);
+}
+
+/** The tag of a text that mentions @all (no instance name starts with "@"). */
+export const ALL_TAG = '@all';
+/** The tag of an alert. */
+export const ALERT_TAG = '!alert';
+
+/** True when the text @-mentions the instance (or @all). */
+export function mentionsInstance(text: string, instance: string): boolean {
+  return someMention(
+    text,
+    (start, end) => end - start === instance.length && text.startsWith(instance, start),
+    () => true,
+  );
+}
+
+/**
+ * Every instance name (of the valid shape) the text @-mentions, ALL_TAG for
+ * @all, and ALERT_TAG for an alert: mentionsInstance(text, id) holds exactly
+ * when the tags hold id or ALL_TAG (for any id of the shape hasInstanceShape accepts).
+ */
+export function textTags(text: string): string[] {
+  const tags: string[] = [];
+  someMention(
+    text,
+    (start, end) => {
+      const name = text.slice(start, end);
+      if (hasInstanceShape(name) && !tags.includes(name)) tags.push(name);
+      return false;
+    },
+    () => {
+      if (!tags.includes(ALL_TAG)) tags.push(ALL_TAG);
+      return false;
+    },
+  );
+  if (isAlert(text)) tags.push(ALERT_TAG);
+  return tags;
+}
+
+/** The tags that mark a text as mentioning `instance`. */
+export function mentionTags(instance: string): string[] {
+  return [instance, ALL_TAG];
+}
+
+const DOT = 46;
+const HYPHEN = 45;
+
+/** A character that may appear in a name: letters, digits, `.`, `_`, `-`. */
+function isNameChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === DOT || c === HYPHEN;
+}
+
+/**
+ * Walks the text's mentions: `name(start, end)` for each name span a mention
+ * may be read as (after a valid `@`, each prefix of the name characters that
+ * ends where a `.` or a non-name character follows), `all()` for @all. Stops
+ * and answers true as soon as either answers true.
+ */
+function someMention(text: string, name: (start: number, end: number) => boolean, all: () => boolean): boolean {
+  for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
+    if (at > 0 && isNameChar(text.charCodeAt(at - 1))) continue;
+    let runEnd = at + 1;
+    while (runEnd < text.length && isNameChar(text.charCodeAt(runEnd))) runEnd++;
+    if (runEnd - at > 3 && text.startsWith('all', at + 1)) {
+      const after = runEnd === at + 4 ? -1 : text.charCodeAt(at + 4);
+      if ((after === -1 || after === DOT || after === HYPHEN) && all()) return true;
+    }
+    for (let end = at + 2; end <= runEnd; end++)
+      if ((end === runEnd || text.charCodeAt(end) === DOT) && name(at + 1, end)) return true;
+  }
+  return false;
 }

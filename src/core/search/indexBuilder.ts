@@ -25,6 +25,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'worker_threads';
 import { detachedString } from '../common/text';
+import { textTags } from '../common/mentions';
 import { Layout } from '../disk/layout';
 import { lstatIfExists, openIfExists, readRange } from '../disk/fsutil';
 import { countLines, EMPTY_COUNT, totalLines } from '../disk/lines';
@@ -57,6 +58,8 @@ export function buildIndex(
     throw error;
   }
 }
+
+const NO_TAGS: string[] = [];
 
 function scanAndWrite(layout: Layout, fd: number, log: LogState, sources: StampedSource[], texts: TextSink): void {
   const isRoomName = bareNameRule(layout, readStatusEntries(layout));
@@ -127,12 +130,13 @@ function scanAndWrite(layout: Layout, fd: number, log: LogState, sources: Stampe
         replyTo,
         parent: parentOf(replyTo),
         refs: refList,
+        tags: messages.tags.get(m) ?? NO_TAGS,
       };
     } else {
       const refList: Array<{ source: string; lastLine: number }> = [];
       for (let k = 0; k < m.refs.length; k += 2)
         refList.push({ source: scan.keys[m.refs[k]], lastLine: m.refs[k + 1] });
-      row = { ...m, time: encodeTime(m.time), parent: parentOf(m.replyTo), refs: refList };
+      row = { ...m, time: encodeTime(m.time), parent: parentOf(m.replyTo), refs: refList, tags: textTags(m.text) };
     }
     writer.add(row);
   }
@@ -293,6 +297,8 @@ class LogMessages {
   id: Uint32Array;
   oddIds = new Map<number, string>();
   replies = new Map<number, number | string>();
+  /** The textTags of each message that has any. */
+  tags = new Map<number, string[]>();
   /** Where each text starts in `text` (UTF-8), and a hash of each message's shape (see shapeHash). */
   textStart: Float64Array;
   shape: Uint32Array;
@@ -504,6 +510,8 @@ function readLog(layout: Layout, isRoomName: (name: string) => boolean, texts: T
   /** A message whose lines were all read. */
   const finish = (c: number, m: LogMessageFields) => {
     messages.setText(c, m.text);
+    const tags = textTags(m.text);
+    if (tags.length > 0) messages.tags.set(c, tags);
     texts.add({ text: m.text, from: m.from, room: m.room ?? '' });
   };
   const addLine = (line: string) => {

@@ -31,6 +31,9 @@
  *   idHash          u32[count] every id's idKey, sorted (the delta's id check)
  *   timeOrder       u32[count] positions by time (absent when times never
  *                   decrease, i.e. the order is the identity)
+ *   tagStarts       u32[tags + 1] offsets into tagRows, per header.tags entry
+ *   tagRows         per text tag (textTags: an instance named by an
+ *                   @-mention, @all, alert), the rows carrying it, ascending
  */
 import { fnv } from '../read/messageIdentity';
 import { fileTail } from '../disk/fsutil';
@@ -38,7 +41,7 @@ import { StoredMessage } from '../read/storedMessage';
 import { TranscriptBlock } from '../formats/transcript';
 
 export const MAGIC = 'CSI2';
-export const FORMAT_VERSION = 13;
+export const FORMAT_VERSION = 14;
 /** Bytes before the first section: magic, version, header offset and length. */
 export const PREFIX_BYTES = 24;
 /** Int32 words per message row in the meta section. */
@@ -104,6 +107,8 @@ export interface Header {
   logRooms: Array<[string, string]>;
   /** Source keys the refs section points into. */
   sourceKeys: string[];
+  /** The text tags the tagStarts and tagRows sections list, sorted. */
+  tags: string[];
 }
 
 /** A file whose last bytes (FileState.tail) close a block: bytes appended after them parse on their own. */

@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import { Message, MessageRef, RawMessage } from '../common/messageTypes';
 import { messageFromStored } from '../formats/attentionTags';
+import { textTags } from '../common/mentions';
 import { Layout } from '../disk/layout';
 import { readRange, statStamp } from '../disk/fsutil';
 import { lowerBound, markMatchedEntries } from '../common/sortedSearch';
@@ -310,6 +311,25 @@ export class CachedCorpus implements SearchCorpus {
     this.delta.forEach((m, k) => {
       const text = m.text.toLowerCase();
       if (lower.some((n) => text.includes(n))) hit[this.baseCount + k] = 1;
+    });
+  }
+
+  /**
+   * Marks in `hit` the rows whose text carries one of `tags` (textTags, the
+   * one rule): the base's as the summary lists them, the delta's from their
+   * texts. No text of the base is read.
+   */
+  markTagged(tags: string[], hit: Uint8Array): void {
+    for (const tag of tags) {
+      const k = this.header.tags.indexOf(tag);
+      if (k < 0) continue;
+      const [from, to] = this.span('tagStarts', k);
+      const bytes = this.section('tagRows', from * 4, to * 4);
+      const rows = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+      for (let j = 0; j < rows.length; j++) hit[rows[j]] = 1;
+    }
+    this.delta.forEach((m, k) => {
+      if (textTags(m.text).some((tag) => tags.includes(tag))) hit[this.baseCount + k] = 1;
     });
   }
 

@@ -9,6 +9,7 @@
  */
 import * as fs from 'fs';
 import { Layout } from '../disk/layout';
+import { textTags } from '../common/mentions';
 import { fileTail, withFileIfExists } from '../disk/fsutil';
 import { DirectoryStore } from '../read/store';
 import { StampedSource } from '../read/sources';
@@ -46,6 +47,8 @@ export interface IndexRow {
   parent: number;
   /** The transcript blocks that copy it: source key and the block's last line. */
   refs: ReadonlyArray<{ source: string; lastLine: number }>;
+  /** Its text's textTags (mentions, alert). */
+  tags: readonly string[];
 }
 
 /** Writes the index of a loaded store (a command loaded the whole directory anyway). */
@@ -79,6 +82,7 @@ export function writeSearchCache(
         time: encodeTime(m.time),
         parent: index.parent(i),
         refs: m.refs.map((r) => ({ source: r.source, lastLine: r.block.lastLine })),
+        tags: textTags(m.text),
       });
     }
     writer.finish(log, files, text.finish([]));
@@ -199,6 +203,8 @@ export class IndexWriter {
   private readonly unresolvedIds: string[] = [];
   private readonly toNames = new Set<string>();
   private readonly logRooms = new Map<string, [string, string]>();
+  /** The rows carrying each text tag, ascending. */
+  private readonly tagRows = new Map<string, number[]>();
 
   /** `count` messages will be added; `lineCount` is the log's physical lines. */
   constructor(
@@ -244,6 +250,11 @@ export class IndexWriter {
     this.times[i] = time;
     for (const ref of row.refs) this.refs.push(this.sourceKeys.id(ref.source), ref.lastLine);
     this.refStarts[i + 1] = this.refs.length / 2;
+    for (const tag of row.tags) {
+      const rows = this.tagRows.get(tag);
+      if (rows) rows.push(i);
+      else this.tagRows.set(tag, [i]);
+    }
 
     if (time > this.maxTime) this.maxTime = time;
     if (row.number !== null) {
@@ -295,6 +306,13 @@ export class IndexWriter {
     put('idHash', bytesOf(this.idKeys.sort()));
     const order = timeOrder(this.times);
     if (order) put('timeOrder', bytesOf(order));
+    const tags = [...this.tagRows.keys()].sort();
+    const tagStarts = new Uint32Array(tags.length + 1);
+    tags.forEach((tag, k) => (tagStarts[k + 1] = tagStarts[k] + this.tagRows.get(tag)!.length));
+    const tagRows = new Uint32Array(tagStarts[tags.length]);
+    tags.forEach((tag, k) => tagRows.set(this.tagRows.get(tag)!, tagStarts[k]));
+    put('tagStarts', bytesOf(tagStarts));
+    put('tagRows', bytesOf(tagRows));
 
     const time = (t: number) => (t < 0 ? null : decodeTime(t));
     const header: Header = {
@@ -316,6 +334,7 @@ export class IndexWriter {
       toNames: [...this.toNames],
       logRooms: [...this.logRooms.values()],
       sourceKeys: this.sourceKeys.values,
+      tags,
     };
     const json = Buffer.from(JSON.stringify(header), 'utf8');
     at = align(at);

@@ -7,7 +7,8 @@
  */
 import * as fs from 'fs';
 import { Message, MessageRef } from '../common/messageTypes';
-import { ALERT_WORDS, isAlert, mentionsInstance } from '../common/mentions';
+import { ALERT_TAG, mentionsInstance, mentionTags } from '../common/mentions';
+import { hasInstanceShape } from '../common/names';
 import { Layout } from '../disk/layout';
 import { lstatIfExists, openIfExists, readRange, readTextIfExists } from '../disk/fsutil';
 import { countLines, EMPTY_COUNT, totalLines } from '../disk/lines';
@@ -161,14 +162,22 @@ function stubBlock(lastLine: number): TranscriptBlock {
   return { kind: 'message', time: '', from: '', to: null, id: null, text: '', status: null, firstLine: 0, lastLine };
 }
 
-/** Of `rows`, those whose text mentions `me` (mentionsInstance, the one rule), found by a scan of the texts. */
+/** Of `rows`, those whose text mentions `me` (mentionsInstance, the one rule), by the summary's text tags. */
 export function summaryMentioning(c: CachedCorpus, rows: number[], me: string): number[] {
-  return rowsWhoseText(c, rows, [`@${me}`, '@all'], (text) => mentionsInstance(text, me));
+  if (!hasInstanceShape(me)) return rowsWhoseText(c, rows, [`@${me}`, '@all'], (text) => mentionsInstance(text, me));
+  return rowsTagged(c, rows, mentionTags(me));
 }
 
-/** Of `rows`, the alerts (isAlert, the one rule). */
+/** Of `rows`, the alerts (isAlert, the one rule), by the summary's text tags. */
 export function summaryAlerts(c: CachedCorpus, rows: number[]): number[] {
-  return rowsWhoseText(c, rows, ALERT_WORDS, isAlert);
+  return rowsTagged(c, rows, [ALERT_TAG]);
+}
+
+function rowsTagged(c: CachedCorpus, rows: number[], tags: string[]): number[] {
+  if (rows.length === 0) return [];
+  const tagged = new Uint8Array(c.count);
+  c.markTagged(tags, tagged);
+  return rows.filter((i) => tagged[i] === 1);
 }
 
 const FEW_ROWS = 5000;
