@@ -945,7 +945,7 @@ export class Coordination {
     // Marking all needs the unread messages and the transcripts' lengths: the summary has both.
     const fast = all
       ? this.viaUnreadSummary({}, (c, rows) => ({
-          targets: summaryReadTargets(this.layout, c, me, rows),
+          targets: summaryReadTargets(this.layout, c, me, rows, false),
           lines: summaryTranscriptLines(this.layout, c),
           alreadyRead: 0,
         }))

@@ -480,6 +480,17 @@ export class CachedCorpus implements SearchCorpus {
     return who;
   }
 
+  /**
+   * One number for row i's sender, room and recipient together: rows with
+   * the same key agree on all three (a rule of those alone is worked out once
+   * per key). -1 for a row appended since the base.
+   */
+  addressKey(i: number): number {
+    if (i >= this.baseCount) return -1;
+    const n = this.header.strings.length + 1;
+    return ((this.m(i, 2) + 1) * n + (this.m(i, 4) + 1)) * n + (this.m(i, 5) + 1);
+  }
+
   from(i: number): string {
     return this.d(i)?.from ?? this.string(this.m(i, 2)) ?? '';
   }

@@ -99,12 +99,19 @@ export function summaryUnreadRows(
   const time = () => c.time(row);
   const id = () => c.id(row);
   const unmarked: number[] = [];
+  // Sender, room and recipient take few values together: `shown` is asked once for each.
+  const shownByAddress = new Map<number, boolean>();
   for (row = 0; row < c.count; row++) {
-    facts.from = c.from(row);
-    if (facts.from === me) continue;
-    facts.room = c.room(row);
-    facts.to = c.to(row);
-    if (!shown(facts)) continue;
+    const address = c.addressKey(row);
+    let visible = address < 0 ? undefined : shownByAddress.get(address);
+    if (visible === undefined) {
+      facts.from = c.from(row);
+      facts.room = c.room(row);
+      facts.to = c.to(row);
+      visible = facts.from !== me && shown(facts);
+      if (address >= 0) shownByAddress.set(address, visible);
+    }
+    if (!visible) continue;
     const number = c.lastLine(row) === null ? null : c.number(row);
     if (!reads.markedRead(number, time, id, row < c.baseCount ? baseNewest : undefined)) unmarked.push(row);
   }
@@ -191,8 +198,18 @@ function rowsWhoseText(c: CachedCorpus, rows: number[], needles: string[], rule:
   return rows.filter((i) => candidate[i] === 1 && rule(c.text(i)));
 }
 
-/** What marking `rows` read records (see ReadTargets), from the summary and the reader's inbox as it is now. */
-export function summaryReadTargets(layout: Layout, c: CachedCorpus, me: string, rows: number[]): ReadTargets {
+/**
+ * What marking `rows` read records (see ReadTargets), from the summary and
+ * the reader's inbox as it is now; without its inbox lines for mark-read all
+ * (which turns every unread inbox line: see planReadMarks).
+ */
+export function summaryReadTargets(
+  layout: Layout,
+  c: CachedCorpus,
+  me: string,
+  rows: number[],
+  withInboxLines = true,
+): ReadTargets {
   // Sized once: a million pushes would grow (and copy) both arrays many times.
   const targets: ReadTargets = { refs: new Array(rows.length), lastLines: new Array(rows.length), inboxLines: [] };
   rows.forEach((i, k) => {
@@ -200,7 +217,7 @@ export function summaryReadTargets(layout: Layout, c: CachedCorpus, me: string, 
     targets.refs[k] = lastLine === null ? c.id(i) : (c.number(i) as number);
     targets.lastLines[k] = lastLine ?? 0;
   });
-  const inbox = discoverSources(layout).find((s) => s.kind === 'inbox' && s.name === me);
+  const inbox = withInboxLines ? discoverSources(layout).find((s) => s.kind === 'inbox' && s.name === me) : undefined;
   if (!inbox) return targets;
   const blocks = blocksByLastLine(inbox, readTextIfExists(inbox.file));
   c.eachRef((_i, source, lastLine) => {

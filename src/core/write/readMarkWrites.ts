@@ -66,8 +66,12 @@ export interface ReadMarkPlan {
   time: string;
   /** Marked in read-status/<me>.txt and data/read-receipts.log, encoded a piece at a time as they are written. */
   targets: Pick<ReadTargets, 'refs' | 'lastLines'>;
-  /** Lines of the reader's inbox whose `STATUS: unread` turns `read` (the blocks of the messages marked), in order. */
-  inboxLines: Float64Array;
+  /**
+   * Lines of the reader's inbox whose `STATUS: unread` turns `read` (the
+   * blocks of the messages marked), in order; 'every' for mark-read all,
+   * which turns every such line of the inbox (no block is left to read).
+   */
+  inboxLines: Float64Array | 'every';
   /** Transcripts whose bash position moves to their end (mark-read all), or null. */
   positions: TranscriptLength[] | null;
 }
@@ -75,6 +79,7 @@ export interface ReadMarkPlan {
 /** Lines of marks (and receipts) per piece appended: no buffer of a million lines is ever built. */
 const MARKS_PER_PIECE = 20_000;
 
+/** `positions` is given for mark-read all (and only then): what it advances. */
 export function planReadMarks(
   me: string,
   targets: ReadTargets,
@@ -85,7 +90,7 @@ export function planReadMarks(
     me,
     time,
     targets,
-    inboxLines: sortedUnique(targets.inboxLines),
+    inboxLines: positions ? 'every' : sortedUnique(targets.inboxLines),
     positions: positions?.filter((t) => t.kind !== 'dm' || t.name.split('_').includes(me)) ?? null,
   };
 }
@@ -115,31 +120,57 @@ export function writeReadMarks(layout: Layout, plan: ReadMarkPlan): void {
   if (plan.positions) advancePositions(layout.positions(plan.me), plan.positions);
 }
 
-/** Bash's inbox: the lines turn `STATUS: read` (lines split at "\n"; a CRLF inbox keeps its line ends). */
-function markInboxLinesRead(inboxFile: string, lines: Float64Array): void {
+/**
+ * Bash's inbox: the lines (or every line) that read exactly `STATUS: unread`
+ * turn `STATUS: read` (lines split at "\n"; a CRLF inbox keeps its line ends).
+ */
+function markInboxLinesRead(inboxFile: string, lines: Float64Array | 'every'): void {
   const bytes = readBytesIfExists(inboxFile);
-  const out = Buffer.allocUnsafe(bytes.length);
+  // Rewritten in place, the text before each line moved down over the two bytes the line before it lost.
   let copied = 0;
   let written = 0;
-  let line = 1;
-  let start = 0;
-  for (const wanted of lines) {
-    for (; line < wanted && start !== -1; line++) {
-      const end = bytes.indexOf(0x0a, start);
-      start = end === -1 ? -1 : end + 1;
-    }
-    if (start === -1) break;
-    let end = bytes.indexOf(0x0a, start);
-    if (end === -1) end = bytes.length;
-    const content = end > start && bytes[end - 1] === 0x0d ? end - 1 : end;
-    if (content - start !== UNREAD.length || bytes.compare(UNREAD, 0, UNREAD.length, start, content) !== 0) continue;
-    written += bytes.copy(out, written, copied, start + STATUS.length);
-    written += READ.copy(out, written);
+  /** The line at `start`, which reads exactly `STATUS: unread`, turns read. */
+  const turn = (start: number) => {
+    bytes.copyWithin(written, copied, start + STATUS.length);
+    written += start + STATUS.length - copied;
+    bytes.set(READ, written);
+    written += READ.length;
     copied = start + UNREAD.length;
+  };
+  if (lines === 'every') {
+    for (let at = bytes.indexOf(UNREAD); at !== -1; at = bytes.indexOf(UNREAD, at + UNREAD.length))
+      if ((at === 0 || bytes[at - 1] === 0x0a) && endsLine(bytes, at + UNREAD.length)) turn(at);
+  } else {
+    let line = 1;
+    let start = 0;
+    for (const wanted of lines) {
+      for (; line < wanted && start !== -1; line++) {
+        const end = bytes.indexOf(0x0a, start);
+        start = end === -1 ? -1 : end + 1;
+      }
+      if (start === -1) break;
+      if (isUnreadLine(bytes, start)) turn(start);
+    }
   }
   if (copied === 0) return;
-  written += bytes.copy(out, written, copied);
-  writeAtomic(inboxFile, out.subarray(0, written));
+  bytes.copyWithin(written, copied);
+  written += bytes.length - copied;
+  writeAtomic(inboxFile, bytes.subarray(0, written));
+}
+
+/** Whether the line at `start` reads exactly `STATUS: unread`. */
+function isUnreadLine(bytes: Buffer, start: number): boolean {
+  const end = start + UNREAD.length;
+  return end <= bytes.length && bytes.compare(UNREAD, 0, UNREAD.length, start, end) === 0 && endsLine(bytes, end);
+}
+
+/** Whether a line ends at `at` ("\n", "\r\n" or the end of the file). */
+function endsLine(bytes: Buffer, at: number): boolean {
+  return (
+    at === bytes.length ||
+    bytes[at] === 0x0a ||
+    (bytes[at] === 0x0d && (at + 1 === bytes.length || bytes[at + 1] === 0x0a))
+  );
 }
 
 const STATUS = Buffer.from('STATUS: ');
