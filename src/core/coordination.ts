@@ -37,7 +37,7 @@ import { searchIndexFor } from './search/memoryIndex';
 import { CachedCorpus } from './search/indexReader';
 import { saveReadMarkTables } from './read/readMarkTable';
 import { saveRestamped } from './search/restampedFiles';
-import { advanceSummary, buildSearchCache, BuiltSummary, buildSummary, openSummary } from './search/persistedIndex';
+import { advanceSummary, BuiltSummary, buildSummary, openSummary } from './search/persistedIndex';
 import { directoryStamp } from './disk/directoryStamp';
 import { SummaryView } from './attention/summaryView';
 import {
@@ -351,8 +351,7 @@ export class Coordination {
     let base = corpus && previous ? previous.base : new Map<string, Uint8Array>();
     if (!corpus) {
       previous?.view.close();
-      corpus = openSummary(this.layout);
-      if (!corpus && buildSearchCache(this.dir)) corpus = openSummary(this.layout);
+      corpus = openSummary(this.layout) ?? this.buildFollowedSummary();
       if (!corpus) return null;
       index = fileStamp(this.layout.searchIndex);
       base = new Map();
@@ -360,6 +359,16 @@ export class Coordination {
     this.followed = { stamp, index, base, view: new SummaryView(this.layout, corpus, base) };
     this.summaryVersion++;
     return this.followed.view;
+  }
+
+  /** A new summary, installed beside the data and answering; null when it could not be installed (files moved). */
+  private buildFollowedSummary(): CachedCorpus | null {
+    const built = buildSummary(this.layout);
+    if (!built) return null;
+    if (built.install()) return built.corpus;
+    built.discard();
+    built.corpus.close();
+    return null;
   }
 
   /** Runs `answer` on the follower's summary while the store is not loaded; undefined otherwise. */

@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CoordError, ioError } from '../common/errors';
+import { fnv } from '../common/fnv';
 
 export const FILE_MODE = 0o600;
 export const DIR_MODE = 0o700;
@@ -137,6 +138,16 @@ export const TAIL_BYTES = 64;
 export function fileTail(fd: number, size: number): string {
   return readRange(fd, Math.max(0, size - TAIL_BYTES), size).toString('base64');
 }
+
+/**
+ * A digest of a file's first bytes (of the `size` read): with fileTail, what
+ * tells a grown file from one rewritten from the top with the same tail.
+ */
+export function fileHead(fd: number, size: number): string {
+  return fnv(readRange(fd, 0, Math.min(size, HEAD_BYTES)).toString('latin1')).toString(16);
+}
+
+const HEAD_BYTES = 64 * 1024;
 
 export function openForAppend(file: string): number {
   try {

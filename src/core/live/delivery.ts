@@ -27,7 +27,7 @@ export function sourcesStamp(layout: Layout, instance: string): string {
   return files.map(fileStamp).join(';');
 }
 
-function logHead(c: CoordinationBackend): string {
+function firstMessageKey(c: CoordinationBackend): string {
   const first = c.lineCount > 0 ? c.messagesAfter(0).find((m) => m.number !== null) : undefined;
   return first ? `${first.time}|${first.from}` : '';
 }
@@ -46,7 +46,7 @@ export function pendingMessages(c: CoordinationBackend, state: DeliveryState | n
   const unread = c.checkUnread();
   if (!state) return unread;
   let view = state;
-  if (state.logHead !== logHead(c)) {
+  if (state.logHead !== firstMessageKey(c)) {
     view = { ...state, upTo: 0, extra: [] };
     return unread.filter((m) => !isDelivered(view, m) && (m.number === null || m.time > state.lastTime));
   }
@@ -67,8 +67,8 @@ export function advanceDelivery(
   stamp: string,
 ): DeliveryState {
   const base: DeliveryState =
-    state && state.logHead === logHead(c) ? { ...state } : { ...EMPTY_DELIVERY, ...(state ?? {}) };
-  if (!state || state.logHead !== logHead(c)) {
+    state && state.logHead === firstMessageKey(c) ? { ...state } : { ...EMPTY_DELIVERY, ...(state ?? {}) };
+  if (!state || state.logHead !== firstMessageKey(c)) {
     base.upTo = 0;
     base.extra = [];
   }
@@ -92,7 +92,7 @@ export function advanceDelivery(
     extra: [...extra].filter((n) => n > upTo).sort((a, b) => a - b),
     ids: [...ids].slice(-500),
     lastTime,
-    logHead: logHead(c),
+    logHead: firstMessageKey(c),
     stamp: stillPending.length === 0 ? stamp : '',
   };
 }

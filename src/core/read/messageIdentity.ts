@@ -7,15 +7,7 @@
 import { guardBodyText } from '../formats/transcript';
 import { unescapeUnmarked } from '../common/text';
 import { isValidInstanceId } from '../common/names';
-
-export function fnv(text: string, seed = 0x811c9dc5): number {
-  let h = seed;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+import { fnv } from '../common/fnv';
 
 const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 

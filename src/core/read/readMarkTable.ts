@@ -14,10 +14,10 @@
  */
 import * as fs from 'fs';
 import { endianness } from 'os';
-import { fileTail, openIfExists, readRange, writeCacheFile } from '../disk/fsutil';
+import { fileHead, fileTail, openIfExists, readRange, writeCacheFile } from '../disk/fsutil';
+import { fnv } from '../common/fnv';
 import { Layout } from '../disk/layout';
 import { MarkedNumbers, parseReadMarks, ReadMarks } from '../formats/readMarks';
-import { fnv } from './messageIdentity';
 
 const VERSION = 1;
 /** A table is worth writing once this many bytes were parsed beyond the one on disk. */
@@ -61,7 +61,7 @@ export function readMarksOf(layout: Layout, instance: string): ReadMarks {
       parseReadMarks(bytes.subarray(0, lineEnd).toString('utf8'), known.marks);
       known.size += lineEnd;
       known.tail = fileTail(fd, known.size);
-      known.head = headOf(fd, known.size);
+      known.head = fileHead(fd, known.size);
     }
     remembered.set(file, known);
     if (lineEnd === bytes.length) return known.marks;
@@ -94,13 +94,8 @@ function stillCovers(fd: number, known: Covered, st: fs.Stats): boolean {
     known.ino === st.ino &&
     st.size >= known.size &&
     fileTail(fd, known.size) === known.tail &&
-    headOf(fd, known.size) === known.head
+    fileHead(fd, known.size) === known.head
   );
-}
-
-/** A digest of the first bytes covered: a file rewritten from the top with the same tail is not the one covered. */
-function headOf(fd: number, size: number): string {
-  return fnv(readRange(fd, 0, Math.min(size, 4096)).toString('latin1')).toString(16);
 }
 
 function empty(tableFile: string, ino: number): Remembered {

@@ -79,11 +79,11 @@ export class ReadState {
 
   /** Whether a transcript block in this source can ever say a message is read (so its blocks need looking at). */
   mayReadThrough(sourceKey: string): boolean {
-    const source = this.store.sourceKind(sourceKey);
+    const source = this.sourceInfo(sourceKey);
     if (!source) return false;
     if (source.kind === 'inbox') return source.name === this.instance;
     if (source.kind === 'bashDm') return true;
-    return source.kind === 'room' && this.positions.has(`chatroom:${source.name}`);
+    return source.kind === 'room' && this.positions.has(source.positionKey!);
   }
 
   refSaysRead(ref: TranscriptRef): boolean {

@@ -7,11 +7,11 @@
  */
 import * as fs from 'fs';
 import { Layout } from '../disk/layout';
-import { fileTail, lstatIfExists, openIfExists, readRange } from '../disk/fsutil';
+import { fileHead, fileTail, lstatIfExists, openIfExists, readRange } from '../disk/fsutil';
 import { countLines, decodeLines, totalLines } from '../disk/lines';
 import { attachBlock, BlockMatcher } from '../read/blockMatching';
 import { continueLogMessage, orphanLogLine, readLogLine } from '../read/logMessages';
-import { fnv, PlacedMessage } from '../read/messageIdentity';
+import { PlacedMessage } from '../read/messageIdentity';
 import { ByTime } from '../read/messagesByTime';
 import { bareNameRule, readStatusEntries } from '../read/rooms';
 import { readSourceText, SourceBlock, StampedSource, stampSources } from '../read/sources';
@@ -67,7 +67,7 @@ export function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[]
       // Replaced, or edited in place (same size, new time), or its first bytes changed: not growth.
       if (h.log.size >= 0) {
         if (st.ino !== h.log.ino || (logSize === baseSize && st.mtimeMs !== h.log.mtimeMs)) return null;
-        if (logHead(fd, h.log.size) !== h.log.head) return null;
+        if (fileHead(fd, h.log.size) !== h.log.head) return null;
       }
       if (baseSize > 0 && fileTail(fd, baseSize) !== h.log.tail) return null;
       if (logSize > baseSize) {
@@ -263,11 +263,6 @@ function sharesIdHarmlessly(base: CachedCorpus, m: DeltaMessage): boolean {
   if (m.number === null || /^\d+$/.test(m.id)) return false;
   const first = base.find(m.id);
   return first >= 0 && first < base.baseCount && base.number(first) !== null;
-}
-
-/** A digest of the log's first bytes, up to 64 KiB of the `size` it had (see LogState.head). */
-export function logHead(fd: number, size: number): string {
-  return fnv(readRange(fd, 0, Math.min(size, 64 * 1024)).toString('latin1')).toString(16);
 }
 
 function currentSize(file: string): number {

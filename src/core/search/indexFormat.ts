@@ -35,7 +35,7 @@
  *   tagRows         per text tag (textTags: an instance named by an
  *                   @-mention, @all, alert), the rows carrying it, ascending
  */
-import { fnv } from '../read/messageIdentity';
+import { fnv } from '../common/fnv';
 import { fileTail } from '../disk/fsutil';
 import { StoredMessage } from '../read/storedMessage';
 import { TranscriptBlock } from '../formats/transcript';

@@ -491,6 +491,11 @@ export class CachedCorpus implements SearchCorpus {
     return ((this.m(i, 2) + 1) * n + (this.m(i, 4) + 1)) * n + (this.m(i, 5) + 1);
   }
 
+  /** Every addressKey is below this. */
+  get addressKeyLimit(): number {
+    return (this.header.strings.length + 1) ** 3;
+  }
+
   from(i: number): string {
     return this.d(i)?.from ?? this.string(this.m(i, 2)) ?? '';
   }

@@ -43,13 +43,13 @@
 import * as fs from 'fs';
 import { Message } from '../common/messageTypes';
 import { Layout } from '../disk/layout';
-import { fileTail, openIfExists, readRange } from '../disk/fsutil';
+import { fileHead, fileTail, openIfExists, readRange } from '../disk/fsutil';
 import { DirectoryStore } from '../read/store';
 import { StampedSource, stampSources } from '../read/sources';
 import { searchIndexFor } from './memoryIndex';
 import { checkQuery, runSearch, SearchOptions } from './searchEngine';
 import { LogState, sameStamp } from './indexFormat';
-import { computeDelta, logHead } from './indexDelta';
+import { computeDelta } from './indexDelta';
 import { loadRestamped } from './restampedFiles';
 import { buildIndex } from './indexBuilder';
 import { CachedCorpus, openCache, openCacheFile } from './indexReader';
@@ -226,7 +226,7 @@ function readLogState(layout: Layout): LogState | null {
     return {
       ino: st.ino,
       mtimeMs: st.mtimeMs,
-      head: logHead(fd, size),
+      head: fileHead(fd, size),
       size,
       tail: fileTail(fd, size),
       lines: 0,

@@ -100,16 +100,16 @@ export function summaryUnreadRows(
   const id = () => c.id(row);
   const unmarked: number[] = [];
   // Sender, room and recipient take few values together: `shown` is asked once for each.
-  const shownByAddress = new Map<number, boolean>();
+  const shownByAddress = new AddressMemo(c.addressKeyLimit);
   for (row = 0; row < c.count; row++) {
     const address = c.addressKey(row);
-    let visible = address < 0 ? undefined : shownByAddress.get(address);
+    let visible = shownByAddress.get(address);
     if (visible === undefined) {
       facts.from = c.from(row);
       facts.room = c.room(row);
       facts.to = c.to(row);
       visible = facts.from !== me && shown(facts);
-      if (address >= 0) shownByAddress.set(address, visible);
+      shownByAddress.set(address, visible);
     }
     if (!visible) continue;
     const number = c.lastLine(row) === null ? null : c.number(row);
@@ -118,6 +118,30 @@ export function summaryUnreadRows(
   const readByBlock = unmarked.length > 0 ? rowsReadByBlock(layout, c, reads, unmarked) : null;
   return readByBlock === null ? unmarked : unmarked.filter((i) => readByBlock[i] === 0);
 }
+
+/** A yes or no per address key (CachedCorpus.addressKey; -1 is never kept): flat when the keys are few. */
+class AddressMemo {
+  private readonly flat: Int8Array;
+  private readonly rest = new Map<number, boolean>();
+
+  constructor(limit: number) {
+    this.flat = new Int8Array(limit <= FLAT_ADDRESSES ? limit : 0);
+  }
+
+  get(key: number): boolean | undefined {
+    if (key < 0) return undefined;
+    if (key < this.flat.length) return this.flat[key] === 0 ? undefined : this.flat[key] === 1;
+    return this.rest.get(key);
+  }
+
+  set(key: number, value: boolean): void {
+    if (key < 0) return;
+    if (key < this.flat.length) this.flat[key] = value ? 1 : 2;
+    else this.rest.set(key, value);
+  }
+}
+
+const FLAT_ADDRESSES = 1 << 20;
 
 /** Of `rows`, those a transcript block says are read (1), or null when no source can say so. */
 function rowsReadByBlock(layout: Layout, c: CachedCorpus, reads: ReadState, rows: number[]): Uint8Array | null {
