@@ -34,7 +34,7 @@ import type { MessageStore, ReadView } from './read/messageStore';
 import { watchDirectory } from './disk/directoryWatch';
 import { runSearch, runSearchFirst, SearchOptions } from './search/searchEngine';
 import { searchIndexFor } from './search/memoryIndex';
-import { CachedCorpus } from './search/indexReader';
+import { CachedCorpus, openCache } from './search/indexReader';
 import { saveReadMarkTables } from './read/readMarkTable';
 import { saveRestamped } from './search/restampedFiles';
 import { advanceSummary, BuiltSummary, buildSummary, openSummary } from './search/persistedIndex';
@@ -1550,9 +1550,19 @@ export class Coordination {
     return found ? { ...found, seq: 0, refs: [] } : this.requireMessage(ref);
   }
 
+  /** A new id no message of the summary's base has (its sorted id column: a few small reads). */
+  private unusedMessageId(): string {
+    const summary = openCache(this.layout);
+    try {
+      return newMessageId((id) => summary?.hasId(id) ?? false);
+    } finally {
+      summary?.close();
+    }
+  }
+
   protected async writeMessage(input: OutgoingMessage): Promise<Message> {
     const time = this.timestamp();
-    const id = newMessageId();
+    const id = this.unusedMessageId();
     // Object.assign, not a spread with fields after it (V8's slow path: several us each).
     const line = formatLogLine(Object.assign({}, input, { time }));
     const action = input.replyTo !== null ? 'REPLY_MESSAGE' : input.dm ? 'SEND_DM' : 'SEND_MESSAGE';

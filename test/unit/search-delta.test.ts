@@ -155,4 +155,24 @@ describe('persisted search index: deltas after writes', function () {
       assert.ok(fs.existsSync(searchCachePath(dir)));
     });
   });
+
+  it('a send never takes an id a message of the summary has (8 hex digits repeat at a million messages)', async () => {
+    const dir = path.join(tempDir('coord-delta-'), 'coordination');
+    await generate(dir, 300);
+    assert.ok(buildSearchCache(dir));
+    const c = openCoordination({ dir, instance: 'instance-1' });
+    const taken = c.messages().find((m) => /^[0-9a-f]{8}$/.test(m.id))!.id;
+    // Math.random's first draw is the taken id, the second a fresh one.
+    const draws = [parseInt(taken, 16) / 2 ** 32, 0x0badcafe / 2 ** 32];
+    const random = Math.random;
+    Math.random = () => draws.shift() ?? random();
+    let sent;
+    try {
+      sent = await c.send('#general', 'an id of its own');
+    } finally {
+      Math.random = random;
+    }
+    assert.strictEqual(sent.id, '0badcafe');
+    assert.strictEqual(draws.length, 0);
+  });
 });

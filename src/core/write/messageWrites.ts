@@ -24,14 +24,25 @@ export interface OutgoingMessage {
 }
 
 /**
- * An 8-hex id like the older tools' (uuid4()[:8]). Math.random is enough for
- * a display id and spares every CLI start the cost of loading node:crypto.
+ * An 8-hex id like the older tools' (uuid4()[:8]), not one `taken` says a
+ * message has: at a million messages a random id repeats one about every
+ * 4,300 sends, and `reply <id>` would then find the older message. Math.random
+ * is enough for a display id and spares every CLI start the cost of loading
+ * node:crypto.
  */
-export function newMessageId(): string {
-  return Math.floor(Math.random() * 0x100000000)
-    .toString(16)
-    .padStart(8, '0');
+export function newMessageId(taken: (id: string) => boolean = () => false, random = Math.random): string {
+  let id = '';
+  for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
+    id = Math.floor(random() * 0x100000000)
+      .toString(16)
+      .padStart(8, '0');
+    if (!taken(id)) return id;
+  }
+  return id;
 }
+
+/** Draws before an id is used even if taken (each draw is taken with odds of n / 2^32). */
+const ID_ATTEMPTS = 8;
 
 /** The log's count before a write appends to it (the caller holds the lock). */
 export function scanBeforeAppend(layout: Layout): LogScan {
