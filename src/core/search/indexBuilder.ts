@@ -59,8 +59,6 @@ export function buildIndex(
   }
 }
 
-const NO_TAGS: string[] = [];
-
 function scanAndWrite(layout: Layout, fd: number, log: LogState, sources: StampedSource[], texts: TextSink): void {
   const isRoomName = bareNameRule(layout, readStatusEntries(layout));
   const messages = readLog(layout, isRoomName, texts);
@@ -130,7 +128,7 @@ function scanAndWrite(layout: Layout, fd: number, log: LogState, sources: Stampe
         replyTo,
         parent: parentOf(replyTo),
         refs: refList,
-        tags: messages.tags.get(m) ?? NO_TAGS,
+        tags: messages.tags.of(m),
       };
     } else {
       const refList: Array<{ source: string; lastLine: number }> = [];
@@ -280,6 +278,45 @@ function inProcess(fd: number): TextSink {
 
 // ------------------------------------------------------------------ the log
 
+/**
+ * Tags of messages added in order, as (message, interned tag) pairs in typed
+ * arrays; read back in the same order.
+ */
+class TagList {
+  private owners = new Int32Array(1024);
+  private ids = new Int32Array(1024);
+  private length = 0;
+  private readonly names: string[] = [];
+  private readonly idOf = new Map<string, number>();
+  private next = 0;
+
+  add(message: number, tags: string[]): void {
+    for (const tag of tags) {
+      if (this.length === this.owners.length) {
+        this.owners = grown(this.owners);
+        this.ids = grown(this.ids);
+      }
+      let id = this.idOf.get(tag);
+      if (id === undefined) {
+        id = this.names.length;
+        this.names.push(detachedString(tag));
+        this.idOf.set(tag, id);
+      }
+      this.owners[this.length] = message;
+      this.ids[this.length++] = id;
+    }
+  }
+
+  /** The tags of `message`; messages must be asked for in ascending order. */
+  of(message: number): string[] {
+    while (this.next < this.length && this.owners[this.next] < message) this.next++;
+    const out: string[] = [];
+    for (; this.next < this.length && this.owners[this.next] === message; this.next++)
+      out.push(this.names[this.ids[this.next]]);
+    return out;
+  }
+}
+
 /** Log messages as columns; strings (sender, target, room, recipient) interned. */
 class LogMessages {
   count = 0;
@@ -297,8 +334,8 @@ class LogMessages {
   id: Uint32Array;
   oddIds = new Map<number, string>();
   replies = new Map<number, number | string>();
-  /** The textTags of each message that has any. */
-  tags = new Map<number, string[]>();
+  /** The textTags of the messages that have any, in message order (a fifth of them, at most a few each). */
+  readonly tags = new TagList();
   /** Where each text starts in `text` (UTF-8), and a hash of each message's shape (see shapeHash). */
   textStart: Float64Array;
   shape: Uint32Array;
@@ -510,8 +547,7 @@ function readLog(layout: Layout, isRoomName: (name: string) => boolean, texts: T
   /** A message whose lines were all read. */
   const finish = (c: number, m: LogMessageFields) => {
     messages.setText(c, m.text);
-    const tags = textTags(m.text);
-    if (tags.length > 0) messages.tags.set(c, tags);
+    messages.tags.add(c, textTags(m.text));
     texts.add({ text: m.text, from: m.from, room: m.room ?? '' });
   };
   const addLine = (line: string) => {
