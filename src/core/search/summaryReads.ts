@@ -90,6 +90,8 @@ export function summaryUnreadRows(
   c: CachedCorpus,
   me: string,
   shown: (m: UnreadFacts) => boolean,
+  /** Only the rows flagged 1 here are looked at (all when absent). */
+  among?: Uint8Array,
 ): number[] {
   const reads = new ReadState({ layout, sourceKind: sourceFromKey }, me);
   // A mark at least as new as the base's newest message covers any base row without reading its time.
@@ -100,6 +102,7 @@ export function summaryUnreadRows(
   const id = () => c.id(row);
   const unmarked: number[] = [];
   for (row = 0; row < c.count; row++) {
+    if (among !== undefined && among[row] !== 1) continue;
     facts.from = c.from(row);
     if (facts.from === me) continue;
     facts.room = c.room(row);
