@@ -208,25 +208,25 @@ export class SummaryView {
     const c = this.corpus;
     const tagged = this.textFlags(TAG_NEEDLES);
     const addressed = this.addressedFlags(me, human);
-    const listed = new Uint8Array(c.count);
-    const rows: number[] = [];
+    // 1: listed (from others); 2: mine that may answer one. Read back in order: no sort, no set.
+    const kept = new Uint8Array(c.count);
     const askers = new Set<string>();
+    const direct = `@${me}`;
     for (let i = 0; i < c.count; i++) {
       if ((tagged[i] !== 1 && addressed[i] !== 1) || c.from(i) === me) continue;
-      rows.push(i);
-      listed[i] = 1;
-      if (c.target(i) === `@${me}`) askers.add(c.from(i));
+      kept[i] = 1;
+      if (c.target(i) === direct) askers.add(c.from(i));
     }
     for (let i = 0; i < c.count; i++) {
       if (c.from(i) !== me) continue;
       const parent = c.parent(i);
       const target = c.target(i);
-      if ((parent >= 0 && listed[parent] === 1) || (target.startsWith('@') && askers.has(target.slice(1))))
-        rows.push(i);
+      if ((parent >= 0 && kept[parent] === 1) || (target.startsWith('@') && askers.has(target.slice(1)))) kept[i] = 2;
     }
     // Tens of thousands at a million messages: each is built when the rule asks for it, and only those
     // its answer keeps outlive it. The rule asks of a message it was just handed, so its row is remembered.
-    const sorted = [...new Set(rows)].sort((a, b) => a - b);
+    const sorted: number[] = [];
+    for (let i = 0; i < c.count; i++) if (kept[i] !== 0) sorted.push(i);
     const row = new WeakMap<Message, number>();
     const messages: MessageList = {
       length: sorted.length,
