@@ -123,16 +123,19 @@ export class CachedCorpus implements SearchCorpus {
   /**
    * Meta word k of base row i, read through a window of rows: a few rows
    * around i for a lookup, growing (to WINDOW_ROWS) while rows are read in
-   * order, so a pass over a million rows holds two megabytes, not the section.
+   * order, either way, so a pass over a million rows holds two megabytes,
+   * not the section.
    */
   private m(i: number, k: number): number {
     if (this.meta) return this.meta[i * META + k];
     const from = this.windowFrom;
     const rows = this.window.length / META;
     if (i < from || i >= from + rows) {
-      const onward = i >= from + rows && i < from + rows + this.windowSize * 4;
-      this.windowSize = onward ? Math.min(WINDOW_ROWS, this.windowSize * 4) : 16;
-      const start = i - (i % this.windowSize);
+      const near = this.windowSize * 4;
+      const onward = i >= from + rows && i < from + rows + near;
+      const back = i < from && i >= from - near;
+      this.windowSize = onward || back ? Math.min(WINDOW_ROWS, this.windowSize * 4) : 16;
+      const start = back ? Math.max(0, i + 1 - this.windowSize) : i - (i % this.windowSize);
       const end = Math.min(this.baseCount, start + this.windowSize);
       const bytes = this.section('meta', start * META * 4, end * META * 4);
       this.window = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
