@@ -444,6 +444,12 @@ describe('latest action of each id, kept between reads', () => {
     fs.appendFileSync(file, next.slice(30) + 'spilled continuation\n');
     assert.deepStrictEqual(activity.latest(), full(file));
     assert.strictEqual(activity.latest().get('instance-2'), '2030-01-01 00:00:03');
+    // Megabytes of lines, one longer than the chunks the log is read in.
+    const many = Array.from({ length: 20000 }, (_, k) =>
+      line(`2031-01-01 00:00:${String(k % 60).padStart(2, '0')}`, `agent-${k % 50}`),
+    );
+    fs.appendFileSync(file, many.join('') + line('2031-02-02 00:00:00', `long-${'x'.repeat(1_500_000)}`));
+    assert.deepStrictEqual(activity.latest(), full(file));
     // Rewritten shorter, then with other bytes at the same length: read again from the start.
     fs.writeFileSync(file, line('2029-01-01 00:00:00', 'instance-1'));
     assert.deepStrictEqual(activity.latest(), full(file));

@@ -10,6 +10,7 @@ import { latestActivity } from '../attention/stuckAgents';
 import { parseActionLog } from './actionLog';
 
 const NEWLINE = 0x0a;
+const CHUNK = 1 << 20;
 
 export class ActionLogActivity {
   /** What the lines before `size` (a line end) said, and the bytes before it (to see the file only grew). */
@@ -28,13 +29,25 @@ export class ActionLogActivity {
       const st = fs.fstatSync(fd);
       const old = this.kept;
       const grown = old !== null && old.ino === st.ino && st.size >= old.size && fileTail(fd, old.size) === old.tail;
-      const from = grown ? old.size : 0;
-      const bytes = readRange(fd, from, st.size);
-      // Whole lines are kept; a line still being written is read again next time.
-      const end = bytes.lastIndexOf(NEWLINE) + 1;
-      const whole = actionTimes(bytes.toString('utf8', 0, end), grown ? old.latest : new Map());
-      this.kept = { ino: st.ino, size: from + end, tail: fileTail(fd, from + end), latest: whole };
-      return end === bytes.length ? new Map(whole) : actionTimes(bytes.toString('utf8', end), whole);
+      let at = grown ? old.size : 0;
+      let latest = grown ? old.latest : new Map<string, string>();
+      // Whole lines a megabyte at a time (the first read of a large log holds no more); a line still being
+      // written is read again next time.
+      for (let chunk = CHUNK; at < st.size;) {
+        const bytes = readRange(fd, at, Math.min(st.size, at + chunk));
+        const end = bytes.lastIndexOf(NEWLINE) + 1;
+        if (end === 0) {
+          if (at + bytes.length >= st.size) break;
+          chunk *= 2;
+          continue;
+        }
+        latest = actionTimes(bytes.toString('utf8', 0, end), latest);
+        at += end;
+        chunk = CHUNK;
+      }
+      this.kept = { ino: st.ino, size: at, tail: fileTail(fd, at), latest };
+      const rest = readRange(fd, at, st.size);
+      return rest.length === 0 ? new Map(latest) : actionTimes(rest.toString('utf8'), latest);
     } finally {
       fs.closeSync(fd);
     }
