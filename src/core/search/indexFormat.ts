@@ -258,8 +258,14 @@ export function decodedTimeMillis(value: number): number {
   if (value < 0) return NaN;
   const day = Math.floor(value / 1e6);
   const t = value - day * 1e6;
-  const [y, mo, d] = [Math.floor(day / 1e4), Math.floor(day / 100) % 100, day % 100];
-  return localMillis(y, mo, d, Math.floor(t / 1e4), Math.floor(t / 100) % 100, t % 100);
+  return localMillis(
+    Math.floor(day / 1e4),
+    Math.floor(day / 100) % 100,
+    day % 100,
+    Math.floor(t / 1e4),
+    Math.floor(t / 100) % 100,
+    t % 100,
+  );
 }
 
 /**
