@@ -162,6 +162,8 @@ exports.run = async function run() {
     out.rssMB = mem.rss / 1048576;
     out.heapUsedMB = mem.heapUsed / 1048576;
     out.peakRssMB = process.resourceUsage().maxRSS / 1024;
+    // COORD_BENCH_HEAP=FILE: a heap snapshot of the extension host as measured, to see what holds the memory.
+    if (process.env.COORD_BENCH_HEAP) require('v8').writeHeapSnapshot(process.env.COORD_BENCH_HEAP);
     out.statusText = api.statusBar.item.text;
   } catch (error) {
     out.error = String(error && error.stack || error);
@@ -182,9 +184,6 @@ exports.run = async function run() {
   while (!fs.existsSync(done) && Date.now() < end) await sleep(100);
   // The peak over the whole session: each write above recomputed the counts and the Needs You queue.
   const peakRssMB = process.resourceUsage().maxRSS / 1024;
-  // COORD_BENCH_HEAP=FILE: a heap snapshot of the extension host at the end, to see what holds the memory
-  // (taken after the peak is read: writing it costs memory of its own).
-  if (process.env.COORD_BENCH_HEAP) require('v8').writeHeapSnapshot(process.env.COORD_BENCH_HEAP);
   fs.writeFileSync(done + '.events', JSON.stringify({ watcher, changed, peakRssMB }));
 };
 `;
