@@ -182,7 +182,9 @@ exports.run = async function run() {
   const done = process.env.COORD_BENCH_DONE;
   const end = Date.now() + 900000;
   while (!fs.existsSync(done) && Date.now() < end) await sleep(100);
-  fs.writeFileSync(done + '.events', JSON.stringify({ watcher, changed }));
+  // The peak over the whole session: each write above recomputed the counts and the Needs You queue.
+  const peakRssMB = process.resourceUsage().maxRSS / 1024;
+  fs.writeFileSync(done + '.events', JSON.stringify({ watcher, changed, peakRssMB }));
 };
 `;
 
@@ -401,6 +403,12 @@ export async function benchExtension({
     let breakdown = null;
     if (existsSync(eventsFile)) {
       const ev = JSON.parse(readFileSync(eventsFile, 'utf8'));
+      if (ev.peakRssMB > m.peakRssMB) {
+        log(
+          `(extension host peak RSS at ${label}: ${Math.round(m.peakRssMB)} MB when loaded, ${Math.round(ev.peakRssMB)} MB by the end of the status bar writes)`,
+        );
+        m.peakRssMB = ev.peakRssMB;
+      }
       const parts = wall
         .map(([w0, w1]) => {
           const fired = ev.watcher.find((t) => t >= w0);

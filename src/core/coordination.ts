@@ -22,6 +22,7 @@ import { assertCoordinationDir, resolveDirectory } from './disk/directory';
 import { readTextIfExists, writeAtomic } from './disk/fsutil';
 import { Layout } from './disk/layout';
 import { ActionEntry, lastActions, parseActionLog } from './formats/actionLog';
+import { ActionLogActivity } from './formats/actionActivity';
 import { ChatroomStatusEntry } from './formats/chatroomStatus';
 import { formatLogLine } from './formats/messagesLog';
 import { formatInstanceStatusFile, upsertStatusTxt } from './formats/statuses';
@@ -208,6 +209,7 @@ export class Coordination {
   private ackRecords: AckRecord[] = [];
   private humanEntries: HumanEntry[] = [];
   private activityCache: { stamp: string; map: Map<string, string> } | null = null;
+  private actionActivity: ActionLogActivity;
   private viewCache: {
     version: number;
     all: StoredMessage[];
@@ -227,6 +229,7 @@ export class Coordination {
     private readonly follow?: { onStoreLoad?: (ms: number) => void },
   ) {
     this.layout = new Layout(dir);
+    this.actionActivity = new ActionLogActivity(this.layout.actionLog);
     this.store = new DirectoryStore(dir);
     this.reader = reader ?? this.store;
     this.writes = new WriteSession(
@@ -1363,7 +1366,7 @@ export class Coordination {
     const stamp = `${this.version};${fileStamp(this.layout.actionLog)}`;
     if (this.activityCache?.stamp === stamp) return this.activityCache.map;
     const latest = latestActivity([
-      ...this.actionLog().map((a) => ({ id: a.instance, time: a.time })),
+      ...[...this.actionActivity.latest()].map(([id, time]) => ({ id, time })),
       ...senders,
       ...Object.entries(this.statuses()).map(([id, st]) => ({ id, time: st.updated })),
     ]);

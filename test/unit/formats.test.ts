@@ -1,5 +1,6 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { SAMPLE_DIR } from '../support/helpers';
 import { formatLogLine, parseLogLine } from '../../src/core/formats/messagesLog';
@@ -26,6 +27,8 @@ import {
   upsertPosition,
 } from '../../src/core/formats/readMarks';
 import { formatActionLine, parseActionLog } from '../../src/core/formats/actionLog';
+import { ActionLogActivity } from '../../src/core/formats/actionActivity';
+import { latestActivity } from '../../src/core/attention/stuckAgents';
 import { formatPythonDmLine, parsePythonDm } from '../../src/core/formats/pythonDm';
 
 const sample = (rel: string) => fs.readFileSync(path.join(SAMPLE_DIR, rel), 'utf8');
@@ -417,6 +420,41 @@ describe('action log', () => {
       action: 'UPDATE_STATUS',
       details: 'a b',
     });
+  });
+});
+
+describe('latest action of each id, kept between reads', () => {
+  const full = (file: string) =>
+    latestActivity(parseActionLog(fs.readFileSync(file, 'utf8')).map((a) => ({ id: a.instance, time: a.time })));
+  const line = (time: string, who: string) =>
+    formatActionLine({ time, instance: who, action: 'SEND_MESSAGE', details: 'x' });
+
+  it('equals a parse of the whole log after appends, a line being written, and a rewrite', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'coord-actions-')), 'action-log.txt');
+    const activity = new ActionLogActivity(file);
+    assert.deepStrictEqual(activity.latest(), new Map());
+    fs.writeFileSync(file, sample('data/action-log.txt'));
+    assert.deepStrictEqual(activity.latest(), full(file));
+    fs.appendFileSync(file, line('2030-01-01 00:00:01', 'instance-1') + line('2030-01-01 00:00:02', 'late-one'));
+    assert.deepStrictEqual(activity.latest(), full(file));
+    // Half a line: read as it is now, and again once it is whole.
+    const next = line('2030-01-01 00:00:03', 'instance-2');
+    fs.appendFileSync(file, next.slice(0, 30));
+    assert.deepStrictEqual(activity.latest(), full(file));
+    fs.appendFileSync(file, next.slice(30) + 'spilled continuation\n');
+    assert.deepStrictEqual(activity.latest(), full(file));
+    assert.strictEqual(activity.latest().get('instance-2'), '2030-01-01 00:00:03');
+    // Megabytes of lines, one longer than the chunks the log is read in.
+    const many = Array.from({ length: 20000 }, (_, k) =>
+      line(`2031-01-01 00:00:${String(k % 60).padStart(2, '0')}`, `agent-${k % 50}`),
+    );
+    fs.appendFileSync(file, many.join('') + line('2031-02-02 00:00:00', `long-${'x'.repeat(1_500_000)}`));
+    assert.deepStrictEqual(activity.latest(), full(file));
+    // Rewritten shorter, then with other bytes at the same length: read again from the start.
+    fs.writeFileSync(file, line('2029-01-01 00:00:00', 'instance-1'));
+    assert.deepStrictEqual(activity.latest(), full(file));
+    fs.writeFileSync(file, line('2029-01-01 00:00:00', 'instance-9'));
+    assert.deepStrictEqual(activity.latest(), full(file));
   });
 });
 

@@ -24,6 +24,7 @@ import { searchIndexFor } from '../../src/core/search/memoryIndex';
 import { fieldTerms } from '../../src/core/search/ranking';
 import { runSearch } from '../../src/core/search/searchEngine';
 import { TermCounter } from '../../src/core/search/termCounter';
+import { timestampToMillis } from '../../src/core/common/time';
 import { copySample, generateDirectory, tempDir } from '../support/helpers';
 
 const LOG: LogState = { size: 1, tail: '', lines: 0, endsCR: false, partial: false, ino: 1, mtimeMs: 1, head: '' };
@@ -62,6 +63,24 @@ function agree(dir: string, label: string): void {
       assert.deepStrictEqual(runSearch(corpus, q, opts), runSearch(index, q, opts), `${label}: ${q}`);
   } finally {
     corpus.close();
+  }
+  readBackwards(dir, store, label);
+}
+
+/** Rows read newest first, all and then every seventh (the summary's read windows go either way), and their times. */
+function readBackwards(dir: string, store: DirectoryStore, label: string): void {
+  const all = store.allMessages();
+  for (const step of [1, 7]) {
+    const corpus = openCacheFile(new Layout(dir).searchIndex)!;
+    try {
+      for (let i = all.length - 1; i >= 0; i -= step) {
+        assert.deepStrictEqual(corpus.message(i), toMessage(all[i]), `${label}: row ${i} read backwards`);
+        const ms = corpus.timeMillis(i);
+        assert.ok(Object.is(ms, timestampToMillis(all[i].time)), `${label}: time of row ${i} in ms`);
+      }
+    } finally {
+      corpus.close();
+    }
   }
 }
 

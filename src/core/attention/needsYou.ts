@@ -59,6 +59,13 @@ export interface NeedsYouInput {
 export interface MessageList {
   readonly length: number;
   at(k: number): Message | undefined;
+  /** Who sent message k, without building it (a list that builds each message when asked gives this). */
+  from?(k: number): string;
+}
+
+/** Who sent message k of `messages`. */
+function senderAt(messages: MessageList, k: number): string {
+  return messages.from ? messages.from(k) : messages.at(k)!.from;
 }
 
 export const QUEUE_ORDER: readonly QueueReason[] = ['urgent', 'ack', 'question', 'direct', 'stuck', 'claim-conflict'];
@@ -143,8 +150,9 @@ function collectQueue(input: NeedsYouInput, add: (place: QueuePlace, entry: () =
   const answered = answeredRefs(input.messages, me);
   const built = (e: QueueEntry) => add(e, () => e);
   for (let k = input.messages.length - 1; k >= 0; k--) {
+    if (senderAt(input.messages, k) === me) continue;
     const m = input.messages.at(k)!;
-    if (m.from === me || !input.visible(m)) continue;
+    if (!input.visible(m)) continue;
     const unread = !input.isRead(m);
     const toMe = addresses(m, me, humans);
     const reasons: QueueReason[] = [];
@@ -199,8 +207,8 @@ function answeredRefs(messages: MessageList, me: string): (m: Message) => boolea
   const repliedTo = new Set<string>();
   const lastToPeer = new Map<string, string>();
   for (let k = 0; k < messages.length; k++) {
+    if (senderAt(messages, k) !== me) continue;
     const r = messages.at(k)!;
-    if (r.from !== me) continue;
     if (r.replyTo !== null) repliedTo.add(String(r.replyTo));
     const peer = recipientOf(r);
     if (peer !== null && (lastToPeer.get(peer) ?? '') < r.time) lastToPeer.set(peer, r.time);

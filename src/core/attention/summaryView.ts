@@ -78,14 +78,27 @@ export class SummaryView {
    * asked for: another identity's (stuck agents) may be most of a million.
    */
   unreadFlags(who: string, key: string, shown: (m: UnreadFacts) => boolean): Uint8Array {
-    return this.memo(`unreadFlags:${who}:${key}`, () => {
-      const flags = new Uint8Array(this.corpus.count);
-      const rows =
+    return this.memo(`unreadFlags:${who}:${key}`, () =>
+      flagsOf(
+        this.corpus.count,
         (this.memos.get(`unread:${who}:${key}`) as number[] | undefined) ??
-        summaryUnreadRows(this.layout, this.corpus, who, shown);
-      for (let k = 0; k < rows.length; k++) flags[rows[k]] = 1;
-      return flags;
-    });
+          summaryUnreadRows(this.layout, this.corpus, who, shown),
+      ),
+    );
+  }
+
+  /**
+   * The unread flags of the rows addressed to `who` (addressedFlags), 0 for
+   * the others: all a rule that asks only of messages addressed to `who`
+   * reads (the stuck agents'), without a pass of the read rule over every row.
+   */
+  private unreadAddressedFlags(who: string, human: boolean, shown: (m: UnreadFacts) => boolean): Uint8Array {
+    return this.memo(`unreadAddressed:${who}:${human}`, () =>
+      flagsOf(
+        this.corpus.count,
+        summaryUnreadRows(this.layout, this.corpus, who, shown, this.addressedFlags(who, human)),
+      ),
+    );
   }
 
   /**
@@ -195,25 +208,25 @@ export class SummaryView {
     const c = this.corpus;
     const tagged = this.textFlags(TAG_NEEDLES);
     const addressed = this.addressedFlags(me, human);
-    const listed = new Uint8Array(c.count);
-    const rows: number[] = [];
+    // 1: listed (from others); 2: mine that may answer one. Read back in order: no sort, no set.
+    const kept = new Uint8Array(c.count);
     const askers = new Set<string>();
+    const direct = `@${me}`;
     for (let i = 0; i < c.count; i++) {
       if ((tagged[i] !== 1 && addressed[i] !== 1) || c.from(i) === me) continue;
-      rows.push(i);
-      listed[i] = 1;
-      if (c.target(i) === `@${me}`) askers.add(c.from(i));
+      kept[i] = 1;
+      if (c.target(i) === direct) askers.add(c.from(i));
     }
     for (let i = 0; i < c.count; i++) {
       if (c.from(i) !== me) continue;
       const parent = c.parent(i);
       const target = c.target(i);
-      if ((parent >= 0 && listed[parent] === 1) || (target.startsWith('@') && askers.has(target.slice(1))))
-        rows.push(i);
+      if ((parent >= 0 && kept[parent] === 1) || (target.startsWith('@') && askers.has(target.slice(1)))) kept[i] = 2;
     }
     // Tens of thousands at a million messages: each is built when the rule asks for it, and only those
     // its answer keeps outlive it. The rule asks of a message it was just handed, so its row is remembered.
-    const sorted = [...new Set(rows)].sort((a, b) => a - b);
+    const sorted: number[] = [];
+    for (let i = 0; i < c.count; i++) if (kept[i] !== 0) sorted.push(i);
     const row = new WeakMap<Message, number>();
     const messages: MessageList = {
       length: sorted.length,
@@ -224,6 +237,7 @@ export class SummaryView {
         row.set(m, i);
         return m;
       },
+      from: (k) => this.corpus.from(sorted[k]),
     };
     // The rule asks whether a message is read only of those I can see: the unread rows the counts use.
     const unread = this.unreadFlags(me, 'visible', (f) => visible(f, me));
@@ -280,8 +294,9 @@ export class SummaryView {
       const last = lastActivity.get(agent);
       const lastMs = last === undefined ? NaN : timestampToMillis(last);
       if (!(Number.isNaN(lastMs) || lastMs <= cutoff)) continue;
-      const addressed = this.addressedFlags(agent, humans.includes(agent));
-      const flags = this.unreadFlags(agent, 'visible', (f) => visible(f, agent));
+      const human = humans.includes(agent);
+      const addressed = this.addressedFlags(agent, human);
+      const flags = this.unreadAddressedFlags(agent, human, (f) => visible(f, agent));
       unread.set(agent, flags);
       yield { agent, addressed, flags };
     }
@@ -328,13 +343,12 @@ export class SummaryView {
       importance: 'normal',
       ackRequired: false,
     };
-    const millis = minuteClock();
     for (const { agent, addressed, flags } of this.idleAgents(agents, humans, lastActivity, cutoff, visible, unread)) {
       let count = 0;
       let first = -1;
       for (let i = 0; i < c.count; i++) {
         if (addressed[i] !== 1 || flags[i] !== 1) continue;
-        const t = millis(c.time(i));
+        const t = c.timeMillis(i);
         if (Number.isNaN(t) || t > cutoff) continue;
         probe.from = c.from(i);
         probe.target = c.target(i);
@@ -367,23 +381,9 @@ export class SummaryView {
   }
 }
 
-/**
- * timestampToMillis() with each minute's start parsed once, for one pass over
- * many rows (not kept: a million messages span hundreds of thousands of
- * minutes): within a minute local time runs evenly (clocks change on the
- * minute), so the seconds add.
- */
-function minuteClock(): (time: string) => number {
-  const minutes = new Map<string, number>();
-  return (time) => {
-    const minute = time.slice(0, 16);
-    let start = minutes.get(minute);
-    if (start === undefined) {
-      start = timestampToMillis(`${minute}:00`);
-      minutes.set(minute, start);
-    }
-    if (Number.isNaN(start) || time.length !== 19) return timestampToMillis(time);
-    const seconds = Number(time.slice(17));
-    return time[16] === ':' && seconds >= 0 && seconds < 60 ? start + seconds * 1000 : timestampToMillis(time);
-  };
+/** Flags by row, 1 for each of `rows`. */
+function flagsOf(count: number, rows: number[]): Uint8Array {
+  const flags = new Uint8Array(count);
+  for (let k = 0; k < rows.length; k++) flags[rows[k]] = 1;
+  return flags;
 }

@@ -21,6 +21,11 @@ export function timestampToMillis(text: string): number {
   const [date, time] = text.split(' ');
   const [y, mo, d] = date.split('-').map(Number);
   const [h, mi, s] = time.split(':').map(Number);
+  return localMillis(y, mo, d, h, mi, s);
+}
+
+/** Milliseconds since the epoch for a local time given by its fields (month 1-12), as a timestamp means it. */
+export function localMillis(y: number, mo: number, d: number, h: number, mi: number, s: number): number {
   return new Date(y, mo - 1, d, h, mi, s).getTime();
 }
 

@@ -39,6 +39,7 @@ import { fnv } from '../common/fnv';
 import { fileTail } from '../disk/fsutil';
 import { StoredMessage } from '../read/storedMessage';
 import { TranscriptBlock } from '../formats/transcript';
+import { localMillis } from '../common/time';
 
 export const MAGIC = 'CSI2';
 export const FORMAT_VERSION = 14;
@@ -250,6 +251,21 @@ export function decodeTime(value: number): string {
   const h = Math.floor(t / 1e4);
   const m = Math.floor(t / 100) % 100;
   return `${lastDayText}${pad2(h)}:${pad2(m)}:${pad2(t % 100)}`;
+}
+
+/** timestampToMillis(decodeTime(value)), without building the string. */
+export function decodedTimeMillis(value: number): number {
+  if (value < 0) return NaN;
+  const day = Math.floor(value / 1e6);
+  const t = value - day * 1e6;
+  return localMillis(
+    Math.floor(day / 1e4),
+    Math.floor(day / 100) % 100,
+    day % 100,
+    Math.floor(t / 1e4),
+    Math.floor(t / 100) % 100,
+    t % 100,
+  );
 }
 
 /**

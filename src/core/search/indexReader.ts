@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import { Message, MessageRef, RawMessage } from '../common/messageTypes';
 import { messageFromStored } from '../formats/attentionTags';
 import { textTags } from '../common/mentions';
+import { timestampToMillis } from '../common/time';
 import { Layout } from '../disk/layout';
 import { readRange, statStamp } from '../disk/fsutil';
 import { lowerBound, markMatchedEntries } from '../common/sortedSearch';
@@ -18,6 +19,7 @@ import { SearchCorpus } from './searchEngine';
 import {
   decodePostings,
   decodeTime,
+  decodedTimeMillis,
   DeltaMessage,
   encodeTime,
   FileState,
@@ -32,11 +34,10 @@ import {
 
 /** Texts are scanned this many bytes at a time (memory stays flat at any size). */
 const TEXT_CHUNK = 8 << 20;
-/** Bytes of texts read at once: at first, and at most (a pass in order grows the window to it). */
-const MIN_TEXT_WINDOW = 4096;
-const MAX_TEXT_WINDOW = 1 << 20;
 /** Meta rows read at once by a pass in order. */
 const WINDOW_ROWS = 1 << 16;
+/** The most of the lower-cased texts read at once for texts read one by one (lowerBytes). */
+const TEXT_WINDOW = 1 << 20;
 
 export function openCache(layout: Layout): CachedCorpus | null {
   return openCacheFile(layout.searchIndex);
@@ -122,16 +123,19 @@ export class CachedCorpus implements SearchCorpus {
   /**
    * Meta word k of base row i, read through a window of rows: a few rows
    * around i for a lookup, growing (to WINDOW_ROWS) while rows are read in
-   * order, so a pass over a million rows holds two megabytes, not the section.
+   * order, either way, so a pass over a million rows holds two megabytes,
+   * not the section.
    */
   private m(i: number, k: number): number {
     if (this.meta) return this.meta[i * META + k];
     const from = this.windowFrom;
     const rows = this.window.length / META;
     if (i < from || i >= from + rows) {
-      const onward = i >= from + rows && i < from + rows + this.windowSize * 4;
-      this.windowSize = onward ? Math.min(WINDOW_ROWS, this.windowSize * 4) : 16;
-      const start = i - (i % this.windowSize);
+      const near = this.windowSize * 4;
+      const onward = i >= from + rows && i < from + rows + near;
+      const back = i < from && i >= from - near;
+      this.windowSize = onward || back ? Math.min(WINDOW_ROWS, this.windowSize * 4) : 16;
+      const start = back ? Math.max(0, i + 1 - this.windowSize) : i - (i % this.windowSize);
       const end = Math.min(this.baseCount, start + this.windowSize);
       const bytes = this.section('meta', start * META * 4, end * META * 4);
       this.window = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
@@ -301,8 +305,10 @@ export class CachedCorpus implements SearchCorpus {
     const lower = needles.map((n) => n.toLowerCase());
     const wanted = lower.map((n) => Buffer.from(n, 'utf8'));
     const overlap = Math.max(0, ...wanted.map((b) => b.length - 1));
+    // One buffer for every chunk: a scan of the base's texts (86 MB at a million) leaves no garbage behind.
+    const buffer = new Uint8Array(Math.min(length, TEXT_CHUNK + overlap));
     for (let from = 0; from < length; from += TEXT_CHUNK) {
-      const raw = this.section('lowerText', from, Math.min(length, from + TEXT_CHUNK + overlap));
+      const raw = this.section('lowerText', from, Math.min(length, from + TEXT_CHUNK + overlap), buffer);
       const chunk = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
       // Matches that start in this chunk; the next chunk repeats the overlap.
       const find = (needle: Buffer) => (offset: number) => {
@@ -376,10 +382,12 @@ export class CachedCorpus implements SearchCorpus {
     }
   }
 
-  private section(name: string, from = 0, to?: number): Uint8Array {
+  /** Bytes [from, to) of a section: into `into` (a view of it is returned) when given, else a new array. */
+  private section(name: string, from = 0, to?: number, into?: Uint8Array): Uint8Array {
     const [offset, length] = this.header.sections[name];
     const end = Math.min(length, to ?? length);
-    const out = new Uint8Array(Math.max(0, end - from));
+    const size = Math.max(0, end - from);
+    const out = into ? into.subarray(0, size) : new Uint8Array(size);
     let done = 0;
     while (done < out.length) {
       const n = fs.readSync(this.fd, out, done, out.length - done, offset + from + done);
@@ -423,9 +431,7 @@ export class CachedCorpus implements SearchCorpus {
     const hit = this.textCache.get(i);
     if (hit !== undefined) return hit;
     const [start, end] = this.span('lowerTextStarts', i);
-    const entry = this.caseEntry(i);
-    const lower = this.lowerTextBytes(start, end - 1);
-    const text = withCase(entry[0] === 0 || entry[0] === 1 ? lower : lower.slice(), entry);
+    const text = withCase(this.lowerBytes(start, end - 1), this.caseEntry(i));
     if (this.textCache.size < 4096) this.textCache.set(i, text);
     return text;
   }
@@ -433,24 +439,27 @@ export class CachedCorpus implements SearchCorpus {
   private textWindow: { from: number; bytes: Uint8Array; size: number } = {
     from: 0,
     bytes: new Uint8Array(0),
-    size: MIN_TEXT_WINDOW,
+    size: 256,
   };
 
   /**
-   * Bytes [start, end) of the lower-cased texts, through a window like the
-   * meta rows' (see m): a pass over many texts in order (check-unread --json
-   * prints 600k) reads a megabyte at a time instead of one read per text.
-   * A view of the window: copy before changing it.
+   * Bytes [start, end) of the lower-cased texts, read through a window that
+   * grows (to TEXT_WINDOW) while texts are read in order, either way: the
+   * tens of thousands of texts a rule reads in a pass cost a read each of
+   * many, not one each. A view into the window: not to be changed.
    */
-  private lowerTextBytes(start: number, end: number): Uint8Array {
+  private lowerBytes(start: number, end: number): Uint8Array {
     const w = this.textWindow;
     const windowEnd = w.from + w.bytes.length;
     if (start < w.from || end > windowEnd) {
-      const onward = start >= windowEnd && start < windowEnd + w.size * 4;
-      w.size = onward ? Math.min(MAX_TEXT_WINDOW, w.size * 4) : MIN_TEXT_WINDOW;
       const length = this.header.sections.lowerText[1];
-      w.bytes = this.section('lowerText', start, Math.min(length, Math.max(end, start + w.size)));
-      w.from = start;
+      const near = w.size * 4;
+      const onward = start >= windowEnd && start < windowEnd + near;
+      const back = end <= w.from && end > w.from - near;
+      w.size = onward || back ? Math.min(TEXT_WINDOW, w.size * 4) : 256;
+      const size = Math.max(w.size, end - start);
+      w.from = back ? Math.max(0, end - size) : start;
+      w.bytes = this.section('lowerText', w.from, Math.min(length, w.from + size));
     }
     return w.bytes.subarray(start - w.from, end - w.from);
   }
@@ -546,6 +555,12 @@ export class CachedCorpus implements SearchCorpus {
 
   time(i: number): string {
     return this.d(i)?.time ?? decodeTime(this.timeValue(i));
+  }
+
+  /** timestampToMillis(time(i)), without building the string for a row of the base. */
+  timeMillis(i: number): number {
+    const dm = this.d(i);
+    return dm ? timestampToMillis(dm.time) : decodedTimeMillis(this.timeValue(i));
   }
 
   /** time(i) > time(j), without building either string when both rows are the base's. */
@@ -713,9 +728,15 @@ function patchCase(bytes: Uint8Array, at: number, entry: Uint8Array, p: number):
   }
 }
 
-/** A text from its lower-cased bytes (a fresh copy, changed in place) and its case entry. */
+/** Where withCase() puts a text's letters back: one text at a time, so one buffer for all. */
+let caseScratch = Buffer.alloc(1024);
+
+/** A text from its lower-cased bytes (left as they are) and its case entry. */
 function withCase(lower: Uint8Array, entry: Uint8Array): string {
   if (entry[0] === 1) return utf8(entry.subarray(1));
-  if (entry[0] !== 0) patchCase(lower, 0, entry, 0);
-  return utf8(lower);
+  if (entry[0] === 0) return utf8(lower);
+  if (caseScratch.length < lower.length) caseScratch = Buffer.alloc(2 * lower.length);
+  caseScratch.set(lower);
+  patchCase(caseScratch, 0, entry, 0);
+  return caseScratch.toString('utf8', 0, lower.length);
 }

@@ -90,6 +90,8 @@ export function summaryUnreadRows(
   c: CachedCorpus,
   me: string,
   shown: (m: UnreadFacts) => boolean,
+  /** Only the rows flagged 1 here are looked at (all when absent). */
+  among?: Uint8Array,
 ): number[] {
   const reads = new ReadState({ layout, sourceKind: sourceFromKey }, me);
   // A mark at least as new as the base's newest message covers any base row without reading its time.
@@ -102,6 +104,7 @@ export function summaryUnreadRows(
   // Sender, room and recipient take few values together: `shown` is asked once for each.
   const shownByAddress = new AddressMemo(c.addressKeyLimit);
   for (row = 0; row < c.count; row++) {
+    if (among !== undefined && among[row] !== 1) continue;
     const address = c.addressKey(row);
     let visible = shownByAddress.get(address);
     if (visible === undefined) {
