@@ -22,7 +22,7 @@ import { assertCoordinationDir, resolveDirectory } from './disk/directory';
 import { readTextIfExists, writeAtomic } from './disk/fsutil';
 import { Layout } from './disk/layout';
 import { ActionEntry, lastActions, parseActionLog } from './formats/actionLog';
-import { ActionLogActivity } from './formats/actionActivity';
+import { ActionLogActivity } from './attention/actionActivity';
 import { ChatroomStatusEntry } from './formats/chatroomStatus';
 import { formatLogLine } from './formats/messagesLog';
 import { formatInstanceStatusFile, upsertStatusTxt } from './formats/statuses';

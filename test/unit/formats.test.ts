@@ -27,7 +27,7 @@ import {
   upsertPosition,
 } from '../../src/core/formats/readMarks';
 import { formatActionLine, parseActionLog } from '../../src/core/formats/actionLog';
-import { ActionLogActivity } from '../../src/core/formats/actionActivity';
+import { ActionLogActivity } from '../../src/core/attention/actionActivity';
 import { latestActivity } from '../../src/core/attention/stuckAgents';
 import { formatPythonDmLine, parsePythonDm } from '../../src/core/formats/pythonDm';
 

@@ -6,8 +6,8 @@
 import * as fs from 'fs';
 import { detachedString } from '../common/text';
 import { fileTail, openIfExists, readRange } from '../disk/fsutil';
-import { latestActivity } from '../attention/stuckAgents';
-import { parseActionLog } from './actionLog';
+import { latestActivity } from './stuckAgents';
+import { parseActionLog } from '../formats/actionLog';
 
 const NEWLINE = 0x0a;
 const CHUNK = 1 << 20;
