@@ -1,5 +1,7 @@
 import * as assert from 'assert';
-import { ALERT_TAG, ALL_TAG, isAlert, mentionsInstance, mentionTags, textTags } from '../../src/core/common/mentions';
+import { ALL_MENTIONED, isAlert, mentionsInstance } from '../../src/core/common/mentions';
+import { decodeAttention } from '../../src/core/formats/attentionTags';
+import { ACK_TAG, ALERT_TAG, mentionTags, textTags, URGENT_TAG } from '../../src/core/search/textTags';
 
 /** The rule as it was first written, a regular expression per instance: the scanner must agree with it. */
 function mentionsByRegex(text: string, instance: string): boolean {
@@ -44,23 +46,40 @@ describe('mentions', () => {
     assert.ok(mentioned > 1000, `the generator reaches mentions (${mentioned})`);
   });
 
-  it('tags each text with exactly the names it mentions, @all and alerts', () => {
-    const texts = randomTexts(20000, [...PIECES, 'urgent', 'system:', 'alerts'], 11);
+  it('tags each text with exactly the names it mentions, @all, alerts and the attention it asks for', () => {
+    const texts = randomTexts(
+      20000,
+      [...PIECES, 'urgent', 'system:', 'alerts', '[urgent] ', '[please ack] ', '[high] '],
+      11,
+    );
+    let urgent = 0;
+    let acks = 0;
     for (const text of texts) {
       const tags = textTags(text);
       assert.strictEqual(new Set(tags).size, tags.length, `no tag twice in ${JSON.stringify(text)}`);
       assert.strictEqual(tags.includes(ALERT_TAG), isAlert(text), `alert tag of ${JSON.stringify(text)}`);
+      const attention = decodeAttention(text);
+      if (attention.importance === 'urgent') urgent++;
+      if (attention.ackRequired) acks++;
+      assert.strictEqual(
+        tags.includes(URGENT_TAG),
+        attention.importance === 'urgent',
+        `urgent: ${JSON.stringify(text)}`,
+      );
+      assert.strictEqual(tags.includes(ACK_TAG), attention.ackRequired, `ack: ${JSON.stringify(text)}`);
       for (const name of NAMES) {
         const byTags = mentionTags(name).some((tag) => tags.includes(tag));
         assert.strictEqual(byTags, mentionsInstance(text, name), `${JSON.stringify(text)} tags ${tags} for ${name}`);
       }
     }
+    assert.ok(urgent > 100 && acks > 100, `the generator reaches attention tags (${urgent}, ${acks})`);
   });
 
   it('keeps only names of an instance id shape as tags', () => {
-    assert.deepStrictEqual(textTags('ping @instance-2, @all and @.hidden @-x'), ['instance-2', ALL_TAG, 'all']);
+    assert.deepStrictEqual(textTags('ping @instance-2, @all and @.hidden @-x'), ['instance-2', ALL_MENTIONED, 'all']);
     assert.deepStrictEqual(textTags('@a.b.c'), ['a', 'a.b', 'a.b.c']);
     assert.deepStrictEqual(textTags('URGENT: nobody'), [ALERT_TAG]);
     assert.deepStrictEqual(textTags('mail me at x@example.com'), []);
+    assert.deepStrictEqual(textTags('[Urgent] [please ack] freeze'), [ALERT_TAG, URGENT_TAG, ACK_TAG]);
   });
 });

@@ -7,7 +7,7 @@
  * The attention answers (Needs you, acks, stuck agents) run the same pure
  * rules as a loaded store (needsYou.ts, ackLedger.ts, stuckAgents.ts) over
  * the few rows that can matter to them, found from the summary's columns and
- * a scan of its texts: every row a rule could keep is among them, in the
+ * text tags (search/textTags.ts): every row a rule could keep is among them, in the
  * store's order, so the rules return what they return over every message.
  */
 import type { Message } from '../common/messageTypes';
@@ -17,7 +17,7 @@ import { timestampToMillis } from '../common/time';
 import { CachedCorpus } from '../search/indexReader';
 import { summaryUnreadRows, UnreadFacts } from '../search/summaryReads';
 import { addresses } from './addressing';
-import { mentionTags } from '../common/mentions';
+import { ACK_TAG, mentionTags, URGENT_TAG } from '../search/textTags';
 import { hasInstanceShape } from '../common/names';
 import { HUMAN_ALIAS } from '../formats/humansFile';
 import type { MessageList } from './needsYou';
@@ -31,9 +31,6 @@ export interface StuckInput {
   isRead: (m: Message, who: string) => boolean;
   visibleTo: (m: Message, who: string) => boolean;
 }
-
-/** Texts whose stored tags can make a message urgent or ask for an ack (attentionTags.ts), lower-cased. */
-const TAG_NEEDLES = ['[urgent] ', '[please ack] '];
 
 export class SummaryView {
   private readonly memos = new Map<string, unknown>();
@@ -99,6 +96,15 @@ export class SummaryView {
         summaryUnreadRows(this.layout, this.corpus, who, shown, this.addressedFlags(who, human)),
       ),
     );
+  }
+
+  /** Rows whose text carries one of `tags` (search/textTags.ts): the summary lists the base's. */
+  private tagFlags(tags: string[]): Uint8Array {
+    return this.memo(`tags:${tags.join(' ')}`, () => {
+      const flags = new Uint8Array(this.corpus.count);
+      this.corpus.markTagged(tags, flags);
+      return flags;
+    });
   }
 
   /**
@@ -171,11 +177,7 @@ export class SummaryView {
   /** Rows whose text mentions `id` (or @all, or the humans' alias): by the summary's tags, else a scan. */
   private mentionFlags(id: string, human: boolean): Uint8Array {
     const names = human ? [id, HUMAN_ALIAS] : [id];
-    if (names.every(hasInstanceShape)) {
-      const flags = new Uint8Array(this.corpus.count);
-      this.corpus.markTagged(names.flatMap(mentionTags), flags);
-      return flags;
-    }
+    if (names.every(hasInstanceShape)) return this.tagFlags(names.flatMap(mentionTags)).slice();
     return this.textFlags(names.map((name) => `@${name}`).concat('@all')).slice();
   }
 
@@ -206,7 +208,7 @@ export class SummaryView {
     visible: RowVisibility,
   ): { messages: MessageList; isRead: (m: Message) => boolean; visible: (m: Message) => boolean } {
     const c = this.corpus;
-    const tagged = this.textFlags(TAG_NEEDLES);
+    const tagged = this.tagFlags([URGENT_TAG, ACK_TAG]);
     const addressed = this.addressedFlags(me, human);
     // 1: listed (from others); 2: mine that may answer one. Read back in order: no sort, no set.
     const kept = new Uint8Array(c.count);
@@ -250,7 +252,7 @@ export class SummaryView {
 
   /** The messages that may ask for an ack (ackReport() keeps only those), and whether `me` sees each. */
   ackInput(me: string, visible: RowVisibility): { messages: Message[]; visible: (m: Message) => boolean } {
-    const tagged = this.textFlags(['[please ack] ']);
+    const tagged = this.tagFlags([ACK_TAG]);
     const rows: number[] = [];
     for (let i = 0; i < this.corpus.count; i++) if (tagged[i] === 1) rows.push(i);
     const { messages, row } = this.rowsToMessages(rows);

@@ -3,8 +3,8 @@
  * where the `@` does not follow a name character and the name is not followed
  * by a letter, digit, `_` or `-` (so `@instance-2.` and `@instance-2,` mention
  * instance-2, `@instance-20` does not), or `@all` as a whole word. The one
- * scanner below answers both mentionsInstance (one name) and textTags (every
- * name, kept by the directory's summary so a million texts need not be read).
+ * scanner below answers both mentionsInstance (one name) and mentionedNames
+ * (every name, which the directory's summary keeps: search/textTags.ts).
  */
 import { hasInstanceShape } from './names';
 
@@ -17,10 +17,8 @@ export function isAlert(text: string): boolean {
   return ALERT_RE.test(text);
 }
 
-/** The tag of a text that mentions @all (no instance name starts with "@"). */
-export const ALL_TAG = '@all';
-/** The tag of an alert. */
-export const ALERT_TAG = '!alert';
+/** What mentionedNames gives for @all (no instance name starts with "@"). */
+export const ALL_MENTIONED = '@all';
 
 /** True when the text @-mentions the instance (or @all). */
 export function mentionsInstance(text: string, instance: string): boolean {
@@ -32,31 +30,25 @@ export function mentionsInstance(text: string, instance: string): boolean {
 }
 
 /**
- * Every instance name (of the valid shape) the text @-mentions, ALL_TAG for
- * @all, and ALERT_TAG for an alert: mentionsInstance(text, id) holds exactly
- * when the tags hold id or ALL_TAG (for any id of the shape hasInstanceShape accepts).
+ * Every instance name (of the valid shape) the text @-mentions, and
+ * ALL_MENTIONED for @all: mentionsInstance(text, id) holds exactly when they
+ * hold id or ALL_MENTIONED (for any id of the shape hasInstanceShape accepts).
  */
-export function textTags(text: string): string[] {
-  const tags: string[] = [];
+export function mentionedNames(text: string): string[] {
+  const names: string[] = [];
   someMention(
     text,
     (start, end) => {
       const name = text.slice(start, end);
-      if (hasInstanceShape(name) && !tags.includes(name)) tags.push(name);
+      if (hasInstanceShape(name) && !names.includes(name)) names.push(name);
       return false;
     },
     () => {
-      if (!tags.includes(ALL_TAG)) tags.push(ALL_TAG);
+      if (!names.includes(ALL_MENTIONED)) names.push(ALL_MENTIONED);
       return false;
     },
   );
-  if (isAlert(text)) tags.push(ALERT_TAG);
-  return tags;
-}
-
-/** The tags that mark a text as mentioning `instance`. */
-export function mentionTags(instance: string): string[] {
-  return [instance, ALL_TAG];
+  return names;
 }
 
 const DOT = 46;

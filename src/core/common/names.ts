@@ -10,7 +10,7 @@ const INSTANCE_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$/;
 /** Room names: the same alphabet (no `/`, `:` or spaces), no `..`. Unique regardless of case. */
 const ROOM_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$/;
 
-/** The instance id's shape alone (mentions are tagged by it: see textTags). */
+/** The instance id's shape alone (mentions are tagged by it: see mentionedNames). */
 export function hasInstanceShape(id: string): boolean {
   return INSTANCE_RE.test(id);
 }

@@ -25,7 +25,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'worker_threads';
 import { detachedString } from '../common/text';
-import { textTags } from '../common/mentions';
+import { textTags } from './textTags';
 import { Layout } from '../disk/layout';
 import { lstatIfExists, openIfExists, readRange } from '../disk/fsutil';
 import { countLines, EMPTY_COUNT, totalLines } from '../disk/lines';

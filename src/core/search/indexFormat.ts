@@ -32,8 +32,9 @@
  *   timeOrder       u32[count] positions by time (absent when times never
  *                   decrease, i.e. the order is the identity)
  *   tagStarts       u32[tags + 1] offsets into tagRows, per header.tags entry
- *   tagRows         per text tag (textTags: an instance named by an
- *                   @-mention, @all, alert), the rows carrying it, ascending
+ *   tagRows         per text tag (textTags.ts: an instance named by an
+ *                   @-mention, @all, alert, urgent, ack), the rows carrying
+ *                   it, ascending
  */
 import { fnv } from '../common/fnv';
 import { fileTail } from '../disk/fsutil';
@@ -42,7 +43,7 @@ import { TranscriptBlock } from '../formats/transcript';
 import { localMillis } from '../common/time';
 
 export const MAGIC = 'CSI2';
-export const FORMAT_VERSION = 14;
+export const FORMAT_VERSION = 15;
 /** Bytes before the first section: magic, version, header offset and length. */
 export const PREFIX_BYTES = 24;
 /** Int32 words per message row in the meta section. */

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import { Message, MessageRef, RawMessage } from '../common/messageTypes';
 import { messageFromStored } from '../formats/attentionTags';
-import { textTags } from '../common/mentions';
+import { textTags } from './textTags';
 import { timestampToMillis } from '../common/time';
 import { Layout } from '../disk/layout';
 import { readRange, statStamp } from '../disk/fsutil';

@@ -9,7 +9,7 @@
  */
 import * as fs from 'fs';
 import { Layout } from '../disk/layout';
-import { textTags } from '../common/mentions';
+import { textTags } from './textTags';
 import { fileTail, withFileIfExists } from '../disk/fsutil';
 import { DirectoryStore } from '../read/store';
 import { StampedSource } from '../read/sources';
@@ -47,7 +47,7 @@ export interface IndexRow {
   parent: number;
   /** The transcript blocks that copy it: source key and the block's last line. */
   refs: ReadonlyArray<{ source: string; lastLine: number }>;
-  /** Its text's textTags (mentions, alert). */
+  /** Its text's textTags (mentions, alert, attention). */
   tags: readonly string[];
 }
 

@@ -7,7 +7,8 @@
  */
 import * as fs from 'fs';
 import { Message, MessageRef } from '../common/messageTypes';
-import { ALERT_TAG, mentionsInstance, mentionTags } from '../common/mentions';
+import { mentionsInstance } from '../common/mentions';
+import { ALERT_TAG, mentionTags } from './textTags';
 import { hasInstanceShape } from '../common/names';
 import { Layout } from '../disk/layout';
 import { lstatIfExists, openIfExists, readRange, readTextIfExists } from '../disk/fsutil';
