@@ -226,6 +226,21 @@ describe('reading commands from the summary (as processes)', function () {
     for (const f of files(a))
       assert.ok(fs.readFileSync(path.join(a, f)).equals(fs.readFileSync(path.join(b, f))), `${f} differs`);
     assert.strictEqual(JSON.parse(answer(a, ['system-status'])).unread, 0);
+    // Blocks appended to the read inbox after that: the summary parses only the new bytes for their statuses.
+    const inboxA = path.join(a, 'inboxes', 'instance-2.txt');
+    const block = (id: string, text: string, status: string) =>
+      `[2030-01-01 00:00:0${id[0]}] FROM: instance-3\nID: ${id}\nMESSAGE: ${text}\nSTATUS: ${status}\n---\n`;
+    fs.appendFileSync(inboxA, block('1a1a1a1a', 'read in bash', 'read') + block('2b2b2b2b', 'still unread', 'unread'));
+    const sent = runCoord(['send', '@instance-2', 'a new one'], { dir: a, as: 'instance-3', env: { COORD_NOW: now } });
+    assert.strictEqual(sent.code, 0, sent.stderr);
+    const fullA = openCoordination({ dir: a, instance: 'instance-2', env: { COORD_NOW: now } });
+    const unread = JSON.parse(answer(a, ['check-unread'])) as Array<{ text: string }>;
+    assert.deepStrictEqual(unread, JSON.parse(JSON.stringify(fullA.checkUnread())));
+    assert.deepStrictEqual(
+      unread.map((m) => m.text),
+      ['a new one', 'still unread'],
+    );
+    assert.deepStrictEqual(JSON.parse(answer(a, ['check-inbox'])), JSON.parse(JSON.stringify(fullA.checkInbox())));
   });
 
   it('after a hand edit of the log (same size), the summary is found stale, rebuilt, and agrees', () => {

@@ -14,7 +14,7 @@ import { continueLogMessage, orphanLogLine, readLogLine } from '../read/logMessa
 import { PlacedMessage } from '../read/messageIdentity';
 import { ByTime } from '../read/messagesByTime';
 import { bareNameRule, readStatusEntries } from '../read/rooms';
-import { readSourceText, SourceBlock, StampedSource, stampSources } from '../read/sources';
+import { readSourceText, SourceBlock, SourceFile, StampedSource, stampSources } from '../read/sources';
 import {
   blocksDigest,
   DeltaMessage,
@@ -119,14 +119,12 @@ export function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[]
     if (sfd === null) return null;
     try {
       const size = fs.fstatSync(sfd).size;
+      // Grown past a block's end: only the new bytes are parsed (an equal size with a new stamp is read whole).
       const appended =
-        old !== undefined &&
-        source.kind !== 'pythonDm' &&
-        size > old.size &&
-        onlyGrown(sfd, old, source.stamp.ino, size);
-      if (appended) {
+        old !== undefined && size > old.size ? appendedBlocks(source, sfd, old, source.stamp.ino, size) : null;
+      if (appended && old) {
         if ((bytes += size - old.size) > MAX_DELTA_BYTES) return null;
-        blocks = readSourceText(source, readRange(sfd, old.size, size).toString('utf8'), old.lines).blocks;
+        blocks = appended;
       } else {
         if ((bytes += size - (old?.size ?? 0)) > MAX_DELTA_BYTES) return null;
         const whole = readRange(sfd, 0, size);
@@ -218,6 +216,23 @@ export function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[]
  * parsed are not the file as stamped, or that part does not end a block
  * cleanly on a "\n" line.
  */
+/**
+ * The blocks a transcript gained since `old` described it (as the file of
+ * inode `ino` and `size` bytes, open as `fd`), parsed on their own: null
+ * unless it only grew after a block's end (onlyGrown).
+ */
+export function appendedBlocks(
+  source: Pick<SourceFile, 'kind' | 'name'>,
+  fd: number,
+  old: FileState | undefined,
+  ino: number,
+  size: number,
+  withText = true,
+): SourceBlock[] | null {
+  if (old === undefined || source.kind === 'pythonDm' || size < old.size || !onlyGrown(fd, old, ino, size)) return null;
+  return readSourceText(source, readRange(fd, old.size, size).toString('utf8'), old.lines, withText).blocks;
+}
+
 function restamp(
   base: CachedCorpus,
   source: StampedSource,

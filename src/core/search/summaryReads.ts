@@ -20,6 +20,7 @@ import { StoredMessage } from '../read/storedMessage';
 import { ReadTargets, unreadInboxLines } from '../write/readMarkWrites';
 import { CachedCorpus } from './indexReader';
 import { FileState, onlyGrown } from './indexFormat';
+import { appendedBlocks } from './indexDelta';
 
 /** Messages of one room (lower-cased name), oldest first: the last `limit` when given. */
 export function summaryRoomMessages(c: CachedCorpus, lowerRoom: string, limit?: number): Message[] {
@@ -153,18 +154,22 @@ function rowsReadByBlock(layout: Layout, c: CachedCorpus, reads: ReadState, rows
   const canSay = new Map<string, SourceFile>();
   for (const source of discoverSources(layout)) if (reads.mayReadThrough(source.key)) canSay.set(source.key, source);
   if (canSay.size === 0) return null;
-  const touched = new Set<string>();
-  c.eachRef((_i, source) => canSay.has(source) && touched.add(source), rows);
+  // Each source holding a block of these rows, and the first line of those blocks.
+  const touched = new Map<string, number>();
+  c.eachRef((_i, source, lastLine) => {
+    if (!canSay.has(source)) return;
+    const first = touched.get(source);
+    if (first === undefined || lastLine < first) touched.set(source, lastLine);
+  }, rows);
   const blocks = new Map<string, Map<number, TranscriptBlock> | null>();
-  for (const key of touched) {
+  for (const [key, firstLine] of touched) {
     const source = canSay.get(key)!;
     if (source.kind === 'room') {
       blocks.set(key, null);
       continue;
     }
-    const text = readTextIfExists(source.file);
-    if (source.kind === 'inbox' && !mayHaveReadStatus(text)) continue;
-    blocks.set(key, blocksByLastLine(source, text));
+    const found = blocksFrom(c, source, firstLine);
+    if (found) blocks.set(key, found);
   }
   if (blocks.size === 0) return null;
   const read = new Uint8Array(c.count);
@@ -184,6 +189,31 @@ function rowsReadByBlock(layout: Layout, c: CachedCorpus, reads: ReadState, rows
     if (reads.refSaysRead(ref)) read[i] = 1;
   }, rows);
   return read;
+}
+
+/**
+ * A source's message blocks as they are now, by last line, from the block
+ * ending at `firstLine` on: only the bytes appended since the summary when
+ * every such block was appended since (the rows read after a mark-read all);
+ * null when no block can say "read" (an inbox without a read status).
+ */
+function blocksFrom(c: CachedCorpus, source: SourceFile, firstLine: number): Map<number, TranscriptBlock> | null {
+  const state = c.fileState(source.rel);
+  if (state && firstLine > state.lines) {
+    const fd = openIfExists(source.file);
+    if (fd !== null) {
+      try {
+        const st = fs.fstatSync(fd);
+        const appended = appendedBlocks(source, fd, state, st.ino, st.size, false);
+        if (appended) return new Map(appended.map(({ block }) => [block.lastLine, block]));
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+  }
+  const text = readTextIfExists(source.file);
+  if (source.kind === 'inbox' && !mayHaveReadStatus(text)) return null;
+  return blocksByLastLine(source, text);
 }
 
 /** A source's message blocks as they are now, by last line (how the summary's refs name them); texts left ''. */
