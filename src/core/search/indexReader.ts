@@ -137,7 +137,10 @@ export class CachedCorpus implements SearchCorpus {
       this.windowSize = onward || back ? Math.min(WINDOW_ROWS, this.windowSize * 4) : 16;
       const start = back ? Math.max(0, i + 1 - this.windowSize) : i - (i % this.windowSize);
       const end = Math.min(this.baseCount, start + this.windowSize);
-      const bytes = this.section('meta', start * META * 4, end * META * 4);
+      // The largest windows are read into one buffer: a pass over a million rows leaves no garbage behind.
+      const into =
+        this.windowSize === WINDOW_ROWS ? (this.windowBuffer ??= new Uint8Array(WINDOW_ROWS * META * 4)) : undefined;
+      const bytes = this.section('meta', start * META * 4, end * META * 4, into);
       this.window = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
       this.windowFrom = start;
       return this.window[(i - start) * META + k];
@@ -146,6 +149,7 @@ export class CachedCorpus implements SearchCorpus {
   }
 
   private window: Int32Array = new Int32Array(0);
+  private windowBuffer: Uint8Array | undefined;
   private windowFrom = 0;
   private windowSize = 16;
 
@@ -436,7 +440,7 @@ export class CachedCorpus implements SearchCorpus {
     return text;
   }
 
-  private textWindow: { from: number; bytes: Uint8Array; size: number } = {
+  private textWindow: { from: number; bytes: Uint8Array; size: number; buffer?: Uint8Array } = {
     from: 0,
     bytes: new Uint8Array(0),
     size: 256,
@@ -446,7 +450,8 @@ export class CachedCorpus implements SearchCorpus {
    * Bytes [start, end) of the lower-cased texts, read through a window that
    * grows (to TEXT_WINDOW) while texts are read in order, either way: the
    * tens of thousands of texts a rule reads in a pass cost a read each of
-   * many, not one each. A view into the window: not to be changed.
+   * many, not one each. A view into the window, read into one reused
+   * buffer: not to be changed, and good until the next call.
    */
   private lowerBytes(start: number, end: number): Uint8Array {
     const w = this.textWindow;
@@ -459,7 +464,8 @@ export class CachedCorpus implements SearchCorpus {
       w.size = onward || back ? Math.min(TEXT_WINDOW, w.size * 4) : 256;
       const size = Math.max(w.size, end - start);
       w.from = back ? Math.max(0, end - size) : start;
-      w.bytes = this.section('lowerText', w.from, Math.min(length, w.from + size));
+      const into = size <= TEXT_WINDOW ? (w.buffer ??= new Uint8Array(TEXT_WINDOW)) : undefined;
+      w.bytes = this.section('lowerText', w.from, Math.min(length, w.from + size), into);
     }
     return w.bytes.subarray(start - w.from, end - w.from);
   }
