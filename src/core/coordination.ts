@@ -219,6 +219,8 @@ export class Coordination {
   /** Follow mode: the summary of the directory as last stamped, and a count of the states seen. */
   private followed: { stamp: string; index: string; view: SummaryView; base: Map<string, Uint8Array> } | null = null;
   private summaryVersion = 0;
+  /** The summary's base that new ids are checked against, and the stamp of its file. */
+  private idSummary: { stamp: string; corpus: CachedCorpus | null } | null = null;
 
   constructor(
     readonly dir: string,
@@ -254,6 +256,8 @@ export class Coordination {
     this.followed?.view.close();
     this.followed = null;
     this.closeOneShot();
+    this.idSummary?.corpus?.close();
+    this.idSummary = null;
   }
 
   /**
@@ -1553,14 +1557,18 @@ export class Coordination {
     return found ? { ...found, seq: 0, refs: [] } : this.requireMessage(ref);
   }
 
-  /** A new id no message of the summary's base has (its sorted id column: a few small reads). */
+  /**
+   * A new id no message of the summary's base has (its sorted id column: a
+   * few small reads). The base stays open across sends while its file is the same.
+   */
   private unusedMessageId(): string {
-    const summary = openCache(this.layout);
-    try {
-      return newMessageId((id) => summary?.hasId(id) ?? false);
-    } finally {
-      summary?.close();
+    const stamp = fileStamp(this.layout.searchIndex);
+    if (this.idSummary?.stamp !== stamp) {
+      this.idSummary?.corpus?.close();
+      this.idSummary = { stamp, corpus: openCache(this.layout) };
     }
+    const summary = this.idSummary.corpus;
+    return newMessageId((id) => summary?.hasId(id) ?? false);
   }
 
   protected async writeMessage(input: OutgoingMessage): Promise<Message> {
