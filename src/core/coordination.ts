@@ -217,7 +217,7 @@ export class Coordination {
     back: Map<Message, StoredMessage>;
   } | null = null;
   /** Follow mode: the summary of the directory as last stamped, and a count of the states seen. */
-  private followed: { stamp: string; index: string; view: SummaryView; base: Map<string, Uint8Array> } | null = null;
+  private followed: { stamp: string; index: string; view: SummaryView; base: Map<string, unknown> } | null = null;
   private summaryVersion = 0;
   /** The summary's base that new ids are checked against, and the stamp of its file. */
   private idSummary: { stamp: string; corpus: CachedCorpus | null } | null = null;
@@ -355,7 +355,7 @@ export class Coordination {
     // again, and what the base's rows said (columns read, texts scanned) is kept.
     let index = fileStamp(this.layout.searchIndex);
     let corpus = previous && previous.index === index ? advanceSummary(this.layout, previous.view.corpus) : null;
-    let base = corpus && previous ? previous.base : new Map<string, Uint8Array>();
+    let base = corpus && previous ? previous.base : new Map<string, unknown>();
     if (!corpus) {
       previous?.view.close();
       corpus = openSummary(this.layout) ?? this.buildFollowedSummary();
@@ -363,7 +363,8 @@ export class Coordination {
       index = fileStamp(this.layout.searchIndex);
       base = new Map();
     }
-    this.followed = { stamp, index, base, view: new SummaryView(this.layout, corpus, base) };
+    const view = new SummaryView(this.layout, corpus, base, () => this.closedRoomsKey());
+    this.followed = { stamp, index, base, view };
     this.summaryVersion++;
     return this.followed.view;
   }
@@ -630,6 +631,15 @@ export class Coordination {
     if (fast !== undefined) return fast;
     const stored = this.requireMessage(m.number ?? m.id);
     return this.visible(stored, this.state.chatrooms());
+  }
+
+  /** The closed rooms, as a key: all the visibility rule reads besides the message (see visibleTo). */
+  private closedRoomsKey(): string {
+    return [...this.roomsKnown().values()]
+      .filter((r) => r.status === 'closed')
+      .map((r) => r.name.toLowerCase())
+      .sort()
+      .join('/');
   }
 
   private visible(m: Pick<StoredMessage, 'from' | 'room' | 'to'>, rooms: Map<string, Chatroom>): boolean {

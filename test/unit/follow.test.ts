@@ -165,6 +165,23 @@ describe('a follower answers from the summary as a full load does', function () 
     assert.ok(follower.version > before);
     assertSameAnswers(dir, 'instance-1', follower);
     assertSameAnswers(dir, 'instance-2');
+    // A room message alone changes none of instance-1's read records (its unread rows of the base are kept);
+    // closing a room changes what it may see, and reopening it changes it back.
+    const unreadBefore = follower.unreadCounts().total;
+    await open(dir, 'instance-3', false).send('#general', 'one more for everyone');
+    follower.refresh();
+    assert.strictEqual(follower.unreadCounts().total, unreadBefore + 1);
+    assertSameAnswers(dir, 'instance-1', follower);
+    const inDev = follower.unreadCounts().byTarget['#dev'];
+    assert.ok(inDev > 0, 'unread in #dev');
+    await open(dir, 'instance-4', false).closeChatroom('dev', 'paused');
+    follower.refresh();
+    assert.strictEqual(follower.unreadCounts().byTarget['#dev'], undefined);
+    assertSameAnswers(dir, 'instance-1', follower);
+    await open(dir, 'instance-4', false).reopenChatroom('dev', 'back');
+    follower.refresh();
+    assert.strictEqual(follower.unreadCounts().byTarget['#dev'], inDev);
+    assertSameAnswers(dir, 'instance-1', follower);
 
     const digest = full.roomDigest('general');
     assert.ok(

@@ -12,7 +12,10 @@
  */
 import type { Message } from '../common/messageTypes';
 import { decodeAttention } from '../formats/attentionTags';
+import * as path from 'path';
 import { Layout } from '../disk/layout';
+import { fileStamp, listFiles } from '../disk/fsutil';
+import { discoverSources } from '../read/sources';
 import { timestampToMillis } from '../common/time';
 import { CachedCorpus } from '../search/indexReader';
 import { summaryUnreadRows, UnreadFacts } from '../search/summaryReads';
@@ -40,7 +43,9 @@ export class SummaryView {
     readonly layout: Layout,
     readonly corpus: CachedCorpus,
     /** What the base's rows said, kept across the states that share this corpus (it only grows after them). */
-    private readonly base: Map<string, Uint8Array> = new Map(),
+    private readonly base: Map<string, unknown> = new Map(),
+    /** What the visibility rule depends on besides a row (the closed rooms), as a key. */
+    private readonly visibilityKey: () => string = () => '',
   ) {}
 
   close(): void {
@@ -65,23 +70,33 @@ export class SummaryView {
     return m;
   }
 
-  /** The rows `who` has not read among those `shown` keeps, remembered under `key`. */
+  /**
+   * The rows `who` has not read among those `shown` keeps, remembered under
+   * `key`. The base's rows are kept across states while none of the records
+   * the read rule reads for `who` changed (readRecordsStamp) and the rooms
+   * it may see are the same: a change that only appended messages reads the
+   * rule over those alone.
+   */
   unreadRows(who: string, key: string, shown: (m: UnreadFacts) => boolean): number[] {
-    return this.memo(`unread:${who}:${key}`, () => summaryUnreadRows(this.layout, this.corpus, who, shown));
+    return this.memo(`unread:${who}:${key}`, () => {
+      const c = this.corpus;
+      const baseKey = `unreadBase:${who}:${key}`;
+      const stamp = `${readRecordsStamp(this.layout, who)}|${this.visibilityKey()}`;
+      const held = this.base.get(baseKey) as { stamp: string; rows: number[] } | undefined;
+      let rows = held?.stamp === stamp ? held.rows : undefined;
+      if (!rows) {
+        rows = summaryUnreadRows(this.layout, c, who, shown, undefined, { from: 0, to: c.baseCount });
+        this.base.set(baseKey, { stamp, rows });
+      }
+      if (c.count === c.baseCount) return rows;
+      const appended = summaryUnreadRows(this.layout, c, who, shown, undefined, { from: c.baseCount, to: c.count });
+      return appended.length === 0 ? rows : rows.concat(appended);
+    });
   }
 
-  /**
-   * The same as a set of flags by row. The rows are kept only when they were
-   * asked for: another identity's (stuck agents) may be most of a million.
-   */
+  /** The same as a set of flags by row. */
   unreadFlags(who: string, key: string, shown: (m: UnreadFacts) => boolean): Uint8Array {
-    return this.memo(`unreadFlags:${who}:${key}`, () =>
-      flagsOf(
-        this.corpus.count,
-        (this.memos.get(`unread:${who}:${key}`) as number[] | undefined) ??
-          summaryUnreadRows(this.layout, this.corpus, who, shown),
-      ),
-    );
+    return this.memo(`unreadFlags:${who}:${key}`, () => flagsOf(this.corpus.count, this.unreadRows(who, key, shown)));
   }
 
   /**
@@ -123,7 +138,7 @@ export class SummaryView {
         this.base.set(key, flags.slice(0, c.baseCount));
         return flags;
       }
-      flags.set(base);
+      flags.set(base as Uint8Array);
       const wanted = needles.map((n) => n.toLowerCase());
       for (let i = c.baseCount; i < c.count; i++) {
         const text = c.text(i).toLowerCase();
@@ -388,4 +403,19 @@ function flagsOf(count: number, rows: number[]): Uint8Array {
   const flags = new Uint8Array(count);
   for (let k = 0; k < rows.length; k++) flags[rows[k]] = 1;
   return flags;
+}
+
+/**
+ * The state of every record the read rule (ReadState) reads for `who`: its
+ * marks, its bash positions, its inbox, the bash DM files and DM receipts.
+ * While it is the same, a row the rule read as unread still is.
+ */
+function readRecordsStamp(layout: Layout, who: string): string {
+  const files = [layout.readMarks(who), layout.positions(who), layout.inbox(who)];
+  // DM files and receipts of other pairs hold no message `who` may see.
+  for (const name of listFiles(layout.readStatusDir))
+    if (name.startsWith('dm_') && name.includes(who)) files.push(path.join(layout.readStatusDir, name));
+  for (const source of discoverSources(layout))
+    if (source.kind === 'bashDm' && source.name.includes(who)) files.push(source.file);
+  return files.map(fileStamp).join(';');
 }

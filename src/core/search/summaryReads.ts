@@ -94,6 +94,8 @@ export function summaryUnreadRows(
   shown: (m: UnreadFacts) => boolean,
   /** Only the rows flagged 1 here are looked at (all when absent). */
   among?: Uint8Array,
+  /** Only rows from..to-1 are looked at (all when absent). */
+  span?: { from: number; to: number },
 ): number[] {
   const reads = new ReadState({ layout, sourceKind: sourceFromKey }, me);
   // A mark at least as new as the base's newest message covers any base row without reading its time.
@@ -105,7 +107,8 @@ export function summaryUnreadRows(
   const unmarked: number[] = [];
   // Sender, room and recipient take few values together: `shown` is asked once for each.
   const shownByAddress = new AddressMemo(c.addressKeyLimit);
-  for (row = 0; row < c.count; row++) {
+  const end = span?.to ?? c.count;
+  for (row = span?.from ?? 0; row < end; row++) {
     if (among !== undefined && among[row] !== 1) continue;
     const address = c.addressKey(row);
     let visible = shownByAddress.get(address);
