@@ -293,7 +293,9 @@ export async function benchExtension({
   const hostModule = join(hostDir, 'extension-host-bench.js');
   writeFileSync(hostModule, HOST_MODULE);
   const doneFile = join(work, 'ext-bench-done');
+  // The events file too: a run before this one (the 100k run before the 1M one) left its own there.
   rmSync(doneFile, { force: true });
+  rmSync(`${doneFile}.events`, { force: true });
   process.env.COORD_BENCH_DONE = doneFile;
   process.env.COORD_BENCH_BIG = BIG_ROOM;
   process.env.COORD_BENCH_SMALL = SMALL_ROOM;
