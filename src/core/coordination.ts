@@ -486,11 +486,7 @@ export class Coordination {
   }
 
   getMessage(ref: MessageRef): Message {
-    const fast = this.viaSummaryView((v) => {
-      const i = v.find(ref);
-      if (i < 0) throw noMessage(ref, summaryLineCount(v.corpus));
-      return v.message(i);
-    });
+    const fast = this.viaSummaryView((v) => v.message(requireRow(v, ref)));
     return fast ?? toMessage(this.requireMessage(ref));
   }
 
@@ -977,11 +973,7 @@ export class Coordination {
         }))
       : this.viaSummaryView((v) => {
           // A follower marks messages by their rows in the summary: unknown refs fail as the store's lookup does.
-          const rows = refs.map((ref) => {
-            const i = v.find(ref);
-            if (i < 0) throw noMessage(ref, summaryLineCount(v.corpus));
-            return i;
-          });
+          const rows = refs.map((ref) => requireRow(v, ref));
           const unique = [...new Set(rows)];
           const unread = v.unreadFlags(me, 'all', () => true);
           const fresh = unique.filter((i) => unread[i] === 1);
@@ -1150,11 +1142,7 @@ export class Coordination {
     this.refresh();
     // A follower finds the messages and who sees them in its summary; otherwise the store does.
     const fast = this.viaSummaryView((v) => {
-      const rows = refs.map((ref) => {
-        const i = v.find(ref);
-        if (i < 0) throw noMessage(ref, summaryLineCount(v.corpus));
-        return i;
-      });
+      const rows = refs.map((ref) => requireRow(v, ref));
       const c = v.corpus;
       const rooms = this.roomsKnown();
       return [...new Set(rows)].map((i) => ({
@@ -1695,6 +1683,13 @@ function noMessage(ref: MessageRef, count: number): CoordError {
 
 function* mapEach<T, U>(list: T[], map: (item: T) => U): Generator<U> {
   for (const item of list) yield map(item);
+}
+
+/** The summary row of a message, or the error the store's lookup gives for an unknown one. */
+function requireRow(v: SummaryView, ref: MessageRef): number {
+  const i = v.find(ref);
+  if (i < 0) throw noMessage(ref, summaryLineCount(v.corpus));
+  return i;
 }
 
 /**

@@ -209,14 +209,6 @@ export function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[]
 }
 
 /**
- * Records the state of a source rewritten since the base whose first blocks
- * are still the base's (see restampedFiles.ts): the whole file when it holds
- * nothing more, else the part up to the end of the base's last block (so the
- * next reader parses only what follows). Nothing is recorded when the bytes
- * parsed are not the file as stamped, or that part does not end a block
- * cleanly on a "\n" line.
- */
-/**
  * The blocks a transcript gained since `old` described it (as the file of
  * inode `ino` and `size` bytes, open as `fd`), parsed on their own: null
  * unless it only grew after a block's end (onlyGrown).
@@ -224,15 +216,23 @@ export function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[]
 export function appendedBlocks(
   source: Pick<SourceFile, 'kind' | 'name'>,
   fd: number,
-  old: FileState | undefined,
+  old: FileState,
   ino: number,
   size: number,
   withText = true,
 ): SourceBlock[] | null {
-  if (old === undefined || source.kind === 'pythonDm' || size < old.size || !onlyGrown(fd, old, ino, size)) return null;
+  if (source.kind === 'pythonDm' || size < old.size || !onlyGrown(fd, old, ino, size)) return null;
   return readSourceText(source, readRange(fd, old.size, size).toString('utf8'), old.lines, withText).blocks;
 }
 
+/**
+ * Records the state of a source rewritten since the base whose first blocks
+ * are still the base's (see restampedFiles.ts): the whole file when it holds
+ * nothing more, else the part up to the end of the base's last block (so the
+ * next reader parses only what follows). Nothing is recorded when the bytes
+ * parsed are not the file as stamped, or that part does not end a block
+ * cleanly on a "\n" line.
+ */
 function restamp(
   base: CachedCorpus,
   source: StampedSource,

@@ -139,7 +139,7 @@ function markInboxLinesRead(inboxFile: string, lines: Float64Array | 'every'): v
   };
   if (lines === 'every') {
     for (let at = bytes.indexOf(UNREAD); at !== -1; at = bytes.indexOf(UNREAD, at + UNREAD.length))
-      if ((at === 0 || bytes[at - 1] === 0x0a) && endsLine(bytes, at + UNREAD.length)) turn(at);
+      if ((at === 0 || bytes[at - 1] === 0x0a) && isUnreadLine(bytes, at)) turn(at);
   } else {
     let line = 1;
     let start = 0;
