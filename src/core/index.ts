@@ -32,7 +32,7 @@ export { HUMAN_ALIAS } from './formats/humansFile';
 export type { HumanEntry } from './formats/humansFile';
 export { DEFAULT_STUCK_AFTER_MS } from './attention/stuckAgents';
 export type { StuckAgent } from './attention/stuckAgents';
-export { needsYou, needsYouNewest, queueLabel, queueOrder, QUEUE_ORDER } from './attention/needsYou';
+export { needsYou, needsYouNewest, noQueueTotals, queueLabel, queueOrder, QUEUE_ORDER } from './attention/needsYou';
 export { claimConflictEntries } from './attention/claimConflictQueue';
 export type { NewestQueue, QueueEntry, QueueReason, QueueAction, QueueSource } from './attention/needsYou';
 export type { RoomDigest } from './attention/roomDigest';

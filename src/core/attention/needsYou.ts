@@ -105,7 +105,7 @@ export interface NewestQueue {
  */
 export function needsYouNewest(input: NeedsYouInput, perKind: number): NewestQueue {
   const keep = Math.max(1, Math.floor(perKind));
-  const totals = Object.fromEntries(QUEUE_ORDER.map((k) => [k, 0])) as Record<QueueReason, number>;
+  const totals = noQueueTotals();
   const byKind = new Map<QueueReason, QueueEntry[]>(QUEUE_ORDER.map((k) => [k, []]));
   // Once a kind has `keep` newer entries, an entry older than all of them is counted and never built.
   const oldestKept = new Map<QueueReason, QueueEntry>();
@@ -127,6 +127,11 @@ export function needsYouNewest(input: NeedsYouInput, perKind: number): NewestQue
     entries.push(...list);
   }
   return { entries, totals };
+}
+
+/** A count of 0 for every kind of entry (NewestQueue.totals of an empty queue). */
+export function noQueueTotals(): Record<QueueReason, number> {
+  return Object.fromEntries(QUEUE_ORDER.map((k) => [k, 0])) as Record<QueueReason, number>;
 }
 
 /** Queue order: by kind (QUEUE_ORDER), then oldest first. */

@@ -5,7 +5,7 @@
  * features add entries through addSource() (claim conflicts plug in here).
  */
 import * as vscode from 'vscode';
-import { QUEUE_ORDER, queueOrder } from '../../core';
+import { noQueueTotals, QUEUE_ORDER, queueOrder } from '../../core';
 import type { NewestQueue, QueueEntry, QueueReason, QueueSource } from '../../core';
 import { Disposable } from '../common/dispose';
 import { errorMessage } from '../common/reportError';
@@ -28,7 +28,7 @@ const MAX_UPDATE_DELAY_MS = 30_000;
 
 export class NeedsYouModel extends Disposable {
   private current: QueueEntry[] = [];
-  private currentTotals = noTotals();
+  private currentTotals = noQueueTotals();
   private signature = '';
   private basis: { coord: unknown; identity: string | null; version: number } | null = null;
   private readonly sources = new Set<QueueSource>();
@@ -103,7 +103,7 @@ export class NeedsYouModel extends Disposable {
   update(force = false): void {
     const service = this.service;
     if (!service.loaded || !service.identity) {
-      this.publish({ entries: [], totals: noTotals() }, true, null);
+      this.publish({ entries: [], totals: noQueueTotals() }, true, null);
       return;
     }
     const c = service.coordination;
@@ -160,10 +160,6 @@ export class NeedsYouModel extends Disposable {
       return !oldest || queueOrder(e, oldest) > 0;
     };
   }
-}
-
-function noTotals(): Record<QueueReason, number> {
-  return Object.fromEntries(QUEUE_ORDER.map((k) => [k, 0])) as Record<QueueReason, number>;
 }
 
 export function stuckAfterMs(): number {
