@@ -1301,11 +1301,17 @@ export class Coordination {
     const fast = this.viaSummaryView((v): NeedsYouInput => {
       this.refreshAttention(false);
       const humans = this.humanEntries.map((h) => h.id);
+      const known = this.knownInstances();
       return {
         me,
         humans,
-        known: this.knownInstances(),
-        ...v.needsYouInput(me, humans.includes(me), this.rowVisibility()),
+        known,
+        ...v.needsYouInput(
+          me,
+          humans.includes(me),
+          this.rowVisibility(),
+          `${this.attentionStamp}|${known.join(' ')}|${humans.join(' ')}`,
+        ),
         acks: this.ackRecords,
         stuck: this.stuckFrom(opts, !!opts.oldestWaitingOnly),
         extra: opts.extra,

@@ -158,6 +158,36 @@ describe('a follower answers from the summary as a full load does', function () 
     const before = follower.version;
     assert.strictEqual(follower.refresh(), false, 'nothing changed');
     assert.strictEqual(follower.version, before);
+    // A stuck agent reads what waits for it (at the earlier time, so it stays idle): the rows of the base the
+    // follower kept as waiting for it are read again, and the agent leaves the queue.
+    const stuckKey = (c: Coordination) =>
+      c.needsYou({ stuckAfterMs: 60_000, oldestWaitingOnly: true }).find((e) => e.key === 'stuck:instance-4');
+    assert.ok(stuckKey(follower)?.stuck?.waitingTotal, 'instance-4 is stuck');
+    await open(dir, 'instance-4', false, () => EARLIER).markRead('all');
+    follower.refresh();
+    assert.strictEqual(stuckKey(follower), undefined);
+    assertSameAnswers(dir, 'instance-1', follower);
+    // Its identity answers a question of the base from another process, which changes none of its read records:
+    // the queue's verdicts of the base the follower kept are worked out again.
+    const review = follower.needsYou().find((e) => e.kind === 'question' && e.summary.includes('review the deploy'));
+    assert.ok(review?.message?.number, 'the question waits');
+    await open(dir, 'instance-1', false, () => EARLIER).reply(review.message.number, 'looking now');
+    follower.refresh();
+    assert.strictEqual(
+      follower.needsYou().find((e) => e.key === review.key && e.reasons.includes('question')),
+      undefined,
+    );
+    assertSameAnswers(dir, 'instance-1', follower);
+    // ... and reads a message of the base that waits on it.
+    const direct = follower.needsYou().find((e) => e.kind === 'direct' && e.message?.number);
+    assert.ok(direct?.message?.number, 'a direct message waits');
+    await open(dir, 'instance-1', false, () => EARLIER).markRead([direct.message.number]);
+    follower.refresh();
+    assert.strictEqual(
+      follower.needsYou().find((e) => e.key === direct.key),
+      undefined,
+    );
+    assertSameAnswers(dir, 'instance-1', follower);
     await open(dir, 'instance-3', false).send('#general', '@instance-1 one more question?');
     await open(dir, 'instance-2', false).sendDm('instance-1', 'and src/app.ts:13 again', { importance: 'urgent' });
     await open(dir, 'instance-2', false).markRead('all');
@@ -181,6 +211,21 @@ describe('a follower answers from the summary as a full load does', function () 
     await open(dir, 'instance-4', false).reopenChatroom('dev', 'back');
     follower.refresh();
     assert.strictEqual(follower.unreadCounts().byTarget['#dev'], inDev);
+    assertSameAnswers(dir, 'instance-1', follower);
+    // A bash writer's block (no log line), older than the messages appended since the summary, comes in among
+    // them: the rows after it move, and what the follower kept of those rows is worked out again.
+    await open(dir, 'instance-1', false).send(
+      '#general',
+      'mine, so never unread: the rows before it do not all look alike',
+    );
+    follower.refresh();
+    const unreadNow = follower.unreadCounts().total;
+    fs.appendFileSync(
+      path.join(dir, 'chatrooms', 'general.txt'),
+      '[2026-12-05 11:59:00] FROM: instance-3\nID: 0badf00d\nMESSAGE: @instance-1 a block from bash\n---\n',
+    );
+    follower.refresh();
+    assert.strictEqual(follower.unreadCounts().total, unreadNow + 1);
     assertSameAnswers(dir, 'instance-1', follower);
 
     const digest = full.roomDigest('general');

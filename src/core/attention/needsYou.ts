@@ -53,6 +53,24 @@ export interface NeedsYouInput {
   visible: (m: Message) => boolean;
   stuck: readonly StuckAgent[];
   extra?: readonly QueueEntry[];
+  /** What an earlier call found for messages that cannot have changed since (QueueMemo). */
+  memo?: QueueMemo;
+}
+
+/** What the rule found of one message: why it waits and its place in the queue, or null when it does not. */
+export type QueueVerdict = (QueuePlace & { reasons: readonly QueueReason[] }) | null;
+
+/**
+ * A caller's store of verdicts across calls. What it hands back for message
+ * k must be what the rule found for that message before, with the same read
+ * state, visibility, acks, identities and messages of `me` (a follower keeps
+ * the verdicts of its summary's rows while none of those changed).
+ */
+export interface QueueMemo {
+  /** The verdict found before for message k, or undefined when there is none to reuse. */
+  verdict(k: number): QueueVerdict | undefined;
+  /** Keeps the verdict just found for message k. */
+  keep(k: number, verdict: QueueVerdict): void;
 }
 
 /** Messages by position; an array is one. */
@@ -151,38 +169,38 @@ type QueuePlace = Pick<QueueEntry, 'kind' | 'time' | 'key'>;
  * first): its place, and how to build it when it is kept.
  */
 function collectQueue(input: NeedsYouInput, add: (place: QueuePlace, entry: () => QueueEntry) => void): void {
-  const { me, humans } = input;
-  const answered = answeredRefs(input.messages, me);
-  const built = (e: QueueEntry) => add(e, () => e);
+  const { me, memo } = input;
+  // Worked out when a question is first judged: a call that reuses the verdicts reads none of mine.
+  let answers: ((m: Message) => boolean) | null = null;
+  const answered = (m: Message) => (answers ??= answeredRefs(input.messages, me))(m);
+  const judge = (m: Message) => judgeMessage(input, m, answered);
   for (let k = input.messages.length - 1; k >= 0; k--) {
     if (senderAt(input.messages, k) === me) continue;
-    const m = input.messages.at(k)!;
-    if (!input.visible(m)) continue;
-    const unread = !input.isRead(m);
-    const toMe = addresses(m, me, humans);
-    const reasons: QueueReason[] = [];
-    if (m.importance === 'urgent' && unread) reasons.push('urgent');
-    if (m.ackRequired && owes(ackStatus(m, input.acks, input.known, humans), me)) reasons.push('ack');
-    if (toMe && isQuestion(m.text) && !answered(m)) reasons.push('question');
-    if (toMe && unread) reasons.push('direct');
-    if (reasons.length === 0) continue;
-    const place = { kind: reasons[0], time: m.time, key: `msg:${m.number ?? `id:${m.id}`}` };
-    add(place, () => {
+    let verdict = memo?.verdict(k);
+    if (verdict === undefined) {
+      verdict = judge(input.messages.at(k)!);
+      memo?.keep(k, verdict);
+    }
+    if (verdict === null) continue;
+    const { reasons, time, key } = verdict;
+    add(verdict, () => {
+      const m = input.messages.at(k)!;
       const actions: QueueAction[] = reasons.includes('ack') ? ['reply', 'ack', 'open'] : ['reply', 'open'];
       const summary = `${m.from} ${m.target.startsWith('#') ? `in ${m.target}` : 'to you'}: ${firstLine(m.text)}`;
       return {
-        key: place.key,
-        kind: place.kind,
-        reasons,
+        key,
+        kind: verdict.kind,
+        reasons: [...reasons],
         title: `${LABEL[reasons[0]]}: ${summary}`,
         summary,
-        time: place.time,
+        time,
         target: m.target.startsWith('#') ? m.target : `@${m.from}`,
         actions,
         message: m,
       };
     });
   }
+  const built = (e: QueueEntry) => add(e, () => e);
   for (const s of input.stuck) {
     if (s.agent === me) continue;
     const oldest = s.waiting[0];
@@ -202,6 +220,22 @@ function collectQueue(input: NeedsYouInput, add: (place: QueuePlace, entry: () =
     });
   }
   for (const e of input.extra ?? []) built(e);
+}
+
+/** Why a message from someone else waits on `me`, and its place in the queue; null when it does not. */
+function judgeMessage(input: NeedsYouInput, m: Message, answered: (m: Message) => boolean): QueueVerdict {
+  const { me, humans } = input;
+  if (!input.visible(m)) return null;
+  const unread = !input.isRead(m);
+  const toMe = addresses(m, me, humans);
+  const reasons: QueueReason[] = [];
+  if (m.importance === 'urgent' && unread) reasons.push('urgent');
+  if (m.ackRequired && owes(ackStatus(m, input.acks, input.known, humans), me)) reasons.push('ack');
+  if (toMe && isQuestion(m.text) && !answered(m)) reasons.push('question');
+  if (toMe && unread) reasons.push('direct');
+  return reasons.length === 0
+    ? null
+    : { kind: reasons[0], reasons, time: m.time, key: `msg:${m.number ?? `id:${m.id}`}` };
 }
 
 /**

@@ -44,18 +44,12 @@ export function findStuckAgents(input: StuckInput): StuckAgent[] {
   const now = input.now.getTime();
   const cutoff = now - input.stuckAfterMs;
   // Only agents idle for the whole threshold can be stuck; one pass over the messages finds what waits for them.
-  const idle = new Map<string, number>();
-  for (const agent of input.agents) {
-    const last = input.lastActivity.get(agent);
-    const lastMs = last === undefined ? NaN : timestampToMillis(last);
-    if (Number.isNaN(lastMs) || lastMs <= cutoff) idle.set(agent, lastMs);
-  }
+  const idle = idleAgents(input.agents, input.lastActivity, cutoff);
   if (idle.size === 0) return [];
   const candidates = [...idle.keys()];
   const waiting = new Map<string, Message[]>();
   for (const m of input.messages) {
-    const t = timestampToMillis(m.time);
-    if (Number.isNaN(t) || t > cutoff) continue;
+    if (!waitedSince(timestampToMillis(m.time), cutoff)) continue;
     for (const agent of addresseesOf(m, candidates, input.humans)) {
       if (!idle.has(agent) || !input.visibleTo(m, agent) || input.isRead(m, agent)) continue;
       const list = waiting.get(agent) ?? [];
@@ -72,6 +66,29 @@ export function findStuckAgents(input: StuckInput): StuckAgent[] {
       idleMs: Number.isNaN(lastMs) ? null : now - lastMs,
     };
   });
+}
+
+/**
+ * The agents idle for the whole threshold, each with the time of its last
+ * activity (NaN when none is known, which counts as idle).
+ */
+export function idleAgents(
+  agents: readonly string[],
+  lastActivity: ReadonlyMap<string, string>,
+  cutoff: number,
+): Map<string, number> {
+  const idle = new Map<string, number>();
+  for (const agent of agents) {
+    const last = lastActivity.get(agent);
+    const lastMs = last === undefined ? NaN : timestampToMillis(last);
+    if (Number.isNaN(lastMs) || lastMs <= cutoff) idle.set(agent, lastMs);
+  }
+  return idle;
+}
+
+/** Whether a message sent at `sentMs` has waited since `cutoff` (a time that cannot be read never has). */
+export function waitedSince(sentMs: number, cutoff: number): boolean {
+  return !Number.isNaN(sentMs) && sentMs <= cutoff;
 }
 
 /** The latest of each id's times, from any number of (id, time) sources. */

@@ -16,14 +16,14 @@ import * as path from 'path';
 import { Layout } from '../disk/layout';
 import { fileStamp, listFiles } from '../disk/fsutil';
 import { discoverSources } from '../read/sources';
-import { timestampToMillis } from '../common/time';
 import { CachedCorpus } from '../search/indexReader';
 import { summaryUnreadRows, UnreadFacts } from '../search/summaryReads';
 import { addresses } from './addressing';
 import { ACK_TAG, mentionTags, URGENT_TAG } from '../search/textTags';
 import { hasInstanceShape } from '../common/names';
 import { HUMAN_ALIAS } from '../formats/humansFile';
-import type { MessageList } from './needsYou';
+import type { MessageList, QueueMemo, QueueReason, QueueVerdict } from './needsYou';
+import { idleAgents, waitedSince } from './stuckAgents';
 
 /** Who may see a row: the caller's visibility rule for one identity. */
 export type RowVisibility = (facts: UnreadFacts, who: string) => boolean;
@@ -82,15 +82,27 @@ export class SummaryView {
       const c = this.corpus;
       const baseKey = `unreadBase:${who}:${key}`;
       const stamp = `${readRecordsStamp(this.layout, who)}|${this.visibilityKey()}`;
-      const held = this.base.get(baseKey) as { stamp: string; rows: number[] } | undefined;
-      let rows = held?.stamp === stamp ? held.rows : undefined;
-      if (!rows) {
-        rows = summaryUnreadRows(this.layout, c, who, shown, undefined, { from: 0, to: c.baseCount });
-        this.base.set(baseKey, { stamp, rows });
+      let held = this.base.get(baseKey) as HeldRows | undefined;
+      if (held?.stamp !== stamp) {
+        const rows = summaryUnreadRows(this.layout, c, who, shown, undefined, { from: 0, to: c.baseCount });
+        held = { stamp, rows, baseLength: rows.length, upTo: c.baseCount, ids: [] };
+        this.base.set(baseKey, held);
       }
-      if (c.count === c.baseCount) return rows;
-      const appended = summaryUnreadRows(this.layout, c, who, shown, undefined, { from: c.baseCount, to: c.count });
-      return appended.length === 0 ? rows : rows.concat(appended);
+      // The rows appended since the base keep their verdicts too while the stamp holds: the list grows in
+      // place (a million-row copy per change would be garbage), from the first row appended since it last
+      // grew, or from the base when a message older than those came in among them (a legacy block).
+      if (!sameAppended(c, held)) {
+        held.rows.length = held.baseLength;
+        held.upTo = c.baseCount;
+        held.ids = [];
+      }
+      if (held.upTo < c.count) {
+        for (const i of summaryUnreadRows(this.layout, c, who, shown, undefined, { from: held.upTo, to: c.count }))
+          held.rows.push(i);
+        for (let i = held.upTo; i < c.count; i++) held.ids.push(c.id(i));
+        held.upTo = c.count;
+      }
+      return held.rows;
     });
   }
 
@@ -184,7 +196,16 @@ export class SummaryView {
       const c = this.corpus;
       const flags = this.mentionFlags(id, human);
       const direct = `@${id}`;
-      for (let i = 0; i < c.count; i++) if (c.target(i) === direct) flags[i] = 1;
+      const directRows = (from: number, to: number) => {
+        const rows: number[] = [];
+        for (let i = from; i < to; i++) if (c.target(i) === direct) rows.push(i);
+        return rows;
+      };
+      const baseKey = `directBase:${id}`;
+      let base = this.base.get(baseKey) as Int32Array | undefined;
+      if (!base) this.base.set(baseKey, (base = Int32Array.from(directRows(0, c.baseCount))));
+      for (let k = 0; k < base.length; k++) flags[base[k]] = 1;
+      for (const i of directRows(c.baseCount, c.count)) flags[i] = 1;
       return flags;
     });
   }
@@ -221,29 +242,12 @@ export class SummaryView {
     me: string,
     human: boolean,
     visible: RowVisibility,
-  ): { messages: MessageList; isRead: (m: Message) => boolean; visible: (m: Message) => boolean } {
-    const c = this.corpus;
-    const tagged = this.tagFlags([URGENT_TAG, ACK_TAG]);
-    const addressed = this.addressedFlags(me, human);
-    // 1: listed (from others); 2: mine that may answer one. Read back in order: no sort, no set.
-    const kept = new Uint8Array(c.count);
-    const askers = new Set<string>();
-    const direct = `@${me}`;
-    for (let i = 0; i < c.count; i++) {
-      if ((tagged[i] !== 1 && addressed[i] !== 1) || c.from(i) === me) continue;
-      kept[i] = 1;
-      if (c.target(i) === direct) askers.add(c.from(i));
-    }
-    for (let i = 0; i < c.count; i++) {
-      if (c.from(i) !== me) continue;
-      const parent = c.parent(i);
-      const target = c.target(i);
-      if ((parent >= 0 && kept[parent] === 1) || (target.startsWith('@') && askers.has(target.slice(1)))) kept[i] = 2;
-    }
+    /** What else the rule reads besides the rows (the acks, the known ids, the humans), as a key. */
+    attentionKey: string,
+  ): { messages: MessageList; isRead: (m: Message) => boolean; visible: (m: Message) => boolean; memo: QueueMemo } {
+    const sorted = this.queueRows(me, human);
     // Tens of thousands at a million messages: each is built when the rule asks for it, and only those
     // its answer keeps outlive it. The rule asks of a message it was just handed, so its row is remembered.
-    const sorted: number[] = [];
-    for (let i = 0; i < c.count; i++) if (kept[i] !== 0) sorted.push(i);
     const row = new WeakMap<Message, number>();
     const messages: MessageList = {
       length: sorted.length,
@@ -262,6 +266,110 @@ export class SummaryView {
       messages,
       isRead: (m) => unread[row.get(m)!] !== 1,
       visible: (m) => visible(this.facts(row.get(m)!), me),
+      memo: this.queueMemo(me, human, attentionKey, sorted),
+    };
+  }
+
+  /**
+   * The rows the queue of `me` reads, in order: others' rows it may list and
+   * mine that may answer one of them (a reply to one, a direct message to
+   * one's sender). Of the base's rows only those tagged or addressed to me
+   * may be listed, worked out once per corpus; each row appended since is
+   * handed to the rule.
+   */
+  private queueRows(me: string, human: boolean): number[] {
+    const c = this.corpus;
+    const direct = `@${me}`;
+    const scan = (from: number, to: number, mayList: (i: number) => boolean) => {
+      const listed: number[] = [];
+      const mine: number[] = [];
+      const askers = new Set<string>();
+      for (let i = from; i < to; i++) {
+        const sender = c.from(i);
+        if (sender === me) mine.push(i);
+        else if (mayList(i)) {
+          listed.push(i);
+          if (c.target(i) === direct) askers.add(sender);
+        }
+      }
+      return { listed, mine, askers };
+    };
+    const answering = (rows: ArrayLike<number>, listed: (i: number) => boolean, asks: (id: string) => boolean) => {
+      const out: number[] = [];
+      for (let k = 0; k < rows.length; k++) {
+        const i = rows[k];
+        const parent = c.parent(i);
+        const target = c.target(i);
+        if ((parent >= 0 && listed(parent)) || (target.startsWith('@') && asks(target.slice(1)))) out.push(i);
+      }
+      return out;
+    };
+    const baseKey = `queueRows:${me}:${human}`;
+    let base = this.base.get(baseKey) as QueueBaseRows | undefined;
+    if (!base) {
+      const tagged = this.tagFlags([URGENT_TAG, ACK_TAG]);
+      const addressed = this.addressedFlags(me, human);
+      const found = scan(0, c.baseCount, (i) => tagged[i] === 1 || addressed[i] === 1);
+      const listed = Int32Array.from(found.listed);
+      const mine = Int32Array.from(found.mine);
+      const answers = answering(
+        mine,
+        (i) => hasRow(listed, i),
+        (id) => found.askers.has(id),
+      );
+      base = { listed, mine, askers: found.askers, answering: Int32Array.from(answers) };
+      this.base.set(baseKey, base);
+    }
+    const { listed, mine, askers } = base;
+    const tail = scan(c.baseCount, c.count, () => true);
+    const tailListed = new Set(tail.listed);
+    const isListed = (i: number) => (i < c.baseCount ? hasRow(listed, i) : tailListed.has(i));
+    // A sender first asking me since the base makes my direct messages of the base to them answers too.
+    const newAskers = [...tail.askers].filter((id) => !askers.has(id));
+    const baseAnswering =
+      newAskers.length === 0
+        ? base.answering
+        : answering(mine, isListed, (id) => askers.has(id) || newAskers.includes(id));
+    const tailAnswering = answering(tail.mine, isListed, (id) => askers.has(id) || tail.askers.has(id));
+    const rows: number[] = [];
+    mergeRows(listed, baseAnswering, rows);
+    mergeRows(tail.listed, tailAnswering, rows);
+    return rows;
+  }
+
+  /**
+   * The rule's verdicts of the base's rows, kept across states while nothing
+   * it reads of them changed: my read records, the rooms I may see, the acks
+   * and ids, and my own messages (a reply of mine answers a question). A
+   * change that only appended others' messages judges those alone.
+   */
+  private queueMemo(me: string, human: boolean, attentionKey: string, rows: number[]): QueueMemo {
+    const c = this.corpus;
+    let mine = 0;
+    for (let i = c.baseCount; i < c.count; i++) if (c.from(i) === me) mine++;
+    const stamp = `${readRecordsStamp(this.layout, me)}|${this.visibilityKey()}|${attentionKey}|${mine}`;
+    const baseKey = `queueBase:${me}:${human}`;
+    let held = this.base.get(baseKey) as { stamp: string; verdicts: Map<number, QueueVerdict> } | undefined;
+    if (held?.stamp !== stamp) {
+      held = { stamp, verdicts: new Map() };
+      this.base.set(baseKey, held);
+    }
+    const verdicts = held.verdicts;
+    // Tens of thousands are kept: the few distinct lists of reasons are shared.
+    const reasonLists = new Map<string, readonly QueueReason[]>();
+    return {
+      verdict: (k) => (rows[k] < c.baseCount ? verdicts.get(rows[k]) : undefined),
+      keep: (k, v) => {
+        if (rows[k] >= c.baseCount) return;
+        if (v === null) {
+          verdicts.set(rows[k], null);
+          return;
+        }
+        const joined = v.reasons.join(' ');
+        let reasons = reasonLists.get(joined);
+        if (!reasons) reasonLists.set(joined, (reasons = v.reasons));
+        verdicts.set(rows[k], { kind: v.kind, reasons, time: v.time, key: v.key });
+      },
     };
   }
 
@@ -289,53 +397,36 @@ export class SummaryView {
     const c = this.corpus;
     const rows: number[] = [];
     const unread = new Map<string, Uint8Array>();
-    for (const { addressed, flags } of this.idleAgents(agents, humans, lastActivity, cutoff, visible, unread))
-      for (let i = 0; i < c.count; i++) if (addressed[i] === 1 && flags[i] === 1) rows.push(i);
-    return this.stuckAnswer(rows, unread, visible);
-  }
-
-  /**
-   * Each agent idle for the whole threshold (the test findStuckAgents()
-   * makes), with the rows addressed to it and its unread flags, which go into
-   * `unread` too.
-   */
-  private *idleAgents(
-    agents: readonly string[],
-    humans: readonly string[],
-    lastActivity: ReadonlyMap<string, string>,
-    cutoff: number,
-    visible: RowVisibility,
-    unread: Map<string, Uint8Array>,
-  ): Generator<{ agent: string; addressed: Uint8Array; flags: Uint8Array }> {
-    for (const agent of agents) {
-      const last = lastActivity.get(agent);
-      const lastMs = last === undefined ? NaN : timestampToMillis(last);
-      if (!(Number.isNaN(lastMs) || lastMs <= cutoff)) continue;
+    for (const agent of idleAgents(agents, lastActivity, cutoff).keys()) {
       const human = humans.includes(agent);
       const addressed = this.addressedFlags(agent, human);
       const flags = this.unreadAddressedFlags(agent, human, (f) => visible(f, agent));
       unread.set(agent, flags);
-      yield { agent, addressed, flags };
+      for (let i = 0; i < c.count; i++) if (addressed[i] === 1 && flags[i] === 1) rows.push(i);
     }
+    return this.stuckAnswer(rows, (who, i) => unread.get(who)?.[i] === 1, visible);
   }
 
   /** The rows' messages, with what findStuckAgents() asks of them (only rows addressed to an idle agent are here). */
-  private stuckAnswer(rows: number[], unread: Map<string, Uint8Array>, visible: RowVisibility): StuckInput {
+  private stuckAnswer(
+    rows: number[],
+    unread: (who: string, row: number) => boolean,
+    visible: RowVisibility,
+  ): StuckInput {
     const { messages, row } = this.rowsToMessages(rows);
     return {
       messages,
-      isRead: (m, who) => unread.get(who)?.[row.get(m)!] !== 1,
+      isRead: (m, who) => !unread(who, row.get(m)!),
       visibleTo: (m, who) => visible(this.facts(row.get(m)!), who),
     };
   }
 
   /**
    * For each agent idle past `cutoff` (the test findStuckAgents() makes),
-   * how many messages wait for it and the oldest of them, found row by row
-   * with the rule's own test of one message (addressed to it, visible to it,
-   * unread by it, from before the cutoff) and no message built but the
-   * oldest. Handing findStuckAgents() just those oldest messages gives its
-   * answer with only the oldest waiting message of each agent.
+   * how many messages wait for it and the oldest of them (waitingRows()), no
+   * message built but the oldest. Handing findStuckAgents() just those oldest
+   * messages gives its answer with only the oldest waiting message of each
+   * agent.
    */
   stuckOldest(
     agents: readonly string[],
@@ -344,42 +435,76 @@ export class SummaryView {
     cutoff: number,
     visible: RowVisibility,
   ): StuckInput & { totals: Map<string, number> } {
-    const c = this.corpus;
     const oldest: number[] = [];
     const totals = new Map<string, number>();
-    const unread = new Map<string, Uint8Array>();
-    // One message-shaped probe, refilled for each row: addresses() reads who, where and (in a room) the text.
-    const probe: Message = {
-      number: null,
-      id: '',
-      time: '',
-      from: '',
-      target: '',
-      text: '',
-      replyTo: null,
-      importance: 'normal',
-      ackRequired: false,
-    };
-    for (const { agent, addressed, flags } of this.idleAgents(agents, humans, lastActivity, cutoff, visible, unread)) {
+    const waiting = new Map<string, WaitingRows[]>();
+    for (const agent of idleAgents(agents, lastActivity, cutoff).keys()) {
+      const parts = this.waitingRows(agent, humans, visible);
+      waiting.set(agent, parts);
       let count = 0;
       let first = -1;
-      for (let i = 0; i < c.count; i++) {
-        if (addressed[i] !== 1 || flags[i] !== 1) continue;
-        const t = c.timeMillis(i);
-        if (Number.isNaN(t) || t > cutoff) continue;
-        probe.from = c.from(i);
-        probe.target = c.target(i);
-        probe.text = probe.target.startsWith('@') ? '' : decodeAttention(c.text(i)).text;
-        if (!addresses(probe, agent, humans)) continue;
-        count++;
-        if (first < 0) first = i;
-      }
+      for (const { rows, times } of parts)
+        for (let k = 0; k < rows.length; k++) {
+          if (!waitedSince(times[k], cutoff)) continue;
+          count++;
+          if (first < 0) first = rows[k];
+        }
       if (count > 0) {
         totals.set(agent, count);
         oldest.push(first);
       }
     }
-    return { ...this.stuckAnswer(oldest, unread, visible), totals };
+    const waits = (who: string, i: number) => (waiting.get(who) ?? []).some((part) => hasRow(part.rows, i));
+    return { ...this.stuckAnswer(oldest, waits, visible), totals };
+  }
+
+  /**
+   * The rows that wait for `agent` whatever the clock: addressed to it (the
+   * rule's own addresses()), visible to it and unread by it, in order, with
+   * their times. The base's are kept across states while the agent's read
+   * records and the rooms it may see are the same, as unreadRows() keeps its
+   * rows: a change that only appended messages looks at those alone.
+   */
+  private waitingRows(agent: string, humans: readonly string[], visible: RowVisibility): WaitingRows[] {
+    return this.memo(`waiting:${agent}`, () => {
+      const c = this.corpus;
+      const human = humans.includes(agent);
+      const shown = (f: UnreadFacts) => visible(f, agent);
+      // One message-shaped probe, refilled for each row: addresses() reads who, where and (in a room) the text.
+      const probe: Message = {
+        number: null,
+        id: '',
+        time: '',
+        from: '',
+        target: '',
+        text: '',
+        replyTo: null,
+        importance: 'normal',
+        ackRequired: false,
+      };
+      // Of the base, only the rows addressedFlags() keeps are looked at; each row appended since is.
+      const scan = (from: number, to: number, among?: Uint8Array): WaitingRows => {
+        const rows: number[] = [];
+        const times: number[] = [];
+        for (const i of summaryUnreadRows(this.layout, c, agent, shown, among, { from, to })) {
+          probe.from = c.from(i);
+          probe.target = c.target(i);
+          probe.text = probe.target.startsWith('@') ? '' : decodeAttention(c.text(i)).text;
+          if (!addresses(probe, agent, humans)) continue;
+          rows.push(i);
+          times.push(c.timeMillis(i));
+        }
+        return { rows: Int32Array.from(rows), times: Float64Array.from(times) };
+      };
+      const baseKey = `waitingBase:${agent}:${humans.join(' ')}`;
+      const stamp = `${readRecordsStamp(this.layout, agent)}|${this.visibilityKey()}`;
+      let held = this.base.get(baseKey) as (WaitingRows & { stamp: string }) | undefined;
+      if (held?.stamp !== stamp) {
+        held = { stamp, ...scan(0, c.baseCount, this.addressedFlags(agent, human)) };
+        this.base.set(baseKey, held);
+      }
+      return c.count === c.baseCount ? [held] : [held, scan(c.baseCount, c.count)];
+    });
   }
 
   /** Each sender's newest message time (what latestActivity() keeps of the messages). */
@@ -387,15 +512,79 @@ export class SummaryView {
     return this.memo('latestBySender', () => {
       const c = this.corpus;
       // Each sender's newest row: times compared as numbers, the string built once per sender.
-      const newest = new Map<string, number>();
-      for (let i = 0; i < c.count; i++) {
-        const from = c.from(i);
-        const prev = newest.get(from);
-        if (prev === undefined || c.timeAfter(i, prev)) newest.set(from, i);
-      }
+      const scan = (newest: Map<string, number>, from: number, to: number) => {
+        for (let i = from; i < to; i++) {
+          const sender = c.from(i);
+          const prev = newest.get(sender);
+          if (prev === undefined || c.timeAfter(i, prev)) newest.set(sender, i);
+        }
+        return newest;
+      };
+      let base = this.base.get('latestBySender') as Map<string, number> | undefined;
+      if (!base) this.base.set('latestBySender', (base = scan(new Map(), 0, c.baseCount)));
+      const newest = scan(new Map(base), c.baseCount, c.count);
       return [...newest].map(([id, row]) => ({ id, time: c.time(row) }));
     });
   }
+}
+
+/** Rows waiting for an agent (SummaryView.waitingRows), in order, with their times. */
+interface WaitingRows {
+  rows: Int32Array;
+  times: Float64Array;
+}
+
+/** What the base's rows say of the queue of one reader (SummaryView.queueRows). */
+interface QueueBaseRows {
+  /** Others' rows that may be listed. */
+  listed: Int32Array;
+  /** The reader's own rows. */
+  mine: Int32Array;
+  /** Who sent the reader a direct message among `listed`. */
+  askers: Set<string>;
+  /** Of `mine`, those that answer one of `listed` (by the base's askers). */
+  answering: Int32Array;
+}
+
+/** Appends the rows of two ascending lists with no row in common to `out`, in order. */
+function mergeRows(a: ArrayLike<number>, b: ArrayLike<number>, out: number[]): void {
+  let j = 0;
+  for (let k = 0; k < a.length; k++) {
+    while (j < b.length && b[j] < a[k]) out.push(b[j++]);
+    out.push(a[k]);
+  }
+  while (j < b.length) out.push(b[j++]);
+}
+
+/** Whether ascending `rows` holds `row`. */
+function hasRow(rows: ArrayLike<number>, row: number): boolean {
+  let lo = 0;
+  let hi = rows.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (rows[mid] === row) return true;
+    if (rows[mid] < row) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+/** A reader's unread rows kept across states: the base's, then those appended since, up to row `upTo`. */
+interface HeldRows {
+  stamp: string;
+  rows: number[];
+  /** How many of `rows` are the base's. */
+  baseLength: number;
+  upTo: number;
+  /** The ids of the rows from the base's end to `upTo`, to see that they are still those rows. */
+  ids: string[];
+}
+
+/** Whether the rows appended since the base that `held` covers are still the same messages at the same rows. */
+function sameAppended(c: CachedCorpus, held: HeldRows): boolean {
+  if (held.upTo > c.count) return false;
+  for (let k = 0; k < held.ids.length; k++) if (c.id(c.baseCount + k) !== held.ids[k]) return false;
+  return true;
 }
 
 /** Flags by row, 1 for each of `rows`. */
