@@ -187,33 +187,6 @@ describe('search over 100k generated messages', function () {
   it('an empty query is a clear error', () => {
     assert.throws(() => c.search('   '), /query is empty/);
   });
-
-  it('answers in process under 20 ms at the 95th percentile', () => {
-    const queries = [
-      'zanzibar',
-      'zanzibr',
-      'quixotic',
-      'kumquat ops',
-      'marmalade',
-      'deploy failing',
-      'rollback canary',
-      'latency p99',
-      'xylophone',
-      'deadlok',
-    ];
-    for (const q of queries) c.search(q, { limit: 50 });
-    const times: number[] = [];
-    for (let round = 0; round < 5; round++) {
-      for (const q of queries) {
-        const t = performance.now();
-        c.search(q, { limit: 50 });
-        times.push(performance.now() - t);
-      }
-    }
-    times.sort((a, b) => a - b);
-    const p95 = times[Math.floor(times.length * 0.95) - 1];
-    assert.ok(p95 < 20, `p95 ${p95.toFixed(1)} ms`);
-  });
 });
 
 describe('search index stays current', function () {
