@@ -38,7 +38,7 @@ import { searchIndexFor } from './search/memoryIndex';
 import { CachedCorpus, openCache } from './search/indexReader';
 import { saveReadMarkTables } from './read/readMarkTable';
 import { saveRestamped } from './search/restampedFiles';
-import { advanceSummary, BuiltSummary, buildSummary, openSummary } from './search/persistedIndex';
+import { advanceSummary, BuiltSummary, buildSummary, DELTA_LIMITS, openSummary } from './search/persistedIndex';
 import { directoryStamp } from './disk/directoryStamp';
 import { SummaryView } from './attention/summaryView';
 import {
@@ -100,6 +100,14 @@ export interface OpenOptions {
   follow?: boolean;
   /** Called once when the whole directory is loaded after all (follow mode), with how long it took. */
   onStoreLoad?: (ms: number) => void;
+  /**
+   * Follow mode: asked to rebuild the summary in another process when the
+   * files grew past what its delta holds (at a million messages a build takes
+   * seconds and hundreds of MB); until the new one is in place, answers come
+   * from the old base with a longer delta. Without it, the follower rebuilds
+   * in its own process.
+   */
+  rebuildSummary?: () => void;
 }
 
 export interface SystemStatus {
@@ -156,6 +164,8 @@ export interface MarkReadResult {
 }
 
 const MAX_FIELD_LENGTH = 2000;
+/** How long a follower's delta may grow while another process rebuilds its summary (16x a one-shot reader's). */
+const FOLLOWER_DELTA_LIMITS = { messages: 16 * DELTA_LIMITS.messages, bytes: 16 * DELTA_LIMITS.bytes };
 
 export function openCoordination(options: OpenOptions = {}): Coordination {
   const env = options.env ?? process.env;
@@ -168,7 +178,7 @@ export function openCoordination(options: OpenOptions = {}): Coordination {
     options.now ?? coordClock(env),
     undefined,
     (options.fromSummary ?? false) || (options.follow ?? false),
-    options.follow ? { onStoreLoad: options.onStoreLoad } : undefined,
+    options.follow ? { onStoreLoad: options.onStoreLoad, rebuildSummary: options.rebuildSummary } : undefined,
   );
 }
 
@@ -218,6 +228,8 @@ export class Coordination {
   } | null = null;
   /** Follow mode: the summary of the directory as last stamped, and a count of the states seen. */
   private followed: { stamp: string; index: string; view: SummaryView; base: Map<string, unknown> } | null = null;
+  /** The summary file (its stamp) whose rebuild the follower asked another process for. */
+  private rebuildAskedFor: string | null = null;
   private summaryVersion = 0;
   /** The summary's base that new ids are checked against, and the stamp of its file. */
   private idSummary: { stamp: string; corpus: CachedCorpus | null } | null = null;
@@ -228,7 +240,7 @@ export class Coordination {
     private readonly now: () => Date,
     reader?: MessageStore,
     private readonly fromSummary = false,
-    private readonly follow?: { onStoreLoad?: (ms: number) => void },
+    private readonly follow?: Pick<OpenOptions, 'onStoreLoad' | 'rebuildSummary'>,
   ) {
     this.layout = new Layout(dir);
     this.actionActivity = new ActionLogActivity(this.layout.actionLog);
@@ -354,7 +366,7 @@ export class Coordination {
     // The same base as before (the summary file was not rewritten): only what was appended since is read
     // again, and what the base's rows said (columns read, texts scanned) is kept.
     let index = fileStamp(this.layout.searchIndex);
-    let corpus = previous && previous.index === index ? advanceSummary(this.layout, previous.view.corpus) : null;
+    let corpus = previous && previous.index === index ? this.advanceFollowed(previous.view.corpus, index) : null;
     let base = corpus && previous ? previous.base : new Map<string, unknown>();
     if (!corpus) {
       previous?.view.close();
@@ -367,6 +379,41 @@ export class Coordination {
     this.followed = { stamp, index, base, view };
     this.summaryVersion++;
     return this.followed.view;
+  }
+
+  /**
+   * The followed summary brought up to the files; past its delta's limits,
+   * with a longer delta while another process rebuilds it (asked once per
+   * summary file), when the caller gave a way to ask.
+   */
+  private advanceFollowed(corpus: CachedCorpus, index: string): CachedCorpus | null {
+    const advanced = advanceSummary(this.layout, corpus);
+    const rebuild = this.follow?.rebuildSummary;
+    if (advanced || !rebuild) return advanced;
+    const longer = advanceSummary(this.layout, corpus, FOLLOWER_DELTA_LIMITS);
+    if (longer && this.rebuildAskedFor !== index) {
+      this.rebuildAskedFor = index;
+      rebuild();
+    }
+    return longer;
+  }
+
+  /**
+   * Builds the directory's summary (and search index) from the files now and
+   * puts it in place: what a follower asks another process to do. The number
+   * of messages it holds.
+   */
+  rebuildSummary(): number {
+    const built = buildSummary(this.layout);
+    try {
+      if (!built?.install()) {
+        built?.discard();
+        throw new CoordError('io', `${this.dir} kept changing while its summary was built; run the command again`);
+      }
+      return built.corpus.count;
+    } finally {
+      built?.corpus.close();
+    }
   }
 
   /** A new summary, installed beside the data and answering; null when it could not be installed (files moved). */

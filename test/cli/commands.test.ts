@@ -229,6 +229,20 @@ describe('coord commands (as a process, on real directories)', function () {
     }
   });
 
+  it('reindex rebuilds the summary in place; not on a server, and not where there is no directory', () => {
+    const index = path.join(dir, 'data', '.coord-search-index');
+    const before = fs.existsSync(index) ? fs.statSync(index) : null;
+    const status = json(as1(['system-status']));
+    const r = json(runCoord(['reindex', '--json'], { dir }));
+    assert.deepStrictEqual([r.dir, r.messages], [fs.realpathSync(dir), status.totalMessages]);
+    const after = fs.statSync(index);
+    assert.ok(!before || after.ino !== before.ino || after.mtimeMs !== before.mtimeMs, 'the summary was rewritten');
+    assert.match(runCoord(['reindex'], { dir }).stdout, /^Rebuilt the summary of \d+ messages? in \d+ ms$/m);
+    const nowhere = runCoord(['reindex'], { dir: path.join(tempDir(), 'missing') });
+    assert.notStrictEqual(nowhere.code, 0);
+    assert.strictEqual(nowhere.stderr.trim().split('\n').length, 1, nowhere.stderr);
+  });
+
   it('search prints real message numbers', () => {
     const found = json(runCoord(['search', 'on it', '--json'], { dir }));
     assert.ok(found.some((m: any) => m.number === 4 && m.text === 'on it'));

@@ -141,6 +141,29 @@ describe('counts from the summary on a large directory', function () {
     assert.strictEqual(api.service.coordination.storeLoaded, false);
   });
 
+  it('a burst past what the summary holds appended is rebuilt by a child process while the counts follow', async () => {
+    const api = await getApi();
+    const index = path.join(dir, 'data', '.coord-search-index');
+    const before = fs.statSync(index);
+    // A Python-era writer appends more lines at once than the summary's delta holds (2,000).
+    const burst = Array.from(
+      { length: 2500 },
+      (_, k) => `[2026-12-05 12:00:00] instance-3 -> #random: burst ${k} @instance-1\n`,
+    ).join('');
+    fs.appendFileSync(path.join(dir, 'data', 'messages.log'), burst);
+    const want = full().unreadCounts();
+    await waitFor('the status bar to count the burst', () => api.statusBar.item.text === statusText(want), 60_000);
+    await waitFor(
+      'a child process to rebuild the summary',
+      () => api.service.rebuilder?.runs.some((r) => r.code === 0) ?? false,
+      120_000,
+    );
+    assert.strictEqual(api.service.rebuilder?.runs.length, 1, JSON.stringify(api.service.rebuilder?.runs));
+    const after = fs.statSync(index);
+    assert.ok(after.ino !== before.ino || after.mtimeMs !== before.mtimeMs, 'the summary file was rewritten');
+    assert.strictEqual(api.service.coordination.storeLoaded, false);
+  });
+
   it('opens a room, marks what it shows read, and still has not loaded the directory', async () => {
     const api = await getApi();
     const before = full().unreadCounts().byTarget['#general'] ?? 0;

@@ -250,7 +250,7 @@ for (const make of [directoryBackend, natsBackend]) {
       assert.strictEqual(c(['search', '  '], 'instance-1').code, 1);
     });
 
-    it('statuses, system-status, system-summary, action-log, validate-command, help', () => {
+    it('statuses, system-status, system-summary, action-log, validate-command, reindex, help', () => {
       c(['update-status', 'Fixing\nthe race'], 'instance-1');
       c(['send', 'general', 'hi'], 'instance-2');
       const st = json<{ instances: string[]; totalMessages: number; activeChatrooms: number; unread: number }>(
@@ -270,6 +270,12 @@ for (const make of [directoryBackend, natsBackend]) {
       userError(c(['update-status', ' '], 'instance-1'), /status text is empty/);
       assert.strictEqual(c(['validate-command', 'send'], 'instance-1').code, 0);
       assert.strictEqual(c(['validate-command', 'sned'], 'instance-1').code, 1);
+      // A directory's summary is rebuilt; a server keeps none.
+      const reindex = c(['reindex'], 'instance-1');
+      if (b.name === 'nats') {
+        assert.notStrictEqual(reindex.code, 0);
+        assert.match(reindex.stderr, /^coord: error: reindex works on a coordination directory[^\n]*\n$/);
+      } else assert.strictEqual(json<{ messages: number }>(reindex).messages, 1);
       assert.strictEqual(b.coord(['help']).code, 0);
       const anonymous = b.coord(['send', 'general', 'x']);
       assert.strictEqual(anonymous.code, 1);

@@ -12,7 +12,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Coordination, openCoordination } from '../../src/core';
-import { copySample, REPO_ROOT, tempDir } from '../support/helpers';
+import { MAX_DELTA_MESSAGES } from '../../src/core/search/persistedIndex';
+import { copySample, REPO_ROOT, runCoord, tempDir } from '../support/helpers';
 
 const NOW = new Date('2026-12-05T12:00:00');
 const now = () => NOW;
@@ -296,5 +297,49 @@ describe('a follower answers from the summary as a full load does', function () 
         fs.readFileSync(path.join(copy, rel), 'utf8'),
         rel,
       );
+  });
+
+  it('past what its delta holds, asks for the summary to be rebuilt elsewhere and answers from the old one meanwhile', async () => {
+    const dir = path.join(tempDir('coord-follow-rebuild-'), 'coordination');
+    await generate(dir, 3000);
+    let asked = 0;
+    const follower = openCoordination({
+      dir,
+      instance: 'instance-1',
+      env: {},
+      now,
+      follow: true,
+      rebuildSummary: () => asked++,
+    });
+    follower.refresh();
+    const index = path.join(dir, 'data', '.coord-search-index');
+    const built = fs.statSync(index);
+    // A Python-era writer appends more lines at once than a summary's delta holds (MAX_DELTA_MESSAGES).
+    const burst = (from: number, n: number) =>
+      Array.from(
+        { length: n },
+        (_, k) => `[2026-12-05 11:00:00] instance-3 -> #general: burst ${from + k} @instance-1\n`,
+      );
+    fs.appendFileSync(path.join(dir, 'data', 'messages.log'), burst(0, MAX_DELTA_MESSAGES + 500).join(''));
+    assertSameAnswers(dir, 'instance-1', follower);
+    assert.strictEqual(asked, 1, 'asked for a rebuild');
+    const after = fs.statSync(index);
+    assert.deepStrictEqual([after.ino, after.mtimeMs], [built.ino, built.mtimeMs], 'the follower did not rebuild it');
+    // More lines before the rebuild is done: asked once, still answered.
+    fs.appendFileSync(path.join(dir, 'data', 'messages.log'), burst(10_000, 10).join(''));
+    assertSameAnswers(dir, 'instance-1', follower);
+    assert.strictEqual(asked, 1);
+    // Another process rebuilds it (what the extension runs); the follower reads the new one.
+    const r = runCoord(['--json', 'reindex'], { dir });
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.strictEqual(JSON.parse(r.stdout).messages, follower.systemStatus().totalMessages);
+    fs.appendFileSync(path.join(dir, 'data', 'messages.log'), burst(20_000, 1).join(''));
+    assertSameAnswers(dir, 'instance-1', follower);
+    assert.strictEqual(asked, 1);
+    assert.notDeepStrictEqual(
+      [fs.statSync(index).ino, fs.statSync(index).mtimeMs],
+      [built.ino, built.mtimeMs],
+      'the rebuilt summary is in place',
+    );
   });
 });

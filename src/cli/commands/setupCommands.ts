@@ -1,7 +1,7 @@
-/** `coord` commands of the Setup area: init and validate-command (help is main.ts's). */
+/** `coord` commands of the Setup area: init, reindex and validate-command (help is main.ts's). */
 import { Command } from 'commander';
-import { closestName, initCoordination, sanitizeForTerminal } from '../../core';
-import { emitFor, globals } from '../cliContext';
+import { closestName, Coordination, CoordError, initCoordination, sanitizeForTerminal } from '../../core';
+import { emitFor, globals, openFor } from '../cliContext';
 import type { CommandArea } from '../cliContext';
 
 export const setupArea: CommandArea = {
@@ -17,6 +17,23 @@ export const setupArea: CommandArea = {
           cmd,
           { dir: coordination.dir, created },
           () => `${created ? 'Created' : 'Already a coordination directory:'} ${coordination.dir}`,
+        );
+      });
+
+    program
+      .command('reindex')
+      .description("rebuild the directory's summary and search index now (reads otherwise rebuild it when stale)")
+      .action(async (_opts: unknown, cmd: Command) => {
+        const coordination = await openFor(cmd);
+        if (!(coordination instanceof Coordination))
+          throw new CoordError('usage', 'reindex works on a coordination directory; a server keeps no summary');
+        const started = Date.now();
+        const messages = coordination.rebuildSummary();
+        const ms = Date.now() - started;
+        emitFor(
+          cmd,
+          { dir: coordination.dir, messages, ms },
+          () => `Rebuilt the summary of ${messages} message${messages === 1 ? '' : 's'} in ${ms} ms`,
         );
       });
 

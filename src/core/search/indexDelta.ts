@@ -27,12 +27,24 @@ import {
 } from './indexFormat';
 import type { CachedCorpus } from './indexReader';
 
+/** How much a delta may hold before the base is rebuilt instead. */
+export interface DeltaLimits {
+  messages: number;
+  bytes: number;
+}
+
+export const DELTA_LIMITS: DeltaLimits = { messages: MAX_DELTA_MESSAGES, bytes: MAX_DELTA_BYTES };
+
 /**
  * The messages appended since the base, in corpus order; null when the change
- * is not a pure growth the delta can represent exactly (rebuild), 'moved' when
- * the log grew while we read (try again).
+ * is not a pure growth the delta can represent exactly within `limits`
+ * (rebuild), 'moved' when the log grew while we read (try again).
  */
-export function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[] | null | 'moved' {
+export function computeDelta(
+  layout: Layout,
+  base: CachedCorpus,
+  limits: DeltaLimits = DELTA_LIMITS,
+): DeltaMessage[] | null | 'moved' {
   const h = base.header;
   const baseSize = Math.max(0, h.log.size);
   let seq = 0;
@@ -72,7 +84,7 @@ export function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[]
       if (baseSize > 0 && fileTail(fd, baseSize) !== h.log.tail) return null;
       if (logSize > baseSize) {
         if (h.log.partial) return null;
-        if (logSize - baseSize > MAX_DELTA_BYTES) return null;
+        if (logSize - baseSize > limits.bytes) return null;
         bytes += logSize - baseSize;
         const { lines, rest } = decodeLines(readRange(fd, baseSize, logSize), h.log.endsCR);
         if (rest !== '') lines.push(rest);
@@ -123,10 +135,10 @@ export function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[]
       const appended =
         old !== undefined && size > old.size ? appendedBlocks(source, sfd, old, source.stamp.ino, size) : null;
       if (appended && old) {
-        if ((bytes += size - old.size) > MAX_DELTA_BYTES) return null;
+        if ((bytes += size - old.size) > limits.bytes) return null;
         blocks = appended;
       } else {
-        if ((bytes += size - (old?.size ?? 0)) > MAX_DELTA_BYTES) return null;
+        if ((bytes += size - (old?.size ?? 0)) > limits.bytes) return null;
         const whole = readRange(sfd, 0, size);
         const all = readSourceText(source, whole.toString('utf8'), 0).blocks;
         const n = old?.blocks ?? 0;
@@ -179,7 +191,7 @@ export function computeDelta(layout: Layout, base: CachedCorpus): DeltaMessage[]
     out.push(m);
   }
   while (j < legacy.length) out.push(legacy[j++]);
-  if (out.length > MAX_DELTA_MESSAGES) return null;
+  if (out.length > limits.messages) return null;
 
   // Ids and replies: nothing new may collide with a base id or resolve a base message's dangling reply.
   if (h.unresolvedFrom > 0 && h.unresolvedFrom <= totalLines) return null;

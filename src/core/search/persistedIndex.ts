@@ -49,13 +49,14 @@ import { StampedSource, stampSources } from '../read/sources';
 import { searchIndexFor } from './memoryIndex';
 import { checkQuery, runSearch, SearchOptions } from './searchEngine';
 import { LogState, sameStamp } from './indexFormat';
-import { computeDelta } from './indexDelta';
+import { computeDelta, DELTA_LIMITS, type DeltaLimits } from './indexDelta';
 import { loadRestamped } from './restampedFiles';
 import { buildIndex } from './indexBuilder';
 import { CachedCorpus, openCache, openCacheFile } from './indexReader';
 import { removeQuietly, replaceWith, writeTemporary } from './indexWriter';
 
 export { MAX_DELTA_MESSAGES } from './indexFormat';
+export { DELTA_LIMITS } from './indexDelta';
 
 export interface SearchDirectoryResult {
   messages: Message[];
@@ -193,11 +194,16 @@ export function openSummary(layout: Layout): CachedCorpus | null {
 
 /**
  * Brings an open summary up to the files as they are now (its delta read
- * again); null when it no longer describes them (the caller closes it).
+ * again); null when it no longer describes them within `limits` (the caller
+ * closes it).
  */
-export function advanceSummary(layout: Layout, corpus: CachedCorpus): CachedCorpus | null {
+export function advanceSummary(
+  layout: Layout,
+  corpus: CachedCorpus,
+  limits: DeltaLimits = DELTA_LIMITS,
+): CachedCorpus | null {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const delta = computeDelta(layout, corpus);
+    const delta = computeDelta(layout, corpus, limits);
     if (delta === 'moved') continue;
     if (delta === null) return null;
     corpus.setDelta(delta);

@@ -17,6 +17,7 @@ import {
 } from '../../core';
 import { Disposable } from '../common/dispose';
 import { UserError, errorMessage } from '../common/reportError';
+import { SummaryRebuilder } from './summaryRebuilder';
 import { UnreadModel } from './unreadModel';
 import { directorySetting, findDirectory, serverSetting } from './workspaceDirectory';
 
@@ -33,6 +34,8 @@ export class CoordinationService extends Disposable {
   /** Stops the server backend's change events (a directory is watched through VS Code instead). */
   private stopBackendEvents: (() => void) | null = null;
   private watcher: vscode.Disposable | null = null;
+  /** Rebuilds the followed directory's summary in a child process when the core asks. */
+  rebuilder: SummaryRebuilder | null = null;
   private refreshTimer: NodeJS.Timeout | null = null;
   private readonly changeEmitter = this._register(new vscode.EventEmitter<void>());
   private loadPromise: Promise<void> | null = null;
@@ -174,11 +177,14 @@ export class CoordinationService extends Disposable {
     this.folder = found.folder;
     this.identity = await this.resolveIdentity();
     // Followed from the directory's summary: the whole directory is loaded only for what the summary cannot answer.
+    const rebuilder = new SummaryRebuilder(found.dir, this.log, () => this.scheduleRefresh());
+    this.rebuilder = rebuilder;
     const coord = openCoordination({
       dir: found.dir,
       instance: this.identity ?? undefined,
       env: {},
       follow: true,
+      rebuildSummary: () => rebuilder.request(),
       onStoreLoad: (ms) =>
         this.log.info(
           `loaded the whole directory (${coord.lineCount} log lines) in ${ms} ms, for ${callers(new Error().stack)}`,
@@ -295,6 +301,8 @@ export class CoordinationService extends Disposable {
   private stopWatching(): void {
     this.watcher?.dispose();
     this.watcher = null;
+    this.rebuilder?.dispose();
+    this.rebuilder = null;
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
     this.refreshTimer = null;
   }
