@@ -363,14 +363,18 @@ export class Coordination {
     if (this.followed?.stamp === stamp) return this.followed.view;
     const previous = this.followed;
     this.followed = null;
-    // The same base as before (the summary file was not rewritten): only what was appended since is read
-    // again, and what the base's rows said (columns read, texts scanned) is kept.
+    // The same base as before: only what was appended since is read again, and what the base's rows said
+    // (columns read, texts scanned, verdicts) is kept. A follower that has rebuilds made elsewhere keeps it
+    // even when the file was rewritten since (its own rebuild, or a reader's): opening another base means
+    // working out every answer again, so it happens only when this one can no longer be brought forward.
     let index = fileStamp(this.layout.searchIndex);
-    let corpus = previous && previous.index === index ? this.advanceFollowed(previous.view.corpus, index) : null;
+    const keep = previous !== null && (previous.index === index || this.follow?.rebuildSummary !== undefined);
+    let corpus = keep ? this.advanceFollowed(previous.view.corpus, previous.index) : null;
     let base = corpus && previous ? previous.base : new Map<string, unknown>();
-    if (!corpus) {
+    if (corpus && previous) index = previous.index;
+    else {
       previous?.view.close();
-      corpus = openSummary(this.layout) ?? this.buildFollowedSummary();
+      corpus = this.openFollowedSummary();
       if (!corpus) return null;
       index = fileStamp(this.layout.searchIndex);
       base = new Map();
@@ -388,14 +392,27 @@ export class Coordination {
    */
   private advanceFollowed(corpus: CachedCorpus, index: string): CachedCorpus | null {
     const advanced = advanceSummary(this.layout, corpus);
-    const rebuild = this.follow?.rebuildSummary;
-    if (advanced || !rebuild) return advanced;
+    if (advanced || !this.follow?.rebuildSummary) return advanced;
     const longer = advanceSummary(this.layout, corpus, FOLLOWER_DELTA_LIMITS);
-    if (longer && this.rebuildAskedFor !== index) {
-      this.rebuildAskedFor = index;
-      rebuild();
-    }
+    if (longer) this.askForRebuild(index);
     return longer;
+  }
+
+  /** The summary on disk opened for following: like advanceFollowed(), with a longer delta while it is rebuilt elsewhere. */
+  private openFollowedSummary(): CachedCorpus | null {
+    const opened = openSummary(this.layout);
+    if (opened || !this.follow?.rebuildSummary) return opened ?? this.buildFollowedSummary();
+    const longer = openSummary(this.layout, FOLLOWER_DELTA_LIMITS);
+    if (!longer) return this.buildFollowedSummary();
+    this.askForRebuild(fileStamp(this.layout.searchIndex));
+    return longer;
+  }
+
+  /** Asks (once per summary file held) for the summary to be rebuilt in another process. */
+  private askForRebuild(index: string): void {
+    if (this.rebuildAskedFor === index) return;
+    this.rebuildAskedFor = index;
+    this.follow?.rebuildSummary?.();
   }
 
   /**

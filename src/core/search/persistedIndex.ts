@@ -183,11 +183,11 @@ function rebuildIndex(layout: Layout): { corpus: CachedCorpus; written: boolean 
  * no longer describes the files (then buildSummary makes a new one). The caller
  * closes it.
  */
-export function openSummary(layout: Layout): CachedCorpus | null {
+export function openSummary(layout: Layout, limits: DeltaLimits = DELTA_LIMITS): CachedCorpus | null {
   const cached = openCache(layout);
   if (!cached) return null;
   loadRestamped(layout, cached);
-  if (advanceSummary(layout, cached)) return cached;
+  if (advanceSummary(layout, cached, limits)) return cached;
   cached.close();
   return null;
 }
