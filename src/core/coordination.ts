@@ -398,7 +398,7 @@ export class Coordination {
     return longer;
   }
 
-  /** The summary on disk opened for following: like advanceFollowed(), with a longer delta while it is rebuilt elsewhere. */
+  /** The summary on disk opened for following; past its delta, with a longer one while it is rebuilt elsewhere. */
   private openFollowedSummary(): CachedCorpus | null {
     const opened = openSummary(this.layout);
     if (opened || !this.follow?.rebuildSummary) return opened ?? this.buildFollowedSummary();
