@@ -10,7 +10,9 @@
 //   - opening the 10k-message room in the thread panel until the webview
 //     reports it rendered, beside opening a 10-message room the same way
 //   - the extension host's memory after loading, beside a bare node process
-//     holding the same directory through the library
+//     holding the same directory through the library, and its peak over the
+//     session: the status-bar writes, then a burst of 2,500 log lines (more
+//     than the summary's delta holds) until a child process has rebuilt it
 //   import { benchExtension } from './bench/extension.mjs'  -> rows
 /* global document -- used inside page.waitForFunction, which runs in the browser */
 import { spawnSync } from 'node:child_process';
