@@ -7,7 +7,7 @@ import type { Message } from '../common/messageTypes';
 import { mentionsInstance } from '../common/mentions';
 import { HUMAN_ALIAS } from '../formats/humansFile';
 
-export function recipientOf(m: Message): string | null {
+export function recipientOf(m: Pick<Message, 'target'>): string | null {
   return m.target.startsWith('@') ? m.target.slice(1) : null;
 }
 

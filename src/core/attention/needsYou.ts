@@ -79,6 +79,10 @@ export interface MessageList {
   at(k: number): Message | undefined;
   /** Who sent message k, without building it (a list that builds each message when asked gives this). */
   from?(k: number): string;
+  /** Message k's target, time and what it replies to, without building it (the same lists give these). */
+  target?(k: number): string;
+  time?(k: number): string;
+  replyTo?(k: number): number | string | null;
 }
 
 /** Who sent message k of `messages`. */
@@ -247,10 +251,13 @@ function answeredRefs(messages: MessageList, me: string): (m: Message) => boolea
   const lastToPeer = new Map<string, string>();
   for (let k = 0; k < messages.length; k++) {
     if (senderAt(messages, k) !== me) continue;
-    const r = messages.at(k)!;
-    if (r.replyTo !== null) repliedTo.add(String(r.replyTo));
-    const peer = recipientOf(r);
-    if (peer !== null && (lastToPeer.get(peer) ?? '') < r.time) lastToPeer.set(peer, r.time);
+    // My messages are read for three fields alone: a list that can give them builds none of them.
+    const r = messages.target && messages.time && messages.replyTo ? null : messages.at(k)!;
+    const replyTo = r ? r.replyTo : messages.replyTo!(k);
+    if (replyTo !== null) repliedTo.add(String(replyTo));
+    const peer = recipientOf({ target: r ? r.target : messages.target!(k) });
+    const time = r ? r.time : messages.time!(k);
+    if (peer !== null && (lastToPeer.get(peer) ?? '') < time) lastToPeer.set(peer, time);
   }
   return (m) => {
     if (repliedTo.has(String(refOf(m)))) return true;

@@ -259,6 +259,9 @@ export class SummaryView {
         return m;
       },
       from: (k) => this.corpus.from(sorted[k]),
+      target: (k) => this.corpus.target(sorted[k]),
+      time: (k) => this.corpus.time(sorted[k]),
+      replyTo: (k) => this.corpus.replyTo(sorted[k]),
     };
     // The rule asks whether a message is read only of those I can see: the unread rows the counts use.
     const unread = this.unreadFlags(me, 'visible', (f) => visible(f, me));

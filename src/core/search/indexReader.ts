@@ -646,7 +646,6 @@ export class CachedCorpus implements SearchCorpus {
         text: dm.text,
         replyTo: dm.replyTo,
       };
-    const reply = this.m(i, 7);
     const number = this.m(i, 0);
     return {
       number: number === 0 ? null : number,
@@ -655,8 +654,16 @@ export class CachedCorpus implements SearchCorpus {
       from: this.from(i),
       target: this.target(i),
       text: this.text(i),
-      replyTo: reply > 0 ? reply : reply === -1 ? (this.header.replies[i] ?? null) : null,
+      replyTo: this.replyTo(i),
     };
+  }
+
+  /** What message i replies to, as written (a number or an id), or null. */
+  replyTo(i: number): number | string | null {
+    const dm = this.d(i);
+    if (dm) return dm.replyTo;
+    const reply = this.m(i, 7);
+    return reply > 0 ? reply : reply === -1 ? (this.header.replies[i] ?? null) : null;
   }
 
   /** The delta's postings, documents numbered after the base's. */
