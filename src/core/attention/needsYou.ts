@@ -53,24 +53,38 @@ export interface NeedsYouInput {
   visible: (m: Message) => boolean;
   stuck: readonly StuckAgent[];
   extra?: readonly QueueEntry[];
+  /** Whether `me` has read message k, without building it (a list that builds each message gives this). */
+  isReadAt?: (k: number) => boolean;
   /** What an earlier call found for messages that cannot have changed since (QueueMemo). */
   memo?: QueueMemo;
 }
 
-/** What the rule found of one message: why it waits and its place in the queue, or null when it does not. */
-export type QueueVerdict = (QueuePlace & { reasons: readonly QueueReason[] }) | null;
+/**
+ * What the rule finds of one message whatever its read state: its place in
+ * the queue and what it may wait on `me` for; null when it never can (not
+ * visible, or nothing of the kind). With the read state it gives the reasons.
+ */
+export type QueueFacts = {
+  time: string;
+  key: string;
+  urgent: boolean;
+  ackOwed: boolean;
+  toMe: boolean;
+  unansweredQuestion: boolean;
+} | null;
 
 /**
- * A caller's store of verdicts across calls. What it hands back for message
- * k must be what the rule found for that message before, with the same read
- * state, visibility, acks, identities and messages of `me` (a follower keeps
- * the verdicts of its summary's rows while none of those changed).
+ * A caller's store of facts across calls. What it hands back for message k
+ * must be what the rule found of that message before, with the same
+ * visibility, acks, identities and messages of `me` (a follower keeps those
+ * of its summary's rows while none of those changed; a read mark changes
+ * none of them).
  */
 export interface QueueMemo {
-  /** The verdict found before for message k, or undefined when there is none to reuse. */
-  verdict(k: number): QueueVerdict | undefined;
-  /** Keeps the verdict just found for message k. */
-  keep(k: number, verdict: QueueVerdict): void;
+  /** The facts found before of message k, or undefined when there are none to reuse. */
+  facts(k: number): QueueFacts | undefined;
+  /** Keeps the facts just found of message k. */
+  keep(k: number, facts: QueueFacts): void;
 }
 
 /** Messages by position; an array is one. */
@@ -177,23 +191,27 @@ function collectQueue(input: NeedsYouInput, add: (place: QueuePlace, entry: () =
   // Worked out when a question is first judged: a call that reuses the verdicts reads none of mine.
   let answers: ((m: Message) => boolean) | null = null;
   const answered = (m: Message) => (answers ??= answeredRefs(input.messages, me))(m);
-  const judge = (m: Message) => judgeMessage(input, m, answered);
   for (let k = input.messages.length - 1; k >= 0; k--) {
     if (senderAt(input.messages, k) === me) continue;
-    let verdict = memo?.verdict(k);
-    if (verdict === undefined) {
-      verdict = judge(input.messages.at(k)!);
-      memo?.keep(k, verdict);
+    let facts = memo?.facts(k);
+    let m: Message | undefined;
+    if (facts === undefined) {
+      m = input.messages.at(k)!;
+      facts = factsOf(input, m, answered);
+      memo?.keep(k, facts);
     }
-    if (verdict === null) continue;
-    const { reasons, time, key } = verdict;
-    add(verdict, () => {
+    if (facts === null) continue;
+    const unread = input.isReadAt ? !input.isReadAt(k) : !input.isRead(m ?? input.messages.at(k)!);
+    const reasons = reasonsOf(facts, unread);
+    if (reasons.length === 0) continue;
+    const { time, key } = facts;
+    add({ kind: reasons[0], time, key }, () => {
       const m = input.messages.at(k)!;
       const actions: QueueAction[] = reasons.includes('ack') ? ['reply', 'ack', 'open'] : ['reply', 'open'];
       const summary = `${m.from} ${m.target.startsWith('#') ? `in ${m.target}` : 'to you'}: ${firstLine(m.text)}`;
       return {
         key,
-        kind: verdict.kind,
+        kind: reasons[0],
         reasons: [...reasons],
         title: `${LABEL[reasons[0]]}: ${summary}`,
         summary,
@@ -226,21 +244,29 @@ function collectQueue(input: NeedsYouInput, add: (place: QueuePlace, entry: () =
   for (const e of input.extra ?? []) built(e);
 }
 
-/** Why a message from someone else waits on `me`, and its place in the queue; null when it does not. */
-function judgeMessage(input: NeedsYouInput, m: Message, answered: (m: Message) => boolean): QueueVerdict {
+/** What a message from someone else may wait on `me` for, whatever its read state; null when nothing. */
+function factsOf(input: NeedsYouInput, m: Message, answered: (m: Message) => boolean): QueueFacts {
   const { me, humans } = input;
   if (!input.visible(m)) return null;
-  const unread = !input.isRead(m);
   const toMe = addresses(m, me, humans);
-  const reasons: QueueReason[] = [];
-  if (m.importance === 'urgent' && unread) reasons.push('urgent');
-  if (m.ackRequired && owes(ackStatus(m, input.acks, input.known, humans), me)) reasons.push('ack');
-  if (toMe && isQuestion(m.text) && !answered(m)) reasons.push('question');
-  if (toMe && unread) reasons.push('direct');
-  return reasons.length === 0
-    ? null
-    : { kind: reasons[0], reasons, time: m.time, key: `msg:${m.number ?? `id:${m.id}`}` };
+  const urgent = m.importance === 'urgent';
+  const ackOwed = m.ackRequired && owes(ackStatus(m, input.acks, input.known, humans), me);
+  const unansweredQuestion = toMe && isQuestion(m.text) && !answered(m);
+  if (!toMe && !urgent && !ackOwed) return null;
+  return { time: m.time, key: `msg:${m.number ?? `id:${m.id}`}`, urgent, ackOwed, toMe, unansweredQuestion };
 }
+
+/** Why a message waits on `me`, in queue order: its facts and whether `me` has read it. */
+function reasonsOf(f: NonNullable<QueueFacts>, unread: boolean): readonly QueueReason[] {
+  const bits =
+    (f.urgent && unread ? 1 : 0) | (f.ackOwed ? 2 : 0) | (f.unansweredQuestion ? 4 : 0) | (f.toMe && unread ? 8 : 0);
+  return REASON_LISTS[bits];
+}
+
+/** Every list of reasons, by the bits reasonsOf() sets: one array each, shared. */
+const REASON_LISTS: ReadonlyArray<readonly QueueReason[]> = Array.from({ length: 16 }, (_, bits) =>
+  (['urgent', 'ack', 'question', 'direct'] as const).filter((_, i) => bits & (1 << i)),
+);
 
 /**
  * Whether `me` has answered a message: replied to it, or (for a message sent

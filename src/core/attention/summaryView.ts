@@ -22,7 +22,7 @@ import { addresses } from './addressing';
 import { ACK_TAG, mentionTags, URGENT_TAG } from '../search/textTags';
 import { hasInstanceShape } from '../common/names';
 import { HUMAN_ALIAS } from '../formats/humansFile';
-import type { MessageList, QueueMemo, QueueReason, QueueVerdict } from './needsYou';
+import type { MessageList, QueueFacts, QueueMemo } from './needsYou';
 import { idleAgents, waitedSince } from './stuckAgents';
 
 /** Who may see a row: the caller's visibility rule for one identity. */
@@ -244,7 +244,13 @@ export class SummaryView {
     visible: RowVisibility,
     /** What else the rule reads besides the rows (the acks, the known ids, the humans), as a key. */
     attentionKey: string,
-  ): { messages: MessageList; isRead: (m: Message) => boolean; visible: (m: Message) => boolean; memo: QueueMemo } {
+  ): {
+    messages: MessageList;
+    isRead: (m: Message) => boolean;
+    isReadAt: (k: number) => boolean;
+    visible: (m: Message) => boolean;
+    memo: QueueMemo;
+  } {
     const sorted = this.queueRows(me, human);
     // Tens of thousands at a million messages: each is built when the rule asks for it, and only those
     // its answer keeps outlive it. The rule asks of a message it was just handed, so its row is remembered.
@@ -268,6 +274,7 @@ export class SummaryView {
     return {
       messages,
       isRead: (m) => unread[row.get(m)!] !== 1,
+      isReadAt: (k) => unread[sorted[k]] !== 1,
       visible: (m) => visible(this.facts(row.get(m)!), me),
       memo: this.queueMemo(me, human, attentionKey, sorted),
     };
@@ -341,37 +348,28 @@ export class SummaryView {
   }
 
   /**
-   * The rule's verdicts of the base's rows, kept across states while nothing
-   * it reads of them changed: my read records, the rooms I may see, the acks
+   * What the rule found of the base's rows (QueueFacts), kept across states
+   * while nothing it reads of them changed: the rooms I may see, the acks
    * and ids, and my own messages (a reply of mine answers a question). A
-   * change that only appended others' messages judges those alone.
+   * read mark changes none of these, and a change that only appended
+   * others' messages has those alone looked at.
    */
   private queueMemo(me: string, human: boolean, attentionKey: string, rows: number[]): QueueMemo {
     const c = this.corpus;
     let mine = 0;
     for (let i = c.baseCount; i < c.count; i++) if (c.from(i) === me) mine++;
-    const stamp = `${readRecordsStamp(this.layout, me)}|${this.visibilityKey()}|${attentionKey}|${mine}`;
+    const stamp = `${this.visibilityKey()}|${attentionKey}|${mine}`;
     const baseKey = `queueBase:${me}:${human}`;
-    let held = this.base.get(baseKey) as { stamp: string; verdicts: Map<number, QueueVerdict> } | undefined;
+    let held = this.base.get(baseKey) as { stamp: string; facts: Map<number, QueueFacts> } | undefined;
     if (held?.stamp !== stamp) {
-      held = { stamp, verdicts: new Map() };
+      held = { stamp, facts: new Map() };
       this.base.set(baseKey, held);
     }
-    const verdicts = held.verdicts;
-    // Tens of thousands are kept: the few distinct lists of reasons are shared.
-    const reasonLists = new Map<string, readonly QueueReason[]>();
+    const facts = held.facts;
     return {
-      verdict: (k) => (rows[k] < c.baseCount ? verdicts.get(rows[k]) : undefined),
-      keep: (k, v) => {
-        if (rows[k] >= c.baseCount) return;
-        if (v === null) {
-          verdicts.set(rows[k], null);
-          return;
-        }
-        const joined = v.reasons.join(' ');
-        let reasons = reasonLists.get(joined);
-        if (!reasons) reasonLists.set(joined, (reasons = v.reasons));
-        verdicts.set(rows[k], { kind: v.kind, reasons, time: v.time, key: v.key });
+      facts: (k) => (rows[k] < c.baseCount ? facts.get(rows[k]) : undefined),
+      keep: (k, f) => {
+        if (rows[k] < c.baseCount) facts.set(rows[k], f);
       },
     };
   }
