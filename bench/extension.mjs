@@ -198,6 +198,22 @@ exports.run = async function run() {
 };
 `;
 
+/** Waits until the unread status-bar item's text in the browser is no longer `before`. */
+function statusTextChanged(page, before, timeout) {
+  return page.waitForFunction(
+    ({ before }) => {
+      const el =
+        document.querySelector('.statusbar-item[id="agent-coordination.agent-coordination.coordination.unread"]') ??
+        [...document.querySelectorAll('.statusbar-item')].find((e) =>
+          e.querySelector('[aria-label^="Agent Coordination:"]'),
+        );
+      return el && el.innerText.trim() !== before;
+    },
+    { before },
+    { polling: 5, timeout },
+  );
+}
+
 /** The extension's log (its output channel, written with millisecond timestamps under the user-data directory). */
 function extensionLog(userData) {
   const files = [];
@@ -383,18 +399,7 @@ export async function benchExtension({
       const t0 = performance.now();
       const w0 = Date.now();
       await writer.send('#general', `status bar ping ${i}`);
-      await browser.page.waitForFunction(
-        ({ before }) => {
-          const el =
-            document.querySelector('.statusbar-item[id="agent-coordination.agent-coordination.coordination.unread"]') ??
-            [...document.querySelectorAll('.statusbar-item')].find((e) =>
-              e.querySelector('[aria-label^="Agent Coordination:"]'),
-            );
-          return el && el.innerText.trim() !== before;
-        },
-        { before },
-        { polling: 5, timeout: baseline ? 120_000 : 60_000 },
-      );
+      await statusTextChanged(browser.page, before, baseline ? 120_000 : 60_000);
       samples.push(performance.now() - t0);
       wall.push([w0, Date.now()]);
       // Baseline: a fresh coord process that reads the same directory after the write.
@@ -415,18 +420,7 @@ export async function benchExtension({
       join(dir, 'data', 'messages.log'),
       Array.from({ length: 2500 }, (_, k) => `[2026-12-05 12:00:00] instance-3 -> #random: burst ${k}\n`).join(''),
     );
-    await browser.page.waitForFunction(
-      ({ before }) => {
-        const el =
-          document.querySelector('.statusbar-item[id="agent-coordination.agent-coordination.coordination.unread"]') ??
-          [...document.querySelectorAll('.statusbar-item')].find((e) =>
-            e.querySelector('[aria-label^="Agent Coordination:"]'),
-          );
-        return el && el.innerText.trim() !== before;
-      },
-      { before: burstBefore },
-      { polling: 5, timeout: 120_000 },
-    );
+    await statusTextChanged(browser.page, burstBefore, 120_000);
     const burstMs = performance.now() - burstStarted;
     writeFileSync(doneFile, 'done');
     // Where the time goes (medians, wall clock shared by both processes).
