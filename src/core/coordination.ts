@@ -364,7 +364,7 @@ export class Coordination {
     const previous = this.followed;
     this.followed = null;
     // The same base as before: only what was appended since is read again, and what the base's rows said
-    // (columns read, texts scanned, verdicts) is kept. A follower that has rebuilds made elsewhere keeps it
+    // (columns read, texts scanned, Needs You's facts) is kept. A follower that has rebuilds made elsewhere keeps it
     // even when the file was rewritten since (its own rebuild, or a reader's): opening another base means
     // working out every answer again, so it happens only when this one can no longer be brought forward.
     let index = fileStamp(this.layout.searchIndex);

@@ -188,7 +188,7 @@ type QueuePlace = Pick<QueueEntry, 'kind' | 'time' | 'key'>;
  */
 function collectQueue(input: NeedsYouInput, add: (place: QueuePlace, entry: () => QueueEntry) => void): void {
   const { me, memo } = input;
-  // Worked out when a question is first judged: a call that reuses the verdicts reads none of mine.
+  // Worked out when a question is first judged: a call that reuses the facts reads none of mine.
   let answers: ((m: Message) => boolean) | null = null;
   const answered = (m: Message) => (answers ??= answeredRefs(input.messages, me))(m);
   for (let k = input.messages.length - 1; k >= 0; k--) {

@@ -251,7 +251,7 @@ export class SummaryView {
     visible: (m: Message) => boolean;
     memo: QueueMemo;
   } {
-    const sorted = this.queueRows(me, human);
+    const { rows: sorted, appendedMine } = this.queueRows(me, human);
     // Tens of thousands at a million messages: each is built when the rule asks for it, and only those
     // its answer keeps outlive it. The rule asks of a message it was just handed, so its row is remembered.
     const row = new WeakMap<Message, number>();
@@ -276,7 +276,7 @@ export class SummaryView {
       isRead: (m) => unread[row.get(m)!] !== 1,
       isReadAt: (k) => unread[sorted[k]] !== 1,
       visible: (m) => visible(this.facts(row.get(m)!), me),
-      memo: this.queueMemo(me, human, attentionKey, sorted),
+      memo: this.queueMemo(me, human, attentionKey, sorted, appendedMine),
     };
   }
 
@@ -287,7 +287,7 @@ export class SummaryView {
    * may be listed, worked out once per corpus; each row appended since is
    * handed to the rule.
    */
-  private queueRows(me: string, human: boolean): number[] {
+  private queueRows(me: string, human: boolean): { rows: number[]; appendedMine: number } {
     const c = this.corpus;
     const direct = `@${me}`;
     const scan = (from: number, to: number, mayList: (i: number) => boolean) => {
@@ -344,7 +344,7 @@ export class SummaryView {
     const rows: number[] = [];
     mergeRows(listed, baseAnswering, rows);
     mergeRows(tail.listed, tailAnswering, rows);
-    return rows;
+    return { rows, appendedMine: tail.mine.length };
   }
 
   /**
@@ -354,11 +354,16 @@ export class SummaryView {
    * read mark changes none of these, and a change that only appended
    * others' messages has those alone looked at.
    */
-  private queueMemo(me: string, human: boolean, attentionKey: string, rows: number[]): QueueMemo {
+  private queueMemo(
+    me: string,
+    human: boolean,
+    attentionKey: string,
+    rows: number[],
+    /** How many of my messages were appended since the base. */
+    appendedMine: number,
+  ): QueueMemo {
     const c = this.corpus;
-    let mine = 0;
-    for (let i = c.baseCount; i < c.count; i++) if (c.from(i) === me) mine++;
-    const stamp = `${this.visibilityKey()}|${attentionKey}|${mine}`;
+    const stamp = `${this.visibilityKey()}|${attentionKey}|${appendedMine}`;
     const baseKey = `queueBase:${me}:${human}`;
     let held = this.base.get(baseKey) as { stamp: string; facts: Map<number, QueueFacts> } | undefined;
     if (held?.stamp !== stamp) {
