@@ -167,11 +167,12 @@ export default [
         '@instance-1 test_refresh_rotation is green 50 times in a row. OK to merge?',
       );
       // (The #general message may already be read: that panel is open.)
-      const now = await waitUntil('the status bar to count the mention', async () => {
+      await waitUntil('the status bar to count the mention', async () => {
         const c = await wb.statusCounts();
         return (c.mentions === before.mentions + 1 && c.unread >= before.unread + 1 && c) || pending(c.label);
       });
-      assertEqual(await wb.statusText(), `${now.unread} ${now.mentions}`, 'status bar: unread and mentions');
+      const now = await wb.statusSnapshot();
+      assertEqual(now.text, `${now.unread} ${now.mentions}`, 'status bar: unread and mentions');
       await waitUntil('#testing to show 4 unread', async () => {
         const row = await wb.treeRowText('#testing');
         return row === '#testing 4 unread' || pending(row);

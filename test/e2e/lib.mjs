@@ -114,6 +114,20 @@ export class Workbench {
     return (await inner.getAttribute('aria-label')) ?? '';
   }
 
+  /**
+   * The status bar's text and its label's counts read in one step, so a count that changes
+   * between two reads (a panel marking a message read) cannot make them disagree.
+   */
+  async statusSnapshot() {
+    const { text, label } = await this.statusItem().evaluate((item) => ({
+      text: item.innerText,
+      label: item.querySelector('[aria-label]')?.getAttribute('aria-label') ?? '',
+    }));
+    const m = /(\d+) unread, (\d+) mentions?/.exec(label);
+    if (!m) throw new AssertionError(`status-bar label not understood: ${JSON.stringify(label)}`);
+    return { text: text.replace(/\s+/g, ' ').trim(), unread: Number(m[1]), mentions: Number(m[2]), label };
+  }
+
   /** { unread, mentions } parsed from the status bar's accessible label. */
   async statusCounts() {
     const label = await this.statusLabel();
