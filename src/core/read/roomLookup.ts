@@ -9,10 +9,10 @@
 import { Chatroom } from '../common/messageTypes';
 import { isValidRoomName } from '../common/names';
 import { Layout } from '../disk/layout';
-import { fileStamp, listFiles, readRange, readTextIfExists, withFileIfExists } from '../disk/fsutil';
+import { fileStamp, listFiles } from '../disk/fsutil';
 import { TranscriptEvent } from '../formats/transcript';
 import { readStatusEntries, roomsFrom } from './rooms';
-import { readSourceText } from './sources';
+import { hasDescriptionAndCreation, roomTranscriptEvents } from './roomTranscriptEvents';
 
 /**
  * Rooms keyed by lower-cased name. Cached per directory while the status
@@ -29,8 +29,7 @@ export function roomsWithoutLog(layout: Layout): Map<string, Chatroom> {
   for (const file of listFiles(layout.chatroomsDir)) {
     const name = file.slice(0, -4);
     if (!isValidRoomName(name) || listed.has(name.toLowerCase())) continue;
-    const { events } = readSourceText({ kind: 'room', name }, readTextIfExists(layout.chatroom(name)), 0);
-    transcripts.push({ name, events });
+    transcripts.push({ name, events: roomTranscriptEvents(layout.chatroom(name)) });
   }
   const rooms = roomsFrom({ statusEntries, transcripts, logRooms: [] });
   const transcriptOnly = transcripts.map((t) => t.name);
@@ -40,10 +39,10 @@ export function roomsWithoutLog(layout: Layout): Map<string, Chatroom> {
 
 /** One room with its description: the rule over the status file and that room's own transcript. */
 export function roomWithDescription(layout: Layout, name: string): Chatroom | undefined {
-  const { events } = readSourceText({ kind: 'room', name }, readTextIfExists(layout.chatroom(name)), 0);
-  return roomsFrom({ statusEntries: readStatusEntries(layout), transcripts: [{ name, events }], logRooms: [] }).get(
-    name.toLowerCase(),
-  );
+  const statusEntries = readStatusEntries(layout);
+  const listed = statusEntries.some((e) => e.name.toLowerCase() === name.toLowerCase());
+  const events = roomEvents(layout, name, listed);
+  return roomsFrom({ statusEntries, transcripts: [{ name, events }], logRooms: [] }).get(name.toLowerCase());
 }
 
 /**
@@ -51,7 +50,8 @@ export function roomWithDescription(layout: Layout, name: string): Chatroom | un
  * sent to, e.g. from the persisted summary) instead of reading the log. A room
  * with a status line takes only its description and creation time from its
  * transcript, so that is read from its start until both appear; a room
- * without one is read whole (its SYSTEM lines decide its state).
+ * without one is read whole (its SYSTEM lines decide its state). Either is
+ * read once and then only what was appended (roomTranscriptEvents.ts).
  */
 export function roomsWithLogEvidence(
   layout: Layout,
@@ -63,27 +63,14 @@ export function roomsWithLogEvidence(
   for (const file of listFiles(layout.chatroomsDir)) {
     const name = file.slice(0, -4);
     if (!isValidRoomName(name)) continue;
-    const events = listed.has(name.toLowerCase())
-      ? leadingEvents(name, layout.chatroom(name))
-      : readSourceText({ kind: 'room', name }, readTextIfExists(layout.chatroom(name)), 0).events;
-    transcripts.push({ name, events });
+    transcripts.push({ name, events: roomEvents(layout, name, listed.has(name.toLowerCase())) });
   }
   return roomsFrom({ statusEntries, transcripts, logRooms });
 }
 
-/** A transcript's SYSTEM lines up to its first description and creation line (all of them when it lacks one). */
-function leadingEvents(name: string, file: string): TranscriptEvent[] {
-  return withFileIfExists(file, [], (fd, size) => {
-    for (let span = 64 * 1024; ; span *= 4) {
-      const bytes = readRange(fd, 0, Math.min(size, span));
-      const whole = bytes.length >= size;
-      // Only whole lines: a cut block at the end is not read.
-      const end = whole ? bytes.length : bytes.lastIndexOf(0x0a) + 1;
-      const { events } = readSourceText({ kind: 'room', name }, bytes.toString('utf8', 0, end), 0);
-      if (whole || (events.some((e) => e.type === 'description') && events.some((e) => e.type === 'created')))
-        return events;
-    }
-  });
+/** A room's SYSTEM lines: with a status line, those up to its first description and creation line; else all. */
+function roomEvents(layout: Layout, name: string, listed: boolean): TranscriptEvent[] {
+  return roomTranscriptEvents(layout.chatroom(name), listed ? hasDescriptionAndCreation : undefined);
 }
 
 const cache = new Map<string, { stamp: string; transcriptOnly: string[]; rooms: Map<string, Chatroom> }>();
