@@ -38,7 +38,9 @@ function someText(count: number): string {
     else if (shape === 2) out.push(`[${t}] SYSTEM: Chatroom reopened by instance-2${nl}`);
     // A block glued to the STATUS line before it: the SYSTEM line starts mid-line.
     else if (shape === 3)
-      out.push(`[${t}] FROM: instance-1${nl}ID: ab${k}${nl}MESSAGE: hi${nl}STATUS: read[${t}] SYSTEM: Closure reason: done${nl}`);
+      out.push(
+        `[${t}] FROM: instance-1${nl}ID: ab${k}${nl}MESSAGE: hi${nl}STATUS: read[${t}] SYSTEM: Closure reason: done${nl}`,
+      );
     else out.push(`[${t}] FROM: instance-${random(4)}${nl}ID: c${k}${nl}MESSAGE: note ${k}${nl}more${nl}---${nl}`);
   }
   return out.join('');
@@ -94,7 +96,8 @@ describe('room transcript events read incrementally', function () {
     const sys = (n: number) => `[2026-12-05 10:00:00] SYSTEM: Description: d${n}\n`;
     let text = '';
     for (let n = 0; text.length < 9 * 1024 * 1024; n++) text += n % 997 === 0 ? sys(n) : block;
-    text += `[2026-12-05 10:00:00] FROM: instance-1\nID: long\nMESSAGE: ${'y'.repeat(9 * 1024 * 1024)}\n---\n` + sys(-1);
+    text +=
+      `[2026-12-05 10:00:00] FROM: instance-1\nID: long\nMESSAGE: ${'y'.repeat(9 * 1024 * 1024)}\n---\n` + sys(-1);
     fs.writeFileSync(file, text);
     same(file, 'a 19 MB transcript');
     fs.appendFileSync(file, sys(-2));

@@ -46,10 +46,7 @@ export const hasDescriptionAndCreation = (events: TranscriptEvent[]): boolean =>
  * at least those up to the line where `enough` first holds ([] when the file
  * is missing).
  */
-export function roomTranscriptEvents(
-  file: string,
-  enough?: (events: TranscriptEvent[]) => boolean,
-): TranscriptEvent[] {
+export function roomTranscriptEvents(file: string, enough?: (events: TranscriptEvent[]) => boolean): TranscriptEvent[] {
   const st = statIfExists(file);
   if (st === null || !st.isFile()) {
     scans.delete(file);
