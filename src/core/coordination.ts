@@ -38,7 +38,13 @@ import { searchIndexFor } from './search/memoryIndex';
 import { CachedCorpus, openCache } from './search/indexReader';
 import { saveReadMarkTables } from './read/readMarkTable';
 import { saveRestamped } from './search/restampedFiles';
-import { advanceSummary, BuiltSummary, buildSummary, DELTA_LIMITS, openSummary } from './search/persistedIndex';
+import {
+  advanceSummary,
+  BuiltSummary,
+  buildSummary,
+  FOLLOWER_DELTA_LIMITS,
+  openSummary,
+} from './search/persistedIndex';
 import { directoryStamp } from './disk/directoryStamp';
 import { SummaryView } from './attention/summaryView';
 import {
@@ -164,8 +170,6 @@ export interface MarkReadResult {
 }
 
 const MAX_FIELD_LENGTH = 2000;
-/** How long a follower's delta may grow while another process rebuilds its summary (16x a one-shot reader's). */
-const FOLLOWER_DELTA_LIMITS = { messages: 16 * DELTA_LIMITS.messages, bytes: 16 * DELTA_LIMITS.bytes };
 
 export function openCoordination(options: OpenOptions = {}): Coordination {
   const env = options.env ?? process.env;

@@ -17,7 +17,7 @@ export { CoordError, isCoordError } from './common/errors';
 export { resolveDirectory, looksLikeCoordinationDir } from './disk/directory';
 export { writesSettled } from './disk/lock';
 export { isBookkeepingPath } from './disk/layout';
-export { searchDirectory } from './search/persistedIndex';
+export { searchDirectory, summaryReadyToFollow } from './search/persistedIndex';
 export { sanitizeForTerminal, encodeMessageText, decodeMessageText, decodeUtf8Strictly } from './common/text';
 export { isValidInstanceId, isValidRoomName } from './common/names';
 export { closestName } from './common/editDistance';

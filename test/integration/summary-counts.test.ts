@@ -230,3 +230,45 @@ describe('counts from the summary on a large directory', function () {
     assert.strictEqual(api.service.coordination.storeLoaded, false, 'the extension loaded the whole directory');
   });
 });
+
+describe('a large directory without a summary', function () {
+  this.timeout(180_000);
+  const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'coord-unindexed-'));
+  const dir = path.join(outside, 'coordination');
+  const index = path.join(dir, 'data', '.coord-search-index');
+
+  before(async () => {
+    // Written by the older tools alone: no coord command has read it, so it has no summary.
+    await generateDirectory(dir, 20_000, 5);
+    assert.ok(!fs.existsSync(index), 'the generated directory has no summary');
+  });
+
+  after(async () => {
+    const api = await getApi();
+    await config().update('directory', undefined, vscode.ConfigurationTarget.Workspace);
+    await waitFor(
+      'the workspace directory again',
+      () => api.service.state === 'ready' && same(api.service.dir, coordDir()),
+    );
+    fs.rmSync(outside, { recursive: true, force: true });
+  });
+
+  it('is indexed by a child process before its counts show, not in the extension host', async () => {
+    const api = await getApi();
+    await config().update('directory', dir, vscode.ConfigurationTarget.Workspace);
+    await waitFor('the unindexed directory', () => api.service.state === 'ready' && same(api.service.dir, dir), 90_000);
+    const runs = api.service.rebuilder?.runs ?? [];
+    assert.strictEqual(runs.length, 1, `one build in a child process: ${JSON.stringify(runs)}`);
+    assert.strictEqual(runs[0].code, 0, JSON.stringify(runs[0]));
+    assert.ok(fs.existsSync(index), 'the child process wrote the summary');
+    const want = core().openCoordination({ dir, instance: ME, env: {} }).unreadCounts();
+    await waitFor(
+      'the status bar counts',
+      () =>
+        api.statusBar.item.text ===
+        `$(comment-discussion) ${want.total}${want.mentions > 0 ? ` $(mention) ${want.mentions}` : ''}`,
+      30_000,
+    );
+    assert.strictEqual(api.service.coordination.storeLoaded, false, 'the extension loaded the whole directory');
+  });
+});

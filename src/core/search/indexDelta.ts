@@ -34,6 +34,8 @@ export interface DeltaLimits {
 }
 
 export const DELTA_LIMITS: DeltaLimits = { messages: MAX_DELTA_MESSAGES, bytes: MAX_DELTA_BYTES };
+/** How long a follower's delta may grow while another process rebuilds its summary (16x a one-shot reader's). */
+export const FOLLOWER_DELTA_LIMITS: DeltaLimits = { messages: 16 * MAX_DELTA_MESSAGES, bytes: 16 * MAX_DELTA_BYTES };
 
 /**
  * The messages appended since the base, in corpus order; null when the change

@@ -49,14 +49,14 @@ import { StampedSource, stampSources } from '../read/sources';
 import { searchIndexFor } from './memoryIndex';
 import { checkQuery, runSearch, SearchOptions } from './searchEngine';
 import { LogState, sameStamp } from './indexFormat';
-import { computeDelta, DELTA_LIMITS, type DeltaLimits } from './indexDelta';
+import { computeDelta, DELTA_LIMITS, FOLLOWER_DELTA_LIMITS, type DeltaLimits } from './indexDelta';
 import { loadRestamped } from './restampedFiles';
 import { buildIndex } from './indexBuilder';
 import { CachedCorpus, openCache, openCacheFile } from './indexReader';
 import { removeQuietly, replaceWith, writeTemporary } from './indexWriter';
 
 export { MAX_DELTA_MESSAGES } from './indexFormat';
-export { DELTA_LIMITS } from './indexDelta';
+export { DELTA_LIMITS, FOLLOWER_DELTA_LIMITS } from './indexDelta';
 
 export interface SearchDirectoryResult {
   messages: Message[];
@@ -190,6 +190,17 @@ export function openSummary(layout: Layout, limits: DeltaLimits = DELTA_LIMITS):
   if (advanceSummary(layout, cached, limits)) return cached;
   cached.close();
   return null;
+}
+
+/**
+ * Whether a follower (openCoordination with `follow` and `rebuildSummary`)
+ * would open the directory's summary as it is, without building one: a
+ * caller that can build it in another process does so first when not.
+ */
+export function summaryReadyToFollow(dir: string): boolean {
+  const opened = openSummary(new Layout(dir), FOLLOWER_DELTA_LIMITS);
+  opened?.close();
+  return opened !== null;
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   isValidInstanceId,
   isBookkeepingPath,
   serverOptionsFrom,
+  summaryReadyToFollow,
 } from '../../core';
 import { Disposable } from '../common/dispose';
 import { UserError, errorMessage } from '../common/reportError';
@@ -179,6 +180,12 @@ export class CoordinationService extends Disposable {
     // Followed from the directory's summary: the whole directory is loaded only for what the summary cannot answer.
     const rebuilder = new SummaryRebuilder(found.dir, this.log, () => this.scheduleRefresh());
     this.rebuilder = rebuilder;
+    if (!summaryReadyToFollow(found.dir)) {
+      // Built by a child process, not in the host: at a million messages that takes seconds and hundreds of MB.
+      // If it fails (a directory we cannot write to), the core answers without it as before.
+      await this.buildSummaryFirst(rebuilder);
+      if (this.rebuilder !== rebuilder) return; // another load began meanwhile
+    }
     const coord = openCoordination({
       dir: found.dir,
       instance: this.identity ?? undefined,
@@ -208,6 +215,15 @@ export class CoordinationService extends Disposable {
     this.log.info(
       `first counts shown ${Date.now() - started} ms after the load began, ` +
         `${coord.storeLoaded ? 'from the loaded directory' : 'from the summary (the directory is not loaded)'}`,
+    );
+  }
+
+  /** The directory's first summary, built in a child process while the window shows that it is indexing. */
+  private buildSummaryFirst(rebuilder: SummaryRebuilder): Thenable<boolean> {
+    this.log.info('no summary of this directory yet: building it in a child process');
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: 'Agent Coordination: indexing the coordination directory' },
+      () => rebuilder.build(),
     );
   }
 

@@ -3,7 +3,8 @@
  * reindex`) when the core asks (OpenOptions.rebuildSummary): at a million
  * messages a build takes seconds and hundreds of MB, which the extension host
  * should neither block for nor hold. The core answers from the old summary
- * meanwhile; when the child is done, the directory is read again.
+ * meanwhile; when the child is done, the directory is read again. A
+ * directory without a usable summary gets one this way before it is opened.
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as path from 'path';
@@ -24,9 +25,22 @@ export class SummaryRebuilder extends Disposable {
     this._register({ dispose: () => this.child?.kill() });
   }
 
-  /** Starts a rebuild unless one is running. */
+  /** Starts a rebuild unless one is running; the directory is read again when it ends. */
   request(): void {
     if (this.child || this.isDisposed) return;
+    void this.run().then(() => {
+      if (!this.isDisposed) this.rebuilt();
+    });
+    this.log.info('the directory grew past its summary: rebuilding it in a child process');
+  }
+
+  /** Builds the summary in a child process (one at a time); true when it was put in place. */
+  build(): Promise<boolean> {
+    if (this.child || this.isDisposed) return Promise.resolve(false);
+    return this.run();
+  }
+
+  private run(): Promise<boolean> {
     const run: SummaryRebuilder['runs'][number] = { startedAt: Date.now() };
     this.runs.push(run);
     // dist/extension.js sits beside dist/cli.js; in VS Code the host's executable is Electron, run as node.
@@ -37,21 +51,22 @@ export class SummaryRebuilder extends Disposable {
     this.child = child;
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    const finish = (code: number | null, error?: string) => {
-      if (this.child !== child) return;
-      this.child = null;
-      run.ms = Date.now() - run.startedAt;
-      run.code = code;
-      if (error || code !== 0) {
-        run.error = error ?? (stderr.trim() || `exit code ${code}`);
-        this.log.warn(`rebuilding the summary in a child process failed: ${run.error}`);
-      } else {
-        this.log.info(`rebuilt the summary in a child process in ${run.ms} ms`);
-      }
-      if (!this.isDisposed) this.rebuilt();
-    };
-    child.on('error', (error) => finish(null, error.message));
-    child.on('close', (code) => finish(code));
-    this.log.info('the directory grew past its summary: rebuilding it in a child process');
+    return new Promise<boolean>((resolve) => {
+      const finish = (code: number | null, error?: string) => {
+        if (this.child !== child) return;
+        this.child = null;
+        run.ms = Date.now() - run.startedAt;
+        run.code = code;
+        if (error || code !== 0) {
+          run.error = error ?? (stderr.trim() || `exit code ${code}`);
+          this.log.warn(`building the summary in a child process failed: ${run.error}`);
+        } else {
+          this.log.info(`built the summary in a child process in ${run.ms} ms`);
+        }
+        resolve(code === 0 && !error);
+      };
+      child.on('error', (error) => finish(null, error.message));
+      child.on('close', (code) => finish(code));
+    });
   }
 }
