@@ -33,7 +33,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 import { quantile } from './benchStats.mjs';
-import { EXTENSION_ROWS } from './extensionRows.mjs';
+import { EXTENSION_ROWS, FIRST_OPEN_ROWS } from './extensionRows.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -148,6 +148,14 @@ exports.run = async function run() {
     await sleep(1500);
     if (global.gc) global.gc();
     out.rssAtCountsMB = process.memoryUsage().rss / 1048576;
+    if (process.env.COORD_BENCH_FIRST_OPEN) {
+      // Only the first open is measured: its peak, and the summary build a child process did meanwhile.
+      out.peakRssMB = process.resourceUsage().maxRSS / 1024;
+      out.rebuilds = api.service.rebuilder ? api.service.rebuilder.runs : [];
+      out.storeLoaded = api.service.coord ? api.service.coord.storeLoaded : null;
+      console.log('COORD_BENCH ' + JSON.stringify(out));
+      return;
+    }
     out.messages = api.service.coord ? api.service.coord.systemStatus().totalMessages : null;
     // Warm the webview once, then measure each room opened fresh.
     await openRoom(api, process.env.COORD_BENCH_SMALL);
@@ -295,6 +303,7 @@ export async function benchExtension({
   label = '100k',
   baseline,
   summary = false,
+  firstOpenWithoutSummary = false,
 } = {}) {
   const host = await import(pathToFileURL(join(root, 'scripts', 'vscode-host.mjs')).href);
   const { ws, dir } = await prepareWorkspace(work, { messages, from, name: `ext-ws-${label}` });
@@ -303,7 +312,10 @@ export async function benchExtension({
     `(extension workspace at ${label}: ${Math.round(statSync(join(dir, 'data', 'messages.log')).size / 1048576)} MB log` +
       `${lib ? `; library eager load ${lib.ms.toFixed(0)} ms` : ''})`,
   );
-  if (summary) {
+  if (firstOpenWithoutSummary) {
+    // As a directory the older tools wrote alone: no coord command has read it yet.
+    rmSync(join(dir, 'data', '.coord-search-index'), { force: true });
+  } else if (summary) {
     const t = performance.now();
     const r = spawnSync(
       process.execPath,
@@ -325,6 +337,8 @@ export async function benchExtension({
   process.env.COORD_BENCH_DONE = doneFile;
   process.env.COORD_BENCH_BIG = BIG_ROOM;
   process.env.COORD_BENCH_SMALL = SMALL_ROOM;
+  if (firstOpenWithoutSummary) process.env.COORD_BENCH_FIRST_OPEN = '1';
+  else delete process.env.COORD_BENCH_FIRST_OPEN;
 
   let server;
   let browser;
@@ -384,6 +398,7 @@ export async function benchExtension({
     const countsShownMs = firstCountsMs(logText, m.activationMs, shownAt);
     const storeLoads = logText.match(/^.*loaded the whole directory.*$/gm) ?? [];
     if (storeLoads.length) log(`(the extension loaded the store: ${storeLoads.map((l) => l.slice(24)).join('; ')})`);
+    if (firstOpenWithoutSummary) return firstOpenRows({ m, countsShownMs, baseline, label, log });
 
     // Status bar latency: a write by this (other) process -> the text in the browser's DOM.
     const core = require(join(root, 'dist', 'core.js'));
@@ -579,6 +594,36 @@ export async function benchExtension({
     }
     rmSync(ws, { recursive: true, force: true });
   }
+  return rows.map((r) => ({ ...r, check: r.ok === undefined ? undefined : () => r.ok }));
+}
+
+/** The rows of a first open without a summary, beside the same directory opened with one (the run before). */
+function firstOpenRows({ m, countsShownMs, baseline, label, log }) {
+  const built = m.rebuilds?.[0];
+  log(
+    `(first open at ${label} without a summary: ` +
+      (built?.code === 0 ? `a child process built it in ${built.ms} ms` : `the build: ${JSON.stringify(m.rebuilds)}`) +
+      `; the extension ${m.storeLoaded ? 'loaded' : 'did not load'} the whole directory)`,
+  );
+  const withSummary = (key) => baseline?.find((r) => r.key === key)?.value ?? null;
+  const rows = [
+    {
+      key: 'unindexedCounts',
+      ...scaled(FIRST_OPEN_ROWS.unindexedCounts, label),
+      value: countsShownMs,
+      baseline: 'same with a summary',
+      baselineValue: withSummary('countsShown'),
+    },
+    {
+      key: 'unindexedPeak',
+      ...scaled(FIRST_OPEN_ROWS.unindexedPeak, label),
+      value: m.peakRssMB,
+      baseline: 'same with a summary, at its first counts',
+      baselineValue: withSummary('memoryAtCounts'),
+      goal: '< 400 MB, built in a child process',
+      ok: m.peakRssMB < 400 && built?.code === 0 && m.storeLoaded === false,
+    },
+  ];
   return rows.map((r) => ({ ...r, check: r.ok === undefined ? undefined : () => r.ok }));
 }
 

@@ -11,3 +11,9 @@ export const EXTENSION_ROWS = {
   peakMemory: { name: 'extension host peak RSS with 100k messages', unit: 'MB' },
   memoryAtCounts: { name: 'extension host memory (RSS) at the first counts, 100k messages', unit: 'MB' },
 };
+
+// Measured with --extension-scale only: a large directory opened before any coord command read it.
+export const FIRST_OPEN_ROWS = {
+  unindexedCounts: { name: 'first open without a summary: first counts (a child process builds it)', unit: 'ms' },
+  unindexedPeak: { name: 'first open without a summary: extension host peak RSS', unit: 'MB' },
+};

@@ -295,6 +295,16 @@ if (extensionScale) {
       summary: true,
     });
     for (const r of big) row(r);
+    const firstOpen = await benchExtension({
+      work,
+      quick,
+      baseline: big,
+      label,
+      from: opt('--scale-dir'),
+      messages: extensionScale - 10_010,
+      firstOpenWithoutSummary: true,
+    });
+    for (const r of firstOpen) row(r);
   } catch (error) {
     benchFailed(`extension at ${label}`, error);
   }
