@@ -255,8 +255,22 @@ describe('a large directory without a summary', function () {
 
   it('is indexed by a child process before its counts show, not in the extension host', async () => {
     const api = await getApi();
-    await config().update('directory', dir, vscode.ConfigurationTarget.Workspace);
-    await waitFor('the unindexed directory', () => api.service.state === 'ready' && same(api.service.dir, dir), 90_000);
+    const indexingShown: string[] = [];
+    const seen = api.service.onDidChange(() => {
+      if (api.treeView.message) indexingShown.push(api.treeView.message);
+    });
+    try {
+      await config().update('directory', dir, vscode.ConfigurationTarget.Workspace);
+      await waitFor(
+        'the unindexed directory',
+        () => api.service.state === 'ready' && same(api.service.dir, dir),
+        90_000,
+      );
+    } finally {
+      seen.dispose();
+    }
+    assert.match(indexingShown[0] ?? '', /^Indexing the coordination directory/, 'the Chatrooms view said it indexed');
+    assert.strictEqual(api.treeView.message, undefined, 'the Chatrooms view still says it is indexing');
     const runs = api.service.rebuilder?.runs ?? [];
     assert.strictEqual(runs.length, 1, `one build in a child process: ${JSON.stringify(runs)}`);
     assert.strictEqual(runs[0].code, 0, JSON.stringify(runs[0]));

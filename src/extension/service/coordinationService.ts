@@ -57,6 +57,8 @@ export class CoordinationService extends Disposable {
   folder: vscode.WorkspaceFolder | null = null;
   identity: string | null = null;
   lastError: string | null = null;
+  /** True while a child process builds the directory's first summary (the views say so). */
+  indexing = false;
   /** The identity's unread counts and mentions, computed once per change of the directory. */
   readonly unread = new UnreadModel(() =>
     this.coord && this.identity ? { coord: this.coord, identity: this.identity } : null,
@@ -219,12 +221,18 @@ export class CoordinationService extends Disposable {
   }
 
   /** The directory's first summary, built in a child process while the window shows that it is indexing. */
-  private buildSummaryFirst(rebuilder: SummaryRebuilder): Thenable<boolean> {
+  private async buildSummaryFirst(rebuilder: SummaryRebuilder): Promise<boolean> {
     this.log.info('no summary of this directory yet: building it in a child process');
-    return vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Window, title: 'Agent Coordination: indexing the coordination directory' },
-      () => rebuilder.build(),
-    );
+    this.indexing = true;
+    this.fireChange();
+    try {
+      return await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: 'Agent Coordination: indexing the coordination directory' },
+        () => rebuilder.build(),
+      );
+    } finally {
+      this.indexing = false;
+    }
   }
 
   /** The conversation on a NATS server: its replica pushes changes, so no file watcher. */

@@ -31,6 +31,9 @@ export class ChatroomsView extends Disposable {
     this._register(
       service.onDidChange(() => {
         this.updateBadge();
+        this.treeView.message = service.indexing
+          ? 'Indexing the coordination directory (a first open of a large one takes a few seconds)…'
+          : undefined;
         this.tree.refresh();
       }),
     );
