@@ -111,9 +111,11 @@ export interface OpenOptions {
    * files grew past what its delta holds (at a million messages a build takes
    * seconds and hundreds of MB); until the new one is in place, answers come
    * from the old base with a longer delta. Without it, the follower rebuilds
-   * in its own process.
+   * in its own process. When it returns a promise (settled once the rebuild
+   * ended), files grown past even the longer delta are not rebuilt here
+   * either: the last answers stand until the new summary is in place.
    */
-  rebuildSummary?: () => void;
+  rebuildSummary?: () => void | Promise<unknown>;
 }
 
 export interface SystemStatus {
@@ -231,7 +233,16 @@ export class Coordination {
     back: Map<Message, StoredMessage>;
   } | null = null;
   /** Follow mode: the summary of the directory as last stamped, and a count of the states seen. */
-  private followed: { stamp: string; index: string; view: SummaryView; base: Map<string, unknown> } | null = null;
+  private followed: {
+    stamp: string;
+    index: string;
+    view: SummaryView;
+    base: Map<string, unknown>;
+    /** Answers kept while the files are past even the longer delta and another process rebuilds the summary. */
+    held?: boolean;
+  } | null = null;
+  /** A rebuild asked of another process that has not ended yet (rebuildSummary returned a promise). */
+  private rebuildPending = false;
   /** The summary file (its stamp) whose rebuild the follower asked another process for. */
   private rebuildAskedFor: string | null = null;
   private summaryVersion = 0;
@@ -366,6 +377,7 @@ export class Coordination {
     const stamp = directoryStamp(this.layout);
     if (this.followed?.stamp === stamp) return this.followed.view;
     const previous = this.followed;
+    if (previous && this.holdWhileRebuilt(previous)) return previous.view;
     this.followed = null;
     // The same base as before: only what was appended since is read again, and what the base's rows said
     // (columns read, texts scanned, Needs You's facts) is kept. A follower that has rebuilds made elsewhere keeps it
@@ -374,6 +386,12 @@ export class Coordination {
     let index = fileStamp(this.layout.searchIndex);
     const keep = previous !== null && (previous.index === index || this.follow?.rebuildSummary !== undefined);
     let corpus = keep ? this.advanceFollowed(previous.view.corpus, previous.index) : null;
+    if (!corpus && previous && this.follow?.rebuildSummary) {
+      this.askForRebuild(previous.index);
+      this.followed = { ...previous, stamp: '', held: true };
+      if (this.holdWhileRebuilt(this.followed)) return previous.view;
+      this.followed = null;
+    }
     let base = corpus && previous ? previous.base : new Map<string, unknown>();
     if (corpus && previous) index = previous.index;
     else {
@@ -416,7 +434,23 @@ export class Coordination {
   private askForRebuild(index: string): void {
     if (this.rebuildAskedFor === index) return;
     this.rebuildAskedFor = index;
-    this.follow?.rebuildSummary?.();
+    const asked = this.follow?.rebuildSummary?.();
+    if (typeof asked?.then !== 'function') return;
+    this.rebuildPending = true;
+    const ended = () => {
+      if (this.rebuildAskedFor === index) this.rebuildPending = false;
+    };
+    asked.then(ended, ended);
+  }
+
+  /**
+   * Whether held answers still stand: the files are past even the longer
+   * delta (building here would block this process for seconds at a million
+   * messages), the rebuild asked for has not ended, and its summary is not in
+   * place yet. Reading the delta again meanwhile is skipped too.
+   */
+  private holdWhileRebuilt(followed: NonNullable<Coordination['followed']>): boolean {
+    return followed.held === true && this.rebuildPending && fileStamp(this.layout.searchIndex) === followed.index;
   }
 
   /**

@@ -12,7 +12,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Coordination, openCoordination } from '../../src/core';
-import { MAX_DELTA_MESSAGES } from '../../src/core/search/persistedIndex';
+import { FOLLOWER_DELTA_LIMITS, MAX_DELTA_MESSAGES } from '../../src/core/search/persistedIndex';
 import { copySample, REPO_ROOT, runCoord, tempDir } from '../support/helpers';
 
 const NOW = new Date('2026-12-05T12:00:00');
@@ -309,7 +309,9 @@ describe('a follower answers from the summary as a full load does', function () 
       env: {},
       now,
       follow: true,
-      rebuildSummary: () => asked++,
+      rebuildSummary: () => {
+        asked++;
+      },
     });
     follower.refresh();
     const index = path.join(dir, 'data', '.coord-search-index');
@@ -341,5 +343,62 @@ describe('a follower answers from the summary as a full load does', function () 
       [built.ino, built.mtimeMs],
       'the rebuilt summary is in place',
     );
+  });
+
+  describe('past even the longer delta, while another process rebuilds the summary', () => {
+    const burst = (n: number) =>
+      Array.from(
+        { length: n },
+        (_, k) => `[2026-12-05 11:00:00] instance-3 -> #general: flood ${k} @instance-1\n`,
+      ).join('');
+    async function flooded() {
+      const dir = path.join(tempDir('coord-follow-flood-'), 'coordination');
+      await generate(dir, 3000);
+      let asked = 0;
+      let ended: (built: boolean) => void = () => undefined;
+      const follower = openCoordination({
+        dir,
+        instance: 'instance-1',
+        env: {},
+        now,
+        follow: true,
+        rebuildSummary: () => {
+          asked++;
+          return new Promise<boolean>((resolve) => (ended = resolve));
+        },
+      });
+      follower.refresh();
+      const held = answers(follower);
+      const index = path.join(dir, 'data', '.coord-search-index');
+      const stampOf = () => [fs.statSync(index).ino, fs.statSync(index).mtimeMs];
+      const built = stampOf();
+      // More lines at once than even a follower's delta holds: building here would block for seconds at 1M.
+      fs.appendFileSync(path.join(dir, 'data', 'messages.log'), burst(FOLLOWER_DELTA_LIMITS.messages + 100));
+      follower.refresh();
+      assert.strictEqual(asked, 1, 'asked for a rebuild');
+      assert.deepStrictEqual(answers(follower), held, 'the last answers stand meanwhile');
+      assert.deepStrictEqual(stampOf(), built, 'the follower built the summary itself');
+      assert.strictEqual(follower.storeLoaded, false, 'the follower loaded the directory');
+      return { dir, follower, end: (ok: boolean) => ended(ok), stampOf, built, asked: () => asked };
+    }
+    const settled = () => new Promise((resolve) => setImmediate(resolve));
+
+    it('keeps its last answers, builds nothing, and reads the new summary once it is in place', async () => {
+      const { dir, follower, end, stampOf, built, asked } = await flooded();
+      const r = runCoord(['--json', 'reindex'], { dir });
+      assert.strictEqual(r.code, 0, r.stderr);
+      end(true);
+      await settled();
+      assertSameAnswers(dir, 'instance-1', follower);
+      assert.strictEqual(asked(), 1);
+      assert.notDeepStrictEqual(stampOf(), built, 'the rebuilt summary is in place');
+    });
+
+    it('builds the summary itself when that rebuild failed', async () => {
+      const { dir, follower, end } = await flooded();
+      end(false);
+      await settled();
+      assertSameAnswers(dir, 'instance-1', follower);
+    });
   });
 });

@@ -13,6 +13,7 @@ import { Disposable } from '../common/dispose';
 
 export class SummaryRebuilder extends Disposable {
   private child: ChildProcess | null = null;
+  private running: Promise<boolean> | null = null;
   /** Rebuilds started and how each ended (diagnostics, tests). */
   readonly runs: Array<{ startedAt: number; ms?: number; code?: number | null; error?: string }> = [];
 
@@ -25,18 +26,22 @@ export class SummaryRebuilder extends Disposable {
     this._register({ dispose: () => this.child?.kill() });
   }
 
-  /** Starts a rebuild unless one is running; the directory is read again when it ends. */
-  request(): void {
-    if (this.child || this.isDisposed) return;
-    void this.run().then(() => {
-      if (!this.isDisposed) this.rebuilt();
-    });
+  /**
+   * Starts a rebuild unless one is running; the directory is read again when
+   * it ends. Settles when it ended, true when the new summary was put in place.
+   */
+  request(): Promise<boolean> {
+    if (this.running || this.isDisposed) return this.running ?? Promise.resolve(false);
     this.log.info('the directory grew past its summary: rebuilding it in a child process');
+    return this.run().then((built) => {
+      if (!this.isDisposed) this.rebuilt();
+      return built;
+    });
   }
 
   /** Builds the summary in a child process (one at a time); true when it was put in place. */
   build(): Promise<boolean> {
-    if (this.child || this.isDisposed) return Promise.resolve(false);
+    if (this.running || this.isDisposed) return Promise.resolve(false);
     return this.run();
   }
 
@@ -51,10 +56,11 @@ export class SummaryRebuilder extends Disposable {
     this.child = child;
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    return new Promise<boolean>((resolve) => {
+    this.running = new Promise<boolean>((resolve) => {
       const finish = (code: number | null, error?: string) => {
         if (this.child !== child) return;
         this.child = null;
+        this.running = null;
         run.ms = Date.now() - run.startedAt;
         run.code = code;
         if (error || code !== 0) {
@@ -68,5 +74,6 @@ export class SummaryRebuilder extends Disposable {
       child.on('error', (error) => finish(null, error.message));
       child.on('close', (code) => finish(code));
     });
+    return this.running;
   }
 }
