@@ -103,6 +103,48 @@ describe('failed and torn writes leave nothing behind (real processes)', functio
     );
   });
 
+  it('copies cut short by a kill are completed from where they stopped, leaving no torn line', () => {
+    const dir = freshDir();
+    // A write can stop between pages when its writer is killed: each copy here stopped part way.
+    const line = '[2026-01-01 10:00:00] instance-1 -> #general: cut short';
+    const block = '[2026-01-01 10:00:00] FROM: instance-1\nID: 0badc0de\nMESSAGE: cut short\n---\n';
+    const action = '[2026-01-01 10:00:00] instance-1 | SEND_MESSAGE | To: #general | ID: 0badc0de\n';
+    const general = path.join(dir, 'chatrooms', 'general.txt');
+    const actionLog = path.join(dir, 'data', 'action-log.txt');
+    const generalBefore = fs.readFileSync(general, 'utf8');
+    const actionBefore = fs.readFileSync(actionLog, 'utf8');
+    fs.writeFileSync(
+      path.join(dir, 'data', '.coord-write-intent.json'),
+      JSON.stringify({
+        log: { line, sizeBefore: 0 },
+        appends: [
+          { file: general, text: block, sizeBefore: Buffer.byteLength(generalBefore) },
+          { file: actionLog, text: action, sizeBefore: Buffer.byteLength(actionBefore) },
+        ],
+      }),
+    );
+    fs.appendFileSync(path.join(dir, 'data', 'messages.log'), `${line}\n`);
+    fs.appendFileSync(general, block.slice(0, 45));
+    fs.appendFileSync(actionLog, action.slice(0, 47));
+    const r = runCoord(['--json', 'send', '#general', 'next'], { dir, as: 'instance-2' });
+    assert.strictEqual(r.code, 0, r.stderr);
+    const transcript = fs.readFileSync(general, 'utf8');
+    assert.ok(transcript.startsWith(generalBefore + block), `the block completed in place:\n${transcript}`);
+    assert.ok(transcript.slice(generalBefore.length + block.length).startsWith('['), 'the next block follows it');
+    const actions = fs.readFileSync(actionLog, 'utf8');
+    assert.ok(actions.startsWith(actionBefore + action), `the action line completed in place:\n${actions}`);
+    for (const entry of actions.split('\n').filter(Boolean))
+      assert.match(entry, /^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] \S+ \| [A-Z_]+ \| /, 'a torn action line');
+    const shown = JSON.parse(runCoord(['--json', 'check-chatroom', 'general'], { dir, as: 'instance-2' }).stdout);
+    assert.deepStrictEqual(
+      shown.map((m: { id: string; text: string }) => [m.id, m.text]),
+      [
+        ['0badc0de', 'cut short'],
+        [JSON.parse(r.stdout).id, 'next'],
+      ],
+    );
+  });
+
   it('a message torn after its log line (its record overwritten in place) is completed by the next writer', () => {
     const dir = freshDir();
     // An earlier, longer message's record stays behind the torn one's in the file: it must not be read into it.

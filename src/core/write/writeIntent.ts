@@ -151,7 +151,12 @@ function complete(layout: Layout, intent: Intent): number {
     // Only the directory's own files (a record names nothing else).
     if (!path.resolve(a.file).startsWith(inside)) continue;
     if (landedAfter(a.file, a.sizeBefore, a.text)) continue;
-    appendWhole(a.file, a.text);
+    // A kill can cut a write short (Linux stops a write between pages for a fatal signal): its start is then the
+    // file's end, and only the rest is appended, so no torn line stays behind.
+    const bytes = Buffer.from(a.text, 'utf8');
+    const cut = cutShortAtEnd(a.file, a.sizeBefore, bytes);
+    if (cut > 0) appendWhole(a.file, bytes.subarray(cut), false);
+    else appendWhole(a.file, bytes);
     completed++;
   }
   return completed;
@@ -163,6 +168,27 @@ function sizeOf(file: string): number {
   } catch {
     return 0;
   }
+}
+
+/**
+ * How many of `bytes`' first bytes end `file`, written at or after byte
+ * `from` from the start of a line: a copy cut short. 0 when none.
+ */
+function cutShortAtEnd(file: string, from: number, bytes: Buffer): number {
+  return withFileIfExists(file, 0, (fd, size) => {
+    const span = Math.min(size - from, bytes.length - 1);
+    if (span <= 0) return 0;
+    const start = Math.max(0, size - span - 1);
+    const tail = readRange(fd, start, size);
+    // Longest first: a start at `from` itself, then after each line end in the tail.
+    for (let at = 0; at < tail.length; at++) {
+      const begins = start + at === from || (at > 0 && tail[at - 1] === 0x0a);
+      if (!begins || start + at < from) continue;
+      const k = size - (start + at);
+      if (k > 0 && tail.subarray(at).equals(bytes.subarray(0, k))) return k;
+    }
+    return 0;
+  });
 }
 
 /** Whether `text` was appended to `file` at or after byte `from` (others may have appended too). */
