@@ -388,9 +388,11 @@ export class Coordination {
     let corpus = keep ? this.advanceFollowed(previous.view.corpus, previous.index) : null;
     if (!corpus && previous && this.follow?.rebuildSummary) {
       this.askForRebuild(previous.index);
-      this.followed = { ...previous, stamp: '', held: true };
-      if (this.holdWhileRebuilt(this.followed)) return previous.view;
-      this.followed = null;
+      const held = { ...previous, stamp: '', held: true };
+      if (this.holdWhileRebuilt(held)) {
+        this.followed = held;
+        return previous.view;
+      }
     }
     let base = corpus && previous ? previous.base : new Map<string, unknown>();
     if (corpus && previous) index = previous.index;

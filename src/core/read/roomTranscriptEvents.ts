@@ -53,8 +53,7 @@ export function roomTranscriptEvents(file: string, enough?: (events: TranscriptE
     return [];
   }
   const known = scans.get(file);
-  if (known && known.stamp === statStamp(st) && (known.complete || enough?.(known.events)))
-    return known.pending.length ? [...known.events, ...known.pending] : known.events;
+  if (known && known.stamp === statStamp(st) && (known.complete || enough?.(known.events))) return eventsOf(known);
   return withFileIfExists(file, [], (fd) => {
     // The stamp and size of one fstat: bytes appended after it change the stamp, so the next call reads them.
     const opened = fs.fstatSync(fd);
@@ -91,7 +90,7 @@ export function roomTranscriptEvents(file: string, enough?: (events: TranscriptE
       scan.tail = fileTail(fd, scan.scanned);
     }
     scans.set(file, scan);
-    return scan.pending.length ? [...scan.events, ...scan.pending] : scan.events;
+    return eventsOf(scan);
   });
 }
 
@@ -101,6 +100,11 @@ function resumable(known: ScannedTranscript | undefined, fd: number, st: fs.Stat
   if (known.scanned > 0 && (fileTail(fd, known.scanned) !== known.tail || fileHead(fd, known.scanned) !== known.head))
     return undefined;
   return known;
+}
+
+/** The events read, with those of an unterminated last line. */
+function eventsOf(scan: ScannedTranscript): TranscriptEvent[] {
+  return scan.pending.length ? [...scan.events, ...scan.pending] : scan.events;
 }
 
 function fresh(ino: number): ScannedTranscript {

@@ -181,11 +181,9 @@ function cutShortAtEnd(file: string, from: number, bytes: Buffer): number {
     const start = Math.max(0, size - span - 1);
     const tail = readRange(fd, start, size);
     // Longest first: a start at `from` itself, then after each line end in the tail.
-    for (let at = 0; at < tail.length; at++) {
-      const begins = start + at === from || (at > 0 && tail[at - 1] === 0x0a);
-      if (!begins || start + at < from) continue;
-      const k = size - (start + at);
-      if (k > 0 && tail.subarray(at).equals(bytes.subarray(0, k))) return k;
+    for (let at = Math.max(0, from - start); at < tail.length; at++) {
+      const begins = start + at === from || tail[at - 1] === 0x0a;
+      if (begins && tail.subarray(at).equals(bytes.subarray(0, tail.length - at))) return tail.length - at;
     }
     return 0;
   });
