@@ -36,6 +36,28 @@ function tornAfterLogLine(dir: string, text: string, id: string): { line: string
   return { line, block: copies[0].text, action };
 }
 
+/**
+ * What a send leaves when killed right after its log line: an older coord's
+ * record of its copies (a transcript block and an action line), and the log
+ * line. The two files the copies go to.
+ */
+function killedAfterLogLine(dir: string, line: string, block: string, action: string) {
+  const general = path.join(dir, 'chatrooms', 'general.txt');
+  const actionLog = path.join(dir, 'data', 'action-log.txt');
+  fs.writeFileSync(
+    path.join(dir, 'data', '.coord-write-intent.json'),
+    JSON.stringify({
+      log: { line, sizeBefore: 0 },
+      appends: [
+        { file: general, text: block, sizeBefore: fs.statSync(general).size },
+        { file: actionLog, text: action, sizeBefore: fs.statSync(actionLog).size },
+      ],
+    }),
+  );
+  fs.appendFileSync(path.join(dir, 'data', 'messages.log'), `${line}\n`);
+  return { general, actionLog };
+}
+
 function intentRecord(dir: string): Buffer {
   return fs.readFileSync(path.join(dir, 'data', '.coord-write-intent'));
 }
@@ -74,19 +96,7 @@ describe('failed and torn writes leave nothing behind (real processes)', functio
     const line = '[2026-01-01 10:00:00] instance-1 -> #general: torn';
     const block = '[2026-01-01 10:00:00] FROM: instance-1\nID: 0badc0de\nMESSAGE: torn\n---\n';
     const action = '[2026-01-01 10:00:00] instance-1: SEND_MESSAGE - To: #general | ID: 0badc0de\n';
-    const general = path.join(dir, 'chatrooms', 'general.txt');
-    const actionLog = path.join(dir, 'data', 'action-log.txt');
-    fs.writeFileSync(
-      path.join(dir, 'data', '.coord-write-intent.json'),
-      JSON.stringify({
-        log: { line, sizeBefore: 0 },
-        appends: [
-          { file: general, text: block, sizeBefore: fs.statSync(general).size },
-          { file: actionLog, text: action, sizeBefore: fs.statSync(actionLog).size },
-        ],
-      }),
-    );
-    fs.appendFileSync(path.join(dir, 'data', 'messages.log'), `${line}\n`);
+    const { general, actionLog } = killedAfterLogLine(dir, line, block, action);
     const r = runCoord(['--json', 'send', '#general', 'next'], { dir, as: 'instance-2' });
     assert.strictEqual(r.code, 0, r.stderr);
     assert.strictEqual(JSON.parse(r.stdout).number, 2);
@@ -109,21 +119,9 @@ describe('failed and torn writes leave nothing behind (real processes)', functio
     const line = '[2026-01-01 10:00:00] instance-1 -> #general: cut short';
     const block = '[2026-01-01 10:00:00] FROM: instance-1\nID: 0badc0de\nMESSAGE: cut short\n---\n';
     const action = '[2026-01-01 10:00:00] instance-1 | SEND_MESSAGE | To: #general | ID: 0badc0de\n';
-    const general = path.join(dir, 'chatrooms', 'general.txt');
-    const actionLog = path.join(dir, 'data', 'action-log.txt');
-    const generalBefore = fs.readFileSync(general, 'utf8');
-    const actionBefore = fs.readFileSync(actionLog, 'utf8');
-    fs.writeFileSync(
-      path.join(dir, 'data', '.coord-write-intent.json'),
-      JSON.stringify({
-        log: { line, sizeBefore: 0 },
-        appends: [
-          { file: general, text: block, sizeBefore: Buffer.byteLength(generalBefore) },
-          { file: actionLog, text: action, sizeBefore: Buffer.byteLength(actionBefore) },
-        ],
-      }),
-    );
-    fs.appendFileSync(path.join(dir, 'data', 'messages.log'), `${line}\n`);
+    const generalBefore = fs.readFileSync(path.join(dir, 'chatrooms', 'general.txt'), 'utf8');
+    const actionBefore = fs.readFileSync(path.join(dir, 'data', 'action-log.txt'), 'utf8');
+    const { general, actionLog } = killedAfterLogLine(dir, line, block, action);
     fs.appendFileSync(general, block.slice(0, 45));
     fs.appendFileSync(actionLog, action.slice(0, 47));
     const r = runCoord(['--json', 'send', '#general', 'next'], { dir, as: 'instance-2' });

@@ -15,11 +15,10 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { IDENTITY_STATE_KEY } from '../../src/extension/service/coordinationService';
-import { ME, coordDir, core, getApi, waitFor, workspaceDir } from './helpers';
+import { ME, coordDir, core, getApi, restoreWorkspaceDirectory, sameDir, waitFor, workspaceDir } from './helpers';
 
 const config = () => vscode.workspace.getConfiguration('coordination');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const same = (a: string | null, b: string) => a !== null && fs.realpathSync(a) === fs.realpathSync(b);
 
 /** A coordination directory holding one room that only it has. */
 async function directoryWithRoom(dir: string, room: string): Promise<void> {
@@ -39,12 +38,7 @@ describe('setting: coordination.directory', function () {
   const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'coord-abs-'));
 
   after(async () => {
-    const api = await getApi();
-    await config().update('directory', undefined, vscode.ConfigurationTarget.Workspace);
-    await waitFor(
-      'the workspace directory again',
-      () => api.service.state === 'ready' && same(api.service.dir, coordDir()),
-    );
+    await restoreWorkspaceDirectory();
     fs.rmSync(outside, { recursive: true, force: true });
     fs.rmSync(path.join(workspaceDir(), 'nested'), { recursive: true, force: true });
   });
@@ -56,7 +50,7 @@ describe('setting: coordination.directory', function () {
     await config().update('directory', rel, vscode.ConfigurationTarget.Workspace);
     await waitFor(
       'the relative directory',
-      () => api.service.state === 'ready' && same(api.service.dir, path.join(workspaceDir(), rel)),
+      () => api.service.state === 'ready' && sameDir(api.service.dir, path.join(workspaceDir(), rel)),
     );
     assert.ok((await roomNames()).includes('relative-only'), `rooms: ${await roomNames()}`);
   });
@@ -66,7 +60,7 @@ describe('setting: coordination.directory', function () {
     const abs = path.join(outside, 'coordination');
     await directoryWithRoom(abs, 'absolute-only');
     await config().update('directory', abs, vscode.ConfigurationTarget.Workspace);
-    await waitFor('the absolute directory', () => api.service.state === 'ready' && same(api.service.dir, abs));
+    await waitFor('the absolute directory', () => api.service.state === 'ready' && sameDir(api.service.dir, abs));
     const rooms = await roomNames();
     assert.ok(rooms.includes('absolute-only') && !rooms.includes('relative-only'), `rooms: ${rooms}`);
   });

@@ -117,3 +117,19 @@ export function readFile(rel: string): string {
     return '';
   }
 }
+
+/** Whether two paths name the same directory (either may go through a link). */
+export const sameDir = (a: string | null, b: string): boolean =>
+  a !== null && fs.realpathSync(a) === fs.realpathSync(b);
+
+/** Clears the coordination.directory setting and waits until the workspace's own directory is loaded again. */
+export async function restoreWorkspaceDirectory(): Promise<void> {
+  const api = await getApi();
+  await vscode.workspace
+    .getConfiguration('coordination')
+    .update('directory', undefined, vscode.ConfigurationTarget.Workspace);
+  await waitFor(
+    'the workspace directory again',
+    () => api.service.state === 'ready' && sameDir(api.service.dir, coordDir()),
+  );
+}

@@ -13,13 +13,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { ME, REPO_ROOT, coordDir, core, getApi, waitFor } from './helpers';
+import { ME, REPO_ROOT, core, getApi, restoreWorkspaceDirectory, sameDir, waitFor } from './helpers';
 import { generateDirectory } from '../support/helpers';
 import { LISTED_PER_KIND } from '../../src/extension/service/needsYouModel';
 import { PAGE_SIZE } from '../../src/shared/protocol';
 
 const config = () => vscode.workspace.getConfiguration('coordination');
-const same = (a: string | null, b: string) => a !== null && fs.realpathSync(a) === fs.realpathSync(b);
 
 /** `coord` in its own process, as an agent runs it. */
 function coord(dir: string, ...args: string[]): string {
@@ -51,11 +50,7 @@ describe('counts from the summary on a large directory', function () {
   after(async () => {
     const api = await getApi();
     api.panels.get('#general')?.panel.dispose();
-    await config().update('directory', undefined, vscode.ConfigurationTarget.Workspace);
-    await waitFor(
-      'the workspace directory again',
-      () => api.service.state === 'ready' && same(api.service.dir, coordDir()),
-    );
+    await restoreWorkspaceDirectory();
     fs.rmSync(outside, { recursive: true, force: true });
   });
 
@@ -68,7 +63,7 @@ describe('counts from the summary on a large directory', function () {
   it('shows the status bar, the tree and Needs You from the summary, equal to a full load, without loading the directory', async () => {
     const api = await getApi();
     await config().update('directory', dir, vscode.ConfigurationTarget.Workspace);
-    await waitFor('the large directory', () => api.service.state === 'ready' && same(api.service.dir, dir), 60_000);
+    await waitFor('the large directory', () => api.service.state === 'ready' && sameDir(api.service.dir, dir), 60_000);
     const want = full().unreadCounts();
     assert.ok(want.total > 1000 && want.mentions > 0, `a directory with unread messages: ${JSON.stringify(want)}`);
     await waitFor('the status bar counts', () => api.statusBar.item.text === statusText(want), 30_000);
@@ -244,12 +239,7 @@ describe('a large directory without a summary', function () {
   });
 
   after(async () => {
-    const api = await getApi();
-    await config().update('directory', undefined, vscode.ConfigurationTarget.Workspace);
-    await waitFor(
-      'the workspace directory again',
-      () => api.service.state === 'ready' && same(api.service.dir, coordDir()),
-    );
+    await restoreWorkspaceDirectory();
     fs.rmSync(outside, { recursive: true, force: true });
   });
 
@@ -263,7 +253,7 @@ describe('a large directory without a summary', function () {
       await config().update('directory', dir, vscode.ConfigurationTarget.Workspace);
       await waitFor(
         'the unindexed directory',
-        () => api.service.state === 'ready' && same(api.service.dir, dir),
+        () => api.service.state === 'ready' && sameDir(api.service.dir, dir),
         90_000,
       );
     } finally {

@@ -32,6 +32,10 @@ const EARLIER = new Date('2026-12-05T10:00:00');
 const open = (dir: string, instance: string, follow: boolean, clock = now) =>
   openCoordination({ dir, instance, env: {}, now: clock, ...(follow ? { follow: true } : {}) });
 
+/** instance-1's follower, as the extension opens it: `rebuildSummary` is how it asks another process. */
+const followerAsking = (dir: string, rebuildSummary: () => void | Promise<unknown>) =>
+  openCoordination({ dir, instance: 'instance-1', env: {}, now, follow: true, rebuildSummary });
+
 /** What the extension and the commands ask of one identity. */
 function answers(c: Coordination): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -303,15 +307,8 @@ describe('a follower answers from the summary as a full load does', function () 
     const dir = path.join(tempDir('coord-follow-rebuild-'), 'coordination');
     await generate(dir, 3000);
     let asked = 0;
-    const follower = openCoordination({
-      dir,
-      instance: 'instance-1',
-      env: {},
-      now,
-      follow: true,
-      rebuildSummary: () => {
-        asked++;
-      },
+    const follower = followerAsking(dir, () => {
+      asked++;
     });
     follower.refresh();
     const index = path.join(dir, 'data', '.coord-search-index');
@@ -356,16 +353,9 @@ describe('a follower answers from the summary as a full load does', function () 
       await generate(dir, 3000);
       let asked = 0;
       let ended: (built: boolean) => void = () => undefined;
-      const follower = openCoordination({
-        dir,
-        instance: 'instance-1',
-        env: {},
-        now,
-        follow: true,
-        rebuildSummary: () => {
-          asked++;
-          return new Promise<boolean>((resolve) => (ended = resolve));
-        },
+      const follower = followerAsking(dir, () => {
+        asked++;
+        return new Promise<boolean>((resolve) => (ended = resolve));
       });
       follower.refresh();
       const held = answers(follower);
