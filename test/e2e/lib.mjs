@@ -51,6 +51,13 @@ export async function waitUntil(what, fn, { timeout = 15_000, every = 100 } = {}
 }
 
 /** One test's view of the running VS Code: the page, the workspace, the `coord` CLI and screenshots. */
+/** { unread, mentions, label } of the status bar's accessible label. */
+function countsOfLabel(label) {
+  const m = /(\d+) unread, (\d+) mentions?/.exec(label);
+  if (!m) throw new AssertionError(`status-bar label not understood: ${JSON.stringify(label)}`);
+  return { unread: Number(m[1]), mentions: Number(m[2]), label };
+}
+
 export class Workbench {
   constructor({ page, root, workspace, shot }) {
     this.page = page;
@@ -123,17 +130,12 @@ export class Workbench {
       text: item.innerText,
       label: item.querySelector('[aria-label]')?.getAttribute('aria-label') ?? '',
     }));
-    const m = /(\d+) unread, (\d+) mentions?/.exec(label);
-    if (!m) throw new AssertionError(`status-bar label not understood: ${JSON.stringify(label)}`);
-    return { text: text.replace(/\s+/g, ' ').trim(), unread: Number(m[1]), mentions: Number(m[2]), label };
+    return { text: text.replace(/\s+/g, ' ').trim(), ...countsOfLabel(label) };
   }
 
   /** { unread, mentions } parsed from the status bar's accessible label. */
   async statusCounts() {
-    const label = await this.statusLabel();
-    const m = /(\d+) unread, (\d+) mentions?/.exec(label);
-    if (!m) throw new AssertionError(`status-bar label not understood: ${JSON.stringify(label)}`);
-    return { unread: Number(m[1]), mentions: Number(m[2]), label };
+    return countsOfLabel(await this.statusLabel());
   }
 
   /** Closes every editor tab and notification toast. */
